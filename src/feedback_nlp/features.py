@@ -1,0 +1,227 @@
+"""Character n-gram TF-IDF featuriser: the rule every host reproduces.
+
+A normalised text (see :mod:`feedback_nlp.text`) becomes a sparse vector:
+
+1. every ASCII digit is replaced by ``0`` (prices, dates and phone numbers
+   generalise; a long digit run still shows as ``000``),
+2. all character n-grams for n in ``ngram_range`` (default 1..3) are taken,
+   spaces and punctuation included, in order of n then position,
+3. n-grams not in the vocabulary (``vocab.txt``, line i = id i, split on
+   ``\\n`` only) are dropped; the rest are counted per id,
+4. weight = ``(1 + ln(count)) * idf[id]`` (``sublinear_tf``; else
+   ``count * idf[id]``),
+5. the weights of one text are divided by their L2 norm (none if empty).
+
+Scores for every task head then come from one sparse product
+``scores = x @ W + b``: the featuriser runs once per text for all tasks.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+_DIGITS = str.maketrans("123456789", "000000000")
+
+
+@dataclass
+class SparseRows:
+    """CSR-style batch of feature vectors: row i is ``ids[indptr[i]:indptr[i+1]]``."""
+
+    indptr: np.ndarray  # int64 [n_rows + 1]
+    ids: np.ndarray  # int64 [nnz]
+    weights: np.ndarray  # float32 [nnz]
+
+    def __len__(self) -> int:
+        return len(self.indptr) - 1
+
+    def to_scipy(self, n_features: int):
+        """Return a ``scipy.sparse.csr_matrix`` (training only; scipy is a train extra)."""
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((self.weights, self.ids, self.indptr), shape=(len(self), n_features))
+
+    def padded(self, min_len: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(ids, weights)`` as dense [n_rows, max_len] arrays padded with id 0, weight 0.
+
+        This is the input of the exported ONNX graph.
+        """
+        lengths = np.diff(self.indptr)
+        width = max(int(lengths.max()) if len(lengths) else 0, min_len)
+        ids = np.zeros((len(self), width), dtype=np.int64)
+        weights = np.zeros((len(self), width), dtype=np.float32)
+        for i in range(len(self)):
+            a, b = self.indptr[i], self.indptr[i + 1]
+            ids[i, : b - a] = self.ids[a:b]
+            weights[i, : b - a] = self.weights[a:b]
+        return ids, weights
+
+
+class NgramFeaturizer:
+    """Character n-gram TF-IDF with a vocabulary and IDF table a host can read.
+
+    Parameters
+    ----------
+    ngram_range : (int, int)
+        Smallest and largest n-gram length. Longer n-grams add context
+        (``不好`` vs ``好``) at the cost of vocabulary size.
+    min_df : int
+        Drop n-grams seen in fewer training texts; rare n-grams mostly add noise.
+    max_features : int or None
+        Keep at most this many n-grams, the most frequent (by document frequency).
+    sublinear_tf : bool
+        Use ``1 + ln(count)`` so a repeated character does not dominate a text.
+    """
+
+    def __init__(self, ngram_range=(1, 3), min_df: int = 2, max_features: int | None = 200_000,
+                 sublinear_tf: bool = True):
+        self.ngram_range = tuple(ngram_range)
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+
+    # -- the rule ---------------------------------------------------------------
+    def ngrams(self, text: str) -> list[str]:
+        """Steps 1-2 of the rule: the n-grams of one normalised text."""
+        s = text.translate(_DIGITS)
+        lo, hi = self.ngram_range
+        return [s[i:i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)]
+
+    # -- fitting ----------------------------------------------------------------
+    def fit(self, texts: Iterable[str]) -> "NgramFeaturizer":
+        """Build the vocabulary and IDF table from normalised texts."""
+        df: Counter[str] = Counter()
+        n_docs = 0
+        for t in texts:
+            df.update(set(self.ngrams(t)))
+            n_docs += 1
+        if n_docs == 0:
+            raise ValueError("cannot fit a featurizer on zero texts")
+        kept = [(g, c) for g, c in df.items() if c >= self.min_df]
+        # Deterministic order: most frequent first, ties by the n-gram itself.
+        kept.sort(key=lambda gc: (-gc[1], gc[0]))
+        if self.max_features is not None:
+            kept = kept[: self.max_features]
+        if not kept:
+            raise ValueError("no n-gram reaches min_df; lower min_df or add data")
+        self.vocabulary_ = {g: i for i, (g, _) in enumerate(kept)}
+        counts = np.array([c for _, c in kept], dtype=np.float64)
+        self.idf_ = (np.log((1.0 + n_docs) / (1.0 + counts)) + 1.0).astype(np.float32)
+        self.n_docs_ = n_docs
+        return self
+
+    @property
+    def n_features(self) -> int:
+        return len(self.vocabulary_)
+
+    # -- transforming -----------------------------------------------------------
+    def transform(self, texts: Sequence[str]) -> SparseRows:
+        """Steps 1-5 of the rule for a batch of normalised texts."""
+        vocab_get = self.vocabulary_.get
+        idf = self.idf_
+        indptr = [0]
+        all_ids: list[int] = []
+        all_counts: list[int] = []
+        for t in texts:
+            counts = Counter(self.ngrams(t))
+            n0 = len(all_ids)
+            for g, c in counts.items():
+                j = vocab_get(g)
+                if j is not None:
+                    all_ids.append(j)
+                    all_counts.append(c)
+            indptr.append(len(all_ids))
+        ids = np.asarray(all_ids, dtype=np.int64)
+        tf = np.asarray(all_counts, dtype=np.float32)
+        if self.sublinear_tf:
+            tf = 1.0 + np.log(tf)
+        w = tf * idf[ids] if len(ids) else tf
+        indptr_arr = np.asarray(indptr, dtype=np.int64)
+        # L2-normalise each row.
+        sq = np.zeros(len(texts), dtype=np.float32)
+        if len(ids):
+            nonempty = indptr_arr[1:] > indptr_arr[:-1]
+            sq[nonempty] = np.add.reduceat(w * w, indptr_arr[:-1][nonempty])
+            norms = np.sqrt(sq)
+            norms[norms == 0] = 1.0
+            w = w / np.repeat(norms, np.diff(indptr_arr))
+        return SparseRows(indptr_arr, ids, w.astype(np.float32))
+
+    def fit_transform(self, texts: Sequence[str]) -> SparseRows:
+        return self.fit(texts).transform(texts)
+
+    # -- persistence --------------------------------------------------------------
+    def config(self) -> dict:
+        return {
+            "type": "char_ngram_tfidf",
+            "ngram_range": list(self.ngram_range),
+            "min_df": self.min_df,
+            "max_features": self.max_features,
+            "sublinear_tf": self.sublinear_tf,
+            "map_digits": True,
+            "vocab_file": "vocab.txt",
+            "idf_file": "idf.npy",
+            "vocab_size": self.n_features,
+            "n_training_texts": self.n_docs_,
+        }
+
+    def save(self, directory: str | Path) -> dict:
+        """Write ``vocab.txt`` and ``idf.npy``; return the config for ``model.json``."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        grams = sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)
+        with open(directory / "vocab.txt", "w", encoding="utf-8", newline="\n") as f:
+            for g in grams:
+                f.write(g + "\n")
+        np.save(directory / "idf.npy", self.idf_, allow_pickle=False)
+        return self.config()
+
+    @classmethod
+    def load(cls, directory: str | Path, config: dict) -> "NgramFeaturizer":
+        directory = Path(directory)
+        if config.get("type") != "char_ngram_tfidf":
+            raise ValueError(f"unsupported featurizer type {config.get('type')!r}")
+        self = cls(ngram_range=tuple(config["ngram_range"]), min_df=config.get("min_df", 1),
+                   max_features=config.get("max_features"), sublinear_tf=config["sublinear_tf"])
+        with open(directory / config.get("vocab_file", "vocab.txt"), encoding="utf-8", newline="\n") as f:
+            grams = f.read().split("\n")
+        if grams and grams[-1] == "":
+            grams.pop()
+        self.vocabulary_ = {g: i for i, g in enumerate(grams)}
+        if len(self.vocabulary_) != len(grams):
+            raise ValueError(f"{directory}/vocab.txt has duplicate entries")
+        self.idf_ = np.load(directory / config.get("idf_file", "idf.npy"), allow_pickle=False).astype(np.float32)
+        if self.idf_.shape != (len(grams),):
+            raise ValueError(f"idf.npy has shape {self.idf_.shape}, vocab.txt has {len(grams)} entries")
+        self.n_docs_ = config.get("n_training_texts", 0)
+        return self
+
+    def fingerprint(self) -> str:
+        """Identity of the feature space: heads sharing it are scored from one featurisation."""
+        import hashlib
+
+        h = hashlib.sha1(json.dumps([list(self.ngram_range), self.sublinear_tf]).encode())
+        h.update("\n".join(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)).encode("utf-8", "surrogatepass"))
+        h.update(self.idf_.tobytes())
+        return h.hexdigest()
+
+
+def linear_scores(rows: SparseRows, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """``rows @ weight + bias`` for a [n_features, k] weight matrix, without scipy.
+
+    Gathers the weight rows of each n-gram and sums them per text: the same
+    arithmetic as the exported ONNX graph (Gather + weighted ReduceSum).
+    """
+    n = len(rows)
+    out = np.zeros((n, weight.shape[1]), dtype=np.float32)
+    if len(rows.ids):
+        contrib = weight[rows.ids] * rows.weights[:, None]
+        starts = rows.indptr[:-1]
+        nonempty = rows.indptr[1:] > starts
+        out[nonempty] = np.add.reduceat(contrib, starts[nonempty], axis=0)
+    out += bias
+    return out

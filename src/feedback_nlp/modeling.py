@@ -1,0 +1,191 @@
+"""The model directory: one featuriser, one or more linear task heads, a card.
+
+Layout (everything plain data, nothing executable, nothing unpickled)::
+
+    model.json          card: format, version, featurizer config, heads (labels,
+                        thresholds, metrics, training data), the command that made it
+    vocab.txt, idf.npy  the featuriser (rule in feedback_nlp.features)
+    heads/<task>.weight.npy, heads/<task>.bias.npy   float32 [n_features, k], [k]
+    routing.json        optional routing table
+    model.onnx          optional id-input graph for hosts (feedback_nlp.export)
+    README.md           optional human-readable model card
+
+``NgramModel.from_pretrained`` takes a local directory or a Hugging Face hub id
+(downloaded with ``huggingface_hub`` when installed), like transformers.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Mapping, Optional
+
+import numpy as np
+
+from .features import NgramFeaturizer, SparseRows, linear_scores
+from .tasks.base import HeadSpec
+
+FORMAT = "feedback-nlp/ngram-linear"
+FORMAT_VERSION = 1
+#: File types a model directory may hold. Anything else (pickle, joblib, .pt,
+#: code) is refused before any file is read.
+ALLOWED_SUFFIXES = {".json", ".txt", ".npy", ".onnx", ".md", ".yaml", ".yml", ".png", ".csv", ".jsonl"}
+
+
+class ModelFormatError(ValueError):
+    """A model directory is missing, incomplete, corrupted or holds unsafe files."""
+
+
+def resolve_model_path(name_or_path: str | Path) -> Path:
+    """Return a local directory for a path or a hub id (``owner/name``)."""
+    p = Path(name_or_path).expanduser()
+    if p.is_dir():
+        return p
+    s = str(name_or_path)
+    if p.exists():
+        raise ModelFormatError(f"{s} is a file; a model is a directory with model.json")
+    if s.count("/") == 1 and not s.startswith((".", "/", "~")):
+        try:
+            from huggingface_hub import snapshot_download
+        except ImportError as e:  # pragma: no cover - depends on the environment
+            raise ModelFormatError(
+                f"{s!r} is not a local directory; to load it from the Hugging Face hub install huggingface_hub"
+            ) from e
+        return Path(snapshot_download(repo_id=s))
+    raise ModelFormatError(f"model directory not found: {s}")
+
+
+def check_model_files(directory: Path) -> None:
+    """Refuse a directory holding file types a model never needs (e.g. pickles)."""
+    for f in directory.rglob("*"):
+        if f.is_file() and f.suffix.lower() not in ALLOWED_SUFFIXES:
+            raise ModelFormatError(
+                f"refusing to load {directory}: unexpected file {f.relative_to(directory)} "
+                f"(allowed: {', '.join(sorted(ALLOWED_SUFFIXES))}); model directories never hold pickles or code"
+            )
+
+
+def _load_npy(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise ModelFormatError(f"missing model file {path}") from None
+    except ValueError as e:
+        raise ModelFormatError(f"cannot read {path}: {e}") from None
+
+
+class NgramModel:
+    """Featuriser + linear heads, scored together from one featurisation.
+
+    Parameters
+    ----------
+    featurizer : NgramFeaturizer
+        Fitted featuriser shared by every head.
+    heads : dict[str, HeadSpec]
+        Task name -> head description (labels, kind, thresholds).
+    weights : dict[str, tuple[np.ndarray, np.ndarray]]
+        Task name -> ``(W [n_features, k], b [k])``.
+    card : dict
+        Everything else ``model.json`` says (version, metrics, data, command).
+    """
+
+    def __init__(self, featurizer: NgramFeaturizer, heads: Mapping[str, HeadSpec],
+                 weights: Mapping[str, tuple[np.ndarray, np.ndarray]], card: Optional[dict] = None,
+                 routing: Optional[dict] = None):
+        self.featurizer = featurizer
+        self.heads = dict(heads)
+        self.weights = {t: (np.asarray(w, np.float32), np.asarray(b, np.float32)) for t, (w, b) in weights.items()}
+        self.card = dict(card or {})
+        self.routing = routing
+        self.path: Optional[Path] = None
+        for task, head in self.heads.items():
+            w, b = self.weights[task]
+            if w.shape != (featurizer.n_features, len(head.labels)) or b.shape != (len(head.labels),):
+                raise ModelFormatError(
+                    f"head {task!r}: weight {w.shape} / bias {b.shape} do not fit "
+                    f"{featurizer.n_features} features x {len(head.labels)} labels")
+        self._stack()
+
+    def _stack(self) -> None:
+        # One [n_features, sum(k)] matrix: all heads come from one gather.
+        self.tasks = list(self.heads)
+        self._W = np.ascontiguousarray(np.concatenate([self.weights[t][0] for t in self.tasks], axis=1))
+        self._b = np.concatenate([self.weights[t][1] for t in self.tasks])
+        bounds = np.cumsum([0] + [len(self.heads[t].labels) for t in self.tasks])
+        self._slices = {t: slice(int(bounds[i]), int(bounds[i + 1])) for i, t in enumerate(self.tasks)}
+
+    # -- scoring ------------------------------------------------------------------
+    def logits(self, rows: SparseRows) -> dict[str, np.ndarray]:
+        out = linear_scores(rows, self._W, self._b)
+        return {t: out[:, s] for t, s in self._slices.items()}
+
+    def predict_proba(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Probabilities per task for already-normalised texts."""
+        logits = self.logits(self.featurizer.transform(texts))
+        return {t: self.heads[t].probabilities(z) for t, z in logits.items()}
+
+    # -- persistence ----------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path) -> Path:
+        directory = Path(directory)
+        (directory / "heads").mkdir(parents=True, exist_ok=True)
+        card = dict(self.card)
+        card["format"] = FORMAT
+        card["format_version"] = FORMAT_VERSION
+        card["featurizer"] = self.featurizer.save(directory)
+        tasks = {}
+        for t, head in self.heads.items():
+            w, b = self.weights[t]
+            np.save(directory / "heads" / f"{t}.weight.npy", w.astype(np.float32), allow_pickle=False)
+            np.save(directory / "heads" / f"{t}.bias.npy", b.astype(np.float32), allow_pickle=False)
+            entry = dict(card.get("tasks", {}).get(t, {}))
+            entry.update({"kind": head.kind, "labels": head.labels, "thresholds": head.thresholds,
+                          "weight": f"heads/{t}.weight.npy", "bias": f"heads/{t}.bias.npy"})
+            tasks[t] = entry
+        card["tasks"] = tasks
+        if self.routing is not None:
+            (directory / "routing.json").write_text(json.dumps(self.routing, ensure_ascii=False, indent=2),
+                                                    encoding="utf-8")
+            card["routing"] = "routing.json"
+        (directory / "model.json").write_text(json.dumps(card, ensure_ascii=False, indent=2), encoding="utf-8")
+        self.card = card
+        self.path = directory
+        return directory
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path) -> "NgramModel":
+        directory = resolve_model_path(name_or_path)
+        check_model_files(directory)
+        card_path = directory / "model.json"
+        try:
+            card = json.loads(card_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ModelFormatError(f"{directory} has no model.json") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ModelFormatError(f"{card_path} is not valid JSON: {e}") from None
+        if card.get("format") != FORMAT:
+            raise ModelFormatError(f"{directory}: format {card.get('format')!r} is not {FORMAT!r}")
+        if int(card.get("format_version", 0)) > FORMAT_VERSION:
+            raise ModelFormatError(f"{directory}: format_version {card['format_version']} is newer than this "
+                                   f"library supports ({FORMAT_VERSION}); upgrade feedback-nlp")
+        try:
+            featurizer = NgramFeaturizer.load(directory, card["featurizer"])
+        except (KeyError, OSError, ValueError) as e:
+            raise ModelFormatError(f"{directory}: cannot load the featurizer: {e}") from None
+        heads, weights = {}, {}
+        for t, entry in card.get("tasks", {}).items():
+            try:
+                heads[t] = HeadSpec(task=t, kind=entry["kind"], labels=list(entry["labels"]),
+                                    thresholds=dict(entry.get("thresholds", {})))
+            except (KeyError, ValueError) as e:
+                raise ModelFormatError(f"{directory}: task {t!r} is malformed: {e}") from None
+            weights[t] = (_load_npy(directory / entry["weight"]), _load_npy(directory / entry["bias"]))
+        if not heads:
+            raise ModelFormatError(f"{directory}: model.json lists no tasks")
+        routing = None
+        if card.get("routing"):
+            try:
+                routing = json.loads((directory / card["routing"]).read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as e:
+                raise ModelFormatError(f"{directory}: cannot read routing table: {e}") from None
+        model = cls(featurizer, heads, weights, card, routing)
+        model.path = directory
+        return model

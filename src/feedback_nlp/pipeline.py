@@ -1,0 +1,231 @@
+"""``FeedbackAnalyzer``: load model directories and compose the task components.
+
+One record's way through (spaCy-style: named components over one ``Doc``)::
+
+    raw text -> normalize -> featurize once per model -> head probabilities
+             -> spam -> issue_types -> sentiment -> severity -> routing -> review
+             -> FeedbackResult
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
+
+import numpy as np
+
+from .modeling import ModelFormatError, NgramModel
+from .result import FeedbackResult
+from .tasks.issue_types import decide_issue_types
+from .tasks.routing import RoutingTable
+from .tasks.sentiment import decide_sentiment
+from .tasks.severity import decide_severity, escalation_signals
+from .tasks.spam import decide_spam, spam_signals
+from .text import normalize
+
+REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
+DEFAULT_MODEL_NAME = "feedback-zh-ngram"
+
+
+def default_model_path() -> Path:
+    """The shipped model: ``$FEEDBACK_NLP_MODEL``, else the copy installed with the
+    package, else ``models/`` of a source checkout."""
+    env = os.environ.get("FEEDBACK_NLP_MODEL")
+    if env:
+        return Path(env)
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "shipped_models" / DEFAULT_MODEL_NAME,
+                      here.parents[1] / "models" / DEFAULT_MODEL_NAME):
+        if (candidate / "model.json").is_file():
+            return candidate
+    raise ModelFormatError(
+        f"the shipped model {DEFAULT_MODEL_NAME!r} was not found next to the package; "
+        "reinstall feedback-nlp or pass a model directory to FeedbackAnalyzer.load()")
+
+
+@dataclass
+class Doc:
+    """One record on its way through the pipeline."""
+
+    id: Any
+    text: str
+    norm: str
+    probs: dict[str, np.ndarray] = field(default_factory=dict)
+    result: FeedbackResult = field(default_factory=FeedbackResult)
+
+
+class FeedbackAnalyzer:
+    """Per-record analysis: spam, issue types, sentiment, severity, routing.
+
+    Build with :meth:`load`. Instances hold only read-only state after
+    construction and are safe to share between threads.
+    """
+
+    def __init__(self, models: Mapping[str, NgramModel], routing: Optional[RoutingTable] = None):
+        missing = [t for t in REQUIRED_TASKS if t not in models]
+        if missing:
+            raise ModelFormatError(f"no model for task(s) {', '.join(missing)}")
+        self.task_models = dict(models)
+        # Group tasks by model so each model featurises a text once for all its tasks.
+        self._groups: list[tuple[NgramModel, list[str]]] = []
+        for task in REQUIRED_TASKS:
+            model = self.task_models[task]
+            for m, tasks in self._groups:
+                if m is model:
+                    tasks.append(task)
+                    break
+            else:
+                self._groups.append((model, [task]))
+        if routing is None:
+            table = next((m.routing for m, _ in self._groups if m.routing), None)
+            routing = RoutingTable(table)
+        self.routing = routing
+        self.components: list[tuple[str, Callable[[Doc], None]]] = [
+            ("spam", self._spam), ("issue_types", self._issue_types), ("sentiment", self._sentiment),
+            ("severity", self._severity), ("routing", self._route), ("review", self._review)]
+
+    @property
+    def pipe_names(self) -> list[str]:
+        return [name for name, _ in self.components]
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, tasks: Optional[Mapping[str, str | Path]] = None,
+             routing: str | Path | RoutingTable | dict | None = None) -> "FeedbackAnalyzer":
+        """Load a model directory (default: the shipped model) or a hub id.
+
+        ``tasks`` replaces single tasks with other model directories, e.g. a custom
+        issue-type model: ``load(tasks={"issue_types": "my_issue_model"},
+        routing="my_routing.yaml")``.
+        ``routing`` is a JSON/YAML file, a dict or a RoutingTable; by default the
+        table saved with the model (or the codebook's) is used.
+        """
+        base = NgramModel.from_pretrained(path if path is not None else default_model_path())
+        models = {t: base for t in base.heads}
+        for task, p in (tasks or {}).items():
+            if task not in REQUIRED_TASKS:
+                raise ValueError(f"unknown task {task!r}; tasks are {', '.join(REQUIRED_TASKS)}")
+            override = NgramModel.from_pretrained(p)
+            if task not in override.heads:
+                raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
+            models[task] = override
+        if isinstance(routing, (str, Path)):
+            routing = RoutingTable.from_file(routing)
+        elif isinstance(routing, dict):
+            routing = RoutingTable(routing)
+        return cls(models, routing)
+
+    # -- components -------------------------------------------------------------------
+    def _head(self, task: str):
+        return self.task_models[task].heads[task]
+
+    def _spam(self, doc: Doc) -> None:
+        head = self._head("spam")
+        r = doc.result
+        r.is_spam, r.spam_type, score = decide_spam(doc.probs["spam"], spam_signals(doc.norm),
+                                                    head.thresholds.get("spam", 0.5))
+        r.spam_score = round(score, 6)
+
+    def _issue_types(self, doc: Doc) -> None:
+        head = self._head("issue_types")
+        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, head.thresholds)
+        r = doc.result
+        r.issue_scores = scores
+        r.issue_types = [] if r.is_spam else chosen
+        r.primary_issue = r.issue_types[0] if r.issue_types else None
+
+    def _sentiment(self, doc: Doc) -> None:
+        label, score = decide_sentiment(doc.probs["sentiment"])
+        doc.result.sentiment, doc.result.sentiment_score = label, round(score, 6)
+
+    def _severity(self, doc: Doc) -> None:
+        r = doc.result
+        if r.is_spam:
+            r.severity, r.severity_reasons = "low", ["spam"]
+            return
+        head = self._head("severity")
+        r.severity, r.severity_reasons = decide_severity(
+            doc.probs["severity"], escalation_signals(doc.norm), head.thresholds.get("critical", 0.5))
+
+    def _route(self, doc: Doc) -> None:
+        r = doc.result
+        r.route = None if r.is_spam else self.routing.route(r.primary_issue, r.severity)
+
+    def _review(self, doc: Doc) -> None:
+        """Unsure when a decision sits close to its threshold (margins set on dev)."""
+        r = doc.result
+        t = self.task_models["spam"].heads["spam"].thresholds
+        spam_margin = abs(r.spam_score - t.get("spam", 0.5)) < t.get("review_margin", 0.15)
+        sent_conf = float(doc.probs["sentiment"].max()) < self._head("sentiment").thresholds.get("review", 0.5)
+        sev_conf = float(doc.probs["severity"].max()) < self._head("severity").thresholds.get("review", 0.4)
+        r.needs_review = bool(spam_margin or sent_conf or sev_conf)
+
+    # -- public API ------------------------------------------------------------------------
+    def analyze(self, text: str, id: Any = None) -> FeedbackResult:
+        """Analyse one text. Raises TypeError if ``text`` is not a string."""
+        return self.analyze_batch([text], ids=[id])[0]
+
+    def analyze_batch(self, texts: Sequence[str], ids: Optional[Sequence[Any]] = None,
+                      batch_size: int = 256) -> list[FeedbackResult]:
+        """Analyse texts; the output has the same length and order as the input.
+
+        ``ids`` defaults to the 1-based position. A non-string element raises
+        TypeError naming its position (nothing is silently dropped). A text that
+        is empty after normalisation (empty, whitespace, control characters) gets
+        the neutral result: not spam, no issue, neutral, score 0, severity low,
+        reason "empty text".
+        """
+        texts = list(texts)
+        if ids is None:
+            ids = list(range(1, len(texts) + 1))
+        else:
+            ids = list(ids)
+            if len(ids) != len(texts):
+                raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
+        if batch_size < 1:
+            raise ValueError("batch_size must be >= 1")
+        out: list[FeedbackResult] = []
+        for start in range(0, len(texts), batch_size):
+            out.extend(self._analyze_chunk(texts[start:start + batch_size], ids[start:start + batch_size], start))
+        return out
+
+    def _analyze_chunk(self, texts: list, ids: list, offset: int) -> list[FeedbackResult]:
+        norms = []
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"text at position {offset + i} must be str, got {type(t).__name__}")
+            norms.append(normalize(t))
+        docs = [Doc(id=i, text=t, norm=n, result=FeedbackResult(id=i)) for i, t, n in zip(ids, texts, norms)]
+        live = [d for d in docs if d.norm]
+        for d in docs:
+            if not d.norm:
+                d.result.severity_reasons = ["empty text"]
+        if live:
+            live_norms = [d.norm for d in live]
+            for model, tasks in self._groups:
+                probs = model.predict_proba(live_norms)
+                for task in tasks:
+                    for d, p in zip(live, probs[task]):
+                        d.probs[task] = p
+            for d in live:
+                for _, component in self.components:
+                    component(d)
+        return [d.result for d in docs]
+
+    def analyze_frame(self, df, text_col: str = "text", id_col: Optional[str] = None, batch_size: int = 256):
+        """pandas in, pandas out: ``df`` plus one column per result field (index kept).
+
+        Missing texts (NaN/None) get the neutral empty-text result.
+        """
+        import pandas as pd
+
+        if text_col not in df.columns:
+            raise KeyError(f"column {text_col!r} not in the frame (columns: {', '.join(map(str, df.columns))})")
+        texts = [t if isinstance(t, str) else "" for t in df[text_col].tolist()]
+        ids = df[id_col].tolist() if id_col else list(df.index)
+        results = self.analyze_batch(texts, ids=ids, batch_size=batch_size)
+        res = pd.DataFrame([r.to_dict() for r in results], index=df.index).drop(columns=["id"])
+        overlap = [c for c in res.columns if c in df.columns]
+        if overlap:
+            res = res.rename(columns={c: f"{c}_pred" for c in overlap})
+        return pd.concat([df, res], axis=1)

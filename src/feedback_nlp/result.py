@@ -1,0 +1,37 @@
+"""The typed result of analysing one record."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Optional
+
+#: The output fields, in order, as named in the codebook.
+FIELDS = ("id", "is_spam", "spam_type", "spam_score", "issue_types", "primary_issue", "issue_scores",
+          "sentiment", "sentiment_score", "severity", "severity_reasons", "route", "needs_review")
+
+
+@dataclass
+class FeedbackResult:
+    """Every per-record decision, with the scores behind it.
+
+    ``sentiment_score`` is in [-1, 1]: P(positive) - P(negative); its sign is the
+    polarity. ``route`` is ``{"team": str, "sla_hours": int}`` or None (spam, or
+    no problem raised).
+    """
+
+    id: Any = None
+    is_spam: bool = False
+    spam_type: Optional[str] = None
+    spam_score: float = 0.0
+    issue_types: list[str] = field(default_factory=list)
+    primary_issue: Optional[str] = None
+    issue_scores: dict[str, float] = field(default_factory=dict)
+    sentiment: str = "neutral"
+    sentiment_score: float = 0.0
+    severity: str = "low"
+    severity_reasons: list[str] = field(default_factory=list)
+    route: Optional[dict] = None
+    needs_review: bool = False
+
+    def to_dict(self) -> dict:
+        """Plain JSON-serialisable dict with exactly :data:`FIELDS`."""
+        return asdict(self)

@@ -1,0 +1,16 @@
+"""Multi-label issue types: independent sigmoids with per-label thresholds chosen on dev."""
+from __future__ import annotations
+
+import numpy as np
+
+ISSUE_TYPES = ["product_quality", "description_mismatch", "logistics", "after_sales", "customer_service",
+               "payment", "account_security", "pricing_promotion", "app_experience", "other"]
+
+
+def decide_issue_types(probs: np.ndarray, labels: list[str], thresholds: dict[str, float],
+                       default_threshold: float = 0.5) -> tuple[list[str], dict[str, float]]:
+    """Return ``(issue_types, issue_scores)``; issue types ordered most likely first."""
+    scores = {lab: round(float(p), 6) for lab, p in zip(labels, probs)}
+    chosen = [lab for lab, p in zip(labels, probs) if p >= thresholds.get(lab, default_threshold)]
+    chosen.sort(key=lambda lab: -scores[lab])
+    return chosen, scores
