@@ -21,7 +21,7 @@ from .tasks.issue_types import decide_issue_types
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
 from .tasks.severity import decide_severity, escalation_signals
-from .tasks.spam import decide_spam, spam_signals
+from .tasks.spam import decide_spam
 from .text import normalize
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
@@ -122,7 +122,7 @@ class FeedbackAnalyzer:
     def _spam(self, doc: Doc) -> None:
         head = self._head("spam")
         r = doc.result
-        r.is_spam, r.spam_type, score = decide_spam(doc.probs["spam"], spam_signals(doc.norm),
+        r.is_spam, r.spam_type, score = decide_spam(doc.probs["spam"], doc.norm,
                                                     head.thresholds.get("spam", 0.5))
         r.spam_score = round(score, 6)
 

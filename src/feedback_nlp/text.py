@@ -26,6 +26,7 @@ import unicodedata
 MAX_CHARS = 1000
 
 _WS = re.compile(r"[\s\x00-\x1f\x7f]+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 _local = threading.local()
@@ -54,8 +55,7 @@ def normalize(text: str, max_chars: int = MAX_CHARS) -> str:
         text = text[: 4 * max_chars]
     text = unicodedata.normalize("NFKC", text).lower()
     # Lone surrogates (from bad decoding) cannot be encoded for OpenCC: drop them.
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        text = "".join(ch for ch in text if not "\ud800" <= ch <= "\udfff")
+    text = _SURROGATES.sub("", text)
     text = _t2s(text)
     text = _WS.sub(" ", text).strip()
     return text[:max_chars]

@@ -19,7 +19,8 @@ SPAM_TYPES = ["ad", "abuse", "gibberish", "flood", "irrelevant"]
 SPAM_CLASSES = ["not_spam"] + SPAM_TYPES
 
 _LINK = re.compile(r"https?://|www\.|\.(?:com|cn|net|top|xyz|vip)\b|t\.cn/")
-_CONTACT = re.compile(r"(?:微信|威信|薇信|vx|v信|wx|qq|扣扣|q群|加群|电话|手机|tel)[:： ]*[a-z0-9_\-]{5,}|(?<!\d)1[3-9]\d{9}(?!\d)")
+_CONTACT = re.compile(r"(?:微信|威信|薇信|vx|v信|wx|qq|扣扣|q群|加群|电话|手机|tel|(?<![a-z])v)[:： ]*[a-z0-9_\-]{5,}"
+                      r"|(?<!\d)1[3-9]\d{9}(?!\d)")
 _SOLICIT = re.compile(r"加我|加v|加微|私聊|私信我|联系我|兼职|刷单|日结|代购|招聘|领券|优惠券群|返利|免费领|扫码|点击链接")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -31,7 +32,7 @@ class SpamSignals:
     has_link: bool
     has_contact: bool
     solicits: bool
-    repetition_ratio: float  # share of the text covered by its most repeated unit (0..1)
+    repetition_ratio: float  # 1 - distinct/total character trigrams (0..1)
     char_entropy: float  # bits per character
     non_chinese_share: float  # share of non-space characters that are not CJK
 
@@ -42,25 +43,18 @@ class SpamSignals:
         if self.has_contact and self.solicits:
             out.append("solicits contact (微信/QQ/phone)")
         if self.repetition_ratio >= 0.6:
-            out.append(f"repeats itself ({self.repetition_ratio:.0%} of the text)")
+            out.append(f"repeats itself (repetition {self.repetition_ratio:.2f})")
         return out
 
 
 def _repetition_ratio(text: str) -> float:
-    """Share of the text made of the most frequent repeated unit (1-10 chars)."""
+    """1 - distinct/total character trigrams: ~0 for ordinary text, near 1 when
+    one unit is repeated over the whole text ("好评好评好评…")."""
     s = text.replace(" ", "")
-    n = len(s)
-    if n < 6:
+    if len(s) < 6:
         return 0.0
-    best = 0.0
-    for k in range(1, min(10, n // 3) + 1):
-        # Count non-overlapping occurrences of each k-gram at stride k from every offset.
-        counts = Counter(s[i:i + k] for i in range(0, n - k + 1))
-        unit, c = counts.most_common(1)[0]
-        if c >= 3:
-            covered = min(c * k, n) / n
-            best = max(best, covered if s.count(unit) >= 3 else 0.0)
-    return min(best, 1.0)
+    grams = [s[i:i + 3] for i in range(len(s) - 2)]
+    return 1.0 - len(set(grams)) / len(grams)
 
 
 def spam_signals(text: str) -> SpamSignals:
@@ -83,7 +77,7 @@ def spam_signals(text: str) -> SpamSignals:
     )
 
 
-def decide_spam(probs: np.ndarray, signals: SpamSignals, threshold: float) -> tuple[bool, str | None, float]:
+def decide_spam(probs: np.ndarray, text: str, threshold: float) -> tuple[bool, str | None, float]:
     """Return ``(is_spam, spam_type, spam_score)`` from one row of spam-head probabilities.
 
     ``spam_score`` = 1 - P(not_spam). Unambiguous readable evidence sharpens
@@ -93,6 +87,8 @@ def decide_spam(probs: np.ndarray, signals: SpamSignals, threshold: float) -> tu
     score = float(1.0 - probs[0])
     is_spam = score >= threshold
     spam_type = SPAM_TYPES[int(np.argmax(probs[1:]))] if is_spam else None
-    if is_spam and (signals.has_link or signals.has_contact) and signals.solicits:
-        spam_type = "ad"
+    if is_spam:  # signals are only computed for flagged texts (they cost more than the model)
+        signals = spam_signals(text)
+        if (signals.has_link or signals.has_contact) and signals.solicits:
+            spam_type = "ad"
     return is_spam, spam_type, score

@@ -1,0 +1,218 @@
+"""Labelled data for training and evaluation: the shared corpora and users' own files.
+
+Users' files are validated before any training starts, and every problem is
+reported at once (unknown or empty labels, classes with too few examples,
+duplicate ids, texts that are empty after normalisation, malformed rows).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence
+
+from .text import normalize
+
+CORPORA = {
+    "shopping": "online_shopping_10_cats",
+    "food_delivery": "waimai_10k",
+    "hotel": "chnsenticorp_htl_all",
+}
+
+
+class TrainingDataError(ValueError):
+    """Training data that cannot be used; the message lists every problem found."""
+
+
+@dataclass
+class LabelledData:
+    """Texts with labels: ``labels[i]`` is a label (single-label) or a list (multi-label)."""
+
+    texts: list[str]
+    labels: list
+    ids: list = field(default_factory=list)
+    multilabel: bool = False
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def shared_data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The shared data folder: ``path``, else ``$FEEDBACK_NLP_DATA``, else ``../shared/data``
+    next to the repository."""
+    if path is not None:
+        return Path(path)
+    env = os.environ.get("FEEDBACK_NLP_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+
+def _read_csv_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def load_corpus(name: str, split: Optional[str] = None, data_dir=None) -> list[dict]:
+    """Rows ``{id, text, label (0/1), split, cat}`` of a binary-sentiment corpus."""
+    d = shared_data_dir(data_dir)
+    fname = CORPORA.get(name, name)
+    splits = {r["id"]: r["split"] for r in _read_csv_rows(d / "splits" / f"{fname}.csv")}
+    out = []
+    for r in _read_csv_rows(d / "corpora" / f"{fname}.csv"):
+        s = splits.get(r["id"])
+        if split is None or s == split:
+            out.append({"id": r["id"], "text": r["review"], "label": int(r["label"]), "split": s,
+                        "cat": r.get("cat")})
+    return out
+
+
+def load_cold(split: str, data_dir=None) -> list[dict]:
+    """COLD offensive-language rows ``{id, text, label (1 = offensive), topic}``."""
+    d = shared_data_dir(data_dir)
+    rows = _read_csv_rows(d / "corpora" / "cold" / f"{split}.csv")
+    return [{"id": f"cold-{split}-{i}", "text": r["TEXT"], "label": int(r["label"]), "topic": r.get("topic")}
+            for i, r in enumerate(rows)]
+
+
+def load_annotations(split: str, data_dir=None) -> list[dict]:
+    """Codebook-labelled records of one split."""
+    d = shared_data_dir(data_dir)
+    with open(d / "annotations" / f"{split}.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+# --- users' own files ------------------------------------------------------------------
+def _split_labels(value, multilabel: bool) -> list[str] | str | None:
+    """Labels from a cell: a JSON list, or ``a;b`` in CSV; None when missing."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        labels = [str(v).strip() for v in value]
+    elif isinstance(value, bool):
+        labels = [str(value).lower()]
+    else:
+        s = str(value).strip()
+        if s.startswith("[") and s.endswith("]"):
+            try:
+                labels = [str(v).strip() for v in json.loads(s)]
+            except json.JSONDecodeError:
+                labels = [s]
+        elif multilabel:
+            labels = [p.strip() for p in s.split(";")] if s else []
+        else:
+            labels = [s]
+    return labels if multilabel else (labels[0] if len(labels) == 1 else labels)
+
+
+def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", label_field: str = "label",
+                       id_field: str = "id", multilabel: bool = False, labels: Optional[Sequence[str]] = None,
+                       min_examples: int = 2) -> LabelledData:
+    """Read and validate a CSV or JSONL training file.
+
+    Parameters
+    ----------
+    multilabel : bool
+        Each record may carry several labels (``a;b`` in CSV, a JSON list in
+        JSONL); an empty list is allowed and means "none".
+    labels : sequence of str, optional
+        The allowed label set; a label outside it is an error. Default: the
+        labels found in the file.
+    min_examples : int
+        Every label must occur at least this often.
+
+    Raises
+    ------
+    TrainingDataError
+        listing every problem (up to 20 examples each) before any training starts.
+    """
+    path = Path(path)
+    problems: list[str] = []
+    raw: list[tuple[int, object, object, object]] = []  # (row, id, text, label)
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise TrainingDataError(f"training file not found: {path}")
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        with open(path, "rb") as f:
+            for i, line in enumerate(f, 1):
+                try:
+                    obj = json.loads(line.decode("utf-8-sig"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    if line.strip():
+                        problems.append(f"row {i}: not valid UTF-8 JSON")
+                    continue
+                if not isinstance(obj, dict):
+                    problems.append(f"row {i}: not a JSON object")
+                    continue
+                raw.append((i, obj.get(id_field), obj.get(text_field, None) if text_field in obj else KeyError,
+                            obj.get(label_field, KeyError)))
+    elif suffix in (".csv", ".tsv"):
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as f:
+                reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")
+                for col in (text_field, label_field):
+                    if reader.fieldnames is None or col not in reader.fieldnames:
+                        raise TrainingDataError(f"{path}: no column {col!r} (columns: {reader.fieldnames})")
+                for i, r in enumerate(reader, 1):
+                    raw.append((i, r.get(id_field), r.get(text_field), r.get(label_field)))
+        except UnicodeDecodeError as e:
+            raise TrainingDataError(f"{path} is not UTF-8 encoded ({e}); re-save it as UTF-8") from None
+    else:
+        raise TrainingDataError(f"{path}: training files must be .csv, .tsv or .jsonl")
+
+    issues: dict[str, list[str]] = {}
+
+    def note(kind: str, where: str):
+        issues.setdefault(kind, []).append(where)
+
+    texts, ys, ids = [], [], []
+    seen_ids: Counter = Counter()
+    for row, rid, text, label in raw:
+        if text is KeyError or text is None:
+            note(f"missing field {text_field!r}", f"row {row}")
+            continue
+        if not isinstance(text, str):
+            note("text is not a string", f"row {row}")
+            continue
+        if not normalize(text):
+            note("text empty after normalisation", f"row {row}")
+            continue
+        if label is KeyError:
+            note(f"missing field {label_field!r}", f"row {row}")
+            continue
+        y = _split_labels(label, multilabel)
+        if multilabel:
+            if any(lab == "" for lab in y):
+                note("empty label", f"row {row}")
+                continue
+        elif y is None or y == "" or isinstance(y, list):
+            note("empty label" if not y else "several labels in a single-label task", f"row {row}")
+            continue
+        if rid not in (None, ""):
+            seen_ids[str(rid)] += 1
+        texts.append(text)
+        ys.append(y)
+        ids.append(rid if rid not in (None, "") else row)
+    dups = [i for i, c in seen_ids.items() if c > 1]
+    if dups:
+        issues["duplicate ids"] = dups
+    found = Counter(lab for y in ys for lab in (y if multilabel else [y]))
+    if labels is not None:
+        unknown = sorted(set(found) - set(labels))
+        if unknown:
+            issues["unknown labels (not in --labels)"] = unknown
+    label_set = list(labels) if labels is not None else sorted(found)
+    rare = [f"{lab} ({found.get(lab, 0)})" for lab in label_set if found.get(lab, 0) < min_examples]
+    if rare:
+        issues[f"labels with fewer than {min_examples} examples"] = rare
+    if not multilabel and len([lab for lab in label_set if found.get(lab)]) < 2:
+        issues["need at least two classes"] = [", ".join(label_set) or "(none)"]
+    for kind, where in issues.items():
+        shown = ", ".join(map(str, where[:20])) + (f" … (+{len(where) - 20} more)" if len(where) > 20 else "")
+        problems.append(f"{kind}: {shown}")
+    if problems:
+        raise TrainingDataError(f"{path}: cannot train on this file:\n  - " + "\n  - ".join(problems))
+    return LabelledData(texts, ys, ids, multilabel)

@@ -1,0 +1,100 @@
+"""Evaluation metrics in plain numpy (no scikit-learn needed to evaluate a model)."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+
+def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:
+    tp, fp, fn = float(tp), float(fp), float(fn)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def classification_report(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> dict:
+    """Accuracy, per-class precision/recall/F1/support, micro/macro F1, confusion matrix."""
+    labels = list(labels)
+    idx = {lab: i for i, lab in enumerate(labels)}
+    cm = np.zeros((len(labels), len(labels)), dtype=np.int64)
+    for t, p in zip(y_true, y_pred):
+        cm[idx[t], idx[p]] += 1
+    per_class = {}
+    for i, lab in enumerate(labels):
+        tp = cm[i, i]
+        p, r, f = _prf(tp, cm[:, i].sum() - tp, cm[i, :].sum() - tp)
+        per_class[lab] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+                          "support": int(cm[i, :].sum())}
+    n = int(cm.sum())
+    acc = float(np.trace(cm)) / n if n else 0.0
+    present = [lab for lab in labels if per_class[lab]["support"] > 0]
+    macro = float(np.mean([per_class[lab]["f1"] for lab in present])) if present else 0.0
+    return {"n": n, "accuracy": round(acc, 4), "micro_f1": round(acc, 4), "macro_f1": round(macro, 4),
+            "per_class": per_class, "confusion_matrix": {"labels": labels, "matrix": cm.tolist()}}
+
+
+def multilabel_report(y_true: Sequence[Sequence[str]], y_pred: Sequence[Sequence[str]], labels: Sequence[str]) -> dict:
+    """Per-label precision/recall/F1, micro/macro F1, exact-match accuracy."""
+    labels = list(labels)
+    tp = dict.fromkeys(labels, 0)
+    fp = dict.fromkeys(labels, 0)
+    fn = dict.fromkeys(labels, 0)
+    exact = 0
+    for t, p in zip(y_true, y_pred):
+        t, p = set(t), set(p)
+        exact += t == p
+        for lab in labels:
+            tp[lab] += (lab in t) and (lab in p)
+            fp[lab] += (lab not in t) and (lab in p)
+            fn[lab] += (lab in t) and (lab not in p)
+    per_class = {}
+    for lab in labels:
+        p, r, f = _prf(tp[lab], fp[lab], fn[lab])
+        per_class[lab] = {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f, 4),
+                          "support": tp[lab] + fn[lab]}
+    _, _, micro = _prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    present = [lab for lab in labels if per_class[lab]["support"] > 0]
+    macro = float(np.mean([per_class[lab]["f1"] for lab in present])) if present else 0.0
+    n = len(y_true)
+    return {"n": n, "accuracy": round(exact / n, 4) if n else 0.0, "micro_f1": round(micro, 4),
+            "macro_f1": round(macro, 4), "per_class": per_class}
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bins: int = 10) -> float:
+    """ECE: mean |accuracy - confidence| over equal-width confidence bins, weighted by bin size."""
+    confidence = np.asarray(confidence, dtype=np.float64)
+    correct = np.asarray(correct, dtype=np.float64)
+    if not len(confidence):
+        return 0.0
+    bins = np.minimum((confidence * n_bins).astype(int), n_bins - 1)
+    ece = 0.0
+    for b in range(n_bins):
+        m = bins == b
+        if m.any():
+            ece += m.mean() * abs(correct[m].mean() - confidence[m].mean())
+    return round(float(ece), 4)
+
+
+def quadratic_weighted_kappa(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> float:
+    """Cohen's kappa with quadratic weights over ordered ``labels``."""
+    k = len(labels)
+    idx = {lab: i for i, lab in enumerate(labels)}
+    t = np.array([idx[x] for x in y_true])
+    p = np.array([idx[x] for x in y_pred])
+    if not len(t):
+        return 0.0
+    obs = np.zeros((k, k))
+    np.add.at(obs, (t, p), 1)
+    exp = np.outer(np.bincount(t, minlength=k), np.bincount(p, minlength=k)) / len(t)
+    w = (np.subtract.outer(np.arange(k), np.arange(k)) ** 2) / max((k - 1) ** 2, 1)
+    denom = (w * exp).sum()
+    return round(float(1 - (w * obs).sum() / denom), 4) if denom else 0.0
+
+
+def binary_f1(y_true: Sequence[bool], y_pred: Sequence[bool]) -> dict:
+    t = np.asarray(y_true, bool)
+    p = np.asarray(y_pred, bool)
+    prec, rec, f = _prf(float((t & p).sum()), float((~t & p).sum()), float((t & ~p).sum()))
+    return {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f, 4), "support": int(t.sum())}

@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from feedback_nlp.features import NgramFeaturizer, linear_scores
+
+TEXTS = ["很好", "质量很差", "快递太慢了", "很好很好", "差评"]
+
+
+def test_rule_ngrams_digits_mapped():
+    f = NgramFeaturizer(ngram_range=(1, 2))
+    assert f.ngrams("等了15天") == ["等", "了", "0", "0", "天", "等了", "了0", "00", "0天"]
+
+
+def test_transform_matches_written_rule():
+    f = NgramFeaturizer(min_df=1).fit(TEXTS)
+    rows = f.transform(["很好很好", ""])
+    assert list(rows.indptr) == [0, len(rows.ids), len(rows.ids)]
+    # Recompute by hand: sublinear tf * idf, then L2 normalise.
+    grams = f.ngrams("很好很好")
+    counts = {g: grams.count(g) for g in set(grams) if g in f.vocabulary_}
+    w = {f.vocabulary_[g]: (1 + np.log(c)) * f.idf_[f.vocabulary_[g]] for g, c in counts.items()}
+    norm = np.sqrt(sum(v * v for v in w.values()))
+    got = dict(zip(rows.ids.tolist(), rows.weights.tolist()))
+    assert set(got) == set(w)
+    for k, v in w.items():
+        assert got[k] == pytest.approx(v / norm, rel=1e-5)
+
+
+def test_linear_scores_equal_sparse_product():
+    f = NgramFeaturizer(min_df=1).fit(TEXTS)
+    rows = f.transform(TEXTS + ["", "未知"])
+    W = np.random.default_rng(0).normal(size=(f.n_features, 4)).astype(np.float32)
+    b = np.arange(4, dtype=np.float32)
+    dense = np.zeros((len(rows), f.n_features), np.float32)
+    for i in range(len(rows)):
+        a, e = rows.indptr[i], rows.indptr[i + 1]
+        dense[i, rows.ids[a:e]] = rows.weights[a:e]
+    np.testing.assert_allclose(linear_scores(rows, W, b), dense @ W + b, atol=1e-5)
+
+
+def test_save_load_roundtrip(tmp_path):
+    f = NgramFeaturizer(min_df=1).fit(TEXTS + ["带 空格 的文本"])
+    cfg = f.save(tmp_path)
+    g = NgramFeaturizer.load(tmp_path, cfg)
+    assert g.vocabulary_ == f.vocabulary_
+    assert g.fingerprint() == f.fingerprint()
+    a, b = f.transform(TEXTS), g.transform(TEXTS)
+    np.testing.assert_array_equal(a.ids, b.ids)
+    np.testing.assert_allclose(a.weights, b.weights)
+
+
+def test_fit_errors():
+    with pytest.raises(ValueError):
+        NgramFeaturizer().fit([])
+    with pytest.raises(ValueError, match="min_df"):
+        NgramFeaturizer(min_df=5).fit(["甲", "乙"])
+
+
+def test_padded_input():
+    f = NgramFeaturizer(min_df=1).fit(TEXTS)
+    rows = f.transform(["很好", ""])
+    ids, w = rows.padded()
+    assert ids.shape == w.shape and ids.shape[0] == 2
+    assert w[1].sum() == 0

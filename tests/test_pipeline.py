@@ -1,0 +1,124 @@
+"""FeedbackAnalyzer on the shipped model: fields, order, bad input, Traditional input, frames."""
+import json
+
+import pytest
+
+from feedback_nlp import FIELDS, FeedbackAnalyzer, FeedbackResult
+from feedback_nlp.tasks import ISSUE_TYPES, SENTIMENTS, SEVERITIES, SPAM_TYPES
+
+EXAMPLES = ["快递十天都没到，客服也不回消息，什么垃圾平台", "质量很好，很满意，下次还来", "吃了你们家的外卖全家食物中毒住院了",
+            "加微信 abc12345 兼职刷单日结三百", "房间很脏，床单有污渍", ""]
+
+
+def _valid(r: FeedbackResult):
+    d = r.to_dict()
+    assert tuple(d) == FIELDS
+    json.dumps(d, ensure_ascii=False)
+    assert isinstance(d["is_spam"], bool)
+    assert d["spam_type"] in SPAM_TYPES if d["is_spam"] else d["spam_type"] is None
+    assert 0.0 <= d["spam_score"] <= 1.0
+    assert set(d["issue_types"]) <= set(ISSUE_TYPES)
+    assert d["primary_issue"] == (d["issue_types"][0] if d["issue_types"] else None)
+    assert d["sentiment"] in SENTIMENTS and -1.0 <= d["sentiment_score"] <= 1.0
+    assert d["severity"] in SEVERITIES and all(isinstance(x, str) for x in d["severity_reasons"])
+    assert d["route"] is None or set(d["route"]) == {"team", "sla_hours"}
+    assert isinstance(d["needs_review"], bool)
+    if d["is_spam"]:
+        assert d["issue_types"] == [] and d["severity"] == "low" and d["route"] is None
+    return d
+
+
+def test_fields_and_decisions(analyzer):
+    d = _valid(analyzer.analyze(EXAMPLES[0], id="t1"))
+    assert d["id"] == "t1"
+    assert d["sentiment"] == "negative" and d["sentiment_score"] < 0
+    assert "logistics" in d["issue_types"] or "customer_service" in d["issue_types"]
+    assert d["route"]["team"]
+    assert analyzer.analyze(EXAMPLES[1]).sentiment == "positive"
+
+
+def test_critical_health_case(analyzer):
+    r = analyzer.analyze(EXAMPLES[2])
+    assert r.severity == "critical"
+    assert "health or safety risk" in r.severity_reasons
+
+
+def test_ad_is_spam_and_gets_no_route(analyzer):
+    r = _valid(analyzer.analyze(EXAMPLES[3]))
+    assert r["is_spam"] and r["spam_type"] == "ad"
+
+
+def test_angry_complaint_is_not_spam(analyzer):
+    r = analyzer.analyze("垃圾快递，等了十天还没到，骗子！")
+    assert not r.is_spam and r.sentiment == "negative"
+
+
+def test_batch_keeps_order_length_and_ids(analyzer):
+    texts = EXAMPLES * 40
+    res = analyzer.analyze_batch(texts, batch_size=7)
+    assert len(res) == len(texts)
+    assert [r.id for r in res] == list(range(1, len(texts) + 1))
+    single = [analyzer.analyze(t).to_dict() for t in EXAMPLES]
+    for i, r in enumerate(res[:len(EXAMPLES)]):
+        d = r.to_dict()
+        d["id"] = None
+        assert d == single[i]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", "\x00\x01", "👍", "🙂🙂🙂", "hello world, great product",
+                                  "差" * 100_000, "a\udc80b", "١٢٣", "\u200b\u200b"])
+def test_odd_input_never_crashes(analyzer, text):
+    _valid(analyzer.analyze(text))
+
+
+def test_empty_text_is_the_documented_neutral_result(analyzer):
+    r = analyzer.analyze("  ")
+    assert (r.is_spam, r.issue_types, r.sentiment, r.sentiment_score, r.severity, r.severity_reasons, r.route) == (
+        False, [], "neutral", 0.0, "low", ["empty text"], None)
+
+
+def test_non_string_is_a_clear_error(analyzer):
+    with pytest.raises(TypeError, match="must be str"):
+        analyzer.analyze(None)
+    with pytest.raises(TypeError, match="position 1"):
+        analyzer.analyze_batch(["好", 3])
+    with pytest.raises(ValueError, match="ids"):
+        analyzer.analyze_batch(["好"], ids=[1, 2])
+
+
+def test_traditional_equals_simplified(analyzer):
+    s = analyzer.analyze("这个商品质量很差，客服态度也不好，退货还要自己付运费").to_dict()
+    t = analyzer.analyze("這個商品質量很差，客服態度也不好，退貨還要自己付運費").to_dict()
+    assert s == t
+
+
+def test_analyze_frame():
+    pd = pytest.importorskip("pandas")
+    fa = FeedbackAnalyzer.load()
+    df = pd.DataFrame({"review": ["质量很好", None, "太慢了"], "sentiment": [1, 0, 0]}, index=[10, 11, 12])
+    out = fa.analyze_frame(df, text_col="review")
+    assert list(out.index) == [10, 11, 12]
+    assert "sentiment_pred" in out.columns and "severity" in out.columns
+    assert out.loc[11, "severity_reasons"] == ["empty text"]
+    with pytest.raises(KeyError, match="text"):
+        fa.analyze_frame(df)
+
+
+def test_custom_routing_file(tmp_path):
+    p = tmp_path / "routing.yaml"
+    p.write_text("teams:\n  logistics: 物流二组\ndefault_team: 总台\nsla_hours:\n  low: 1\n  medium: 2\n"
+                 "  high: 3\n  critical: 4\n", encoding="utf-8")
+    fa = FeedbackAnalyzer.load(routing=p)
+    r = fa.analyze("快递太慢了，等了十天还没到")
+    assert r.route["team"] in ("物流二组", "总台") and r.route["sla_hours"] in (1, 2, 3, 4)
+    assert fa.pipe_names == ["spam", "issue_types", "sentiment", "severity", "routing", "review"]
+
+
+def test_thread_safety(analyzer):
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = EXAMPLES * 20
+    expected = [r.to_dict() for r in analyzer.analyze_batch(texts)]
+    with ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda i: analyzer.analyze(texts[i], id=i + 1).to_dict(), range(len(texts))))
+    assert got == expected

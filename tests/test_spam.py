@@ -1,0 +1,21 @@
+import numpy as np
+
+from feedback_nlp.tasks.spam import SPAM_CLASSES, decide_spam, spam_signals
+
+
+def test_signals():
+    s = spam_signals("加我微信 wx:abc_12345 兼职日结 http://x.cn")
+    assert s.has_link and s.has_contact and s.solicits
+    assert "contains a link" in s.reasons()
+    assert spam_signals("好评好评好评好评好评好评").repetition_ratio > 0.6
+    assert spam_signals("快递很快，包装也不错，东西质量挺好").repetition_ratio < 0.2
+    assert spam_signals("").char_entropy == 0.0
+
+
+def test_decision_and_ad_sharpening():
+    probs = np.array([0.1, 0.1, 0.1, 0.1, 0.1, 0.5])
+    assert decide_spam(probs, "加v abc12345 兼职", 0.5) == (True, "ad", 0.9)
+    assert decide_spam(probs, "今天天气不错", 0.5)[1] == "irrelevant"
+    assert decide_spam(np.array([0.9] + [0.02] * 5), "x", 0.5) == (False, None, decide_spam(
+        np.array([0.9] + [0.02] * 5), "x", 0.5)[2])
+    assert len(SPAM_CLASSES) == 6

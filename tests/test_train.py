@@ -1,0 +1,86 @@
+"""Training on tiny datasets written here: built-in and custom taxonomies, bad data, reports."""
+import json
+
+import pytest
+
+pytest.importorskip("sklearn")
+
+from feedback_nlp import FeedbackAnalyzer, NgramModel  # noqa: E402
+from feedback_nlp.data import LabelledData, TrainingDataError, read_labelled_file  # noqa: E402
+from feedback_nlp.train import evaluate_head, format_report, train_model, write_report  # noqa: E402
+
+POS = ["质量很好，很满意", "非常好用，推荐购买", "物流很快，包装完好", "味道不错，还会再来", "房间干净，服务热情", "好评，物美价廉"]
+NEG = ["质量太差了，用一天就坏", "快递太慢，等了十天", "客服态度恶劣，不回消息", "味道很难吃，不新鲜", "房间很脏，有异味", "差评，退款一直不到账"]
+
+
+def test_train_evaluate_save_load_sentiment(tmp_path):
+    train = LabelledData(POS + NEG, ["positive"] * 6 + ["negative"] * 6)
+    model = train_model({"sentiment": train}, {"sentiment": train}, C=10.0, verbose=False,
+                        card={"name": "tiny-sentiment"})
+    rep = evaluate_head(model, "sentiment", train)
+    assert rep["accuracy"] == 1.0
+    assert set(rep) >= {"per_class", "micro_f1", "macro_f1", "confusion_matrix", "ece"}
+    d = model.save_pretrained(tmp_path / "m")
+    loaded = NgramModel.from_pretrained(d)
+    card = json.loads((d / "model.json").read_text(encoding="utf-8"))
+    assert card["tasks"]["sentiment"]["labels"] == ["negative", "neutral", "positive"]
+    assert card["tasks"]["sentiment"]["metrics"]["dev"]["accuracy"] == 1.0
+    probs = loaded.predict_proba(["质量很好，很满意"])["sentiment"]
+    assert probs.shape == (1, 3) and probs[0].argmax() == 2
+
+
+def test_custom_taxonomy_multilabel_csv_loads_into_analyzer(tmp_path):
+    csv_path = tmp_path / "tickets.csv"
+    rows = [("发票开错了", "invoice"), ("发票一直没开", "invoice"), ("电子发票抬头错误", "invoice"),
+            ("安装师傅没来", "install"), ("预约安装一直没人上门", "install"), ("安装收费不合理", "install;price"),
+            ("价格比别家贵", "price"), ("降价了不给保价", "price"), ("发票和价格都有问题", "invoice;price"),
+            ("很满意", "")]
+    csv_path.write_text("id,text,label\n" + "".join(f"{i},{t},{lab}\n" for i, (t, lab) in enumerate(rows)),
+                        encoding="utf-8")
+    data = read_labelled_file(csv_path, multilabel=True)
+    assert data.labels[5] == ["install", "price"] and data.labels[9] == []
+    model = train_model({"issue_types": data}, C=10.0, verbose=False)
+    assert model.heads["issue_types"].labels == ["install", "invoice", "price"]
+    d = model.save_pretrained(tmp_path / "issues")
+    routing = {"teams": {"invoice": "财务", "install": "安装服务", "price": "运营"}, "sla_hours": {
+        "low": 72, "medium": 24, "high": 12, "critical": 2}}
+    fa = FeedbackAnalyzer.load(tasks={"issue_types": d}, routing=routing)
+    r = fa.analyze("电子发票开错了")
+    assert set(r.issue_scores) == {"install", "invoice", "price"}
+    assert r.primary_issue == "invoice"
+    assert r.route["team"] == "财务"
+
+
+def test_jsonl_lists_and_bad_data_messages(tmp_path):
+    p = tmp_path / "bad.jsonl"
+    lines = [{"id": 1, "text": "好", "label": ["a"]}, {"id": 1, "text": "坏", "label": ["zzz"]},
+             {"id": 2, "text": "   ", "label": ["a"]}, {"id": 3, "text": "中", "label": [""]}]
+    p.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\nnot json\n", encoding="utf-8")
+    with pytest.raises(TrainingDataError) as e:
+        read_labelled_file(p, multilabel=True, labels=["a", "b"])
+    msg = str(e.value)
+    for part in ("duplicate ids: 1", "unknown labels", "zzz", "empty after normalisation", "empty label",
+                 "not valid UTF-8 JSON", "fewer than 2 examples"):
+        assert part in msg, part
+
+
+def test_single_label_needs_two_classes_and_utf8(tmp_path):
+    p = tmp_path / "one.csv"
+    p.write_text("text,label\n好,pos\n很好,pos\n", encoding="utf-8")
+    with pytest.raises(TrainingDataError, match="at least two classes"):
+        read_labelled_file(p)
+    g = tmp_path / "gbk.csv"
+    g.write_bytes("text,label\n质量很差,neg\n".encode("gbk"))
+    with pytest.raises(TrainingDataError, match="not UTF-8"):
+        read_labelled_file(g)
+
+
+def test_report_files(tmp_path):
+    train = LabelledData(POS + NEG, ["positive"] * 6 + ["negative"] * 6)
+    model = train_model({"sentiment": train}, C=10.0, verbose=False)
+    rep = {"sentiment": evaluate_head(model, "sentiment", train)}
+    j, m = write_report(rep, tmp_path / "eval")
+    assert json.loads(j.read_text())["sentiment"]["accuracy"] == 1.0
+    text = m.read_text()
+    assert "| positive |" in text and "confusion matrix" in text
+    assert format_report(rep) == text
