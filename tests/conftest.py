@@ -27,7 +27,7 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data (or $FEEDBACK_NLP_DATA); skips where a clone has no shared data."""
-    from feedback_nlp.data import shared_data_dir
+    from feedback_nlp.labelled_data import shared_data_dir
 
     d = shared_data_dir()
     if not (d / "annotations" / "test.jsonl").is_file():

@@ -6,7 +6,7 @@ import pytest
 pytest.importorskip("sklearn")
 
 from feedback_nlp import FeedbackAnalyzer, NgramModel  # noqa: E402
-from feedback_nlp.data import LabelledData, TrainingDataError, read_labelled_file  # noqa: E402
+from feedback_nlp.labelled_data import LabelledData, TrainingDataError, read_labelled_file  # noqa: E402
 from feedback_nlp.train import evaluate_head, format_report, train_model, write_report  # noqa: E402
 
 POS = ["质量很好，很满意", "非常好用，推荐购买", "物流很快，包装完好", "味道不错，还会再来", "房间干净，服务热情", "好评，物美价廉"]

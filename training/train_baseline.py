@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from feedback_nlp.data import CORPORA, LabelledData, load_annotations, load_cold, load_corpus, shared_data_dir  # noqa: E402
+from feedback_nlp.labelled_data import CORPORA, LabelledData, load_annotations, load_cold, load_corpus, shared_data_dir  # noqa: E402
 from feedback_nlp.features import NgramFeaturizer  # noqa: E402
 from feedback_nlp.tasks.routing import DEFAULT_ROUTING  # noqa: E402
 from feedback_nlp.train import evaluate_head, train_model, write_report  # noqa: E402

@@ -13,7 +13,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from .data import LabelledData
+from .labelled_data import LabelledData
 from .features import NgramFeaturizer
 from .metrics import (binary_f1, classification_report, expected_calibration_error, multilabel_report,
                       quadratic_weighted_kappa)
