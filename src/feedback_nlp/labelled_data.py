@@ -110,7 +110,7 @@ def _split_labels(value, multilabel: bool) -> list[str] | str | None:
 
 def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", label_field: str = "label",
                        id_field: str = "id", multilabel: bool = False, labels: Optional[Sequence[str]] = None,
-                       min_examples: int = 2) -> LabelledData:
+                       min_examples: int = 2, null_label: Optional[str] = None) -> LabelledData:
     """Read and validate a CSV or JSONL training file.
 
     Parameters
@@ -123,6 +123,9 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
         labels found in the file.
     min_examples : int
         Every label must occur at least this often.
+    null_label : str, optional
+        Label for records whose label is null/empty (e.g. ``not_spam`` for a
+        ``spam_type`` column); by default such records are errors.
 
     Raises
     ------
@@ -183,6 +186,8 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
         if label is KeyError:
             note(f"missing field {label_field!r}", f"row {row}")
             continue
+        if null_label is not None and (label is None or label == ""):
+            label = [null_label] if multilabel else null_label
         y = _split_labels(label, multilabel)
         if multilabel:
             if any(lab == "" for lab in y):

@@ -1,7 +1,7 @@
 """The typed result of analysing one record."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 #: The output fields, in order, as named in the codebook.
@@ -33,5 +33,12 @@ class FeedbackResult:
     needs_review: bool = False
 
     def to_dict(self) -> dict:
-        """Plain JSON-serialisable dict with exactly :data:`FIELDS`."""
-        return asdict(self)
+        """Plain JSON-serialisable dict with exactly :data:`FIELDS` (containers copied)."""
+        return {
+            "id": self.id, "is_spam": self.is_spam, "spam_type": self.spam_type, "spam_score": self.spam_score,
+            "issue_types": list(self.issue_types), "primary_issue": self.primary_issue,
+            "issue_scores": dict(self.issue_scores), "sentiment": self.sentiment,
+            "sentiment_score": self.sentiment_score, "severity": self.severity,
+            "severity_reasons": list(self.severity_reasons),
+            "route": dict(self.route) if self.route is not None else None, "needs_review": self.needs_review,
+        }

@@ -1,0 +1,480 @@
+"""``feedback-nlp``: thin command-line wrappers over the Python API.
+
+Adding a command: write ``_add_<name>(sub)`` that creates its subparser and sets
+``func=`` to a handler ``_cmd_<name>(args) -> int``, then append the adder to
+:data:`COMMANDS`. Handlers import heavy modules (numpy, the model) inside the
+function so that ``feedback-nlp --help`` stays fast. A handler reports a user
+error (bad input, bad option) by raising :class:`CLIError`; :func:`main` prints
+it as one ``feedback-nlp: error: ...`` line and returns exit code 2.
+
+Exit codes: 0 success (also when some input rows were malformed: they are
+reported as error records and in the summary), 2 usage or input error (no
+traceback), 130 interrupted, 141 output pipe closed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TextIO
+
+PROG = "feedback-nlp"
+#: Malformed row numbers listed in the ``score`` summary.
+MAX_LISTED_ROWS = 20
+
+
+class CLIError(Exception):
+    """A user-facing error: printed as one line, exit code 2."""
+
+
+# ----------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser with one subparser per entry of :data:`COMMANDS`."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Analyse Chinese e-commerce feedback: spam, issue types, sentiment, severity, routing.",
+        epilog="examples:\n"
+               "  feedback-nlp analyze \"快递十天都没到，客服也不回消息\"\n"
+               "  feedback-nlp score reviews.jsonl -o scored.jsonl\n"
+               "  feedback-nlp score reviews.csv -o scored.csv --text-field content\n"
+               "  cat reviews.jsonl | feedback-nlp score - > scored.jsonl\n\n"
+               "run 'feedback-nlp COMMAND --help' for the options of a command",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for add in COMMANDS:
+        add(sub)
+    return parser
+
+
+def add_model_args(p: argparse.ArgumentParser) -> None:
+    """``--model`` and ``--routing``, shared by every command that loads an analyzer."""
+    p.add_argument("--model", metavar="DIR", default=None,
+                   help="model directory or hub id (default: the shipped model, or $FEEDBACK_NLP_MODEL)")
+    p.add_argument("--routing", metavar="FILE", default=None,
+                   help="routing table (.json/.yaml) replacing the one saved with the model")
+
+
+def _add_score(sub) -> None:
+    p = sub.add_parser(
+        "score", help="score a JSONL/CSV/TSV file, one output record per input record",
+        description="Score every record of INPUT and write one output record per input record, in the "
+                    "same order. A malformed row (bad JSON, invalid UTF-8, no text field, wrong column "
+                    "count, empty line) becomes an error record {id, error, other fields null} in its "
+                    "place; the run goes on. A summary 'scored N records, M malformed (rows: ...)' goes to "
+                    "stderr, N counting the records scored successfully.")
+    p.add_argument("input", metavar="INPUT", help="input file (.jsonl/.ndjson/.json lines, .csv, .tsv, "
+                                                  "optionally .gz), or - for stdin (JSONL)")
+    p.add_argument("-o", "--output", default="-", metavar="OUTPUT",
+                   help="output file (.jsonl or .csv by extension); default - (stdout, JSONL)")
+    p.add_argument("--text-field", default="text", metavar="NAME", help="field/column holding the text (default: text)")
+    p.add_argument("--id-field", default="id", metavar="NAME",
+                   help="field/column holding the id (default: id); missing ids become the 1-based row number")
+    p.add_argument("--input-format", choices=("jsonl", "csv", "tsv"), default=None,
+                   help="override the input format given by the extension")
+    p.add_argument("--output-format", choices=("jsonl", "csv", "tsv"), default=None,
+                   help="override the output format given by the extension")
+    p.add_argument("--batch-size", type=int, default=256, metavar="N", help="records per batch (default: 256)")
+    add_model_args(p)
+    p.add_argument("--keep-text", action="store_true", help="add the input text to each output record")
+    p.add_argument("--mask-pii", action="store_true",
+                   help="with --keep-text: mask phone numbers, e-mails, ID and order numbers in the kept text")
+    p.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress display, and no summary unless rows were malformed")
+    p.set_defaults(func=_cmd_score)
+
+
+def _add_analyze(sub) -> None:
+    p = sub.add_parser(
+        "analyze", help="analyse texts given on the command line (or stdin lines) and print the decisions",
+        description="Analyse each TEXT (or, with none given, each non-blank line of stdin) and print a "
+                    "readable summary, or one JSON object per text with --json.")
+    p.add_argument("texts", nargs="*", metavar="TEXT", help="texts to analyse (default: read lines from stdin)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (FeedbackResult.to_dict) per text")
+    add_model_args(p)
+    p.set_defaults(func=_cmd_analyze)
+
+
+# ----------------------------------------------------------------------------- train / evaluate / export
+#: Built-in tasks: default label field, whether multi-label, label for null values.
+TASK_DEFAULTS = {"spam": ("spam_type", False, "not_spam"), "issue_types": ("issue_types", True, None),
+                 "sentiment": ("sentiment", False, None), "severity": ("severity", False, None)}
+
+
+def _read_task_data(path, task, args, labels=None):
+    from .labelled_data import TrainingDataError, read_labelled_file
+
+    field, multi, null = TASK_DEFAULTS.get(task, ("label", False, None))
+    multilabel = args.multilabel if getattr(args, "multilabel", None) is not None else multi
+    try:
+        return read_labelled_file(path, text_field=args.text_field, label_field=args.label_field or field,
+                                  id_field=args.id_field, multilabel=multilabel, labels=labels,
+                                  null_label=None if args.label_field else null)
+    except TrainingDataError as e:
+        raise CLIError(str(e)) from None
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train a model for one task on a labelled CSV/JSONL file",
+                       description="Train a task model (char n-gram TF-IDF + logistic regression) on your own "
+                                   "labelled file. Any label set works; multi-label cells are 'a;b' in CSV or a "
+                                   "JSON list. The data are checked before training starts.")
+    p.add_argument("--task", required=True, help="spam, issue_types, sentiment, severity (or your own task name)")
+    p.add_argument("--data", required=True, help="training file (.csv, .tsv or .jsonl)")
+    p.add_argument("--dev", help="dev file: decision thresholds are chosen there and dev metrics are recorded")
+    p.add_argument("--labels", help="comma-separated allowed labels, in output order (default: those found)")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--label-field", default=None, help="default: the task name (spam: spam_type), else 'label'")
+    p.add_argument("--id-field", default="id")
+    p.add_argument("--multilabel", action=argparse.BooleanOptionalAction, default=None,
+                   help="several labels per record (default: only for issue_types)")
+    p.add_argument("--C", type=float, default=4.0, help="inverse regularisation strength")
+    p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram")
+    p.add_argument("--base", help="transformer backend: base model (hub id or local directory)")
+    p.add_argument("-o", "--output", required=True, help="model directory to write")
+    p.set_defaults(func=_cmd_train)
+
+
+def _cmd_train(args) -> int:
+    if args.backend == "transformer":
+        raise CLIError("the transformer backend is trained with training/train_transformer.py --base MODEL")
+    from .train import evaluate_head, train_model, write_report
+
+    labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
+    train = _read_task_data(args.data, args.task, args, labels)
+    dev = _read_task_data(args.dev, args.task, args, labels) if args.dev else None
+    card = {"name": Path(args.output).name, "version": "0.1.0",
+            "command": "feedback-nlp " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else "feedback-nlp train",
+            "training_data": {"file": str(args.data), "n_texts": len(train)}}
+    model = train_model({args.task: train}, {args.task: dev} if dev else None,
+                        labels={args.task: labels} if labels else None, C=args.C, card=card, verbose=False)
+    out = model.save_pretrained(args.output)
+    print(f"trained {args.task} on {len(train)} texts, labels: {', '.join(model.heads[args.task].labels)}",
+          file=sys.stderr)
+    if dev:
+        rep = {args.task: evaluate_head(model, args.task, dev)}
+        write_report(rep, out / "eval_dev")
+        print(f"dev: accuracy {rep[args.task]['accuracy']}, micro-F1 {rep[args.task]['micro_f1']}, "
+              f"macro-F1 {rep[args.task]['macro_f1']}", file=sys.stderr)
+    print(out)
+    return 0
+
+
+def _add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="evaluate a model directory on a labelled file",
+                       description="Print and write (JSON + Markdown) per-task metrics: accuracy, per-class "
+                                   "precision/recall/F1, micro/macro F1, confusion matrix, expected calibration "
+                                   "error; for severity also quadratic weighted kappa and critical recall.")
+    p.add_argument("model", metavar="MODEL_DIR")
+    p.add_argument("--data", required=True)
+    p.add_argument("--task", action="append", help="task(s) to evaluate (default: every task of the model)")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--label-field", default=None)
+    p.add_argument("--id-field", default="id")
+    p.add_argument("--multilabel", action=argparse.BooleanOptionalAction, default=None)
+    p.add_argument("-o", "--output", help="report path prefix (writes PREFIX.json and PREFIX.md); "
+                                          "default: eval_<data file name> in the current directory")
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def _cmd_evaluate(args) -> int:
+    from .modeling import ModelFormatError, NgramModel
+    from .train import evaluate_head, format_report, write_report
+
+    try:
+        model = NgramModel.from_pretrained(args.model)
+    except ModelFormatError as e:
+        raise CLIError(str(e)) from None
+    tasks = args.task or list(model.heads)
+    unknown = [t for t in tasks if t not in model.heads]
+    if unknown:
+        raise CLIError(f"the model has no task {', '.join(unknown)} (it has {', '.join(model.heads)})")
+    report = {t: evaluate_head(model, t, _read_task_data(args.data, t, args, model.heads[t].labels)) for t in tasks}
+    prefix = args.output or f"eval_{Path(args.data).stem}"
+    j, m = write_report(report, prefix)
+    print(format_report(report))
+    print(f"wrote {j} and {m}", file=sys.stderr)
+    return 0
+
+
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", help="export a model directory to ONNX (id-input graph, all heads)",
+                       description="Write MODEL_DIR/model.onnx: inputs ids/weights from the featuriser rule in "
+                                   "docs/FEATURES.md, outputs one probability tensor per task.")
+    p.add_argument("model", metavar="MODEL_DIR")
+    p.add_argument("-o", "--output", help="ONNX file to write (default: MODEL_DIR/model.onnx)")
+    p.set_defaults(func=_cmd_export)
+
+
+def _cmd_export(args) -> int:
+    from .export import export_onnx
+    from .modeling import ModelFormatError
+
+    try:
+        print(export_onnx(args.model, args.output))
+    except ModelFormatError as e:
+        raise CLIError(str(e)) from None
+    return 0
+
+
+#: One function per command; each adds its subparser and sets ``func``.
+COMMANDS: list[Callable[[Any], None]] = [_add_score, _add_analyze, _add_train, _add_evaluate, _add_export]
+
+
+# ----------------------------------------------------------------------------- helpers
+def load_analyzer(model: Optional[str], routing: Optional[str]):
+    """``FeedbackAnalyzer.load`` with loading problems turned into :class:`CLIError`."""
+    from .modeling import ModelFormatError
+    from .pipeline import FeedbackAnalyzer
+    from .tasks.routing import RoutingTable
+
+    table = None
+    if routing is not None:
+        try:
+            table = RoutingTable.from_file(routing)
+        except FileNotFoundError:
+            raise CLIError(f"routing table not found: {routing}") from None
+        except Exception as e:  # JSON/YAML syntax, wrong shape
+            raise CLIError(f"cannot read routing table {routing}: {_one_line(e)}") from None
+    try:
+        return FeedbackAnalyzer.load(model, routing=table)
+    except (ModelFormatError, OSError, ValueError, KeyError) as e:
+        raise CLIError(f"cannot load the model: {_one_line(e)}") from None
+
+
+def _one_line(e: BaseException) -> str:
+    if isinstance(e, OSError) and e.strerror:
+        return f"{e.strerror}: {e.filename}" if e.filename else e.strerror
+    msg = str(e) or type(e).__name__
+    return " ".join(msg.split())
+
+
+def _chunks(it: Iterable, n: int) -> Iterator[list]:
+    chunk: list = []
+    for x in it:
+        chunk.append(x)
+        if len(chunk) >= n:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+class Progress:
+    """A one-line ``N records, R rec/s`` counter redrawn on a TTY at most every ``interval`` s."""
+
+    def __init__(self, stream: TextIO, enabled: bool, interval: float = 0.2):
+        self.stream, self.enabled, self.interval = stream, enabled, interval
+        self.n = 0
+        self.start = self._last = time.monotonic()
+
+    def update(self, k: int) -> None:
+        self.n += k
+        if self.enabled:
+            now = time.monotonic()
+            if now - self._last >= self.interval:
+                self._last = now
+                self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        rate = self.n / max(now - self.start, 1e-9)
+        self.stream.write(f"\r{self.n:,} records  {rate:,.0f} rec/s ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._draw(time.monotonic())
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return a != "-" and b != "-" and os.path.exists(b) and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+# ----------------------------------------------------------------------------- score
+def result_dict(result) -> dict:
+    """``result.to_dict()`` for immediate serialisation: the same keys and values, without
+    the deep copy ``dataclasses.asdict`` makes (which costs more than scoring itself)."""
+    from .result import FIELDS
+
+    return {k: getattr(result, k) for k in FIELDS}
+
+
+def _cmd_score(args) -> int:
+    from .io import SCORE_FIELDNAMES, detect_format, error_record, open_writer, read_records
+    from .text import mask_pii
+
+    if args.batch_size < 1:
+        raise CLIError("--batch-size must be at least 1")
+    detect_format(args.output, args.output_format)  # fail on a bad output name before any work
+    if args.input != "-" and not os.path.exists(args.input):
+        raise CLIError(f"input file not found: {args.input}")
+    if _same_file(args.input, args.output):
+        raise CLIError(f"output {args.output} is the input file; choose another output")
+
+    fieldnames = list(SCORE_FIELDNAMES)
+    if args.keep_text:
+        fieldnames.insert(1, "text")
+    n_ok, bad_rows, n_bad = 0, [], 0
+    with read_records(args.input, text_field=args.text_field, id_field=args.id_field,
+                      fmt=args.input_format) as reader:
+        analyzer = load_analyzer(args.model, args.routing)
+        to_terminal = args.output == "-" and _isatty(sys.stdout)
+        progress = Progress(sys.stderr, enabled=not args.quiet and _isatty(sys.stderr) and not to_terminal)
+        try:
+            writer = open_writer(args.output, fmt=args.output_format, fieldnames=fieldnames)
+        except OSError as e:
+            raise CLIError(f"cannot write {args.output}: {_one_line(e)}") from None
+        with writer:
+            try:
+                for chunk in _chunks(reader, args.batch_size):
+                    good = [r for r in chunk if r.error is None]
+                    results = iter(analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
+                                                          batch_size=args.batch_size) if good else ())
+                    for rec in chunk:
+                        if rec.error is None:
+                            out = result_dict(next(results))
+                            n_ok += 1
+                        else:
+                            out = error_record(rec)
+                            n_bad += 1
+                            if len(bad_rows) < MAX_LISTED_ROWS:
+                                bad_rows.append(rec.row)
+                        if args.keep_text:
+                            text = rec.text
+                            if text is not None and args.mask_pii:
+                                text = mask_pii(text)
+                            out = {"id": out["id"], "text": text,
+                                   **{k: v for k, v in out.items() if k != "id"}}
+                        writer.write(out)
+                    writer.flush()
+                    progress.update(len(chunk))
+            finally:
+                progress.close()
+    if n_bad or not args.quiet:
+        msg = f"scored {n_ok} records, {n_bad} malformed"
+        if n_bad:
+            rows = ", ".join(map(str, bad_rows))
+            msg += f" (rows: {rows}{', ... first ' + str(MAX_LISTED_ROWS) if n_bad > len(bad_rows) else ''})"
+        print(msg, file=sys.stderr)
+    return 0
+
+
+# ----------------------------------------------------------------------------- analyze
+def _stdin_texts() -> Iterator[tuple[int, str]]:
+    """(line number, text) for each non-blank stdin line; undecodable bytes become U+FFFD."""
+    buf = getattr(sys.stdin, "buffer", None)
+    lines: Iterable = buf if buf is not None else sys.stdin
+    for n, line in enumerate(lines, 1):
+        if isinstance(line, bytes):
+            line = line.decode("utf-8", errors="replace")
+        line = line.lstrip("\ufeff") if n == 1 else line
+        line = line.rstrip("\r\n")
+        if line.strip():
+            yield n, line
+
+
+def format_result(text: str, result) -> str:
+    """The readable block ``feedback-nlp analyze`` prints for one text."""
+    r = result
+    shown = " ".join(text.split())
+    if len(shown) > 120:
+        shown = shown[:119] + "…"
+    spam = f"yes, {r.spam_type}" if r.is_spam else "no"
+    issues = ", ".join(r.issue_types) if r.issue_types else "none"
+    reasons = f" ({', '.join(r.severity_reasons)})" if r.severity_reasons else ""
+    route = f"{r.route['team']}, SLA {r.route['sla_hours']}h" if r.route else "none"
+    return "\n".join([
+        f"[{r.id}] {shown}",
+        f"  spam:         {spam} (score {r.spam_score:.2f})",
+        f"  issues:       {issues}",
+        f"  sentiment:    {r.sentiment} ({r.sentiment_score:+.2f})",
+        f"  severity:     {r.severity}{reasons}",
+        f"  route:        {route}",
+        f"  needs review: {'yes' if r.needs_review else 'no'}",
+    ])
+
+
+def _cmd_analyze(args) -> int:
+    import json
+
+    if args.texts:
+        items: Iterable[tuple[int, str]] = list(enumerate(args.texts, 1))
+        batch = 256
+    else:
+        interactive = _isatty(sys.stdin)
+        if interactive:
+            print("reading texts from stdin, one per line (Ctrl-D to end)", file=sys.stderr)
+        items = _stdin_texts()
+        batch = 1 if interactive else 256
+    analyzer = load_analyzer(args.model, args.routing)
+    first = True
+    for chunk in _chunks(items, batch):
+        results = analyzer.analyze_batch([t for _, t in chunk], ids=[i for i, _ in chunk])
+        for (_, text), r in zip(chunk, results):
+            if args.json:
+                print(json.dumps(r.to_dict(), ensure_ascii=False))
+            else:
+                if not first:
+                    print()
+                print(format_result(text, r))
+            first = False
+        sys.stdout.flush()
+    return 0
+
+
+# ----------------------------------------------------------------------------- main
+def _error(msg: str) -> None:
+    print(f"{PROG}: error: {msg}", file=sys.stderr)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line; returns the exit code (never calls sys.exit)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, --version, usage errors (argparse prints them)
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
+
+    from .io import InputFormatError
+    from .modeling import ModelFormatError
+
+    try:
+        return int(args.func(args) or 0)
+    except (CLIError, InputFormatError, ModelFormatError) as e:
+        _error(_one_line(e))
+        return 2
+    except OSError as e:
+        if isinstance(e, BrokenPipeError):
+            # The reader of our stdout went away (e.g. `| head`): stop quietly.
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError, AttributeError):
+                pass
+            return 141
+        _error(_one_line(e))
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,460 @@
+"""feedback_nlp.cli: `score` and `analyze` over a tiny random model built in tmp_path."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import feedback_nlp  # noqa: E402
+from feedback_nlp import FeedbackAnalyzer  # noqa: E402
+from feedback_nlp.cli import build_parser, main  # noqa: E402
+from feedback_nlp.io import SCORE_FIELDNAMES  # noqa: E402
+from feedback_nlp.result import FIELDS  # noqa: E402
+from tiny_model import build_tiny_model  # noqa: E402
+
+SRC = str(Path(feedback_nlp.__file__).resolve().parents[1])
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> str:
+    return str(build_tiny_model(tmp_path_factory.mktemp("tiny") / "m"))
+
+
+@pytest.fixture(scope="module")
+def analyzer(model_dir) -> FeedbackAnalyzer:
+    return FeedbackAnalyzer.load(model_dir)
+
+
+class _TTY(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def run(monkeypatch, argv, stdin: bytes = b"", stderr=None):
+    """Run main() with byte stdin/stdout; return (exit code, stdout bytes, stderr text)."""
+    out = io.BytesIO()
+    err = stderr if stderr is not None else io.StringIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    monkeypatch.setattr(sys, "stdout", stdout)
+    monkeypatch.setattr(sys, "stderr", err)
+    rc = main(list(argv))
+    stdout.flush()
+    return rc, out.getvalue(), err.getvalue()
+
+
+def jl(*objs) -> bytes:
+    return b"".join(json.dumps(o, ensure_ascii=False).encode("utf-8") + b"\n" for o in objs)
+
+
+def lines(data: bytes) -> list[dict]:
+    return [json.loads(x) for x in data.decode("utf-8").splitlines()]
+
+
+def scored_fields(d: dict) -> dict:
+    return {k: v for k, v in d.items() if k != "id"}
+
+
+# ----------------------------------------------------------------------------- parser
+def test_help_and_version(monkeypatch):
+    rc, out, _ = run(monkeypatch, ["--help"])
+    assert rc == 0 and b"score" in out and b"analyze" in out
+    rc, out, _ = run(monkeypatch, ["--version"])
+    assert rc == 0 and feedback_nlp.__version__.encode() in out
+
+
+def test_usage_errors_return_2(monkeypatch):
+    assert run(monkeypatch, [])[0] == 2
+    assert run(monkeypatch, ["bogus"])[0] == 2
+    assert run(monkeypatch, ["score"])[0] == 2
+
+
+def test_every_command_has_a_handler():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert {"score", "analyze"} <= set(sub.choices)
+    for p in sub.choices.values():
+        assert callable(p.get_default("func"))
+
+
+# ----------------------------------------------------------------------------- score
+def test_score_jsonl_to_jsonl(tmp_path, monkeypatch, model_dir, analyzer):
+    texts = ["快递十天都没到，客服也不回消息", "质量很好，下次还来", "颜色和图片不一样"]
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl(*({"id": f"r{i}", "text": t} for i, t in enumerate(texts))))
+    out = tmp_path / "out.jsonl"
+    rc, stdout, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir])
+    assert rc == 0 and stdout == b""
+    recs = lines(out.read_bytes())
+    assert [r["id"] for r in recs] == ["r0", "r1", "r2"]
+    assert all(list(r) == list(FIELDS) for r in recs)
+    expected = [r.to_dict() for r in analyzer.analyze_batch(texts, ids=["r0", "r1", "r2"])]
+    assert recs == expected
+    assert stderr.strip() == "scored 3 records, 0 malformed"
+
+
+def test_score_malformed_rows_in_place(tmp_path, monkeypatch, model_dir):
+    data = (jl({"id": "a", "text": "好"})
+            + b"{not json\n"
+            + b"\n"
+            + jl({"id": "b"})
+            + jl({"id": "c", "text": 5})
+            + b'{"text": "\xff"}\n'
+            + jl({"text": "最后"}))
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(data)
+    rc, stdout, stderr = run(monkeypatch, ["score", str(inp), "--model", model_dir, "--batch-size", "2"])
+    assert rc == 0
+    recs = lines(stdout)
+    assert len(recs) == 7
+    assert [r["id"] for r in recs] == ["a", 2, 3, "b", "c", 6, 7]
+    assert [("error" in r) for r in recs] == [False, True, True, True, True, True, False]
+    assert recs[2]["error"] == "empty line"
+    assert recs[3]["error"] == "missing text field 'text'"
+    assert recs[4]["error"] == "text field must be a string, got number"
+    assert recs[5]["error"] == "invalid UTF-8 at byte 10"
+    for r in recs[1:6]:
+        assert set(r) == set(FIELDS) | {"error"}
+        assert all(r[k] is None for k in FIELDS if k != "id")
+    assert stderr.strip() == "scored 2 records, 5 malformed (rows: 2, 3, 4, 5, 6)"
+
+
+def test_score_summary_lists_first_20_rows(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(b"".join(b"{bad\n" if i % 2 else b'{"text":"x"}\n' for i in range(60)))
+    rc, stdout, stderr = run(monkeypatch, ["score", str(inp), "--model", model_dir, "-q"])
+    assert rc == 0 and len(lines(stdout)) == 60
+    rows = ", ".join(str(i) for i in range(2, 41, 2))
+    assert stderr.strip() == f"scored 30 records, 30 malformed (rows: {rows}, ... first 20)"
+
+
+def test_quiet_hides_summary_when_all_rows_scored(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"text": "好"}))
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "--model", model_dir, "--quiet"])
+    assert rc == 0 and stderr == ""
+
+
+def test_score_csv_to_csv(tmp_path, monkeypatch, model_dir, analyzer):
+    inp = tmp_path / "in.csv"
+    inp.write_bytes("id,text,shop\n1,\"物流太慢, 差评\",A\n2,质量不错,B\n3,多,余,列\n,没有id,C\n".encode())
+    out = tmp_path / "out.csv"
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir])
+    assert rc == 0
+    with open(out, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        rows = list(reader)
+    assert reader.fieldnames == list(SCORE_FIELDNAMES)
+    assert [r["id"] for r in rows] == ["1", "2", "3", "4"]
+    assert [r["error"] for r in rows] == ["", "", "expected 3 columns, got 4", ""]
+    assert rows[2]["sentiment"] == "" and rows[2]["issue_scores"] == ""
+    expected = analyzer.analyze("物流太慢, 差评", id="1")
+    assert rows[0]["sentiment"] == expected.sentiment
+    assert json.loads(rows[0]["issue_types"]) == expected.issue_types
+    assert json.loads(rows[0]["issue_scores"]) == expected.issue_scores
+    assert rows[0]["is_spam"] == ("true" if expected.is_spam else "false")
+    assert "1 malformed (rows: 3)" in stderr
+
+
+def test_score_jsonl_to_csv_and_csv_to_jsonl_custom_fields(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.csv"
+    inp.write_bytes("review_id,content\nx1,发货很快\n".encode())
+    rc, stdout, _ = run(monkeypatch, ["score", str(inp), "--model", model_dir,
+                                      "--text-field", "content", "--id-field", "review_id"])
+    assert rc == 0 and [r["id"] for r in lines(stdout)] == ["x1"]
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "--model", model_dir])
+    assert rc == 2 and "no column 'text'" in stderr
+
+
+def test_score_stdin_to_stdout(monkeypatch, model_dir):
+    data = jl({"text": "好"}) + b"\xfe\xff\n" + jl({"id": 9, "text": "差"})
+    rc, stdout, stderr = run(monkeypatch, ["score", "-", "--model", model_dir], stdin=data)
+    assert rc == 0
+    recs = lines(stdout)
+    assert [r["id"] for r in recs] == [1, 2, 9]
+    assert recs[1]["error"] == "invalid UTF-8 at byte 0"
+    assert "scored 2 records, 1 malformed (rows: 2)" in stderr
+
+
+def test_score_stdin_csv_to_stdout_csv(monkeypatch, model_dir):
+    rc, stdout, _ = run(monkeypatch, ["score", "-", "--input-format", "csv", "--output-format", "csv",
+                                      "--model", model_dir], stdin="text\n好\n".encode())
+    assert rc == 0
+    rows = list(csv.DictReader(io.StringIO(stdout.decode())))
+    assert len(rows) == 1 and rows[0]["id"] == "1" and rows[0]["error"] == ""
+
+
+def test_score_missing_ids_empty_long_and_traditional(tmp_path, monkeypatch, model_dir, analyzer):
+    long = "快递太慢了" * 20_000  # 100k characters
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"text": ""}, {"text": "   "}, {"text": long}, {"text": "質量很差，發貨太慢"},
+                       {"text": "质量很差，发货太慢"}))
+    rc, stdout, _ = run(monkeypatch, ["score", str(inp), "--model", model_dir])
+    assert rc == 0
+    recs = lines(stdout)
+    assert [r["id"] for r in recs] == [1, 2, 3, 4, 5]
+    for r in recs[:2]:  # empty text: the neutral result
+        assert "error" not in r
+        assert r["sentiment"] == "neutral" and r["severity"] == "low" and r["severity_reasons"] == ["empty text"]
+        assert r["issue_types"] == [] and r["is_spam"] is False
+    assert "error" not in recs[2] and recs[2]["sentiment"] in ("negative", "neutral", "positive")
+    assert scored_fields(recs[2]) == scored_fields(analyzer.analyze(long).to_dict())
+    # Traditional is normalised to Simplified: same decisions
+    assert scored_fields(recs[3]) == scored_fields(recs[4])
+
+
+def test_keep_text_and_mask_pii(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"text": "联系我13812345678"}, {"nope": 1}))
+    rc, stdout, _ = run(monkeypatch, ["score", str(inp), "--model", model_dir, "--keep-text"])
+    recs = lines(stdout)
+    assert list(recs[0])[:2] == ["id", "text"] and recs[0]["text"] == "联系我13812345678"
+    assert recs[1]["text"] is None and recs[1]["error"]
+    rc, stdout, _ = run(monkeypatch, ["score", str(inp), "--model", model_dir, "--keep-text", "--mask-pii"])
+    assert lines(stdout)[0]["text"] == "联系我[PHONE]"
+    out = tmp_path / "out.csv"
+    rc, _, _ = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir, "--keep-text",
+                                 "--mask-pii"])
+    with open(out, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["text"] == "联系我[PHONE]"
+
+
+class _CountingAnalyzer:
+    """Stands in for FeedbackAnalyzer: fast, and records the batch sizes it is given."""
+
+    def __init__(self):
+        self.batches = []
+
+    def analyze_batch(self, texts, ids=None, batch_size=256):
+        from feedback_nlp.result import FeedbackResult
+
+        self.batches.append(len(texts))
+        return [FeedbackResult(id=i, spam_score=float(len(t))) for t, i in zip(texts, ids)]
+
+
+def test_score_20k_rows_stream_in_order(tmp_path, monkeypatch):
+    import feedback_nlp.cli as cli
+
+    fake = _CountingAnalyzer()
+    monkeypatch.setattr(cli, "load_analyzer", lambda model, routing: fake)
+    n = 20_000
+    inp = tmp_path / "big.jsonl"
+    with open(inp, "wb") as f:
+        for i in range(n):
+            f.write(b"{oops\n" if i % 997 == 0 else b'{"id": %d, "text": "review %d"}\n' % (i, i))
+    out = tmp_path / "out.jsonl"
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--batch-size", "512"])
+    assert rc == 0
+    count = 0
+    with open(out, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            r = json.loads(line)
+            if i % 997 == 0:
+                assert r["id"] == i + 1 and r["error"].startswith("invalid JSON")
+            else:
+                assert r["id"] == i and "error" not in r and r["spam_score"] == len(f"review {i}")
+            count += 1
+    assert count == n
+    n_bad = len(range(0, n, 997))
+    assert stderr.startswith(f"scored {n - n_bad} records, {n_bad} malformed (rows: 1, 998,")
+    # streamed in chunks of at most --batch-size input rows, never all at once
+    assert max(fake.batches) <= 512 and sum(fake.batches) == n - n_bad
+
+
+def test_score_real_model_many_rows(tmp_path, monkeypatch, model_dir, analyzer):
+    texts = [f"第{i}单快递{'很慢' if i % 2 else '很快'}" for i in range(600)]
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl(*({"text": t} for t in texts)))
+    rc, stdout, _ = run(monkeypatch, ["score", str(inp), "--model", model_dir, "--batch-size", "64"])
+    assert rc == 0
+    assert lines(stdout) == [r.to_dict() for r in analyzer.analyze_batch(texts)]
+
+
+def test_progress_on_tty_stderr_only(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"text": "好"}, {"text": "差"}))
+    out = tmp_path / "out.jsonl"
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir], stderr=_TTY())
+    assert rc == 0 and "\r2 records" in stderr and "rec/s" in stderr
+    assert len(lines(out.read_bytes())) == 2
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir, "-q"],
+                        stderr=_TTY())
+    assert stderr == ""
+
+
+# ----------------------------------------------------------------------------- errors
+def _assert_one_line_error(rc, stderr, needle):
+    assert rc == 2
+    assert stderr.startswith("feedback-nlp: error: ") and needle in stderr
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr
+
+
+def test_missing_input_file(tmp_path, monkeypatch, model_dir):
+    rc, _, stderr = run(monkeypatch, ["score", str(tmp_path / "nope.jsonl"), "--model", model_dir])
+    _assert_one_line_error(rc, stderr, "input file not found")
+
+
+def test_unknown_extensions(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.txt"
+    inp.write_text("hello")
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "--model", model_dir])
+    _assert_one_line_error(rc, stderr, "cannot tell the format")
+    good = tmp_path / "in.jsonl"
+    good.write_bytes(jl({"text": "好"}))
+    out = tmp_path / "out.xlsx"
+    rc, _, stderr = run(monkeypatch, ["score", str(good), "-o", str(out), "--model", model_dir])
+    _assert_one_line_error(rc, stderr, "cannot tell the format")
+    assert not out.exists()
+
+
+def test_bad_model_dir(tmp_path, monkeypatch):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"text": "好"}))
+    out = tmp_path / "out.jsonl"
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", str(tmp_path / "no_model")])
+    _assert_one_line_error(rc, stderr, "cannot load the model")
+    assert not out.exists()  # output is not created before the model loads
+    empty = tmp_path / "empty_model"
+    empty.mkdir()
+    rc, _, stderr = run(monkeypatch, ["analyze", "好", "--model", str(empty)])
+    _assert_one_line_error(rc, stderr, "model.json")
+
+
+def test_bad_routing_file(tmp_path, monkeypatch, model_dir):
+    bad = tmp_path / "routing.json"
+    bad.write_text("{not json")
+    rc, _, stderr = run(monkeypatch, ["analyze", "好", "--model", model_dir, "--routing", str(bad)])
+    _assert_one_line_error(rc, stderr, "routing table")
+
+
+def test_output_same_as_input(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"text": "好"}))
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(inp), "--model", model_dir])
+    _assert_one_line_error(rc, stderr, "is the input file")
+    assert inp.read_bytes() == jl({"text": "好"})
+
+
+def test_unwritable_output(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"text": "好"}))
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(tmp_path / "no" / "dir.jsonl"),
+                                      "--model", model_dir])
+    _assert_one_line_error(rc, stderr, "cannot write")
+
+
+def test_bad_batch_size(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"text": "好"}))
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "--batch-size", "0", "--model", model_dir])
+    _assert_one_line_error(rc, stderr, "--batch-size")
+
+
+# ----------------------------------------------------------------------------- analyze
+def test_analyze_readable(monkeypatch, model_dir, analyzer):
+    rc, stdout, _ = run(monkeypatch, ["analyze", "快递十天都没到", "質量很好", "--model", model_dir])
+    assert rc == 0
+    text = stdout.decode()
+    blocks = text.strip().split("\n\n")
+    assert len(blocks) == 2
+    assert blocks[0].startswith("[1] 快递十天都没到") and blocks[1].startswith("[2] 質量很好")
+    r = analyzer.analyze("快递十天都没到", id=1)
+    for label in ("spam:", "issues:", "sentiment:", "severity:", "route:", "needs review:"):
+        assert label in blocks[0]
+    assert f"sentiment:    {r.sentiment} ({r.sentiment_score:+.2f})" in blocks[0]
+    assert f"severity:     {r.severity}" in blocks[0]
+
+
+def test_analyze_json(monkeypatch, model_dir, analyzer):
+    rc, stdout, _ = run(monkeypatch, ["analyze", "--json", "--model", model_dir, "物流很慢", ""])
+    assert rc == 0
+    recs = lines(stdout)
+    assert recs[0] == analyzer.analyze("物流很慢", id=1).to_dict()
+    assert recs[1]["id"] == 2 and recs[1]["severity_reasons"] == ["empty text"]
+
+
+def test_analyze_from_stdin(monkeypatch, model_dir):
+    data = "物流很慢\n\n质量很好\r\n".encode() + b"bad \xff\n"
+    rc, stdout, _ = run(monkeypatch, ["analyze", "--json", "--model", model_dir], stdin=data)
+    assert rc == 0
+    assert [r["id"] for r in lines(stdout)] == [1, 3, 4]  # line numbers; blank lines skipped
+
+
+# ----------------------------------------------------------------------------- python -m
+def test_python_dash_m_subprocess(tmp_path, model_dir):
+    env = dict(os.environ, PYTHONPATH=SRC + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    data = jl({"id": "x", "text": "快递很慢"}) + b"\xff\n"
+    p = subprocess.run([sys.executable, "-m", "feedback_nlp", "score", "-", "--model", model_dir],
+                       input=data, capture_output=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    recs = lines(p.stdout)
+    assert [r["id"] for r in recs] == ["x", 2] and "error" in recs[1]
+    assert b"scored 1 records, 1 malformed (rows: 2)" in p.stderr
+    p = subprocess.run([sys.executable, "-m", "feedback_nlp", "score", str(tmp_path / "missing.jsonl"),
+                        "--model", model_dir], capture_output=True, env=env, timeout=120)
+    assert p.returncode == 2 and b"Traceback" not in p.stderr
+    assert p.stderr.startswith(b"feedback-nlp: error: ")
+
+
+# ----------------------------------------------------------------------------- train / evaluate / export
+TICKETS = [("发票开错了", "invoice"), ("发票一直没开", "invoice"), ("电子发票抬头错误", "invoice"),
+           ("安装师傅没来", "install"), ("预约安装一直没人上门", "install"), ("安装收费不合理", "install;price"),
+           ("价格比别家贵", "price"), ("降价了不给保价", "price"), ("发票和价格都有问题", "invoice;price"), ("很满意", "")]
+
+
+def _tickets_csv(path: Path) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "text", "label"])
+        for i, (t, lab) in enumerate(TICKETS):
+            w.writerow([i, t, lab])
+    return path
+
+
+def test_train_evaluate_export_custom_taxonomy(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("onnx")
+    data = _tickets_csv(tmp_path / "tickets.csv")
+    out = tmp_path / "issue_model"
+    assert main(["train", "--task", "issue_types", "--data", str(data), "--dev", str(data), "--label-field", "label",
+                 "-o", str(out)]) == 0
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["tasks"]["issue_types"]["labels"] == ["install", "invoice", "price"]
+    assert (out / "eval_dev.json").is_file()
+    assert main(["evaluate", str(out), "--data", str(data), "--label-field", "label", "-o", str(tmp_path / "rep")]) == 0
+    rep = json.loads((tmp_path / "rep.json").read_text(encoding="utf-8"))
+    assert {"accuracy", "micro_f1", "macro_f1", "per_class", "ece"} <= set(rep["issue_types"])
+    assert "| invoice |" in (tmp_path / "rep.md").read_text(encoding="utf-8")
+    assert main(["export", str(out)]) == 0
+    assert (out / "model.onnx").stat().st_size > 0
+    # The custom model replaces the shipped issue model, with a matching routing table.
+    fa = FeedbackAnalyzer.load(tasks={"issue_types": out},
+                               routing={"teams": {"invoice": "财务"}, "default_team": "客服",
+                                        "sla_hours": {"low": 72, "medium": 24, "high": 12, "critical": 2}})
+    assert set(fa.analyze("发票开错了").issue_scores) == {"install", "invoice", "price"}
+
+
+def test_train_rejects_bad_data_before_training(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,text,label\n1,好,a\n1,很差,b\n2,很好,\n3, ,a\n", encoding="utf-8")
+    assert main(["train", "--task", "sentiment", "--data", str(bad), "--label-field", "label",
+                 "-o", str(tmp_path / "m")]) == 2
+    err = capsys.readouterr().err
+    assert "duplicate ids" in err and "empty" in err
+    assert not (tmp_path / "m").exists()
+
+
+def test_evaluate_unknown_task_is_a_clear_error(tmp_path, capsys, model_dir):
+    data = _tickets_csv(tmp_path / "t.csv")
+    assert main(["evaluate", model_dir, "--data", str(data), "--task", "nope"]) == 2
+    assert "no task nope" in capsys.readouterr().err
