@@ -26,3 +26,11 @@ def test_quickstart(tmp_path, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     assert any("sentiment_score" in str(o) for o in outputs)
+
+
+def test_retrain_on_your_tickets(tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("onnx")
+    nb = _run(NOTEBOOKS / "retrain_on_your_tickets.ipynb", tmp_path, monkeypatch)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert any("unknown labels" in str(o) for o in outputs)
