@@ -458,3 +458,35 @@ def test_evaluate_unknown_task_is_a_clear_error(tmp_path, capsys, model_dir):
     data = _tickets_csv(tmp_path / "t.csv")
     assert main(["evaluate", model_dir, "--data", str(data), "--task", "nope"]) == 2
     assert "no task nope" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- cluster / report
+def _timed_feedback(path: Path) -> Path:
+    texts = ["快递太慢了，等了一周才到", "物流太慢，五天还没送到", "充电器插上就发烫，不敢用", "充电器用一会就很烫",
+             "客服不回消息，态度差", "退款一直不到账，电话13812345678"]
+    with open(path, "w", encoding="utf-8") as f:
+        for i in range(120):
+            f.write(json.dumps({"id": i, "text": texts[i % len(texts)] + "！" * (i % 3),
+                                "created_at": f"2026-10-{1 + i % 20:02d}"}, ensure_ascii=False) + "\n")
+    return path
+
+
+def test_cluster_command(tmp_path):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    out, summary = tmp_path / "c.jsonl", tmp_path / "clusters.json"
+    assert main(["cluster", str(data), "-o", str(out), "--summary", str(summary), "--time-field", "created_at",
+                 "--min-size", "3"]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == list(range(120))
+    assert all("cluster_id" in r for r in rows)
+    info = json.loads(summary.read_text(encoding="utf-8"))
+    assert info["clusters"] and all(c["size"] >= 3 and c["keywords"] for c in info["clusters"])
+
+
+def test_report_command(tmp_path):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    out = tmp_path / "report.html"
+    assert main(["report", str(data), "-o", str(out), "--time-field", "created_at", "--min-size", "3"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert html.count("<svg") >= 3 and "<script src" not in html and "http" not in html
+    assert "13812345678" not in html  # PII masked by default

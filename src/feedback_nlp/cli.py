@@ -222,8 +222,73 @@ def _cmd_export(args) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- cluster / report
+def _add_cluster(sub) -> None:
+    p = sub.add_parser("cluster", help="cluster complaints into recurring problems",
+                       description="Analyse INPUT, cluster its complaints (spam removed; negative and neutral by "
+                                   "default) into recurring problems; each output record gets cluster_id and "
+                                   "cluster_label, the summary lists each cluster's keywords, size, examples, "
+                                   "mixes and counts over time.")
+    p.add_argument("input", metavar="INPUT")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--summary", help="write the clusters as JSON here")
+    p.add_argument("--time-field", help="timestamp field: adds first/last seen and counts per period")
+    p.add_argument("--min-size", type=int, default=5, help="smallest cluster kept (smaller ones are noise)")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--id-field", default="id")
+    p.add_argument("--threshold", type=float, default=None, help="similarity cut-off for merging (default 0.2)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--all-sentiments", action="store_true", help="cluster positive feedback too")
+    add_model_args(p)
+    p.set_defaults(func=_cmd_cluster)
+
+
+def _cmd_cluster(args) -> int:
+    from .cluster import run_cluster_command
+
+    if not os.path.exists(args.input) and args.input != "-":
+        raise CLIError(f"input file not found: {args.input}")
+    run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
+                        min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
+                        model=args.model, threshold=args.threshold, seed=args.seed,
+                        all_sentiments=args.all_sentiments, analyzer=load_analyzer(args.model, args.routing))
+    return 0
+
+
+def _add_report(sub) -> None:
+    p = sub.add_parser("report", help="write the periodic feedback report as one self-contained HTML file",
+                       description="Charts of the issue-type mix, sentiment and severity over time, top "
+                                   "recurring problems with examples, spike alerts and spam share; one HTML "
+                                   "file with no external resources. PII is masked unless --no-mask.")
+    p.add_argument("input", metavar="INPUT")
+    p.add_argument("-o", "--output", required=True, help="HTML file to write")
+    p.add_argument("--time-field", help="timestamp field (enables trends and alerts)")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--id-field", default="id")
+    p.add_argument("--title", default=None)
+    p.add_argument("--min-size", type=int, default=5)
+    p.add_argument("--freq", choices=["D", "W"], default=None, help="bucket per day or week (default: by span)")
+    p.add_argument("--alpha", type=float, default=0.001, help="false-alarm rate of spike alerts")
+    p.add_argument("--no-mask", action="store_true", help="show texts without PII masking")
+    add_model_args(p)
+    p.set_defaults(func=_cmd_report)
+
+
+def _cmd_report(args) -> int:
+    from .report import run_report_command
+
+    if not os.path.exists(args.input) and args.input != "-":
+        raise CLIError(f"input file not found: {args.input}")
+    run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
+                       id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
+                       freq=args.freq, alpha=args.alpha, mask=not args.no_mask,
+                       analyzer=load_analyzer(args.model, args.routing))
+    return 0
+
+
 #: One function per command; each adds its subparser and sets ``func``.
-COMMANDS: list[Callable[[Any], None]] = [_add_score, _add_analyze, _add_train, _add_evaluate, _add_export]
+COMMANDS: list[Callable[[Any], None]] = [_add_score, _add_analyze, _add_train, _add_evaluate, _add_export, _add_cluster,
+                                               _add_report]
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -1,0 +1,120 @@
+"""Spike detection on count series."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from feedback_nlp.trends import Alert, count_series, detect_spikes, parse_time, period_start, poisson_sf
+
+D0 = dt.date(2024, 1, 1)
+
+
+def _series(counts, start=D0, step=1):
+    return [(start + dt.timedelta(days=i * step), int(c)) for i, c in enumerate(counts)]
+
+
+def test_poisson_sf_matches_known_values():
+    assert poisson_sf(0, 3.0) == 1.0
+    assert poisson_sf(1, 2.0) == pytest.approx(1 - np.exp(-2.0))
+    # P(X >= 3 | mu=3) = 1 - e^-3 (1 + 3 + 4.5)
+    assert poisson_sf(3, 3.0) == pytest.approx(1 - np.exp(-3.0) * 8.5)
+    assert 0 < poisson_sf(42, 8.1) < 1e-15  # far tail stays positive and tiny
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_steady_poisson_noise_gives_no_alerts(seed):
+    rng = np.random.default_rng(seed)
+    series = {k: _series(rng.poisson(10, 200)) for k in ("logistics", "product_quality", "payment")}
+    assert detect_spikes(series, alpha=0.001, min_count=5) == []
+
+
+def test_false_alarm_rate_is_controlled():
+    # 40 series x 200 days at rate 10: with alpha=0.05 per call, few calls alert.
+    fired = 0
+    for seed in range(20):
+        rng = np.random.default_rng(100 + seed)
+        series = {k: _series(rng.poisson(10, 200)) for k in range(40)}
+        fired += bool(detect_spikes(series, alpha=0.05))
+    assert fired <= 3
+
+
+def test_planted_spikes_are_detected():
+    rng = np.random.default_rng(7)
+    a = rng.poisson(10, 200)
+    b = rng.poisson(3, 200)
+    a[120] = 42
+    b[150:152] = [20, 18]
+    alerts = detect_spikes({"logistics": _series(a), "payment": _series(b), "quiet": _series(rng.poisson(2, 200))})
+    got = {(al.key, al.period_start) for al in alerts}
+    assert ("logistics", (D0 + dt.timedelta(days=120)).isoformat()) in got
+    assert ("payment", (D0 + dt.timedelta(days=150)).isoformat()) in got
+    assert all(al.key != "quiet" for al in alerts)
+    top = alerts[0]
+    assert isinstance(top, Alert)
+    assert top.observed >= 18 and top.expected < top.observed and top.p_value < 1e-6 and top.z > 3
+    d = top.to_dict()
+    assert set(d) >= {"key", "period", "observed", "expected", "p_value", "z", "reason"}
+    assert d["period"]["start"] == top.period_start
+    assert "expected" in top.reason and top.key in top.reason
+
+
+def test_min_count_and_history_rules():
+    # A rise from 0 to 3 is below min_count; a key with too little history is not tested.
+    s = {"a": _series([0] * 30 + [3]), "b": _series([1, 1, 30])}
+    assert detect_spikes(s, min_count=5) == []
+    s2 = {"a": _series([0] * 30 + [12])}
+    assert len(detect_spikes(s2, min_count=5)) == 1
+    # Missing periods count as zeros for the baseline.
+    sparse = {"x": [(D0, 1), (D0 + dt.timedelta(days=40), 15)]}
+    assert len(detect_spikes(sparse)) == 1
+
+
+def test_weekly_series_and_since():
+    rng = np.random.default_rng(3)
+    c = rng.poisson(30, 60)
+    c[50] = 90
+    c[20] = 90
+    s = {"k": _series(c, start=dt.date(2024, 1, 1), step=7)}
+    alerts = detect_spikes(s, freq="W")
+    assert {a.period_start for a in alerts} >= {(dt.date(2024, 1, 1) + dt.timedelta(days=350)).isoformat()}
+    assert alerts[0].period_end == (dt.date.fromisoformat(alerts[0].period_start) + dt.timedelta(days=6)).isoformat()
+    later = detect_spikes(s, freq="W", since=dt.date(2024, 1, 1) + dt.timedelta(days=300))
+    assert [a.period_start for a in later] == [(dt.date(2024, 1, 1) + dt.timedelta(days=350)).isoformat()]
+
+
+def test_count_series_buckets_and_fills():
+    times = ["2024-03-04T10:00:00", "2024-03-04 23:59", "2024-03-06", dt.datetime(2024, 3, 6, 8), None, "bad",
+             "2024-03-05T01:00:00+08:00"]
+    keys = ["a", ["a", "b"], "a", "b", "a", "a", "b"]
+    s = count_series(times, keys, freq="D")
+    assert s["a"] == [(dt.date(2024, 3, 4), 2), (dt.date(2024, 3, 5), 0), (dt.date(2024, 3, 6), 1)]
+    # +08:00 01:00 is 2024-03-04 17:00 UTC.
+    assert s["b"] == [(dt.date(2024, 3, 4), 2), (dt.date(2024, 3, 5), 0), (dt.date(2024, 3, 6), 1)]
+    w = count_series(times, keys, freq="W")
+    assert w["a"] == [(dt.date(2024, 3, 4), 3)]
+    with pytest.raises(ValueError):
+        count_series(["2024-01-01"], [])
+
+
+def test_time_helpers():
+    assert parse_time("2024-03-05T12:00:00Z") == dt.datetime(2024, 3, 5, 12)
+    assert parse_time("2024/03/05") == dt.datetime(2024, 3, 5)
+    assert parse_time("") is None and parse_time(object()) is None
+    assert period_start(dt.date(2024, 3, 7), "W") == dt.date(2024, 3, 4)
+    with pytest.raises(ValueError):
+        period_start(dt.date(2024, 3, 7), "M")
+
+
+def test_count_series_feeds_detect_spikes():
+    rng = np.random.default_rng(11)
+    times, keys = [], []
+    for day in range(90):
+        n = rng.poisson(6) + (40 if day == 80 else 0)
+        for _ in range(n):
+            times.append((dt.datetime(2024, 1, 1) + dt.timedelta(days=day, hours=int(rng.integers(24)))).isoformat())
+            keys.append("logistics")
+    alerts = detect_spikes(count_series(times, keys))
+    assert [a.period_start for a in alerts] == [(dt.date(2024, 1, 1) + dt.timedelta(days=80)).isoformat()]
+    assert "logistics:" in alerts[0].reason
