@@ -21,11 +21,20 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
 _DIGITS = str.maketrans("123456789", "000000000")
+# Packed n-gram keys: each code point + 1 (so no code point packs to 0) in 21 bits,
+# three of them in one int64; unique over n-grams of length 1..3.
+_CP_BITS = 21
+_MAX_PACKED = 3
+
+
+def _code_points(s: str) -> np.ndarray:
+    """Code points of ``s`` (lone surrogates included, as Python indexes them) + 1, int64."""
+    return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64) + 1
 
 
 @dataclass
@@ -124,22 +133,14 @@ class NgramFeaturizer:
 
         Within a row, ids come out sorted ascending (order does not matter to the rule).
         """
-        get = self.vocabulary_.get
-        lo, hi = self.ngram_range
         n_rows = len(texts)
-        flat: list[int] = []
-        lengths = np.zeros(n_rows, dtype=np.int64)
-        for r, t in enumerate(texts):
-            s = t.translate(_DIGITS)
-            m = len(s)
-            ids = [get(s[i:i + n], -1) for n in range(lo, hi + 1) for i in range(m - n + 1)]
-            flat.extend(ids)
-            lengths[r] = len(ids)
-        arr = np.fromiter(flat, dtype=np.int64, count=len(flat))
-        rows = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
-        keep = arr >= 0
+        table = self._key_table()
+        if table is not None:
+            rows, arr = self._lookup_packed(texts, *table)
+        else:
+            rows, arr = self._lookup_dict(texts)
         v = np.int64(max(self.n_features, 1))
-        keys, counts = np.unique(rows[keep] * v + arr[keep], return_counts=True)
+        keys, counts = np.unique(rows * v + arr, return_counts=True)
         row_of = keys // v
         ids = keys % v
         indptr = np.zeros(n_rows + 1, dtype=np.int64)
@@ -154,6 +155,79 @@ class NgramFeaturizer:
             norms[norms == 0] = 1.0
             w = w / norms[row_of]
         return SparseRows(indptr, ids, w.astype(np.float32))
+
+    # Steps 1-3 (n-grams found in the vocabulary) as parallel arrays (row, id), one
+    # entry per occurrence. Two equivalent implementations: a numpy one for n <= 3
+    # (each n-gram packed into one int64 of code points and looked up in a sorted
+    # key table; ~20x faster than a dict lookup per n-gram) and the plain one.
+    def _lookup_dict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        get = self.vocabulary_.get
+        lo, hi = self.ngram_range
+        flat: list[int] = []
+        lengths = np.zeros(len(texts), dtype=np.int64)
+        for r, t in enumerate(texts):
+            s = t.translate(_DIGITS)
+            m = len(s)
+            ids = [get(s[i:i + n], -1) for n in range(lo, hi + 1) for i in range(m - n + 1)]
+            flat.extend(ids)
+            lengths[r] = len(ids)
+        arr = np.fromiter(flat, dtype=np.int64, count=len(flat))
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        keep = arr >= 0
+        return rows[keep], arr[keep]
+
+    def _key_table(self) -> Optional[tuple[np.ndarray, np.ndarray]]:
+        """Sorted packed keys of the vocabulary and their ids (None: n-grams longer than 3)."""
+        cached = self.__dict__.get("_keys_cache")
+        if cached is not None and cached[0] is self.vocabulary_:
+            return cached[1]
+        lo, hi = self.ngram_range
+        table = None
+        if 1 <= lo and hi <= _MAX_PACKED:
+            grams = [g for g in self.vocabulary_ if lo <= len(g) <= hi]
+            ids = np.fromiter((self.vocabulary_[g] for g in grams), dtype=np.int64, count=len(grams))
+            lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+            cps = _code_points("".join(grams))
+            starts = np.zeros(len(grams), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=starts[1:])
+            keys = np.zeros(len(grams), dtype=np.int64)
+            for j in range(hi):
+                has = lengths > j
+                keys[has] = (keys[has] << _CP_BITS) | cps[starts[has] + j]
+            order = np.argsort(keys, kind="stable")
+            table = (keys[order], ids[order])
+        self._keys_cache = (self.vocabulary_, table)
+        return table
+
+    def _lookup_packed(self, texts: Sequence[str], table_keys: np.ndarray,
+                       table_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = self.ngram_range
+        n_rows = len(texts)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_rows)
+        cps = _code_points("".join(texts))
+        cps[(cps > ord("0") + 1) & (cps <= ord("9") + 1)] = ord("0") + 1  # step 1 (digits -> 0), on code points + 1
+        row_at = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+        total = len(cps)
+        rows_parts, key_parts = [], []
+        for n in range(lo, hi + 1):
+            m = total - n + 1
+            if m <= 0:
+                continue
+            key = cps[:m].copy()
+            for j in range(1, n):
+                key <<= _CP_BITS
+                key |= cps[j:j + m]
+            inside = row_at[:m] == row_at[n - 1:n - 1 + m]  # the n-gram does not cross two texts
+            rows_parts.append(row_at[:m][inside])
+            key_parts.append(key[inside])
+        if not key_parts or not len(table_keys):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        keys = np.concatenate(key_parts)
+        rows = np.concatenate(rows_parts)
+        pos = np.searchsorted(table_keys, keys)
+        np.minimum(pos, len(table_keys) - 1, out=pos)
+        hit = table_keys[pos] == keys
+        return rows[hit], table_ids[pos[hit]]
 
     def fit_transform(self, texts: Sequence[str]) -> SparseRows:
         return self.fit(texts).transform(texts)

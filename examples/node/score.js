@@ -1,0 +1,327 @@
+#!/usr/bin/env node
+/*
+ * Score Chinese e-commerce feedback with the exported feedback-zh-ngram graph
+ * from Node.js: no Python involved.
+ *
+ * The featuriser is re-implemented here from the rule in docs/FEATURES.md
+ * (normalise -> digits to 0 -> char 1..3-grams -> vocabulary -> sublinear TF x IDF
+ * -> L2 norm); the graph (model.onnx, written by
+ * `python -c "from feedback_nlp.export import export_onnx; export_onnx('models/feedback-zh-ngram')"`)
+ * turns the features into per-task probabilities, and the decisions below apply
+ * the thresholds of model.json exactly as the Python library does.
+ *
+ * Usage:
+ *   node score.js [--model DIR] [--normalized] [--batch-size N] [INPUT.jsonl|-] > out.jsonl
+ *
+ * Input: JSON Lines {"id": ..., "text": "..."}. With --normalized the text is taken
+ * as already normalised by feedback_nlp.normalize (no opencc-js needed).
+ * Output: one JSON line per input line, same order:
+ *   {"id", "norm", "probs": {task: [..]}, "sentiment", "sentiment_score", "is_spam",
+ *    "spam_score", "spam_type_model", "issue_types", "primary_issue", "issue_scores",
+ *    "severity_model", "needs_review"}
+ * A line that is not a JSON object with a string text becomes {"id", "error"}.
+ *
+ * Requires: onnxruntime-node; opencc-js (Traditional -> Simplified) unless --normalized.
+ */
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+const readline = require('readline');
+
+const MAX_CHARS = 1000;
+// Python's re `[\s\x00-\x1f\x7f]` on str (Unicode \s = str.isspace()), spelled out:
+// JavaScript's \s differs (it has U+FEFF, lacks U+0085 and U+001C..U+001F).
+const WS = /[\u0000-\u0020\u007f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+// Lone surrogates (Python drops them before OpenCC).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+// ---------------------------------------------------------------------------- model files
+/** Parse a little-endian float32 1-D .npy file (format versions 1-3). */
+function readNpyFloat32(file) {
+  const buf = fs.readFileSync(file);
+  if (buf.length < 10 || buf[0] !== 0x93 || buf.toString('latin1', 1, 6) !== 'NUMPY') {
+    throw new Error(`${file} is not a .npy file`);
+  }
+  const major = buf[6];
+  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = major === 1 ? 10 : 12;
+  const header = buf.toString('latin1', start, start + headerLen);
+  const descr = /'descr':\s*'([^']*)'/.exec(header);
+  const fortran = /'fortran_order':\s*(True|False)/.exec(header);
+  const shape = /'shape':\s*\(([^)]*)\)/.exec(header);
+  if (!descr || !shape || !fortran) throw new Error(`${file}: cannot parse the .npy header ${header}`);
+  if (descr[1] !== '<f4') throw new Error(`${file}: dtype ${descr[1]} is not <f4 (little-endian float32)`);
+  const dims = shape[1].split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const n = dims.reduce((a, b) => a * b, 1);
+  const offset = start + headerLen;
+  if (buf.length < offset + 4 * n) throw new Error(`${file} is truncated`);
+  // Copy into a fresh (aligned) ArrayBuffer.
+  const data = new Float32Array(buf.buffer.slice(buf.byteOffset + offset, buf.byteOffset + offset + 4 * n));
+  return { shape: dims, data };
+}
+
+/** Load model.json, vocab.txt, idf.npy and the ONNX session of a model directory. */
+async function loadModel(dir) {
+  const ort = require('onnxruntime-node');
+  const card = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  const feat = card.featurizer;
+  if (!feat || feat.type !== 'char_ngram_tfidf') throw new Error(`unsupported featurizer ${feat && feat.type}`);
+  // Line i is the n-gram with id i; split on \n only (an n-gram may hold other line breaks).
+  const grams = fs.readFileSync(path.join(dir, feat.vocab_file || 'vocab.txt'), 'utf8').split('\n');
+  if (grams.length && grams[grams.length - 1] === '') grams.pop();
+  const vocab = new Map();
+  grams.forEach((g, i) => vocab.set(g, i));
+  const idf = readNpyFloat32(path.join(dir, feat.idf_file || 'idf.npy'));
+  if (idf.data.length !== grams.length) throw new Error(`idf.npy has ${idf.data.length} entries, vocab.txt ${grams.length}`);
+  const onnxPath = path.join(dir, 'model.onnx');
+  if (!fs.existsSync(onnxPath)) {
+    throw new Error(`${onnxPath} not found; export it with: python -c "from feedback_nlp.export import export_onnx; ` +
+      `export_onnx('${dir}')"`);
+  }
+  const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+  const tasks = Object.keys(card.tasks);
+  return {
+    ort, card, session, tasks, vocab, idf: idf.data,
+    lo: feat.ngram_range[0], hi: feat.ngram_range[1],
+    sublinear: feat.sublinear_tf !== false, mapDigits: feat.map_digits !== false,
+  };
+}
+
+// ---------------------------------------------------------------------------- normalisation
+let converter = null;
+function t2s(text) {
+  if (converter === null) {
+    let OpenCC;
+    try {
+      OpenCC = require('opencc-js');
+    } catch (e) {
+      throw new Error('Traditional->Simplified needs the opencc-js package (npm install opencc-js), ' +
+        'or pass --normalized with texts normalised by feedback_nlp.normalize');
+    }
+    // OpenCC "t" (OpenCC standard Traditional) -> "cn" (Simplified) = Python OpenCC('t2s').
+    converter = OpenCC.Converter({ from: 't', to: 'cn' });
+  }
+  return converter(text);
+}
+
+/** Code-point prefix of s (JS strings are UTF-16; Python counts code points). */
+function cutCodePoints(s, n) {
+  if (s.length <= n) return s; // n UTF-16 units hold at most n code points
+  return Array.from(s).slice(0, n).join('');
+}
+
+/** feedback_nlp.text.normalize, step by step (docs/FEATURES.md). */
+function normalize(text, maxChars = MAX_CHARS) {
+  if (typeof text !== 'string') throw new TypeError(`text must be a string, got ${typeof text}`);
+  let s = cutCodePoints(text, 4 * maxChars);
+  s = s.normalize('NFKC').toLowerCase();
+  s = s.replace(LONE_SURROGATE, '');
+  s = t2s(s);
+  s = s.replace(WS, ' ').replace(/^ +| +$/g, '');
+  return cutCodePoints(s, maxChars);
+}
+
+// ---------------------------------------------------------------------------- featurisation
+/** Steps 1-5 of the featuriser rule for one normalised text: {ids (ascending), weights}. */
+function featurize(model, norm) {
+  const cps = Array.from(norm); // code points
+  if (model.mapDigits) {
+    for (let i = 0; i < cps.length; i++) {
+      const c = cps[i];
+      if (c >= '1' && c <= '9' && c.length === 1) cps[i] = '0';
+    }
+  }
+  const counts = new Map();
+  for (let n = model.lo; n <= model.hi; n++) {
+    for (let i = 0; i + n <= cps.length; i++) {
+      let g = cps[i];
+      for (let j = 1; j < n; j++) g += cps[i + j];
+      const id = model.vocab.get(g);
+      if (id !== undefined) counts.set(id, (counts.get(id) || 0) + 1);
+    }
+  }
+  const ids = Array.from(counts.keys()).sort((a, b) => a - b);
+  const f = Math.fround;
+  const w = new Float32Array(ids.length);
+  let sq = 0;
+  for (let k = 0; k < ids.length; k++) {
+    const c = counts.get(ids[k]);
+    // numpy computes these in float32: tf = 1 + log(count); w = tf * idf
+    const tf = model.sublinear ? f(1 + f(Math.log(c))) : f(c);
+    w[k] = f(tf * model.idf[ids[k]]);
+    sq += w[k] * w[k]; // float64, as numpy's bincount
+  }
+  const norm2 = Math.sqrt(sq) || 1;
+  for (let k = 0; k < ids.length; k++) w[k] = f(w[k] / norm2);
+  return { ids, weights: w };
+}
+
+/** Graph inputs for a batch: ids int64 [b, n] and weights float32 [b, n], padded with 0 (n >= 1). */
+function padBatch(model, feats) {
+  const width = Math.max(1, ...feats.map((x) => x.ids.length));
+  const ids = new BigInt64Array(feats.length * width);
+  const weights = new Float32Array(feats.length * width);
+  feats.forEach((x, r) => {
+    for (let k = 0; k < x.ids.length; k++) {
+      ids[r * width + k] = BigInt(x.ids[k]);
+      weights[r * width + k] = x.weights[k];
+    }
+  });
+  return {
+    ids: new model.ort.Tensor('int64', ids, [feats.length, width]),
+    weights: new model.ort.Tensor('float32', weights, [feats.length, width]),
+  };
+}
+
+/** Per-task probability rows (arrays of numbers) for normalised texts. */
+async function predictProba(model, norms) {
+  const feats = norms.map((s) => featurize(model, s));
+  const out = await model.session.run(padBatch(model, feats), model.tasks);
+  const res = {};
+  for (const t of model.tasks) {
+    const k = out[t].dims[1];
+    const data = out[t].data;
+    res[t] = norms.map((_, r) => Array.from(data.subarray(r * k, (r + 1) * k)));
+  }
+  return res;
+}
+
+// ---------------------------------------------------------------------------- decisions
+/** Python's round(x, 6): nearest, exact ties to even (toFixed rounds ties away from zero). */
+function round6(x) {
+  const s = x.toFixed(6);
+  const exact = x.toFixed(100); // exact decimal expansion of a float32-derived double
+  if (/^50*$/.test(exact.slice(exact.indexOf('.') + 7)) && Number(s[s.length - 1]) % 2 === 1) {
+    return Number((Number(s) - Math.sign(x) * 1e-6).toFixed(6));
+  }
+  return Number(s);
+}
+
+function argmax(a) {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i] > a[best]) best = i;
+  return best;
+}
+
+// numpy compares a float32 probability with a Python float threshold in float32 (NEP 50).
+const geF32 = (p, t) => Math.fround(p) >= Math.fround(t);
+
+/**
+ * The model-based decisions of feedback_nlp (tasks/*.py) from one text's probabilities.
+ * Not reproduced (Python-only readable rules): the escalation rules that can raise the
+ * severity and the spam signals that can turn a spam type into "ad"; hence
+ * severity_model / spam_type_model.
+ */
+function decide(model, probs) {
+  const heads = model.card.tasks;
+  const out = {};
+  // sentiment: argmax label; score = P(positive) - P(negative), computed in float32
+  const sp = probs.sentiment;
+  const sl = heads.sentiment.labels;
+  out.sentiment = sl[argmax(sp)];
+  const sentScore = Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]);
+  out.sentiment_score = round6(sentScore);
+  // spam: score = 1 - P(not_spam) (float32), spam when score >= thresholds.spam
+  const pp = probs.spam;
+  const st = heads.spam.thresholds || {};
+  const spamScore = Math.fround(1 - pp[0]);
+  out.is_spam = spamScore >= (st.spam ?? 0.5);
+  out.spam_type_model = out.is_spam ? heads.spam.labels[1 + argmax(pp.slice(1))] : null;
+  out.spam_score = round6(spamScore);
+  // issue types: per-label thresholds, most likely first; none when spam
+  const ip = probs.issue_types;
+  const il = heads.issue_types.labels;
+  const it = heads.issue_types.thresholds || {};
+  out.issue_scores = {};
+  il.forEach((lab, i) => { out.issue_scores[lab] = round6(ip[i]); });
+  let chosen = il.filter((lab, i) => geF32(ip[i], it[lab] ?? 0.5));
+  chosen.sort((a, b) => out.issue_scores[b] - out.issue_scores[a]); // stable, as Python's sort
+  out.issue_types = out.is_spam ? [] : chosen;
+  out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;
+  // severity (model level): critical when P(critical) >= thresholds.critical, else argmax
+  const vp = probs.severity;
+  const vl = heads.severity.labels;
+  const vt = heads.severity.thresholds || {};
+  const ci = vl.indexOf('critical');
+  out.severity_model = out.is_spam ? 'low' : (geF32(vp[ci], vt.critical ?? 0.5) ? 'critical' : vl[argmax(vp)]);
+  // needs_review: a decision close to its threshold
+  const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
+  const sentConf = Math.max(...sp) < ((heads.sentiment.thresholds || {}).review ?? 0.5);
+  const sevConf = Math.max(...vp) < (vt.review ?? 0.4);
+  out.needs_review = spamMargin || sentConf || sevConf;
+  return out;
+}
+
+// ---------------------------------------------------------------------------- command line
+function parseArgs(argv) {
+  const args = { model: path.resolve(__dirname, '../../models/feedback-zh-ngram'), normalized: false,
+    batchSize: 256, input: '-' };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--model') args.model = argv[++i];
+    else if (a === '--normalized') args.normalized = true;
+    else if (a === '--batch-size') args.batchSize = Math.max(1, parseInt(argv[++i], 10));
+    else if (a === '-h' || a === '--help') args.help = true;
+    else args.input = a;
+  }
+  return args;
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write('usage: node score.js [--model DIR] [--normalized] [--batch-size N] [INPUT.jsonl|-]\n');
+    return;
+  }
+  const model = await loadModel(args.model);
+  const input = args.input === '-' ? process.stdin : fs.createReadStream(args.input);
+  const rl = readline.createInterface({ input, crlfDelay: Infinity });
+  let batch = [];
+  let row = 0;
+  const flush = async () => {
+    const good = batch.filter((b) => b.norm !== undefined);
+    const probs = good.length ? await predictProba(model, good.map((b) => b.norm)) : {};
+    let g = 0;
+    const lines = batch.map((b) => {
+      if (b.error) return JSON.stringify({ id: b.id, error: b.error });
+      const p = {};
+      for (const t of model.tasks) p[t] = probs[t][g];
+      g += 1;
+      if (!b.norm) { // empty after normalisation: the library's neutral result, no model
+        return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true });
+      }
+      return JSON.stringify({ id: b.id, norm: b.norm, probs: p, ...decide(model, p) });
+    });
+    if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+    batch = [];
+  };
+  for await (const line of rl) {
+    row += 1;
+    let obj;
+    try {
+      obj = JSON.parse(line);
+    } catch (e) {
+      batch.push({ id: row, error: `invalid JSON: ${e.message}` });
+      continue;
+    }
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+      batch.push({ id: row, error: 'expected a JSON object' });
+    } else if (typeof obj.text !== 'string') {
+      batch.push({ id: obj.id ?? row, error: 'text field must be a string' });
+    } else {
+      batch.push({ id: obj.id ?? row, norm: args.normalized ? obj.text : normalize(obj.text) });
+    }
+    if (batch.length >= args.batchSize) await flush();
+  }
+  await flush();
+}
+
+module.exports = { loadModel, normalize, featurize, predictProba, decide, readNpyFloat32, round6 };
+
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`score.js: error: ${e.message}\n`);
+    process.exit(2);
+  });
+}
