@@ -1,0 +1,328 @@
+"""Transformer backend end to end on a tiny random BERT written in the test:
+fine-tune a few steps -> ONNX (dynamic axes) + int8 -> torch-free runtime, plus
+tokenizer parity with transformers' BertTokenizer and masked multi-task losses."""
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="transformer backend tests need torch (pip install 'feedback-nlp[train]')")
+transformers = pytest.importorskip("transformers", reason="transformer backend tests need transformers "
+                                                          "(pip install 'feedback-nlp[train]')")
+
+from feedback_nlp.labelled_data import LabelledData  # noqa: E402
+from feedback_nlp.modeling import ModelFormatError  # noqa: E402
+from feedback_nlp.text import normalize  # noqa: E402
+from feedback_nlp.transformer import TransformerModel, WordPieceTokenizer, is_transformer_dir  # noqa: E402
+from feedback_nlp.transformer.training import (Record, build_char_vocab, default_heads, fine_tune,  # noqa: E402
+                                               merge_task_sets, tune_and_evaluate)
+
+REPO = Path(__file__).resolve().parents[1]
+
+# (text, spam, issue_types, sentiment, severity); None = not labelled for that task
+ROWS = [
+    ("快递十天都没到，客服也不回消息，什么垃圾平台", "not_spam", ["logistics", "customer_service"], "negative", "high"),
+    ("质量很好，物流也快，下次还来买", "not_spam", [], "positive", "low"),
+    ("衣服颜色和图片不一样，申请退货一直没人处理", "not_spam", ["description_mismatch", "after_sales"], "negative", "medium"),
+    ("加微信领优惠券 vx123456，代购正品低价 www.abc.com", "ad", [], "neutral", "low"),
+    ("付款扣了两次钱，订单还显示未支付！", "not_spam", ["payment"], "negative", "high"),
+    ("账号被盗了，有人用我的账号下单", "not_spam", ["account_security"], "negative", "critical"),
+    ("App一直闪退，根本没法用 iPhone 15", "not_spam", ["app_experience"], "negative", "medium"),
+    ("东西还行吧，一般般", "not_spam", [], "neutral", "low"),
+    ("好评好评好评好评好评好评", "flood", [], "positive", "low"),
+    ("你们都是傻子", "abuse", [], "negative", "low"),
+    ("asdkjh qwe zzz", "gibberish", [], "neutral", "low"),
+    ("今天天气不错，出去玩了", "irrelevant", [], "neutral", "low"),
+]
+SENT_ONLY = [("味道很好，送餐也快", "positive"), ("太难吃了，再也不点了", "negative"), ("酒店房间干净，服务热情", "positive")]
+SPAM_ONLY = [("滚吧你这个废物", "abuse"), ("明天去公园散步", "irrelevant")]
+
+PARITY_TEXTS = [
+    "快递十天都没到，客服也不回消息",
+    "质量很好!!! 物流也快~~ 下次还来买 :)",
+    "Café naïve résumé ÀÉÎÕÜ façade",
+    "iPhone15 Pro Max 256GB，价格¥8999.00（含税）",
+    "ｆｕｌｌ－ｗｉｄｔｈ ＡＢＣ １２３",
+    "emoji 😀👍🏻 表情 ❤️",
+    "tab\tnew\nline\r\ncarriage  spaces\u00a0nbsp\u3000ideographic",
+    "zero\u200bwidth\u200djoiner\ufeffbom",
+    "control\x00chars\x07here\x1f\ufffdreplacement",
+    "Some [SEP] inside and [CLS] and [MASK] and [UNK] and [sep]",
+    "http://t.cn/abc123?x=1&y=2 加v: abc_def-123",
+    "日本語のテキスト かな カナ 한국어 텍스트",
+    "𠀀𠀁 rare CJK ext-B 㐀㐁 compat 豈更",
+    "a" * 150 + " long word",
+    "ΑΣ Σίσυφος ΟΔΥΣΣΕΥΣ straße İstanbul",
+    "数字123abc456 混合mixed文本text",
+    "",
+    "   ",
+    "…——《书名》「引号」『双引号』【括号】〈尖〉、；：",
+]
+
+
+def _vocab_for(texts) -> list[str]:
+    return build_char_vocab([normalize(t) for t in texts], min_freq=1)
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory) -> Path:
+    """A tiny random BertModel + BertTokenizer saved like any hub model."""
+    from transformers import BertConfig, BertModel, BertTokenizer
+
+    d = tmp_path_factory.mktemp("tiny_base")
+    texts = [r[0] for r in ROWS] + [t for t, _ in SENT_ONLY + SPAM_ONLY]
+    vocab = _vocab_for(texts)
+    (d / "vocab.txt").write_text("".join(t + "\n" for t in vocab), encoding="utf-8")
+    tok = BertTokenizer.from_pretrained(str(d), do_lower_case=True)
+    assert len(tok) == len(vocab)
+    tok.save_pretrained(d)
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=len(vocab), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                     intermediate_size=64, max_position_embeddings=64)
+    BertModel(cfg).save_pretrained(d)
+    return d
+
+
+def _records() -> list[Record]:
+    sets = {
+        "spam": LabelledData([r[0] for r in ROWS] + [t for t, _ in SPAM_ONLY], [r[1] for r in ROWS] + [y for _, y in SPAM_ONLY]),
+        "issue_types": LabelledData([r[0] for r in ROWS], [r[2] for r in ROWS], multilabel=True),
+        "sentiment": LabelledData([r[0] for r in ROWS] + [t for t, _ in SENT_ONLY], [r[3] for r in ROWS] + [y for _, y in SENT_ONLY]),
+        "severity": LabelledData([r[0] for r in ROWS], [r[4] for r in ROWS]),
+    }
+    return merge_task_sets(sets), sets
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_base, tmp_path_factory):
+    """Fine-tune a few steps, save the model directory (ONNX + int8), tune thresholds on 'dev'."""
+    pytest.importorskip("onnxscript", reason="the ONNX export (torch.onnx.export, dynamo) needs onnxscript")
+    from feedback_nlp.transformer.torch_model import save_model_dir
+    from feedback_nlp.transformer.training import load_base_vocab
+
+    vocab, lower = load_base_vocab(tiny_base)
+    tok = WordPieceTokenizer(vocab, max_len=48)
+    records, sets = _records()
+    model, stats = fine_tune(tiny_base, records, default_heads(), tok, max_steps=6, batch_size=4, lr=1e-3,
+                             device="cpu", log=lambda *a: None)
+    out = tmp_path_factory.mktemp("tiny_model")
+    save_model_dir(model, vocab, out, {"name": "tiny", "training": stats}, max_len=48, do_lower_case=lower)
+    tune_and_evaluate(out, sets, sets)
+    return model, tok, out
+
+
+def test_records_are_merged_with_the_labels_they_have():
+    records, _ = _records()
+    by_text = {r.text: r for r in records}
+    assert set(by_text[normalize(ROWS[0][0])].labels) == {"spam", "issue_types", "sentiment", "severity"}
+    assert set(by_text[normalize(SENT_ONLY[0][0])].labels) == {"sentiment"}
+    assert set(by_text[normalize(SPAM_ONLY[0][0])].labels) == {"spam"}
+
+
+def test_masked_loss_trains_only_labelled_heads(tiny_base):
+    from transformers import AutoModel
+
+    from feedback_nlp.transformer.torch_model import MultiTaskModel, multitask_loss
+    from feedback_nlp.transformer.training import _pad, _targets
+
+    heads = default_heads()
+    model = MultiTaskModel(AutoModel.from_pretrained(str(tiny_base)), heads)
+    vocab = (tiny_base / "vocab.txt").read_text(encoding="utf-8").split("\n")[:-1]
+    tok = WordPieceTokenizer(vocab)
+    batch = [Record(normalize(t), {"sentiment": y}) for t, y in SENT_ONLY]
+    ids, mask = _pad([tok.encode(r.text) for r in batch], tok.pad_id)
+    logits, _ = model(ids, mask)
+    loss, parts = multitask_loss(logits, _targets(batch, model.specs, "cpu"), model.specs)
+    assert set(parts) == {"sentiment"}
+    loss.backward()
+    assert model.heads["sentiment"].weight.grad.abs().sum() > 0
+    for t in ("spam", "issue_types", "severity"):
+        g = model.heads[t].weight.grad
+        assert g is None or float(g.abs().sum()) == 0.0
+
+
+def test_model_directory_layout(trained):
+    _, _, out = trained
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["format"] == "feedback-nlp/transformer" and is_transformer_dir(out)
+    assert set(card["tasks"]) == {"spam", "issue_types", "sentiment", "severity"}
+    assert card["tasks"]["spam"]["labels"][0] == "not_spam"
+    assert "spam" in card["tasks"]["spam"]["thresholds"] and "critical" in card["tasks"]["severity"]["thresholds"]
+    assert "dev" in card["tasks"]["sentiment"]["metrics"] and "test" in card["tasks"]["sentiment"]["metrics"]
+    for f in ("vocab.txt", "model.onnx", "model.int8.onnx", "heads.safetensors", "encoder/model.safetensors",
+              "encoder/config.json"):
+        assert (out / f).is_file(), f
+    suffixes = {p.suffix for p in out.rglob("*") if p.is_file()}
+    assert not suffixes & {".bin", ".pt", ".pth", ".pkl", ".pickle", ".joblib", ".py"}
+
+
+def test_onnx_has_dynamic_batch_and_sequence_axes(trained):
+    import onnx
+
+    _, _, out = trained
+    g = onnx.load(str(out / "model.onnx")).graph
+    for inp in g.input:
+        dims = inp.type.tensor_type.shape.dim
+        assert len(dims) == 2 and all(d.dim_param and not d.dim_value for d in dims), inp
+    assert [o.name for o in g.output] == ["spam", "issue_types", "sentiment", "severity", "logits", "embeddings"]
+
+
+def test_onnx_agrees_with_torch(trained):
+    from feedback_nlp.transformer.torch_model import torch_predict
+
+    model, tok, out = trained
+    texts = [normalize(t) for t in [r[0] for r in ROWS] + PARITY_TEXTS if normalize(t)]
+    tp, te = torch_predict(model, tok, texts, batch_size=5)
+    for batch_size in (1, 7, 64):  # different batch shapes and paddings
+        tm = TransformerModel.from_pretrained(out, batch_size=batch_size)
+        op, oe = tm.predict(texts)
+        for t in tp:
+            np.testing.assert_allclose(op[t], tp[t], atol=1e-4)
+        np.testing.assert_allclose(oe, te, atol=1e-4)
+    for t, p in op.items():
+        if tm.heads[t].kind == "multiclass":
+            np.testing.assert_allclose(p.sum(1), 1.0, atol=1e-5)
+
+
+def test_int8_variant_is_close(trained):
+    _, _, out = trained
+    texts = [normalize(r[0]) for r in ROWS]
+    fp = TransformerModel.from_pretrained(out)
+    q = TransformerModel.from_pretrained(out, quantized=True)
+    pf, ef = fp.predict(texts)
+    pq, eq = q.predict(texts)
+    assert (out / "model.int8.onnx").stat().st_size < (out / "model.onnx").stat().st_size
+    for t in pf:
+        assert np.abs(pf[t] - pq[t]).max() < 0.1, t
+    cos = (ef * eq).sum(1) / np.linalg.norm(ef, axis=1) / np.linalg.norm(eq, axis=1)
+    assert cos.min() > 0.95
+
+
+def test_pipeline_runs_on_the_transformer_model(trained):
+    from feedback_nlp.cluster import ProblemClusterer
+    from feedback_nlp.pipeline import REQUIRED_TASKS, FeedbackAnalyzer
+
+    _, _, out = trained
+    tm = TransformerModel.from_pretrained(out)
+    fa = FeedbackAnalyzer({t: tm for t in REQUIRED_TASKS})
+    texts = [r[0] for r in ROWS] + ["", "   "]
+    res = fa.analyze_batch(texts)
+    assert len(res) == len(texts)
+    assert res[-1].severity_reasons == ["empty text"]
+    assert all(r.sentiment in ("negative", "neutral", "positive") for r in res)
+    emb = tm.embed([normalize(t) for t in texts[:12]])
+    assert emb.shape == (12, 32) and np.isfinite(emb).all()
+    ProblemClusterer().fit([r[0] for r in ROWS], embeddings=emb)
+
+
+def test_runtime_needs_neither_torch_nor_transformers(trained):
+    _, _, out = trained
+    code = f"""
+import sys
+for m in ("torch", "transformers", "onnx", "onnxscript", "safetensors"):
+    sys.modules[m] = None  # any import of these now fails
+sys.path.insert(0, {str(REPO / 'src')!r})
+from feedback_nlp.transformer import TransformerModel
+from feedback_nlp.pipeline import FeedbackAnalyzer, REQUIRED_TASKS
+tm = TransformerModel.from_pretrained({str(out)!r}, quantized=True)
+r = FeedbackAnalyzer({{t: tm for t in REQUIRED_TASKS}}).analyze("快递十天都没到，客服也不回消息")
+print("OK", r.sentiment, tm.embed(["质量很好"]).shape)
+"""
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.startswith("OK")
+
+
+def test_unsafe_files_are_refused(trained, tmp_path):
+    import shutil
+
+    _, _, out = trained
+    d = tmp_path / "m"
+    shutil.copytree(out, d)
+    (d / "encoder" / "pytorch_model.bin").write_bytes(b"not really a pickle")
+    with pytest.raises(ModelFormatError, match="unexpected file"):
+        TransformerModel.from_pretrained(d)
+
+
+# --- tokenizer parity ------------------------------------------------------------------------
+def _hf_ids(hf, text, max_len):
+    return hf(text, truncation=True, max_length=max_len)["input_ids"]
+
+
+def _parity_vocab_and_hf(tmp_path, texts):
+    from transformers import BertTokenizer
+
+    vocab = _vocab_for(texts + ["abcdefghijklmnopqrstuvwxyz0123456789"])
+    f = tmp_path / "vocab.txt"
+    f.write_text("".join(t + "\n" for t in vocab), encoding="utf-8")
+    hf = BertTokenizer.from_pretrained(str(tmp_path), do_lower_case=True)
+    assert len(hf) == len(vocab)
+    return WordPieceTokenizer.from_file(f), hf
+
+
+def test_tokenizer_matches_bert_tokenizer_on_varied_texts(tmp_path):
+    # vocab from half the texts so that [UNK] and ##-pieces both occur
+    ours, hf = _parity_vocab_and_hf(tmp_path, PARITY_TEXTS[::2])
+    for text in PARITY_TEXTS + [normalize(t) for t in PARITY_TEXTS]:
+        for max_len in (8, 128, 512):
+            assert ours.encode(text, max_len) == _hf_ids(hf, text, max_len), (text, max_len)
+
+
+def test_tokenizer_matches_bert_tokenizer_on_random_strings(tmp_path):
+    ours, hf = _parity_vocab_and_hf(tmp_path, PARITY_TEXTS)
+    rng = random.Random(0)
+    alphabet = ("的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会"
+                "abcxyzABCXYZ0189 .,!?-_'\"()[]{}<>@#$%^&*+=/\\|~`，。！？；：“”‘’（）【】《》、…—"
+                "éèüñçÅØæœß\u0301\u0308ΑΣσςДж😀👍\u200b\u00a0\u3000\t\n")
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        if rng.random() < 0.1:
+            text += " [SEP] "
+        assert ours.encode(text, 64) == _hf_ids(hf, text, 64), repr(text)
+
+
+@pytest.mark.shared_data
+def test_tokenizer_parity_on_shared_corpus_texts(shared_data, tmp_path):
+    from transformers import BertTokenizer
+
+    from feedback_nlp.labelled_data import load_annotations
+
+    texts = [r["text"] for r in load_annotations("dev", shared_data)]
+    vocab = build_char_vocab([normalize(t) for t in texts[:300]], min_freq=2)
+    f = tmp_path / "vocab.txt"
+    f.write_text("".join(t + "\n" for t in vocab), encoding="utf-8")
+    ours, hf = WordPieceTokenizer.from_file(f), BertTokenizer.from_pretrained(str(tmp_path), do_lower_case=True)
+    assert len(hf) == len(vocab)
+    for t in texts:
+        for text in (t, normalize(t)):
+            assert ours.encode(text, 128) == _hf_ids(hf, text, 128), text
+
+
+def test_mlm_pretraining_saves_a_usable_base(tmp_path):
+    """pretrain_mlm -> a transformers checkpoint that AutoModel / BertTokenizer load and fine_tune accepts."""
+    from transformers import AutoModel, BertTokenizer
+
+    from feedback_nlp.transformer.training import load_base_vocab, pretrain_mlm
+
+    texts = [normalize(t) for t in [r[0] for r in ROWS] + [t for t, _ in SENT_ONLY]]
+    vocab = build_char_vocab(texts, min_freq=1)
+    out = tmp_path / "enc"
+    stats = pretrain_mlm(texts, texts[:4], vocab, out, layers=1, hidden=32, heads=2, max_len=32, batch_size=4,
+                         max_steps=3, device="cpu", log=lambda *a: None)
+    assert stats["steps"] == 3 and stats["vocab_size"] == len(vocab)
+    assert [h["step"] for h in stats["history"]] == [0, 3]
+    assert (out / "model.safetensors").is_file() and not list(out.glob("*.bin"))
+    assert AutoModel.from_pretrained(str(out)).config.hidden_size == 32
+    hf = BertTokenizer.from_pretrained(str(out))
+    ours = WordPieceTokenizer(load_base_vocab(out)[0], max_len=32)
+    assert all(ours.encode(t) == hf(t, truncation=True, max_length=32)["input_ids"] for t in texts)
+    records, _ = _records()
+    model, _ = fine_tune(out, records, default_heads(), ours, max_steps=2, batch_size=4, device="cpu",
+                         log=lambda *a: None)
+    assert set(model.tasks) == {"spam", "issue_types", "sentiment", "severity"}

@@ -1,0 +1,134 @@
+"""Fine-tune a BERT-style encoder with four task heads on ../shared/data and save a model directory.
+
+    python training/train_transformer.py --base MODEL [--data ../shared/data] -o OUT \\
+        [--max-steps N] [--max-minutes M] [--device auto] [--max-len 128] [--batch-size 32] [--lr 5e-5]
+
+``MODEL`` is a hub id (e.g. ``bert-base-chinese``) or a local directory loaded with
+``AutoModel.from_pretrained`` (e.g. the output of ``training/pretrain_encoder.py``);
+it must come with a WordPiece ``vocab.txt`` (BERT-style tokenizer).
+
+Training sets are those of the shipped n-gram model (``train_baseline.build_sets``),
+merged by text into records that carry the labels they have; each head is trained
+only on the records labelled for it (masked losses). Thresholds are chosen on dev
+through the ONNX runtime with the n-gram model's rules; dev/test metrics, the
+corpus sentiment accuracies and the complaint flag rate go on the card, next to
+the n-gram model's numbers from ``models/feedback-zh-ngram/model.json``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "training"))
+
+from feedback_nlp.labelled_data import shared_data_dir  # noqa: E402
+
+SUMMARY_KEYS = ("accuracy", "micro_f1", "macro_f1", "quadratic_weighted_kappa", "critical_recall")
+
+
+def summary(m: dict) -> dict:
+    out = {k: m[k] for k in SUMMARY_KEYS if k in m}
+    if "spam_binary" in m:
+        out["spam_f1"] = m["spam_binary"]["f1"]
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--base", required=True, help="hub id or local directory of a BERT-style encoder")
+    ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
+    ap.add_argument("-o", "--output", required=True)
+    ap.add_argument("--max-steps", type=int, default=3000)
+    ap.add_argument("--max-minutes", type=float, default=None, help="stop training after this many minutes")
+    ap.add_argument("--device", default="auto", help="auto (GPU when available), cpu, cuda")
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    ap.add_argument("--batch-size", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=5e-5, help="encoder learning rate (heads: 10x)")
+    ap.add_argument("--max-len", type=int, default=128, help="tokens per text incl. [CLS]/[SEP]")
+    ap.add_argument("--ann-repeat", type=int, default=3,
+                    help="annotation records (the only issue/severity labels) are seen this many times per epoch")
+    ap.add_argument("--no-quantize", action="store_true", help="skip the int8 ONNX variant")
+    ap.add_argument("--skip-corpus-eval", action="store_true", help="skip the corpus sentiment / complaint checks")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+
+    import torch
+
+    from feedback_nlp.pipeline import REQUIRED_TASKS, FeedbackAnalyzer
+    from feedback_nlp.tasks.routing import DEFAULT_ROUTING
+    from feedback_nlp.train import write_report
+    from feedback_nlp.transformer import TransformerModel, WordPieceTokenizer
+    from feedback_nlp.transformer.torch_model import save_model_dir, update_card
+    from feedback_nlp.transformer.training import (default_heads, fine_tune, load_base_vocab, merge_task_sets,
+                                                   tune_and_evaluate)
+    from train_baseline import build_sets, complaint_flag_rate, corpus_sentiment_metrics
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    t0 = time.time()
+    data_dir = shared_data_dir(args.data)
+    train, dev, test, corp, ann = build_sets(data_dir, seed=args.seed)
+    records = merge_task_sets(train)
+    weights = [args.ann_repeat if "issue_types" in r.labels else 1 for r in records]
+    vocab, lower = load_base_vocab(args.base)
+    tok = WordPieceTokenizer(vocab, max_len=args.max_len, do_lower_case=lower)
+    n_labels = {t: sum(t in r.labels for r in records) for t in REQUIRED_TASKS}
+    print(f"{len(records)} training records; labelled per task: {n_labels} ({time.time() - t0:.0f}s)")
+    model, stats = fine_tune(args.base, records, default_heads(), tok, max_steps=args.max_steps,
+                             batch_size=args.batch_size, lr=args.lr, device=args.device, seed=args.seed,
+                             max_minutes=args.max_minutes, record_weights=weights)
+    command = "python training/train_transformer.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    card = {
+        "name": Path(args.output).name,
+        "version": "0.1.0",
+        "description": "BERT-style encoder fine-tuned with four linear heads (spam, issue types, sentiment, severity) "
+                       "on mean-pooled token states; ONNX for inference.",
+        "base": str(args.base),
+        "command": command,
+        "training": {**stats, "max_len": args.max_len, "ann_repeat": args.ann_repeat,
+                     "labelled_records_per_task": n_labels, "torch": torch.__version__},
+        "training_data": {"built_by": "training/train_baseline.py build_sets (train splits)",
+                          "n_records": len(records)},
+    }
+    out = Path(args.output)
+    save_model_dir(model, vocab, out, card, max_len=args.max_len, do_lower_case=lower,
+                   quantize=not args.no_quantize, routing=DEFAULT_ROUTING)
+    print(f"saved {out} ({time.time() - t0:.0f}s); choosing thresholds on dev and evaluating")
+    card = tune_and_evaluate(out, dev, test)
+    tm = TransformerModel.from_pretrained(out)
+    if not args.skip_corpus_eval:
+        fa = FeedbackAnalyzer({t: tm for t in REQUIRED_TASKS})
+        card["evaluation"] = {
+            "sentiment_binary_accuracy": {"dev": corpus_sentiment_metrics(fa, corp, "dev"),
+                                          "test": corpus_sentiment_metrics(fa, corp, "test")},
+            "complaints_flagged_as_spam": {"dev": complaint_flag_rate(fa, corp, ann, "dev"),
+                                           "test": complaint_flag_rate(fa, corp, ann, "test")},
+        }
+    ngram_path = REPO / "models" / "feedback-zh-ngram" / "model.json"
+    comparison = {}
+    if ngram_path.is_file():
+        ng = json.loads(ngram_path.read_text(encoding="utf-8"))
+        for t in REQUIRED_TASKS:
+            comparison[t] = {split: {"transformer": summary(card["tasks"][t]["metrics"][split]),
+                                     "ngram": summary(ng["tasks"][t]["metrics"][split])} for split in ("dev", "test")}
+        if "evaluation" in card:
+            comparison["sentiment_binary_accuracy"] = {
+                "transformer": card["evaluation"]["sentiment_binary_accuracy"],
+                "ngram": {s: ng["evaluation"]["sentiment_binary_accuracy"][s] for s in ("dev", "test")}}
+        card["comparison_with_ngram"] = comparison
+    card["total_seconds"] = round(time.time() - t0, 1)
+    update_card(out, card)
+    write_report({t: card["tasks"][t]["metrics"]["test"] for t in REQUIRED_TASKS}, out / "eval_test")
+    print(json.dumps(comparison, indent=1, ensure_ascii=False))
+    if "evaluation" in card:
+        print(json.dumps(card["evaluation"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
