@@ -28,3 +28,19 @@ def test_critical_threshold():
     probs = np.array([0.5, 0.1, 0.1, 0.3])
     assert decide_severity(probs, [], critical_threshold=0.25)[0] == "critical"
     assert decide_severity(probs, [], critical_threshold=0.5)[0] == "low"
+
+
+def test_expected_value_decoding_and_rule_tuning():
+    from feedback_nlp.tasks.severity import ev_cuts, model_severity
+
+    cuts = ev_cuts({"ev_medium": 0.6, "ev_high": 1.5, "ev_critical": 2.5, "critical": 0.3})
+    assert cuts == [0.6, 1.5, 2.5] and ev_cuts({"critical": 0.3}) is None
+    p = np.array([0.45, 0.1, 0.45, 0.0])  # argmax low, expected level 1.0 -> medium
+    assert model_severity(p) == 0 and model_severity(p, cuts=cuts) == 1
+    assert model_severity(np.array([0.6, 0.0, 0.0, 0.4]), critical_threshold=0.3, cuts=cuts) == 3
+    assert decide_severity(p, [], 0.5, cuts)[0] == "medium"
+    # bare verdicts no longer escalate; threats and harm still do
+    assert escalation_signals("差评！") == []
+    assert decide_severity(LOW, escalation_signals("再不处理我就投诉"))[0] == "high"
+    assert decide_severity(LOW, escalation_signals("吃完又吐又泻，去了医院"))[0] == "critical"
+    assert decide_severity(LOW, escalation_signals("账号被别人登了，还开了免密支付"))[0] == "critical"

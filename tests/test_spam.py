@@ -19,3 +19,16 @@ def test_decision_and_ad_sharpening():
     assert decide_spam(np.array([0.9] + [0.02] * 5), "x", 0.5) == (False, None, decide_spam(
         np.array([0.9] + [0.02] * 5), "x", 0.5)[2])
     assert len(SPAM_CLASSES) == 6
+
+
+def test_filler_rule_flags_one_unit_repeated_only_when_enabled():
+    from feedback_nlp.tasks.spam import unit_repetition
+
+    clean = np.array([0.95, 0.01, 0.01, 0.01, 0.01, 0.01])
+    assert unit_repetition("好评！好评！好评！好评！")[0] == unit_repetition("好评好评好评好评")[0] > 0.6
+    assert decide_spam(clean, "差差差差差差差差差差", 0.5, 0.7)[:2] == (True, "gibberish")
+    assert decide_spam(clean, "差劲差劲差劲差劲差劲差劲差劲", 0.5, 0.7)[:2] == (True, "flood")
+    assert decide_spam(clean, "差劲差劲差劲差劲差劲差劲差劲", 0.5, None)[:2] == (False, None)
+    # a real complaint, even an emphatic one, is not filler
+    assert decide_spam(clean, "快递太慢了！！！等了十天还没到，客服也不回复！！！", 0.5, 0.7)[0] is False
+    assert decide_spam(clean, "好评", 0.5, 0.7)[0] is False

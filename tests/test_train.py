@@ -84,3 +84,47 @@ def test_report_files(tmp_path):
     text = m.read_text()
     assert "| positive |" in text and "confusion matrix" in text
     assert format_report(rep) == text
+
+
+def test_nb_scaling_class_weights_calibration_and_review(tmp_path):
+    import numpy as np
+
+    from feedback_nlp.train import fit_linear_head, tune_review, tune_severity
+    from feedback_nlp.tasks.base import HeadSpec
+
+    train = LabelledData(POS + NEG, ["positive"] * 6 + ["negative"] * 6)
+    model = train_model({"sentiment": train}, {"sentiment": train}, C=10.0, verbose=False,
+                        nb_scale={"sentiment": ("positive", "negative")},
+                        class_weight={"sentiment": {"negative": 2.0}}, calibrate=("sentiment",),
+                        review_accuracy={"sentiment": 0.9})
+    entry = model.card["tasks"]["sentiment"]
+    assert entry["metrics"]["dev"]["accuracy"] >= 0.8 and entry["temperature"] > 0
+    assert entry["review"]["dev_accuracy_not_reviewed"] >= 0.9
+    assert "review" in model.heads["sentiment"].thresholds
+    # NB scaling is folded into the weights: scoring needs only x @ W + b
+    X = model.featurizer.transform(["质量很好，很满意"]).to_scipy(model.featurizer.n_features)
+    W, b = fit_linear_head(X.__class__(np.vstack([X.toarray()] * 2)), ["positive", "negative"],
+                           HeadSpec("s", "multiclass", ["negative", "positive"]), nb_scale=("positive", "negative"))
+    assert W.shape == (model.featurizer.n_features, 2)
+    th = tune_review(model, "sentiment", train, 1.0)
+    assert th["dev_accuracy_not_reviewed"] == 1.0
+
+
+def test_tune_severity_keeps_critical_recall():
+    import numpy as np
+
+    from feedback_nlp.train import tune_severity
+
+    rng = np.random.default_rng(0)
+    y = ["low", "medium", "high", "critical"] * 25
+    probs = rng.dirichlet(np.ones(4), size=100)
+    for i, lab in enumerate(y):  # informative but noisy probabilities
+        probs[i, ["low", "medium", "high", "critical"].index(lab)] += 1.0
+    probs /= probs.sum(axis=1, keepdims=True)
+    th = tune_severity(probs, [[] for _ in y], y, min_critical_recall=0.95)
+    assert set(th) == {"critical", "ev_medium", "ev_high", "ev_critical"}
+    assert th["ev_medium"] <= th["ev_high"] <= th["ev_critical"]
+    from feedback_nlp.tasks.severity import ev_cuts, model_severity
+
+    pred_crit = np.array([model_severity(p, th["critical"], ev_cuts(th)) == 3 for p in probs])
+    assert pred_crit[[i for i, lab in enumerate(y) if lab == "critical"]].mean() >= 0.95

@@ -213,7 +213,22 @@ const geF32 = (p, t) => Math.fround(p) >= Math.fround(t);
  * severity and the spam signals that can turn a spam type into "ad"; hence
  * severity_model / spam_type_model.
  */
-function decide(model, probs) {
+/**
+ * Filler rule of feedback_nlp.tasks.spam.unit_repetition: [repetition, distinct chars]
+ * over the letters/digits of the first 400 code points (1 - distinct/total trigrams).
+ */
+function unitRepetition(norm, minChars = 6) {
+  const text = Array.from(norm).slice(0, 400);
+  const distinctAll = new Set(text).size;
+  if (distinctAll > 0.3 * text.length + 10) return [0, distinctAll];
+  const s = Array.from(text.join('').replace(/[^\p{L}\p{N}]+/gu, '')).slice(0, 300);
+  if (s.length < minChars) return [0, new Set(s).size];
+  const grams = new Set();
+  for (let i = 0; i + 3 <= s.length; i++) grams.add(s[i] + s[i + 1] + s[i + 2]);
+  return [1 - grams.size / (s.length - 2), new Set(s).size];
+}
+
+function decide(model, probs, norm) {
   const heads = model.card.tasks;
   const out = {};
   // sentiment: argmax label; score = P(positive) - P(negative), computed in float32
@@ -228,6 +243,13 @@ function decide(model, probs) {
   const spamScore = Math.fround(1 - pp[0]);
   out.is_spam = spamScore >= (st.spam ?? 0.5);
   out.spam_type_model = out.is_spam ? heads.spam.labels[1 + argmax(pp.slice(1))] : null;
+  if (!out.is_spam && st.repeat != null) { // filler: one unit repeated over the whole text
+    const [rep, distinct] = unitRepetition(norm);
+    if (rep >= st.repeat) {
+      out.is_spam = true;
+      out.spam_type_model = distinct === 1 ? 'gibberish' : 'flood';
+    }
+  }
   out.spam_score = round6(spamScore);
   // issue types: per-label thresholds, most likely first; none when spam
   const ip = probs.issue_types;
@@ -291,7 +313,7 @@ async function main() {
       if (!b.norm) { // empty after normalisation: the library's neutral result, no model
         return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true });
       }
-      return JSON.stringify({ id: b.id, norm: b.norm, probs: p, ...decide(model, p) });
+      return JSON.stringify({ id: b.id, norm: b.norm, probs: p, ...decide(model, p, b.norm) });
     });
     if (lines.length) process.stdout.write(lines.join('\n') + '\n');
     batch = [];

@@ -15,12 +15,12 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .modeling import ModelFormatError, NgramModel
+from .modeling import ModelFormatError, NgramModel, resolve_model_path
 from .result import FeedbackResult
 from .tasks.issue_types import decide_issue_types
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
-from .tasks.severity import decide_severity, escalation_signals
+from .tasks.severity import decide_severity, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam
 from .text import normalize
 
@@ -42,6 +42,17 @@ def default_model_path() -> Path:
     raise ModelFormatError(
         f"the shipped model {DEFAULT_MODEL_NAME!r} was not found next to the package; "
         "reinstall feedback-nlp or pass a model directory to FeedbackAnalyzer.load()")
+
+
+def _load_model(name_or_path, backend: Optional[str] = None):
+    """An n-gram or transformer model directory, by ``backend`` or by what its model.json says."""
+    from .transformer.runtime import TransformerModel, is_transformer_dir  # torch-free
+
+    if backend not in (None, "ngram", "transformer"):
+        raise ValueError(f"unknown backend {backend!r}; use 'ngram' or 'transformer'")
+    if backend == "transformer" or (backend is None and is_transformer_dir(resolve_model_path(name_or_path))):
+        return TransformerModel.from_pretrained(name_or_path)
+    return NgramModel.from_pretrained(name_or_path)
 
 
 @dataclass
@@ -90,9 +101,12 @@ class FeedbackAnalyzer:
         return [name for name, _ in self.components]
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, tasks: Optional[Mapping[str, str | Path]] = None,
+    def load(cls, path: str | Path | None = None, *, backend: Optional[str] = None,
+             tasks: Optional[Mapping[str, str | Path]] = None,
              routing: str | Path | RoutingTable | dict | None = None) -> "FeedbackAnalyzer":
         """Load a model directory (default: the shipped model) or a hub id.
+
+        ``backend`` is "ngram" or "transformer"; by default the directory's model.json decides.
 
         ``tasks`` replaces single tasks with other model directories, e.g. a custom
         issue-type model: ``load(tasks={"issue_types": "my_issue_model"},
@@ -100,12 +114,12 @@ class FeedbackAnalyzer:
         ``routing`` is a JSON/YAML file, a dict or a RoutingTable; by default the
         table saved with the model (or the codebook's) is used.
         """
-        base = NgramModel.from_pretrained(path if path is not None else default_model_path())
+        base = _load_model(path if path is not None else default_model_path(), backend)
         models = {t: base for t in base.heads}
         for task, p in (tasks or {}).items():
             if task not in REQUIRED_TASKS:
                 raise ValueError(f"unknown task {task!r}; tasks are {', '.join(REQUIRED_TASKS)}")
-            override = NgramModel.from_pretrained(p)
+            override = _load_model(p)
             if task not in override.heads:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
             models[task] = override
@@ -123,7 +137,8 @@ class FeedbackAnalyzer:
         head = self._head("spam")
         r = doc.result
         r.is_spam, r.spam_type, score = decide_spam(doc.probs["spam"], doc.norm,
-                                                    head.thresholds.get("spam", 0.5))
+                                                    head.thresholds.get("spam", 0.5),
+                                                    head.thresholds.get("repeat"))
         r.spam_score = round(score, 6)
 
     def _issue_types(self, doc: Doc) -> None:
@@ -145,14 +160,22 @@ class FeedbackAnalyzer:
             return
         head = self._head("severity")
         r.severity, r.severity_reasons = decide_severity(
-            doc.probs["severity"], escalation_signals(doc.norm), head.thresholds.get("critical", 0.5))
+            doc.probs["severity"], escalation_signals(doc.norm), head.thresholds.get("critical", 0.5),
+            ev_cuts(head.thresholds))
 
     def _route(self, doc: Doc) -> None:
         r = doc.result
         r.route = None if r.is_spam else self.routing.route(r.primary_issue, r.severity)
 
     def _review(self, doc: Doc) -> None:
-        """Unsure when a decision sits close to its threshold (margins set on dev)."""
+        """``needs_review``: a decision a person should check.
+
+        True when the spam score is within ``review_margin`` of the spam threshold, or the
+        (temperature-calibrated) sentiment or severity confidence — the head's max
+        probability — is below that head's ``thresholds["review"]``. training/train_baseline.py
+        chooses each ``review`` threshold on dev so that the records *not* sent to review reach
+        a stated accuracy (sentiment 0.92, severity 0.70; see the model card).
+        """
         r = doc.result
         t = self.task_models["spam"].heads["spam"].thresholds
         spam_margin = abs(r.spam_score - t.get("spam", 0.5)) < t.get("review_margin", 0.15)
@@ -166,7 +189,8 @@ class FeedbackAnalyzer:
         return self.analyze_batch([text], ids=[id])[0]
 
     def analyze_batch(self, texts: Sequence[str], ids: Optional[Sequence[Any]] = None,
-                      batch_size: int = 256) -> list[FeedbackResult]:
+                      batch_size: int = 256, detect_floods: bool = False,
+                      flood_min_group: int = 3) -> list[FeedbackResult]:
         """Analyse texts; the output has the same length and order as the input.
 
         ``ids`` defaults to the 1-based position. A non-string element raises
@@ -174,6 +198,20 @@ class FeedbackAnalyzer:
         is empty after normalisation (empty, whitespace, control characters) gets
         the neutral result: not spam, no issue, neutral, score 0, severity low,
         reason "empty text".
+
+        ``detect_floods=True`` also looks for posts repeated *across* the batch
+        (:class:`feedback_nlp.dedup.NearDuplicateIndex`: SimHash over character
+        3-grams of the canonical text, Hamming distance <= 3 of 64 bits, texts of
+        at least 6 letters/digits). A record becomes spam type ``flood`` only when
+
+        1. it is one of at least ``flood_min_group`` near-identical posts in the batch, and
+        2. on its own it raises nothing: not already spam, no issue type, and
+           severity ``low`` (no escalation signal such as 12315 / 食物中毒 fired).
+
+        A copied complaint therefore always stays a complaint (it may be a real
+        problem many users report); only copied praise, filler and chatter are
+        marked. Marked records get ``severity_reasons`` ``["spam", "flood: one of
+        N near-identical posts in this batch"]`` and no route.
         """
         texts = list(texts)
         if ids is None:
@@ -187,7 +225,24 @@ class FeedbackAnalyzer:
         out: list[FeedbackResult] = []
         for start in range(0, len(texts), batch_size):
             out.extend(self._analyze_chunk(texts[start:start + batch_size], ids[start:start + batch_size], start))
+        if detect_floods and len(out) >= flood_min_group:
+            self._mark_floods(texts, out, flood_min_group)
         return out
+
+    @staticmethod
+    def _mark_floods(texts: list, results: list[FeedbackResult], min_group: int) -> None:
+        """Mark batch-level copies as ``flood`` under the rule of :meth:`analyze_batch`."""
+        from .dedup import NearDuplicateIndex
+
+        index = NearDuplicateIndex()
+        index.add_many(texts)
+        sizes = index.group_sizes()
+        for r, size in zip(results, sizes):
+            if size < min_group or r.is_spam or r.issue_types or r.severity != "low":
+                continue
+            r.is_spam, r.spam_type = True, "flood"
+            r.issue_types, r.primary_issue, r.route = [], None, None
+            r.severity_reasons = ["spam", f"flood: one of {int(size)} near-identical posts in this batch"]
 
     def _analyze_chunk(self, texts: list, ids: list, offset: int) -> list[FeedbackResult]:
         norms = []

@@ -19,8 +19,8 @@ from .metrics import (binary_f1, classification_report, expected_calibration_err
                       quadratic_weighted_kappa)
 from .modeling import NgramModel
 from .tasks.base import MULTICLASS, MULTILABEL, HeadSpec
-from .tasks.severity import SEVERITIES, decide_severity, escalation_signals
-from .tasks.spam import SPAM_CLASSES
+from .tasks.severity import SEVERITIES, decide_severity, escalation_signals, ev_cuts
+from .tasks.spam import REPEAT_THRESHOLD, SPAM_CLASSES, decide_spam
 from .text import normalize
 
 #: Default label sets of the built-in tasks (a user's taxonomy replaces them).
@@ -35,25 +35,54 @@ def _require_sklearn():
         raise ImportError("training needs the [train] extra: pip install 'feedback-nlp[train]'") from e
 
 
+def nb_log_count_ratio(X, positive: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """NB-SVM log-count ratio ``r = log((p/|p|_1) / (q/|q|_1))`` with ``p = alpha + sum of the
+    positive rows of X`` and ``q`` the same over the other rows (Wang & Manning 2012)."""
+    positive = np.asarray(positive, bool)
+    p = alpha + np.asarray(X[positive].sum(axis=0)).ravel()
+    q = alpha + np.asarray(X[~positive].sum(axis=0)).ravel()
+    return np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+
+
 def fit_linear_head(X, labels: Sequence, head: HeadSpec, C: float = 4.0, class_weight=None,
-                    sample_weight: Optional[np.ndarray] = None, max_iter: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+                    sample_weight: Optional[np.ndarray] = None, max_iter: int = 1000,
+                    nb_scale: Optional[tuple[str, str]] = None) -> tuple[np.ndarray, np.ndarray]:
     """Fit logistic regression(s) on sparse ``X``; return ``(W [n_features, k], b [k])``.
 
     Multiclass: one multinomial model (softmax over ``head.labels``).
     Multilabel: one binary model per label (independent sigmoids); a label with no
     positive example gets a strongly negative bias.
+    ``class_weight``: ``"balanced"``, None, or a dict label -> weight (labels missing
+    from the dict weigh 1).
+    ``nb_scale=(positive_label, negative_label)`` (multiclass): NB-SVM-style scaling —
+    feature j is multiplied by ``|r_j|``, the NB log-count ratio between the two labels'
+    texts, before fitting; the scaling is then folded into the weight rows
+    (``W[j] *= |r_j|``), so the head stays one linear map over the usual features.
     """
     _require_sklearn()
+    from scipy.sparse import diags
     from sklearn.linear_model import LogisticRegression
 
     k = len(head.labels)
     n_features = X.shape[1]
+    if isinstance(class_weight, Mapping):
+        class_weight = {head.labels.index(lab): float(w) for lab, w in class_weight.items()}
     if head.kind == MULTICLASS:
         idx = {lab: i for i, lab in enumerate(head.labels)}
         y = np.array([idx[lab] for lab in labels])
         present = np.unique(y)
+        if isinstance(class_weight, dict):
+            class_weight = {c: class_weight.get(int(c), 1.0) for c in present}
+        scale = None
+        if nb_scale is not None:
+            pos, neg = idx[nb_scale[0]], idx[nb_scale[1]]
+            keep = (y == pos) | (y == neg)
+            scale = np.abs(nb_log_count_ratio(X[keep], y[keep] == pos))
+            X = X @ diags(scale)
         clf = LogisticRegression(C=C, max_iter=max_iter, class_weight=class_weight)
         clf.fit(X, y, sample_weight=sample_weight)
+        if scale is not None:
+            clf.coef_ = clf.coef_ * scale[None, :]
         W = np.zeros((n_features, k), np.float32)
         b = np.full(k, -30.0, np.float32)  # classes absent from training are never predicted
         if len(present) == 2:
@@ -86,11 +115,15 @@ def decide(head: HeadSpec, probs: np.ndarray, norms: Sequence[str]) -> list:
             out.append(sorted(chosen, key=lambda lab: -p[head.labels.index(lab)]))
         return out
     if head.labels == SPAM_CLASSES:
-        t = head.thresholds.get("spam", 0.5)
-        return [SPAM_CLASSES[1 + int(np.argmax(p[1:]))] if 1 - p[0] >= t else "not_spam" for p in probs]
+        t, rep = head.thresholds.get("spam", 0.5), head.thresholds.get("repeat")
+        out = []
+        for p, n in zip(probs, norms):
+            is_spam, kind, _ = decide_spam(p, n, t, rep)
+            out.append(kind if is_spam else "not_spam")
+        return out
     if head.labels == SEVERITIES:
-        t = head.thresholds.get("critical", 0.5)
-        return [decide_severity(p, escalation_signals(n), t)[0] for p, n in zip(probs, norms)]
+        t, cuts = head.thresholds.get("critical", 0.5), ev_cuts(head.thresholds)
+        return [decide_severity(p, escalation_signals(n), t, cuts)[0] for p, n in zip(probs, norms)]
     return [head.labels[int(i)] for i in probs.argmax(axis=1)]
 
 
@@ -123,12 +156,16 @@ def evaluate_head(model: NgramModel, task: str, data: LabelledData) -> dict:
 _GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 
 
-def tune_thresholds(model: NgramModel, task: str, dev: LabelledData) -> dict:
+def tune_thresholds(model: NgramModel, task: str, dev: LabelledData, spam_max_flag_rate: float = 0.01,
+                    min_critical_recall: float = 0.95) -> dict:
     """Choose decision thresholds on dev; returns the thresholds set on the head.
 
     - multilabel: per label, the threshold with the best F1 (0.5 when dev lacks the label),
-    - spam: the best spam F1 among thresholds flagging <= 1% of dev non-spam,
-    - severity: the highest P(critical) threshold that keeps critical recall >= 0.95.
+    - spam: the best spam F1 among thresholds flagging <= ``spam_max_flag_rate`` of dev
+      non-spam (model score or the filler rule of :func:`decide_spam`, ``repeat``),
+    - severity: expected-value cut points and the P(critical) threshold with the best
+      quadratic weighted kappa among those keeping critical recall >= ``min_critical_recall``
+      (escalation rules applied, as in the pipeline); see :func:`tune_severity`.
     """
     head = model.heads[task]
     norms = [normalize(t) for t in dev.texts]
@@ -145,23 +182,104 @@ def tune_thresholds(model: NgramModel, task: str, dev: LabelledData) -> dict:
     elif head.labels == SPAM_CLASSES:
         y = np.array([lab != "not_spam" for lab in dev.labels])
         score = 1 - probs[:, 0]
-        ok = [t for t in _GRID if (score[~y] >= t).mean() <= 0.01] or [float(_GRID[-1])]
-        th["spam"] = float(max(ok, key=lambda t: (binary_f1(y, score >= t)["f1"], t)))
+        th.setdefault("repeat", REPEAT_THRESHOLD)
+        # the filler rule flags some texts whatever the threshold
+        rule = np.array([decide_spam(np.array([1.0] + [0.0] * (len(head.labels) - 1)), n, 2.0, th["repeat"])[0]
+                         for n in norms])
+        ok = [t for t in _GRID if ((score >= t) | rule)[~y].mean() <= spam_max_flag_rate] or [float(_GRID[-1])]
+        th["spam"] = float(max(ok, key=lambda t: (binary_f1(y, (score >= t) | rule)["f1"], t)))
     elif head.labels == SEVERITIES:
-        y = np.array([lab == "critical" for lab in dev.labels])
-        fired = [escalation_signals(n) for n in norms]
-        best = 0.5
-        if y.any():
-            for t in sorted(_GRID, reverse=True):
-                pred = np.array([decide_severity(p, f, t)[0] == "critical" for p, f in zip(probs, fired)])
-                if pred[y].mean() >= 0.95:
-                    best = float(t)
-                    break
-            else:
-                best = float(_GRID[0])
-        th["critical"] = best
+        th.update(tune_severity(probs, [escalation_signals(n) for n in norms], dev.labels,
+                                min_critical_recall=min_critical_recall))
     head.thresholds = th
     return th
+
+
+def tune_severity(probs: np.ndarray, fired: list, labels: Sequence[str], min_critical_recall: float = 0.95) -> dict:
+    """Ordinal decoding for severity chosen on dev.
+
+    1. cut points on the expected level (coordinate search, 3 rounds, grid 0.2..2.95)
+       maximising the quadratic weighted kappa with the escalation rules applied;
+    2. the P(critical) threshold (grid 0.005..0.95) with the best kappa among those whose
+       critical recall is >= ``min_critical_recall`` (else the one with the best recall).
+    """
+    y = np.array([SEVERITIES.index(lab) for lab in labels])
+    floor = np.array([max([SEVERITIES.index(r.minimum) for r in f] or [0]) for f in fired])
+    ev = probs @ np.arange(len(SEVERITIES))
+    pc = probs[:, SEVERITIES.index("critical")]
+    names = np.array(SEVERITIES)
+
+    def predict(cuts, tc):
+        level = np.searchsorted(np.asarray(cuts), ev, side="right")
+        level = np.where(pc >= tc, len(SEVERITIES) - 1, level)
+        return np.maximum(level, floor)
+
+    def kappa(pred):
+        return quadratic_weighted_kappa(names[y], names[pred], SEVERITIES)
+
+    cuts = [0.5, 1.5, 2.5]
+    grid = np.round(np.arange(0.2, 3.0, 0.05), 3)
+    for _ in range(3):
+        for j in range(3):
+            cand = [sorted(cuts[:j] + [float(c)] + cuts[j + 1:]) for c in grid]
+            cuts = max(cand, key=lambda cs: kappa(predict(cs, 2.0)))
+    crit = y == SEVERITIES.index("critical")
+    options = []
+    for tc in (0.005, 0.01, 0.02, 0.03, 0.04, *_GRID):
+        pred = predict(cuts, tc)
+        recall = float((pred[crit] == len(SEVERITIES) - 1).mean()) if crit.any() else 1.0
+        options.append((recall >= min_critical_recall, kappa(pred) if recall >= min_critical_recall else recall,
+                        float(tc)))
+    _, _, tc = max(options)
+    return {"critical": tc, "ev_medium": float(cuts[0]), "ev_high": float(cuts[1]), "ev_critical": float(cuts[2])}
+
+
+def calibrate_temperature(model: NgramModel, task: str, dev: LabelledData) -> float:
+    """Fit one temperature T on dev (grid, minimum NLL) and divide the head's W and b by it."""
+    head = model.heads[task]
+    norms = [normalize(t) for t in dev.texts]
+    W, b = model.weights[task]
+    rows = model.featurizer.transform(norms)
+    from .features import linear_scores
+
+    logits = linear_scores(rows, W, b).astype(np.float64)
+    y = np.array([head.labels.index(lab) for lab in dev.labels])
+
+    def nll(t):
+        z = logits / t
+        z = z - z.max(axis=1, keepdims=True)
+        return float(-(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(axis=1))).mean())
+
+    temp = float(min(np.round(np.arange(0.3, 3.01, 0.05), 3), key=nll))
+    model.weights[task] = (W / temp, b / temp)
+    model._stack()
+    return temp
+
+
+def tune_review(model: NgramModel, task: str, dev: LabelledData, accuracy: float) -> dict:
+    """Set ``thresholds["review"]`` of a multiclass head: the lowest max-probability threshold
+    such that the dev records whose confidence (max probability) is >= it reach ``accuracy``
+    (their decided label = the truth). Returns what was achieved on dev."""
+    head = model.heads[task]
+    norms = [normalize(t) for t in dev.texts]
+    probs = model.predict_proba(norms)[task]
+    pred = np.array(decide(head, probs, norms))
+    correct = pred == np.array(dev.labels)
+    conf = probs.max(axis=1)
+    best = None
+    for t in np.round(np.arange(0.0, 1.0, 0.01), 3):
+        kept = conf >= t
+        if kept.any() and correct[kept].mean() >= accuracy:
+            best = float(t)
+            break
+    if best is None:
+        best = 1.0
+    kept = conf >= best
+    head.thresholds["review"] = best
+    return {"target_accuracy_not_reviewed": accuracy, "threshold": best,
+            "dev_share_reviewed": round(float(1 - kept.mean()), 4),
+            "dev_accuracy_not_reviewed": round(float(correct[kept].mean()) if kept.any() else 0.0, 4),
+            "dev_accuracy_all": round(float(correct.mean()), 4)}
 
 
 # --- one path for every task -----------------------------------------------------------------
@@ -170,6 +288,9 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
                 featurizer: Optional[NgramFeaturizer] = None, extra_texts: Sequence[str] = (),
                 C: Mapping[str, float] | float = 4.0, class_weight: Mapping[str, object] | None = None,
                 sample_weights: Optional[Mapping[str, np.ndarray]] = None,
+                nb_scale: Optional[Mapping[str, tuple[str, str]]] = None,
+                calibrate: Sequence[str] = (), spam_max_flag_rate: float = 0.01,
+                min_critical_recall: float = 0.95, review_accuracy: Optional[Mapping[str, float]] = None,
                 card: Optional[dict] = None, verbose: bool = True) -> NgramModel:
     """Train one model with a head per task from labelled data.
 
@@ -184,6 +305,18 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
         Label order per task; default: built-in order for built-in tasks, else sorted.
     C : float or task -> float
         Inverse regularisation strength of the logistic regressions.
+    class_weight, sample_weights : task -> ...
+        Passed to :func:`fit_linear_head` (class weights may be keyed by label).
+    nb_scale : task -> (positive label, negative label)
+        NB-SVM log-count-ratio scaling for that task's head (folded into its weights).
+    calibrate : tasks
+        Multiclass heads whose weights and bias are divided by a temperature fitted on
+        dev (minimum negative log-likelihood), so their probabilities are calibrated
+        confidences; decisions by argmax do not change.
+    spam_max_flag_rate, min_critical_recall : constraints of :func:`tune_thresholds`.
+    review_accuracy : task -> accuracy
+        For ``sentiment`` / ``severity``: choose the head's ``review`` threshold on dev
+        (see :func:`tune_review`) so that records *not* sent to review reach this accuracy.
     """
     _require_sklearn()
     t0 = time.time()
@@ -211,7 +344,8 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
         log(f"training {task}: {len(data)} texts, {len(labs)} labels, C={c}, class_weight={cw}")
         heads[task] = head
         weights[task] = fit_linear_head(X, data.labels, head, C=c, class_weight=cw,
-                                        sample_weight=(sample_weights or {}).get(task))
+                                        sample_weight=(sample_weights or {}).get(task),
+                                        nb_scale=(nb_scale or {}).get(task))
     card = dict(card or {})
     card.setdefault("tasks", {})
     model = NgramModel(featurizer, heads, weights, card)
@@ -219,7 +353,14 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
         entry = card["tasks"].setdefault(task, {})
         entry["training_data"] = {"n_texts": len(train_sets[task]), **entry.get("training_data", {})}
         if dev_sets and task in dev_sets:
-            tune_thresholds(model, task, dev_sets[task])
+            if task in calibrate:
+                temp = calibrate_temperature(model, task, dev_sets[task])
+                entry["temperature"] = round(temp, 4)
+                log(f"calibrated {task}: temperature {temp:.3f}")
+            tune_thresholds(model, task, dev_sets[task], spam_max_flag_rate=spam_max_flag_rate,
+                            min_critical_recall=min_critical_recall)
+            if task in (review_accuracy or {}):
+                entry["review"] = tune_review(model, task, dev_sets[task], review_accuracy[task])
             entry["metrics"] = {"dev": evaluate_head(model, task, dev_sets[task])}
     card["training_seconds"] = round(time.time() - t0, 1)
     model.card = card
