@@ -490,3 +490,27 @@ def test_report_command(tmp_path):
     html = out.read_text(encoding="utf-8")
     assert html.count("<svg") >= 3 and "<script src" not in html and "http" not in html
     assert "13812345678" not in html  # PII masked by default
+
+
+def test_score_detect_floods_across_batches(tmp_path, model_dir):
+    from feedback_nlp.pipeline import FloodMarker
+    from feedback_nlp.result import FeedbackResult
+
+    # Unit rule: copied praise is marked from the 3rd copy, a copied complaint never.
+    marker = FloodMarker(3)
+    praise = [FeedbackResult(id=i) for i in range(4)]
+    assert marker.mark(["好评好评，五星好评，非常满意"] * 2, praise[:2]) == 0
+    assert marker.mark(["好评好评，五星好评，非常满意！"] * 2, praise[2:]) == 2
+    complaint = FeedbackResult(id=9, issue_types=["logistics"], primary_issue="logistics", severity="medium")
+    marker.mark(["快递十天没到"] * 3, [complaint] * 3)
+    assert not complaint.is_spam
+
+    data = tmp_path / "in.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "text": "今天天气真不错，出去走走吧朋友们"}, ensure_ascii=False) + "\n"
+                            for i in range(6)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    # The shipped model: this chatter raises no issue, so copies 3..6 (across batches of 2) are floods.
+    assert main(["score", str(data), "-o", str(out), "--batch-size", "2", "--detect-floods", "-q"]) == 0
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == list(range(6))
+    assert [r["spam_type"] == "flood" for r in rows] == [False, False, True, True, True, True]

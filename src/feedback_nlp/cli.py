@@ -80,6 +80,10 @@ def _add_score(sub) -> None:
     p.add_argument("--output-format", choices=("jsonl", "csv", "tsv"), default=None,
                    help="override the output format given by the extension")
     p.add_argument("--batch-size", type=int, default=256, metavar="N", help="records per batch (default: 256)")
+    p.add_argument("--detect-floods", action="store_true",
+                   help="mark posts repeated across the file as spam type flood (copied complaints are never "
+                        "marked; a post is marked from its --flood-min-group-th copy on)")
+    p.add_argument("--flood-min-group", type=int, default=3, metavar="N")
     add_model_args(p)
     p.add_argument("--keep-text", action="store_true", help="add the input text to each output record")
     p.add_argument("--mask-pii", action="store_true",
@@ -408,10 +412,18 @@ def _cmd_score(args) -> int:
             raise CLIError(f"cannot write {args.output}: {_one_line(e)}") from None
         with writer:
             try:
+                floods = None
+                if args.detect_floods:
+                    from .pipeline import FloodMarker
+
+                    floods = FloodMarker(args.flood_min_group)
                 for chunk in _chunks(reader, args.batch_size):
                     good = [r for r in chunk if r.error is None]
-                    results = iter(analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
-                                                          batch_size=args.batch_size) if good else ())
+                    batch = analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
+                                                   batch_size=args.batch_size) if good else []
+                    if floods is not None and batch:
+                        floods.mark([r.text for r in good], batch)
+                    results = iter(batch)
                     for rec in chunk:
                         if rec.error is None:
                             out = result_dict(next(results))

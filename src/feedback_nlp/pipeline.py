@@ -55,6 +55,37 @@ def _load_model(name_or_path, backend: Optional[str] = None):
     return NgramModel.from_pretrained(name_or_path)
 
 
+class FloodMarker:
+    """Marks posts repeated across records as spam type ``flood`` (rule in
+    :meth:`FeedbackAnalyzer.analyze_batch`), over one batch or a stream of batches.
+
+    The near-duplicate index persists across :meth:`mark` calls, so a stream of
+    millions of rows is checked as a whole (memory: a few dozen bytes per row). In
+    a stream, a record is marked when its group, counting everything seen so far,
+    has ``min_group`` members: the first copies, already written, stay unmarked.
+    """
+
+    def __init__(self, min_group: int = 3):
+        from .dedup import NearDuplicateIndex
+
+        self.min_group = min_group
+        self.index = NearDuplicateIndex()
+
+    def mark(self, texts: Sequence[str], results: Sequence[FeedbackResult]) -> int:
+        """Index ``texts`` and mark their ``results`` in place; return how many were marked."""
+        items = self.index.add_many([t if isinstance(t, str) else "" for t in texts])
+        marked = 0
+        for item, r in zip(items, results):
+            size = self.index.group_size(item)
+            if size < self.min_group or r.is_spam or r.issue_types or r.severity != "low":
+                continue
+            r.is_spam, r.spam_type = True, "flood"
+            r.issue_types, r.primary_issue, r.route = [], None, None
+            r.severity_reasons = ["spam", f"flood: one of {int(size)} near-identical posts"]
+            marked += 1
+        return marked
+
+
 @dataclass
 class Doc:
     """One record on its way through the pipeline."""
@@ -226,23 +257,8 @@ class FeedbackAnalyzer:
         for start in range(0, len(texts), batch_size):
             out.extend(self._analyze_chunk(texts[start:start + batch_size], ids[start:start + batch_size], start))
         if detect_floods and len(out) >= flood_min_group:
-            self._mark_floods(texts, out, flood_min_group)
+            FloodMarker(flood_min_group).mark(texts, out)
         return out
-
-    @staticmethod
-    def _mark_floods(texts: list, results: list[FeedbackResult], min_group: int) -> None:
-        """Mark batch-level copies as ``flood`` under the rule of :meth:`analyze_batch`."""
-        from .dedup import NearDuplicateIndex
-
-        index = NearDuplicateIndex()
-        index.add_many(texts)
-        sizes = index.group_sizes()
-        for r, size in zip(results, sizes):
-            if size < min_group or r.is_spam or r.issue_types or r.severity != "low":
-                continue
-            r.is_spam, r.spam_type = True, "flood"
-            r.issue_types, r.primary_issue, r.route = [], None, None
-            r.severity_reasons = ["spam", f"flood: one of {int(size)} near-identical posts in this batch"]
 
     def _analyze_chunk(self, texts: list, ids: list, offset: int) -> list[FeedbackResult]:
         norms = []
