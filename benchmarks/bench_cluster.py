@@ -38,24 +38,14 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests"))
 
 from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
+from feedback_nlp.metrics import normalized_mutual_info  # noqa: E402
 
 
 def data_dir() -> Path:
     return Path(os.environ.get("FEEDBACK_NLP_DATA", REPO.parent / "shared" / "data"))
 
 
-def nmi(a, b) -> float:
-    ai = {v: i for i, v in enumerate(dict.fromkeys(a))}
-    bi = {v: i for i, v in enumerate(dict.fromkeys(b))}
-    M = np.zeros((len(ai), len(bi)))
-    for x, y in zip(a, b):
-        M[ai[x], bi[y]] += 1
-    n = M.sum()
-    pa, pb = M.sum(1) / n, M.sum(0) / n
-    nz = M > 0
-    mi = float((M[nz] / n * np.log((M[nz] / n) / np.outer(pa, pb)[nz])).sum())
-    ha, hb = -(pa * np.log(pa)).sum(), -(pb * np.log(pb)).sum()
-    return 0.0 if ha + hb == 0 else 2 * mi / (ha + hb)
+nmi = normalized_mutual_info
 
 
 def bcubed(truth, pred) -> tuple[float, float, float]:

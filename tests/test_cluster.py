@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from feedback_nlp.cluster import ProblemClusterer, TextVectorizer, average_linkage
+from feedback_nlp.metrics import normalized_mutual_info  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -288,19 +289,7 @@ def test_planted_problem_in_generated_texts():
 
 
 # ------------------------------------------------------------------ NMI on annotations
-def _nmi(a, b) -> float:
-    """Normalised mutual information (arithmetic mean normalisation, as scikit-learn's default)."""
-    ai = {v: i for i, v in enumerate(dict.fromkeys(a))}
-    bi = {v: i for i, v in enumerate(dict.fromkeys(b))}
-    M = np.zeros((len(ai), len(bi)))
-    for x, y in zip(a, b):
-        M[ai[x], bi[y]] += 1
-    n = M.sum()
-    pa, pb = M.sum(1) / n, M.sum(0) / n
-    nz = M > 0
-    mi = float((M[nz] / n * np.log((M[nz] / n) / np.outer(pa, pb)[nz])).sum())
-    ha, hb = -(pa * np.log(pa)).sum(), -(pb * np.log(pb)).sum()
-    return 0.0 if ha + hb == 0 else 2 * mi / (ha + hb)
+_nmi = normalized_mutual_info
 
 
 def test_nmi_on_annotated_problems():

@@ -33,3 +33,13 @@ def test_ece():
 def test_binary_f1():
     assert binary_f1([True, False, True], [True, True, False]) == {"precision": 0.5, "recall": 0.5, "f1": 0.5,
                                                                   "support": 2}
+
+
+def test_normalized_mutual_info():
+    from feedback_nlp.metrics import normalized_mutual_info
+
+    assert normalized_mutual_info([1, 1, 2, 2], ["a", "a", "b", "b"]) == pytest.approx(1.0)
+    assert normalized_mutual_info([1, 2, 1, 2], ["a", "a", "b", "b"]) == pytest.approx(0.0, abs=1e-12)
+    sklearn_metrics = pytest.importorskip("sklearn.metrics")
+    a, b = [0, 0, 1, 1, 2, 2, 2], [0, 1, 1, 1, 2, 2, 0]
+    assert normalized_mutual_info(a, b) == pytest.approx(sklearn_metrics.normalized_mutual_info_score(a, b))

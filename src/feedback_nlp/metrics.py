@@ -98,3 +98,20 @@ def binary_f1(y_true: Sequence[bool], y_pred: Sequence[bool]) -> dict:
     p = np.asarray(y_pred, bool)
     prec, rec, f = _prf(float((t & p).sum()), float((~t & p).sum()), float((t & ~p).sum()))
     return {"precision": round(prec, 4), "recall": round(rec, 4), "f1": round(f, 4), "support": int(t.sum())}
+
+
+def normalized_mutual_info(a: Sequence, b: Sequence) -> float:
+    """NMI between two labelings (arithmetic-mean normalisation, as scikit-learn's default)."""
+    ai = {v: i for i, v in enumerate(dict.fromkeys(a))}
+    bi = {v: i for i, v in enumerate(dict.fromkeys(b))}
+    m = np.zeros((len(ai), len(bi)))
+    for x, y in zip(a, b):
+        m[ai[x], bi[y]] += 1
+    n = m.sum()
+    if n == 0:
+        return 0.0
+    pa, pb = m.sum(1) / n, m.sum(0) / n
+    nz = m > 0
+    mi = float((m[nz] / n * np.log((m[nz] / n) / np.outer(pa, pb)[nz])).sum())
+    ha, hb = -(pa * np.log(pa)).sum(), -(pb * np.log(pb)).sum()
+    return 0.0 if ha + hb == 0 else float(2 * mi / (ha + hb))
