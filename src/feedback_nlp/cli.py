@@ -250,8 +250,7 @@ def _add_cluster(sub) -> None:
 def _cmd_cluster(args) -> int:
     from .cluster import run_cluster_command
 
-    if not os.path.exists(args.input) and args.input != "-":
-        raise CLIError(f"input file not found: {args.input}")
+    _require_input(args.input)
     run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
                         min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
                         model=args.model, threshold=args.threshold, seed=args.seed,
@@ -281,8 +280,7 @@ def _add_report(sub) -> None:
 def _cmd_report(args) -> int:
     from .report import run_report_command
 
-    if not os.path.exists(args.input) and args.input != "-":
-        raise CLIError(f"input file not found: {args.input}")
+    _require_input(args.input)
     run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
                        id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
                        freq=args.freq, alpha=args.alpha, mask=not args.no_mask,
@@ -314,6 +312,12 @@ def load_analyzer(model: Optional[str], routing: Optional[str]):
         return FeedbackAnalyzer.load(model, routing=table)
     except (ModelFormatError, OSError, ValueError, KeyError) as e:
         raise CLIError(f"cannot load the model: {_one_line(e)}") from None
+
+
+def _require_input(path: str) -> None:
+    """Fail early, with one clear line, on an input file that does not exist ("-" is stdin)."""
+    if path != "-" and not os.path.exists(path):
+        raise CLIError(f"input file not found: {path}")
 
 
 def _one_line(e: BaseException) -> str:
@@ -392,8 +396,7 @@ def _cmd_score(args) -> int:
     if args.batch_size < 1:
         raise CLIError("--batch-size must be at least 1")
     detect_format(args.output, args.output_format)  # fail on a bad output name before any work
-    if args.input != "-" and not os.path.exists(args.input):
-        raise CLIError(f"input file not found: {args.input}")
+    _require_input(args.input)
     if _same_file(args.input, args.output):
         raise CLIError(f"output {args.output} is the input file; choose another output")
 
