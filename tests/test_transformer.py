@@ -326,3 +326,19 @@ def test_mlm_pretraining_saves_a_usable_base(tmp_path):
     model, _ = fine_tune(out, records, default_heads(), ours, max_steps=2, batch_size=4, device="cpu",
                          log=lambda *a: None)
     assert set(model.tasks) == {"spam", "issue_types", "sentiment", "severity"}
+
+
+def test_mlm_pretraining_saves_when_the_time_budget_stops_it(tmp_path):
+    """max_minutes reached before max_steps: the checkpoint is still written (and loads)."""
+    from transformers import AutoModel
+
+    from feedback_nlp.transformer.training import pretrain_mlm
+
+    texts = [normalize(t) for t in [r[0] for r in ROWS] + [t for t, _ in SENT_ONLY]]
+    vocab = build_char_vocab(texts, min_freq=1)
+    out = tmp_path / "enc"
+    stats = pretrain_mlm(texts, texts[:4], vocab, out, layers=1, hidden=32, heads=2, max_len=32, batch_size=4,
+                         max_steps=1000, max_minutes=0.0, device="cpu", log=lambda *a: None)
+    assert stats["steps"] == 1 and stats["history"][-1]["step"] == 1
+    assert (out / "model.safetensors").is_file() and (out / "vocab.txt").is_file()
+    assert AutoModel.from_pretrained(str(out)).config.vocab_size == len(vocab)
