@@ -64,6 +64,25 @@ def check_model_files(directory: Path) -> None:
             )
 
 
+def read_model_card(directory: Path, fmt: str, max_version: int) -> dict:
+    """Read ``model.json`` and check it describes a model of format ``fmt`` this library can load."""
+    card_path = directory / "model.json"
+    try:
+        card = json.loads(card_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ModelFormatError(f"{directory} has no model.json") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ModelFormatError(f"{card_path} is not valid JSON: {e}") from None
+    if not isinstance(card, dict):
+        raise ModelFormatError(f"{card_path} must hold a JSON object")
+    if card.get("format") != fmt:
+        raise ModelFormatError(f"{directory}: format {card.get('format')!r} is not {fmt!r}")
+    if int(card.get("format_version", 0)) > max_version:
+        raise ModelFormatError(f"{directory}: format_version {card['format_version']} is newer than this "
+                               f"library supports ({max_version}); upgrade feedback-nlp")
+    return card
+
+
 def _load_npy(path: Path) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False)
@@ -154,18 +173,7 @@ class NgramModel:
     def from_pretrained(cls, name_or_path: str | Path) -> "NgramModel":
         directory = resolve_model_path(name_or_path)
         check_model_files(directory)
-        card_path = directory / "model.json"
-        try:
-            card = json.loads(card_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ModelFormatError(f"{directory} has no model.json") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ModelFormatError(f"{card_path} is not valid JSON: {e}") from None
-        if card.get("format") != FORMAT:
-            raise ModelFormatError(f"{directory}: format {card.get('format')!r} is not {FORMAT!r}")
-        if int(card.get("format_version", 0)) > FORMAT_VERSION:
-            raise ModelFormatError(f"{directory}: format_version {card['format_version']} is newer than this "
-                                   f"library supports ({FORMAT_VERSION}); upgrade feedback-nlp")
+        card = read_model_card(directory, FORMAT, FORMAT_VERSION)
         try:
             featurizer = NgramFeaturizer.load(directory, card["featurizer"])
         except (KeyError, OSError, ValueError) as e:

@@ -37,7 +37,7 @@ from typing import Iterable, Optional, Sequence
 
 import numpy as np
 
-from ..modeling import ALLOWED_SUFFIXES, ModelFormatError, resolve_model_path
+from ..modeling import ALLOWED_SUFFIXES, ModelFormatError, read_model_card, resolve_model_path
 from ..tasks.base import HeadSpec
 
 FORMAT = "feedback-nlp/transformer"
@@ -294,17 +294,7 @@ class TransformerModel:
                         ) -> "TransformerModel":
         directory = resolve_model_path(name_or_path)
         check_transformer_files(directory)
-        try:
-            card = json.loads((directory / "model.json").read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ModelFormatError(f"{directory} has no model.json") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ModelFormatError(f"{directory}/model.json is not valid JSON: {e}") from None
-        if card.get("format") != FORMAT:
-            raise ModelFormatError(f"{directory}: format {card.get('format')!r} is not {FORMAT!r}")
-        if int(card.get("format_version", 0)) > FORMAT_VERSION:
-            raise ModelFormatError(f"{directory}: format_version {card['format_version']} is newer than this "
-                                   f"library supports ({FORMAT_VERSION}); upgrade feedback-nlp")
+        card = read_model_card(directory, FORMAT, FORMAT_VERSION)
         tok_cfg = card.get("tokenizer", {})
         try:
             tokenizer = WordPieceTokenizer.from_file(
