@@ -49,7 +49,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import asdict, is_dataclass
 from typing import Any, Iterable, Mapping, Optional, Sequence
 

@@ -83,6 +83,30 @@ def read_model_card(directory: Path, fmt: str, max_version: int) -> dict:
     return card
 
 
+def heads_from_card(card: dict, directory: Path) -> dict[str, HeadSpec]:
+    """The task heads (labels, kind, thresholds) a model card lists; at least one."""
+    heads = {}
+    for t, entry in card.get("tasks", {}).items():
+        try:
+            heads[t] = HeadSpec(task=t, kind=entry["kind"], labels=list(entry["labels"]),
+                                thresholds=dict(entry.get("thresholds", {})))
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelFormatError(f"{directory}: task {t!r} is malformed: {e}") from None
+    if not heads:
+        raise ModelFormatError(f"{directory}: model.json lists no tasks")
+    return heads
+
+
+def routing_from_card(card: dict, directory: Path) -> Optional[dict]:
+    """The routing table saved with a model, or None."""
+    if not card.get("routing"):
+        return None
+    try:
+        return json.loads((directory / card["routing"]).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise ModelFormatError(f"{directory}: cannot read routing table: {e}") from None
+
+
 def _load_npy(path: Path) -> np.ndarray:
     try:
         return np.load(path, allow_pickle=False)
@@ -178,22 +202,13 @@ class NgramModel:
             featurizer = NgramFeaturizer.load(directory, card["featurizer"])
         except (KeyError, OSError, ValueError) as e:
             raise ModelFormatError(f"{directory}: cannot load the featurizer: {e}") from None
-        heads, weights = {}, {}
-        for t, entry in card.get("tasks", {}).items():
-            try:
-                heads[t] = HeadSpec(task=t, kind=entry["kind"], labels=list(entry["labels"]),
-                                    thresholds=dict(entry.get("thresholds", {})))
-            except (KeyError, ValueError) as e:
-                raise ModelFormatError(f"{directory}: task {t!r} is malformed: {e}") from None
-            weights[t] = (_load_npy(directory / entry["weight"]), _load_npy(directory / entry["bias"]))
-        if not heads:
-            raise ModelFormatError(f"{directory}: model.json lists no tasks")
-        routing = None
-        if card.get("routing"):
-            try:
-                routing = json.loads((directory / card["routing"]).read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as e:
-                raise ModelFormatError(f"{directory}: cannot read routing table: {e}") from None
+        heads = heads_from_card(card, directory)
+        try:
+            weights = {t: (_load_npy(directory / card["tasks"][t]["weight"]),
+                           _load_npy(directory / card["tasks"][t]["bias"])) for t in heads}
+        except KeyError as e:
+            raise ModelFormatError(f"{directory}: a task in model.json lacks {e}") from None
+        routing = routing_from_card(card, directory)
         model = cls(featurizer, heads, weights, card, routing)
         model.path = directory
         return model

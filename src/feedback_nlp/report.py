@@ -10,7 +10,6 @@ Each chart is an ``<svg class="chart" data-chart="NAME">``.
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import Counter, defaultdict
 from datetime import datetime, timezone

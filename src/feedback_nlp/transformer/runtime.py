@@ -33,11 +33,12 @@ import re
 import threading
 import unicodedata
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
-from ..modeling import ALLOWED_SUFFIXES, ModelFormatError, read_model_card, resolve_model_path
+from ..modeling import (ALLOWED_SUFFIXES, ModelFormatError, heads_from_card, read_model_card, resolve_model_path,
+                        routing_from_card)
 from ..tasks.base import HeadSpec
 
 FORMAT = "feedback-nlp/transformer"
@@ -302,15 +303,7 @@ class TransformerModel:
                 do_lower_case=bool(tok_cfg.get("do_lower_case", True)), strip_accents=tok_cfg.get("strip_accents"))
         except (OSError, ValueError) as e:
             raise ModelFormatError(f"{directory}: cannot load the tokenizer: {e}") from None
-        heads = {}
-        for t, entry in card.get("tasks", {}).items():
-            try:
-                heads[t] = HeadSpec(task=t, kind=entry["kind"], labels=list(entry["labels"]),
-                                    thresholds=dict(entry.get("thresholds", {})))
-            except (KeyError, ValueError) as e:
-                raise ModelFormatError(f"{directory}: task {t!r} is malformed: {e}") from None
-        if not heads:
-            raise ModelFormatError(f"{directory}: model.json lists no tasks")
+        heads = heads_from_card(card, directory)
         onnx_cfg = card.get("onnx", {})
         fname = onnx_cfg.get("int8" if quantized else "float32", "model.int8.onnx" if quantized else "model.onnx")
         onnx_path = directory / fname
@@ -325,12 +318,7 @@ class TransformerModel:
             session = ort.InferenceSession(str(onnx_path), opts, providers=list(providers or ["CPUExecutionProvider"]))
         except Exception as e:  # onnxruntime raises its own exception types
             raise ModelFormatError(f"{directory}: cannot load {fname}: {e}") from None
-        routing = None
-        if card.get("routing"):
-            try:
-                routing = json.loads((directory / card["routing"]).read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as e:
-                raise ModelFormatError(f"{directory}: cannot read routing table: {e}") from None
+        routing = routing_from_card(card, directory)
         return cls(directory, card, tokenizer, heads, session, routing, batch_size)
 
     # -- scoring -----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ the spam head and an annotation all four heads (masked losses).
 """
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections import Counter
