@@ -94,11 +94,11 @@ class TextVectorizer:
         out: list[str] = []
         for run in _RUN.findall(_URL.sub(" ", norm).translate(_DIGITS)):
             L = len(run)
-            for n in range(lo, hi + 1):
-                if L >= n:
-                    out.extend(run[i:i + n] for i in range(L - n + 1))
             if L < lo:  # keep a short run (a lone character between punctuation) whole
                 out.append(run)
+                continue
+            # List comprehensions, not generators: this loop is most of the clustering time.
+            out += [run[i:i + n] for n in range(lo, min(hi, L) + 1) for i in range(L - n + 1)]
         if kx is not None:
             out.extend(_WORD_PREFIX + w for w in kx.tokenize(norm, normalized=True))
         return out
