@@ -19,6 +19,7 @@ from .metrics import (binary_f1, classification_report, expected_calibration_err
                       quadratic_weighted_kappa)
 from .modeling import NgramModel
 from .tasks.base import MULTICLASS, MULTILABEL, HeadSpec
+from .tasks.issue_types import decide_issue_types
 from .tasks.severity import SEVERITIES, decide_severity, escalation_signals, ev_cuts
 from .tasks.spam import REPEAT_THRESHOLD, SPAM_CLASSES, decide_spam
 from .text import normalize
@@ -109,11 +110,7 @@ def fit_linear_head(X, labels: Sequence, head: HeadSpec, C: float = 4.0, class_w
 def decide(head: HeadSpec, probs: np.ndarray, norms: Sequence[str]) -> list:
     """Turn head probabilities into labels the way :class:`FeedbackAnalyzer` does."""
     if head.kind == MULTILABEL:
-        out = []
-        for p in probs:
-            chosen = [lab for lab, q in zip(head.labels, p) if q >= head.thresholds.get(lab, 0.5)]
-            out.append(sorted(chosen, key=lambda lab: -p[head.labels.index(lab)]))
-        return out
+        return [decide_issue_types(p, head.labels, head.thresholds)[0] for p in probs]
     if head.labels == SPAM_CLASSES:
         t, rep = head.thresholds.get("spam", 0.5), head.thresholds.get("repeat")
         out = []
