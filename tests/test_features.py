@@ -43,7 +43,7 @@ def test_save_load_roundtrip(tmp_path):
     cfg = f.save(tmp_path)
     g = NgramFeaturizer.load(tmp_path, cfg)
     assert g.vocabulary_ == f.vocabulary_
-    assert g.fingerprint() == f.fingerprint()
+    np.testing.assert_array_equal(g.idf_, f.idf_)
     a, b = f.transform(TEXTS), g.transform(TEXTS)
     np.testing.assert_array_equal(a.ids, b.ids)
     np.testing.assert_allclose(a.weights, b.weights)

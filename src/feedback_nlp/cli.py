@@ -381,14 +381,6 @@ def _same_file(a: str, b: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- score
-def result_dict(result) -> dict:
-    """``result.to_dict()`` for immediate serialisation: the same keys and values, without
-    the deep copy ``dataclasses.asdict`` makes (which costs more than scoring itself)."""
-    from .result import FIELDS
-
-    return {k: getattr(result, k) for k in FIELDS}
-
-
 def _cmd_score(args) -> int:
     from .io import SCORE_FIELDNAMES, detect_format, error_record, open_writer, read_records
     from .text import mask_pii
@@ -429,7 +421,7 @@ def _cmd_score(args) -> int:
                     results = iter(batch)
                     for rec in chunk:
                         if rec.error is None:
-                            out = result_dict(next(results))
+                            out = next(results).to_dict()
                             n_ok += 1
                         else:
                             out = error_record(rec)

@@ -56,6 +56,7 @@ from typing import Any, Iterable, Mapping, Optional, Sequence
 import numpy as np
 
 from .keywords import KeywordExtractor
+from .result import field_of
 from .text import mask_pii, normalize
 from .trends import parse_time, period_start
 
@@ -399,12 +400,6 @@ def _group_sum(X, labels, k, out):
 
 
 # =============================================================================== helpers
-def _field(r: Any, name: str, default=None):
-    if r is None:
-        return default
-    if isinstance(r, Mapping):
-        return r.get(name, default)
-    return getattr(r, name, default)
 
 
 def _mix(values: Iterable[Any]) -> dict:
@@ -478,9 +473,9 @@ class ProblemClusterer:
                 continue
             if r is None:
                 ok[i] = False
-            elif self.drop_spam and bool(_field(r, "is_spam", False)):
+            elif self.drop_spam and bool(field_of(r, "is_spam", False)):
                 ok[i] = False
-            elif inc is not None and _field(r, "sentiment") not in inc:
+            elif inc is not None and field_of(r, "sentiment") not in inc:
                 ok[i] = False
         return ok
 
@@ -672,10 +667,10 @@ class ProblemClusterer:
             }
             if results is not None:
                 rs = [results[idx[j]] for j in mem]
-                d["issue_type_mix"] = _mix(t for r in rs for t in (_field(r, "issue_types") or []))
-                d["primary_issue_mix"] = _mix(_field(r, "primary_issue") for r in rs)
-                d["severity_mix"] = _mix(_field(r, "severity") for r in rs)
-                d["sentiment_mix"] = _mix(_field(r, "sentiment") for r in rs)
+                d["issue_type_mix"] = _mix(t for r in rs for t in (field_of(r, "issue_types") or []))
+                d["primary_issue_mix"] = _mix(field_of(r, "primary_issue") for r in rs)
+                d["severity_mix"] = _mix(field_of(r, "severity") for r in rs)
+                d["sentiment_mix"] = _mix(field_of(r, "sentiment") for r in rs)
             if times is not None:
                 ts = [parse_time(times[idx[j]]) for j in mem]
                 ts = [t for t in ts if t is not None]

@@ -17,7 +17,6 @@ Scores for every task head then come from one sparse product
 """
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,14 +277,6 @@ class NgramFeaturizer:
         self.n_docs_ = config.get("n_training_texts", 0)
         return self
 
-    def fingerprint(self) -> str:
-        """Identity of the feature space: heads sharing it are scored from one featurisation."""
-        import hashlib
-
-        h = hashlib.sha1(json.dumps([list(self.ngram_range), self.sublinear_tf]).encode())
-        h.update("\n".join(sorted(self.vocabulary_, key=self.vocabulary_.__getitem__)).encode("utf-8", "surrogatepass"))
-        h.update(self.idf_.tobytes())
-        return h.hexdigest()
 
 
 def linear_scores(rows: SparseRows, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:

@@ -208,7 +208,7 @@ class FeedbackAnalyzer:
         a stated accuracy (sentiment 0.92, severity 0.70; see the model card).
         """
         r = doc.result
-        t = self.task_models["spam"].heads["spam"].thresholds
+        t = self._head("spam").thresholds
         spam_margin = abs(r.spam_score - t.get("spam", 0.5)) < t.get("review_margin", 0.15)
         sent_conf = float(doc.probs["sentiment"].max()) < self._head("sentiment").thresholds.get("review", 0.5)
         sev_conf = float(doc.probs["severity"].max()) < self._head("severity").thresholds.get("review", 0.4)

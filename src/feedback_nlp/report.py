@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from .result import field_of
 from .text import mask_pii
 from .trends import Alert, count_series, detect_spikes, parse_time, period_start
 
@@ -52,12 +53,6 @@ svg.chart{display:block;margin:6px 0 4px}svg text{font-size:11px;fill:#333}.none
 
 
 # --------------------------------------------------------------------------- helpers
-def _get(r: Any, name: str, default=None):
-    if r is None:
-        return default
-    if isinstance(r, Mapping):
-        return r.get(name, default)
-    return getattr(r, name, default)
 
 
 def _display(text: Any, mask: bool, limit: int = 160) -> str:
@@ -152,7 +147,7 @@ def _spark(counts: Mapping[str, int], name: str, width: int = 160, height: int =
 
 
 def _times_of(records: Sequence[Any], time_field: str) -> list[Optional[datetime]]:
-    return [parse_time(_get(r, time_field)) for r in records]
+    return [parse_time(field_of(r, time_field)) for r in records]
 
 
 # --------------------------------------------------------------------------- report
@@ -173,12 +168,12 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
     """
     records = list(records)
     n = len(records)
-    spam = [bool(_get(r, "is_spam", False)) for r in records]
+    spam = [bool(field_of(r, "is_spam", False)) for r in records]
     n_spam = sum(spam)
     valid = [r for r, s in zip(records, spam) if not s]
-    issue_counts = Counter(t for r in valid for t in (_get(r, "issue_types") or []))
-    sent_counts = Counter(_get(r, "sentiment") for r in valid if _get(r, "sentiment"))
-    sev_counts = Counter(_get(r, "severity") for r in valid if _get(r, "severity"))
+    issue_counts = Counter(t for r in valid for t in (field_of(r, "issue_types") or []))
+    sent_counts = Counter(field_of(r, "sentiment") for r in valid if field_of(r, "sentiment"))
+    sev_counts = Counter(field_of(r, "severity") for r in valid if field_of(r, "severity"))
     times = _times_of(records, time_field)
     timed = [(t, r) for t, r, s in zip(times, records, spam) if t is not None and not s]
     when = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -229,7 +224,7 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
                                 ("severity", SEVERITIES, "severity_over_time")):
             series = {c: [0] * len(periods) for c in cats}
             for t, r in timed:
-                v = _get(r, field)
+                v = field_of(r, field)
                 if v in series:
                     series[v][pos[period_start(t, f).isoformat()]] += 1
             out.append(f"<h2>{field.capitalize()} per {'day' if f == 'D' else 'week'}</h2>")
@@ -243,7 +238,7 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
 
     # Spam share.
     out.append("<h2>Spam</h2>")
-    spam_types = Counter(_get(r, "spam_type") or "unspecified" for r, s in zip(records, spam) if s)
+    spam_types = Counter(field_of(r, "spam_type") or "unspecified" for r, s in zip(records, spam) if s)
     out.append(_hbar([("not spam", n - n_spam), ("spam", n_spam)] + [(f"spam: {k}", v) for k, v in
                                                                      spam_types.most_common()], "spam",
                      color=COLORS["spam"]))
@@ -252,9 +247,9 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
     out.append("<h2>Top recurring problems</h2>")
     texts_by_cluster: dict[Any, list[str]] = defaultdict(list)
     for r in records:
-        cid = _get(r, "cluster_id")
+        cid = field_of(r, "cluster_id")
         if cid is not None:
-            texts_by_cluster[cid].append(_get(r, text_field) or "")
+            texts_by_cluster[cid].append(field_of(r, text_field) or "")
     if clusters:
         shown = list(clusters)[:max_clusters]
         out.append(_hbar([(c.get("label") or f"#{c.get('cluster_id')}", c.get("size", 0)) for c in shown],

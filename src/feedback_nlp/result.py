@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 #: The output fields, in order, as named in the codebook.
 FIELDS = ("id", "is_spam", "spam_type", "spam_score", "issue_types", "primary_issue", "issue_scores",
@@ -42,3 +42,12 @@ class FeedbackResult:
             "severity_reasons": list(self.severity_reasons),
             "route": dict(self.route) if self.route is not None else None, "needs_review": self.needs_review,
         }
+
+
+def field_of(record: Any, name: str, default=None):
+    """A result field from a :class:`FeedbackResult` or a dict (e.g. a parsed output line)."""
+    if record is None:
+        return default
+    if isinstance(record, Mapping):
+        return record.get(name, default)
+    return getattr(record, name, default)
