@@ -514,3 +514,54 @@ def test_score_detect_floods_across_batches(tmp_path, model_dir):
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == list(range(6))
     assert [r["spam_type"] == "flood" for r in rows] == [False, False, True, True, True, True]
+
+
+def test_score_csv_with_bom(tmp_path, monkeypatch, model_dir):
+    from feedback_nlp.io import read_records
+
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"id": "x", "text": "物流太慢"}, {"id": "y", "text": "质量不错"}, {"text": "好"}))
+    for name in ("out.csv", "out.tsv.gz"):
+        out = tmp_path / name
+        rc, _, _ = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir, "--bom", "-q"])
+        assert rc == 0
+        raw = out.read_bytes()
+        if name.endswith(".gz"):
+            import gzip
+
+            raw = gzip.decompress(raw)
+        assert raw.startswith(b"\xef\xbb\xbfid" + (b"," if name == "out.csv" else b"\t"))
+        with read_records(str(out), text_field="sentiment") as reader:
+            assert [r.id for r in reader] == ["x", "y", "3"]
+        assert reader.header == list(SCORE_FIELDNAMES)
+
+
+def test_score_bom_refused_for_jsonl_output(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"text": "好"}))
+    out = tmp_path / "out.jsonl"
+    rc, stdout, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir, "--bom"])
+    _assert_one_line_error(rc, stderr, "--bom is for CSV/TSV output only")
+    assert not out.exists()
+    rc, stdout, stderr = run(monkeypatch, ["score", str(inp), "--model", model_dir, "--bom"])  # stdout is JSONL
+    _assert_one_line_error(rc, stderr, "--bom")
+    assert stdout == b""
+    rc, stdout, _ = run(monkeypatch, ["score", str(inp), "--model", model_dir, "--bom", "--output-format", "csv",
+                                      "-q"])
+    assert rc == 0 and stdout.startswith(b"\xef\xbb\xbfid,")
+
+
+def test_mistyped_model_path_is_one_clear_line(tmp_path, monkeypatch):
+    import types
+
+    def offline(*a, **k):
+        raise OSError("We couldn't connect to 'https://huggingface.co'")
+
+    hub = types.ModuleType("huggingface_hub")
+    hub.snapshot_download = offline  # never the network, installed or not
+    monkeypatch.setitem(sys.modules, "huggingface_hub", hub)
+    monkeypatch.chdir(tmp_path)
+    rc, _, stderr = run(monkeypatch, ["analyze", "好", "--model", "./modles/mine"])
+    _assert_one_line_error(rc, stderr, "model directory not found: ./modles/mine")
+    rc, _, stderr = run(monkeypatch, ["analyze", "好", "--model", "modles/mine"])
+    _assert_one_line_error(rc, stderr, "neither an existing local directory nor a reachable Hugging Face hub id")

@@ -414,3 +414,53 @@ def test_gzip_writer(tmp_path):
 def test_unknown_output_extension(tmp_path):
     with pytest.raises(InputFormatError):
         open_writer(str(tmp_path / "out.parquet"))
+
+
+# ----------------------------------------------------------------------------- byte order mark
+@pytest.mark.parametrize("name", ["out.csv", "out.tsv", "out.csv.gz"])
+def test_bom_writer_roundtrips_through_reader(tmp_path, name):
+    p = tmp_path / name
+    # (no quote characters: the TSV reader is unquoted, so they would not round-trip through TSV)
+    rows = [{"id": "b", "text": "第一"}, {"id": "a", "text": "x, y 二"}, {"id": "c", "text": "三"}]
+    with open_writer(str(p), fieldnames=["id", "text"], bom=True) as w:
+        w.write_many(rows)
+    raw = gzip.decompress(p.read_bytes()) if name.endswith(".gz") else p.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and raw.count(b"\xef\xbb\xbf") == 1
+    with read_records(str(p)) as reader:
+        recs = list(reader)
+    assert reader.header == ["id", "text"]  # the BOM is not part of the first column name
+    assert [r.id for r in recs] == ["b", "a", "c"] and [r.text for r in recs] == [r["text"] for r in rows]
+    assert all(r.ok and list(r.fields) == ["id", "text"] for r in recs)
+
+
+def test_bom_writer_default_fieldnames_and_no_bom_by_default(tmp_path):
+    p = tmp_path / "out.csv"
+    with open_writer(str(p), bom=True) as w:
+        w.write({"id": 1, "text": "好"})
+    assert p.read_bytes() == b"\xef\xbb\xbfid,text\n1," + "好".encode() + b"\n"
+    with open_writer(str(p)) as w:
+        w.write({"id": 1, "text": "好"})
+    assert not p.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_bom_refused_for_jsonl(tmp_path, monkeypatch):
+    p = tmp_path / "out.jsonl"
+    with pytest.raises(InputFormatError, match="CSV/TSV"):
+        open_writer(str(p), bom=True)
+    assert not p.exists()  # refused before the file is created
+    with pytest.raises(InputFormatError, match="CSV/TSV"):
+        open_writer(str(tmp_path / "out.csv"), fmt="jsonl", bom=True)
+    buf = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buf, encoding="utf-8"))
+    with pytest.raises(InputFormatError):
+        open_writer("-", bom=True)
+    with open_writer("-", fmt="csv", fieldnames=["id"], bom=True) as w:
+        w.write({"id": 1})
+    assert buf.getvalue() == b"\xef\xbb\xbfid\n1\n"
+
+
+def test_csv_with_bom_and_quoted_first_header(tmp_path):
+    p = write_bytes(tmp_path, "in.csv", b'\xef\xbb\xbf"id","text"\r\n7,hi\r\n')
+    with read_records(p) as reader:
+        recs = list(reader)
+    assert reader.header == ["id", "text"] and [(r.id, r.text) for r in recs] == [("7", "hi")]

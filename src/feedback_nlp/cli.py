@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  feedback-nlp analyze \"快递十天都没到，客服也不回消息\"\n"
                "  feedback-nlp score reviews.jsonl -o scored.jsonl\n"
                "  feedback-nlp score reviews.csv -o scored.csv --text-field content\n"
+               "  feedback-nlp score reviews.jsonl -o scored.csv --bom   # CSV that Excel opens as UTF-8\n"
                "  cat reviews.jsonl | feedback-nlp score - > scored.jsonl\n\n"
                "run 'feedback-nlp COMMAND --help' for the options of a command",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -79,6 +80,9 @@ def _add_score(sub) -> None:
                    help="override the input format given by the extension")
     p.add_argument("--output-format", choices=("jsonl", "csv", "tsv"), default=None,
                    help="override the output format given by the extension")
+    p.add_argument("--bom", action="store_true",
+                   help="start CSV/TSV output with a UTF-8 byte order mark so Excel reads it as UTF-8 "
+                        "(refused for JSONL output)")
     p.add_argument("--batch-size", type=int, default=256, metavar="N", help="records per batch (default: 256)")
     p.add_argument("--detect-floods", action="store_true",
                    help="mark posts repeated across the file as spam type flood (copied complaints are never "
@@ -387,7 +391,10 @@ def _cmd_score(args) -> int:
 
     if args.batch_size < 1:
         raise CLIError("--batch-size must be at least 1")
-    detect_format(args.output, args.output_format)  # fail on a bad output name before any work
+    out_fmt = detect_format(args.output, args.output_format)  # fail on a bad output name before any work
+    if args.bom and out_fmt == "jsonl":
+        raise CLIError("--bom is for CSV/TSV output only; the output is JSONL "
+                       "(name it .csv/.tsv or pass --output-format csv)")
     _require_input(args.input)
     if _same_file(args.input, args.output):
         raise CLIError(f"output {args.output} is the input file; choose another output")
@@ -402,7 +409,7 @@ def _cmd_score(args) -> int:
         to_terminal = args.output == "-" and _isatty(sys.stdout)
         progress = Progress(sys.stderr, enabled=not args.quiet and _isatty(sys.stderr) and not to_terminal)
         try:
-            writer = open_writer(args.output, fmt=args.output_format, fieldnames=fieldnames)
+            writer = open_writer(args.output, fmt=args.output_format, fieldnames=fieldnames, bom=args.bom)
         except OSError as e:
             raise CLIError(f"cannot write {args.output}: {_one_line(e)}") from None
         with writer:

@@ -35,7 +35,11 @@ within the row's line (JSONL) or within the row's raw text (CSV/TSV).
 
 Writing (:func:`open_writer`): JSONL lines are ``json.dumps(obj,
 ensure_ascii=False)``; CSV cells hold ``""`` for None, ``true``/``false`` for
-booleans and compact JSON for lists and dicts.
+booleans and compact JSON for lists and dicts. ``bom=True`` starts CSV/TSV
+output with a UTF-8 byte order mark (``EF BB BF``), so that Excel opens it as
+UTF-8; it is refused for JSONL (JSON Lines must not start with a BOM). Reading
+skips a leading BOM in every format, so such files read back unchanged (the
+first header column keeps its plain name).
 """
 from __future__ import annotations
 
@@ -408,13 +412,15 @@ class RecordWriter:
     CSV: a header row of ``fieldnames`` (default: the keys of the first record),
     then one row per record; a key not in ``fieldnames`` raises ValueError, a
     missing key is an empty cell. Output is flushed every ``flush_every``
-    records and on :meth:`flush` / :meth:`close`.
+    records and on :meth:`flush` / :meth:`close`. ``bom=True`` (CSV/TSV only;
+    :class:`InputFormatError` for JSONL) writes a UTF-8 byte order mark first.
     """
 
     def __init__(self, stream: IO[bytes], fmt: str, fieldnames: Optional[Sequence[str]] = None,
-                 close_stream: bool = True, flush_every: int = 1000):
+                 close_stream: bool = True, flush_every: int = 1000, bom: bool = False):
         if fmt not in ("jsonl", "csv", "tsv"):
             raise InputFormatError(f"unknown output format {fmt!r}")
+        _check_bom(fmt, bom)
         self.fmt = fmt
         self.fieldnames = list(fieldnames) if fieldnames is not None else None
         self.count = 0
@@ -424,6 +430,8 @@ class RecordWriter:
         self._csv = None
         self._closed = False
         if fmt != "jsonl":
+            if bom:
+                stream.write(_BOM)
             self._csv = csv.writer(_ByteSink(stream), delimiter="\t" if fmt == "tsv" else ",",
                                    lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
             if self.fieldnames is not None:
@@ -473,13 +481,22 @@ class RecordWriter:
         self.close()
 
 
-def open_writer(path: str, fmt: Optional[str] = None, fieldnames: Optional[Sequence[str]] = None) -> RecordWriter:
+def _check_bom(fmt: str, bom: bool) -> None:
+    if bom and fmt == "jsonl":
+        raise InputFormatError("a byte order mark (bom=True) is only written on CSV/TSV output, not JSONL")
+
+
+def open_writer(path: str, fmt: Optional[str] = None, fieldnames: Optional[Sequence[str]] = None,
+                bom: bool = False) -> RecordWriter:
     """A :class:`RecordWriter` for ``path`` (``.jsonl``/``.ndjson``/``.json``, ``.csv``,
     ``.tsv``, optionally ``.gz``) or ``"-"`` (stdout, JSONL unless ``fmt``).
 
-    The file is created/truncated now.
+    ``bom=True`` starts CSV/TSV output (inside the gzip stream for ``.gz``) with a
+    UTF-8 byte order mark, for Excel; for JSONL it raises :class:`InputFormatError`
+    before the file is touched. The file is created/truncated now.
     """
     f = detect_format(path, fmt)
+    _check_bom(f, bom)
     if path == "-":
         try:
             sys.stdout.flush()
@@ -488,9 +505,9 @@ def open_writer(path: str, fmt: Optional[str] = None, fieldnames: Optional[Seque
         stream = getattr(sys.stdout, "buffer", None)
         if stream is None:
             stream = _TextSink(sys.stdout)
-        return RecordWriter(stream, f, fieldnames, close_stream=False)
+        return RecordWriter(stream, f, fieldnames, close_stream=False, bom=bom)
     stream = gzip.open(path, "wb") if path.lower().endswith(".gz") else open(path, "wb")
-    return RecordWriter(stream, f, fieldnames, close_stream=True)
+    return RecordWriter(stream, f, fieldnames, close_stream=True, bom=bom)
 
 
 class _TextSink:

@@ -35,23 +35,63 @@ class ModelFormatError(ValueError):
     """A model directory is missing, incomplete, corrupted or holds unsafe files."""
 
 
+class ModelNotFoundError(ModelFormatError, FileNotFoundError):
+    """No model at a path or hub id: neither a local directory nor downloadable.
+
+    Both a :class:`ModelFormatError` (as before) and a ``FileNotFoundError``.
+    """
+
+
+#: Characters of the two parts of a Hugging Face hub id ``owner/name``.
+_HUB_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def _is_hub_id(s: str) -> bool:
+    """Whether ``s`` could be a hub id: exactly ``owner/name``, both parts non-empty, of
+    [A-Za-z0-9._-] and not starting with "." (so ``./x``, ``../x``, ``/x``, ``~/x``,
+    ``a/b/c`` and anything with a backslash are local paths)."""
+    parts = s.split("/")
+    return len(parts) == 2 and all(part and not part.startswith(".") and _HUB_ID_CHARS.issuperset(part)
+                                   for part in parts)
+
+
+def _download_from_hub(repo_id: str) -> Path:
+    """``huggingface_hub.snapshot_download(repo_id)``, any failure as :class:`ModelNotFoundError`."""
+    what = f"{repo_id!r} is neither an existing local directory nor a reachable Hugging Face hub id"
+    try:
+        from huggingface_hub import snapshot_download
+    except ImportError as e:
+        raise ModelNotFoundError(f"{what} (huggingface_hub is not installed: pip install huggingface_hub)") from e
+    try:
+        return Path(snapshot_download(repo_id=repo_id))
+    except Exception as e:  # no network, repo not found or gated, invalid id, ...
+        reason = " ".join(str(e).split()) or "no details"
+        if len(reason) > 200:
+            reason = reason[:197] + "..."
+        raise ModelNotFoundError(f"{what} ({type(e).__name__}: {reason})") from e
+
+
 def resolve_model_path(name_or_path: str | Path) -> Path:
-    """Return a local directory for a path or a hub id (``owner/name``)."""
+    """Return a local directory for a path or a hub id (``owner/name``).
+
+    An existing directory is returned as is. Otherwise a string shaped exactly
+    like ``owner/name`` (characters ``A-Za-z0-9._-``, one slash, no leading
+    ``.``, ``/`` or ``~``) is downloaded with ``huggingface_hub``; anything else
+    raises :class:`ModelNotFoundError` (a ``FileNotFoundError``) naming the path,
+    as does a hub id that cannot be downloaded (the hub's error is chained).
+    An existing file raises :class:`ModelFormatError`.
+    """
     p = Path(name_or_path).expanduser()
     if p.is_dir():
         return p
     s = str(name_or_path)
     if p.exists():
         raise ModelFormatError(f"{s} is a file; a model is a directory with model.json")
-    if s.count("/") == 1 and not s.startswith((".", "/", "~")):
-        try:
-            from huggingface_hub import snapshot_download
-        except ImportError as e:  # pragma: no cover - depends on the environment
-            raise ModelFormatError(
-                f"{s!r} is not a local directory; to load it from the Hugging Face hub install huggingface_hub"
-            ) from e
-        return Path(snapshot_download(repo_id=s))
-    raise ModelFormatError(f"model directory not found: {s}")
+    if _is_hub_id(s):
+        return _download_from_hub(s)
+    shown = s if p == Path(name_or_path) else f"{s} ({p})"  # show where "~" led
+    raise ModelNotFoundError(f"model directory not found: {shown} (no such local directory, and not a "
+                             f"Hugging Face hub id of the form owner/name)")
 
 
 def check_model_files(directory: Path) -> None:
