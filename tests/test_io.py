@@ -420,8 +420,7 @@ def test_unknown_output_extension(tmp_path):
 @pytest.mark.parametrize("name", ["out.csv", "out.tsv", "out.csv.gz"])
 def test_bom_writer_roundtrips_through_reader(tmp_path, name):
     p = tmp_path / name
-    # (no quote characters: the TSV reader is unquoted, so they would not round-trip through TSV)
-    rows = [{"id": "b", "text": "第一"}, {"id": "a", "text": "x, y 二"}, {"id": "c", "text": "三"}]
+    rows = [{"id": "b", "text": '他说"好"'}, {"id": "a", "text": "x, y 二"}, {"id": "c", "text": "三"}]
     with open_writer(str(p), fieldnames=["id", "text"], bom=True) as w:
         w.write_many(rows)
     raw = gzip.decompress(p.read_bytes()) if name.endswith(".gz") else p.read_bytes()
@@ -431,6 +430,15 @@ def test_bom_writer_roundtrips_through_reader(tmp_path, name):
     assert reader.header == ["id", "text"]  # the BOM is not part of the first column name
     assert [r.id for r in recs] == ["b", "a", "c"] and [r.text for r in recs] == [r["text"] for r in rows]
     assert all(r.ok and list(r.fields) == ["id", "text"] for r in recs)
+
+
+def test_tsv_writer_is_unquoted_like_the_reader(tmp_path):
+    p = tmp_path / "out.tsv"
+    with open_writer(str(p), fieldnames=["id", "text"]) as w:
+        w.write({"id": "1", "text": '引号"和\t制表符\n换行'})
+    assert p.read_text(encoding="utf-8") == 'id\ttext\n1\t引号"和 制表符 换行\n'
+    with read_records(str(p)) as reader:
+        assert [r.text for r in reader] == ['引号"和 制表符 换行']
 
 
 def test_bom_writer_default_fieldnames_and_no_bom_by_default(tmp_path):

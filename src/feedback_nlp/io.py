@@ -403,15 +403,30 @@ class _ByteSink:
         return self.stream.write(s.encode("utf-8", "backslashreplace"))
 
 
+class _TsvWriter:
+    """TSV rows the way the reader expects them: no quoting, and since that convention
+    has no escape, a tab or line break inside a cell is written as a space."""
+
+    _CLEAN = str.maketrans({"\t": " ", "\r": " ", "\n": " "})
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+
+    def writerow(self, cells: Sequence[Any]) -> None:
+        line = "\t".join(str(c).translate(self._CLEAN) for c in cells) + "\n"
+        self._stream.write(line.encode("utf-8", "backslashreplace"))
+
+
 class RecordWriter:
     """Writes dict records as JSONL or CSV; use as a context manager.
 
     JSONL: one ``json.dumps(record, ensure_ascii=False)`` per line (a record
     holding a lone surrogate, e.g. from a ``"\\udc80"`` escape in the input, is
     written with ``ensure_ascii=True`` so the output stays valid UTF-8).
-    CSV: a header row of ``fieldnames`` (default: the keys of the first record),
+    CSV/TSV: a header row of ``fieldnames`` (default: the keys of the first record),
     then one row per record; a key not in ``fieldnames`` raises ValueError, a
-    missing key is an empty cell. Output is flushed every ``flush_every``
+    missing key is an empty cell; TSV cells are not quoted (tabs and line breaks in a
+    cell become spaces), so TSV output reads back cell for cell. Output is flushed every ``flush_every``
     records and on :meth:`flush` / :meth:`close`. ``bom=True`` (CSV/TSV only;
     :class:`InputFormatError` for JSONL) writes a UTF-8 byte order mark first.
     """
@@ -432,8 +447,8 @@ class RecordWriter:
         if fmt != "jsonl":
             if bom:
                 stream.write(_BOM)
-            self._csv = csv.writer(_ByteSink(stream), delimiter="\t" if fmt == "tsv" else ",",
-                                   lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+            self._csv = (_TsvWriter(stream) if fmt == "tsv" else
+                         csv.writer(_ByteSink(stream), delimiter=",", lineterminator="\n", quoting=csv.QUOTE_MINIMAL))
             if self.fieldnames is not None:
                 self._csv.writerow(self.fieldnames)
 
