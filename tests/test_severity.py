@@ -44,3 +44,17 @@ def test_expected_value_decoding_and_rule_tuning():
     assert decide_severity(LOW, escalation_signals("再不处理我就投诉"))[0] == "high"
     assert decide_severity(LOW, escalation_signals("吃完又吐又泻，去了医院"))[0] == "critical"
     assert decide_severity(LOW, escalation_signals("账号被别人登了，还开了免密支付"))[0] == "critical"
+
+
+@pytest.mark.parametrize("text", [
+    "手背烫红了一大片，起了两个水泡",
+    "孩子从床上摔下来，额头缝了四针",
+    "插头冒火花，一股焦糊味",
+    "对方讲得出我的全名和订单金额",
+    "有人从陌生设备登录了我的账号，被人登入后改了地址",
+    "我根本没买过这个，怎么扣了钱",
+    "评论区几百人都一样，热搜都上了",
+])
+def test_rules_added_from_train_annotations_escalate_to_critical(text):
+    level, _ = decide_severity(LOW, escalation_signals(text))
+    assert level == "critical"

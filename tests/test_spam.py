@@ -32,3 +32,14 @@ def test_filler_rule_flags_one_unit_repeated_only_when_enabled():
     # a real complaint, even an emphatic one, is not filler
     assert decide_spam(clean, "快递太慢了！！！等了十天还没到，客服也不回复！！！", 0.5, 0.7)[0] is False
     assert decide_spam(clean, "好评", 0.5, 0.7)[0] is False
+
+
+def test_punctuation_only_is_gibberish_but_emoji_praise_is_not():
+    from feedback_nlp.tasks.spam import punctuation_only
+
+    clean = np.array([0.95, 0.01, 0.01, 0.01, 0.01, 0.01])
+    assert punctuation_only("。。。，，，！！？？；；……~~~、、、") and punctuation_only("? ? ?")
+    assert not punctuation_only("👍👍") and not punctuation_only("？") and not punctuation_only("好？？？")
+    assert decide_spam(clean, "？？？？？？", 0.5, 0.7)[:2] == (True, "gibberish")
+    assert decide_spam(clean, "👍👍👍", 0.5, 0.7)[0] is False
+    assert decide_spam(clean, "？？？？？？", 0.5, None)[0] is False  # rules off

@@ -128,3 +128,30 @@ def test_tune_severity_keeps_critical_recall():
 
     pred_crit = np.array([model_severity(p, th["critical"], ev_cuts(th)) == 3 for p in probs])
     assert pred_crit[[i for i, lab in enumerate(y) if lab == "critical"]].mean() >= 0.95
+
+
+def test_out_of_fold_predictions_and_thresholds_on_train_plus_dev():
+    import numpy as np
+
+    from feedback_nlp.train import out_of_fold_proba
+    from feedback_nlp.tasks.base import HeadSpec
+
+    texts = POS * 3 + NEG * 3
+    labels = ["positive"] * 18 + ["negative"] * 18
+    train = LabelledData(texts, labels)
+    model = train_model({"severity": LabelledData(texts, ["low"] * 18 + ["critical"] * 18)},
+                        {"severity": LabelledData(POS[:2] + NEG[:2], ["low", "low", "critical", "critical"])},
+                        C=10.0, verbose=False, threshold_folds={"severity": 3})
+    entry = model.card["tasks"]["severity"]
+    assert entry["thresholds_chosen_on"].startswith("dev + 3-fold") and "(36 records)" in entry["thresholds_chosen_on"]
+    assert set(model.heads["severity"].thresholds) >= {"critical", "ev_medium", "ev_high", "ev_critical"}
+    # each row is scored by a head that never saw it; rows are probability vectors
+    X = model.featurizer.transform(texts).to_scipy(model.featurizer.n_features)
+    head = HeadSpec("sentiment", "multiclass", ["negative", "neutral", "positive"])
+    oof = out_of_fold_proba(X, labels, head, folds=3, C=10.0)
+    assert oof.shape == (36, 3) and np.allclose(oof.sum(axis=1), 1.0, atol=1e-5)
+    assert (oof.argmax(axis=1) == np.array([2] * 18 + [0] * 18)).mean() >= 0.75
+    assert (oof[:, 1] < 0.01).all()  # a label absent from training is never predicted
+    # without folds the card says nothing about pooled selection
+    plain = train_model({"sentiment": train}, {"sentiment": train}, C=10.0, verbose=False)
+    assert "thresholds_chosen_on" not in plain.card["tasks"]["sentiment"]

@@ -228,6 +228,13 @@ function unitRepetition(norm, minChars = 6) {
   return [1 - grams.size / (s.length - 2), new Set(s).size];
 }
 
+/** feedback_nlp.tasks.spam.punctuation_only: >= 2 non-space characters, all punctuation
+ * or math/modifier/currency symbols (not emoji), within the first 400 code points. */
+function punctuationOnly(norm, minChars = 2) {
+  const chars = Array.from(norm).slice(0, 400).filter((c) => !/\s/u.test(c));
+  return chars.length >= minChars && chars.every((c) => /[\p{P}\p{Sm}\p{Sk}\p{Sc}]/u.test(c));
+}
+
 function decide(model, probs, norm) {
   const heads = model.card.tasks;
   const out = {};
@@ -248,6 +255,9 @@ function decide(model, probs, norm) {
     if (rep >= st.repeat) {
       out.is_spam = true;
       out.spam_type_model = distinct === 1 ? 'gibberish' : 'flood';
+    } else if (punctuationOnly(norm)) {
+      out.is_spam = true;
+      out.spam_type_model = 'gibberish';
     }
   }
   out.spam_score = round6(spamScore);
@@ -261,12 +271,20 @@ function decide(model, probs, norm) {
   chosen.sort((a, b) => out.issue_scores[b] - out.issue_scores[a]); // stable, as Python's sort
   out.issue_types = out.is_spam ? [] : chosen;
   out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;
-  // severity (model level): critical when P(critical) >= thresholds.critical, else argmax
+  // severity (model level): critical when P(critical) >= thresholds.critical; else, with the
+  // cut points ev_medium/ev_high/ev_critical, how many of them the expected level
+  // E = sum_i i * P(level i) reaches; else argmax
   const vp = probs.severity;
   const vl = heads.severity.labels;
   const vt = heads.severity.thresholds || {};
   const ci = vl.indexOf('critical');
-  out.severity_model = out.is_spam ? 'low' : (geF32(vp[ci], vt.critical ?? 0.5) ? 'critical' : vl[argmax(vp)]);
+  let level;
+  if (geF32(vp[ci], vt.critical ?? 0.5)) level = 'critical';
+  else if (vt.ev_medium != null && vt.ev_high != null && vt.ev_critical != null) {
+    const ev = vp.reduce((acc, p, i) => acc + p * i, 0);
+    level = vl[[vt.ev_medium, vt.ev_high, vt.ev_critical].filter((c) => ev >= c).length];
+  } else level = vl[argmax(vp)];
+  out.severity_model = out.is_spam ? 'low' : level;
   // needs_review: a decision close to its threshold
   const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
   const sentConf = Math.max(...sp) < ((heads.sentiment.thresholds || {}).review ?? 0.5);

@@ -154,8 +154,13 @@ _GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 
 
 def tune_thresholds(model: NgramModel, task: str, dev: LabelledData, spam_max_flag_rate: float = 0.01,
-                    min_critical_recall: float = 0.95) -> dict:
+                    min_critical_recall: float = 0.95,
+                    pooled: Optional[tuple[np.ndarray, Sequence[str], Sequence]] = None) -> dict:
     """Choose decision thresholds on dev; returns the thresholds set on the head.
+
+    ``pooled = (probs, normalised texts, labels)``: more held-out predictions (e.g. the
+    out-of-fold predictions of :func:`out_of_fold_proba` on train) chosen on together with
+    dev, for when dev alone has too few records of a class to set a threshold.
 
     - multilabel: per label, the threshold with the best F1 (0.5 when dev lacks the label),
     - spam: the best spam F1 among thresholds flagging <= ``spam_max_flag_rate`` of dev
@@ -167,17 +172,22 @@ def tune_thresholds(model: NgramModel, task: str, dev: LabelledData, spam_max_fl
     head = model.heads[task]
     norms = [normalize(t) for t in dev.texts]
     probs = model.predict_proba(norms)[task]
+    labels = list(dev.labels)
+    if pooled is not None:
+        probs = np.vstack([np.asarray(pooled[0], probs.dtype), probs])
+        norms = list(pooled[1]) + norms
+        labels = list(pooled[2]) + labels
     th = dict(head.thresholds)
     if head.kind == MULTILABEL:
         for j, lab in enumerate(head.labels):
-            y = np.array([lab in ls for ls in dev.labels])
+            y = np.array([lab in ls for ls in labels])
             if not y.any():
                 th[lab] = 0.5
                 continue
             best = max(_GRID, key=lambda t: (binary_f1(y, probs[:, j] >= t)["f1"], -abs(t - 0.5)))
             th[lab] = float(best)
     elif head.labels == SPAM_CLASSES:
-        y = np.array([lab != "not_spam" for lab in dev.labels])
+        y = np.array([lab != "not_spam" for lab in labels])
         score = 1 - probs[:, 0]
         th.setdefault("repeat", REPEAT_THRESHOLD)
         # the filler rule flags some texts whatever the threshold
@@ -186,7 +196,7 @@ def tune_thresholds(model: NgramModel, task: str, dev: LabelledData, spam_max_fl
         ok = [t for t in _GRID if ((score >= t) | rule)[~y].mean() <= spam_max_flag_rate] or [float(_GRID[-1])]
         th["spam"] = float(max(ok, key=lambda t: (binary_f1(y, (score >= t) | rule)["f1"], t)))
     elif head.labels == SEVERITIES:
-        th.update(tune_severity(probs, [escalation_signals(n) for n in norms], dev.labels,
+        th.update(tune_severity(probs, [escalation_signals(n) for n in norms], labels,
                                 min_critical_recall=min_critical_recall))
     head.thresholds = th
     return th
@@ -222,13 +232,33 @@ def tune_severity(probs: np.ndarray, fired: list, labels: Sequence[str], min_cri
             cuts = max(cand, key=lambda cs: kappa(predict(cs, 2.0)))
     crit = y == SEVERITIES.index("critical")
     options = []
-    for tc in (0.005, 0.01, 0.02, 0.03, 0.04, *_GRID):
+    for tc in (*np.round(np.arange(0.005, 0.05, 0.005), 3), *_GRID):
         pred = predict(cuts, tc)
         recall = float((pred[crit] == len(SEVERITIES) - 1).mean()) if crit.any() else 1.0
         options.append((recall >= min_critical_recall, kappa(pred) if recall >= min_critical_recall else recall,
                         float(tc)))
     _, _, tc = max(options)
     return {"critical": tc, "ev_medium": float(cuts[0]), "ev_high": float(cuts[1]), "ev_critical": float(cuts[2])}
+
+
+def out_of_fold_proba(X, labels: Sequence, head: HeadSpec, folds: int = 5, seed: int = 0,
+                      sample_weight: Optional[np.ndarray] = None, **fit_kwargs) -> np.ndarray:
+    """Probabilities of each training row from a head fitted without its fold.
+
+    ``folds`` random folds (fixed ``seed``); each fold is scored by a head fitted by
+    :func:`fit_linear_head` with ``fit_kwargs`` on the others. These held-out predictions
+    let thresholds be chosen on train plus dev when dev is small.
+    """
+    fold = np.random.RandomState(seed).randint(0, folds, len(labels))
+    out = np.zeros((len(labels), len(head.labels)), np.float32)
+    for f in range(folds):
+        fit_rows = np.where(fold != f)[0]
+        W, b = fit_linear_head(X[fit_rows], [labels[i] for i in fit_rows], head,
+                               sample_weight=None if sample_weight is None else sample_weight[fit_rows],
+                               **fit_kwargs)
+        z = np.asarray(X[fold == f] @ W) + b
+        out[fold == f] = head.probabilities(z)
+    return out
 
 
 def calibrate_temperature(model: NgramModel, task: str, dev: LabelledData) -> float:
@@ -288,6 +318,7 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
                 nb_scale: Optional[Mapping[str, tuple[str, str]]] = None,
                 calibrate: Sequence[str] = (), spam_max_flag_rate: float = 0.01,
                 min_critical_recall: float = 0.95, review_accuracy: Optional[Mapping[str, float]] = None,
+                threshold_folds: Optional[Mapping[str, int]] = None,
                 card: Optional[dict] = None, verbose: bool = True) -> NgramModel:
     """Train one model with a head per task from labelled data.
 
@@ -311,6 +342,10 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
         dev (minimum negative log-likelihood), so their probabilities are calibrated
         confidences; decisions by argmax do not change.
     spam_max_flag_rate, min_critical_recall : constraints of :func:`tune_thresholds`.
+    threshold_folds : task -> k
+        Choose that task's thresholds on k-fold out-of-fold predictions on train pooled
+        with dev (:func:`out_of_fold_proba`; k more fits of the head) instead of on dev
+        alone: for classes too rare on dev to set a threshold (e.g. 33 critical records).
     review_accuracy : task -> accuracy
         For ``sentiment`` / ``severity``: choose the head's ``review`` threshold on dev
         (see :func:`tune_review`) so that records *not* sent to review reach this accuracy.
@@ -330,7 +365,7 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
                     corpus.append(n)
         log(f"fitting featurizer on {len(corpus)} distinct texts")
         featurizer.fit(corpus)
-    heads, weights = {}, {}
+    heads, weights, pooled = {}, {}, {}
     for task, data in train_sets.items():
         labs = list((labels or {}).get(task) or _default_labels(task, data))
         kind = MULTILABEL if data.multilabel else MULTICLASS
@@ -340,9 +375,14 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
         cw = (class_weight or {}).get(task)
         log(f"training {task}: {len(data)} texts, {len(labs)} labels, C={c}, class_weight={cw}")
         heads[task] = head
-        weights[task] = fit_linear_head(X, data.labels, head, C=c, class_weight=cw,
-                                        sample_weight=(sample_weights or {}).get(task),
-                                        nb_scale=(nb_scale or {}).get(task))
+        fit_kwargs = {"C": c, "class_weight": cw, "nb_scale": (nb_scale or {}).get(task)}
+        sw = (sample_weights or {}).get(task)
+        weights[task] = fit_linear_head(X, data.labels, head, sample_weight=sw, **fit_kwargs)
+        folds = (threshold_folds or {}).get(task)
+        if folds and dev_sets and task in dev_sets and task not in calibrate:
+            log(f"{task}: {folds}-fold out-of-fold predictions for threshold selection")
+            pooled[task] = (out_of_fold_proba(X, data.labels, head, folds=folds, sample_weight=sw, **fit_kwargs),
+                            norm_sets[task], data.labels)
     card = dict(card or {})
     card.setdefault("tasks", {})
     model = NgramModel(featurizer, heads, weights, card)
@@ -355,7 +395,10 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
                 entry["temperature"] = round(temp, 4)
                 log(f"calibrated {task}: temperature {temp:.3f}")
             tune_thresholds(model, task, dev_sets[task], spam_max_flag_rate=spam_max_flag_rate,
-                            min_critical_recall=min_critical_recall)
+                            min_critical_recall=min_critical_recall, pooled=pooled.get(task))
+            if task in pooled:
+                entry["thresholds_chosen_on"] = (f"dev + {threshold_folds[task]}-fold out-of-fold predictions "
+                                                 f"on train ({len(pooled[task][2])} records)")
             if task in (review_accuracy or {}):
                 entry["review"] = tune_review(model, task, dev_sets[task], review_accuracy[task])
             entry["metrics"] = {"dev": evaluate_head(model, task, dev_sets[task])}

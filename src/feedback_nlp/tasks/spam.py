@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -106,6 +107,19 @@ def unit_repetition(text: str, min_chars: int = 6) -> tuple[float, int]:
 REPEAT_THRESHOLD = 0.7
 
 
+#: Unicode categories of a punctuation-only text: punctuation, math/modifier/currency
+#: symbols; not So, so emoji-only praise ("👍") stays a review.
+_PUNCT_CATEGORIES = ("Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sm", "Sk", "Sc")
+
+
+def punctuation_only(text: str, min_chars: int = 2) -> bool:
+    """True for a text of at least ``min_chars`` punctuation marks and nothing else
+    ("。。。，，，", "？？？？"): codebook gibberish. On the train annotations all 3 such
+    records are gibberish; 2 of 28,159 negative train reviews are "??????????"."""
+    chars = [c for c in text[:400] if not c.isspace()]
+    return len(chars) >= min_chars and all(unicodedata.category(c) in _PUNCT_CATEGORIES for c in chars)
+
+
 def decide_spam(probs: np.ndarray, text: str, threshold: float,
                 repeat_threshold: float | None = None) -> tuple[bool, str | None, float]:
     """Return ``(is_spam, spam_type, spam_score)`` from one row of spam-head probabilities.
@@ -113,8 +127,8 @@ def decide_spam(probs: np.ndarray, text: str, threshold: float,
     ``spam_score`` = 1 - P(not_spam). A text is spam when the score clears
     ``threshold`` (chosen on dev) or when it is unambiguous filler: one unit repeated
     over the whole text (:func:`unit_repetition` >= ``repeat_threshold``; ``None``
-    disables this rule) -> ``gibberish`` for one character repeated, else
-    ``flood``. Readable evidence sharpens the type of a flagged text
+    disables this rule and the next) -> ``gibberish`` for one character repeated, else
+    ``flood``; a text of punctuation only (:func:`punctuation_only`) -> ``gibberish``. Readable evidence sharpens the type of a flagged text
     (link/contact + solicitation -> ad).
     """
     score = float(1.0 - probs[0])
@@ -124,6 +138,8 @@ def decide_spam(probs: np.ndarray, text: str, threshold: float,
         rep, distinct = unit_repetition(text)
         if rep >= repeat_threshold:
             is_spam, spam_type = True, "gibberish" if distinct == 1 else "flood"
+        elif punctuation_only(text):
+            is_spam, spam_type = True, "gibberish"
     if is_spam:  # signals are only computed for flagged texts (they cost more than the model)
         signals = spam_signals(text)
         if (signals.has_link or signals.has_contact) and signals.solicits:
