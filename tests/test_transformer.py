@@ -204,6 +204,77 @@ def test_int8_variant_is_close(trained):
     assert cos.min() > 0.95
 
 
+def _int8_weights(path) -> tuple[set, set]:
+    """(weights read by MatMulInteger through ``<w>_quantized``, float32 matrices) of an int8 graph."""
+    import onnx
+
+    g = onnx.load(str(path)).graph
+    quantized = {i[:-len("_quantized")] for n in g.node if n.op_type == "MatMulInteger" for i in n.input[1:2]}
+    floats = {i.name for i in g.initializer if i.data_type == onnx.TensorProto.FLOAT and len(i.dims) == 2}
+    return quantized, floats
+
+
+def test_int8_quantizes_only_the_feed_forward_weights(trained):
+    """Issue 5: the default int8 graph keeps the heads, the attention projections and the embedding
+    tables float32 (label agreement with torch), and quantises the feed-forward weights."""
+    import onnx
+    from safetensors.numpy import load_file
+
+    from feedback_nlp.transformer.torch_model import linear_nodes
+
+    _, _, out = trained
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    q = card["onnx"]["int8_quantization"]
+    assert q["preset"] == "ffn"
+    modules = {mod for _, _, mod in linear_nodes(out / "model.onnx")}
+    assert {f"heads.{t}" for t in ("spam", "issue_types", "sentiment", "severity")} <= modules
+    ffn = sorted(m for m in modules if m.endswith(("intermediate.dense", ".output.dense")) and "attention" not in m)
+    assert len(ffn) == 4 and sorted(q["quantized_modules"]) == ffn  # 2 layers x (intermediate, output)
+    # the fp32 graph's weight names of the chosen modules = the int8 graph's quantised weights
+    g = onnx.load(str(out / "model.onnx")).graph
+    by_name = {n.name: n for n in g.node}
+    inits = {i.name for i in g.initializer}
+    ffn_weights = {i for name, _, mod in linear_nodes(out / "model.onnx") if mod in ffn
+                   for i in by_name[name].input[1:2] if i in inits}
+    quantized, floats = _int8_weights(out / "model.int8.onnx")
+    assert quantized == ffn_weights
+    assert not any("heads" in w for w in quantized)
+    for t in ("spam", "issue_types", "sentiment", "severity"):  # quantize_dynamic stores Gemm weights transposed
+        assert any(f.startswith(f"model.heads.{t}.weight") for f in floats), t
+    assert "model.encoder.embeddings.word_embeddings.weight" in floats
+    # functionally: the int8 graph's logits are the float32 heads applied to its own embeddings
+    tm = TransformerModel.from_pretrained(out, quantized=True)
+    ids, mask = tm.tokenizer.batch([normalize(r[0]) for r in ROWS])
+    logits, emb = tm.session.run(["logits", "embeddings"], {"input_ids": ids, "attention_mask": mask})
+    heads = load_file(str(out / "heads.safetensors"))
+    expect = np.concatenate([emb @ heads[f"{t}.weight"].T + heads[f"{t}.bias"] for t in tm.tasks], axis=1)
+    np.testing.assert_allclose(logits, expect, atol=1e-5)
+
+
+def test_int8_presets_and_patterns(trained, tmp_path):
+    from feedback_nlp.transformer.torch_model import quantize_int8
+
+    _, _, out = trained
+    src = out / "model.onnx"
+    enc = quantize_int8(src, tmp_path / "enc.onnx", "encoder")
+    quantized, floats = _int8_weights(tmp_path / "enc.onnx")
+    assert len(enc["quantized_modules"]) == len(quantized) == 12  # 2 layers x (q, k, v, attn out, ffn in, ffn out)
+    assert all(any(f.startswith(f"model.heads.{t}.weight") for f in floats) for t in ("spam", "severity"))
+    # the heads are Gemm nodes, which quantize_dynamic renames <gemm>_MatMul before choosing nodes
+    heads = quantize_int8(src, tmp_path / "heads.onnx", include=["heads.issue_types"], exclude=[])
+    assert heads["quantized_modules"] == ["heads.issue_types"]
+    quantized, floats = _int8_weights(tmp_path / "heads.onnx")
+    assert len(quantized) == 1 and "issue_types" in next(iter(quantized))
+    legacy = quantize_int8(src, tmp_path / "all.onnx", "all")
+    quantized, floats = _int8_weights(tmp_path / "all.onnx")
+    assert legacy["preset"] == "all" and len(quantized) == 16
+    assert not any(f.startswith("model.heads.") for f in floats)
+    with pytest.raises(ValueError, match="unknown int8 preset"):
+        quantize_int8(src, tmp_path / "x.onnx", "int4")
+    with pytest.raises(ValueError, match="no MatMul/Gemm weight"):
+        quantize_int8(src, tmp_path / "x.onnx", include=["decoder.*"])
+
+
 def test_pipeline_runs_on_the_transformer_model(trained):
     from feedback_nlp.cluster import ProblemClusterer
     from feedback_nlp.pipeline import REQUIRED_TASKS, FeedbackAnalyzer

@@ -1,7 +1,8 @@
 """Fine-tune a BERT-style encoder with four task heads on ../shared/data and save a model directory.
 
     python training/train_transformer.py --base MODEL [--data ../shared/data] -o OUT \\
-        [--max-steps N] [--max-minutes M] [--device auto] [--max-len 128] [--batch-size 32] [--lr 5e-5]
+        [--max-steps N] [--max-minutes M] [--device auto] [--max-len 128] [--batch-size 32] [--lr 5e-5] \\
+        [--int8-preset ffn|encoder|all]
 
 ``MODEL`` is a hub id (e.g. ``bert-base-chinese``) or a local directory loaded with
 ``AutoModel.from_pretrained`` (e.g. the output of ``training/pretrain_encoder.py``);
@@ -53,6 +54,10 @@ def main(argv=None) -> int:
     ap.add_argument("--ann-repeat", type=int, default=3,
                     help="annotation records (the only issue/severity labels) are seen this many times per epoch")
     ap.add_argument("--no-quantize", action="store_true", help="skip the int8 ONNX variant")
+    ap.add_argument("--int8-preset", default="ffn", choices=("ffn", "encoder", "all"),
+                    help="weights of model.int8.onnx quantised to int8: ffn = the feed-forward blocks (default; "
+                         "attention, heads and embedding tables stay fp32), encoder = every encoder linear layer, "
+                         "all = onnxruntime's default incl. heads and embeddings (docs/TRANSFORMER.md#int8)")
     ap.add_argument("--skip-corpus-eval", action="store_true", help="skip the corpus sentiment / complaint checks")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
@@ -97,7 +102,7 @@ def main(argv=None) -> int:
     }
     out = Path(args.output)
     save_model_dir(model, vocab, out, card, max_len=args.max_len, do_lower_case=lower,
-                   quantize=not args.no_quantize, routing=DEFAULT_ROUTING)
+                   quantize=not args.no_quantize, routing=DEFAULT_ROUTING, int8_preset=args.int8_preset)
     print(f"saved {out} ({time.time() - t0:.0f}s); choosing thresholds on dev and evaluating")
     card = tune_and_evaluate(out, dev, test)
     tm = TransformerModel.from_pretrained(out)

@@ -21,7 +21,8 @@ Model directory layout (plain data only; torch weights only as safetensors)::
     vocab.txt            one token per line, id = line number (0-based)
     model.onnx           float32 graph: input_ids, attention_mask (int64 [batch, seq])
                          -> <task> probabilities [batch, k] per task, logits, embeddings [batch, hidden]
-    model.int8.onnx      optional: the same graph with int8 dynamically quantised weights
+    model.int8.onnx      optional: the same graph with int8 dynamically quantised weights (by default
+                         those of the feed-forward blocks only; ``onnx.int8_quantization`` in model.json)
     encoder/             optional: the fine-tuned encoder (config.json, model.safetensors)
     heads.safetensors    optional: the linear heads' torch weights
     routing.json, README.md   optional
@@ -266,8 +267,9 @@ class TransformerModel:
     Parameters
     ----------
     quantized : bool
-        Use ``model.int8.onnx`` (int8 weights, faster on CPU, slightly different
-        probabilities) instead of ``model.onnx``.
+        Use ``model.int8.onnx`` (int8 weights, smaller, slightly different probabilities;
+        faster only on CPUs with fast int8 dot products, see docs/TRANSFORMER.md#int8)
+        instead of ``model.onnx``.
     batch_size : int
         Texts per onnxruntime call; texts are sorted by length inside
         :meth:`predict` so a batch is padded little.
