@@ -26,6 +26,13 @@ def _rule(reason: str, minimum: str, pattern: str) -> EscalationRule:
     return EscalationRule(reason, minimum, re.compile(pattern))
 
 
+def _each(words: str, tail: str) -> str:
+    """``w1<tail>|w2<tail>|…``: the same as ``(?:w1|w2|…)<tail>``, but every alternative
+    starts with a literal, which keeps Python's fast literal-prefix scan for the whole
+    pattern (a leading group makes a rule ~3× slower)."""
+    return "|".join(w + tail for w in words.split("|"))
+
+
 #: Rules over normalised (Simplified, lower-case) text, per the codebook's
 #: definition of critical and high. Patterns were tuned on the train annotations
 #: (each alternative kept only when most train records it matches are at least
@@ -37,22 +44,23 @@ ESCALATION_RULES: list[EscalationRule] = [
           r"看医生|皮肤科|急诊|受伤|烫伤|划伤|割伤|咬伤|被咬|红肿|肿了|起水泡|起疙瘩|长包|跳蚤|起火|着火|冒烟|爆炸|炸了|漏电|触电|"
           r"烧焦|烧坏|烧了|窒息|毒死|出车祸|差点.{0,8}(?:着火|点着|烧)|吃出.{0,6}(?:虫|玻璃|铁丝|钉)|"
           r"烫到|烫红|烫伤|水泡|水疱|红疹|疹子|小疙瘩|起疹|差点(?:咽|吞|卡|摔|划破|噎)|卡住喉咙|嗓子眼|"
-          r"(?:孩子|宝宝|儿子|女儿|老人|小孩).{0,8}摔(?:下来|出来|倒|伤)|"
+          + _each("孩子|宝宝|儿子|女儿|老人|小孩", r".{0,8}摔(?:下来|出来|倒|伤)") + "|"
           r"缝了.{0,2}针|缝针|火花|焦糊味|烧胶味|焦味|火烛|鼓包|拉了.{0,2}[0-9一二两三四五六七八九十几]+(?:天|次)|"
           r"陌生人|陌生男|小偷|管制刀具"),
     _rule("legal, regulator or media threat", "critical",
           r"12315|消协|消费者协会|消委会|消基会|消保|工商局|市场监管|监管部门|起诉|律师|法院|报警|报案|警察|派出所|曝光|媒体|记者|"
           r"维权|法律途径|诉讼"),
     _rule("stolen account or unauthorised payment", "critical",
-          r"被盗|盗号|盗刷|异地登录|陌生设备|新设备|(?:账号|帐号|账户|帐户)被|冒用|不是我本人|不是我下的|"
+          r"被盗|盗号|盗刷|异地登录|陌生设备|新设备|账号被|帐号被|账户被|帐户被|冒用|不是我本人|不是我下的|"
           r"未经.{0,4}(?:同意|授权)|未授权|远程控制|免密|解绑|不认识的卡|密码被改|自动续费|莫名.{0,4}扣|偷偷扣|"
           r"被人?.{0,6}(?:登录|登入)|有人.{0,6}(?:登录|登入)|强制下线|其他设备.{0,4}登|自动扣款|"
           r"根本没(?:买|有买|下单|下过单|开通|开过)|从来没(?:开通|开过|买过|玩过)|未曾(?:消费|购买|下单|开通|授权)|"
           r"没有开通过|没有设定|不认识的(?:地址|订单|卡|账号|帐号|设备|消费|扣款|交易|号码)"),
     _rule("fraud or personal-data leak", "critical",
           r"诈骗|骗了.{0,6}(?:钱|元|块)|泄露|泄漏|信息被卖|冒充客服|个人信息|个资|征信|钓鱼|外泄|外流|冒充|卡密|"
-          r"(?:信息|地址|隐私|电话|名字|住址|资料).{0,6}暴露|洗钱|入金|共享屏幕|(?<![a-z])atm(?![a-z])|"
-          r"(?:讲|报|说|叫)得?出了?我|都(?:讲|报|说|叫)得出|知道我住|站外|私下转|先汇|砖头"),
+          + _each("信息|地址|隐私|电话|名字|住址|资料", ".{0,6}暴露") + "|"
+          r"洗钱|入金|共享屏幕|atm(?![a-z])|" + _each("讲|报|说|叫", "得?出了?我") + "|"
+          r"都(?:讲|报|说|叫)得出|知道我住|站外|私下转|先汇|砖头"),
     _rule("many users affected", "critical",
           r"好多人都|大家都遇到|不止我一个|不只我一个|集体|几百人|几千人|几万人|好几个人|多户|多个人都|群里.{0,8}都|"
           r"评论区.{0,8}(?:都|一样)|热搜"),

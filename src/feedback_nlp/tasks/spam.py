@@ -109,6 +109,7 @@ REPEAT_THRESHOLD = 0.7
 
 #: Unicode categories of a punctuation-only text: punctuation, math/modifier/currency
 #: symbols; not So, so emoji-only praise ("👍") stays a review.
+_WORD_CHAR = re.compile(r"[^\W_]")
 _PUNCT_CATEGORIES = ("Pc", "Pd", "Pe", "Pf", "Pi", "Po", "Ps", "Sm", "Sk", "Sc")
 
 
@@ -116,6 +117,8 @@ def punctuation_only(text: str, min_chars: int = 2) -> bool:
     """True for a text of at least ``min_chars`` punctuation marks and nothing else
     ("。。。，，，", "？？？？"): codebook gibberish. On the train annotations all 3 such
     records are gibberish; 2 of 28,159 negative train reviews are "??????????"."""
+    if _WORD_CHAR.search(text, 0, 400):  # any letter or digit: not punctuation only (fast path)
+        return False
     chars = [c for c in text[:400] if not c.isspace()]
     return len(chars) >= min_chars and all(unicodedata.category(c) in _PUNCT_CATEGORIES for c in chars)
 
