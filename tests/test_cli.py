@@ -443,6 +443,16 @@ def test_train_evaluate_export_custom_taxonomy(tmp_path, capsys):
     assert set(fa.analyze("发票开错了").issue_scores) == {"install", "invoice", "price"}
 
 
+def test_train_threshold_folds_pools_out_of_fold_predictions(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    data = _tickets_csv(tmp_path / "tickets.csv")
+    out = tmp_path / "issue_model"
+    assert main(["train", "--task", "issue_types", "--data", str(data), "--dev", str(data), "--label-field", "label",
+                 "--threshold-folds", "2", "-o", str(out)]) == 0
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["tasks"]["issue_types"]["thresholds_chosen_on"].startswith("dev + 2-fold out-of-fold")
+
+
 def test_train_rejects_bad_data_before_training(tmp_path, capsys):
     pytest.importorskip("sklearn")
     bad = tmp_path / "bad.csv"

@@ -142,6 +142,9 @@ def _add_train(sub) -> None:
     p.add_argument("--multilabel", action=argparse.BooleanOptionalAction, default=None,
                    help="several labels per record (default: only for issue_types)")
     p.add_argument("--C", type=float, default=4.0, help="inverse regularisation strength")
+    p.add_argument("--threshold-folds", type=int, default=0, metavar="K",
+                   help="with --dev: choose thresholds on K-fold out-of-fold predictions on the training "
+                        "data pooled with dev (for classes too rare on dev); 0 = dev only")
     p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram")
     p.add_argument("--base", help="transformer backend: base model (hub id or local directory)")
     p.add_argument("-o", "--output", required=True, help="model directory to write")
@@ -160,7 +163,8 @@ def _cmd_train(args) -> int:
             "command": "feedback-nlp " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else "feedback-nlp train",
             "training_data": {"file": str(args.data), "n_texts": len(train)}}
     model = train_model({args.task: train}, {args.task: dev} if dev else None,
-                        labels={args.task: labels} if labels else None, C=args.C, card=card, verbose=False)
+                        labels={args.task: labels} if labels else None, C=args.C, card=card, verbose=False,
+                        threshold_folds={args.task: args.threshold_folds} if args.threshold_folds > 1 else None)
     out = model.save_pretrained(args.output)
     print(f"trained {args.task} on {len(train)} texts, labels: {', '.join(model.heads[args.task].labels)}",
           file=sys.stderr)

@@ -346,6 +346,7 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
         Choose that task's thresholds on k-fold out-of-fold predictions on train pooled
         with dev (:func:`out_of_fold_proba`; k more fits of the head) instead of on dev
         alone: for classes too rare on dev to set a threshold (e.g. 33 critical records).
+        Ignored for tasks in ``calibrate`` (their out-of-fold probabilities would be uncalibrated).
     review_accuracy : task -> accuracy
         For ``sentiment`` / ``severity``: choose the head's ``review`` threshold on dev
         (see :func:`tune_review`) so that records *not* sent to review reach this accuracy.
