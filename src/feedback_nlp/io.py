@@ -410,11 +410,10 @@ class _TsvWriter:
     _CLEAN = str.maketrans({"\t": " ", "\r": " ", "\n": " "})
 
     def __init__(self, stream: IO[bytes]):
-        self._stream = stream
+        self._sink = _ByteSink(stream)
 
     def writerow(self, cells: Sequence[Any]) -> None:
-        line = "\t".join(str(c).translate(self._CLEAN) for c in cells) + "\n"
-        self._stream.write(line.encode("utf-8", "backslashreplace"))
+        self._sink.write("\t".join(str(c).translate(self._CLEAN) for c in cells) + "\n")
 
 
 class RecordWriter:
