@@ -227,7 +227,10 @@ class WordPieceTokenizer:
 
     def batch(self, texts: Sequence[str], max_len: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
         """``(input_ids, attention_mask)`` int64 ``[batch, longest]``, right-padded with [PAD]."""
-        encoded = [self.encode(t, max_len) for t in texts]
+        return self.pad([self.encode(t, max_len) for t in texts])
+
+    def pad(self, encoded: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """``(input_ids, attention_mask)`` of already-encoded id lists, right-padded with [PAD]."""
         width = max((len(e) for e in encoded), default=2)
         ids = np.full((len(encoded), width), self.pad_id, dtype=np.int64)
         mask = np.zeros((len(encoded), width), dtype=np.int64)
@@ -337,12 +340,7 @@ class TransformerModel:
         names = self.tasks + (["embeddings"] if with_embeddings else [])
         for start in range(0, n, self.batch_size):
             idx = order[start:start + self.batch_size]
-            width = max(len(encoded[i]) for i in idx)
-            ids = np.full((len(idx), width), self.tokenizer.pad_id, np.int64)
-            mask = np.zeros((len(idx), width), np.int64)
-            for r, i in enumerate(idx):
-                ids[r, :len(encoded[i])] = encoded[i]
-                mask[r, :len(encoded[i])] = 1
+            ids, mask = self.tokenizer.pad([encoded[i] for i in idx])
             outs = self.session.run(names, {"input_ids": ids, "attention_mask": mask})
             for t, o in zip(self.tasks, outs):
                 probs[t][idx] = o
