@@ -230,10 +230,11 @@ def _table(rep: dict) -> str:
     return "\n".join(lines)
 
 
-def model_card_markdown(card: dict, n_dev: dict, n_test: dict) -> str:
+def model_card_markdown(card: dict) -> str:
     """README.md of the model directory (SetFit-style card), written from model.json."""
     ev = card["evaluation"]
     T = card["tasks"]
+    n_dev, n_test = ({t: T[t]["metrics"][split]["n"] for t in T} for split in ("dev", "test"))
     sa = ev["sentiment_binary_accuracy"]
     cf = ev["complaints_flagged_as_spam"]
     sp = ev["spam_on_annotations"]
@@ -462,15 +463,14 @@ def main(argv=None) -> int:
     ap.add_argument("--card-only", action="store_true",
                     help="only rewrite README.md of the model directory from its model.json (no training)")
     args = ap.parse_args(argv)
-    data_dir = shared_data_dir(args.data)
-    t0 = time.time()
-    train, dev, test, corp, ann = build_sets(data_dir, seed=args.seed)
     if args.card_only:
         out = Path(args.output)
         card = json.loads((out / "model.json").read_text(encoding="utf-8"))
-        (out / "README.md").write_text(model_card_markdown(card, {t: len(d) for t, d in dev.items()},
-                                                           {t: len(d) for t, d in test.items()}), encoding="utf-8")
+        (out / "README.md").write_text(model_card_markdown(card), encoding="utf-8")
         return 0
+    data_dir = shared_data_dir(args.data)
+    t0 = time.time()
+    train, dev, test, corp, ann = build_sets(data_dir, seed=args.seed)
     command = "python training/train_baseline.py" + (f" --max-features {args.max_features}" if args.max_features != 200_000 else "")
     card = {
         "name": "feedback-zh-ngram",
@@ -514,8 +514,7 @@ def main(argv=None) -> int:
     model.save_pretrained(out)
     write_report({t: model.card["tasks"][t]["metrics"]["test"] for t in test}, out / "eval_test")
     export_graph(out)
-    (out / "README.md").write_text(model_card_markdown(model.card, {t: len(d) for t, d in dev.items()},
-                                                       {t: len(d) for t, d in test.items()}), encoding="utf-8")
+    (out / "README.md").write_text(model_card_markdown(model.card), encoding="utf-8")
     print(json.dumps(bench, indent=2))
     for t in test:
         m = model.card["tasks"][t]["metrics"]
