@@ -245,7 +245,7 @@ def test_score_20k_rows_stream_in_order(tmp_path, monkeypatch):
     import feedback_nlp.cli as cli
 
     fake = _CountingAnalyzer()
-    monkeypatch.setattr(cli, "load_analyzer", lambda model, routing: fake)
+    monkeypatch.setattr(cli, "load_analyzer", lambda model, routing, thresholds=None: fake)
     n = 20_000
     inp = tmp_path / "big.jsonl"
     with open(inp, "wb") as f:

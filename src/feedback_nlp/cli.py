@@ -59,6 +59,9 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
                    help="model directory or hub id (default: the shipped model, or $FEEDBACK_NLP_MODEL)")
     p.add_argument("--routing", metavar="FILE", default=None,
                    help="routing table (.json/.yaml) replacing the one saved with the model")
+    p.add_argument("--threshold", metavar="TASK.KEY=VALUE", action="append", default=None,
+                   help="move an operating point without retraining, e.g. severity.critical=0.7 (repeatable; "
+                        "the keys and their dev precision/recall are in the model card)")
 
 
 def _add_score(sub) -> None:
@@ -248,7 +251,8 @@ def _add_cluster(sub) -> None:
     p.add_argument("--min-size", type=int, default=5, help="smallest cluster kept (smaller ones are noise)")
     p.add_argument("--text-field", default="text")
     p.add_argument("--id-field", default="id")
-    p.add_argument("--threshold", type=float, default=None, help="similarity cut-off for merging (default 0.2)")
+    p.add_argument("--similarity-threshold", type=float, default=None, metavar="S",
+                   help="similarity cut-off for merging clusters (default 0.2)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--all-sentiments", action="store_true", help="cluster positive feedback too")
     add_model_args(p)
@@ -261,8 +265,8 @@ def _cmd_cluster(args) -> int:
     _require_input(args.input)
     run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
                         min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
-                        model=args.model, threshold=args.threshold, seed=args.seed,
-                        all_sentiments=args.all_sentiments, analyzer=load_analyzer(args.model, args.routing))
+                        model=args.model, threshold=args.similarity_threshold, seed=args.seed,
+                        all_sentiments=args.all_sentiments, analyzer=load_analyzer(args.model, args.routing, args.threshold))
     return 0
 
 
@@ -292,7 +296,7 @@ def _cmd_report(args) -> int:
     run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
                        id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
                        freq=args.freq, alpha=args.alpha, mask=not args.no_mask,
-                       analyzer=load_analyzer(args.model, args.routing))
+                       analyzer=load_analyzer(args.model, args.routing, args.threshold))
     return 0
 
 
@@ -302,7 +306,21 @@ COMMANDS: list[Callable[[Any], None]] = [_add_score, _add_analyze, _add_train, _
 
 
 # ----------------------------------------------------------------------------- helpers
-def load_analyzer(model: Optional[str], routing: Optional[str]):
+def parse_thresholds(items: Optional[Sequence[str]]) -> dict[str, float]:
+    """``["severity.critical=0.7", ...]`` -> ``{"severity.critical": 0.7}`` (CLIError on a bad item)."""
+    out = {}
+    for item in items or ():
+        key, eq, value = item.partition("=")
+        try:
+            if not eq or "." not in key:
+                raise ValueError
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise CLIError(f"--threshold {item!r}: use TASK.KEY=VALUE, e.g. severity.critical=0.7") from None
+    return out
+
+
+def load_analyzer(model: Optional[str], routing: Optional[str], thresholds: Optional[Sequence[str]] = None):
     """``FeedbackAnalyzer.load`` with loading problems turned into :class:`CLIError`."""
     from .modeling import ModelFormatError
     from .pipeline import FeedbackAnalyzer
@@ -316,8 +334,9 @@ def load_analyzer(model: Optional[str], routing: Optional[str]):
             raise CLIError(f"routing table not found: {routing}") from None
         except Exception as e:  # JSON/YAML syntax, wrong shape
             raise CLIError(f"cannot read routing table {routing}: {_one_line(e)}") from None
+    overrides = parse_thresholds(thresholds)
     try:
-        return FeedbackAnalyzer.load(model, routing=table)
+        return FeedbackAnalyzer.load(model, routing=table, thresholds=overrides)
     except (ModelFormatError, OSError, ValueError, KeyError) as e:
         raise CLIError(f"cannot load the model: {_one_line(e)}") from None
 
@@ -409,7 +428,7 @@ def _cmd_score(args) -> int:
     n_ok, bad_rows, n_bad = 0, [], 0
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field,
                       fmt=args.input_format) as reader:
-        analyzer = load_analyzer(args.model, args.routing)
+        analyzer = load_analyzer(args.model, args.routing, args.threshold)
         to_terminal = args.output == "-" and _isatty(sys.stdout)
         progress = Progress(sys.stderr, enabled=not args.quiet and _isatty(sys.stderr) and not to_terminal)
         try:
@@ -506,7 +525,7 @@ def _cmd_analyze(args) -> int:
             print("reading texts from stdin, one per line (Ctrl-D to end)", file=sys.stderr)
         items = _stdin_texts()
         batch = 1 if interactive else 256
-    analyzer = load_analyzer(args.model, args.routing)
+    analyzer = load_analyzer(args.model, args.routing, args.threshold)
     first = True
     for chunk in _chunks(items, batch):
         results = analyzer.analyze_batch([t for _, t in chunk], ids=[i for i, _ in chunk])

@@ -20,7 +20,7 @@ from .result import FeedbackResult
 from .tasks.issue_types import decide_issue_types
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
-from .tasks.severity import decide_severity, escalation_signals, ev_cuts
+from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam
 from .text import normalize
 
@@ -53,6 +53,33 @@ def _load_model(name_or_path, backend: Optional[str] = None):
     if backend == "transformer" or (backend is None and is_transformer_dir(resolve_model_path(name_or_path))):
         return TransformerModel.from_pretrained(name_or_path)
     return NgramModel.from_pretrained(name_or_path)
+
+
+def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Set operating points on the loaded heads: ``{"task.key": value}`` or ``{"task": {"key": value}}``."""
+    flat: dict[tuple[str, str], Any] = {}
+    for key, value in overrides.items():
+        if isinstance(value, Mapping):
+            flat.update({(key, k): v for k, v in value.items()})
+        else:
+            task, dot, name = str(key).partition(".")
+            if not dot or not name:
+                raise ValueError(f"threshold {key!r}: use TASK.KEY, e.g. severity.critical")
+            flat[(task, name)] = value
+    for (task, name), value in flat.items():
+        if task not in models:
+            raise ValueError(f"threshold {task}.{name}: unknown task {task!r} (tasks: {', '.join(models)})")
+        head = models[task].heads[task]
+        if name not in head.thresholds:
+            raise ValueError(f"threshold {task}.{name}: {task} has no operating point {name!r} "
+                             f"(it has: {', '.join(sorted(head.thresholds))})")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"threshold {task}.{name}: {value!r} is not a number") from None
+        if not np.isfinite(value):
+            raise ValueError(f"threshold {task}.{name}: {value!r} is not a finite number")
+        head.thresholds = {**head.thresholds, name: value}
 
 
 class FloodMarker:
@@ -95,6 +122,9 @@ class Doc:
     norm: str
     probs: dict[str, np.ndarray] = field(default_factory=dict)
     result: FeedbackResult = field(default_factory=FeedbackResult)
+    fired: list = field(default_factory=list)  # escalation rules that match ``norm``
+    combined: dict[str, np.ndarray] = field(default_factory=dict)  # task -> combiner probabilities
+    review_reasons: list[str] = field(default_factory=list)
 
 
 class FeedbackAnalyzer:
@@ -134,7 +164,8 @@ class FeedbackAnalyzer:
     @classmethod
     def load(cls, path: str | Path | None = None, *, backend: Optional[str] = None,
              tasks: Optional[Mapping[str, str | Path]] = None,
-             routing: str | Path | RoutingTable | dict | None = None) -> "FeedbackAnalyzer":
+             routing: str | Path | RoutingTable | dict | None = None,
+             thresholds: Optional[Mapping[str, Any]] = None) -> "FeedbackAnalyzer":
         """Load a model directory (default: the shipped model) or a hub id.
 
         ``backend`` is "ngram" or "transformer"; by default the directory's model.json decides.
@@ -144,6 +175,11 @@ class FeedbackAnalyzer:
         routing="my_routing.yaml")``.
         ``routing`` is a JSON/YAML file, a dict or a RoutingTable; by default the
         table saved with the model (or the codebook's) is used.
+
+        ``thresholds`` moves operating points without retraining: ``{"severity.critical": 0.7}``
+        or ``{"severity": {"critical": 0.7}}``. The keys a head has (and the dev precision and
+        recall at other values) are in ``model.json`` and the model card; an unknown task or
+        key raises ValueError naming the known ones.
         """
         base = _load_model(path if path is not None else default_model_path(), backend)
         models = {t: base for t in base.heads}
@@ -154,6 +190,8 @@ class FeedbackAnalyzer:
             if task not in override.heads:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
             models[task] = override
+        if thresholds:
+            apply_thresholds(models, thresholds)
         if isinstance(routing, (str, Path)):
             routing = RoutingTable.from_file(routing)
         elif isinstance(routing, dict):
@@ -169,12 +207,14 @@ class FeedbackAnalyzer:
         r = doc.result
         r.is_spam, r.spam_type, score = decide_spam(doc.probs["spam"], doc.norm,
                                                     head.thresholds.get("spam", 0.5),
-                                                    head.thresholds.get("repeat"))
+                                                    head.thresholds.get("repeat"),
+                                                    combined=doc.combined.get("spam"))
         r.spam_score = round(score, 6)
 
     def _issue_types(self, doc: Doc) -> None:
         head = self._head("issue_types")
-        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, head.thresholds)
+        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, head.thresholds,
+                                            raised=doc.combined.get("issue_types"))
         r = doc.result
         r.issue_scores = scores
         r.issue_types = [] if r.is_spam else chosen
@@ -190,13 +230,35 @@ class FeedbackAnalyzer:
             r.severity, r.severity_reasons = "low", ["spam"]
             return
         head = self._head("severity")
+        if "severity" in doc.combined:
+            r.severity, r.severity_reasons, review = decide_severity_combined(
+                doc.combined["severity"], doc.fired, head.thresholds)
+            if review:
+                doc.review_reasons.append(review)
+                r.severity_reasons.append(f"needs review: {review}")
+            return
         r.severity, r.severity_reasons = decide_severity(
-            doc.probs["severity"], escalation_signals(doc.norm), head.thresholds.get("critical", 0.5),
-            ev_cuts(head.thresholds))
+            doc.probs["severity"], doc.fired, head.thresholds.get("critical", 0.5), ev_cuts(head.thresholds))
 
     def _route(self, doc: Doc) -> None:
+        """Every non-spam record at ``medium`` or above gets an owner: with no issue type
+        chosen, the most likely one is taken when its score reaches half its threshold, else
+        ``other`` (a threat or alarm naming no concrete problem, codebook v1.2)."""
         r = doc.result
-        r.route = None if r.is_spam else self.routing.route(r.primary_issue, r.severity)
+        if r.is_spam:
+            r.route = None
+            return
+        if not r.issue_types and SEVERITIES.index(r.severity) >= SEVERITIES.index("medium"):
+            head = self._head("issue_types")
+            best = max(r.issue_scores, key=r.issue_scores.get) if r.issue_scores else None
+            if best is not None and r.issue_scores[best] >= 0.5 * head.thresholds.get(best, 0.5):
+                fallback = best
+            else:
+                fallback = "other" if "other" in head.labels else best
+            if fallback is not None:
+                r.issue_types, r.primary_issue = [fallback], fallback
+                r.severity_reasons.append(f"routed by severity: no issue type reached its threshold, {fallback} taken")
+        r.route = self.routing.route(r.primary_issue, r.severity)
 
     def _review(self, doc: Doc) -> None:
         """``needs_review``: a decision a person should check.
@@ -212,7 +274,7 @@ class FeedbackAnalyzer:
         spam_margin = abs(r.spam_score - t.get("spam", 0.5)) < t.get("review_margin", 0.15)
         sent_conf = float(doc.probs["sentiment"].max()) < self._head("sentiment").thresholds.get("review", 0.5)
         sev_conf = float(doc.probs["severity"].max()) < self._head("severity").thresholds.get("review", 0.4)
-        r.needs_review = bool(spam_margin or sent_conf or sev_conf)
+        r.needs_review = bool(spam_margin or sent_conf or sev_conf or doc.review_reasons)
 
     # -- public API ------------------------------------------------------------------------
     def analyze(self, text: str, id: Any = None) -> FeedbackResult:
@@ -273,15 +335,34 @@ class FeedbackAnalyzer:
                 d.result.severity_reasons = ["empty text"]
         if live:
             live_norms = [d.norm for d in live]
+            batch: dict[str, np.ndarray] = {}
             for model, tasks in self._groups:
                 probs = model.predict_proba(live_norms)
                 for task in tasks:
+                    batch[task] = probs[task]
                     for d, p in zip(live, probs[task]):
                         d.probs[task] = p
+            for d in live:
+                d.fired = escalation_signals(d.norm)
+            self._combine(live, live_norms, batch)
             for d in live:
                 for _, component in self.components:
                     component(d)
         return [d.result for d in docs]
+
+    def _combine(self, live: list[Doc], norms: list[str], batch: Mapping[str, np.ndarray]) -> None:
+        """Second-stage decisions (combiners) for a chunk at once: they read every head's probabilities."""
+        labels = {t: self._head(t).labels for t in batch}
+        fired = None
+        for task in ("spam", "issue_types", "severity"):
+            comb = self._head(task).combiner
+            if comb is None:
+                continue
+            if fired is None:
+                fired = [{r.reason for r in d.fired} for d in live]
+            P = comb.predict_proba(norms, batch, labels, fired=fired)
+            for d, p in zip(live, P):
+                d.combined[task] = p
 
     def analyze_frame(self, df, text_col: str = "text", id_col: Optional[str] = None, batch_size: int = 256):
         """pandas in, pandas out: ``df`` plus one column per result field (index kept).

@@ -8,9 +8,17 @@ ISSUE_TYPES = ["product_quality", "description_mismatch", "logistics", "after_sa
 
 
 def decide_issue_types(probs: np.ndarray, labels: list[str], thresholds: dict[str, float],
-                       default_threshold: float = 0.5) -> tuple[list[str], dict[str, float]]:
-    """Return ``(issue_types, issue_scores)``; issue types ordered most likely first."""
+                       default_threshold: float = 0.5, raised: np.ndarray | None = None,
+                       ) -> tuple[list[str], dict[str, float]]:
+    """Return ``(issue_types, issue_scores)``; issue types ordered most likely first.
+
+    ``raised`` = the issue gate's (P(no problem), P(problem raised)): issue types are for
+    problems raised, never for aspects praised, so below ``thresholds["gate"]`` no label is
+    chosen ("服务很热情", "质量不差" name aspects, not problems).
+    """
     scores = {lab: round(float(p), 6) for lab, p in zip(labels, probs)}
+    if raised is not None and float(raised[1]) < thresholds.get("gate", 0.0):
+        return [], scores
     chosen = [lab for lab, p in zip(labels, probs) if p >= thresholds.get(lab, default_threshold)]
     chosen.sort(key=lambda lab: -scores[lab])
     return chosen, scores
