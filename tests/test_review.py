@@ -1,7 +1,7 @@
 """feedback_nlp.review and ``feedback-nlp review``: Label Studio tasks, labelling config, export import.
 
 Fixtures are written here; the Label Studio export fixture has the shape Label Studio
-1.23 writes (checked against a real export in the slow round trip test below).
+1.23.2 writes (keys copied from a real export made by the slow round trip test below).
 """
 from __future__ import annotations
 
@@ -190,19 +190,21 @@ def _item(name, value, origin="manual"):
 
 
 def _annotation(aid, task, result, *, cancelled=False, updated="2026-12-05T01:00:00.000000Z", ground_truth=False):
-    return {"id": aid, "result": result, "created_username": " admin@example.com, 1", "created_ago": "0 minutes",
-            "completed_by": 1, "was_cancelled": cancelled, "ground_truth": ground_truth,
+    return {"id": aid, "completed_by": 1, "result": result, "was_cancelled": cancelled, "ground_truth": ground_truth,
             "created_at": "2026-12-05T00:59:00.000000Z", "updated_at": updated, "draft_created_at": None,
-            "lead_time": 7.5, "import_id": None, "last_action": None, "bulk_created": False, "task": task,
-            "project": 1, "updated_by": 1, "parent_prediction": task, "parent_annotation": None,
-            "last_created_by": None}
+            "lead_time": 7.5, "prediction": {"id": task, "result": [], "model_version": "feedback-zh-ngram@0.3.0",
+                                             "created_ago": "0 minutes", "score": 0.9, "cluster": None,
+                                             "neighbors": None, "mislabeling": 0.0, "task": task, "project": 1},
+            "result_count": 1, "unique_id": f"00000000-0000-0000-0000-{aid:012d}", "import_id": None,
+            "last_action": None, "bulk_created": False, "task": task, "project": 1, "updated_by": 1,
+            "parent_prediction": None, "parent_annotation": None, "last_created_by": None}
 
 
 def _task(tid, rid, text, annotations, drafts=()):
-    return {"id": tid, "annotations": annotations, "file_upload": "tasks.json", "drafts": list(drafts),
+    return {"id": tid, "annotations": annotations, "drafts": list(drafts),
             "predictions": [tid], "data": {"id": rid, "text": text, "channel": "app"}, "meta": {},
             "created_at": "2026-12-05T00:50:00.000000Z", "updated_at": "2026-12-05T01:00:00.000000Z",
-            "inner_id": tid, "total_annotations": len([a for a in annotations if not a["was_cancelled"]]),
+            "allow_skip": True, "inner_id": tid, "total_annotations": len([a for a in annotations if not a["was_cancelled"]]),
             "cancelled_annotations": len([a for a in annotations if a["was_cancelled"]]), "total_predictions": 1,
             "comment_count": 0, "unresolved_comment_count": 0, "last_comment_updated_at": None, "project": 1,
             "updated_by": 1, "comment_authors": []}
