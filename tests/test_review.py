@@ -121,7 +121,8 @@ def test_export_tasks_carry_text_id_fields_and_the_analyzers_decisions(tmp_path,
     for task, r in zip(tasks, results):
         (pred,) = task["predictions"]
         assert pred["model_version"] == f"{card['name']}@{card['version']}"
-        assert 0.5 <= pred["score"] <= 1
+        sure = [max(p, 1 - p) for p in [r.spam_score, *r.issue_scores.values()]]
+        assert pred["score"] == pytest.approx(min(sure), abs=1e-6)
         got = {i["from_name"]: i["value"]["choices"] for i in pred["result"]}
         assert all(i["to_name"] == "text" and i["type"] == "choices" for i in pred["result"])
         assert got["is_spam"] == ["true" if r.is_spam else "false"]
