@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from feedback_nlp.cli import main
+from feedback_nlp.text import normalize
 from feedback_nlp.review import (CONTROLS, LabelConfig, LabelConfigError, TaskExporter, import_annotations,
                                  label_config_xml, prediction_result)
 from feedback_nlp.tasks import (ISSUE_TYPE_NAMES, ISSUE_TYPES, SENTIMENTS, SEVERITIES, SEVERITY_NAMES, SPAM_TYPE_NAMES,
@@ -121,8 +122,14 @@ def test_export_tasks_carry_text_id_fields_and_the_analyzers_decisions(tmp_path,
     for task, r in zip(tasks, results):
         (pred,) = task["predictions"]
         assert pred["model_version"] == f"{card['name']}@{card['version']}"
-        sure = [max(p, 1 - p) for p in [r.spam_score, *r.issue_scores.values()]]
+        heads = {t: analyzer.task_models[t].predict_proba([normalize(task["data"]["text"])])[t][0]
+                 for t in ("sentiment", "severity")}
+        sure = [max(p, 1 - p) for p in [r.spam_score, *r.issue_scores.values()]] + [max(v) for v in heads.values()]
         assert pred["score"] == pytest.approx(min(sure), abs=1e-6)
+        scores = {i["from_name"]: i.get("score") for i in pred["result"]}
+        assert scores["sentiment"] == pytest.approx(max(heads["sentiment"]), abs=1e-6)  # the argmax label's probability
+        sev_labels = analyzer.task_models["severity"].heads["severity"].labels
+        assert scores["severity"] == pytest.approx(heads["severity"][sev_labels.index(r.severity)], abs=1e-6)
         got = {i["from_name"]: i["value"]["choices"] for i in pred["result"]}
         assert all(i["to_name"] == "text" and i["type"] == "choices" for i in pred["result"])
         assert got["is_spam"] == ["true" if r.is_spam else "false"]

@@ -32,7 +32,8 @@ from .tasks import (ISSUE_TYPE_NAMES, ISSUE_TYPES, SENTIMENT_NAMES, SENTIMENTS, 
                     SPAM_TYPE_NAMES, SPAM_TYPES)
 
 __all__ = ["CONTROLS", "LabelConfig", "LabelConfigError", "ExportSummary", "TaskExporter", "ImportSummary",
-           "ImportResult", "ReviewImportError", "label_config_xml", "prediction_result", "model_version",
+           "ImportResult", "ReviewImportError", "label_config_xml", "prediction_result", "head_confidences",
+           "model_version",
            "import_annotations", "read_export", "MAX_LISTED"]
 
 #: Task ids / rows listed per category in one-line summaries (all are in ``to_dict()``).
@@ -208,29 +209,66 @@ def _choices(name: str, values: Sequence[str], config: LabelConfig, score: Optio
     return item
 
 
-def prediction_result(result, config: LabelConfig) -> tuple[list[dict], float]:
+#: Heads whose top probability is the confidence ``needs_review`` checks (FeedbackResult holds no probability for them).
+CONFIDENCE_HEADS = ("sentiment", "severity")
+
+
+def head_confidences(analyzer, texts: Sequence[str]) -> list[dict[str, dict[str, float]]]:
+    """Per text, ``{task: {label: probability}}`` of the sentiment and severity heads (empty for a
+    text that is empty after normalisation, which the analyzer gives the neutral result).
+
+    A second pass of the same public ``predict_proba`` the analyzer runs; it exists because a
+    :class:`~feedback_nlp.result.FeedbackResult` keeps no probability for these two heads.
+    """
+    from .text import normalize
+
+    norms = [normalize(t) for t in texts]
+    live = [i for i, n in enumerate(norms) if n]
+    out: list[dict] = [{} for _ in texts]
+    groups: dict[int, tuple[Any, list[str]]] = {}
+    for task in CONFIDENCE_HEADS:
+        model = analyzer.task_models[task]
+        groups.setdefault(id(model), (model, []))[1].append(task)
+    for model, tasks in groups.values():
+        if not live:
+            break
+        probs = model.predict_proba([norms[i] for i in live])
+        for task in tasks:
+            labels = model.heads[task].labels
+            for row, i in zip(probs[task], live):
+                out[i][task] = {lab: float(p) for lab, p in zip(labels, row)}
+    return out
+
+
+def prediction_result(result, config: LabelConfig,
+                      confidences: Optional[Mapping[str, Mapping[str, float]]] = None) -> tuple[list[dict], float]:
     """A :class:`~feedback_nlp.result.FeedbackResult` (or its dict) as Label Studio result
     items, and the prediction's ``score``.
 
     ``problem`` is not predicted (the analyzer does not name problems; reviewers type it).
     An empty issue list gives no ``issue_types`` item: that is how Label Studio stores
-    "nothing selected". The score is the least certain binary decision the result holds
-    probabilities for: ``max(p, 1 - p)`` over the spam score and every issue-type score
-    (0.5 = a coin flip, 1 = sure). Sentiment and severity carry no probability in the
-    result; their doubt shows in ``needs_review``.
+    "nothing selected". The score is the model's least confident decision (0 = unsure,
+    1 = sure), so that sorting by prediction score in Label Studio shows the doubtful
+    records first: ``max(p, 1 - p)`` of the spam score and of every issue-type score, and,
+    given ``confidences`` (:func:`head_confidences`), the top probability of the sentiment
+    and severity heads (what ``needs_review`` compares with its per-head thresholds, so the
+    score ranks records but is not the needs_review rule). Items carry the probability of
+    their choice where the model has one (for severity: the head's probability of the final
+    label, which escalation rules may have raised above the head's own choice).
     """
     r = result if isinstance(result, Mapping) else result.to_dict()
+    conf = confidences or {}
     spam_p = float(r["spam_score"])
     spam_conf = spam_p if r["is_spam"] else 1.0 - spam_p
     items = [_choices("is_spam", ["true" if r["is_spam"] else "false"], config, spam_conf)]
     if r["is_spam"] and r.get("spam_type"):
         items.append(_choices("spam_type", [r["spam_type"]], config))
     items.append(_choices("issue_types", list(r["issue_types"]), config))
-    items.append(_choices("sentiment", [r["sentiment"]], config))
-    items.append(_choices("severity", [r["severity"]], config))
-    confidences = [max(spam_p, 1.0 - spam_p)] + [max(float(p), 1.0 - float(p))
-                                                  for p in (r.get("issue_scores") or {}).values()]
-    return [i for i in items if i is not None], round(min(confidences), 6)
+    for task in CONFIDENCE_HEADS:
+        items.append(_choices(task, [r[task]], config, conf.get(task, {}).get(r[task])))
+    sure = [max(spam_p, 1.0 - spam_p)] + [max(float(p), 1.0 - float(p)) for p in (r.get("issue_scores") or {}).values()]
+    sure += [max(conf[t].values()) for t in CONFIDENCE_HEADS if conf.get(t)]
+    return [i for i in items if i is not None], round(min(sure), 6)
 
 
 @dataclass
@@ -279,13 +317,14 @@ class TaskExporter:
         self.model_version = model_version(analyzer)
         self.summary = ExportSummary()
 
-    def task(self, text: str, id: Any, fields: Mapping, result) -> dict:
+    def task(self, text: str, id: Any, fields: Mapping, result,
+             confidences: Optional[Mapping[str, Mapping[str, float]]] = None) -> dict:
         """One import task: ``data`` (the id under ``id``, the text under the config's key, then
         the row's other fields, which never override those two) and one prediction."""
         data = {"id": id, self.config.text_key: text}
         for k, v in fields.items():
             data.setdefault(k, v)
-        items, score = prediction_result(result, self.config)
+        items, score = prediction_result(result, self.config, confidences)
         return {"data": data, "predictions": [{"model_version": self.model_version, "score": score,
                                                "result": items}]}
 
@@ -307,20 +346,22 @@ class TaskExporter:
             if not batch:
                 return
             good = [r for r in batch if r.error is None]
-            results = iter(self.analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
-                                                       batch_size=self.batch_size) if good else [])
+            texts = [r.text for r in good]
+            results = iter(self.analyzer.analyze_batch(texts, ids=[r.id for r in good], batch_size=self.batch_size)
+                           if good else [])
+            confs = iter(head_confidences(self.analyzer, texts) if good else [])
             for rec in batch:
                 s.n_read += 1
                 if rec.error is not None:
                     s.n_malformed += 1
                     s.malformed_rows.append(rec.row)
                     continue
-                res = next(results)
+                res, conf = next(results), next(confs)
                 if self.only_needs_review and not res.needs_review:
                     s.n_confident += 1
                     continue
                 fields = {k: v for k, v in rec.fields.items() if k not in self.input_fields}
-                yield self.task(rec.text, rec.id, fields, res)
+                yield self.task(rec.text, rec.id, fields, res, conf)
                 s.n_tasks += 1
                 if self.limit is not None and s.n_tasks >= self.limit:
                     s.stopped_at_limit = True
