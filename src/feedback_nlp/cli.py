@@ -563,6 +563,8 @@ def _cmd_review_export(args) -> int:
     if args.batch_size < 1:
         raise CLIError("--batch-size must be at least 1")
     _require_input(args.input)
+    if _same_file(args.input, args.output):
+        raise CLIError(f"output {args.output} is the input file; choose another output")
     try:
         config = LabelConfig.from_file(args.config) if args.config else LabelConfig.default()
     except (LabelConfigError, OSError) as e:
