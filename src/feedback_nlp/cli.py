@@ -529,6 +529,7 @@ def _add_review(sub) -> None:
                                    "the model's decisions as predictions) plus the labelling config XML. "
                                    "import: turn a Label Studio JSON export into training records for "
                                    "'feedback-nlp train'; tasks giving no record are reported.")
+    p.set_defaults(func=lambda args: p.print_usage(sys.stderr) or 2)  # argparse requires a subcommand first
     rsub = p.add_subparsers(dest="review_command", metavar="{export,import}")
     rsub.required = True
     e = rsub.add_parser("export", help="analyse INPUT and write Label Studio import tasks with predictions")
