@@ -541,6 +541,94 @@ def _cmd_analyze(args) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- review (Label Studio)
+def _add_review(sub) -> None:
+    p = sub.add_parser("review", help="Label Studio review loop: export tasks with predictions, import labels",
+                       description="export: analyse INPUT and write Label Studio import tasks (text and id in data, "
+                                   "the model's decisions as predictions) plus the labelling config XML. "
+                                   "import: turn a Label Studio JSON export into training records for "
+                                   "'feedback-nlp train'; tasks giving no record are reported.")
+    p.set_defaults(func=lambda args: p.print_usage(sys.stderr) or 2)  # argparse requires a subcommand first
+    rsub = p.add_subparsers(dest="review_command", metavar="{export,import}")
+    rsub.required = True
+    e = rsub.add_parser("export", help="analyse INPUT and write Label Studio import tasks with predictions")
+    e.add_argument("input", metavar="INPUT", help="input file as for 'score' (.jsonl/.csv/.tsv, optionally .gz; - = stdin)")
+    e.add_argument("-o", "--output", required=True, help="tasks file to write (JSON array)")
+    e.add_argument("--text-field", default="text", metavar="NAME")
+    e.add_argument("--id-field", default="id", metavar="NAME")
+    e.add_argument("--input-format", choices=("jsonl", "csv", "tsv"), default=None)
+    e.add_argument("--only-needs-review", action="store_true", help="export only records the model marks needs_review")
+    e.add_argument("--limit", type=int, default=None, metavar="N", help="stop after N tasks")
+    e.add_argument("--config", metavar="XML", help="your labelling config; predictions use only its controls")
+    e.add_argument("--config-out", metavar="XML",
+                   help="where to write the labelling config (default: OUTPUT with .label_config.xml; "
+                        "not written with --config unless given)")
+    e.add_argument("--batch-size", type=int, default=256, metavar="N")
+    add_model_args(e)
+    e.set_defaults(func=_cmd_review_export)
+    i = rsub.add_parser("import", help="turn a Label Studio JSON export into training records (JSONL)")
+    i.add_argument("export", metavar="EXPORT", help="Label Studio export in 'JSON' format")
+    i.add_argument("-o", "--output", required=True, help="training records to write (.jsonl)")
+    i.add_argument("--text-field", default="text", metavar="NAME", help="data key of the text (default: text)")
+    i.add_argument("--summary", metavar="JSON", help="also write the import summary (every left-out task) here")
+    i.set_defaults(func=_cmd_review_import)
+
+
+def _cmd_review_export(args) -> int:
+    from .io import read_records
+    from .review import LabelConfig, LabelConfigError, TaskExporter, print_warnings
+
+    if args.limit is not None and args.limit < 0:
+        raise CLIError("--limit must be at least 0")
+    if args.batch_size < 1:
+        raise CLIError("--batch-size must be at least 1")
+    _require_input(args.input)
+    if _same_file(args.input, args.output):
+        raise CLIError(f"output {args.output} is the input file; choose another output")
+    try:
+        config = LabelConfig.from_file(args.config) if args.config else LabelConfig.default()
+    except (LabelConfigError, OSError) as e:
+        raise CLIError(_one_line(e)) from None
+    print_warnings(config.warnings())
+    config_out = args.config_out or (None if args.config else _sibling(args.output, ".label_config.xml"))
+    with read_records(args.input, text_field=args.text_field, id_field=args.id_field, fmt=args.input_format) as reader:
+        exporter = TaskExporter(load_analyzer(args.model, args.routing), config, limit=args.limit,
+                                only_needs_review=args.only_needs_review, batch_size=args.batch_size,
+                                text_field=args.text_field, id_field=args.id_field)
+        summary = exporter.write(reader, args.output)
+    if config_out:
+        Path(config_out).write_text(config.xml, encoding="utf-8")
+    print(summary.message() + (f"; label config: {config_out}" if config_out else ""), file=sys.stderr)
+    return 0
+
+
+def _sibling(path: str, suffix: str) -> str:
+    """``tasks.json`` -> ``tasks<suffix>``."""
+    p = Path(path)
+    return str(p.with_name(p.stem + suffix))
+
+
+def _cmd_review_import(args) -> int:
+    import json
+
+    from .review import ReviewImportError, import_annotations, read_export, write_records
+
+    _require_input(args.export)
+    try:
+        result = import_annotations(read_export(args.export), text_key=args.text_field)
+    except ReviewImportError as e:
+        raise CLIError(str(e)) from None
+    write_records(result.records, args.output)
+    if args.summary:
+        Path(args.summary).write_text(json.dumps(result.summary.to_dict(), ensure_ascii=False, indent=2),
+                                      encoding="utf-8")
+    print(result.summary.message(), file=sys.stderr)
+    return 0
+
+
+COMMANDS.append(_add_review)
+
+
 # ----------------------------------------------------------------------------- main
 def _error(msg: str) -> None:
     print(f"{PROG}: error: {msg}", file=sys.stderr)

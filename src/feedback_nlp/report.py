@@ -16,17 +16,13 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .result import field_of
+from .tasks.issue_types import ISSUE_TYPE_NAMES
 from .text import mask_pii
 from .trends import Alert, count_series, detect_spikes, parse_time, period_start
 
 __all__ = ["render_report", "run_report_command"]
 
-ISSUE_LABELS = {
-    "product_quality": "商品质量", "description_mismatch": "描述不符", "logistics": "物流配送",
-    "after_sales": "售后服务", "customer_service": "客服态度", "payment": "支付与资金",
-    "account_security": "账号安全与隐私", "pricing_promotion": "价格促销与平台规则",
-    "app_experience": "功能建议与使用体验", "other": "其他",
-}
+ISSUE_LABELS = ISSUE_TYPE_NAMES
 SENTIMENTS = ("negative", "neutral", "positive")
 SEVERITIES = ("low", "medium", "high", "critical")
 COLORS = {

@@ -5,6 +5,13 @@ import numpy as np
 
 ISSUE_TYPES = ["product_quality", "description_mismatch", "logistics", "after_sales", "customer_service",
                "payment", "account_security", "pricing_promotion", "app_experience", "other"]
+#: The codebook's Chinese name of each issue type (shown to reviewers and in reports).
+ISSUE_TYPE_NAMES = {
+    "product_quality": "商品质量", "description_mismatch": "描述不符", "logistics": "物流配送",
+    "after_sales": "售后服务", "customer_service": "客服态度", "payment": "支付与资金",
+    "account_security": "账号安全与隐私", "pricing_promotion": "价格促销与平台规则",
+    "app_experience": "功能建议与使用体验", "other": "其他",
+}
 
 
 def decide_issue_types(probs: np.ndarray, labels: list[str], thresholds: dict[str, float],

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 SEVERITIES = ["low", "medium", "high", "critical"]
+#: The codebook's Chinese name of each severity.
+SEVERITY_NAMES = {"low": "轻微", "medium": "一般", "high": "严重", "critical": "紧急"}
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 SPAM_TYPES = ["ad", "abuse", "gibberish", "flood", "irrelevant"]
+#: The codebook's Chinese name of each spam type.
+SPAM_TYPE_NAMES = {"ad": "广告推广", "abuse": "恶意攻击", "gibberish": "无意义", "flood": "重复刷屏", "irrelevant": "无关内容"}
 #: Classes of the spam head: index 0 is "not spam".
 SPAM_CLASSES = ["not_spam"] + SPAM_TYPES
 
