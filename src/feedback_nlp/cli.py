@@ -390,7 +390,7 @@ def _same_file(a: str, b: str) -> bool:
 
 # ----------------------------------------------------------------------------- score
 def _cmd_score(args) -> int:
-    from .io import SCORE_FIELDNAMES, detect_format, error_record, open_writer, read_records
+    from .io import SCORE_FIELDNAMES, detect_format, open_writer, read_records, score_records
     from .text import mask_pii
 
     if args.batch_size < 1:
@@ -424,18 +424,10 @@ def _cmd_score(args) -> int:
 
                     floods = FloodMarker(args.flood_min_group)
                 for chunk in _chunks(reader, args.batch_size):
-                    good = [r for r in chunk if r.error is None]
-                    batch = analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
-                                                   batch_size=args.batch_size) if good else []
-                    if floods is not None and batch:
-                        floods.mark([r.text for r in good], batch)
-                    results = iter(batch)
-                    for rec in chunk:
+                    for rec, out in zip(chunk, score_records(analyzer, chunk, args.batch_size, floods)):
                         if rec.error is None:
-                            out = next(results).to_dict()
                             n_ok += 1
                         else:
-                            out = error_record(rec)
                             n_bad += 1
                             if len(bad_rows) < MAX_LISTED_ROWS:
                                 bad_rows.append(rec.row)
