@@ -39,7 +39,7 @@ RECORDS = [
     {"id": "blank", "text": "  \t\n "},
     {"id": "emoji", "text": "😡😡😡👎"},
     {"id": "en", "text": "The parcel never arrived and support does not answer."},
-    {"id": "long", "text": "吃了以后上吐下泻，已经投诉到12315。" * 1500},  # 28,500 characters
+    {"id": "long", "text": "吃了以后上吐下泻，已经投诉到12315。" * 1500},  # 30,000 characters
     {"id": "null", "text": None},
     {"id": "num", "text": 12345},
     {"id": "nested", "text": {"body": "好"}},

@@ -17,7 +17,7 @@ from feedback_nlp.result import FIELDS
 # pyspark 4.3 warns that it "does not yet fully support pandas >= 3.0.0"; these tests check the results.
 pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning")
 
-LONG = "收到的手机屏幕有裂痕，联系客服三天没人回复，要求退货退款。" * 2000  # 60,000 characters
+LONG = "收到的手机屏幕有裂痕，联系客服三天没人回复，要求退货退款。" * 2000  # 58,000 characters
 TEXTS = [
     "快递十天都没到，客服也不回消息，什么垃圾平台",
     "质量很好，物流也快，下次还来买",
