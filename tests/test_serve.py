@@ -102,7 +102,7 @@ def request(port: int, method: str, path: str, body=None, headers=None):
 def cli_score(tmp_path, monkeypatch, objs) -> list[dict]:
     """What ``feedback-nlp score`` writes for these JSON values, one per JSONL line."""
     src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    src.write_bytes(b"".join(json.dumps(o, ensure_ascii=False).encode("utf-8") + b"\n" for o in objs))
+    src.write_bytes(b"".join(json.dumps(o).encode("ascii") + b"\n" for o in objs))  # \u escapes: lone surrogates too
     monkeypatch.setattr(sys, "stderr", open(os.devnull, "w"))
     assert main(["score", str(src), "-o", str(out), "-q"]) == 0
     return [json.loads(x) for x in out.read_text("utf-8").splitlines()]
@@ -150,6 +150,14 @@ def test_order_is_kept_when_reversed(server):
     assert [r["id"] for r in b["results"]] == texts[::-1]
 
 
+def test_lone_surrogate_and_big_int_ids(server, tmp_path, monkeypatch):
+    raw = b'{"records": [{"id": "\\udc80", "text": "\\ud800\xe5\xa5\xbd"}, {"id": 123456789012345678901234567890, "text": "x"}]}'
+    status, body = request(server, "POST", "/v1/analyze", raw)
+    assert status == 200, body
+    same_records(body["results"], cli_score(tmp_path, monkeypatch, json.loads(raw)["records"]))
+    assert [r["id"] for r in body["results"]] == ["\udc80", 123456789012345678901234567890]
+
+
 def test_empty_list_gives_no_results(server):
     assert request(server, "POST", "/v1/analyze", {"texts": []}) == (200, {"results": []})
 
@@ -185,6 +193,7 @@ def test_too_many_bytes_413_by_actual_size(server):
     (b"", "malformed JSON"),
     (b'{"texts": ["\xff\xfe"]}', "malformed JSON"),
     (b'{"texts": [NaN]}', "NaN"),
+    (b'{"records": [{"id": 1e999, "text": "x"}]}', "out of range"),
 ])
 def test_malformed_json_400(server, raw, needle):
     status, body = request(server, "POST", "/v1/analyze", raw, {"Content-Type": "application/json"})

@@ -440,6 +440,16 @@ class _TsvWriter:
         self._sink.write("\t".join(str(c).translate(self._CLEAN) for c in cells) + "\n")
 
 
+def json_bytes(obj: Any) -> bytes:
+    """``json.dumps(obj, ensure_ascii=False)`` as UTF-8; with ``ensure_ascii=True`` when ``obj``
+    holds a lone surrogate (e.g. from a ``"\\udc80"`` escape in the input), so the bytes stay
+    valid UTF-8. One JSONL output line, or one HTTP response body."""
+    try:
+        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True).encode("ascii")
+
+
 class RecordWriter:
     """Writes dict records as JSONL or CSV; use as a context manager.
 
@@ -477,12 +487,7 @@ class RecordWriter:
 
     def write(self, record: Mapping[str, Any]) -> None:
         if self._csv is None:
-            try:
-                line = json.dumps(record, ensure_ascii=False)
-                data = line.encode("utf-8")
-            except UnicodeEncodeError:
-                data = json.dumps(record, ensure_ascii=True).encode("ascii")
-            self._stream.write(data + b"\n")
+            self._stream.write(json_bytes(record) + b"\n")
         else:
             if self.fieldnames is None:
                 self.fieldnames = list(record)

@@ -60,12 +60,12 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
     from contextlib import asynccontextmanager
 
     from fastapi import FastAPI, Request
-    from fastapi.responses import JSONResponse
+    from fastapi.responses import JSONResponse, Response
     from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
     from starlette.concurrency import run_in_threadpool
 
     from . import __version__
-    from .io import ERROR_FIELD, SCORE_FIELDNAMES, record_from_object, score_records
+    from .io import ERROR_FIELD, SCORE_FIELDNAMES, json_bytes, record_from_object, score_records
 
     if max_records < 1 or max_bytes < 1:
         raise ValueError("max_records and max_bytes must be at least 1")
@@ -129,6 +129,12 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
     def _no_constants(name: str):
         raise ValueError(f"{name} is not valid JSON")
 
+    def _finite_float(s: str) -> float:
+        v = float(s)
+        if v in (float("inf"), float("-inf")):
+            raise ValueError(f"number {s[:40]} is out of range")
+        return v
+
     @app.post("/v1/analyze", response_model=None,
               responses={200: {"model": AnalyzeResponse},
                          400: {"description": "the body is not valid JSON"},
@@ -143,8 +149,8 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
         if isinstance(body, JSONResponse):
             return body
         try:
-            obj = json.loads(body, parse_constant=_no_constants)
-        except ValueError as e:  # JSONDecodeError, invalid UTF-8, NaN/Infinity
+            obj = json.loads(body, parse_constant=_no_constants, parse_float=_finite_float)
+        except ValueError as e:  # JSONDecodeError, invalid UTF-8, NaN/Infinity, 1e999
             return error(400, f"malformed JSON: {e}")
         try:
             req = AnalyzeRequest.model_validate(obj)
@@ -161,7 +167,8 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
             records = [record_from_object(r, i) for i, r in enumerate(items, 1)]
         # CPU-bound: run in the thread pool so the event loop keeps serving other requests.
         results = await run_in_threadpool(score_records, request.app.state.analyzer, records, batch_size)
-        return JSONResponse({"results": results})
+        # The CLI's JSONL encoding: UTF-8, or \u escapes when an id holds a lone surrogate.
+        return Response(json_bytes({"results": results}), media_type="application/json")
 
     @app.get("/healthz")
     def healthz(request: Request) -> dict:
