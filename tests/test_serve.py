@@ -6,6 +6,7 @@ each comparison runs the CLI in the test on the same records.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import http.client
 import json
 import os
@@ -63,25 +64,33 @@ def _wait_port(log_lines: list[str], proc: subprocess.Popen, timeout: float = 60
     raise AssertionError("server did not start:\n" + "".join(log_lines))
 
 
-@pytest.fixture(scope="module")
-def server():
-    """uvicorn serving create_app(shipped model) in a thread, on a socket bound to 127.0.0.1:0."""
-    from feedback_nlp import FeedbackAnalyzer
-
-    app = serve.create_app(FeedbackAnalyzer.load(), max_records=MAX_RECORDS, max_bytes=MAX_BYTES)
+@contextlib.contextmanager
+def serving(app):
+    """uvicorn serving ``app`` in a thread, on a socket bound to 127.0.0.1:0; yields the port."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     srv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     t = threading.Thread(target=srv.run, kwargs={"sockets": [sock]}, daemon=True)
     t.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline and t.is_alive(), "server did not start"
-        time.sleep(0.02)
-    yield sock.getsockname()[1]
-    srv.should_exit = True
-    t.join(10)
-    sock.close()
+    try:
+        deadline = time.monotonic() + 30
+        while not srv.started:
+            assert time.monotonic() < deadline and t.is_alive(), "server did not start"
+            time.sleep(0.02)
+        yield sock.getsockname()[1]
+    finally:
+        srv.should_exit = True
+        t.join(10)
+        sock.close()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app on the shipped model, with small limits."""
+    from feedback_nlp import FeedbackAnalyzer
+
+    with serving(serve.create_app(FeedbackAnalyzer.load(), max_records=MAX_RECORDS, max_bytes=MAX_BYTES)) as port:
+        yield port
 
 
 def request(port: int, method: str, path: str, body=None, headers=None):
@@ -233,6 +242,36 @@ def test_docs_and_openapi(server):
     assert "/healthz" in spec["paths"]
     status, html = request(server, "GET", "/docs")
     assert status == 200 and "swagger" in html.lower()
+
+
+def test_analysis_does_not_block_the_event_loop():
+    """While one request is being analysed, /healthz still answers (analysis runs in the thread pool)."""
+    from feedback_nlp.result import FeedbackResult
+
+    release = threading.Event()
+
+    class SlowAnalyzer:
+        task_models: dict = {}
+
+        def analyze_batch(self, texts, ids=None, batch_size=256):
+            release.wait(20)
+            return [FeedbackResult(id=i) for i in ids]
+
+    with serving(serve.create_app(SlowAnalyzer())) as port:
+        pending: dict = {}
+        t = threading.Thread(target=lambda: pending.update(r=request(port, "POST", "/v1/analyze", {"texts": ["好"]})))
+        t.start()
+        try:
+            time.sleep(0.3)  # the POST is now inside analyze_batch
+            assert t.is_alive()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            assert conn.getresponse().status == 200  # times out if the loop is blocked
+            conn.close()
+        finally:
+            release.set()
+            t.join(20)
+        assert pending["r"][0] == 200 and pending["r"][1]["results"][0]["id"] == 1
 
 
 def test_missing_extra_is_one_line(monkeypatch, capsys):
