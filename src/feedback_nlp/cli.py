@@ -300,9 +300,45 @@ def _cmd_report(args) -> int:
     return 0
 
 
+# ----------------------------------------------------------------------------- serve
+def _add_serve(sub) -> None:
+    from .serve import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS  # stdlib-only module top
+
+    p = sub.add_parser("serve", help="serve POST /v1/analyze over HTTP (needs the [serve] extra)",
+                       description="Run the HTTP service (FastAPI + uvicorn): POST /v1/analyze with "
+                                   '{"texts": [...]} or {"records": [{"id": ..., "text": ...}]} returns '
+                                   '{"results": [...]}, the records `score` writes; GET /healthz; '
+                                   "OpenAPI docs at /docs.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes, each loading the model once (default: 1)")
+    p.add_argument("--max-records", type=int, default=DEFAULT_MAX_RECORDS, metavar="N",
+                   help=f"most records per request; more get 413 (default: {DEFAULT_MAX_RECORDS})")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=f"largest request body in bytes; larger gets 413 (default: {DEFAULT_MAX_BYTES})")
+    add_model_args(p)
+    p.set_defaults(func=_cmd_serve)
+
+
+def _cmd_serve(args) -> int:
+    from .serve import require_serve_extra, run
+
+    try:
+        require_serve_extra()
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    if args.workers < 1 or args.max_records < 1 or args.max_bytes < 1:
+        raise CLIError("--workers, --max-records and --max-bytes must be at least 1")
+    analyzer = load_analyzer(args.model, args.routing)  # a bad model fails here, in one line
+    run(args.host, args.port, args.workers, model=args.model, routing=args.routing,
+        analyzer=analyzer if args.workers == 1 else None, max_records=args.max_records, max_bytes=args.max_bytes)
+    return 0
+
+
 #: One function per command; each adds its subparser and sets ``func``.
 COMMANDS: list[Callable[[Any], None]] = [_add_score, _add_analyze, _add_train, _add_evaluate, _add_export, _add_cluster,
-                                               _add_report]
+                                               _add_report, _add_serve]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -409,7 +445,7 @@ def _same_file(a: str, b: str) -> bool:
 
 # ----------------------------------------------------------------------------- score
 def _cmd_score(args) -> int:
-    from .io import SCORE_FIELDNAMES, detect_format, error_record, open_writer, read_records
+    from .io import SCORE_FIELDNAMES, detect_format, open_writer, read_records, score_records
     from .text import mask_pii
 
     if args.batch_size < 1:
@@ -443,18 +479,10 @@ def _cmd_score(args) -> int:
 
                     floods = FloodMarker(args.flood_min_group)
                 for chunk in _chunks(reader, args.batch_size):
-                    good = [r for r in chunk if r.error is None]
-                    batch = analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
-                                                   batch_size=args.batch_size) if good else []
-                    if floods is not None and batch:
-                        floods.mark([r.text for r in good], batch)
-                    results = iter(batch)
-                    for rec in chunk:
+                    for rec, out in zip(chunk, score_records(analyzer, chunk, args.batch_size, floods)):
                         if rec.error is None:
-                            out = next(results).to_dict()
                             n_ok += 1
                         else:
-                            out = error_record(rec)
                             n_bad += 1
                             if len(bad_rows) < MAX_LISTED_ROWS:
                                 bad_rows.append(rec.row)

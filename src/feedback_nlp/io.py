@@ -57,7 +57,7 @@ from typing import IO, Any, Iterable, Iterator, Mapping, Optional, Sequence
 from .result import FIELDS
 
 __all__ = ["InputRecord", "InputFormatError", "RecordReader", "RecordWriter", "read_records", "open_writer",
-           "error_record", "detect_format", "ERROR_FIELD", "SCORE_FIELDNAMES"]
+           "error_record", "record_from_object", "score_records", "detect_format", "ERROR_FIELD", "SCORE_FIELDNAMES"]
 
 #: Name of the column / key that holds the reason a row could not be scored.
 ERROR_FIELD = "error"
@@ -111,6 +111,23 @@ def error_record(rec: InputRecord, fieldnames: Sequence[str] = FIELDS) -> dict:
     for name in fieldnames:
         out.setdefault(name, None)
     return out
+
+
+def score_records(analyzer, records: Sequence[InputRecord], batch_size: int = 256, floods=None) -> list[dict]:
+    """The output records for ``records``, one each, in order: ``FeedbackResult.to_dict()``
+    for a readable record, :func:`error_record` for a malformed one.
+
+    The one place that turns input records into output records: ``feedback-nlp
+    score``, the HTTP service and the Spark adapter all call it. ``floods`` is an
+    optional :class:`~feedback_nlp.pipeline.FloodMarker` fed with the readable texts.
+    """
+    good = [r for r in records if r.error is None]
+    batch = analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
+                                   batch_size=batch_size) if good else []
+    if floods is not None and batch:
+        floods.mark([r.text for r in good], batch)
+    results = iter(batch)
+    return [next(results).to_dict() if r.error is None else error_record(r) for r in records]
 
 
 def detect_format(path: str, fmt: Optional[str] = None) -> str:
@@ -229,18 +246,7 @@ class RecordReader(Iterator[InputRecord]):
             except ValueError as e:  # JSONDecodeError, also huge-int errors
                 yield InputRecord(row, row, None, f"invalid JSON: {e}")
                 continue
-            if not isinstance(obj, dict):
-                yield InputRecord(row, row, None, f"expected a JSON object, got {_json_type(obj)}")
-                continue
-            rid = _id_or_row(obj, idf, row)
-            if tf not in obj:
-                yield InputRecord(row, rid, None, f"missing text field {tf!r}", obj)
-                continue
-            text = obj[tf]
-            if not isinstance(text, str):
-                yield InputRecord(row, rid, None, f"text field must be a string, got {_json_type(text)}", obj)
-                continue
-            yield InputRecord(row, rid, text, None, obj)
+            yield record_from_object(obj, row, tf, idf)
 
     # -- CSV / TSV ------------------------------------------------------------------
     def _tap(self) -> Iterator[str]:
@@ -300,6 +306,24 @@ class RecordReader(Iterator[InputRecord]):
                 continue
             fields = dict(zip(header, values))
             yield InputRecord(row, _id_or_row(fields, idf, row), fields[tf], None, fields)
+
+
+def record_from_object(obj: Any, row: int, text_field: str = "text", id_field: str = "id") -> InputRecord:
+    """One parsed JSON value as the :class:`InputRecord` a JSONL line holding it reads as.
+
+    Shared by the JSONL reader, the HTTP service and the Spark adapter, so that a
+    record with no text, or a text that is not a string, gets the same error
+    (``"text field must be a string, got null"``...) wherever it comes from.
+    """
+    if not isinstance(obj, dict):
+        return InputRecord(row, row, None, f"expected a JSON object, got {_json_type(obj)}")
+    rid = _id_or_row(obj, id_field, row)
+    if text_field not in obj:
+        return InputRecord(row, rid, None, f"missing text field {text_field!r}", obj)
+    text = obj[text_field]
+    if not isinstance(text, str):
+        return InputRecord(row, rid, None, f"text field must be a string, got {_json_type(text)}", obj)
+    return InputRecord(row, rid, text, None, obj)
 
 
 def _json_type(v: Any) -> str:
@@ -416,6 +440,16 @@ class _TsvWriter:
         self._sink.write("\t".join(str(c).translate(self._CLEAN) for c in cells) + "\n")
 
 
+def json_bytes(obj: Any) -> bytes:
+    """``json.dumps(obj, ensure_ascii=False)`` as UTF-8; with ``ensure_ascii=True`` when ``obj``
+    holds a lone surrogate (e.g. from a ``"\\udc80"`` escape in the input), so the bytes stay
+    valid UTF-8. One JSONL output line, or one HTTP response body."""
+    try:
+        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True).encode("ascii")
+
+
 class RecordWriter:
     """Writes dict records as JSONL or CSV; use as a context manager.
 
@@ -453,12 +487,7 @@ class RecordWriter:
 
     def write(self, record: Mapping[str, Any]) -> None:
         if self._csv is None:
-            try:
-                line = json.dumps(record, ensure_ascii=False)
-                data = line.encode("utf-8")
-            except UnicodeEncodeError:
-                data = json.dumps(record, ensure_ascii=True).encode("ascii")
-            self._stream.write(data + b"\n")
+            self._stream.write(json_bytes(record) + b"\n")
         else:
             if self.fieldnames is None:
                 self.fieldnames = list(record)

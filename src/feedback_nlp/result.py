@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping, Optional, TypedDict
 
 #: The output fields, in order, as named in the codebook.
 FIELDS = ("id", "is_spam", "spam_type", "spam_score", "issue_types", "primary_issue", "issue_scores",
           "sentiment", "sentiment_score", "severity", "severity_reasons", "route", "needs_review")
+
+
+class Route(TypedDict):
+    """Where a problem goes: the team and its SLA in hours."""
+
+    team: str
+    sla_hours: float
 
 
 @dataclass
@@ -14,8 +21,9 @@ class FeedbackResult:
     """Every per-record decision, with the scores behind it.
 
     ``sentiment_score`` is in [-1, 1]: P(positive) - P(negative); its sign is the
-    polarity. ``route`` is ``{"team": str, "sla_hours": int}`` or None (spam, or
-    no problem raised).
+    polarity. ``route`` is a :class:`Route` ``{"team": str, "sla_hours": number}``
+    or None (spam, or no problem raised). The annotations are the output schema:
+    the Spark adapter derives its column types from them.
     """
 
     id: Any = None
@@ -29,7 +37,7 @@ class FeedbackResult:
     sentiment_score: float = 0.0
     severity: str = "low"
     severity_reasons: list[str] = field(default_factory=list)
-    route: Optional[dict] = None
+    route: Optional[Route] = None
     needs_review: bool = False
 
     def to_dict(self) -> dict:
