@@ -330,8 +330,9 @@ def _cmd_serve(args) -> int:
         raise CLIError(str(e)) from None
     if args.workers < 1 or args.max_records < 1 or args.max_bytes < 1:
         raise CLIError("--workers, --max-records and --max-bytes must be at least 1")
-    analyzer = load_analyzer(args.model, args.routing)  # a bad model fails here, in one line
+    analyzer = load_analyzer(args.model, args.routing, args.threshold)  # a bad model fails here, in one line
     run(args.host, args.port, args.workers, model=args.model, routing=args.routing,
+        thresholds=parse_thresholds(args.threshold),
         analyzer=analyzer if args.workers == 1 else None, max_records=args.max_records, max_bytes=args.max_bytes)
     return 0
 
@@ -620,7 +621,7 @@ def _cmd_review_export(args) -> int:
     print_warnings(config.warnings())
     config_out = args.config_out or (None if args.config else _sibling(args.output, ".label_config.xml"))
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field, fmt=args.input_format) as reader:
-        exporter = TaskExporter(load_analyzer(args.model, args.routing), config, limit=args.limit,
+        exporter = TaskExporter(load_analyzer(args.model, args.routing, args.threshold), config, limit=args.limit,
                                 only_needs_review=args.only_needs_review, batch_size=args.batch_size,
                                 text_field=args.text_field, id_field=args.id_field)
         summary = exporter.write(reader, args.output)
