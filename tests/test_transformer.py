@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="transformer backend tests need torch (pip install 'feedback-nlp[train]')")
+torch = pytest.importorskip("torch", reason="transformer backend tests need torch (pip install 'feedback-nlp[transformer]')")
 transformers = pytest.importorskip("transformers", reason="transformer backend tests need transformers "
-                                                          "(pip install 'feedback-nlp[train]')")
+                                                          "(pip install 'feedback-nlp[transformer]')")
 
 from feedback_nlp.labelled_data import LabelledData  # noqa: E402
 from feedback_nlp.modeling import ModelFormatError  # noqa: E402

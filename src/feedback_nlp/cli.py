@@ -137,7 +137,11 @@ def _add_train(sub) -> None:
     p.add_argument("--dev", help="dev file: decision thresholds are chosen there and dev metrics are recorded")
     p.add_argument("--labels", help="comma-separated allowed labels, in output order (default: those found)")
     p.add_argument("--text-field", default="text")
-    p.add_argument("--label-field", default=None, help="default: the task name (spam: spam_type), else 'label'")
+    p.add_argument("--label-field", default=None,
+                   help="field/column holding the label. Built-in tasks default to their codebook field (spam: "
+                        "spam_type, issue_types, sentiment, severity); a custom task (e.g. --task topic) reads "
+                        "'label' unless given. One label per record, or with --multilabel a JSON list in JSONL "
+                        "or 'a;b' in CSV")
     p.add_argument("--id-field", default="id")
     p.add_argument("--multilabel", action=argparse.BooleanOptionalAction, default=None,
                    help="several labels per record (default: only for issue_types)")
@@ -145,15 +149,28 @@ def _add_train(sub) -> None:
     p.add_argument("--threshold-folds", type=int, default=0, metavar="K",
                    help="with --dev: choose thresholds on K-fold out-of-fold predictions on the training "
                         "data pooled with dev (for classes too rare on dev); 0 = dev only")
-    p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram")
-    p.add_argument("--base", help="transformer backend: base model (hub id or local directory)")
+    p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram",
+                   help="ngram (default; needs the [train] extra) or transformer: fine-tune --base with one head "
+                        "for --task (needs the [transformer] extra: torch)")
+    p.add_argument("--base", help="transformer backend: base encoder, a local directory or hub id with a WordPiece "
+                                  "vocab.txt (e.g. bert-base-chinese, or a training/pretrain_encoder.py output)")
+    p.add_argument("--max-steps", type=int, default=1000, help="transformer backend: optimiser steps (default 1000)")
+    p.add_argument("--max-len", type=int, default=128, help="transformer backend: tokens per text (default 128)")
+    p.add_argument("--batch-size", type=int, default=32, help="transformer backend: texts per step (default 32)")
+    p.add_argument("--lr", type=float, default=5e-5, help="transformer backend: encoder learning rate (heads 10x)")
+    p.add_argument("--device", default="auto", help="transformer backend: auto (GPU when available), cpu or cuda")
     p.add_argument("-o", "--output", required=True, help="model directory to write")
     p.set_defaults(func=_cmd_train)
 
 
 def _cmd_train(args) -> int:
-    if args.backend == "transformer":
-        raise CLIError("the transformer backend is trained with training/train_transformer.py --base MODEL")
+    from .extras import require_extra
+
+    transformer = args.backend == "transformer"
+    if transformer and not args.base:
+        raise CLIError("--backend transformer needs --base (a local encoder directory or hub id)")
+    require_extra("transformer" if transformer else "train", "the train command"
+                  + (" with --backend transformer" if transformer else ""))
     from .train import evaluate_head, train_model, write_report
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
@@ -162,10 +179,20 @@ def _cmd_train(args) -> int:
     card = {"name": Path(args.output).name, "version": "0.1.0",
             "command": "feedback-nlp " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else "feedback-nlp train",
             "training_data": {"file": str(args.data), "n_texts": len(train)}}
-    model = train_model({args.task: train}, {args.task: dev} if dev else None,
-                        labels={args.task: labels} if labels else None, C=args.C, card=card, verbose=False,
-                        threshold_folds={args.task: args.threshold_folds} if args.threshold_folds > 1 else None)
-    out = model.save_pretrained(args.output)
+    if transformer:
+        from .transformer.training import train_task_model
+
+        out = train_task_model(args.base, args.task, train, dev, args.output, labels=labels, card=card,
+                               max_steps=args.max_steps, max_len=args.max_len, batch_size=args.batch_size,
+                               lr=args.lr, device=args.device)
+        from .transformer.runtime import TransformerModel
+
+        model = TransformerModel.from_pretrained(out)
+    else:
+        model = train_model({args.task: train}, {args.task: dev} if dev else None,
+                            labels={args.task: labels} if labels else None, C=args.C, card=card, verbose=False,
+                            threshold_folds={args.task: args.threshold_folds} if args.threshold_folds > 1 else None)
+        out = model.save_pretrained(args.output)
     print(f"trained {args.task} on {len(train)} texts, labels: {', '.join(model.heads[args.task].labels)}",
           file=sys.stderr)
     if dev:
@@ -224,6 +251,9 @@ def _add_export(sub) -> None:
 
 
 def _cmd_export(args) -> int:
+    from .extras import require_extra
+
+    require_extra("train", "the export command", ("onnx",))
     from .export import export_onnx
     from .modeling import ModelFormatError
 
@@ -535,12 +565,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit as e:  # --help, --version, usage errors (argparse prints them)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
 
+    from .extras import MissingExtraError
     from .io import InputFormatError
     from .modeling import ModelFormatError
 
     try:
         return int(args.func(args) or 0)
-    except (CLIError, InputFormatError, ModelFormatError) as e:
+    except (CLIError, InputFormatError, ModelFormatError, MissingExtraError) as e:
         _error(_one_line(e))
         return 2
     except OSError as e:
