@@ -122,3 +122,15 @@ def test_thread_safety(analyzer):
     with ThreadPoolExecutor(8) as ex:
         got = list(ex.map(lambda i: analyzer.analyze(texts[i], id=i + 1).to_dict(), range(len(texts))))
     assert got == expected
+
+
+def test_non_chinese_text_goes_to_review_with_a_reason(analyzer):
+    from feedback_nlp.text import NOT_CHINESE_REASON
+
+    english, mixed, emoji, digits = analyzer.analyze_batch(
+        ["The package arrived broken, very disappointed", "iPhone充电器坏了", "👍👍👍", "20240305"])
+    assert english.needs_review and NOT_CHINESE_REASON in english.severity_reasons
+    for r in (mixed, emoji, digits):
+        assert NOT_CHINESE_REASON not in r.severity_reasons
+    # the reason is added once, next to the others, and survives to_dict()
+    assert english.to_dict()["severity_reasons"].count(NOT_CHINESE_REASON) == 1

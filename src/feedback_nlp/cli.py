@@ -184,7 +184,8 @@ def _cmd_train(args) -> int:
 
         out = train_task_model(args.base, args.task, train, dev, args.output, labels=labels, card=card,
                                max_steps=args.max_steps, max_len=args.max_len, batch_size=args.batch_size,
-                               lr=args.lr, device=args.device)
+                               lr=args.lr, device=args.device,
+                               log=lambda msg: print(msg, file=sys.stderr))
         from .transformer.runtime import TransformerModel
 
         model = TransformerModel.from_pretrained(out)

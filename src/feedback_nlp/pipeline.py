@@ -22,7 +22,7 @@ from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
 from .tasks.severity import decide_severity, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam
-from .text import normalize
+from .text import NOT_CHINESE_REASON, is_not_chinese, normalize
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
@@ -201,11 +201,14 @@ class FeedbackAnalyzer:
     def _review(self, doc: Doc) -> None:
         """``needs_review``: a decision a person should check.
 
-        True when the spam score is within ``review_margin`` of the spam threshold, or the
-        (temperature-calibrated) sentiment or severity confidence — the head's max
-        probability — is below that head's ``thresholds["review"]``. training/train_baseline.py
-        chooses each ``review`` threshold on dev so that the records *not* sent to review reach
-        a stated accuracy (sentiment 0.92, severity 0.70; see the model card).
+        True when the spam score is within ``review_margin`` (default 0.15) of the spam
+        threshold, or the (temperature-calibrated) sentiment or severity confidence — the
+        head's max probability — is below that head's ``thresholds["review"]``, or the text
+        is not Chinese (:func:`feedback_nlp.text.is_not_chinese`; the reason is added to
+        ``severity_reasons``). training/train_baseline.py chooses the sentiment ``review``
+        threshold on dev so that the records *not* sent to review reach 0.92 accuracy; the
+        shipped severity ``review`` threshold is 0, so severity never sends a record to review
+        (critical cases are escalated instead; see ``REVIEW_ACCURACY`` there and the model card).
         """
         r = doc.result
         t = self._head("spam").thresholds
@@ -213,6 +216,8 @@ class FeedbackAnalyzer:
         sent_conf = float(doc.probs["sentiment"].max()) < self._head("sentiment").thresholds.get("review", 0.5)
         sev_conf = float(doc.probs["severity"].max()) < self._head("severity").thresholds.get("review", 0.4)
         r.needs_review = bool(spam_margin or sent_conf or sev_conf)
+        if is_not_chinese(doc.norm):  # outside what the models cover
+            r.needs_review, r.severity_reasons = True, [*r.severity_reasons, NOT_CHINESE_REASON]
 
     # -- public API ------------------------------------------------------------------------
     def analyze(self, text: str, id: Any = None) -> FeedbackResult:

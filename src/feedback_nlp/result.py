@@ -15,7 +15,10 @@ class FeedbackResult:
 
     ``sentiment_score`` is in [-1, 1]: P(positive) - P(negative); its sign is the
     polarity. ``route`` is ``{"team": str, "sla_hours": int}`` or None (spam, or
-    no problem raised).
+    no problem raised). ``needs_review`` is true when a decision sits close to its
+    threshold, or when the text is not Chinese (the models cover Simplified and
+    Traditional Chinese only): then ``severity_reasons`` also holds
+    :data:`feedback_nlp.text.NOT_CHINESE_REASON`.
     """
 
     id: Any = None
