@@ -54,9 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
-    """``--model`` and ``--routing``, shared by every command that loads an analyzer."""
+    """``--model``, ``--task-model`` and ``--routing``, shared by every command that loads an analyzer."""
     p.add_argument("--model", metavar="DIR", default=None,
                    help="model directory or hub id (default: the shipped model, or $FEEDBACK_NLP_MODEL)")
+    p.add_argument("--task-model", metavar="TASK=DIR", action="append", default=None,
+                   help="a model trained with 'feedback-nlp train --task TASK' used next to --model (repeatable). "
+                        "A standard task (spam, issue_types, sentiment, severity) replaces that task's model; any "
+                        "other task adds the output fields TASK (the label; a list of labels for a multi-label "
+                        "task) and TASK_scores (label -> probability)")
     p.add_argument("--routing", metavar="FILE", default=None,
                    help="routing table (.json/.yaml) replacing the one saved with the model")
 
@@ -293,7 +298,8 @@ def _cmd_cluster(args) -> int:
     run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
                         min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
                         model=args.model, threshold=args.threshold, seed=args.seed,
-                        all_sentiments=args.all_sentiments, analyzer=load_analyzer(args.model, args.routing))
+                        all_sentiments=args.all_sentiments,
+                        analyzer=load_analyzer(args.model, args.routing, args.task_model))
     return 0
 
 
@@ -323,7 +329,7 @@ def _cmd_report(args) -> int:
     run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
                        id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
                        freq=args.freq, alpha=args.alpha, mask=not args.no_mask,
-                       analyzer=load_analyzer(args.model, args.routing))
+                       analyzer=load_analyzer(args.model, args.routing, args.task_model))
     return 0
 
 
@@ -333,12 +339,30 @@ COMMANDS: list[Callable[[Any], None]] = [_add_score, _add_analyze, _add_train, _
 
 
 # ----------------------------------------------------------------------------- helpers
-def load_analyzer(model: Optional[str], routing: Optional[str]):
-    """``FeedbackAnalyzer.load`` with loading problems turned into :class:`CLIError`."""
+def parse_task_models(specs: Optional[Sequence[str]]) -> dict[str, str]:
+    """``["topic=DIR", ...]`` (``--task-model``) -> ``{"topic": "DIR"}``; a bad spec is a :class:`CLIError`."""
+    out: dict[str, str] = {}
+    for spec in specs or ():
+        task, sep, path = spec.partition("=")
+        task, path = task.strip(), path.strip()
+        if not sep or not task or not path:
+            raise CLIError(f"--task-model expects TASK=DIR (e.g. topic=my_topic_model), got {spec!r}")
+        if task in out:
+            raise CLIError(f"--task-model {task} is given twice")
+        if not os.path.exists(path):
+            raise CLIError(f"--task-model {task}: model directory not found: {path}")
+        out[task] = path
+    return out
+
+
+def load_analyzer(model: Optional[str], routing: Optional[str], task_models: Optional[Sequence[str]] = None):
+    """``FeedbackAnalyzer.load`` with loading problems turned into :class:`CLIError`;
+    ``task_models`` are the ``--task-model TASK=DIR`` values."""
     from .modeling import ModelFormatError
     from .pipeline import FeedbackAnalyzer
     from .tasks.routing import RoutingTable
 
+    tasks = parse_task_models(task_models)
     table = None
     if routing is not None:
         try:
@@ -348,7 +372,7 @@ def load_analyzer(model: Optional[str], routing: Optional[str]):
         except Exception as e:  # JSON/YAML syntax, wrong shape
             raise CLIError(f"cannot read routing table {routing}: {_one_line(e)}") from None
     try:
-        return FeedbackAnalyzer.load(model, routing=table)
+        return FeedbackAnalyzer.load(model, routing=table, tasks=tasks or None)
     except (ModelFormatError, OSError, ValueError, KeyError) as e:
         raise CLIError(f"cannot load the model: {_one_line(e)}") from None
 
@@ -422,6 +446,7 @@ def _same_file(a: str, b: str) -> bool:
 # ----------------------------------------------------------------------------- score
 def _cmd_score(args) -> int:
     from .io import SCORE_FIELDNAMES, detect_format, error_record, open_writer, read_records
+    from .result import FIELDS
     from .text import mask_pii
 
     if args.batch_size < 1:
@@ -434,13 +459,13 @@ def _cmd_score(args) -> int:
     if _same_file(args.input, args.output):
         raise CLIError(f"output {args.output} is the input file; choose another output")
 
-    fieldnames = list(SCORE_FIELDNAMES)
-    if args.keep_text:
-        fieldnames.insert(1, "text")
     n_ok, bad_rows, n_bad = 0, [], 0
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field,
                       fmt=args.input_format) as reader:
-        analyzer = load_analyzer(args.model, args.routing)
+        analyzer = load_analyzer(args.model, args.routing, args.task_model)
+        fieldnames = [*analyzer.output_fields, *SCORE_FIELDNAMES[len(FIELDS):]]  # + custom-task fields
+        if args.keep_text:
+            fieldnames.insert(1, "text")
         to_terminal = args.output == "-" and _isatty(sys.stdout)
         progress = Progress(sys.stderr, enabled=not args.quiet and _isatty(sys.stderr) and not to_terminal)
         try:
@@ -466,7 +491,7 @@ def _cmd_score(args) -> int:
                             out = next(results).to_dict()
                             n_ok += 1
                         else:
-                            out = error_record(rec)
+                            out = error_record(rec, analyzer.output_fields)
                             n_bad += 1
                             if len(bad_rows) < MAX_LISTED_ROWS:
                                 bad_rows.append(rec.row)
@@ -522,7 +547,15 @@ def format_result(text: str, result) -> str:
         f"  severity:     {r.severity}{reasons}",
         f"  route:        {route}",
         f"  needs review: {'yes' if r.needs_review else 'no'}",
+        *(f"  {task + ':':<13} {_custom_value(r.extra[task], r.extra.get(task + '_scores', {}))}"
+          for task in r.extra if not task.endswith("_scores")),
     ])
+
+
+def _custom_value(value, scores: dict) -> str:
+    """A custom task's decision for the readable output: ``label (0.81)``, comma-separated."""
+    labels = value if isinstance(value, list) else ([] if value is None else [value])
+    return ", ".join(f"{lab} ({scores.get(lab, 0):.2f})" for lab in labels) or "none"
 
 
 def _cmd_analyze(args) -> int:
@@ -537,7 +570,7 @@ def _cmd_analyze(args) -> int:
             print("reading texts from stdin, one per line (Ctrl-D to end)", file=sys.stderr)
         items = _stdin_texts()
         batch = 1 if interactive else 256
-    analyzer = load_analyzer(args.model, args.routing)
+    analyzer = load_analyzer(args.model, args.routing, args.task_model)
     first = True
     for chunk in _chunks(items, batch):
         results = analyzer.analyze_batch([t for _, t in chunk], ids=[i for i, _ in chunk])

@@ -725,6 +725,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     and :meth:`ProblemClusterer.get_cluster_info`. Returns the summary dict.
     """
     from .io import open_writer, read_records, error_record, SCORE_FIELDNAMES
+    from .result import FIELDS
     from .pipeline import FeedbackAnalyzer
 
     rows = []
@@ -749,7 +750,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     info = cl.get_cluster_info() if texts else []
     label_of = {c["cluster_id"]: c["label"] for c in info}
     out_of = {pos: (r, lab) for pos, r, lab in zip(ok_pos, results, labels)}
-    fieldnames = [*SCORE_FIELDNAMES, "cluster_id", "cluster_label"]
+    fieldnames = [*fa.output_fields, *SCORE_FIELDNAMES[len(FIELDS):], "cluster_id", "cluster_label"]
     with open_writer(output_path, fieldnames=fieldnames) as w:
         for i, (rec, _) in enumerate(rows):
             if i in out_of:

@@ -16,7 +16,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import numpy as np
 
 from .modeling import ModelFormatError, NgramModel, resolve_model_path
-from .result import FeedbackResult
+from .result import FIELDS, FeedbackResult
+from .tasks.base import MULTILABEL
 from .tasks.issue_types import decide_issue_types
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
@@ -107,11 +108,19 @@ class FeedbackAnalyzer:
     def __init__(self, models: Mapping[str, NgramModel], routing: Optional[RoutingTable] = None):
         missing = [t for t in REQUIRED_TASKS if t not in models]
         if missing:
-            raise ModelFormatError(f"no model for task(s) {', '.join(missing)}")
+            raise ModelFormatError(
+                f"no model for task(s) {', '.join(missing)}; a model for single tasks goes next to the default "
+                "model: FeedbackAnalyzer.load(tasks={TASK: DIR}), on the command line --task-model TASK=DIR")
         self.task_models = dict(models)
+        #: Custom tasks beyond the four standard ones: each adds output fields (``FeedbackResult.extra``).
+        self.extra_tasks = [t for t in self.task_models if t not in REQUIRED_TASKS]
+        taken = set(FIELDS) | {"error", "text", "cluster_id", "cluster_label"}
+        clash = [f for t in self.extra_tasks for f in (t, f"{t}_scores") if f in taken]
+        if clash:
+            raise ValueError(f"custom task name(s) clash with output fields: {', '.join(clash)}; rename the task")
         # Group tasks by model so each model featurises a text once for all its tasks.
         self._groups: list[tuple[NgramModel, list[str]]] = []
-        for task in REQUIRED_TASKS:
+        for task in (*REQUIRED_TASKS, *self.extra_tasks):
             model = self.task_models[task]
             for m, tasks in self._groups:
                 if m is model:
@@ -126,6 +135,14 @@ class FeedbackAnalyzer:
         self.components: list[tuple[str, Callable[[Doc], None]]] = [
             ("spam", self._spam), ("issue_types", self._issue_types), ("sentiment", self._sentiment),
             ("severity", self._severity), ("routing", self._route), ("review", self._review)]
+        if self.extra_tasks:
+            self.components.append(("custom_tasks", self._custom_tasks))
+
+    @property
+    def output_fields(self) -> list[str]:
+        """Keys of ``FeedbackResult.to_dict()`` in order: :data:`FIELDS`, then per custom task
+        ``TASK`` and ``TASK_scores``."""
+        return [*FIELDS, *(f for t in self.extra_tasks for f in (t, f"{t}_scores"))]
 
     @property
     def pipe_names(self) -> list[str]:
@@ -141,15 +158,15 @@ class FeedbackAnalyzer:
 
         ``tasks`` replaces single tasks with other model directories, e.g. a custom
         issue-type model: ``load(tasks={"issue_types": "my_issue_model"},
-        routing="my_routing.yaml")``.
+        routing="my_routing.yaml")``. A task name that is not one of the four standard
+        tasks adds that task (a model trained with ``feedback-nlp train --task topic``):
+        its decision and scores become the output fields ``topic`` and ``topic_scores``.
         ``routing`` is a JSON/YAML file, a dict or a RoutingTable; by default the
         table saved with the model (or the codebook's) is used.
         """
         base = _load_model(path if path is not None else default_model_path(), backend)
         models = {t: base for t in base.heads}
         for task, p in (tasks or {}).items():
-            if task not in REQUIRED_TASKS:
-                raise ValueError(f"unknown task {task!r}; tasks are {', '.join(REQUIRED_TASKS)}")
             override = _load_model(p)
             if task not in override.heads:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
@@ -193,6 +210,16 @@ class FeedbackAnalyzer:
         r.severity, r.severity_reasons = decide_severity(
             doc.probs["severity"], escalation_signals(doc.norm), head.thresholds.get("critical", 0.5),
             ev_cuts(head.thresholds))
+
+    def _custom_tasks(self, doc: Doc) -> None:
+        """Custom tasks: a multiclass head gives its most probable label, a multilabel head
+        every label over its threshold (0.5 unless chosen on dev), most likely first."""
+        for task in self.extra_tasks:
+            head = self._head(task)
+            probs = doc.probs[task]
+            chosen, scores = decide_issue_types(probs, head.labels, head.thresholds)
+            value = chosen if head.kind == MULTILABEL else head.labels[int(np.argmax(probs))]
+            doc.result.extra[task], doc.result.extra[f"{task}_scores"] = value, scores
 
     def _route(self, doc: Doc) -> None:
         r = doc.result
@@ -276,6 +303,9 @@ class FeedbackAnalyzer:
         for d in docs:
             if not d.norm:
                 d.result.severity_reasons = ["empty text"]
+                for task in self.extra_tasks:  # the neutral result of a custom task
+                    d.result.extra[task] = [] if self._head(task).kind == MULTILABEL else None
+                    d.result.extra[f"{task}_scores"] = {}
         if live:
             live_norms = [d.norm for d in live]
             for model, tasks in self._groups:
