@@ -445,8 +445,7 @@ def _same_file(a: str, b: str) -> bool:
 
 # ----------------------------------------------------------------------------- score
 def _cmd_score(args) -> int:
-    from .io import SCORE_FIELDNAMES, detect_format, error_record, open_writer, read_records
-    from .result import FIELDS
+    from .io import ERROR_FIELD, detect_format, error_record, open_writer, read_records
     from .text import mask_pii
 
     if args.batch_size < 1:
@@ -463,7 +462,7 @@ def _cmd_score(args) -> int:
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field,
                       fmt=args.input_format) as reader:
         analyzer = load_analyzer(args.model, args.routing, args.task_model)
-        fieldnames = [*analyzer.output_fields, *SCORE_FIELDNAMES[len(FIELDS):]]  # + custom-task fields
+        fieldnames = [*analyzer.output_fields, ERROR_FIELD]  # FIELDS, custom-task fields, error
         if args.keep_text:
             fieldnames.insert(1, "text")
         to_terminal = args.output == "-" and _isatty(sys.stdout)

@@ -802,8 +802,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     clustered). ``summary_path``: ``clusters.json`` with the settings, counts
     and :meth:`ProblemClusterer.get_cluster_info`. Returns the summary dict.
     """
-    from .io import open_writer, read_records, error_record, SCORE_FIELDNAMES
-    from .result import FIELDS
+    from .io import open_writer, read_records, error_record, ERROR_FIELD
     from .pipeline import FeedbackAnalyzer
 
     rows = []
@@ -828,7 +827,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     info = cl.get_cluster_info() if texts else []
     label_of = {c["cluster_id"]: c["label"] for c in info}
     out_of = {pos: (r, lab) for pos, r, lab in zip(ok_pos, results, labels)}
-    fieldnames = [*fa.output_fields, *SCORE_FIELDNAMES[len(FIELDS):], "cluster_id", "cluster_label"]
+    fieldnames = [*fa.output_fields, ERROR_FIELD, "cluster_id", "cluster_label"]
     with open_writer(output_path, fieldnames=fieldnames) as w:
         for i, (rec, _) in enumerate(rows):
             if i in out_of:

@@ -115,7 +115,7 @@ class FeedbackAnalyzer:
         #: Custom tasks beyond the four standard ones: each adds output fields (``FeedbackResult.extra``).
         self.extra_tasks = [t for t in self.task_models if t not in REQUIRED_TASKS]
         taken = set(FIELDS) | {"error", "text", "cluster_id", "cluster_label"}
-        clash = [f for t in self.extra_tasks for f in (t, f"{t}_scores") if f in taken]
+        clash = [f for t in self.extra_tasks for f in (t, f"{t}_scores") if f in taken or t.endswith("_scores")]
         if clash:
             raise ValueError(f"custom task name(s) clash with output fields: {', '.join(clash)}; rename the task")
         # Group tasks by model so each model featurises a text once for all its tasks.
