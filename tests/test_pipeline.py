@@ -122,3 +122,33 @@ def test_thread_safety(analyzer):
     with ThreadPoolExecutor(8) as ex:
         got = list(ex.map(lambda i: analyzer.analyze(texts[i], id=i + 1).to_dict(), range(len(texts))))
     assert got == expected
+
+
+def test_non_chinese_text_goes_to_review_with_a_reason(analyzer):
+    from feedback_nlp.text import NOT_CHINESE_REASON
+
+    english, mixed, emoji, digits = analyzer.analyze_batch(
+        ["The package arrived broken, very disappointed", "iPhone充电器坏了", "👍👍👍", "20240305"])
+    assert english.needs_review and NOT_CHINESE_REASON in english.severity_reasons
+    for r in (mixed, emoji, digits):
+        assert NOT_CHINESE_REASON not in r.severity_reasons
+    # the reason is added once, next to the others, and survives to_dict()
+    assert english.to_dict()["severity_reasons"].count(NOT_CHINESE_REASON) == 1
+
+
+def test_custom_task_fields_and_name_clash(tmp_path):
+    from tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base")
+    tags = build_tiny_model(tmp_path / "tags", heads_spec={"tags": ("multilabel", ["a", "b", "c"])})
+    fa = FeedbackAnalyzer.load(base, tasks={"tags": tags})
+    assert fa.output_fields == [*FIELDS, "tags", "tags_scores"] and fa.pipe_names[-1] == "custom_tasks"
+    full, empty = fa.analyze_batch(["快递十天都没到", ""])
+    assert list(full.to_dict()) == fa.output_fields and list(empty.to_dict()) == fa.output_fields
+    scores = full.to_dict()["tags_scores"]
+    assert full.extra["tags"] == sorted([k for k, p in scores.items() if p >= 0.5], key=lambda k: -scores[k])
+    assert empty.extra == {"tags": [], "tags_scores": {}}
+    assert list(FeedbackAnalyzer.load(base).analyze("好").to_dict()) == list(FIELDS)  # no custom task: no extras
+    route = build_tiny_model(tmp_path / "route", heads_spec={"route": ("multiclass", ["x", "y"])})
+    with pytest.raises(ValueError, match="clash"):
+        FeedbackAnalyzer.load(base, tasks={"route": route})

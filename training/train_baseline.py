@@ -463,6 +463,10 @@ def main(argv=None) -> int:
     ap.add_argument("--card-only", action="store_true",
                     help="only rewrite README.md of the model directory from its model.json (no training)")
     args = ap.parse_args(argv)
+    from feedback_nlp.extras import require_extra
+
+    if not args.card_only:
+        require_extra("train", "training/train_baseline.py")
     if args.card_only:
         out = Path(args.output)
         card = json.loads((out / "model.json").read_text(encoding="utf-8"))
@@ -524,4 +528,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from feedback_nlp.extras import run_main
+
+    raise SystemExit(run_main(main, "training/train_baseline.py"))

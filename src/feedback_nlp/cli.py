@@ -54,9 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
-    """``--model`` and ``--routing``, shared by every command that loads an analyzer."""
+    """``--model``, ``--task-model`` and ``--routing``, shared by every command that loads an analyzer."""
     p.add_argument("--model", metavar="DIR", default=None,
                    help="model directory or hub id (default: the shipped model, or $FEEDBACK_NLP_MODEL)")
+    p.add_argument("--task-model", metavar="TASK=DIR", action="append", default=None,
+                   help="a model trained with 'feedback-nlp train --task TASK' used next to --model (repeatable). "
+                        "A standard task (spam, issue_types, sentiment, severity) replaces that task's model; any "
+                        "other task adds the output fields TASK (the label; a list of labels for a multi-label "
+                        "task) and TASK_scores (label -> probability)")
     p.add_argument("--routing", metavar="FILE", default=None,
                    help="routing table (.json/.yaml) replacing the one saved with the model")
     p.add_argument("--threshold", metavar="TASK.KEY=VALUE", action="append", default=None,
@@ -140,7 +145,11 @@ def _add_train(sub) -> None:
     p.add_argument("--dev", help="dev file: decision thresholds are chosen there and dev metrics are recorded")
     p.add_argument("--labels", help="comma-separated allowed labels, in output order (default: those found)")
     p.add_argument("--text-field", default="text")
-    p.add_argument("--label-field", default=None, help="default: the task name (spam: spam_type), else 'label'")
+    p.add_argument("--label-field", default=None,
+                   help="field/column holding the label. Built-in tasks default to their codebook field (spam: "
+                        "spam_type, issue_types, sentiment, severity); a custom task (e.g. --task topic) reads "
+                        "'label' unless given. One label per record, or with --multilabel a JSON list in JSONL "
+                        "or 'a;b' in CSV")
     p.add_argument("--id-field", default="id")
     p.add_argument("--multilabel", action=argparse.BooleanOptionalAction, default=None,
                    help="several labels per record (default: only for issue_types)")
@@ -148,15 +157,28 @@ def _add_train(sub) -> None:
     p.add_argument("--threshold-folds", type=int, default=0, metavar="K",
                    help="with --dev: choose thresholds on K-fold out-of-fold predictions on the training "
                         "data pooled with dev (for classes too rare on dev); 0 = dev only")
-    p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram")
-    p.add_argument("--base", help="transformer backend: base model (hub id or local directory)")
+    p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram",
+                   help="ngram (default; needs the [train] extra) or transformer: fine-tune --base with one head "
+                        "for --task (needs the [transformer] extra: torch)")
+    p.add_argument("--base", help="transformer backend: base encoder, a local directory or hub id with a WordPiece "
+                                  "vocab.txt (e.g. bert-base-chinese, or a training/pretrain_encoder.py output)")
+    p.add_argument("--max-steps", type=int, default=1000, help="transformer backend: optimiser steps (default 1000)")
+    p.add_argument("--max-len", type=int, default=128, help="transformer backend: tokens per text (default 128)")
+    p.add_argument("--batch-size", type=int, default=32, help="transformer backend: texts per step (default 32)")
+    p.add_argument("--lr", type=float, default=5e-5, help="transformer backend: encoder learning rate (heads 10x)")
+    p.add_argument("--device", default="auto", help="transformer backend: auto (GPU when available), cpu or cuda")
     p.add_argument("-o", "--output", required=True, help="model directory to write")
     p.set_defaults(func=_cmd_train)
 
 
 def _cmd_train(args) -> int:
-    if args.backend == "transformer":
-        raise CLIError("the transformer backend is trained with training/train_transformer.py --base MODEL")
+    from .extras import require_extra
+
+    transformer = args.backend == "transformer"
+    if transformer and not args.base:
+        raise CLIError("--backend transformer needs --base (a local encoder directory or hub id)")
+    require_extra("transformer" if transformer else "train", "the train command"
+                  + (" with --backend transformer" if transformer else ""))
     from .train import evaluate_head, train_model, write_report
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
@@ -165,10 +187,21 @@ def _cmd_train(args) -> int:
     card = {"name": Path(args.output).name, "version": "0.1.0",
             "command": "feedback-nlp " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else "feedback-nlp train",
             "training_data": {"file": str(args.data), "n_texts": len(train)}}
-    model = train_model({args.task: train}, {args.task: dev} if dev else None,
-                        labels={args.task: labels} if labels else None, C=args.C, card=card, verbose=False,
-                        threshold_folds={args.task: args.threshold_folds} if args.threshold_folds > 1 else None)
-    out = model.save_pretrained(args.output)
+    if transformer:
+        from .transformer.training import train_task_model
+
+        out = train_task_model(args.base, args.task, train, dev, args.output, labels=labels, card=card,
+                               max_steps=args.max_steps, max_len=args.max_len, batch_size=args.batch_size,
+                               lr=args.lr, device=args.device,
+                               log=lambda msg: print(msg, file=sys.stderr))
+        from .transformer.runtime import TransformerModel
+
+        model = TransformerModel.from_pretrained(out)
+    else:
+        model = train_model({args.task: train}, {args.task: dev} if dev else None,
+                            labels={args.task: labels} if labels else None, C=args.C, card=card, verbose=False,
+                            threshold_folds={args.task: args.threshold_folds} if args.threshold_folds > 1 else None)
+        out = model.save_pretrained(args.output)
     print(f"trained {args.task} on {len(train)} texts, labels: {', '.join(model.heads[args.task].labels)}",
           file=sys.stderr)
     if dev:
@@ -227,6 +260,9 @@ def _add_export(sub) -> None:
 
 
 def _cmd_export(args) -> int:
+    from .extras import require_extra
+
+    require_extra("train", "the export command", ("onnx",))
     from .export import export_onnx
     from .modeling import ModelFormatError
 
@@ -266,7 +302,7 @@ def _cmd_cluster(args) -> int:
     run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
                         min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
                         model=args.model, threshold=args.similarity_threshold, seed=args.seed,
-                        all_sentiments=args.all_sentiments, analyzer=load_analyzer(args.model, args.routing, args.threshold))
+                        all_sentiments=args.all_sentiments, analyzer=analyzer_from_args(args))
     return 0
 
 
@@ -296,7 +332,7 @@ def _cmd_report(args) -> int:
     run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
                        id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
                        freq=args.freq, alpha=args.alpha, mask=not args.no_mask,
-                       analyzer=load_analyzer(args.model, args.routing, args.threshold))
+                       analyzer=analyzer_from_args(args))
     return 0
 
 
@@ -330,9 +366,9 @@ def _cmd_serve(args) -> int:
         raise CLIError(str(e)) from None
     if args.workers < 1 or args.max_records < 1 or args.max_bytes < 1:
         raise CLIError("--workers, --max-records and --max-bytes must be at least 1")
-    analyzer = load_analyzer(args.model, args.routing, args.threshold)  # a bad model fails here, in one line
+    analyzer = analyzer_from_args(args)  # a bad model fails here, in one line
     run(args.host, args.port, args.workers, model=args.model, routing=args.routing,
-        thresholds=parse_thresholds(args.threshold),
+        thresholds=parse_thresholds(args.threshold), task_models=parse_task_models(args.task_model),
         analyzer=analyzer if args.workers == 1 else None, max_records=args.max_records, max_bytes=args.max_bytes)
     return 0
 
@@ -357,12 +393,32 @@ def parse_thresholds(items: Optional[Sequence[str]]) -> dict[str, float]:
     return out
 
 
-def load_analyzer(model: Optional[str], routing: Optional[str], thresholds: Optional[Sequence[str]] = None):
-    """``FeedbackAnalyzer.load`` with loading problems turned into :class:`CLIError`."""
+def parse_task_models(specs: Optional[Sequence[str]]) -> dict[str, str]:
+    """``["topic=DIR", ...]`` (``--task-model``) -> ``{"topic": "DIR"}``; a bad spec is a :class:`CLIError`."""
+    out: dict[str, str] = {}
+    for spec in specs or ():
+        task, sep, path = spec.partition("=")
+        task, path = task.strip(), path.strip()
+        if not sep or not task or not path:
+            raise CLIError(f"--task-model expects TASK=DIR (e.g. topic=my_topic_model), got {spec!r}")
+        if task in out:
+            raise CLIError(f"--task-model {task} is given twice")
+        if not os.path.exists(path):
+            raise CLIError(f"--task-model {task}: model directory not found: {path}")
+        out[task] = path
+    return out
+
+
+def load_analyzer(model: Optional[str], routing: Optional[str], task_models: Optional[Sequence[str]] = None,
+                  thresholds: Optional[Sequence[str]] = None):
+    """``FeedbackAnalyzer.load`` with loading problems turned into :class:`CLIError`;
+    ``task_models`` are the ``--task-model TASK=DIR`` values, ``thresholds`` the
+    ``--threshold TASK.KEY=VALUE`` ones."""
     from .modeling import ModelFormatError
     from .pipeline import FeedbackAnalyzer
     from .tasks.routing import RoutingTable
 
+    tasks = parse_task_models(task_models)
     table = None
     if routing is not None:
         try:
@@ -373,9 +429,14 @@ def load_analyzer(model: Optional[str], routing: Optional[str], thresholds: Opti
             raise CLIError(f"cannot read routing table {routing}: {_one_line(e)}") from None
     overrides = parse_thresholds(thresholds)
     try:
-        return FeedbackAnalyzer.load(model, routing=table, thresholds=overrides)
+        return FeedbackAnalyzer.load(model, routing=table, tasks=tasks or None, thresholds=overrides)
     except (ModelFormatError, OSError, ValueError, KeyError) as e:
         raise CLIError(f"cannot load the model: {_one_line(e)}") from None
+
+
+def analyzer_from_args(args) -> Any:
+    """The analyzer a command's ``add_model_args`` options ask for (one load path for every command)."""
+    return load_analyzer(args.model, args.routing, getattr(args, "task_model", None), getattr(args, "threshold", None))
 
 
 def _require_input(path: str) -> None:
@@ -446,7 +507,7 @@ def _same_file(a: str, b: str) -> bool:
 
 # ----------------------------------------------------------------------------- score
 def _cmd_score(args) -> int:
-    from .io import SCORE_FIELDNAMES, detect_format, open_writer, read_records, score_records
+    from .io import ERROR_FIELD, detect_format, open_writer, read_records, score_records
     from .text import mask_pii
 
     if args.batch_size < 1:
@@ -459,13 +520,13 @@ def _cmd_score(args) -> int:
     if _same_file(args.input, args.output):
         raise CLIError(f"output {args.output} is the input file; choose another output")
 
-    fieldnames = list(SCORE_FIELDNAMES)
-    if args.keep_text:
-        fieldnames.insert(1, "text")
     n_ok, bad_rows, n_bad = 0, [], 0
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field,
                       fmt=args.input_format) as reader:
-        analyzer = load_analyzer(args.model, args.routing, args.threshold)
+        analyzer = analyzer_from_args(args)
+        fieldnames = [*analyzer.output_fields, ERROR_FIELD]  # FIELDS, custom-task fields, error
+        if args.keep_text:
+            fieldnames.insert(1, "text")
         to_terminal = args.output == "-" and _isatty(sys.stdout)
         progress = Progress(sys.stderr, enabled=not args.quiet and _isatty(sys.stderr) and not to_terminal)
         try:
@@ -539,7 +600,15 @@ def format_result(text: str, result) -> str:
         f"  severity:     {r.severity}{reasons}",
         f"  route:        {route}",
         f"  needs review: {'yes' if r.needs_review else 'no'}",
+        *(f"  {task + ':':<13} {_custom_value(r.extra[task], r.extra.get(task + '_scores', {}))}"
+          for task in r.extra if not task.endswith("_scores")),
     ])
+
+
+def _custom_value(value, scores: dict) -> str:
+    """A custom task's decision for the readable output: ``label (0.81)``, comma-separated."""
+    labels = value if isinstance(value, list) else ([] if value is None else [value])
+    return ", ".join(f"{lab} ({scores.get(lab, 0):.2f})" for lab in labels) or "none"
 
 
 def _cmd_analyze(args) -> int:
@@ -554,7 +623,7 @@ def _cmd_analyze(args) -> int:
             print("reading texts from stdin, one per line (Ctrl-D to end)", file=sys.stderr)
         items = _stdin_texts()
         batch = 1 if interactive else 256
-    analyzer = load_analyzer(args.model, args.routing, args.threshold)
+    analyzer = analyzer_from_args(args)
     first = True
     for chunk in _chunks(items, batch):
         results = analyzer.analyze_batch([t for _, t in chunk], ids=[i for i, _ in chunk])
@@ -621,7 +690,7 @@ def _cmd_review_export(args) -> int:
     print_warnings(config.warnings())
     config_out = args.config_out or (None if args.config else _sibling(args.output, ".label_config.xml"))
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field, fmt=args.input_format) as reader:
-        exporter = TaskExporter(load_analyzer(args.model, args.routing, args.threshold), config, limit=args.limit,
+        exporter = TaskExporter(analyzer_from_args(args), config, limit=args.limit,
                                 only_needs_review=args.only_needs_review, batch_size=args.batch_size,
                                 text_field=args.text_field, id_field=args.id_field)
         summary = exporter.write(reader, args.output)
@@ -671,12 +740,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit as e:  # --help, --version, usage errors (argparse prints them)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
 
+    from .extras import MissingExtraError
     from .io import InputFormatError
     from .modeling import ModelFormatError
 
     try:
         return int(args.func(args) or 0)
-    except (CLIError, InputFormatError, ModelFormatError) as e:
+    except (CLIError, InputFormatError, ModelFormatError, MissingExtraError) as e:
         _error(_one_line(e))
         return 2
     except OSError as e:

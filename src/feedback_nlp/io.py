@@ -127,7 +127,8 @@ def score_records(analyzer, records: Sequence[InputRecord], batch_size: int = 25
     if floods is not None and batch:
         floods.mark([r.text for r in good], batch)
     results = iter(batch)
-    return [next(results).to_dict() if r.error is None else error_record(r) for r in records]
+    fields = getattr(analyzer, "output_fields", FIELDS)
+    return [next(results).to_dict() if r.error is None else error_record(r, fields) for r in records]
 
 
 def detect_format(path: str, fmt: Optional[str] = None) -> str:

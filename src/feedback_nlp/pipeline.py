@@ -16,13 +16,14 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import numpy as np
 
 from .modeling import ModelFormatError, NgramModel, resolve_model_path
-from .result import FeedbackResult
+from .result import FIELDS, FeedbackResult
+from .tasks.base import MULTILABEL
 from .tasks.issue_types import decide_issue_types
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam
-from .text import normalize
+from .text import NOT_CHINESE_REASON, is_not_chinese, normalize
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
@@ -137,11 +138,19 @@ class FeedbackAnalyzer:
     def __init__(self, models: Mapping[str, NgramModel], routing: Optional[RoutingTable] = None):
         missing = [t for t in REQUIRED_TASKS if t not in models]
         if missing:
-            raise ModelFormatError(f"no model for task(s) {', '.join(missing)}")
+            raise ModelFormatError(
+                f"no model for task(s) {', '.join(missing)}; a model for single tasks goes next to the default "
+                "model: FeedbackAnalyzer.load(tasks={TASK: DIR}), on the command line --task-model TASK=DIR")
         self.task_models = dict(models)
+        #: Custom tasks beyond the four standard ones: each adds output fields (``FeedbackResult.extra``).
+        self.extra_tasks = [t for t in self.task_models if t not in REQUIRED_TASKS]
+        taken = set(FIELDS) | {"error", "text", "cluster_id", "cluster_label"}
+        clash = [f for t in self.extra_tasks for f in (t, f"{t}_scores") if f in taken or t.endswith("_scores")]
+        if clash:
+            raise ValueError(f"custom task name(s) clash with output fields: {', '.join(clash)}; rename the task")
         # Group tasks by model so each model featurises a text once for all its tasks.
         self._groups: list[tuple[NgramModel, list[str]]] = []
-        for task in REQUIRED_TASKS:
+        for task in (*REQUIRED_TASKS, *self.extra_tasks):
             model = self.task_models[task]
             for m, tasks in self._groups:
                 if m is model:
@@ -156,6 +165,14 @@ class FeedbackAnalyzer:
         self.components: list[tuple[str, Callable[[Doc], None]]] = [
             ("spam", self._spam), ("issue_types", self._issue_types), ("sentiment", self._sentiment),
             ("severity", self._severity), ("routing", self._route), ("review", self._review)]
+        if self.extra_tasks:
+            self.components.append(("custom_tasks", self._custom_tasks))
+
+    @property
+    def output_fields(self) -> list[str]:
+        """Keys of ``FeedbackResult.to_dict()`` in order: :data:`FIELDS`, then per custom task
+        ``TASK`` and ``TASK_scores``."""
+        return [*FIELDS, *(f for t in self.extra_tasks for f in (t, f"{t}_scores"))]
 
     @property
     def pipe_names(self) -> list[str]:
@@ -172,7 +189,9 @@ class FeedbackAnalyzer:
 
         ``tasks`` replaces single tasks with other model directories, e.g. a custom
         issue-type model: ``load(tasks={"issue_types": "my_issue_model"},
-        routing="my_routing.yaml")``.
+        routing="my_routing.yaml")``. A task name that is not one of the four standard
+        tasks adds that task (a model trained with ``feedback-nlp train --task topic``):
+        its decision and scores become the output fields ``topic`` and ``topic_scores``.
         ``routing`` is a JSON/YAML file, a dict or a RoutingTable; by default the
         table saved with the model (or the codebook's) is used.
 
@@ -184,8 +203,6 @@ class FeedbackAnalyzer:
         base = _load_model(path if path is not None else default_model_path(), backend)
         models = {t: base for t in base.heads}
         for task, p in (tasks or {}).items():
-            if task not in REQUIRED_TASKS:
-                raise ValueError(f"unknown task {task!r}; tasks are {', '.join(REQUIRED_TASKS)}")
             override = _load_model(p)
             if task not in override.heads:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
@@ -240,6 +257,16 @@ class FeedbackAnalyzer:
         r.severity, r.severity_reasons = decide_severity(
             doc.probs["severity"], doc.fired, head.thresholds.get("critical", 0.5), ev_cuts(head.thresholds))
 
+    def _custom_tasks(self, doc: Doc) -> None:
+        """Custom tasks: a multiclass head gives its most probable label, a multilabel head
+        every label over its threshold (0.5 unless chosen on dev), most likely first."""
+        for task in self.extra_tasks:
+            head = self._head(task)
+            probs = doc.probs[task]
+            chosen, scores = decide_issue_types(probs, head.labels, head.thresholds)
+            value = chosen if head.kind == MULTILABEL else head.labels[int(np.argmax(probs))]
+            doc.result.extra[task], doc.result.extra[f"{task}_scores"] = value, scores
+
     def _route(self, doc: Doc) -> None:
         """Every non-spam record at ``medium`` or above gets an owner: with no issue type
         chosen, the most likely one is taken when its score reaches half its threshold, else
@@ -263,11 +290,14 @@ class FeedbackAnalyzer:
     def _review(self, doc: Doc) -> None:
         """``needs_review``: a decision a person should check.
 
-        True when the spam score is within ``review_margin`` of the spam threshold, or the
-        (temperature-calibrated) sentiment or severity confidence — the head's max
-        probability — is below that head's ``thresholds["review"]``. training/train_baseline.py
-        chooses each ``review`` threshold on dev so that the records *not* sent to review reach
-        a stated accuracy (sentiment 0.92, severity 0.70; see the model card).
+        True when the spam score is within ``review_margin`` (default 0.15) of the spam
+        threshold, or the (temperature-calibrated) sentiment or severity confidence — the
+        head's max probability — is below that head's ``thresholds["review"]``, or the text
+        is not Chinese (:func:`feedback_nlp.text.is_not_chinese`; the reason is added to
+        ``severity_reasons``). training/train_baseline.py chooses the sentiment ``review``
+        threshold on dev so that the records *not* sent to review reach 0.92 accuracy; the
+        shipped severity ``review`` threshold is 0, so severity never sends a record to review
+        (critical cases are escalated instead; see ``REVIEW_ACCURACY`` there and the model card).
         """
         r = doc.result
         t = self._head("spam").thresholds
@@ -275,6 +305,8 @@ class FeedbackAnalyzer:
         sent_conf = float(doc.probs["sentiment"].max()) < self._head("sentiment").thresholds.get("review", 0.5)
         sev_conf = float(doc.probs["severity"].max()) < self._head("severity").thresholds.get("review", 0.4)
         r.needs_review = bool(spam_margin or sent_conf or sev_conf or doc.review_reasons)
+        if is_not_chinese(doc.norm):  # outside what the models cover
+            r.needs_review, r.severity_reasons = True, [*r.severity_reasons, NOT_CHINESE_REASON]
 
     # -- public API ------------------------------------------------------------------------
     def analyze(self, text: str, id: Any = None) -> FeedbackResult:
@@ -333,6 +365,9 @@ class FeedbackAnalyzer:
         for d in docs:
             if not d.norm:
                 d.result.severity_reasons = ["empty text"]
+                for task in self.extra_tasks:  # the neutral result of a custom task
+                    d.result.extra[task] = [] if self._head(task).kind == MULTILABEL else None
+                    d.result.extra[f"{task}_scores"] = {}
         if live:
             live_norms = [d.norm for d in live]
             batch: dict[str, np.ndarray] = {}

@@ -48,13 +48,13 @@ def _model_info(analyzer) -> dict:
 
 
 def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[str] = None,
-               thresholds: Optional[dict] = None, max_records: int = DEFAULT_MAX_RECORDS,
+               thresholds: Optional[dict] = None, task_models: Optional[dict] = None, max_records: int = DEFAULT_MAX_RECORDS,
                max_bytes: int = DEFAULT_MAX_BYTES, batch_size: int = 256):
     """The FastAPI application.
 
     ``analyzer``: a loaded :class:`FeedbackAnalyzer` to serve (tests, embedding); when
-    None, ``FeedbackAnalyzer.load(model, routing=routing, thresholds=thresholds)`` runs once
-    at start-up of each worker process.
+    None, ``FeedbackAnalyzer.load(model, routing=routing, thresholds=thresholds,
+    tasks=task_models)`` runs once at start-up of each worker process.
     """
     require_serve_extra()
     from contextlib import asynccontextmanager
@@ -99,7 +99,8 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
         if app.state.analyzer is None:
             from .pipeline import FeedbackAnalyzer
 
-            app.state.analyzer = FeedbackAnalyzer.load(model, routing=routing, thresholds=thresholds)
+            app.state.analyzer = FeedbackAnalyzer.load(model, routing=routing, thresholds=thresholds,
+                                                          tasks=task_models or None)
         yield
 
     app = FastAPI(title="feedback-nlp", version=__version__, lifespan=lifespan,
@@ -185,7 +186,8 @@ def app_from_env():
 
 
 def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, model: Optional[str] = None,
-        routing: Optional[str] = None, thresholds: Optional[dict] = None, analyzer=None, max_records: int = DEFAULT_MAX_RECORDS,
+        routing: Optional[str] = None, thresholds: Optional[dict] = None, task_models: Optional[dict] = None,
+        analyzer=None, max_records: int = DEFAULT_MAX_RECORDS,
         max_bytes: int = DEFAULT_MAX_BYTES, log_level: str = "info") -> None:
     """Serve until interrupted. One worker serves ``analyzer`` (or loads ``model``); N > 1
     workers are separate processes that each load the model once at start-up."""
@@ -193,11 +195,12 @@ def run(host: str = "127.0.0.1", port: int = 8000, workers: int = 1, *, model: O
     import uvicorn
 
     if workers <= 1:
-        app = create_app(analyzer, model=model, routing=routing, thresholds=thresholds, max_records=max_records,
+        app = create_app(analyzer, model=model, routing=routing, thresholds=thresholds, task_models=task_models,
+                         max_records=max_records,
                          max_bytes=max_bytes)
         uvicorn.run(app, host=host, port=port, log_level=log_level)
         return
-    os.environ[CONFIG_ENV] = json.dumps({"model": model, "routing": routing, "thresholds": thresholds,
+    os.environ[CONFIG_ENV] = json.dumps({"model": model, "routing": routing, "thresholds": thresholds, "task_models": task_models,
                                          "max_records": max_records, "max_bytes": max_bytes})
     uvicorn.run(f"{__name__}:app_from_env", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level)

@@ -1,6 +1,6 @@
 """The one training and evaluation path for every task (shipped models and users' own).
 
-Training needs the ``[train]`` extra (scikit-learn, scipy). A model is one
+Training needs the ``[train]`` extra (scikit-learn, scipy; no torch). A model is one
 featuriser fitted on all training texts plus one linear head per task, so a
 bundle of several tasks is scored from a single featurisation.
 """
@@ -29,11 +29,9 @@ DEFAULT_KINDS = {"spam": MULTICLASS, "issue_types": MULTILABEL, "sentiment": MUL
 
 
 def _require_sklearn():
-    try:
-        import sklearn  # noqa: F401
-        import scipy  # noqa: F401
-    except ImportError as e:  # pragma: no cover - environment dependent
-        raise ImportError("training needs the [train] extra: pip install 'feedback-nlp[train]'") from e
+    from .extras import require_extra
+
+    require_extra("train", "training an n-gram model", ("sklearn", "scipy"))
 
 
 def nb_log_count_ratio(X, positive: np.ndarray, alpha: float = 1.0) -> np.ndarray:
