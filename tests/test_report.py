@@ -121,7 +121,10 @@ def test_report_with_times_has_all_sections_and_charts():
     assert any(k.startswith("cluster_") for k in charts)  # per-problem sparklines
     # PII masked everywhere.
     assert "13812345678" not in page and "202403051234567" not in page
-    assert "abc123" in page or "spam" in page  # spam text itself is not shown, only counted
+    # spam is counted, not shown: the share card equals the records' spam share, the ad text is absent
+    share = sum(r["is_spam"] for r in records) / len(records)
+    assert _card(page, "spam share") == f"{share:.1%}" and share > 0
+    assert "abc123" not in page and "刷单" not in page
 
 
 def test_report_without_times_uses_overall_counts():

@@ -87,10 +87,19 @@ class DecisionSettings:
     max_flag_rate: float = 0.01  # spam: share of real complaints that may be flagged
     min_critical_recall: float = 0.90  # severity: recall the critical point must reach
     review_recall: float = 0.97  # severity: the review band starts where recall reaches this
-    gate_f1_tolerance: float = 0.005  # issue gate: micro F1 may drop this much below no gate
+    gate_f1_tolerance: float = 0.01  # issue gate: micro F1 may drop this much below no gate
     folds: int = 5
     tasks: tuple = ("spam", "issue_types", "severity")
     notes: dict = field(default_factory=dict)
+
+
+def _rule_flags(norm: str, spam_head) -> bool:
+    """Whether the spam rules (filler, punctuation only) flag a text on their own."""
+    from .tasks.spam import decide_spam
+
+    never = np.zeros(len(spam_head.labels))
+    never[0] = 1.0
+    return decide_spam(never, norm, 2.0, spam_head.thresholds.get("repeat"))[0]
 
 
 def _multilabel_micro_f1(truth: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> float:
@@ -135,16 +144,20 @@ def fit_decisions(heads: Mapping, train_norms: Sequence[str], train_probs: Mappi
         complaint = np.concatenate([np.array([not r["is_spam"] and r["sentiment"] == "negative"
                                               for r in train_records]),
                                     np.array([not r["is_spam"] and r["sentiment"] == "negative" for r in dev_records])])
-        extra = None
+        # the filler and punctuation rules flag some texts whatever the threshold (as in the pipeline)
+        rule = np.array([_rule_flags(n, heads["spam"]) for n in list(train_norms) + list(dev_norms)])
+        extra = extra_rule = None
         if complaint_probs is not None:
             extra = comb.predict_proba(complaint_probs[0], complaint_probs[1], labels)[:, 1]
+            extra_rule = np.array([_rule_flags(n, heads["spam"]) for n in complaint_probs[0]])
         best, rows = None, []
         for t in GRID:
-            flag = score >= t
+            flag = (score >= t) | rule
             tp = int((flag & truth).sum())
             p, r = tp / max(int(flag.sum()), 1), tp / max(int(truth.sum()), 1)
             f1 = 2 * p * r / max(p + r, 1e-9)
-            flagged = np.concatenate([flag[complaint], (extra >= t) if extra is not None else np.zeros(0, bool)])
+            flagged = np.concatenate([flag[complaint], ((extra >= t) | extra_rule) if extra is not None
+                                      else np.zeros(0, bool)])
             rate = float(flagged.mean()) if len(flagged) else 0.0
             rows.append([float(t), round(p, 4), round(r, 4), round(f1, 4), round(rate, 4)])
             if rate <= st.max_flag_rate and (best is None or f1 > best[1]):

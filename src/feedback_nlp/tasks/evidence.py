@@ -69,8 +69,9 @@ def evidence_matrix(names: Sequence[str], norms: Sequence[str], probs: Mapping[s
 
     A name is ``text:<evidence>`` (:func:`text_evidence`), ``rule:<reason>`` (1 when that
     escalation rule of :data:`~feedback_nlp.tasks.severity.ESCALATION_RULES` fires),
-    ``p:<task>:<label>`` (the head's probability) or ``logit:<task>:<label>`` (its log-odds,
-    clipped to ±12). ``fired``: the reasons of the rules already found to fire on each text
+    ``p:<task>:<label>`` (the head's probability), ``logit:<task>:<label>`` (its log-odds,
+    clipped to ±12) or ``x:<name>*<name>`` (the product of two of these: e.g. praise that names
+    an aspect, ``x:p:sentiment:positive*logit:issue_types:customer_service``). ``fired``: the reasons of the rules already found to fire on each text
     (saves matching them again).
     """
     from .severity import ESCALATION_RULES
@@ -81,7 +82,13 @@ def evidence_matrix(names: Sequence[str], norms: Sequence[str], probs: Mapping[s
     texts = [text_evidence(n) for n in norms] if need_text else None
     for j, name in enumerate(names):
         kind, _, rest = name.partition(":")
-        if kind == "text":
+        if kind == "x":
+            left, star, right = rest.partition("*")
+            if not star:
+                raise ValueError(f"evidence {name!r}: use x:<name>*<name>")
+            pair = evidence_matrix([left, right], norms, probs, head_labels, fired)
+            out[:, j] = pair[:, 0] * pair[:, 1]
+        elif kind == "text":
             out[:, j] = [t[rest] for t in texts]
         elif kind == "rule":
             if rest not in rules:
