@@ -657,3 +657,17 @@ def test_mistyped_model_path_is_one_clear_line(tmp_path, monkeypatch):
     _assert_one_line_error(rc, stderr, "model directory not found: ./modles/mine")
     rc, _, stderr = run(monkeypatch, ["analyze", "好", "--model", "modles/mine"])
     _assert_one_line_error(rc, stderr, "neither an existing local directory nor a reachable Hugging Face hub id")
+
+
+# ----------------------------------------------------------------------------- --threshold
+def test_threshold_option_moves_an_operating_point(monkeypatch):
+    text = "吃了外卖全家食物中毒，我要打12315"
+    rc, out, _ = run(monkeypatch, ["analyze", "--json", text])
+    assert rc == 0 and json.loads(out)["severity"] == "critical"
+    rc, out, _ = run(monkeypatch, ["analyze", "--json", "--threshold", "severity.critical=1.01",
+                                   "--threshold", "severity.critical_unsignalled=1.01", text])
+    got = json.loads(out)
+    assert rc == 0 and got["severity"] == "high" and got["needs_review"]
+    for bad in ("severity.critical", "critical=0.5", "severity.critical=abc", "severity.nope=0.5"):
+        rc, _, err = run(monkeypatch, ["analyze", "--threshold", bad, text])
+        assert rc == 2 and "threshold" in err and "Traceback" not in err, (bad, err)

@@ -104,9 +104,9 @@ def test_node_matches_python_on_normalised_test_texts(model_dir, test_texts, tmp
     model = NgramModel.from_pretrained(model_dir)
     live = [i for i, n in enumerate(norms) if n]
     want = model.predict_proba([norms[i] for i in live])
-    fa = FeedbackAnalyzer.load(model_dir)
+    fa = FeedbackAnalyzer.load(model_dir, decisions=False)  # Node runs the heads, not the decision stage
     results = fa.analyze_batch(norms)  # normalize() is idempotent on normalised text
-    sev = model.heads["severity"]
+    sev = fa.task_models["severity"].heads["severity"]
     for task in model.tasks:
         js = np.array([got[i]["probs"][task] for i in live], dtype=np.float64)
         np.testing.assert_allclose(js, want[task], atol=ATOL, rtol=0, err_msg=task)

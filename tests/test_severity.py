@@ -126,6 +126,19 @@ def test_combined_critical_point_and_review_band():
     assert level == "low"
 
 
+def test_combined_critical_needs_more_without_a_signal():
+    from feedback_nlp.tasks.severity import ESCALATION_RULES, decide_severity_combined
+
+    th = dict(TH, critical=0.3, critical_unsignalled=0.6, critical_review=0.2)
+    p = np.array([0.2, 0.2, 0.15, 0.45])
+    legal = [r for r in ESCALATION_RULES if r.reason.startswith("legal")]
+    assert decide_severity_combined(p, legal, th)[0] == "critical"
+    level, _, review = decide_severity_combined(p, [], th)  # same probability, no signal: not enough
+    assert level == "high" and "< 0.60 (no escalation signal)" in review
+    high_only = [r for r in ESCALATION_RULES if r.reason == "counterfeit"]
+    assert decide_severity_combined(p, high_only, th)[0] == "high"  # a high-level rule is no critical signal
+
+
 def test_combined_high_rules_are_floors():
     from feedback_nlp.tasks.severity import decide_severity_combined
     from feedback_nlp.text import normalize

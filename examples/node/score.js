@@ -8,7 +8,10 @@
  * -> L2 norm); the graph (model.onnx, written by
  * `python -c "from feedback_nlp.export import export_onnx; export_onnx('models/feedback-zh-ngram')"`)
  * turns the features into per-task probabilities, and the decisions below apply
- * the thresholds of model.json exactly as the Python library does.
+ * the heads' own thresholds of model.json (head_thresholds) exactly as the Python
+ * library does with FeedbackAnalyzer.load(decisions=False). The Python decision stage
+ * (combiners over evidence and escalation rules: spam, issue gate, critical) is not
+ * ported here; see docs/FEATURES.md.
  *
  * Usage:
  *   node score.js [--model DIR] [--normalized] [--batch-size N] [INPUT.jsonl|-] > out.jsonl
@@ -238,6 +241,9 @@ function punctuationOnly(norm, minChars = 2) {
 
 function decide(model, probs, norm) {
   const heads = model.card.tasks;
+  // The heads' own thresholds: this host runs the heads, not the Python decision stage
+  // (combiners), so it uses head_thresholds where the card has them (Python: load(decisions=False)).
+  const th = (task) => heads[task].head_thresholds || heads[task].thresholds || {};
   const out = {};
   // sentiment: argmax label; score = P(positive) - P(negative), computed in float32
   const sp = probs.sentiment;
@@ -247,7 +253,7 @@ function decide(model, probs, norm) {
   out.sentiment_score = round6(sentScore);
   // spam: score = 1 - P(not_spam) (float32), spam when score >= thresholds.spam
   const pp = probs.spam;
-  const st = heads.spam.thresholds || {};
+  const st = th('spam');
   const spamScore = Math.fround(1 - pp[0]);
   out.is_spam = spamScore >= (st.spam ?? 0.5);
   out.spam_type_model = out.is_spam ? heads.spam.labels[1 + argmax(pp.slice(1))] : null;
@@ -265,7 +271,7 @@ function decide(model, probs, norm) {
   // issue types: per-label thresholds, most likely first; none when spam
   const ip = probs.issue_types;
   const il = heads.issue_types.labels;
-  const it = heads.issue_types.thresholds || {};
+  const it = th('issue_types');
   out.issue_scores = {};
   il.forEach((lab, i) => { out.issue_scores[lab] = round6(ip[i]); });
   let chosen = il.filter((lab, i) => geF32(ip[i], it[lab] ?? 0.5));
@@ -277,7 +283,7 @@ function decide(model, probs, norm) {
   // E = sum_i i * P(level i) reaches; else argmax
   const vp = probs.severity;
   const vl = heads.severity.labels;
-  const vt = heads.severity.thresholds || {};
+  const vt = th('severity');
   const ci = vl.indexOf('critical');
   let level;
   if (geF32(vp[ci], vt.critical ?? 0.5)) level = 'critical';
@@ -288,7 +294,7 @@ function decide(model, probs, norm) {
   out.severity_model = out.is_spam ? 'low' : level;
   // needs_review: a decision close to its threshold
   const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
-  const sentConf = Math.max(...sp) < ((heads.sentiment.thresholds || {}).review ?? 0.5);
+  const sentConf = Math.max(...sp) < (th('sentiment').review ?? 0.5);
   const sevConf = Math.max(...vp) < (vt.review ?? 0.4);
   out.needs_review = spamMargin || sentConf || sevConf || isNotChinese(norm);
   return out;

@@ -16,10 +16,10 @@ Decisions:
   real complaints flagged.
 - ``issue_types.gate``: P(a problem is raised); the highest gate keeping the issue-type
   micro F1 within ``gate_f1_tolerance`` of no gate, so praise gets no issue type.
-- ``severity.critical`` / ``severity.critical_review``: P(critical) from the severity
-  combiner (escalation signals + heads); the critical point is the most precise one whose
-  recall reaches ``min_critical_recall``; the review band starts where recall reaches
-  ``review_recall``.
+- ``severity.critical`` / ``critical_unsignalled`` / ``critical_review``: P(critical) from the
+  severity combiner (escalation signals + heads); two critical points, for records with and
+  without a critical escalation signal, the most precise pair whose recall reaches
+  ``min_critical_recall``; the review band starts where recall reaches ``review_recall``.
 """
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ class DecisionSettings:
     C: float = 1.0
     max_flag_rate: float = 0.01  # spam: share of real complaints that may be flagged
     min_critical_recall: float = 0.90  # severity: recall the critical point must reach
-    review_recall: float = 0.97  # severity: the review band starts where recall reaches this
+    review_recall: float = 0.94  # severity: the review band starts where recall (one point) reaches this
     gate_f1_tolerance: float = 0.01  # issue gate: micro F1 may drop this much below no gate
     folds: int = 5
     tasks: tuple = ("spam", "issue_types", "severity")
@@ -216,11 +216,28 @@ def fit_decisions(heads: Mapping, train_norms: Sequence[str], train_probs: Mappi
         fired = [f for f, k in zip(tr_fired, not_spam_tr) if k] + [f for f, k in zip(dv_fired, not_spam_dv) if k]
         crit = y == "critical"
         pc = P[:, SEVERITIES.index("critical")]
+        signalled = np.array([any(r.minimum == "critical" for r in ESCALATION_RULES if r.reason in f) for f in fired])
         table = pr_table(pc, crit)
-        ok = [row for row in table if row[2] >= st.min_critical_recall]
-        t_crit = max(ok, key=lambda row: (row[1], row[0]))[0] if ok else float(GRID[0])
-        ok_review = [row for row in table if row[2] >= st.review_recall and row[0] <= t_crit]
-        t_review = max(r[0] for r in ok_review) if ok_review else t_crit
+        # two points: with a critical signal / without; the most precise pair reaching the recall
+        best_pair, pair_rows = None, []
+        for a in GRID:
+            for b in GRID:
+                flag = np.where(signalled, pc >= a, pc >= b)
+                tp = int((flag & crit).sum())
+                prec, rec = tp / max(int(flag.sum()), 1), tp / max(int(crit.sum()), 1)
+                if rec >= st.min_critical_recall and (best_pair is None or (prec, b, a) > best_pair[:3]):
+                    best_pair = (prec, float(b), float(a), rec)
+        if best_pair is None:
+            t_crit = t_unsig = float(GRID[0])
+        else:
+            t_unsig, t_crit = best_pair[1], best_pair[2]
+        for b in GRID:  # the unsignalled point's curve with the signalled point fixed
+            flag = np.where(signalled, pc >= t_crit, pc >= b)
+            tp = int((flag & crit).sum())
+            pair_rows.append([float(b), round(tp / max(int(flag.sum()), 1), 4), round(tp / max(int(crit.sum()), 1), 4),
+                              round(float(flag.mean()), 4)])
+        ok_review = [row for row in table if row[2] >= st.review_recall and row[0] <= min(t_crit, t_unsig)]
+        t_review = max(r[0] for r in ok_review) if ok_review else float(GRID[0])
         # expected-level cuts for low/medium/high: best kappa with the critical point fixed
         from .tasks.severity import decide_severity_combined
 
@@ -229,21 +246,28 @@ def fit_decisions(heads: Mapping, train_norms: Sequence[str], train_probs: Mappi
         best, best_k = (0.5, 1.5), -1.0
         for a in np.round(np.arange(0.2, 1.5, 0.05), 3):
             for b in np.round(np.arange(a + 0.2, 2.6, 0.05), 3):
-                th = {"critical": t_crit, "critical_review": t_review, "ev_medium": a, "ev_high": b}
+                th = {"critical": t_crit, "critical_unsignalled": t_unsig, "critical_review": t_review,
+                      "ev_medium": a, "ev_high": b}
                 pred = [decide_severity_combined(p, fr, th)[0] for p, fr in zip(P[::3], fired_rules[::3])]
                 k = quadratic_weighted_kappa(list(y[::3]), pred, SEVERITIES)
                 if k > best_k:
                     best, best_k = (float(a), float(b)), k
         head.combiner = comb
-        head.thresholds = {**head.thresholds, "critical": t_crit, "critical_review": t_review,
-                           "ev_medium": best[0], "ev_high": best[1]}
+        head.thresholds = {**head.thresholds, "critical": t_crit, "critical_unsignalled": t_unsig,
+                           "critical_review": t_review, "ev_medium": best[0], "ev_high": best[1]}
         head.thresholds.pop("ev_critical", None)
         out["severity"] = {"operating_points": {
             "critical": {"value": t_crit,
-                         "rule": f"most precise P(critical) point with recall >= {st.min_critical_recall}",
+                         "rule": f"with critical_unsignalled, the most precise pair of P(critical) points (with / "
+                                 f"without a critical escalation signal) whose recall is >= {st.min_critical_recall}; "
+                                 "table: one point for every record",
                          "chosen_on": f"combiner out-of-fold train + dev ({len(y)} non-spam records, "
-                                      f"{int(crit.sum())} critical)",
+                                      f"{int(crit.sum())} critical, {int(signalled[crit].sum())} of them with a signal)",
                          "columns": ["threshold", "precision", "recall", "share_flagged"], "table": table},
+            "critical_unsignalled": {"value": t_unsig, "rule": "see critical; table: this point moved, the "
+                                     "signalled one fixed", "chosen_on": "as critical",
+                                     "columns": ["threshold", "precision", "recall", "share_flagged"],
+                                     "table": pair_rows},
             "critical_review": {"value": t_review,
                                 "rule": f"records from here up to the critical point become high + needs_review; "
                                         f"starts where critical recall reaches {st.review_recall}"},

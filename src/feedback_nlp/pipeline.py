@@ -18,7 +18,7 @@ import numpy as np
 from .modeling import ModelFormatError, NgramModel, resolve_model_path
 from .result import FIELDS, FeedbackResult
 from .tasks.base import MULTILABEL
-from .tasks.issue_types import decide_issue_types
+from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
@@ -182,7 +182,7 @@ class FeedbackAnalyzer:
     def load(cls, path: str | Path | None = None, *, backend: Optional[str] = None,
              tasks: Optional[Mapping[str, str | Path]] = None,
              routing: str | Path | RoutingTable | dict | None = None,
-             thresholds: Optional[Mapping[str, Any]] = None) -> "FeedbackAnalyzer":
+             thresholds: Optional[Mapping[str, Any]] = None, decisions: bool = True) -> "FeedbackAnalyzer":
         """Load a model directory (default: the shipped model) or a hub id.
 
         ``backend`` is "ngram" or "transformer"; by default the directory's model.json decides.
@@ -199,6 +199,10 @@ class FeedbackAnalyzer:
         or ``{"severity": {"critical": 0.7}}``. The keys a head has (and the dev precision and
         recall at other values) are in ``model.json`` and the model card; an unknown task or
         key raises ValueError naming the known ones.
+
+        ``decisions=False`` runs the heads alone with their own thresholds (``head_thresholds``
+        in ``model.json``): what a host that implements only the heads (the Node example)
+        computes, and a baseline for the decision stage.
         """
         base = _load_model(path if path is not None else default_model_path(), backend)
         models = {t: base for t in base.heads}
@@ -207,6 +211,12 @@ class FeedbackAnalyzer:
             if task not in override.heads:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
             models[task] = override
+        if not decisions:
+            for model in {id(m): m for m in models.values()}.values():
+                for task, head in model.heads.items():
+                    head.combiner = None
+                    head.thresholds = dict(model.card.get("tasks", {}).get(task, {}).get("head_thresholds",
+                                                                                       head.thresholds))
         if thresholds:
             apply_thresholds(models, thresholds)
         if isinstance(routing, (str, Path)):
@@ -234,7 +244,7 @@ class FeedbackAnalyzer:
                                             raised=doc.combined.get("issue_types"))
         r = doc.result
         r.issue_scores = scores
-        r.issue_types = [] if r.is_spam else chosen
+        r.issue_types = [] if r.is_spam else illness_first(chosen, doc.norm, head.labels)
         r.primary_issue = r.issue_types[0] if r.issue_types else None
 
     def _sentiment(self, doc: Doc) -> None:

@@ -19,7 +19,7 @@ from .metrics import (binary_f1, classification_report, expected_calibration_err
                       quadratic_weighted_kappa)
 from .modeling import NgramModel
 from .tasks.base import MULTICLASS, MULTILABEL, HeadSpec
-from .tasks.issue_types import decide_issue_types
+from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import REPEAT_THRESHOLD, SPAM_CLASSES, decide_spam
 from .text import normalize
@@ -110,7 +110,8 @@ def decide(head: HeadSpec, probs: np.ndarray, norms: Sequence[str], combined: Op
     (``combined``: the head's combiner probabilities per text, when it has one)."""
     comb = list(combined) if combined is not None else [None] * len(probs)
     if head.kind == MULTILABEL:
-        return [decide_issue_types(p, head.labels, head.thresholds, raised=c)[0] for p, c in zip(probs, comb)]
+        return [illness_first(decide_issue_types(p, head.labels, head.thresholds, raised=c)[0], n, head.labels)
+                for p, c, n in zip(probs, comb, norms)]
     if head.labels == SPAM_CLASSES:
         t, rep = head.thresholds.get("spam", 0.5), head.thresholds.get("repeat")
         out = []

@@ -1,6 +1,8 @@
 """Multi-label issue types: independent sigmoids with per-label thresholds chosen on dev."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 ISSUE_TYPES = ["product_quality", "description_mismatch", "logistics", "after_sales", "customer_service",
@@ -29,3 +31,16 @@ def decide_issue_types(probs: np.ndarray, labels: list[str], thresholds: dict[st
     chosen = [lab for lab, p in zip(labels, probs) if p >= thresholds.get(lab, default_threshold)]
     chosen.sort(key=lambda lab: -scores[lab])
     return chosen, scores
+
+
+#: Illness after eating or using a product (codebook v1.2: ``product_quality`` first, even
+#: when the food came by delivery; ``logistics`` only when the delivery itself caused the harm).
+ILLNESS = re.compile(r"食物中毒|中毒|拉肚子|拉了肚子|闹肚子|腹泻|上吐下泻|又吐又泻|又拉又吐|呕吐|吐了|肠胃不适|胃疼|"
+                     r"过敏|起疹|红疹|疹子")
+
+
+def illness_first(issue_types: list[str], norm: str, labels: list[str]) -> list[str]:
+    """``product_quality`` first when the text reports illness after eating or using a product."""
+    if "product_quality" not in labels or not ILLNESS.search(norm):
+        return issue_types
+    return ["product_quality"] + [lab for lab in issue_types if lab != "product_quality"]

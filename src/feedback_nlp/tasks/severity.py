@@ -108,24 +108,31 @@ def model_severity(probs: np.ndarray, critical_threshold: float = 0.5, cuts: lis
     return int(np.argmax(probs))
 
 
+def critical_signalled(fired: list[EscalationRule]) -> bool:
+    """Whether an escalation signal of the critical kind fired (the main evidence for critical)."""
+    return any(r.minimum == "critical" for r in fired)
+
+
 def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresholds: dict,
                              ) -> tuple[str, list[str], str | None]:
     """Return ``(severity, reasons, review_reason)`` from the severity combiner's probabilities.
 
     ``p`` = P(low, medium, high, critical) from the combiner, which weighs the escalation
-    signals (the main evidence for critical) against the heads' probabilities. The operating
-    points are the head's ``thresholds``:
+    signals against the heads' probabilities. The operating points are the head's ``thresholds``:
 
-    - ``critical``: P(critical) at or above it -> ``critical`` (chosen on dev for precision
-      and recall together, see the model card);
-    - ``critical_review``: P(critical) at or above it but below ``critical`` -> at least
-      ``high``, and ``review_reason`` says how close it came (a person decides);
+    - ``critical``: P(critical) at or above it -> ``critical`` when an escalation signal of the
+      critical kind fired; ``critical_unsignalled`` (default: ``critical``) when none did — the
+      model's probability alone is weak evidence, so it may need more;
+    - ``critical_review``: P(critical) at or above it but below the applicable critical point
+      -> at least ``high``, and ``review_reason`` says how close it came (a person decides);
     - otherwise the expected level ``E = sum_i i * p_i`` cut at ``ev_medium`` / ``ev_high``,
       never above ``high``; rules whose minimum is ``high`` raise to ``high``.
     """
     pc = float(p[_RANK["critical"]])
+    signalled = critical_signalled(fired)
+    point = thresholds["critical"] if signalled else thresholds.get("critical_unsignalled", thresholds["critical"])
     review = None
-    if pc >= thresholds["critical"]:
+    if pc >= point:
         level = _RANK["critical"]
     else:
         ev = float(np.dot(p, np.arange(len(SEVERITIES))))
@@ -136,8 +143,7 @@ def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresho
         if pc >= thresholds.get("critical_review", 1.0):
             level = max(level, _RANK["high"])
             signals = ", ".join(r.reason for r in fired if r.minimum == "critical") or "no escalation signal"
-            review = (f"close to critical: P(critical) {pc:.2f} < {thresholds['critical']:.2f} "
-                      f"({signals})")
+            review = f"close to critical: P(critical) {pc:.2f} < {point:.2f} ({signals})"
     name = SEVERITIES[level]
     reasons = [f"decision: {name} (P(critical)={pc:.2f})"] + [r.reason for r in fired]
     return name, reasons, review
