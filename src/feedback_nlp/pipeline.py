@@ -18,6 +18,7 @@ import numpy as np
 from .modeling import ModelFormatError, NgramModel, resolve_model_path
 from .result import FIELDS, FeedbackResult
 from .tasks.base import MULTILABEL
+from .tasks.evidence import text_evidence
 from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
@@ -300,14 +301,15 @@ class FeedbackAnalyzer:
     def _review(self, doc: Doc) -> None:
         """``needs_review``: a decision a person should check.
 
-        True when the spam score is within ``review_margin`` (default 0.15) of the spam
-        threshold, or the (temperature-calibrated) sentiment or severity confidence — the
-        head's max probability — is below that head's ``thresholds["review"]``, or the text
-        is not Chinese (:func:`feedback_nlp.text.is_not_chinese`; the reason is added to
-        ``severity_reasons``). training/train_baseline.py chooses the sentiment ``review``
-        threshold on dev so that the records *not* sent to review reach 0.92 accuracy; the
-        shipped severity ``review`` threshold is 0, so severity never sends a record to review
-        (critical cases are escalated instead; see ``REVIEW_ACCURACY`` there and the model card).
+        True when the severity decision put a record in the critical review band (just below a
+        critical point: kept at ``high``, the reason is in ``severity_reasons``), when the spam
+        score is within ``review_margin`` (default 0.15) of the spam point, or the
+        (temperature-calibrated) sentiment or severity confidence — the head's max probability —
+        is below that head's ``thresholds["review"]``, or the text is not Chinese
+        (:func:`feedback_nlp.text.is_not_chinese`; the reason is added to ``severity_reasons``).
+        training/train_baseline.py chooses the sentiment ``review`` threshold on dev so that the
+        records *not* sent to review reach 0.92 accuracy; the shipped severity ``review``
+        threshold is 0 (severity confidence alone sends nothing to review; the band does).
         """
         r = doc.result
         t = self._head("spam").thresholds
@@ -398,14 +400,16 @@ class FeedbackAnalyzer:
     def _combine(self, live: list[Doc], norms: list[str], batch: Mapping[str, np.ndarray]) -> None:
         """Second-stage decisions (combiners) for a chunk at once: they read every head's probabilities."""
         labels = {t: self._head(t).labels for t in batch}
-        fired = None
+        fired = texts = None
         for task in ("spam", "issue_types", "severity"):
             comb = self._head(task).combiner
             if comb is None:
                 continue
             if fired is None:
                 fired = [{r.reason for r in d.fired} for d in live]
-            P = comb.predict_proba(norms, batch, labels, fired=fired)
+            if texts is None and any("text:" in f for f in comb.features):
+                texts = [text_evidence(n) for n in norms]  # once per chunk, shared by the combiners
+            P = comb.predict_proba(norms, batch, labels, fired=fired, texts=texts)
             for d, p in zip(live, P):
                 d.combined[task] = p
 

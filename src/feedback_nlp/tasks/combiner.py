@@ -65,9 +65,10 @@ class Combiner:
         return e / e.sum(axis=1, keepdims=True)
 
     def predict_proba(self, norms: Sequence[str], probs: Mapping[str, np.ndarray],
-                      head_labels: Mapping[str, Sequence[str]], fired=None) -> np.ndarray:
-        """Class probabilities for normalised texts given the heads' probabilities."""
-        return self.predict_proba_evidence(evidence_matrix(self.features, norms, probs, head_labels, fired))
+                      head_labels: Mapping[str, Sequence[str]], fired=None, texts=None) -> np.ndarray:
+        """Class probabilities for normalised texts given the heads' probabilities (``fired``,
+        ``texts``: evidence already computed, see :func:`evidence_matrix`)."""
+        return self.predict_proba_evidence(evidence_matrix(self.features, norms, probs, head_labels, fired, texts))
 
     def to_dict(self) -> dict:
         return {"features": list(self.features), "labels": list(self.labels), "C": self.C,

@@ -34,8 +34,8 @@ _DM = re.compile(r"私信|私聊|私我|看主页|主页|看我名字|看头像|
 _SOLICIT = re.compile(
     r"兼职|刷单|日结|代开|开票|发票|领券|红包|返现|返利|代理|招聘|出厂价|批发|货源|代购|加盟|代运营|包流量|"
     r"微商|贷款|网贷|免费领|免费送|引流|涨粉|接单|有需要的|需要的朋友|有意者|咨询|优惠|特价|低价|秒杀|团购|福利")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-_LETTER = re.compile(r"[^\W\d_]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")  # runs, not characters: a third of the cost
 
 #: Evidence names computed from the text alone, in a fixed order.
 TEXT_EVIDENCE = ("digits7", "chat_id", "chat_mention", "link", "dm", "solicit", "contact_and_ask",
@@ -53,8 +53,8 @@ def text_evidence(norm: str) -> dict[str, float]:
     link = bool(_LINK.search(s))
     dm = bool(_DM.search(s))
     solicit = bool(_SOLICIT.search(s))
-    letters = _LETTER.findall(s)
-    cjk = len(_CJK.findall(s)) / len(letters) if letters else 0.0
+    letters = sum(map(len, _LETTER_RUN.findall(s)))
+    cjk = sum(map(len, _CJK_RUN.findall(s))) / letters if letters else 0.0
     contact = digits or chat_id or chat_mention or link
     return {"digits7": float(digits), "chat_id": float(chat_id), "chat_mention": float(chat_mention),
             "link": float(link), "dm": float(dm), "solicit": float(solicit),
@@ -64,7 +64,8 @@ def text_evidence(norm: str) -> dict[str, float]:
 
 def evidence_matrix(names: Sequence[str], norms: Sequence[str], probs: Mapping[str, np.ndarray],
                     head_labels: Mapping[str, Sequence[str]],
-                    fired: Optional[Sequence[Sequence[str]]] = None) -> np.ndarray:
+                    fired: Optional[Sequence[Sequence[str]]] = None,
+                    texts: Optional[Sequence[Mapping[str, float]]] = None) -> np.ndarray:
     """``[n, len(names)]`` evidence for a :class:`Combiner`.
 
     A name is ``text:<evidence>`` (:func:`text_evidence`), ``rule:<reason>`` (1 when that
@@ -78,15 +79,15 @@ def evidence_matrix(names: Sequence[str], norms: Sequence[str], probs: Mapping[s
 
     rules = {r.reason: r for r in ESCALATION_RULES}
     out = np.zeros((len(norms), len(names)), np.float32)
-    need_text = any(n.startswith("text:") for n in names)
-    texts = [text_evidence(n) for n in norms] if need_text else None
+    if texts is None and any(n.startswith("text:") or "*text:" in n for n in names):
+        texts = [text_evidence(n) for n in norms]
     for j, name in enumerate(names):
         kind, _, rest = name.partition(":")
         if kind == "x":
             left, star, right = rest.partition("*")
             if not star:
                 raise ValueError(f"evidence {name!r}: use x:<name>*<name>")
-            pair = evidence_matrix([left, right], norms, probs, head_labels, fired)
+            pair = evidence_matrix([left, right], norms, probs, head_labels, fired, texts)
             out[:, j] = pair[:, 0] * pair[:, 1]
         elif kind == "text":
             out[:, j] = [t[rest] for t in texts]
