@@ -598,10 +598,11 @@ def test_score_detect_floods_across_batches(tmp_path, model_dir):
     assert not complaint.is_spam
 
     data = tmp_path / "in.jsonl"
-    data.write_text("".join(json.dumps({"id": i, "text": "今天天气真不错，出去走走吧朋友们"}, ensure_ascii=False) + "\n"
+    data.write_text("".join(json.dumps({"id": i, "text": "好评，质量不错，物流也快，推荐购买"}, ensure_ascii=False) + "\n"
                             for i in range(6)), encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    # The shipped model: this chatter raises no issue, so copies 3..6 (across batches of 2) are floods.
+    # The shipped model: this copied praise is not spam on its own and raises no issue, so copies
+    # 3..6 (across batches of 2) are floods.
     assert main(["score", str(data), "-o", str(out), "--batch-size", "2", "--detect-floods", "-q"]) == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == list(range(6))

@@ -298,7 +298,7 @@ def test_cluster_labels_leave_out_filler_words(tmp_path):
 
     inp, _ = ad_campaign_file(tmp_path / "in.jsonl")
     summary = run_cluster_command(str(inp), str(tmp_path / "out.jsonl"), min_size=3, analyzer=fa)
-    assert summary["clusters"] and summary["n_recurring_spam"] > 0
+    assert summary["clusters"]
     for c in summary["clusters"]:
         words = set(c["keywords"]) | set(c["label"].split(" / "))
         assert not words & {"再也", "尽快", "回去", "赶紧", "http", "cn", "点击"}, c["label"]

@@ -57,6 +57,32 @@ def _load_model(name_or_path, backend: Optional[str] = None):
     return NgramModel.from_pretrained(name_or_path)
 
 
+def _heads_only(model, task: str) -> None:
+    """Turn off a task's decision stage: no combiner, the head's own thresholds (``head_thresholds``)."""
+    head = model.heads[task]
+    if head.combiner is None:
+        return
+    head.combiner = None
+    head.thresholds = dict(model.card.get("tasks", {}).get(task, {}).get("head_thresholds", head.thresholds))
+
+
+def _combiner_fits(model, task: str, models: Mapping[str, Any]) -> bool:
+    """Whether ``task``'s combiner reads only heads of the composed pipeline with the labels it
+    was fitted on: it was fitted on the shipped heads, so replacing a head it reads (e.g. your own
+    issue taxonomy via ``tasks=``) turns that decision back into the heads-only rule."""
+    comb = model.heads[task].combiner
+    if comb is None:
+        return True
+    for name in comb.features:
+        for part in name[2:].split("*") if name.startswith("x:") else [name]:
+            kind, _, rest = part.partition(":")
+            if kind in ("p", "logit"):
+                other, _, label = rest.partition(":")
+                if other not in models or models[other] is not model or label not in models[other].heads[other].labels:
+                    return False
+    return True
+
+
 def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
     """Set operating points on the loaded heads: ``{"task.key": value}`` or ``{"task": {"key": value}}``."""
     flat: dict[tuple[str, str], Any] = {}
@@ -203,7 +229,8 @@ class FeedbackAnalyzer:
 
         ``decisions=False`` runs the heads alone with their own thresholds (``head_thresholds``
         in ``model.json``): what a host that implements only the heads (the Node example)
-        computes, and a baseline for the decision stage.
+        computes, and a baseline for the decision stage. A decision whose combiner reads a head
+        that ``tasks=`` replaced runs heads-only too (it was fitted on the shipped heads).
         """
         base = _load_model(path if path is not None else default_model_path(), backend)
         models = {t: base for t in base.heads}
@@ -212,12 +239,9 @@ class FeedbackAnalyzer:
             if task not in override.heads:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
             models[task] = override
-        if not decisions:
-            for model in {id(m): m for m in models.values()}.values():
-                for task, head in model.heads.items():
-                    head.combiner = None
-                    head.thresholds = dict(model.card.get("tasks", {}).get(task, {}).get("head_thresholds",
-                                                                                       head.thresholds))
+        for task in (t for t in REQUIRED_TASKS if t in models):  # a missing task is reported by __init__
+            if not decisions or not _combiner_fits(models[task], task, models):
+                _heads_only(models[task], task)
         if thresholds:
             apply_thresholds(models, thresholds)
         if isinstance(routing, (str, Path)):
@@ -245,7 +269,9 @@ class FeedbackAnalyzer:
                                             raised=doc.combined.get("issue_types"))
         r = doc.result
         r.issue_scores = scores
-        r.issue_types = [] if r.is_spam else illness_first(chosen, doc.norm, head.labels)
+        if head.combiner is not None:  # decision stage: the codebook's illness rule orders the labels
+            chosen = illness_first(chosen, doc.norm, head.labels)
+        r.issue_types = [] if r.is_spam else chosen
         r.primary_issue = r.issue_types[0] if r.issue_types else None
 
     def _sentiment(self, doc: Doc) -> None:

@@ -110,8 +110,10 @@ def decide(head: HeadSpec, probs: np.ndarray, norms: Sequence[str], combined: Op
     (``combined``: the head's combiner probabilities per text, when it has one)."""
     comb = list(combined) if combined is not None else [None] * len(probs)
     if head.kind == MULTILABEL:
-        return [illness_first(decide_issue_types(p, head.labels, head.thresholds, raised=c)[0], n, head.labels)
-                for p, c, n in zip(probs, comb, norms)]
+        chosen = [decide_issue_types(p, head.labels, head.thresholds, raised=c)[0] for p, c in zip(probs, comb)]
+        if combined is None:
+            return chosen
+        return [illness_first(c, n, head.labels) for c, n in zip(chosen, norms)]
     if head.labels == SPAM_CLASSES:
         t, rep = head.thresholds.get("spam", 0.5), head.thresholds.get("repeat")
         out = []

@@ -40,7 +40,8 @@ ILLNESS = re.compile(r"食物中毒|中毒|拉肚子|拉了肚子|闹肚子|腹�
 
 
 def illness_first(issue_types: list[str], norm: str, labels: list[str]) -> list[str]:
-    """``product_quality`` first when the text reports illness after eating or using a product."""
+    """``product_quality`` first when the text reports illness after eating or using a product
+    (part of the decision stage: applied when the issue head has a combiner)."""
     if "product_quality" not in labels or not ILLNESS.search(norm):
         return issue_types
     return ["product_quality"] + [lab for lab in issue_types if lab != "product_quality"]
