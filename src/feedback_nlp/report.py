@@ -285,11 +285,12 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
 def run_report_command(input_path: str, output_path: str, time_field: Optional[str] = None, text_field: str = "text",
                        id_field: str = "id", model: Optional[str] = None, title: Optional[str] = None,
                        min_size: int = 5, freq: Optional[str] = None, alpha: float = 0.001, mask: bool = True,
-                       fmt: Optional[str] = None, analyzer=None) -> dict:
+                       fmt: Optional[str] = None, analyzer=None, encoder=None) -> dict:
     """``feedback-nlp report``: read records, analyse, cluster, detect spikes, write HTML.
 
     Spikes are tested per issue type and per cluster (when ``time_field`` is
-    given). Malformed rows are counted and skipped. Returns a small summary
+    given). Malformed rows are counted and skipped. ``encoder``: as in
+    :class:`~feedback_nlp.cluster.ProblemClusterer` (None: the default). Returns a small summary
     (counts, clusters, alerts as dicts).
     """
     from .cluster import ProblemClusterer
@@ -309,7 +310,7 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
     results = fa.analyze_batch(texts, ids=ids) if texts else []
     times = raw_times if time_field else None
-    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"))
+    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder)
     labels = cl.fit_predict(texts, results=results, times=times) if texts else []
     clusters = cl.get_cluster_info() if texts else []
     records = []
