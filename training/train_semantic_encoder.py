@@ -328,9 +328,12 @@ def write_card(out: Path, enc: TableEncoder, card: dict) -> None:
              "  negative train reviews of the other corpora; min over the sets of min(recall, purity) of the",
              "  cluster holding most of the set",
              f"- rebuild: `{card['command']}` (teacher vectors cached in work_data/teacher/)",
-             "", "Benchmark figures: see `benchmarks/RESULTS.md` (semantic clustering) and the README's",
-             "clustering section, each with its command.", ""]
-    (out / "README.md").write_text("\n".join(lines), encoding="utf-8")
+             ""]
+    old = out / "README.md"
+    kept = ""  # the benchmark section is written by hand from benchmarks/bench_cluster.py runs: keep it
+    if old.is_file() and "## Benchmark" in old.read_text(encoding="utf-8"):
+        kept = old.read_text(encoding="utf-8")[old.read_text(encoding="utf-8").index("## Benchmark"):]
+    old.write_text("\n".join(lines) + ("\n" + kept if kept else ""), encoding="utf-8")
 
 
 def main(argv=None) -> None:

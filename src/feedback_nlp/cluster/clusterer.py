@@ -27,9 +27,12 @@ class ProblemClusterer:
     ----------
     min_size : int
         Smallest cluster kept; texts of smaller clusters get ``cluster_id`` None.
-    threshold : float
+    threshold : float or None
         Merge clusters while the mean cosine similarity of their members is at
-        least this (higher: tighter, smaller clusters, more noise).
+        least this (higher: tighter, smaller clusters, more noise). None: the
+        encoder's own ``default_threshold`` (cosines differ by representation;
+        :data:`EMBEDDINGS_THRESHOLD` with ``embeddings=``). The value in force
+        after ``fit`` is ``threshold_``.
     assign_threshold : float or None
         A text joins the cluster whose mean it is most similar to when that
         similarity is at least this (default: ``threshold``). Used for the
@@ -54,9 +57,8 @@ class ProblemClusterer:
         The text representation (see :mod:`feedback_nlp.encoders`): ``"ngram"``,
         ``"semantic"``, a pretrained encoder's name, a directory, or an
         :class:`~feedback_nlp.encoders.Encoder` object. None: ``"ngram"`` when
-        ``vectorizer_params`` are given, else :data:`DEFAULT_ENCODER`.
-    threshold : float or None
-        (see above) None: the encoder's own ``default_threshold``.
+        ``vectorizer_params`` are given, else :data:`DEFAULT_ENCODER`. The
+        fitted encoder is ``encoder_`` (None after ``fit(embeddings=...)``).
     """
 
     def __init__(self, min_size: int = 5, threshold: Optional[float] = None, assign_threshold: Optional[float] = None,
