@@ -240,8 +240,8 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--encoder", metavar="{semantic,ngram,NAME}", default="semantic",
                    help="text representation for clustering. semantic (default): the shipped projection of "
                         "char n-grams into a pretrained encoder's space; knows paraphrases, n-gram speed "
-                        "(100k texts in about a minute on 2 cores). ngram: char n-gram TF-IDF fitted on the "
-                        "input; as fast, blind to synonyms. NAME: e5-small, use-multi or roformer-sim (each "
+                        "(100k texts clustered in 31 s on 2 cores, benchmarks/RESULTS.md). ngram: char n-gram "
+                        "TF-IDF fitted on the input; 19 s per 100k, blind to synonyms. NAME: e5-small, use-multi or roformer-sim (each "
                         "needs its extra; tens of texts per second) or an encoder directory")
 
 
