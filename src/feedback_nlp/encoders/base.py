@@ -1,0 +1,92 @@
+"""The one encoder interface: texts -> L2-normalised rows of a float32 matrix."""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+from ..text import normalize
+
+__all__ = ["Encoder", "MissingExtraError", "l2_normalize", "package_dir", "require_extra"]
+
+
+class MissingExtraError(ImportError):
+    """An optional encoder's package is not installed; the message is one line naming the extra."""
+
+
+def require_extra(module: str, what: str, extra: str):
+    """Import ``module`` or raise :class:`MissingExtraError` naming ``extra``."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:
+        raise MissingExtraError(f'{what} needs the [{extra}] extra: pip install "feedback-nlp[{extra}]"') from e
+
+
+def package_dir(module: str, what: str, extra: str, install: str = ""):
+    """Folder of an installed package, found without importing it (its own imports may want more),
+    or :class:`MissingExtraError` naming ``extra``."""
+    import importlib.util
+    from pathlib import Path
+
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):  # ValueError: a module blocked in sys.modules
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingExtraError(f"{what} needs the [{extra}] extra: "
+                                + (install or f'pip install "feedback-nlp[{extra}]"'))
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def l2_normalize(X: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length in place (all-zero rows stay zero); returns X."""
+    n = np.linalg.norm(X, axis=1, keepdims=True)
+    n[n == 0] = 1.0
+    X /= n
+    return X
+
+
+class Encoder:
+    """Base class: ``encode(texts) -> float32 [n, dim]`` with L2-normalised rows.
+
+    ``name`` identifies the encoder (``--encoder NAME``), ``dim`` its width and
+    ``default_threshold`` the average-linkage similarity threshold chosen for it
+    on training problems (cosines differ a lot between representations).
+    Encoders that learn from the texts they are given (the n-gram sketch)
+    override :meth:`fit_encode`; fixed encoders only implement :meth:`_encode`,
+    which receives normalised texts.
+    """
+
+    name: str = "encoder"
+    dim: int = 0
+    default_threshold: float = 0.5
+
+    def _encode(self, norms: Sequence[str]) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def encode(self, texts: Sequence[str], normalized: bool = False) -> np.ndarray:
+        """Vectors of ``texts`` (raw, or already :func:`~feedback_nlp.text.normalize`-d)."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        norms = texts if normalized else [normalize(t) for t in texts]
+        X = np.asarray(self._encode(norms), dtype=np.float32)
+        if X.shape != (len(norms), self.dim):
+            raise ValueError(f"{self.name}: expected [{len(norms)}, {self.dim}], got {X.shape}")
+        return l2_normalize(X.copy() if not X.flags.writeable else X)
+
+    def fit_encode(self, texts: Sequence[str], normalized: bool = False) -> np.ndarray:
+        """Encode the texts to be clustered (fitting first where the encoder learns from them)."""
+        return self.encode(texts, normalized=normalized)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, dim={self.dim})"
+
+
+def batched(texts: Sequence[str], size: int, max_chars: Optional[int] = None):
+    """Consecutive slices of ``texts`` (each text cut to ``max_chars``)."""
+    for s in range(0, len(texts), size):
+        chunk = list(texts[s:s + size])
+        yield [t[:max_chars] for t in chunk] if max_chars else chunk

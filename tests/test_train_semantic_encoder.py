@@ -1,0 +1,44 @@
+"""training/train_semantic_encoder.py: the ridge solve and the projection fit, on tiny data made here."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("scipy", reason="the [train-semantic] extra (scipy) is not installed")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
+
+import train_semantic_encoder as tse  # noqa: E402
+
+
+def test_ridge_cg_matches_the_closed_form():
+    from scipy.sparse import random as sprandom
+
+    rng = np.random.default_rng(0)
+    X = sprandom(60, 25, density=0.2, random_state=1, format="csr", dtype=np.float32)
+    Y = rng.normal(size=(60, 4)).astype(np.float32)
+    W = tse.ridge_cg(X, Y, lam=0.5, tol=1e-7, log=lambda *a: None)
+    A = X.toarray().astype(np.float64)
+    exact = np.linalg.solve(A.T @ A + 0.5 * np.eye(25), A.T @ Y)
+    assert np.allclose(W, exact, atol=1e-3)
+
+
+def test_fit_projection_learns_a_student_that_maps_synonyms_together(tmp_path):
+    # Teacher: topic vectors; '烫' and '热' texts are one topic, '慢' and '迟' another.
+    heat = ["充电器发烫", "插上就烫手", "用一会就很热", "机身过热", "手机热得厉害", "越充越烫"]
+    slow = ["快递太慢", "物流很慢", "送得很迟", "迟迟不到", "慢得要命", "到货太迟"]
+    norms = heat + slow
+    Y = np.array([[1.0, 0.0, 0.1]] * len(heat) + [[0.0, 1.0, 0.1]] * len(slow), dtype=np.float32)
+    labels = ["heat"] * 3 + [None] * 3 + ["slow"] * 3 + [None] * 3
+    probe, X, W_T, W_D, rep = tse.fit_projection(norms, Y, labels, max_features=200, dim=2, lam=0.1,
+                                                 use_words=False, val_share=0.0, log=lambda *a: None)
+    assert rep["labelled_texts"] == 6 and rep["problem_groups"] == 2 and rep["dim"] == 2
+    enc = tse.make_student(probe, X, W_T + 0.5 * W_D, name="semantic", default_threshold=0.3)
+    assert enc.table.dtype == np.float16
+    back = tse.TableEncoder.from_pretrained(enc.save_pretrained(tmp_path / "student"))
+    V = back.encode(["充电器过热", "物流迟迟不到"])
+    H = back.encode(heat)
+    S = back.encode(slow)
+    assert V[0] @ H.mean(0) > V[0] @ S.mean(0) and V[1] @ S.mean(0) > V[1] @ H.mean(0)
