@@ -27,11 +27,9 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from bench_analyze import RESULTS, run_measured  # noqa: E402
+from _results import write_section  # noqa: E402
+from bench_analyze import RESULTS  # noqa: E402
 from gen_feedback_jsonl import corpus_texts, error_rows, generate  # noqa: E402
-
-MARK_BEGIN = "<!-- bench_reliability:begin -->"
-MARK_END = "<!-- bench_reliability:end -->"
 
 
 def run_check(rows: int, workdir: str | Path, malformed_rate: float = 0.01, seed: int = 0) -> dict:
@@ -123,15 +121,7 @@ def main(argv=None) -> int:
     body = "\n".join(lines)
     print(body)
     if a.results:
-        path = Path(a.results)
-        old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-        block = f"{MARK_BEGIN}\n{body}\n{MARK_END}"
-        if MARK_BEGIN in old and MARK_END in old:
-            pre, rest = old.split(MARK_BEGIN, 1)
-            new = pre + block + rest.split(MARK_END, 1)[1]
-        else:
-            new = old.rstrip("\n") + "\n\n" + block + "\n"
-        path.write_text(new, encoding="utf-8")
+        write_section("bench_reliability", body, Path(a.results))
     return 0
 
 
