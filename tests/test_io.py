@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from feedback_nlp.io import (SCORE_FIELDNAMES, InputFormatError, InputRecord, detect_format, error_record,
+from feedback_nlp.io import (DETECT_BYTES, SCORE_FIELDNAMES, InputFormatError, InputRecord, detect_format, error_record,
                              open_writer, read_records)
 from feedback_nlp.result import FIELDS
 
@@ -208,12 +208,14 @@ class _FakeStdin:
         self.buffer = io.BufferedReader(raw)
 
 
-def test_reader_is_lazy_on_an_endless_stream(monkeypatch):
+@pytest.mark.parametrize("encoding, limit", [("utf-8", 64 * 1024), ("auto", DETECT_BYTES + 64 * 1024)])
+def test_reader_is_lazy_on_an_endless_stream(monkeypatch, encoding, limit):
     raw = _EndlessLines()
     monkeypatch.setattr(sys, "stdin", _FakeStdin(raw))
-    first = list(itertools.islice(read_records("-"), 5))
+    first = list(itertools.islice(read_records("-", encoding=encoding), 5))
     assert [r.text for r in first] == [f"row {i}" for i in range(1, 6)]
-    assert raw.served < 64 * 1024  # read a buffer's worth, not the stream
+    # a buffer's worth (plus, for "auto", the detection prefix), not the stream
+    assert raw.served < limit
 
 
 def test_csv_reader_is_lazy_on_an_endless_stream(monkeypatch):
@@ -228,7 +230,7 @@ def test_csv_reader_is_lazy_on_an_endless_stream(monkeypatch):
     monkeypatch.setattr(sys, "stdin", _FakeStdin(raw))
     first = list(itertools.islice(read_records("-", fmt="csv"), 3))
     assert [(r.id, r.text) for r in first] == [("1", "text 1"), ("2", "text 2"), ("3", "text 3")]
-    assert raw.served < 64 * 1024
+    assert raw.served < DETECT_BYTES + 64 * 1024  # the detection prefix and a buffer, not the stream
 
 
 def test_streams_20k_rows_in_order(tmp_path):
@@ -400,7 +402,7 @@ def test_stdout_writer(monkeypatch):
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buf, encoding="utf-8"))
     with open_writer("-") as w:
         w.write({"id": 1, "text": "好"})
-    assert buf.getvalue() == '{"id": 1, "text": "好"}\n'.encode()
+    assert buf.getvalue() == '{"id":1,"text":"好"}\n'.encode()  # compact, UTF-8, not ASCII-escaped
     assert not sys.stdout.closed
 
 
@@ -408,7 +410,7 @@ def test_gzip_writer(tmp_path):
     p = tmp_path / "out.jsonl.gz"
     with open_writer(str(p)) as w:
         w.write({"id": 1})
-    assert gzip.decompress(p.read_bytes()) == b'{"id": 1}\n'
+    assert gzip.decompress(p.read_bytes()) == b'{"id":1}\n'
 
 
 def test_unknown_output_extension(tmp_path):
