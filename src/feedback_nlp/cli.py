@@ -7,6 +7,10 @@ function so that ``feedback-nlp --help`` stays fast. A handler reports a user
 error (bad input, bad option) by raising :class:`CLIError`; :func:`main` prints
 it as one ``feedback-nlp: error: ...`` line and returns exit code 2.
 
+Commands that read input files take :func:`add_encoding_arg` (``--encoding``,
+default ``auto``) and say on stderr which encoding was used when it was detected
+and not UTF-8 (:func:`note_encoding`).
+
 Exit codes: 0 success (also when some input rows were malformed: they are
 reported as error records and in the summary), 2 usage or input error (no
 traceback), 130 interrupted, 141 output pipe closed.
@@ -20,9 +24,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TextIO
 
+from .io import MAX_LISTED_ROWS  # malformed row numbers listed in summaries (io is light: stdlib + orjson)
+
 PROG = "feedback-nlp"
-#: Malformed row numbers listed in the ``score`` summary.
-MAX_LISTED_ROWS = 20
 
 
 class CLIError(Exception):
@@ -61,6 +65,29 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
                    help="routing table (.json/.yaml) replacing the one saved with the model")
 
 
+def add_encoding_arg(p: argparse.ArgumentParser) -> None:
+    """``--encoding``, shared by every command that reads input files (see :func:`feedback_nlp.io.read_records`)."""
+    p.add_argument("--encoding", default="auto", metavar="NAME",
+                   help="text encoding of the input: auto (default: UTF-8 with or without BOM, UTF-16/32 with "
+                        "BOM, else detected from the first 64 KiB, e.g. GB18030 or Big5 from Chinese Excel), "
+                        "or a codec name such as utf-8, gb18030, gbk, big5, utf-16")
+
+
+def note_encoding(requested: str, used: str, name: str) -> None:
+    """Say on stderr that ``name`` is read as ``used`` when that was detected and is not UTF-8."""
+    if str(requested).lower() == "auto" and used not in ("utf-8", "utf-8-sig", "ascii"):
+        print(f"{PROG}: reading {name} as {used} (detected; override with --encoding)", file=sys.stderr)
+
+
+def malformed_summary(verb: str, n_ok: int, n_bad: int, rows: Sequence[int]) -> str:
+    """``"VERB N records, M malformed (rows: 2, 5, ... first 20)"``, the stderr summary of the reading commands."""
+    msg = f"{verb} {n_ok} records, {n_bad} malformed"
+    if n_bad:
+        more = f", ... first {len(rows)}" if n_bad > len(rows) else ""
+        msg += f" (rows: {', '.join(map(str, rows))}{more})"
+    return msg
+
+
 def _add_score(sub) -> None:
     p = sub.add_parser(
         "score", help="score a JSONL/CSV/TSV file, one output record per input record",
@@ -83,7 +110,11 @@ def _add_score(sub) -> None:
     p.add_argument("--bom", action="store_true",
                    help="start CSV/TSV output with a UTF-8 byte order mark so Excel reads it as UTF-8 "
                         "(refused for JSONL output)")
+    add_encoding_arg(p)
     p.add_argument("--batch-size", type=int, default=256, metavar="N", help="records per batch (default: 256)")
+    p.add_argument("-w", "--workers", type=int, default=1, metavar="N",
+                   help="worker processes analysing batches in parallel (default: 1 = this process); output "
+                        "order and content do not change; about one per CPU core is fastest")
     p.add_argument("--detect-floods", action="store_true",
                    help="mark posts repeated across the file as spam type flood (copied complaints are never "
                         "marked; a post is marked from its --flood-min-group-th copy on)")
@@ -104,6 +135,7 @@ def _add_analyze(sub) -> None:
                     "readable summary, or one JSON object per text with --json.")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="texts to analyse (default: read lines from stdin)")
     p.add_argument("--json", action="store_true", help="print one JSON object (FeedbackResult.to_dict) per text")
+    add_encoding_arg(p)
     add_model_args(p)
     p.set_defaults(func=_cmd_analyze)
 
@@ -120,11 +152,13 @@ def _read_task_data(path, task, args, labels=None):
     field, multi, null = TASK_DEFAULTS.get(task, ("label", False, None))
     multilabel = args.multilabel if getattr(args, "multilabel", None) is not None else multi
     try:
-        return read_labelled_file(path, text_field=args.text_field, label_field=args.label_field or field,
+        data = read_labelled_file(path, text_field=args.text_field, label_field=args.label_field or field,
                                   id_field=args.id_field, multilabel=multilabel, labels=labels,
-                                  null_label=None if args.label_field else null)
+                                  null_label=None if args.label_field else null, encoding=args.encoding)
     except TrainingDataError as e:
         raise CLIError(str(e)) from None
+    note_encoding(args.encoding, data.encoding, str(path))
+    return data
 
 
 def _add_train(sub) -> None:
@@ -145,6 +179,7 @@ def _add_train(sub) -> None:
     p.add_argument("--threshold-folds", type=int, default=0, metavar="K",
                    help="with --dev: choose thresholds on K-fold out-of-fold predictions on the training "
                         "data pooled with dev (for classes too rare on dev); 0 = dev only")
+    add_encoding_arg(p)
     p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram")
     p.add_argument("--base", help="transformer backend: base model (hub id or local directory)")
     p.add_argument("-o", "--output", required=True, help="model directory to write")
@@ -189,6 +224,7 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--label-field", default=None)
     p.add_argument("--id-field", default="id")
     p.add_argument("--multilabel", action=argparse.BooleanOptionalAction, default=None)
+    add_encoding_arg(p)
     p.add_argument("-o", "--output", help="report path prefix (writes PREFIX.json and PREFIX.md); "
                                           "default: eval_<data file name> in the current directory")
     p.set_defaults(func=_cmd_evaluate)
@@ -251,6 +287,7 @@ def _add_cluster(sub) -> None:
     p.add_argument("--threshold", type=float, default=None, help="similarity cut-off for merging (default 0.2)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--all-sentiments", action="store_true", help="cluster positive feedback too")
+    add_encoding_arg(p)
     add_model_args(p)
     p.set_defaults(func=_cmd_cluster)
 
@@ -259,11 +296,21 @@ def _cmd_cluster(args) -> int:
     from .cluster import run_cluster_command
 
     _require_input(args.input)
-    run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
-                        min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
-                        model=args.model, threshold=args.threshold, seed=args.seed,
-                        all_sentiments=args.all_sentiments, analyzer=load_analyzer(args.model, args.routing))
+    summary = run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
+                                  min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
+                                  model=args.model, threshold=args.threshold, seed=args.seed,
+                                  all_sentiments=args.all_sentiments, encoding=args.encoding,
+                                  analyzer=load_analyzer(args.model, args.routing))
+    _report_reading(args, summary)
     return 0
+
+
+def _report_reading(args, summary: dict) -> None:
+    """The encoding note and the malformed-rows summary of ``cluster`` / ``report``."""
+    note_encoding(args.encoding, summary.get("encoding", "utf-8"), args.input)
+    n_bad = summary["n_errors"]
+    print(malformed_summary("analysed", summary["n_records"] - n_bad, n_bad, summary.get("error_rows", [])),
+          file=sys.stderr)
 
 
 def _add_report(sub) -> None:
@@ -281,6 +328,7 @@ def _add_report(sub) -> None:
     p.add_argument("--freq", choices=["D", "W"], default=None, help="bucket per day or week (default: by span)")
     p.add_argument("--alpha", type=float, default=0.001, help="false-alarm rate of spike alerts")
     p.add_argument("--no-mask", action="store_true", help="show texts without PII masking")
+    add_encoding_arg(p)
     add_model_args(p)
     p.set_defaults(func=_cmd_report)
 
@@ -289,10 +337,11 @@ def _cmd_report(args) -> int:
     from .report import run_report_command
 
     _require_input(args.input)
-    run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
-                       id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
-                       freq=args.freq, alpha=args.alpha, mask=not args.no_mask,
-                       analyzer=load_analyzer(args.model, args.routing))
+    summary = run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
+                                 id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
+                                 freq=args.freq, alpha=args.alpha, mask=not args.no_mask, encoding=args.encoding,
+                                 analyzer=load_analyzer(args.model, args.routing))
+    _report_reading(args, summary)
     return 0
 
 
@@ -323,9 +372,11 @@ def load_analyzer(model: Optional[str], routing: Optional[str]):
 
 
 def _require_input(path: str) -> None:
-    """Fail early, with one clear line, on an input file that does not exist ("-" is stdin)."""
+    """Fail early, with one clear line, on an input file that does not exist or is a directory ("-" is stdin)."""
     if path != "-" and not os.path.exists(path):
         raise CLIError(f"input file not found: {path}")
+    if path != "-" and os.path.isdir(path):
+        raise CLIError(f"{path} is a directory, not an input file")
 
 
 def _one_line(e: BaseException) -> str:
@@ -336,12 +387,19 @@ def _one_line(e: BaseException) -> str:
 
 
 def _chunks(it: Iterable, n: int) -> Iterator[list]:
+    """Lists of ``n`` items; if ``it`` fails midway, the items read so far still come
+    out as a last chunk before the error is raised (so they are scored and written)."""
     chunk: list = []
-    for x in it:
-        chunk.append(x)
-        if len(chunk) >= n:
+    try:
+        for x in it:
+            chunk.append(x)
+            if len(chunk) >= n:
+                yield chunk
+                chunk = []
+    except Exception:
+        if chunk:
             yield chunk
-            chunk = []
+        raise
     if chunk:
         yield chunk
 
@@ -390,11 +448,17 @@ def _same_file(a: str, b: str) -> bool:
 
 # ----------------------------------------------------------------------------- score
 def _cmd_score(args) -> int:
+    import functools
+    from concurrent.futures.process import BrokenProcessPool
+
     from .io import SCORE_FIELDNAMES, detect_format, error_record, open_writer, read_records
+    from .parallel import ParallelAnalyzer
     from .text import mask_pii
 
     if args.batch_size < 1:
         raise CLIError("--batch-size must be at least 1")
+    if args.workers < 1:
+        raise CLIError("--workers must be at least 1")
     out_fmt = detect_format(args.output, args.output_format)  # fail on a bad output name before any work
     if args.bom and out_fmt == "jsonl":
         raise CLIError("--bom is for CSV/TSV output only; the output is JSONL "
@@ -408,7 +472,8 @@ def _cmd_score(args) -> int:
         fieldnames.insert(1, "text")
     n_ok, bad_rows, n_bad = 0, [], 0
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field,
-                      fmt=args.input_format) as reader:
+                      fmt=args.input_format, encoding=args.encoding) as reader:
+        note_encoding(args.encoding, reader.encoding, args.input)
         analyzer = load_analyzer(args.model, args.routing)
         to_terminal = args.output == "-" and _isatty(sys.stdout)
         progress = Progress(sys.stderr, enabled=not args.quiet and _isatty(sys.stderr) and not to_terminal)
@@ -416,19 +481,18 @@ def _cmd_score(args) -> int:
             writer = open_writer(args.output, fmt=args.output_format, fieldnames=fieldnames, bom=args.bom)
         except OSError as e:
             raise CLIError(f"cannot write {args.output}: {_one_line(e)}") from None
-        with writer:
+        pool = ParallelAnalyzer(analyzer, workers=args.workers, batch_size=args.batch_size,
+                                loader=functools.partial(load_analyzer, args.model, args.routing))
+        with writer, pool:
             try:
                 floods = None
                 if args.detect_floods:
                     from .pipeline import FloodMarker
 
                     floods = FloodMarker(args.flood_min_group)
-                for chunk in _chunks(reader, args.batch_size):
-                    good = [r for r in chunk if r.error is None]
-                    batch = analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
-                                                   batch_size=args.batch_size) if good else []
+                for chunk, batch in pool.map(_chunks(reader, args.batch_size), key=_good_texts_ids):
                     if floods is not None and batch:
-                        floods.mark([r.text for r in good], batch)
+                        floods.mark([r.text for r in chunk if r.error is None], batch)
                     results = iter(batch)
                     for rec in chunk:
                         if rec.error is None:
@@ -448,29 +512,35 @@ def _cmd_score(args) -> int:
                         writer.write(out)
                     writer.flush()
                     progress.update(len(chunk))
+            except BrokenProcessPool:
+                raise CLIError(f"a worker process died (out of memory?); the {n_ok + n_bad} records before it "
+                               f"are in {args.output}") from None
             finally:
                 progress.close()
     if n_bad or not args.quiet:
-        msg = f"scored {n_ok} records, {n_bad} malformed"
-        if n_bad:
-            rows = ", ".join(map(str, bad_rows))
-            msg += f" (rows: {rows}{', ... first ' + str(MAX_LISTED_ROWS) if n_bad > len(bad_rows) else ''})"
-        print(msg, file=sys.stderr)
+        print(malformed_summary("scored", n_ok, n_bad, bad_rows), file=sys.stderr)
     return 0
 
 
+def _good_texts_ids(chunk) -> tuple[list[str], list]:
+    good = [r for r in chunk if r.error is None]
+    return [r.text for r in good], [r.id for r in good]
+
+
 # ----------------------------------------------------------------------------- analyze
-def _stdin_texts() -> Iterator[tuple[int, str]]:
-    """(line number, text) for each non-blank stdin line; undecodable bytes become U+FFFD."""
-    buf = getattr(sys.stdin, "buffer", None)
-    lines: Iterable = buf if buf is not None else sys.stdin
-    for n, line in enumerate(lines, 1):
-        if isinstance(line, bytes):
-            line = line.decode("utf-8", errors="replace")
-        line = line.lstrip("\ufeff") if n == 1 else line
-        line = line.rstrip("\r\n")
-        if line.strip():
-            yield n, line
+def _stdin_texts(encoding: str = "auto") -> Iterator[tuple[int, str]]:
+    """(line number, text) for each non-blank stdin line, decoded as ``encoding``
+    (``auto``: detected, except from a terminal); undecodable bytes become U+FFFD."""
+    from .io import open_text
+
+    stream = open_text("-", encoding, errors="replace", newline="\n")
+    note_encoding(encoding, stream.encoding, "<stdin>")
+    with stream:
+        for n, line in enumerate(stream, 1):
+            line = line.lstrip("\ufeff") if n == 1 else line
+            line = line.rstrip("\r\n")
+            if line.strip():
+                yield n, line
 
 
 def format_result(text: str, result) -> str:
@@ -495,8 +565,9 @@ def format_result(text: str, result) -> str:
 
 
 def _cmd_analyze(args) -> int:
-    import json
+    from .io import dumps_line, resolve_encoding
 
+    resolve_encoding(args.encoding)
     if args.texts:
         items: Iterable[tuple[int, str]] = list(enumerate(args.texts, 1))
         batch = 256
@@ -504,7 +575,7 @@ def _cmd_analyze(args) -> int:
         interactive = _isatty(sys.stdin)
         if interactive:
             print("reading texts from stdin, one per line (Ctrl-D to end)", file=sys.stderr)
-        items = _stdin_texts()
+        items = _stdin_texts(args.encoding)
         batch = 1 if interactive else 256
     analyzer = load_analyzer(args.model, args.routing)
     first = True
@@ -512,7 +583,7 @@ def _cmd_analyze(args) -> int:
         results = analyzer.analyze_batch([t for _, t in chunk], ids=[i for i, _ in chunk])
         for (_, text), r in zip(chunk, results):
             if args.json:
-                print(json.dumps(r.to_dict(), ensure_ascii=False))
+                sys.stdout.write(dumps_line(r.to_dict()).decode("utf-8"))
             else:
                 if not first:
                     print()

@@ -79,7 +79,7 @@ from .result import FIELDS
 
 __all__ = ["InputRecord", "InputFormatError", "RecordReader", "RecordWriter", "read_records", "open_writer",
            "open_text", "error_record", "detect_format", "detect_encoding", "resolve_encoding", "bad_bytes_error",
-           "dumps_line", "ERROR_FIELD", "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
+           "dumps_line", "ReadTally", "ERROR_FIELD", "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
 
 #: Name of the column / key that holds the reason a row could not be scored.
 ERROR_FIELD = "error"
@@ -137,6 +137,40 @@ class InputRecord:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+
+#: Malformed row numbers kept for a summary (``error_rows``).
+MAX_LISTED_ROWS = 20
+
+
+class ReadTally:
+    """What a command that reads whole files reports: fields seen, malformed rows.
+
+    ``add(rec)`` for each record; then ``n_errors``, ``error_rows`` (the first
+    :data:`MAX_LISTED_ROWS`) and :meth:`require_field`, which refuses a field no
+    readable record has (e.g. ``--time-field nope``) before any analysis runs.
+    """
+
+    def __init__(self):
+        self.n_records = self.n_errors = 0
+        self.error_rows: list[int] = []
+        self._fields: dict[str, None] = {}
+
+    def add(self, rec: "InputRecord") -> None:
+        self.n_records += 1
+        if rec.error is None:
+            if len(self._fields) < 1000:
+                self._fields.update(dict.fromkeys(map(str, rec.fields)))
+        else:
+            self.n_errors += 1
+            if len(self.error_rows) < MAX_LISTED_ROWS:
+                self.error_rows.append(rec.row)
+
+    def require_field(self, name: Optional[str], option: str = "--time-field") -> None:
+        """InputFormatError when ``name`` is set, some record is readable and none has ``name``."""
+        if name and self.n_records > self.n_errors and name not in self._fields:
+            shown = ", ".join(list(self._fields)[:30])
+            raise InputFormatError(f"{option} {name!r}: no record has this field (fields: {shown})")
 
 
 def error_record(rec: InputRecord, fieldnames: Sequence[str] = FIELDS) -> dict:
