@@ -261,8 +261,10 @@ def detect_encoding(head: bytes, final: bool = True) -> Optional[str]:
     charset-normalizer, whose GBK-family answers become ``gb18030`` (a superset) and
     Big5-family answers ``cp950`` (``big5hkscs`` when only that decodes), and which is
     asked again among the Chinese encodings alone when its first answer is another
-    legacy encoding (short Chinese samples otherwise come out as Korean); last, GB18030
-    or Big5 if one of them decodes ``head`` without error.
+    legacy encoding (short Chinese samples otherwise come out as Korean), and again
+    without the few lines that no Chinese encoding decodes (a corrupt row would
+    otherwise rule GB18030 out); last, GB18030 or Big5 if one of them decodes
+    ``head`` without error.
     """
     for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (_BOM, "utf-8"),
                      (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
@@ -283,14 +285,17 @@ def detect_encoding(head: bytes, final: bool = True) -> Optional[str]:
                 bad += 1
     if good and good >= bad:
         return "utf-8"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(head).best()
-    name = _codec(best.encoding) if best is not None else None
+    name = _guess(head)
     if name not in _GB | _BIG5 | _UNICODE:
-        chinese = from_bytes(head, cp_isolation=["gb18030", "big5", "cp950", "big5hkscs"]).best()
-        if chinese is not None:
-            name = _codec(chinese.encoding)
+        # One corrupt row makes the detector drop the Chinese encodings: ask again
+        # without the lines no Chinese encoding decodes, if they are a minority.
+        lines = head.split(b"\n")
+        clean = [x for x in lines if x.isascii() or any(_decodes(x, e, True) for e in ("gb18030", "big5hkscs"))]
+        n_clean = sum(not x.isascii() for x in clean)
+        if len(clean) < len(lines) and n_clean > sum(not x.isascii() for x in lines) - n_clean:
+            retry = _guess(b"\n".join(clean))
+            if retry in _GB | _BIG5:
+                name = retry
     if name is None:
         name = next((e for e in ("gb18030", "big5hkscs") if _decodes(head, e, final)), None)
     if name in _GB:
@@ -299,6 +304,22 @@ def detect_encoding(head: bytes, final: bool = True) -> Optional[str]:
         return next((e for e in _BIG5_CHOICES if _decodes(head, e, final)), _BIG5_CHOICES[0])
     if name == "ascii":
         return "utf-8"
+    return name
+
+
+def _guess(data: bytes) -> Optional[str]:
+    """charset-normalizer's answer, asked again among the Chinese encodings alone when
+    the first answer is not Unicode (short Chinese samples otherwise come out as Korean
+    or Japanese, and GB text of a few characters as Big5)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    name = _codec(best.encoding) if best is not None else None
+    if name not in _UNICODE:
+        matches = list(from_bytes(data, cp_isolation=["gb18030", "big5", "cp950", "big5hkscs"]))
+        if matches:  # a tie (too little text to tell) goes to GB18030, the more common
+            best = min(matches, key=lambda m: (m.chaos, -m.coherence, _codec(m.encoding) not in _GB))
+            name = _codec(best.encoding)
     return name
 
 
