@@ -75,6 +75,9 @@ class ParallelAnalyzer:
         from concurrent.futures import ProcessPoolExecutor
 
         if "fork" in multiprocessing.get_all_start_methods() and self.analyzer is not None:
+            # One call builds the analyzer's lazy tables (featuriser keys, OpenCC) here,
+            # so the forked workers inherit them instead of each building its own.
+            self.analyzer.analyze_batch(["预热"])
             ctx, initargs = multiprocessing.get_context("fork"), (self.analyzer, None)
         else:
             if self.loader is None:
