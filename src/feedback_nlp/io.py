@@ -754,12 +754,12 @@ def read_records(path: str, text_field: str = "text", id_field: str = "id",
 def dumps_line(record: Any) -> bytes:
     """``record`` as one compact JSON line (UTF-8, not ASCII-escaped, ``\\n``-terminated).
 
-    orjson, with :mod:`json` for what orjson refuses (integers beyond 64 bits, non-string
-    keys, subclasses of built-in types); a lone surrogate (e.g. from a ``"\\udc80"``
+    orjson (numpy scalars included), with :mod:`json` for what orjson refuses (integers
+    beyond 64 bits, non-string keys); a lone surrogate (e.g. from a ``"\\udc80"``
     escape in the input) is written ``\\u``-escaped so the line stays valid UTF-8.
     """
     try:
-        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
         pass
     try:
