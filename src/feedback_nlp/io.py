@@ -589,7 +589,7 @@ class RecordReader(Iterator[InputRecord]):
             if not line.strip():
                 return InputRecord(row, row, None, "empty line")
             try:
-                obj = _loads(line)
+                obj = json.loads(line) if binary else _loads(line)  # binary: orjson has refused it already
             except (ValueError, RecursionError) as e:  # JSONDecodeError, huge ints, nesting too deep
                 return InputRecord(row, row, None, f"invalid JSON: {_short(e)}")
         if not isinstance(obj, dict):
