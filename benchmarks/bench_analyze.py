@@ -259,11 +259,16 @@ def cli_compare(texts: list[str], tmp: Path, reps: int = 3) -> dict:
     one.write_text(json.dumps({"id": 1, "text": texts[0]}, ensure_ascii=False) + "\n", encoding="utf-8")
     tf = _dump(tmp / "compare.json", texts, [0] * len(texts))
     print(f"cli compare: analyze_batch on {len(texts):,} texts ...", file=sys.stderr)
-    out = {"n": len(texts), "batch": worker("batch", tf, str(reps)), "load_before": os.getloadavg()[0]}
+    out = {"n": len(texts), "load_before": os.getloadavg()[0], "batch": worker("batch", tf, str(reps))}
+    # Interleaved (1, 2, 1, 2, ...) so that both settings see the same load on a shared machine.
+    timed: dict = {1: ([], []), 2: ([], [])}
+    for rep in range(reps):
+        for w in (1, 2):
+            print(f"cli compare: score --workers {w}, run {rep + 1} of {reps} ...", file=sys.stderr)
+            timed[w][0].append(cli_run(rows, workers=w))
+            timed[w][1].append(cli_run(one, workers=w))
     for w in (1, 2):
-        print(f"cli compare: score --workers {w} ...", file=sys.stderr)
-        runs = [cli_run(rows, workers=w) for _ in range(reps)]
-        starts = [cli_run(one, workers=w) for _ in range(reps)]
+        runs, starts = timed[w]
         start, start_cpu = min(r[0] for r in starts), min(r[2] for r in starts)
         wall, rss, cpu = min(runs)
         out[w] = {"wall": wall, "rss": max(r[1] for r in runs), "cpu": min(r[2] for r in runs), "startup": start,
@@ -285,7 +290,8 @@ def cli_compare_lines(c: dict, command: str, when) -> list[str]:
         f"{c['load_before']:.1f} at start, {c['load_after']:.1f} at end (shared machine: other jobs compete for "
         f"the cores, so wall-clock rates vary between runs).  ",
         f"Rows: {c['n']:,} texts sampled from all corpus texts (seed 0), as `{{\"id\", \"text\"}}` JSONL for the "
-        f"CLI and as a list for `analyze_batch`. Every figure is the best of 3 runs. 'Steady state' subtracts the "
+        f"CLI and as a list for `analyze_batch`. Every figure is the best of 3 runs (the CLI runs alternate "
+        f"between 1 and 2 workers). 'Steady state' subtracts the "
         f"wall time of the same command on a 1-row file (start-up: "
         f"{one['startup']:.2f} s with 1 worker, {two['startup']:.2f} s with 2).",
         "",
