@@ -259,7 +259,7 @@ def cli_compare(texts: list[str], tmp: Path, reps: int = 3) -> dict:
     one.write_text(json.dumps({"id": 1, "text": texts[0]}, ensure_ascii=False) + "\n", encoding="utf-8")
     tf = _dump(tmp / "compare.json", texts, [0] * len(texts))
     print(f"cli compare: analyze_batch on {len(texts):,} texts ...", file=sys.stderr)
-    out = {"n": len(texts), "load_before": os.getloadavg()[0], "batch": worker("batch", tf, str(reps))}
+    out = {"n": len(texts), "reps": reps, "load_before": os.getloadavg()[0], "batch": worker("batch", tf, str(reps))}
     # Interleaved (1, 2, 1, 2, ...) so that both settings see the same load on a shared machine.
     timed: dict = {1: ([], []), 2: ([], [])}
     for rep in range(reps):
@@ -290,7 +290,7 @@ def cli_compare_lines(c: dict, command: str, when) -> list[str]:
         f"{c['load_before']:.1f} at start, {c['load_after']:.1f} at end (shared machine: other jobs compete for "
         f"the cores, so wall-clock rates vary between runs).  ",
         f"Rows: {c['n']:,} texts sampled from all corpus texts (seed 0), as `{{\"id\", \"text\"}}` JSONL for the "
-        f"CLI and as a list for `analyze_batch`. Every figure is the best of 3 runs (the CLI runs alternate "
+        f"CLI and as a list for `analyze_batch`. Every figure is the best of {c['reps']} runs (the CLI runs alternate "
         f"between 1 and 2 workers). 'Steady state' subtracts the "
         f"wall time of the same command on a 1-row file (start-up: "
         f"{one['startup']:.2f} s with 1 worker, {two['startup']:.2f} s with 2).",
@@ -340,6 +340,7 @@ def main(argv=None) -> int:
     ap.add_argument("--cli-compare", action="store_true",
                     help="only compare analyze_batch with score --workers 1/2 on the same rows (own section)")
     ap.add_argument("--rows", type=int, default=20_000, help="rows for --cli-compare (default 20,000)")
+    ap.add_argument("--reps", type=int, default=3, help="runs per figure for --cli-compare (best is kept; default 3)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -362,7 +363,7 @@ def main(argv=None) -> int:
         all_texts = [r["text"] for c in CORPORA for r in load_corpus(c)]
         rows = random.Random(0).sample(all_texts, min(a.rows, len(all_texts)))
         with tempfile.TemporaryDirectory(prefix="feedback_bench_") as tmp:
-            body = "\n".join(cli_compare_lines(cli_compare(rows, Path(tmp)), command, started))
+            body = "\n".join(cli_compare_lines(cli_compare(rows, Path(tmp), reps=a.reps), command, started))
         print(body)
         if a.results:
             _write_section(Path(a.results), body, CLI_BEGIN, CLI_END)
