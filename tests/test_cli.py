@@ -231,6 +231,8 @@ def test_keep_text_and_mask_pii(tmp_path, monkeypatch, model_dir):
 class _CountingAnalyzer:
     """Stands in for FeedbackAnalyzer: fast, and records the batch sizes it is given."""
 
+    output_fields = list(FIELDS)
+
     def __init__(self):
         self.batches = []
 
@@ -245,7 +247,7 @@ def test_score_20k_rows_stream_in_order(tmp_path, monkeypatch):
     import feedback_nlp.cli as cli
 
     fake = _CountingAnalyzer()
-    monkeypatch.setattr(cli, "load_analyzer", lambda model, routing: fake)
+    monkeypatch.setattr(cli, "load_analyzer", lambda model, routing, task_models=None, thresholds=None: fake)
     n = 20_000
     inp = tmp_path / "big.jsonl"
     with open(inp, "wb") as f:
@@ -443,6 +445,86 @@ def test_train_evaluate_export_custom_taxonomy(tmp_path, capsys):
     assert set(fa.analyze("发票开错了").issue_scores) == {"install", "invoice", "price"}
 
 
+def test_task_model_adds_a_custom_task_to_every_command(tmp_path, monkeypatch, model_dir):
+    """A model trained with 'train --task topic' (multi-label) is used next to the main model:
+    fields topic (labels, most likely first) and topic_scores in score/analyze/cluster output."""
+    pytest.importorskip("sklearn")
+    topic = tmp_path / "topic_model"
+    assert main(["train", "--task", "topic", "--multilabel", "--data", str(_tickets_csv(tmp_path / "t.csv")),
+                 "--label-field", "label", "-o", str(topic)]) == 0
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"id": 1, "text": "发票开错了"}, {"id": 2, "text": "   "}, {"id": 3, "text": 5}))
+    labels = {"install", "invoice", "price"}
+    for out_name in ("out.jsonl", "out.csv"):
+        out = tmp_path / out_name
+        rc, _, err = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir,
+                                       "--task-model", f"topic={topic}"])
+        assert rc == 0, err
+        if out_name.endswith(".jsonl"):
+            recs = lines(out.read_bytes())
+        else:
+            recs = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+            for r in recs:
+                r["topic"] = json.loads(r["topic"]) if r["topic"] else None
+                r["topic_scores"] = json.loads(r["topic_scores"]) if r["topic_scores"] else None
+        assert list(recs[0])[:len(FIELDS) + 2] == [*FIELDS, "topic", "topic_scores"]
+        assert recs[0]["topic"] == ["invoice"] and set(recs[0]["topic_scores"]) == labels
+        assert recs[1]["topic"] == [] and recs[1]["topic_scores"] == {}  # empty text: neutral
+        assert recs[2]["error"] and recs[2]["topic"] is None  # error record: every field null
+    rc, stdout, _ = run(monkeypatch, ["analyze", "--json", "发票开错了", "--model", model_dir,
+                                      "--task-model", f"topic={topic}"])
+    assert rc == 0 and lines(stdout)[0]["topic"] == ["invoice"]
+    rc, stdout, _ = run(monkeypatch, ["analyze", "发票开错了", "--model", model_dir, "--task-model", f"topic={topic}"])
+    assert "  topic:        invoice (" in stdout.decode("utf-8")
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    out = tmp_path / "c.csv"
+    assert main(["cluster", str(data), "-o", str(out), "--min-size", "3", "--task-model", f"topic={topic}"]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 120 and "topic" in rows[0] and "cluster_id" in rows[0]
+    assert main(["report", str(data), "-o", str(tmp_path / "r.html"), "--min-size", "3",
+                 "--task-model", f"topic={topic}"]) == 0
+
+
+def test_task_model_multiclass_custom_and_standard_replacement(tmp_path, monkeypatch, model_dir):
+    urgency = build_tiny_model(tmp_path / "urgency", heads_spec={"urgency": ("multiclass", ["low", "high"])})
+    sentiment = build_tiny_model(tmp_path / "sent", seed=3,
+                                 heads_spec={"sentiment": ("multiclass", ["negative", "neutral", "positive"])})
+    rc, stdout, err = run(monkeypatch, ["analyze", "--json", "发票开错了", "--model", model_dir,
+                                        "--task-model", f"urgency={urgency}", "--task-model", f"sentiment={sentiment}"])
+    assert rc == 0, err
+    rec = lines(stdout)[0]
+    assert rec["urgency"] in ("low", "high") and set(rec["urgency_scores"]) == {"low", "high"}
+    assert "sentiment_scores" not in rec  # a standard task is replaced, not added
+    want = FeedbackAnalyzer.load(model_dir, tasks={"sentiment": sentiment}).analyze("发票开错了")
+    assert rec["sentiment_score"] == want.sentiment_score
+    assert rec["sentiment_score"] != FeedbackAnalyzer.load(model_dir).analyze("发票开错了").sentiment_score
+
+
+@pytest.mark.parametrize("spec, message", [("topic", "expects TASK=DIR"), ("=x", "expects TASK=DIR"),
+                                           ("topic=/nonexistent/dir", "model directory not found")])
+def test_task_model_bad_spec_is_one_line(monkeypatch, model_dir, spec, message):
+    rc, _, err = run(monkeypatch, ["analyze", "好", "--model", model_dir, "--task-model", spec])
+    assert rc == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_task_model_wrong_head_is_one_line(tmp_path, monkeypatch, model_dir):
+    urgency = build_tiny_model(tmp_path / "urgency", heads_spec={"urgency": ("multiclass", ["low", "high"])})
+    rc, _, err = run(monkeypatch, ["analyze", "好", "--model", model_dir, "--task-model", f"topic={urgency}"])
+    assert rc == 2 and "has no 'topic' head" in err and "Traceback" not in err
+
+
+def test_model_of_one_task_alone_points_to_task_model(tmp_path, monkeypatch):
+    urgency = build_tiny_model(tmp_path / "urgency", heads_spec={"urgency": ("multiclass", ["low", "high"])})
+    rc, _, err = run(monkeypatch, ["analyze", "好", "--model", str(urgency)])
+    assert rc == 2 and "--task-model TASK=DIR" in err
+
+
+def test_train_label_field_help_explains_custom_tasks(capsys):
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "custom task" in text and "'label'" in text and "--multilabel" in text
+
+
 def test_train_threshold_folds_pools_out_of_fold_predictions(tmp_path, capsys):
     pytest.importorskip("sklearn")
     data = _tickets_csv(tmp_path / "tickets.csv")
@@ -581,7 +663,8 @@ def test_mistyped_model_path_is_one_clear_line(tmp_path, monkeypatch):
 READING_COMMANDS = {"score": ["score", "in.jsonl"], "analyze": ["analyze"], "cluster": ["cluster", "in.jsonl", "-o", "x"],
                     "report": ["report", "in.jsonl", "-o", "x.html"], "train": ["train", "--task", "t", "--data", "d.csv",
                                                                                "-o", "m"],
-                    "evaluate": ["evaluate", "m", "--data", "d.csv"]}
+                    "evaluate": ["evaluate", "m", "--data", "d.csv"],
+                    "review export": ["review", "export", "in.jsonl", "-o", "tasks.json"]}
 
 
 @pytest.mark.parametrize("command", sorted(READING_COMMANDS))
@@ -745,3 +828,17 @@ def test_unexpected_failure_keeps_the_batches_already_written(tmp_path, monkeypa
     with pytest.raises(RuntimeError, match="boom"):
         main(["score", str(inp), "-o", str(out), "--model", model_dir, "--batch-size", "10", "-q"])
     assert [r["id"] for r in lines(out.read_bytes())] == list(range(20))
+
+
+# ----------------------------------------------------------------------------- --threshold
+def test_threshold_option_moves_an_operating_point(monkeypatch):
+    text = "吃了外卖全家食物中毒，我要打12315"
+    rc, out, _ = run(monkeypatch, ["analyze", "--json", text])
+    assert rc == 0 and json.loads(out)["severity"] == "critical"
+    rc, out, _ = run(monkeypatch, ["analyze", "--json", "--threshold", "severity.critical=1.01",
+                                   "--threshold", "severity.critical_unsignalled=1.01", text])
+    got = json.loads(out)
+    assert rc == 0 and got["severity"] == "high" and got["needs_review"]
+    for bad in ("severity.critical", "critical=0.5", "severity.critical=abc", "severity.nope=0.5"):
+        rc, _, err = run(monkeypatch, ["analyze", "--threshold", bad, text])
+        assert rc == 2 and "threshold" in err and "Traceback" not in err, (bad, err)

@@ -319,3 +319,20 @@ def test_nmi_on_annotated_problems():
         return
     assert abs(normalized_mutual_info_score(y, single) - _nmi(y, single)) < 1e-6
     assert adjusted_mutual_info_score(y, single) >= 0.10
+
+
+def test_recurring_spam_takes_quiet_posts_with_spam_evidence():
+    from feedback_nlp.cluster import recurring_spam
+
+    quiet = {"issue_types": [], "severity": "low"}
+    complaint = {"issue_types": ["payment"], "severity": "high", "spam_score": 0.9}
+    texts = (["点击 http://t.cn/a 领取"] * 3 + ["限时秒杀，点击链接 http://b.cn 立即抢购"] * 3 + ["请问有黑色吗"] * 3
+             + ["点击 http://t.cn/c 领取"] * 4 + ["The parcel never arrived, refund please"] * 3)
+    results = ([dict(quiet, spam_score=0.7)] * 3        # 0: high mean spam score
+               + [dict(quiet, spam_score=0.4)] * 3      # 1: low score, but link + 点击链接 (ad evidence)
+               + [dict(quiet, spam_score=0.1)] * 3      # 2: a question: kept
+               + [dict(quiet, spam_score=0.9)] * 3 + [complaint]  # 3: the complaint stays a problem
+               + [dict(quiet, spam_score=0.9)] * 3)     # 4: not Chinese: to review, not spam
+    labels = [0] * 3 + [1] * 3 + [2] * 3 + [3] * 4 + [4] * 3
+    assert recurring_spam(labels, results, texts) == [0, 1, 2, 3, 4, 5, 9, 10, 11]
+    assert recurring_spam(labels[:2] + [None] * (len(texts) - 2), results, texts) == []  # fewer than 3

@@ -88,3 +88,26 @@ def test_jieba_is_quiet_and_global_tokenizer_untouched(capsys):
     assert logging.getLogger("jieba").level >= logging.WARNING
     captured = capsys.readouterr()
     assert "Building prefix dict" not in captured.err + captured.out
+
+
+def test_filler_spread_over_every_group_labels_none():
+    """Distinctiveness (min_lift): a word as common in every group as overall is no keyword,
+    even when the stop-word list misses it."""
+    fill = ["，尽快给个说法", "，尽快给个说法吧", "，尽快解决"]
+    texts, groups = [], []
+    for g, base in enumerate((CHARGER, DELIVERY, ROOM)):
+        for t, f in zip(base, fill):
+            texts.append(t + f)
+            groups.append(g)
+    kx = KeywordExtractor(stop_words=["这个", "的", "了"])  # no filler stop words
+    kw = kx.extract_by_group(texts, groups, top_k=5)
+    assert all("尽快" not in [w for w, _ in words] for words in kw.values()), kw
+    assert "充电器" in [w for w, _ in kw[0]] and "房间" in [w for w, _ in kw[2]]
+    off = kx.extract_by_group(texts, groups, top_k=20, min_lift=0)
+    assert any("尽快" in [w for w, _ in words] for words in off.values())  # the check is what removes it
+
+
+def test_filler_adverbs_are_stop_words_and_urls_no_words():
+    stop = load_stop_words()
+    assert {"再也", "尽快", "回去", "赶紧"} <= stop
+    assert KeywordExtractor().tokenize("点击 http://t.cn/A6x 领取优惠券 www.abc.cn") == ["点击", "领取", "优惠券"]

@@ -4,8 +4,9 @@ Runs score.js over the test splits of the three shared corpora and compares with
 Python: the normalised text, the head probabilities of ``NgramModel.predict_proba``
 (within 1e-5) and the model-based decisions (identical labels).
 
-Skipped, with the reason, where node, the npm packages (``cd examples/node &&
-npm install --ignore-scripts``), the exported graph or ../shared/data are missing.
+The texts are a fixture written here plus, when ../shared/data is there, the
+corpora's test splits. Skipped, with the reason, where node or the npm packages
+(``cd examples/node && npm install --ignore-scripts``) are missing.
 """
 from __future__ import annotations
 
@@ -56,11 +57,29 @@ def model_dir(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="module")
-def test_texts(shared_data):
-    from feedback_nlp.labelled_data import CORPORA, load_corpus
+#: Texts written here, so the parity tests run in a clone without ../shared/data.
+FIXTURE_TEXTS = [
+    "快递十天都没到，客服也不回消息，什么垃圾平台", "质量很好，物流也快，下次还来买",
+    "衣服颜色和图片不一样，申请退货一直没人处理", "加微信 abc12345 领优惠券，兼职刷单日结 http://t.cn/x",
+    "付款扣了两次钱，订单还显示未支付", "账号被盗了，有人用我的账号下单", "App一直闪退，根本没法用 iPhone 15",
+    "活动价格说好的满减没有减", "东西还行吧，一般般", "吃了外卖全家上吐下泻，我要打12315投诉",
+    "這個商品質量很差，客服態度也不好", "酒店房間乾淨，服務熱情", "送餐太慢了，饭都凉了，再也不点了",
+    "The package arrived broken, very disappointed", "배송이 너무 느려요", "日本語のテキスト、とても良い", "とても美味しいです",
+    "iPhone充电器坏了", "Nike air max 270 鞋底开胶", "123456", "ok", "😀🎉", "味道一般，分量太少，价格还贵",
+    "差评！！！", "好评好评好评好评好评好评",
+]
 
-    return [r["text"] for c in CORPORA for r in load_corpus(c, "test", data_dir=shared_data)]
+
+@pytest.fixture(scope="module")
+def test_texts():
+    """The fixture texts, plus the corpora's test splits when ../shared/data is there."""
+    from feedback_nlp.labelled_data import CORPORA, load_corpus, shared_data_dir
+
+    texts = list(FIXTURE_TEXTS)
+    d = shared_data_dir()
+    if (d / "corpora").is_dir():
+        texts += [r["text"] for c in CORPORA for r in load_corpus(c, "test", data_dir=d)]
+    return texts
 
 
 def _run_node(node, model_dir, records, tmp_path, *extra):
@@ -85,9 +104,9 @@ def test_node_matches_python_on_normalised_test_texts(model_dir, test_texts, tmp
     model = NgramModel.from_pretrained(model_dir)
     live = [i for i, n in enumerate(norms) if n]
     want = model.predict_proba([norms[i] for i in live])
-    fa = FeedbackAnalyzer.load(model_dir)
+    fa = FeedbackAnalyzer.load(model_dir, decisions=False)  # Node runs the heads, not the decision stage
     results = fa.analyze_batch(norms)  # normalize() is idempotent on normalised text
-    sev = model.heads["severity"]
+    sev = fa.task_models["severity"].heads["severity"]
     for task in model.tasks:
         js = np.array([got[i]["probs"][task] for i in live], dtype=np.float64)
         np.testing.assert_allclose(js, want[task], atol=ATOL, rtol=0, err_msg=task)
@@ -135,3 +154,22 @@ def test_node_normalisation_matches_python(model_dir, test_texts, tmp_path):
             # every difference involves a character known to convert differently in opencc-js
             assert any(ch in t for ch in KNOWN_OPENCC_JS_DIFFERENCES), (t[:80], diff)
     assert len(mismatched) <= 0.001 * len(texts), len(mismatched)
+
+
+def test_npm_test_runs_the_selftest():
+    _require_node()
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed")
+    proc = subprocess.run([npm, "test", "--silent"], capture_output=True, text=True, timeout=300, cwd=NODE_DIR)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "checks passed" in proc.stdout and "FAIL" not in proc.stderr
+
+
+def test_package_lock_agrees_with_package_json():
+    """npm install rewrites a lock whose root entry differs from package.json; keep them equal."""
+    pkg = json.loads((NODE_DIR / "package.json").read_text(encoding="utf-8"))
+    root = json.loads((NODE_DIR / "package-lock.json").read_text(encoding="utf-8"))["packages"][""]
+    for key in ("dependencies", "optionalDependencies", "devDependencies"):
+        assert root.get(key) == pkg.get(key), key
+    assert root.get("version") == pkg.get("version")

@@ -34,3 +34,12 @@ def test_retrain_on_your_tickets(tmp_path, monkeypatch):
     nb = _run(NOTEBOOKS / "retrain_on_your_tickets.ipynb", tmp_path, monkeypatch)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert any("unknown labels" in str(o) for o in outputs)
+
+
+def test_review_loop(tmp_path, monkeypatch):
+    pytest.importorskip("sklearn")
+    nb = _run(NOTEBOOKS / "review_loop.ipynb", tmp_path, monkeypatch)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    text = "\n".join(str(o) for o in outputs)
+    assert "1 skipped (every annotation cancelled)" in text and "after review" in text

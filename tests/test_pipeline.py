@@ -122,3 +122,129 @@ def test_thread_safety(analyzer):
     with ThreadPoolExecutor(8) as ex:
         got = list(ex.map(lambda i: analyzer.analyze(texts[i], id=i + 1).to_dict(), range(len(texts))))
     assert got == expected
+
+
+def test_non_chinese_text_goes_to_review_with_a_reason(analyzer):
+    from feedback_nlp.text import NOT_CHINESE_REASON
+
+    english, mixed, emoji, digits = analyzer.analyze_batch(
+        ["The package arrived broken, very disappointed", "iPhone充电器坏了", "👍👍👍", "20240305"])
+    assert english.needs_review and NOT_CHINESE_REASON in english.severity_reasons
+    for r in (mixed, emoji, digits):
+        assert NOT_CHINESE_REASON not in r.severity_reasons
+    # the reason is added once, next to the others, and survives to_dict()
+    assert english.to_dict()["severity_reasons"].count(NOT_CHINESE_REASON) == 1
+
+
+def test_custom_task_fields_and_name_clash(tmp_path):
+    from tiny_model import build_tiny_model
+
+    base = build_tiny_model(tmp_path / "base")
+    tags = build_tiny_model(tmp_path / "tags", heads_spec={"tags": ("multilabel", ["a", "b", "c"])})
+    fa = FeedbackAnalyzer.load(base, tasks={"tags": tags})
+    assert fa.output_fields == [*FIELDS, "tags", "tags_scores"] and fa.pipe_names[-1] == "custom_tasks"
+    full, empty = fa.analyze_batch(["快递十天都没到", ""])
+    assert list(full.to_dict()) == fa.output_fields and list(empty.to_dict()) == fa.output_fields
+    scores = full.to_dict()["tags_scores"]
+    assert full.extra["tags"] == sorted([k for k, p in scores.items() if p >= 0.5], key=lambda k: -scores[k])
+    assert empty.extra == {"tags": [], "tags_scores": {}}
+    assert list(FeedbackAnalyzer.load(base).analyze("好").to_dict()) == list(FIELDS)  # no custom task: no extras
+    route = build_tiny_model(tmp_path / "route", heads_spec={"route": ("multiclass", ["x", "y"])})
+    with pytest.raises(ValueError, match="clash"):
+        FeedbackAnalyzer.load(base, tasks={"route": route})
+
+
+# ------------------------------------------------------------------ decisions an operations team acts on
+# Written here for the shipped model's decision stage (issue 12). Each case names the rule it checks.
+
+@pytest.mark.parametrize("text", [
+    "加微信777领券", "兼职刷单日结，加V11", "点击链接领取红包 http://t.cn/7",
+    "全屋定制出厂价，需要的朋友找我📞1️⃣5️⃣8️⃣0️⃣0️⃣2️⃣1️⃣7️⃣7️⃣6️⃣3️⃣",
+])
+def test_ads_with_disguised_contacts_are_spam(analyzer, text):
+    r = analyzer.analyze(text)
+    assert r.is_spam and r.spam_type == "ad" and r.route is None, (text, r.spam_score)
+
+
+@pytest.mark.parametrize("text", [
+    "快递丢了一个星期没人管，我的电话13812345678，请尽快回电",
+    "收到一条短信说加微信abc123给我退款，还要我点链接填银行卡，这是你们平台发的吗？",
+])
+def test_complaints_with_callback_numbers_or_quoted_scams_stay_feedback(analyzer, text):
+    r = analyzer.analyze(text)
+    assert not r.is_spam and r.issue_types and r.route is not None, (text, r.spam_score)
+
+
+@pytest.mark.parametrize("text", ["这家饭店房间很干净，服务也很热情", "物流很快，客服很耐心，好评", "质量不差，下次还买"])
+def test_praise_that_names_an_aspect_gets_no_issue(analyzer, text):
+    r = analyzer.analyze(text)
+    assert r.issue_types == [] and r.route is None and r.sentiment != "negative", (text, r.issue_scores)
+
+
+@pytest.mark.parametrize("text", ["我已经联系了律师，准备起诉你们", "已经投诉到消费者协会"])
+def test_legal_threats_with_no_issue_are_critical_and_owned(analyzer, text):
+    r = analyzer.analyze(text)
+    assert r.severity == "critical" and r.route is not None and r.route["sla_hours"] == 2, text
+    assert "legal, regulator or media threat" in r.severity_reasons
+
+
+def test_food_poisoning_is_critical_product_quality(analyzer):
+    r = analyzer.analyze("吃了外卖全家食物中毒，我要打12315")
+    assert r.severity == "critical" and r.primary_issue == "product_quality"
+    assert "health or safety risk" in r.severity_reasons
+
+
+@pytest.mark.parametrize("text", [
+    "App一打开就闪退，请尽快处理", "气死我了！！！什么垃圾东西，再也不买了",
+    "等了一百年快递都没到，差评差评差评！",
+])
+def test_alarming_but_not_critical(analyzer, text):
+    r = analyzer.analyze(text)
+    assert r.severity != "critical" and not r.is_spam, (text, r.severity_reasons)
+
+
+def test_every_non_spam_record_at_medium_or_above_has_a_route(analyzer):
+    texts = ["我已经联系了律师，准备起诉你们", "已经投诉到消费者协会", "太差了", "气死我了", "你们这是要出人命的！！！",
+             "信不信我把这事捅到央视去？", "快递员态度很差", "差评！", "东西一般般"]
+    for r in analyzer.analyze_batch(texts):
+        if not r.is_spam and r.severity != "low":
+            assert r.route is not None and r.primary_issue, r
+
+
+def test_threshold_overrides_from_the_api():
+    from feedback_nlp.pipeline import FeedbackAnalyzer
+
+    text = "吃了外卖全家食物中毒，我要打12315"
+    strict = FeedbackAnalyzer.load(thresholds={"severity.critical": 1.01, "severity.critical_unsignalled": 1.01,
+                                               "severity.critical_review": 0.0})
+    r = strict.analyze(text)
+    assert r.severity == "high" and r.needs_review  # below the critical point: high, for a person to check
+    assert any(x.startswith("needs review: close to critical") for x in r.severity_reasons)
+    nested = FeedbackAnalyzer.load(thresholds={"severity": {"critical": 1.01, "critical_unsignalled": 1.01},
+                                               "issue_types": {"gate": 1.01}})
+    assert nested.analyze(text).severity != "critical"
+    # the gate closes every issue type; a record at medium or above still gets an owner by routing
+    closed = nested.analyze("快递太慢了，等了十天，客服也不回")
+    assert closed.route is not None and any(x.startswith("routed by severity") for x in closed.severity_reasons)
+    for bad, msg in (({"severity.nope": 0.5}, "has no operating point"), ({"nope.critical": 0.5}, "unknown task"),
+                     ({"severity.critical": "high"}, "not a number"), ({"severity": 0.5}, "TASK.KEY")):
+        with pytest.raises(ValueError, match=msg):
+            FeedbackAnalyzer.load(thresholds=bad)
+
+
+def test_heads_only_pipeline_has_no_decision_stage():
+    from feedback_nlp.pipeline import FeedbackAnalyzer
+
+    fa = FeedbackAnalyzer.load(decisions=False)
+    assert all(fa._head(t).combiner is None for t in ("spam", "issue_types", "severity"))
+    assert "gate" not in fa._head("issue_types").thresholds
+
+
+def test_illness_after_eating_puts_product_quality_first():
+    from feedback_nlp.tasks.issue_types import ISSUE_TYPES, illness_first
+    from feedback_nlp.text import normalize
+
+    assert illness_first(["logistics"], normalize("吃了外卖全家食物中毒"), ISSUE_TYPES) == ["product_quality", "logistics"]
+    assert illness_first(["product_quality", "logistics"], "吃完拉肚子", ISSUE_TYPES)[0] == "product_quality"
+    assert illness_first(["logistics"], normalize("外卖小哥骑车撞伤了我"), ISSUE_TYPES) == ["logistics"]
+    assert illness_first([], "味道不错", ISSUE_TYPES) == []

@@ -1,6 +1,7 @@
 """HTML report: self-contained, charts drawn, PII masked; the report command; Chromium rendering."""
 from __future__ import annotations
 
+import html
 import json
 import random
 import re
@@ -120,7 +121,10 @@ def test_report_with_times_has_all_sections_and_charts():
     assert any(k.startswith("cluster_") for k in charts)  # per-problem sparklines
     # PII masked everywhere.
     assert "13812345678" not in page and "202403051234567" not in page
-    assert "abc123" in page or "spam" in page  # spam text itself is not shown, only counted
+    # spam is counted, not shown: the share card equals the records' spam share, the ad text is absent
+    share = sum(r["is_spam"] for r in records) / len(records)
+    assert _card(page, "spam share") == f"{share:.1%}" and share > 0
+    assert "abc123" not in page and "刷单" not in page
 
 
 def test_report_without_times_uses_overall_counts():
@@ -245,3 +249,117 @@ def test_report_renders_in_chromium(tmp_path):
                          capture_output=True, text=True, timeout=120).stdout
     assert len(re.findall(r'<svg class="chart"', dom)) >= 5
     assert len(re.findall(r"<rect ", dom)) > 20
+
+
+# ------------------------------------------------------------------ spam share, filler words, label widths
+AD_TEMPLATES = ["点击 http://t.cn/{} 领取优惠券", "限时秒杀，点击链接 http://{}.cn 立即抢购",
+                "点击下方链接领取88元现金红包 http://hb.cn/{}"]
+COMPLAINTS = ["快递十天都没到，客服也不回消息", "送餐太慢了，饭都凉了", "退款申请半个月还没到账",
+              "充电器插上就发烫，烫手", "衣服颜色和图片不一样，申请退货一直没人处理", "付款扣了两次钱，订单还显示未支付"]
+FILLER = ["", "，尽快处理", "，再也不买了", "，赶紧回去看看"]
+
+
+def ad_campaign_file(path: Path, seed: int = 0) -> tuple[Path, float]:
+    """Complaints (with filler endings) and an ad campaign whose posts each carry a new link;
+    returns the file and the share of ads."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(120):
+        if i % 4 == 0:
+            code = "".join(rng.choice("abcdefgh123") for _ in range(5))
+            text = AD_TEMPLATES[(i // 4) % len(AD_TEMPLATES)].format(code)
+        else:
+            text = COMPLAINTS[i % len(COMPLAINTS)] + FILLER[(i // 3) % len(FILLER)]
+        rows.append({"id": i, "text": text, "created_at": f"2026-10-{1 + i % 28:02d}"})
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path, sum("http" in r["text"] for r in rows) / len(rows)
+
+
+def _card(page: str, name: str) -> str:
+    return re.search(r"<b>([^<]*)</b><span>" + re.escape(name) + "</span>", page).group(1)
+
+
+def test_report_counts_an_ad_campaign_as_spam_not_as_a_recurring_problem(tmp_path):
+    fa = _analyzer_or_skip()
+    inp, ad_share = ad_campaign_file(tmp_path / "in.jsonl")
+    out = tmp_path / "r.html"
+    run_report_command(str(inp), str(out), time_field="created_at", analyzer=fa, min_size=3)
+    page = out.read_text(encoding="utf-8")
+    assert _card(page, "spam share") == f"{ad_share:.1%}"
+    problems = page[page.index("Top recurring problems"):]
+    for ad_word in ("[URL]", "cn", "点击", "优惠券", "红包", "秒杀"):
+        assert ad_word not in problems.split("<p class=\"meta\">")[0], ad_word
+    assert _card(page, "recurring problems") != "0"
+
+
+def test_cluster_labels_leave_out_filler_words(tmp_path):
+    fa = _analyzer_or_skip()
+    from feedback_nlp.cluster import run_cluster_command
+
+    inp, _ = ad_campaign_file(tmp_path / "in.jsonl")
+    summary = run_cluster_command(str(inp), str(tmp_path / "out.jsonl"), min_size=3, analyzer=fa)
+    assert summary["clusters"] and summary["n_recurring_spam"] > 0
+    for c in summary["clusters"]:
+        words = set(c["keywords"]) | set(c["label"].split(" / "))
+        assert not words & {"再也", "尽快", "回去", "赶紧", "http", "cn", "点击"}, c["label"]
+
+
+LONG_LABELS = [("价格促销与平台规则 (pricing_promotion)", 30), ("功能建议与使用体验 (app_experience)", 20),
+               ("账号安全与隐私 (account_security)", 10), ("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWW mmmm", 5)]
+
+
+def _label_overflow(svg_html: str) -> list[str]:
+    """Right-aligned labels whose estimated left edge falls before the chart's left edge."""
+    from feedback_nlp.report import text_width
+
+    bad = []
+    for x, body in re.findall(r'<text x="([\d.]+)"[^>]*text-anchor="end">(?:<title>.*?</title>)?([^<]*)</text>',
+                              svg_html):
+        if float(x) - text_width(html.unescape(body)) < 0:
+            bad.append(body)
+    return bad
+
+
+def test_bar_chart_labels_fit_their_column():
+    from feedback_nlp.report import _hbar
+
+    svg = _hbar(LONG_LABELS, "issue_types")
+    assert _label_overflow(svg) == []
+    assert ">价格促销与平台规则 (pricing_promotion)</text>" in svg  # shown whole, not cut
+    very_long = _hbar([("很长的标签" * 40, 1)], "x")
+    assert _label_overflow(very_long) == [] and "…" in very_long and "<title>" in very_long
+
+
+MEASURE_JS = """<script>
+addEventListener('load', () => {
+  const clipped = [];
+  for (const svg of document.querySelectorAll('svg.chart')) {
+    const box = svg.getBoundingClientRect();
+    for (const t of svg.querySelectorAll('text')) {
+      const r = t.getBoundingClientRect();
+      if (r.width > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5)) clipped.push(t.textContent);
+    }
+  }
+  document.body.setAttribute('data-clipped', JSON.stringify(clipped));
+});
+</script>"""
+
+
+def test_chart_labels_are_not_clipped_in_chromium(tmp_path):
+    """Measured in the browser: every chart text lies inside its SVG box."""
+    if _chromium() is None:
+        pytest.skip("chromium is not installed")
+    records = example_records()
+    for r in records[:30]:
+        r["issue_types"] = ["pricing_promotion", "app_experience", "account_security"]
+    page, _, _ = build(records, title="labels")
+    html_path = tmp_path / "measure.html"
+    html_path.write_text(page.replace("</body>", MEASURE_JS + "</body>"), encoding="utf-8")
+    dom = subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                          f"--user-data-dir={tmp_path / 'profile3'}", "--virtual-time-budget=5000", "--dump-dom",
+                          html_path.resolve().as_uri()], capture_output=True, text=True, timeout=120).stdout
+    m = re.search(r'data-clipped="([^"]*)"', dom)
+    assert m, dom[-2000:]
+    clipped = json.loads(html.unescape(m.group(1)))
+    assert ">价格促销与平台规则 (pricing_promotion)</text>" in page and clipped == [], clipped

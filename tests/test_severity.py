@@ -58,3 +58,92 @@ def test_expected_value_decoding_and_rule_tuning():
 def test_rules_added_from_train_annotations_escalate_to_critical(text):
     level, _ = decide_severity(LOW, escalation_signals(text))
     assert level == "critical"
+
+
+# ---------------------------------------------------------------- every rule fires on its cases, not on near misses
+RULE_CASES = {
+    "health or safety risk": (["吃了外卖全家食物中毒", "用完过敏起了一身红疹", "插座冒烟还有焦味", "孩子手指被夹伤骨折了",
+                               "装完燃气灶家里一直有煤气味"],
+                              ["物流有点慢，晚了两天", "包装有点烂"]),
+    "legal, regulator or media threat": (["我已经联系了律师，准备起诉你们", "已经投诉到消费者协会", "材料已寄给市场监督管理局",
+                                          "我已经报咗警", "再不处理我就打12315"],
+                                         ["价格有点贵", "客服态度一般"]),
+    "stolen account or unauthorised payment": (["账号被盗了", "另一台手机上登录了我的账号", "someone logged into my account",
+                                                "这笔扣款我没授权", "自动续费又扣了我25"],
+                                               ["账号登录不了，验证码收不到", "我想改一下收货地址"]),
+    "fraud or personal-data leak": (["冒充客服骗了我两千块钱", "发来一个链接让我填银行卡号", "我的个人信息被泄露了"],
+                                    ["优惠券用不了", "发票还没开"]),
+    "many users affected": (["评论区好多人都一样，不止我一个", "我们小区几十个人都买了"], ["我一个人用着还行"]),
+    "money lost or refund refused": (["商家拒绝退款", "退款半个月了还没到", "同一单扣了两次钱"], ["退款已经到账了，谢谢"]),
+    "repeated contact without a fix": (["联系了三次客服都没解决", "打了好几个电话没人处理", "第三次投诉了"],
+                                       ["联系客服后很快解决了"]),
+    "threat of complaint or bad review": (["再不处理我就投诉", "骗子商家，必须差评"], ["整体还行，下次再来"]),
+    "counterfeit": (["这是假货，和专柜的不一样", "明显是高仿的", "包装都是仿冒的"], ["正品，和专柜一样"]),
+}
+
+
+@pytest.mark.parametrize("reason", list(RULE_CASES))
+def test_every_escalation_rule_fires_on_its_cases_and_not_on_near_misses(reason):
+    """Each rule gets cases written here: weakening or deleting one fails this test."""
+    from feedback_nlp.tasks.severity import ESCALATION_RULES
+    from feedback_nlp.text import normalize
+
+    assert reason in {r.reason for r in ESCALATION_RULES}
+    fires, misses = RULE_CASES[reason]
+    for text in fires:
+        assert reason in {r.reason for r in escalation_signals(normalize(text))}, text
+    for text in misses:
+        assert reason not in {r.reason for r in escalation_signals(normalize(text))}, text
+
+
+def test_every_rule_has_cases_here():
+    from feedback_nlp.tasks.severity import ESCALATION_RULES
+
+    assert {r.reason for r in ESCALATION_RULES} == set(RULE_CASES)
+
+
+# ---------------------------------------------------------------- the combined decision's operating points
+TH = {"critical": 0.6, "critical_review": 0.3, "ev_medium": 0.6, "ev_high": 1.5}
+
+
+def test_combined_critical_point_and_review_band():
+    from feedback_nlp.tasks.severity import ESCALATION_RULES, decide_severity_combined
+
+    legal = [r for r in ESCALATION_RULES if r.reason.startswith("legal")]
+    level, reasons, review = decide_severity_combined(np.array([0.1, 0.1, 0.15, 0.65]), legal, TH)
+    assert level == "critical" and review is None and "legal, regulator or media threat" in reasons
+    # just below the critical point: high and sent to review with how close it came
+    level, reasons, review = decide_severity_combined(np.array([0.3, 0.2, 0.1, 0.4]), legal, TH)
+    assert level == "high" and review.startswith("close to critical: P(critical) 0.40 < 0.60")
+    assert "legal, regulator or media threat" in review
+    # below the review band: the expected level decides, never above high
+    level, _, review = decide_severity_combined(np.array([0.7, 0.2, 0.05, 0.05]), [], TH)
+    assert level == "low" and review is None
+    level, _, _ = decide_severity_combined(np.array([0.0, 0.1, 0.65, 0.25]), [], TH)
+    assert level == "high"
+    # a critical rule alone does not make a record critical: the combiner weighs it
+    level, _, _ = decide_severity_combined(np.array([0.6, 0.3, 0.05, 0.05]), legal, TH)
+    assert level == "low"
+
+
+def test_combined_critical_needs_more_without_a_signal():
+    from feedback_nlp.tasks.severity import ESCALATION_RULES, decide_severity_combined
+
+    th = dict(TH, critical=0.3, critical_unsignalled=0.6, critical_review=0.2)
+    p = np.array([0.2, 0.2, 0.15, 0.45])
+    legal = [r for r in ESCALATION_RULES if r.reason.startswith("legal")]
+    assert decide_severity_combined(p, legal, th)[0] == "critical"
+    level, _, review = decide_severity_combined(p, [], th)  # same probability, no signal: not enough
+    assert level == "high" and "< 0.60 (no escalation signal)" in review
+    high_only = [r for r in ESCALATION_RULES if r.reason == "counterfeit"]
+    assert decide_severity_combined(p, high_only, th)[0] == "high"  # a high-level rule is no critical signal
+
+
+def test_combined_high_rules_are_floors():
+    from feedback_nlp.tasks.severity import decide_severity_combined
+    from feedback_nlp.text import normalize
+
+    for text in ("这是假货", "联系了三次客服都没解决", "商家拒绝退款", "再不处理我就投诉"):
+        level, _, _ = decide_severity_combined(np.array([0.9, 0.05, 0.03, 0.02]),
+                                               escalation_signals(normalize(text)), TH)
+        assert level == "high", text

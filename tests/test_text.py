@@ -1,6 +1,6 @@
 import pytest
 
-from feedback_nlp.text import MAX_CHARS, mask_pii, normalize
+from feedback_nlp.text import MAX_CHARS, han_share, is_not_chinese, mask_pii, normalize
 
 
 def test_nfkc_fullwidth_lowercase_and_whitespace():
@@ -39,3 +39,34 @@ def test_non_string_is_a_clear_error():
 ])
 def test_mask_pii(text, expected):
     assert mask_pii(text) == expected
+
+
+# --- script check: is_not_chinese -------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "The package arrived broken, very disappointed",
+    "The package arrived broken 差评",          # mostly English with one Chinese word
+    "日本語のテキスト、とても良い",              # Japanese: kana count like Han characters
+    "배송이 너무 느려요",
+    "Доставка очень медленная",
+    "very good",
+])
+def test_other_languages_are_flagged(text):
+    assert is_not_chinese(normalize(text))
+
+
+@pytest.mark.parametrize("text", [
+    "iPhone充电器坏了",                          # brand names inside Chinese
+    "App一直闪退 iPhone 15 Pro Max 256GB，真的很卡",
+    "買的 Apple AirPods Pro 2nd generation 左耳沒聲音",  # Traditional + brands
+    "Nike air max 270 鞋底开胶",
+    "👍👍👍", "😀🎉", "123456", "2024-03-05 12:00", "。。。", "", "ok", "good",
+    "快递十天都没到", "𠀀𠀁 rare CJK ext-B 㐀㐁",
+])
+def test_chinese_emoji_digits_and_single_words_are_not_flagged(text):
+    assert not is_not_chinese(normalize(text))
+
+
+def test_han_share_counts_latin_words_as_one_unit():
+    assert han_share(normalize("iPhone充电器坏了")) == (5 / 6, 6)
+    assert han_share("123 👍") == (1.0, 0)

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch", reason="transformer backend tests need torch (pip install 'feedback-nlp[train]')")
+torch = pytest.importorskip("torch", reason="transformer backend tests need torch (pip install 'feedback-nlp[transformer]')")
 transformers = pytest.importorskip("transformers", reason="transformer backend tests need transformers "
-                                                          "(pip install 'feedback-nlp[train]')")
+                                                          "(pip install 'feedback-nlp[transformer]')")
 
 from feedback_nlp.labelled_data import LabelledData  # noqa: E402
 from feedback_nlp.modeling import ModelFormatError  # noqa: E402
@@ -290,6 +290,31 @@ def test_pipeline_runs_on_the_transformer_model(trained):
     emb = tm.embed([normalize(t) for t in texts[:12]])
     assert emb.shape == (12, 32) and np.isfinite(emb).all()
     ProblemClusterer().fit([r[0] for r in ROWS], embeddings=emb)
+
+
+def test_cli_train_backend_transformer(tiny_base, tmp_path, capsys):
+    """``feedback-nlp train --backend transformer`` fine-tunes --base for one task and the model
+    replaces that task's head in the analyzer."""
+    pytest.importorskip("onnxscript", reason="the ONNX export (torch.onnx.export, dynamo) needs onnxscript")
+    from feedback_nlp.cli import main
+    from feedback_nlp.pipeline import FeedbackAnalyzer
+
+    data = tmp_path / "sent.jsonl"
+    rows = [(r[0], r[3]) for r in ROWS] + SENT_ONLY
+    data.write_text("".join(json.dumps({"id": i, "text": t, "sentiment": y}, ensure_ascii=False) + "\n"
+                            for i, (t, y) in enumerate(rows)), encoding="utf-8")
+    out = tmp_path / "tx_sentiment"
+    assert main(["train", "--backend", "transformer", "--base", str(tiny_base), "--task", "sentiment",
+                 "--data", str(data), "--dev", str(data), "--max-steps", "3", "--batch-size", "4",
+                 "--max-len", "48", "--device", "cpu", "-o", str(out)]) == 0, capsys.readouterr().err
+    assert is_transformer_dir(out) and (out / "model.onnx").is_file() and (out / "eval_dev.json").is_file()
+    tm = TransformerModel.from_pretrained(out)
+    assert list(tm.heads) == ["sentiment"] and tm.heads["sentiment"].labels == ["negative", "neutral", "positive"]
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["base"] == str(tiny_base) and "dev" in card["tasks"]["sentiment"]["metrics"]
+    fa = FeedbackAnalyzer.load(tasks={"sentiment": out})
+    assert fa.task_models["sentiment"] is not fa.task_models["spam"]
+    assert fa.analyze("质量很好").sentiment in ("negative", "neutral", "positive")
 
 
 def test_runtime_needs_neither_torch_nor_transformers(trained):

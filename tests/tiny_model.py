@@ -37,16 +37,20 @@ HEADS = {
 }
 
 
-def build_tiny_model(directory: str | Path, seed: int = 0) -> Path:
-    """Fit a featuriser on :data:`TEXTS`, draw small random weights, save; return the directory."""
+def build_tiny_model(directory: str | Path, seed: int = 0, heads_spec: dict | None = None) -> Path:
+    """Fit a featuriser on :data:`TEXTS`, draw small random weights, save; return the directory.
+
+    ``heads_spec``: task -> (kind, labels), default :data:`HEADS` (e.g. a custom task only:
+    ``{"urgency": ("multiclass", ["low", "high"])}``).
+    """
     featurizer = NgramFeaturizer(ngram_range=(1, 2), min_df=1).fit([normalize(t) for t in TEXTS])
     rng = np.random.default_rng(seed)
     heads, weights = {}, {}
-    for task, (kind, labels) in HEADS.items():
+    for task, (kind, labels) in (heads_spec or HEADS).items():
         heads[task] = HeadSpec(task=task, kind=kind, labels=labels)
         weights[task] = (rng.normal(0, 0.5, (featurizer.n_features, len(labels))).astype(np.float32),
                          rng.normal(0, 0.1, len(labels)).astype(np.float32))
-    b_spam = weights["spam"][1]
-    b_spam[0] += 3.0  # mostly "not_spam", so issue/severity/routing components run
+    if "spam" in weights:
+        weights["spam"][1][0] += 3.0  # mostly "not_spam", so issue/severity/routing components run
     model = NgramModel(featurizer, heads, weights, card={"name": "tiny"})
     return model.save_pretrained(Path(directory))

@@ -227,6 +227,9 @@ def main(argv=None) -> int:
     ap.add_argument("--agreement-dev", action="store_true", help="also check ONNX vs torch on the dev splits")
     ap.add_argument("-o", "--output", default=None, help="write the markdown here (and .json next to it)")
     args = ap.parse_args(argv)
+    from feedback_nlp.extras import require_extra
+
+    require_extra("transformer", "training/compare_backends.py")
     _limit_threads(args.threads)
     sys.path.insert(0, str(REPO / "src"))
     sys.path.insert(0, str(REPO / "training"))
@@ -301,4 +304,7 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.path.insert(0, str(REPO / "src"))
+    from feedback_nlp.extras import run_main
+
+    raise SystemExit(run_main(main, "training/compare_backends.py"))

@@ -62,6 +62,9 @@ def main(argv=None) -> int:
     ap.add_argument("--dev-texts", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    from feedback_nlp.extras import require_extra
+
+    require_extra("transformer", "training/pretrain_encoder.py")
 
     import torch
 
@@ -89,4 +92,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from feedback_nlp.extras import run_main
+
+    raise SystemExit(run_main(main, "training/pretrain_encoder.py"))

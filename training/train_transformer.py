@@ -61,6 +61,9 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-corpus-eval", action="store_true", help="skip the corpus sentiment / complaint checks")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
+    from feedback_nlp.extras import require_extra
+
+    require_extra("transformer", "training/train_transformer.py")
 
     import torch
 
@@ -136,4 +139,6 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from feedback_nlp.extras import run_main
+
+    raise SystemExit(run_main(main, "training/train_transformer.py"))

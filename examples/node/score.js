@@ -8,10 +8,14 @@
  * -> L2 norm); the graph (model.onnx, written by
  * `python -c "from feedback_nlp.export import export_onnx; export_onnx('models/feedback-zh-ngram')"`)
  * turns the features into per-task probabilities, and the decisions below apply
- * the thresholds of model.json exactly as the Python library does.
+ * the heads' own thresholds of model.json (head_thresholds) exactly as the Python
+ * library does with FeedbackAnalyzer.load(decisions=False). The Python decision stage
+ * (combiners over evidence and escalation rules: spam, issue gate, critical) is not
+ * ported here; see docs/FEATURES.md.
  *
  * Usage:
  *   node score.js [--model DIR] [--normalized] [--batch-size N] [INPUT.jsonl|-] > out.jsonl
+ *   node score.js --selftest     # npm test
  *
  * Input: JSON Lines {"id": ..., "text": "..."}. With --normalized the text is taken
  * as already normalised by feedback_nlp.normalize (no opencc-js needed).
@@ -237,6 +241,9 @@ function punctuationOnly(norm, minChars = 2) {
 
 function decide(model, probs, norm) {
   const heads = model.card.tasks;
+  // The heads' own thresholds: this host runs the heads, not the Python decision stage
+  // (combiners), so it uses head_thresholds where the card has them (Python: load(decisions=False)).
+  const th = (task) => heads[task].head_thresholds || heads[task].thresholds || {};
   const out = {};
   // sentiment: argmax label; score = P(positive) - P(negative), computed in float32
   const sp = probs.sentiment;
@@ -246,7 +253,7 @@ function decide(model, probs, norm) {
   out.sentiment_score = round6(sentScore);
   // spam: score = 1 - P(not_spam) (float32), spam when score >= thresholds.spam
   const pp = probs.spam;
-  const st = heads.spam.thresholds || {};
+  const st = th('spam');
   const spamScore = Math.fround(1 - pp[0]);
   out.is_spam = spamScore >= (st.spam ?? 0.5);
   out.spam_type_model = out.is_spam ? heads.spam.labels[1 + argmax(pp.slice(1))] : null;
@@ -264,7 +271,7 @@ function decide(model, probs, norm) {
   // issue types: per-label thresholds, most likely first; none when spam
   const ip = probs.issue_types;
   const il = heads.issue_types.labels;
-  const it = heads.issue_types.thresholds || {};
+  const it = th('issue_types');
   out.issue_scores = {};
   il.forEach((lab, i) => { out.issue_scores[lab] = round6(ip[i]); });
   let chosen = il.filter((lab, i) => geF32(ip[i], it[lab] ?? 0.5));
@@ -276,7 +283,7 @@ function decide(model, probs, norm) {
   // E = sum_i i * P(level i) reaches; else argmax
   const vp = probs.severity;
   const vl = heads.severity.labels;
-  const vt = heads.severity.thresholds || {};
+  const vt = th('severity');
   const ci = vl.indexOf('critical');
   let level;
   if (geF32(vp[ci], vt.critical ?? 0.5)) level = 'critical';
@@ -287,10 +294,31 @@ function decide(model, probs, norm) {
   out.severity_model = out.is_spam ? 'low' : level;
   // needs_review: a decision close to its threshold
   const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
-  const sentConf = Math.max(...sp) < ((heads.sentiment.thresholds || {}).review ?? 0.5);
+  const sentConf = Math.max(...sp) < (th('sentiment').review ?? 0.5);
   const sevConf = Math.max(...vp) < (vt.review ?? 0.4);
-  out.needs_review = spamMargin || sentConf || sevConf;
+  out.needs_review = spamMargin || sentConf || sevConf || isNotChinese(norm);
   return out;
+}
+
+// ---------------------------------------------------------------------------- script check
+// feedback_nlp.text.is_not_chinese: Han characters are under half of the letter units
+// (each Han, kana or Hangul character one unit; each run of other letters one unit) and
+// at least 2 units are not Han. Python's [^\W\d_] (letters) is [\p{L}\p{Nl}\p{No}] here.
+const HAN = '\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u{20000}-\u{3134f}';
+const HAN_RE = new RegExp(`[${HAN}]`, 'gu');
+const NON_HAN_LETTER = new RegExp(`(?![${HAN}])[\\p{L}\\p{Nl}\\p{No}]`, 'u');
+const SYLLABIC_RE = /[\u3040-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]/gu;
+const LETTER_RUN_RE = /[\p{L}\p{Nl}\p{No}]+/gu;
+
+function isNotChinese(norm, minShare = 0.5, minForeignUnits = 2) {
+  if (!NON_HAN_LETTER.test(norm)) return false;
+  const nHan = (norm.match(HAN_RE) || []).length;
+  let rest = norm.replace(HAN_RE, ' ');
+  const nSyll = (rest.match(SYLLABIC_RE) || []).length;
+  rest = rest.replace(SYLLABIC_RE, ' ');
+  const units = nHan + nSyll + (rest.match(LETTER_RUN_RE) || []).length;
+  const share = units ? nHan / units : 1;
+  return share < minShare && units - Math.round(share * units) >= minForeignUnits;
 }
 
 // ---------------------------------------------------------------------------- command line
@@ -303,15 +331,62 @@ function parseArgs(argv) {
     else if (a === '--normalized') args.normalized = true;
     else if (a === '--batch-size') args.batchSize = Math.max(1, parseInt(argv[++i], 10));
     else if (a === '-h' || a === '--help') args.help = true;
+    else if (a === '--selftest') args.selftest = true;
     else args.input = a;
   }
   return args;
 }
 
+// ---------------------------------------------------------------------------- self-test (npm test)
+// Expected values written from the Python library (feedback_nlp.normalize, FeedbackAnalyzer
+// with the shipped model); tests/test_node.py checks the full parity.
+const SELFTEST_NORMALIZE = [
+  ['  全角ＡＢＣ１２３\u3000空格\t\n換行', '全角abc123 空格 换行'],
+  ['這個商品質量很差，客服態度也不好', '这个商品质量很差,客服态度也不好'],
+];
+const SELFTEST_SCRIPT = [
+  ['the package arrived broken, very disappointed', true], ['배송이 너무 느려요', true],
+  ['iphone充电器坏了', false], ['👍👍👍', false], ['123456', false], ['ok', false],
+];
+const SELFTEST_DECISIONS = [
+  ['质量很好,物流也快,下次还来买', { sentiment: 'positive', issue_types: [] }],
+  ['快递十天都没到,客服也不回消息,什么垃圾平台', { sentiment: 'negative', issue_types: ['customer_service', 'logistics'] }],
+];
+
+async function selftest(modelDir) {
+  const failures = [];
+  let n = 0;
+  const check = (ok, what) => { n += 1; if (!ok) failures.push(what); };
+  for (const [text, want] of SELFTEST_NORMALIZE) {
+    let got;
+    try { got = normalize(text); } catch (e) { got = `error: ${e.message}`; }
+    check(got === want, `normalize(${JSON.stringify(text)}) = ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+  }
+  for (const [norm, want] of SELFTEST_SCRIPT) check(isNotChinese(norm) === want, `isNotChinese(${norm}) != ${want}`);
+  const model = await loadModel(modelDir);
+  const probs = await predictProba(model, SELFTEST_DECISIONS.map(([t]) => t));
+  SELFTEST_DECISIONS.forEach(([norm, want], i) => {
+    const p = {};
+    for (const t of model.tasks) p[t] = probs[t][i];
+    const got = decide(model, p, norm);
+    check(got.sentiment === want.sentiment, `${norm}: sentiment ${got.sentiment}, want ${want.sentiment}`);
+    check(JSON.stringify(got.issue_types) === JSON.stringify(want.issue_types),
+      `${norm}: issue types ${JSON.stringify(got.issue_types)}, want ${JSON.stringify(want.issue_types)}`);
+  });
+  for (const f of failures) process.stderr.write(`selftest: FAIL ${f}\n`);
+  process.stdout.write(`selftest: ${n - failures.length} of ${n} checks passed\n`);
+  return failures.length === 0;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    process.stdout.write('usage: node score.js [--model DIR] [--normalized] [--batch-size N] [INPUT.jsonl|-]\n');
+    process.stdout.write('usage: node score.js [--model DIR] [--normalized] [--batch-size N] [INPUT.jsonl|-]\n' +
+      '       node score.js --selftest   (npm test: checks against values from the Python library)\n');
+    return;
+  }
+  if (args.selftest) {
+    if (!(await selftest(args.model))) process.exitCode = 1;
     return;
   }
   const model = await loadModel(args.model);
@@ -357,7 +432,7 @@ async function main() {
   await flush();
 }
 
-module.exports = { loadModel, normalize, featurize, predictProba, decide, readNpyFloat32, round6 };
+module.exports = { loadModel, normalize, featurize, predictProba, decide, isNotChinese, readNpyFloat32, round6 };
 
 if (require.main === module) {
   main().catch((e) => {

@@ -58,11 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
-    """``--model`` and ``--routing``, shared by every command that loads an analyzer."""
+    """``--model``, ``--task-model`` and ``--routing``, shared by every command that loads an analyzer."""
     p.add_argument("--model", metavar="DIR", default=None,
                    help="model directory or hub id (default: the shipped model, or $FEEDBACK_NLP_MODEL)")
+    p.add_argument("--task-model", metavar="TASK=DIR", action="append", default=None,
+                   help="a model trained with 'feedback-nlp train --task TASK' used next to --model (repeatable). "
+                        "A standard task (spam, issue_types, sentiment, severity) replaces that task's model; any "
+                        "other task adds the output fields TASK (the label; a list of labels for a multi-label "
+                        "task) and TASK_scores (label -> probability)")
     p.add_argument("--routing", metavar="FILE", default=None,
                    help="routing table (.json/.yaml) replacing the one saved with the model")
+    p.add_argument("--threshold", metavar="TASK.KEY=VALUE", action="append", default=None,
+                   help="move an operating point without retraining, e.g. severity.critical=0.7 (repeatable; "
+                        "the keys and their dev precision/recall are in the model card)")
 
 
 def add_encoding_arg(p: argparse.ArgumentParser) -> None:
@@ -171,7 +179,11 @@ def _add_train(sub) -> None:
     p.add_argument("--dev", help="dev file: decision thresholds are chosen there and dev metrics are recorded")
     p.add_argument("--labels", help="comma-separated allowed labels, in output order (default: those found)")
     p.add_argument("--text-field", default="text")
-    p.add_argument("--label-field", default=None, help="default: the task name (spam: spam_type), else 'label'")
+    p.add_argument("--label-field", default=None,
+                   help="field/column holding the label. Built-in tasks default to their codebook field (spam: "
+                        "spam_type, issue_types, sentiment, severity); a custom task (e.g. --task topic) reads "
+                        "'label' unless given. One label per record, or with --multilabel a JSON list in JSONL "
+                        "or 'a;b' in CSV")
     p.add_argument("--id-field", default="id")
     p.add_argument("--multilabel", action=argparse.BooleanOptionalAction, default=None,
                    help="several labels per record (default: only for issue_types)")
@@ -180,15 +192,28 @@ def _add_train(sub) -> None:
                    help="with --dev: choose thresholds on K-fold out-of-fold predictions on the training "
                         "data pooled with dev (for classes too rare on dev); 0 = dev only")
     add_encoding_arg(p)
-    p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram")
-    p.add_argument("--base", help="transformer backend: base model (hub id or local directory)")
+    p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram",
+                   help="ngram (default; needs the [train] extra) or transformer: fine-tune --base with one head "
+                        "for --task (needs the [transformer] extra: torch)")
+    p.add_argument("--base", help="transformer backend: base encoder, a local directory or hub id with a WordPiece "
+                                  "vocab.txt (e.g. bert-base-chinese, or a training/pretrain_encoder.py output)")
+    p.add_argument("--max-steps", type=int, default=1000, help="transformer backend: optimiser steps (default 1000)")
+    p.add_argument("--max-len", type=int, default=128, help="transformer backend: tokens per text (default 128)")
+    p.add_argument("--batch-size", type=int, default=32, help="transformer backend: texts per step (default 32)")
+    p.add_argument("--lr", type=float, default=5e-5, help="transformer backend: encoder learning rate (heads 10x)")
+    p.add_argument("--device", default="auto", help="transformer backend: auto (GPU when available), cpu or cuda")
     p.add_argument("-o", "--output", required=True, help="model directory to write")
     p.set_defaults(func=_cmd_train)
 
 
 def _cmd_train(args) -> int:
-    if args.backend == "transformer":
-        raise CLIError("the transformer backend is trained with training/train_transformer.py --base MODEL")
+    from .extras import require_extra
+
+    transformer = args.backend == "transformer"
+    if transformer and not args.base:
+        raise CLIError("--backend transformer needs --base (a local encoder directory or hub id)")
+    require_extra("transformer" if transformer else "train", "the train command"
+                  + (" with --backend transformer" if transformer else ""))
     from .train import evaluate_head, train_model, write_report
 
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
@@ -197,10 +222,21 @@ def _cmd_train(args) -> int:
     card = {"name": Path(args.output).name, "version": "0.1.0",
             "command": "feedback-nlp " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else "feedback-nlp train",
             "training_data": {"file": str(args.data), "n_texts": len(train)}}
-    model = train_model({args.task: train}, {args.task: dev} if dev else None,
-                        labels={args.task: labels} if labels else None, C=args.C, card=card, verbose=False,
-                        threshold_folds={args.task: args.threshold_folds} if args.threshold_folds > 1 else None)
-    out = model.save_pretrained(args.output)
+    if transformer:
+        from .transformer.training import train_task_model
+
+        out = train_task_model(args.base, args.task, train, dev, args.output, labels=labels, card=card,
+                               max_steps=args.max_steps, max_len=args.max_len, batch_size=args.batch_size,
+                               lr=args.lr, device=args.device,
+                               log=lambda msg: print(msg, file=sys.stderr))
+        from .transformer.runtime import TransformerModel
+
+        model = TransformerModel.from_pretrained(out)
+    else:
+        model = train_model({args.task: train}, {args.task: dev} if dev else None,
+                            labels={args.task: labels} if labels else None, C=args.C, card=card, verbose=False,
+                            threshold_folds={args.task: args.threshold_folds} if args.threshold_folds > 1 else None)
+        out = model.save_pretrained(args.output)
     print(f"trained {args.task} on {len(train)} texts, labels: {', '.join(model.heads[args.task].labels)}",
           file=sys.stderr)
     if dev:
@@ -260,6 +296,9 @@ def _add_export(sub) -> None:
 
 
 def _cmd_export(args) -> int:
+    from .extras import require_extra
+
+    require_extra("train", "the export command", ("onnx",))
     from .export import export_onnx
     from .modeling import ModelFormatError
 
@@ -284,7 +323,8 @@ def _add_cluster(sub) -> None:
     p.add_argument("--min-size", type=int, default=5, help="smallest cluster kept (smaller ones are noise)")
     p.add_argument("--text-field", default="text")
     p.add_argument("--id-field", default="id")
-    p.add_argument("--threshold", type=float, default=None, help="similarity cut-off for merging (default 0.2)")
+    p.add_argument("--similarity-threshold", type=float, default=None, metavar="S",
+                   help="similarity cut-off for merging clusters (default 0.2)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--all-sentiments", action="store_true", help="cluster positive feedback too")
     add_encoding_arg(p)
@@ -298,9 +338,9 @@ def _cmd_cluster(args) -> int:
     _require_input(args.input)
     summary = run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
                                   min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
-                                  model=args.model, threshold=args.threshold, seed=args.seed,
+                                  model=args.model, threshold=args.similarity_threshold, seed=args.seed,
                                   all_sentiments=args.all_sentiments, encoding=args.encoding,
-                                  analyzer=load_analyzer(args.model, args.routing))
+                                  analyzer=analyzer_from_args(args))
     _report_reading(args, summary)
     return 0
 
@@ -340,23 +380,94 @@ def _cmd_report(args) -> int:
     summary = run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
                                  id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
                                  freq=args.freq, alpha=args.alpha, mask=not args.no_mask, encoding=args.encoding,
-                                 analyzer=load_analyzer(args.model, args.routing))
+                                 analyzer=analyzer_from_args(args))
     _report_reading(args, summary)
+    return 0
+
+
+# ----------------------------------------------------------------------------- serve
+def _add_serve(sub) -> None:
+    from .serve import DEFAULT_MAX_BYTES, DEFAULT_MAX_RECORDS  # stdlib-only module top
+
+    p = sub.add_parser("serve", help="serve POST /v1/analyze over HTTP (needs the [serve] extra)",
+                       description="Run the HTTP service (FastAPI + uvicorn): POST /v1/analyze with "
+                                   '{"texts": [...]} or {"records": [{"id": ..., "text": ...}]} returns '
+                                   '{"results": [...]}, the records `score` writes; GET /healthz; '
+                                   "OpenAPI docs at /docs.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, loopback only)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="worker processes, each loading the model once (default: 1)")
+    p.add_argument("--max-records", type=int, default=DEFAULT_MAX_RECORDS, metavar="N",
+                   help=f"most records per request; more get 413 (default: {DEFAULT_MAX_RECORDS})")
+    p.add_argument("--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+                   help=f"largest request body in bytes; larger gets 413 (default: {DEFAULT_MAX_BYTES})")
+    add_model_args(p)
+    p.set_defaults(func=_cmd_serve)
+
+
+def _cmd_serve(args) -> int:
+    from .serve import require_serve_extra, run
+
+    try:
+        require_serve_extra()
+    except ImportError as e:
+        raise CLIError(str(e)) from None
+    if args.workers < 1 or args.max_records < 1 or args.max_bytes < 1:
+        raise CLIError("--workers, --max-records and --max-bytes must be at least 1")
+    analyzer = analyzer_from_args(args)  # a bad model fails here, in one line
+    run(args.host, args.port, args.workers, model=args.model, routing=args.routing,
+        thresholds=parse_thresholds(args.threshold), task_models=parse_task_models(args.task_model),
+        analyzer=analyzer if args.workers == 1 else None, max_records=args.max_records, max_bytes=args.max_bytes)
     return 0
 
 
 #: One function per command; each adds its subparser and sets ``func``.
 COMMANDS: list[Callable[[Any], None]] = [_add_score, _add_analyze, _add_train, _add_evaluate, _add_export, _add_cluster,
-                                               _add_report]
+                                               _add_report, _add_serve]
 
 
 # ----------------------------------------------------------------------------- helpers
-def load_analyzer(model: Optional[str], routing: Optional[str]):
-    """``FeedbackAnalyzer.load`` with loading problems turned into :class:`CLIError`."""
+def parse_thresholds(items: Optional[Sequence[str]]) -> dict[str, float]:
+    """``["severity.critical=0.7", ...]`` -> ``{"severity.critical": 0.7}`` (CLIError on a bad item)."""
+    out = {}
+    for item in items or ():
+        key, eq, value = item.partition("=")
+        try:
+            if not eq or "." not in key:
+                raise ValueError
+            out[key.strip()] = float(value)
+        except ValueError:
+            raise CLIError(f"--threshold {item!r}: use TASK.KEY=VALUE, e.g. severity.critical=0.7") from None
+    return out
+
+
+def parse_task_models(specs: Optional[Sequence[str]]) -> dict[str, str]:
+    """``["topic=DIR", ...]`` (``--task-model``) -> ``{"topic": "DIR"}``; a bad spec is a :class:`CLIError`."""
+    out: dict[str, str] = {}
+    for spec in specs or ():
+        task, sep, path = spec.partition("=")
+        task, path = task.strip(), path.strip()
+        if not sep or not task or not path:
+            raise CLIError(f"--task-model expects TASK=DIR (e.g. topic=my_topic_model), got {spec!r}")
+        if task in out:
+            raise CLIError(f"--task-model {task} is given twice")
+        if not os.path.exists(path):
+            raise CLIError(f"--task-model {task}: model directory not found: {path}")
+        out[task] = path
+    return out
+
+
+def load_analyzer(model: Optional[str], routing: Optional[str], task_models: Optional[Sequence[str]] = None,
+                  thresholds: Optional[Sequence[str]] = None):
+    """``FeedbackAnalyzer.load`` with loading problems turned into :class:`CLIError`;
+    ``task_models`` are the ``--task-model TASK=DIR`` values, ``thresholds`` the
+    ``--threshold TASK.KEY=VALUE`` ones."""
     from .modeling import ModelFormatError
     from .pipeline import FeedbackAnalyzer
     from .tasks.routing import RoutingTable
 
+    tasks = parse_task_models(task_models)
     table = None
     if routing is not None:
         try:
@@ -365,10 +476,16 @@ def load_analyzer(model: Optional[str], routing: Optional[str]):
             raise CLIError(f"routing table not found: {routing}") from None
         except Exception as e:  # JSON/YAML syntax, wrong shape
             raise CLIError(f"cannot read routing table {routing}: {_one_line(e)}") from None
+    overrides = parse_thresholds(thresholds)
     try:
-        return FeedbackAnalyzer.load(model, routing=table)
+        return FeedbackAnalyzer.load(model, routing=table, tasks=tasks or None, thresholds=overrides)
     except (ModelFormatError, OSError, ValueError, KeyError) as e:
         raise CLIError(f"cannot load the model: {_one_line(e)}") from None
+
+
+def analyzer_from_args(args) -> Any:
+    """The analyzer a command's ``add_model_args`` options ask for (one load path for every command)."""
+    return load_analyzer(args.model, args.routing, getattr(args, "task_model", None), getattr(args, "threshold", None))
 
 
 def _require_input(path: str) -> None:
@@ -451,7 +568,7 @@ def _cmd_score(args) -> int:
     import functools
     from concurrent.futures.process import BrokenProcessPool
 
-    from .io import SCORE_FIELDNAMES, detect_format, error_record, open_writer, read_records
+    from .io import ERROR_FIELD, detect_format, open_writer, output_records, read_records
     from .parallel import ParallelAnalyzer
     from .text import mask_pii
 
@@ -467,14 +584,14 @@ def _cmd_score(args) -> int:
     if _same_file(args.input, args.output):
         raise CLIError(f"output {args.output} is the input file; choose another output")
 
-    fieldnames = list(SCORE_FIELDNAMES)
-    if args.keep_text:
-        fieldnames.insert(1, "text")
     n_ok, bad_rows, n_bad = 0, [], 0
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field,
                       fmt=args.input_format, encoding=args.encoding) as reader:
         note_encoding(args.encoding, reader.encoding, args.input)
-        analyzer = load_analyzer(args.model, args.routing)
+        analyzer = analyzer_from_args(args)
+        fieldnames = [*analyzer.output_fields, ERROR_FIELD]  # FIELDS, custom-task fields, error
+        if args.keep_text:
+            fieldnames.insert(1, "text")
         to_terminal = args.output == "-" and _isatty(sys.stdout)
         progress = Progress(sys.stderr, enabled=not args.quiet and _isatty(sys.stderr) and not to_terminal)
         try:
@@ -482,7 +599,7 @@ def _cmd_score(args) -> int:
         except OSError as e:
             raise CLIError(f"cannot write {args.output}: {_one_line(e)}") from None
         pool = ParallelAnalyzer(analyzer, workers=args.workers, batch_size=args.batch_size,
-                                loader=functools.partial(load_analyzer, args.model, args.routing))
+                                loader=functools.partial(analyzer_from_args, args))
         with writer, pool:
             try:
                 floods = None
@@ -491,15 +608,10 @@ def _cmd_score(args) -> int:
 
                     floods = FloodMarker(args.flood_min_group)
                 for chunk, batch in pool.map(_chunks(reader, args.batch_size), key=_good_texts_ids):
-                    if floods is not None and batch:
-                        floods.mark([r.text for r in chunk if r.error is None], batch)
-                    results = iter(batch)
-                    for rec in chunk:
+                    for rec, out in zip(chunk, output_records(chunk, batch, analyzer.output_fields, floods)):
                         if rec.error is None:
-                            out = next(results).to_dict()
                             n_ok += 1
                         else:
-                            out = error_record(rec)
                             n_bad += 1
                             if len(bad_rows) < MAX_LISTED_ROWS:
                                 bad_rows.append(rec.row)
@@ -561,11 +673,19 @@ def format_result(text: str, result) -> str:
         f"  severity:     {r.severity}{reasons}",
         f"  route:        {route}",
         f"  needs review: {'yes' if r.needs_review else 'no'}",
+        *(f"  {task + ':':<13} {_custom_value(r.extra[task], r.extra.get(task + '_scores', {}))}"
+          for task in r.extra if not task.endswith("_scores")),
     ])
 
 
+def _custom_value(value, scores: dict) -> str:
+    """A custom task's decision for the readable output: ``label (0.81)``, comma-separated."""
+    labels = value if isinstance(value, list) else ([] if value is None else [value])
+    return ", ".join(f"{lab} ({scores.get(lab, 0):.2f})" for lab in labels) or "none"
+
+
 def _cmd_analyze(args) -> int:
-    from .io import dumps_line, resolve_encoding
+    from .io import json_bytes, resolve_encoding
 
     resolve_encoding(args.encoding)
     if args.texts:
@@ -577,13 +697,13 @@ def _cmd_analyze(args) -> int:
             print("reading texts from stdin, one per line (Ctrl-D to end)", file=sys.stderr)
         items = _stdin_texts(args.encoding)
         batch = 1 if interactive else 256
-    analyzer = load_analyzer(args.model, args.routing)
+    analyzer = analyzer_from_args(args)
     first = True
     for chunk in _chunks(items, batch):
         results = analyzer.analyze_batch([t for _, t in chunk], ids=[i for i, _ in chunk])
         for (_, text), r in zip(chunk, results):
             if args.json:
-                sys.stdout.write(dumps_line(r.to_dict()).decode("utf-8"))
+                sys.stdout.write(json_bytes(r.to_dict()).decode("utf-8") + "\n")
             else:
                 if not first:
                     print()
@@ -591,6 +711,97 @@ def _cmd_analyze(args) -> int:
             first = False
         sys.stdout.flush()
     return 0
+
+
+# ----------------------------------------------------------------------------- review (Label Studio)
+def _add_review(sub) -> None:
+    p = sub.add_parser("review", help="Label Studio review loop: export tasks with predictions, import labels",
+                       description="export: analyse INPUT and write Label Studio import tasks (text and id in data, "
+                                   "the model's decisions as predictions) plus the labelling config XML. "
+                                   "import: turn a Label Studio JSON export into training records for "
+                                   "'feedback-nlp train'; tasks giving no record are reported.")
+    p.set_defaults(func=lambda args: p.print_usage(sys.stderr) or 2)  # argparse requires a subcommand first
+    rsub = p.add_subparsers(dest="review_command", metavar="{export,import}")
+    rsub.required = True
+    e = rsub.add_parser("export", help="analyse INPUT and write Label Studio import tasks with predictions")
+    e.add_argument("input", metavar="INPUT", help="input file as for 'score' (.jsonl/.csv/.tsv, optionally .gz; - = stdin)")
+    e.add_argument("-o", "--output", required=True, help="tasks file to write (JSON array)")
+    e.add_argument("--text-field", default="text", metavar="NAME")
+    e.add_argument("--id-field", default="id", metavar="NAME")
+    e.add_argument("--input-format", choices=("jsonl", "csv", "tsv"), default=None)
+    e.add_argument("--only-needs-review", action="store_true", help="export only records the model marks needs_review")
+    e.add_argument("--limit", type=int, default=None, metavar="N", help="stop after N tasks")
+    e.add_argument("--config", metavar="XML", help="your labelling config; predictions use only its controls")
+    e.add_argument("--config-out", metavar="XML",
+                   help="where to write the labelling config (default: OUTPUT with .label_config.xml; "
+                        "not written with --config unless given)")
+    e.add_argument("--batch-size", type=int, default=256, metavar="N")
+    add_encoding_arg(e)
+    add_model_args(e)
+    e.set_defaults(func=_cmd_review_export)
+    i = rsub.add_parser("import", help="turn a Label Studio JSON export into training records (JSONL)")
+    i.add_argument("export", metavar="EXPORT", help="Label Studio export in 'JSON' format")
+    i.add_argument("-o", "--output", required=True, help="training records to write (.jsonl)")
+    i.add_argument("--text-field", default="text", metavar="NAME", help="data key of the text (default: text)")
+    i.add_argument("--summary", metavar="JSON", help="also write the import summary (every left-out task) here")
+    i.set_defaults(func=_cmd_review_import)
+
+
+def _cmd_review_export(args) -> int:
+    from .io import read_records
+    from .review import LabelConfig, LabelConfigError, TaskExporter, print_warnings
+
+    if args.limit is not None and args.limit < 0:
+        raise CLIError("--limit must be at least 0")
+    if args.batch_size < 1:
+        raise CLIError("--batch-size must be at least 1")
+    _require_input(args.input)
+    if _same_file(args.input, args.output):
+        raise CLIError(f"output {args.output} is the input file; choose another output")
+    try:
+        config = LabelConfig.from_file(args.config) if args.config else LabelConfig.default()
+    except (LabelConfigError, OSError) as e:
+        raise CLIError(_one_line(e)) from None
+    print_warnings(config.warnings())
+    config_out = args.config_out or (None if args.config else _sibling(args.output, ".label_config.xml"))
+    with read_records(args.input, text_field=args.text_field, id_field=args.id_field, fmt=args.input_format,
+                      encoding=args.encoding) as reader:
+        note_encoding(args.encoding, reader.encoding, args.input)
+        exporter = TaskExporter(analyzer_from_args(args), config, limit=args.limit,
+                                only_needs_review=args.only_needs_review, batch_size=args.batch_size,
+                                text_field=args.text_field, id_field=args.id_field)
+        summary = exporter.write(reader, args.output)
+    if config_out:
+        Path(config_out).write_text(config.xml, encoding="utf-8")
+    print(summary.message() + (f"; label config: {config_out}" if config_out else ""), file=sys.stderr)
+    return 0
+
+
+def _sibling(path: str, suffix: str) -> str:
+    """``tasks.json`` -> ``tasks<suffix>``."""
+    p = Path(path)
+    return str(p.with_name(p.stem + suffix))
+
+
+def _cmd_review_import(args) -> int:
+    import json
+
+    from .review import ReviewImportError, import_annotations, read_export, write_records
+
+    _require_input(args.export)
+    try:
+        result = import_annotations(read_export(args.export), text_key=args.text_field)
+    except ReviewImportError as e:
+        raise CLIError(str(e)) from None
+    write_records(result.records, args.output)
+    if args.summary:
+        Path(args.summary).write_text(json.dumps(result.summary.to_dict(), ensure_ascii=False, indent=2),
+                                      encoding="utf-8")
+    print(result.summary.message(), file=sys.stderr)
+    return 0
+
+
+COMMANDS.append(_add_review)
 
 
 # ----------------------------------------------------------------------------- main
@@ -606,12 +817,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except SystemExit as e:  # --help, --version, usage errors (argparse prints them)
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
 
+    from .extras import MissingExtraError
     from .io import InputFormatError
     from .modeling import ModelFormatError
 
     try:
         return int(args.func(args) or 0)
-    except (CLIError, InputFormatError, ModelFormatError) as e:
+    except (CLIError, InputFormatError, ModelFormatError, MissingExtraError) as e:
         _error(_one_line(e))
         return 2
     except OSError as e:

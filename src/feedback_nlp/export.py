@@ -29,11 +29,11 @@ OPSET = 17
 
 def build_onnx(model: NgramModel):
     """Return an ``onnx.ModelProto`` for all heads of ``model``."""
-    try:
-        import onnx
-        from onnx import TensorProto, helper, numpy_helper
-    except ImportError as e:  # pragma: no cover - environment dependent
-        raise ImportError("exporting needs the onnx package: pip install 'feedback-nlp[train]'") from e
+    from .extras import require_extra
+
+    require_extra("train", "exporting to ONNX", ("onnx",))
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
 
     W, b = model._W, model._b
     inits = [numpy_helper.from_array(W.astype(np.float32), "W"), numpy_helper.from_array(b.astype(np.float32), "b"),

@@ -49,6 +49,9 @@ class SparseRows:
 
     def to_scipy(self, n_features: int):
         """Return a ``scipy.sparse.csr_matrix`` (training only; scipy is a train extra)."""
+        from .extras import require_extra
+
+        require_extra("train", "SparseRows.to_scipy (training)", ("scipy",))
         from scipy.sparse import csr_matrix
 
         return csr_matrix((self.weights, self.ids, self.indptr), shape=(len(self), n_features))

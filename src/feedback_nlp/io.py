@@ -51,7 +51,7 @@ JSON parsing uses orjson; a line orjson refuses, or one with very many brackets
 library. Every failure to decode or parse a row, whatever the exception
 (``RecursionError`` from 5,000 nested brackets included), becomes that row's error.
 
-Writing (:func:`open_writer`): JSONL lines are compact UTF-8 JSON (:func:`dumps_line`:
+Writing (:func:`open_writer`): JSONL lines are compact UTF-8 JSON (:func:`json_bytes`:
 orjson, no ASCII escaping, keys in record order); CSV cells hold ``""`` for None, ``true``/``false`` for
 booleans and compact JSON for lists and dicts. ``bom=True`` starts CSV/TSV
 output with a UTF-8 byte order mark (``EF BB BF``), so that Excel opens it as
@@ -78,8 +78,9 @@ import orjson
 from .result import FIELDS
 
 __all__ = ["InputRecord", "InputFormatError", "RecordReader", "RecordWriter", "read_records", "open_writer",
-           "open_text", "error_record", "detect_format", "detect_encoding", "resolve_encoding", "bad_bytes_error",
-           "dumps_line", "ReadTally", "ERROR_FIELD", "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
+           "open_text", "error_record", "record_from_object", "score_records", "output_records", "detect_format",
+           "detect_encoding", "resolve_encoding", "bad_bytes_error", "json_bytes", "ReadTally", "ERROR_FIELD",
+           "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
 
 #: Name of the column / key that holds the reason a row could not be scored.
 ERROR_FIELD = "error"
@@ -186,6 +187,33 @@ def error_record(rec: InputRecord, fieldnames: Sequence[str] = FIELDS) -> dict:
     for name in fieldnames:
         out.setdefault(name, None)
     return out
+
+
+def score_records(analyzer, records: Sequence[InputRecord], batch_size: int = 256, floods=None) -> list[dict]:
+    """The output records for ``records``, one each, in order: ``FeedbackResult.to_dict()``
+    for a readable record, :func:`error_record` for a malformed one.
+
+    The one place that turns input records into output records: ``feedback-nlp
+    score``, the HTTP service and the Spark adapter all call it (``score --workers``
+    analyses in worker processes and calls :func:`output_records`, its second half).
+    ``floods`` is an optional :class:`~feedback_nlp.pipeline.FloodMarker` fed with the
+    readable texts.
+    """
+    good = [r for r in records if r.error is None]
+    batch = analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
+                                   batch_size=batch_size) if good else []
+    return output_records(records, batch, getattr(analyzer, "output_fields", FIELDS), floods)
+
+
+def output_records(records: Sequence[InputRecord], results: Sequence[Any], fields: Sequence[str] = FIELDS,
+                   floods=None) -> list[dict]:
+    """:func:`score_records` once the readable records are analysed: ``results`` holds one
+    ``FeedbackResult`` per readable record, in order; ``fields`` are the analyzer's
+    ``output_fields`` (for the error records)."""
+    if floods is not None and results:
+        floods.mark([r.text for r in records if r.error is None], results)
+    it = iter(results)
+    return [next(it).to_dict() if r.error is None else error_record(r, fields) for r in records]
 
 
 def detect_format(path: str, fmt: Optional[str] = None) -> str:
@@ -592,19 +620,9 @@ class RecordReader(Iterator[InputRecord]):
                 obj = json.loads(line) if binary else _loads(line)  # binary: orjson has refused it already
             except (ValueError, RecursionError) as e:  # JSONDecodeError, huge ints, nesting too deep
                 return InputRecord(row, row, None, f"invalid JSON: {_short(e)}")
-        if not isinstance(obj, dict):
-            return InputRecord(row, row, None, f"expected a JSON object, got {_json_type(obj)}")
-        idf = self.id_field
-        if idf and type(obj.get(idf)) is float:
+        if isinstance(obj, dict) and self.id_field and type(obj.get(self.id_field)) is float:
             obj = json.loads(raw)  # an integer id beyond 64 bits: orjson made it a float
-        rid = _id_or_row(obj, idf, row)
-        tf = self.text_field
-        if tf not in obj:
-            return InputRecord(row, rid, None, f"missing text field {tf!r}", obj)
-        text = obj[tf]
-        if not isinstance(text, str):
-            return InputRecord(row, rid, None, f"text field must be a string, got {_json_type(text)}", obj)
-        return InputRecord(row, rid, text, None, obj)
+        return record_from_object(obj, row, self.text_field, self.id_field)
 
     # -- CSV / TSV ------------------------------------------------------------------
     def _tap(self) -> Iterator[str]:
@@ -670,6 +688,24 @@ class RecordReader(Iterator[InputRecord]):
 def _short(e: BaseException, limit: int = 200) -> str:
     msg = " ".join(str(e).split()) or type(e).__name__
     return msg if len(msg) <= limit else msg[:limit] + "…"
+
+
+def record_from_object(obj: Any, row: int, text_field: str = "text", id_field: str = "id") -> InputRecord:
+    """One parsed JSON value as the :class:`InputRecord` a JSONL line holding it reads as.
+
+    Shared by the JSONL reader, the HTTP service and the Spark adapter, so that a
+    record with no text, or a text that is not a string, gets the same error
+    (``"text field must be a string, got null"``...) wherever it comes from.
+    """
+    if not isinstance(obj, dict):
+        return InputRecord(row, row, None, f"expected a JSON object, got {_json_type(obj)}")
+    rid = _id_or_row(obj, id_field, row)
+    if text_field not in obj:
+        return InputRecord(row, rid, None, f"missing text field {text_field!r}", obj)
+    text = obj[text_field]
+    if not isinstance(text, str):
+        return InputRecord(row, rid, None, f"text field must be a string, got {_json_type(text)}", obj)
+    return InputRecord(row, rid, text, None, obj)
 
 
 def _json_type(v: Any) -> str:
@@ -751,30 +787,13 @@ def read_records(path: str, text_field: str = "text", id_field: str = "id",
 
 
 # --------------------------------------------------------------------------- writing
-def dumps_line(record: Any) -> bytes:
-    """``record`` as one compact JSON line (UTF-8, not ASCII-escaped, ``\\n``-terminated).
-
-    orjson (numpy scalars included), with :mod:`json` for what orjson refuses (integers
-    beyond 64 bits, non-string keys); a lone surrogate (e.g. from a ``"\\udc80"``
-    escape in the input) is written ``\\u``-escaped so the line stays valid UTF-8.
-    """
-    try:
-        return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE | orjson.OPT_SERIALIZE_NUMPY)
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        pass
-    try:
-        return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
-    except UnicodeEncodeError:
-        return json.dumps(record, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
-
-
 def _cell(v: Any) -> Any:
     if v is None:
         return ""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (list, dict, tuple)):
-        return dumps_line(v)[:-1].decode("utf-8")
+        return json_bytes(v).decode("utf-8")
     return v
 
 
@@ -801,10 +820,28 @@ class _TsvWriter:
         self._sink.write("\t".join(str(c).translate(self._CLEAN) for c in cells) + "\n")
 
 
+def json_bytes(obj: Any) -> bytes:
+    """``obj`` as compact UTF-8 JSON, not ASCII-escaped: one JSONL output line (without
+    the newline), or one HTTP response body.
+
+    orjson (numpy scalars included), with :mod:`json` for what orjson refuses (integers
+    beyond 64 bits, non-string keys); a lone surrogate (e.g. from a ``"\\udc80"`` escape
+    in the input) is written ``\\u``-escaped so the bytes stay valid UTF-8.
+    """
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        pass
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 class RecordWriter:
     """Writes dict records as JSONL or CSV; use as a context manager.
 
-    JSONL: one :func:`dumps_line` per record (compact UTF-8 JSON; a record holding a
+    JSONL: one :func:`json_bytes` line per record (compact UTF-8 JSON; a record holding a
     lone surrogate is written ASCII-escaped so the output stays valid UTF-8).
     CSV/TSV: a header row of ``fieldnames`` (default: the keys of the first record),
     then one row per record; a key not in ``fieldnames`` raises ValueError, a
@@ -837,7 +874,7 @@ class RecordWriter:
 
     def write(self, record: Mapping[str, Any]) -> None:
         if self._csv is None:
-            self._stream.write(dumps_line(record))
+            self._stream.write(json_bytes(record) + b"\n")
         else:
             if self.fieldnames is None:
                 self.fieldnames = list(record)

@@ -3,7 +3,8 @@
 Words come from jieba word segmentation of the normalised text (see
 :func:`feedback_nlp.text.normalize`), filtered by a domain stop-word list
 (``data/stopwords_zh.txt``: function words plus e-commerce filler such as
-东西, 商品, 感觉, 卖家, 收到). Dropped as well: punctuation, pure numbers (and
+东西, 商品, 感觉, 卖家, 收到, and filler adverbs such as 再也, 尽快). Web addresses are
+cut out first. Dropped as well: punctuation, pure numbers (and
 number+unit tokens such as ``2个``), and single characters, except the few in
 :data:`MEANINGFUL_SINGLE_CHARS` that carry a complaint on their own (慢, 贵,
 脏, 烫, 臭, ...).
@@ -42,6 +43,9 @@ MEANINGFUL_SINGLE_CHARS = frozenset("慢贵脏臭烫吵假破漏错坏咸淡辣�
 # optional unit character or two) are numbers, not keywords.
 _HAS_WORD = re.compile(r"[a-z\u3400-\u4dbf\u4e00-\u9fff]")
 _NUMBERISH = re.compile(r"^[\d.,%:/\-+]+[a-z\u4e00-\u9fff]{0,1}$|^[零一二三四五六七八九十百千万两几\d]+[个元块天小时分钟次年月日号件斤张本台]?$")
+
+#: Web addresses are cut out before segmentation: their pieces (http, www, cn) are no words.
+_URL = re.compile(r"(?:https?:?/*|www\.)[!-~]*|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|cn|net|org|top|xyz|vip|cc)\b[!-~]*")
 
 _tok_lock = threading.Lock()
 _tokenizer = None
@@ -102,7 +106,7 @@ def tokenize(text: str, stop_words: Optional[Iterable[str]] = None, *, normalize
     norm = text if normalized else normalize(text)
     singles = frozenset(single_chars)
     tok = _get_tokenizer()
-    return [w for w in (t.strip() for t in tok.lcut(norm, HMM=hmm)) if _keep(w, stop, singles)]
+    return [w for w in (t.strip() for t in tok.lcut(_URL.sub(" ", norm), HMM=hmm)) if _keep(w, stop, singles)]
 
 
 _JIEBA_IDF: Optional[tuple[dict[str, float], float]] = None
@@ -171,7 +175,7 @@ class KeywordExtractor:
             return []
         tok = _get_tokenizer()
         stop, singles = self._stop, self._singles
-        return [w for w in (t.strip() for t in tok.lcut(norm, HMM=self.hmm)) if _keep(w, stop, singles)]
+        return [w for w in (t.strip() for t in tok.lcut(_URL.sub(" ", norm), HMM=self.hmm)) if _keep(w, stop, singles)]
 
     # -- IDF ----------------------------------------------------------------------------
     def fit(self, texts: Iterable[str]) -> "KeywordExtractor":
@@ -221,7 +225,8 @@ class KeywordExtractor:
 
     def extract_by_group(self, texts: Sequence[str], groups: Sequence[Hashable], top_k: int = 10,
                          binary: bool = True, min_df: int = 1,
-                         tokens: Optional[Sequence[list[str]]] = None) -> dict[Any, list[tuple[str, float]]]:
+                         tokens: Optional[Sequence[list[str]]] = None,
+                         min_lift: float = 1.5) -> dict[Any, list[tuple[str, float]]]:
         """Class-based TF-IDF (BERTopic's c-TF-IDF): the words that set each group apart.
 
         All texts of a group form one class document. For word t and class c:
@@ -234,6 +239,15 @@ class KeywordExtractor:
         occur in at least this many texts of the group. Texts whose group is
         None are ignored. ``tokens`` may pass pre-tokenised texts (from
         :meth:`tokenize`) to skip segmentation.
+
+        ``min_lift`` (distinctiveness): with two or more groups, a word is a keyword of
+        group c only when its rate there is at least ``min_lift`` times its rate over
+        all groups, ``(count(t, c) / words(c)) / (f(t) / all words) >= min_lift``.
+        Filler that the stop-word list misses ("再也", "尽快" spread over every
+        complaint) has a lift near 1 everywhere and so labels no group; a word that
+        names a group's problem is concentrated there. A group can reach a lift of at
+        most 1 / its share of all words, so a group with most of the words needs only
+        half of that (``min(min_lift, (1 + 1 / share) / 2)``). 0 turns the check off.
         """
         if len(texts) != len(groups):
             raise ValueError(f"{len(texts)} texts but {len(groups)} groups")
@@ -252,7 +266,9 @@ class KeywordExtractor:
         total_f: Counter[str] = Counter()
         for c in per_class.values():
             total_f.update(c)
-        avg_words = sum(total_f.values()) / len(per_class)
+        all_words = sum(total_f.values())
+        avg_words = all_words / len(per_class)
+        check_lift = min_lift > 0 and len(per_class) > 1
         out: dict[Any, list[tuple[str, float]]] = {}
         for g, c in per_class.items():
             n_words = sum(c.values())
@@ -260,8 +276,11 @@ class KeywordExtractor:
                 out[g] = []
                 continue
             df = docfreq.get(g)
+            # a group holding most of the words cannot reach a large lift: ask for half the possible one
+            lift = min(min_lift, 1.0 + (all_words / n_words - 1.0) / 2) if check_lift else 0.0
             scored = [(w, (k / n_words) * math.log(1.0 + avg_words / total_f[w])) for w, k in c.items()
-                      if df is None or df[w] >= min_df]
+                      if (df is None or df[w] >= min_df)
+                      and (not check_lift or (k / n_words) * all_words >= lift * total_f[w])]
             scored.sort(key=lambda ws: (-ws[1], ws[0]))
             out[g] = [(w, round(s, 6)) for w, s in scored[:top_k]]
         return out

@@ -1,7 +1,7 @@
 """Evaluation metrics in plain numpy (no scikit-learn needed to evaluate a model)."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -115,3 +115,59 @@ def normalized_mutual_info(a: Sequence, b: Sequence) -> float:
     mi = float((m[nz] / n * np.log((m[nz] / n) / np.outer(pa, pb)[nz])).sum())
     ha, hb = -(pa * np.log(pa)).sum(), -(pb * np.log(pb)).sum()
     return 0.0 if ha + hb == 0 else float(2 * mi / (ha + hb))
+
+
+def decision_report(records: Sequence[Mapping], results: Sequence) -> dict:
+    """What the pipeline *decided* on labelled records (codebook fields), per decision.
+
+    ``records`` are dicts with is_spam, spam_type, issue_types, sentiment, severity;
+    ``results`` the matching :class:`~feedback_nlp.result.FeedbackResult` objects (or dicts).
+    Reports precision and recall per severity level and per spam type (not only aggregates),
+    critical precision/recall, the share of praise given an issue type, and how many non-spam
+    records at medium or above have no route.
+    """
+    from .result import field_of
+    from .tasks.issue_types import ISSUE_TYPES
+    from .tasks.severity import SEVERITIES
+    from .tasks.spam import SPAM_TYPES
+
+    get = field_of
+    sev_true = [r["severity"] for r in records]
+    sev_pred = [get(x, "severity") for x in results]
+    severity = classification_report(sev_true, sev_pred, SEVERITIES)
+    severity["quadratic_weighted_kappa"] = round(quadratic_weighted_kappa(sev_true, sev_pred, SEVERITIES), 4)
+    spam_true = [r["spam_type"] if r["is_spam"] else "not_spam" for r in records]
+    spam_pred = [get(x, "spam_type") or "spam" if get(x, "is_spam") else "not_spam" for x in results]
+    spam_types = {}
+    for t in SPAM_TYPES:
+        truth = np.array([s == t for s in spam_true])
+        caught = np.array([p != "not_spam" for p in spam_pred])  # caught as spam of any type
+        typed = np.array([p == t for p in spam_pred])
+        spam_types[t] = {"support": int(truth.sum()),
+                         "recall_as_spam": round(float(caught[truth].mean()), 4) if truth.any() else None,
+                         "precision_of_type": round(float(truth[typed].mean()), 4) if typed.any() else None,
+                         "recall_of_type": round(float(typed[truth].mean()), 4) if truth.any() else None}
+    non_spam = [i for i, r in enumerate(records) if not r["is_spam"]]
+    labels = sorted({lab for r in records for lab in r["issue_types"]} | set(ISSUE_TYPES), key=lambda s: (
+        ISSUE_TYPES.index(s) if s in ISSUE_TYPES else len(ISSUE_TYPES), s))
+    issues = multilabel_report([r["issue_types"] for r in records],
+                               [list(get(x, "issue_types") or []) for x in results], labels)
+    praise = [i for i in non_spam if records[i]["sentiment"] == "positive" and not records[i]["issue_types"]]
+    unrouted = [i for i, x in enumerate(results) if not get(x, "is_spam")
+                and SEVERITIES.index(get(x, "severity")) >= 1 and get(x, "route") is None]
+    crit = severity["per_class"]["critical"]
+    return {
+        "n": len(records),
+        "severity": severity,
+        "critical": {"precision": crit["precision"], "recall": crit["recall"], "support": crit["support"],
+                     "predicted": int(sum(p == "critical" for p in sev_pred))},
+        "spam": {**binary_f1([s != "not_spam" for s in spam_true], [p != "not_spam" for p in spam_pred]),
+                 "per_type": spam_types},
+        "issue_types": {"micro_f1": issues["micro_f1"], "macro_f1": issues["macro_f1"],
+                        "per_class": issues["per_class"]},
+        "praise_given_an_issue": {"n": len(praise), "rate": round(float(np.mean(
+            [bool(get(results[i], "issue_types")) for i in praise])), 4) if praise else 0.0},
+        "unrouted_medium_or_above": len(unrouted),
+        "needs_review_share": round(float(np.mean([bool(get(x, "needs_review")) for x in results])), 4)
+        if len(results) else 0.0,
+    }

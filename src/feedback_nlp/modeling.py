@@ -125,11 +125,14 @@ def read_model_card(directory: Path, fmt: str, max_version: int) -> dict:
 
 def heads_from_card(card: dict, directory: Path) -> dict[str, HeadSpec]:
     """The task heads (labels, kind, thresholds) a model card lists; at least one."""
+    from .tasks.combiner import Combiner
+
     heads = {}
     for t, entry in card.get("tasks", {}).items():
         try:
+            combiner = Combiner.from_dict(entry["combiner"]) if entry.get("combiner") else None
             heads[t] = HeadSpec(task=t, kind=entry["kind"], labels=list(entry["labels"]),
-                                thresholds=dict(entry.get("thresholds", {})))
+                                thresholds=dict(entry.get("thresholds", {})), combiner=combiner)
         except (KeyError, TypeError, ValueError) as e:
             raise ModelFormatError(f"{directory}: task {t!r} is malformed: {e}") from None
     if not heads:
@@ -222,6 +225,10 @@ class NgramModel:
             entry = dict(card.get("tasks", {}).get(t, {}))
             entry.update({"kind": head.kind, "labels": head.labels, "thresholds": head.thresholds,
                           "weight": f"heads/{t}.weight.npy", "bias": f"heads/{t}.bias.npy"})
+            if head.combiner is not None:
+                entry["combiner"] = head.combiner.to_dict()
+            else:
+                entry.pop("combiner", None)
             tasks[t] = entry
         card["tasks"] = tasks
         if self.routing is not None:

@@ -16,13 +16,15 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import numpy as np
 
 from .modeling import ModelFormatError, NgramModel, resolve_model_path
-from .result import FeedbackResult
-from .tasks.issue_types import decide_issue_types
+from .result import FIELDS, FeedbackResult
+from .tasks.base import MULTILABEL
+from .tasks.evidence import text_evidence
+from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
-from .tasks.severity import decide_severity, escalation_signals, ev_cuts
+from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam
-from .text import normalize
+from .text import NOT_CHINESE_REASON, is_not_chinese, normalize
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
@@ -53,6 +55,33 @@ def _load_model(name_or_path, backend: Optional[str] = None):
     if backend == "transformer" or (backend is None and is_transformer_dir(resolve_model_path(name_or_path))):
         return TransformerModel.from_pretrained(name_or_path)
     return NgramModel.from_pretrained(name_or_path)
+
+
+def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
+    """Set operating points on the loaded heads: ``{"task.key": value}`` or ``{"task": {"key": value}}``."""
+    flat: dict[tuple[str, str], Any] = {}
+    for key, value in overrides.items():
+        if isinstance(value, Mapping):
+            flat.update({(key, k): v for k, v in value.items()})
+        else:
+            task, dot, name = str(key).partition(".")
+            if not dot or not name:
+                raise ValueError(f"threshold {key!r}: use TASK.KEY, e.g. severity.critical")
+            flat[(task, name)] = value
+    for (task, name), value in flat.items():
+        if task not in models:
+            raise ValueError(f"threshold {task}.{name}: unknown task {task!r} (tasks: {', '.join(models)})")
+        head = models[task].heads[task]
+        if name not in head.thresholds:
+            raise ValueError(f"threshold {task}.{name}: {task} has no operating point {name!r} "
+                             f"(it has: {', '.join(sorted(head.thresholds))})")
+        try:
+            value = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"threshold {task}.{name}: {value!r} is not a number") from None
+        if not np.isfinite(value):
+            raise ValueError(f"threshold {task}.{name}: {value!r} is not a finite number")
+        head.thresholds = {**head.thresholds, name: value}
 
 
 class FloodMarker:
@@ -95,6 +124,9 @@ class Doc:
     norm: str
     probs: dict[str, np.ndarray] = field(default_factory=dict)
     result: FeedbackResult = field(default_factory=FeedbackResult)
+    fired: list = field(default_factory=list)  # escalation rules that match ``norm``
+    combined: dict[str, np.ndarray] = field(default_factory=dict)  # task -> combiner probabilities
+    review_reasons: list[str] = field(default_factory=list)
 
 
 class FeedbackAnalyzer:
@@ -107,11 +139,19 @@ class FeedbackAnalyzer:
     def __init__(self, models: Mapping[str, NgramModel], routing: Optional[RoutingTable] = None):
         missing = [t for t in REQUIRED_TASKS if t not in models]
         if missing:
-            raise ModelFormatError(f"no model for task(s) {', '.join(missing)}")
+            raise ModelFormatError(
+                f"no model for task(s) {', '.join(missing)}; a model for single tasks goes next to the default "
+                "model: FeedbackAnalyzer.load(tasks={TASK: DIR}), on the command line --task-model TASK=DIR")
         self.task_models = dict(models)
+        #: Custom tasks beyond the four standard ones: each adds output fields (``FeedbackResult.extra``).
+        self.extra_tasks = [t for t in self.task_models if t not in REQUIRED_TASKS]
+        taken = set(FIELDS) | {"error", "text", "cluster_id", "cluster_label"}
+        clash = [f for t in self.extra_tasks for f in (t, f"{t}_scores") if f in taken or t.endswith("_scores")]
+        if clash:
+            raise ValueError(f"custom task name(s) clash with output fields: {', '.join(clash)}; rename the task")
         # Group tasks by model so each model featurises a text once for all its tasks.
         self._groups: list[tuple[NgramModel, list[str]]] = []
-        for task in REQUIRED_TASKS:
+        for task in (*REQUIRED_TASKS, *self.extra_tasks):
             model = self.task_models[task]
             for m, tasks in self._groups:
                 if m is model:
@@ -126,6 +166,14 @@ class FeedbackAnalyzer:
         self.components: list[tuple[str, Callable[[Doc], None]]] = [
             ("spam", self._spam), ("issue_types", self._issue_types), ("sentiment", self._sentiment),
             ("severity", self._severity), ("routing", self._route), ("review", self._review)]
+        if self.extra_tasks:
+            self.components.append(("custom_tasks", self._custom_tasks))
+
+    @property
+    def output_fields(self) -> list[str]:
+        """Keys of ``FeedbackResult.to_dict()`` in order: :data:`FIELDS`, then per custom task
+        ``TASK`` and ``TASK_scores``."""
+        return [*FIELDS, *(f for t in self.extra_tasks for f in (t, f"{t}_scores"))]
 
     @property
     def pipe_names(self) -> list[str]:
@@ -134,26 +182,44 @@ class FeedbackAnalyzer:
     @classmethod
     def load(cls, path: str | Path | None = None, *, backend: Optional[str] = None,
              tasks: Optional[Mapping[str, str | Path]] = None,
-             routing: str | Path | RoutingTable | dict | None = None) -> "FeedbackAnalyzer":
+             routing: str | Path | RoutingTable | dict | None = None,
+             thresholds: Optional[Mapping[str, Any]] = None, decisions: bool = True) -> "FeedbackAnalyzer":
         """Load a model directory (default: the shipped model) or a hub id.
 
         ``backend`` is "ngram" or "transformer"; by default the directory's model.json decides.
 
         ``tasks`` replaces single tasks with other model directories, e.g. a custom
         issue-type model: ``load(tasks={"issue_types": "my_issue_model"},
-        routing="my_routing.yaml")``.
+        routing="my_routing.yaml")``. A task name that is not one of the four standard
+        tasks adds that task (a model trained with ``feedback-nlp train --task topic``):
+        its decision and scores become the output fields ``topic`` and ``topic_scores``.
         ``routing`` is a JSON/YAML file, a dict or a RoutingTable; by default the
         table saved with the model (or the codebook's) is used.
+
+        ``thresholds`` moves operating points without retraining: ``{"severity.critical": 0.7}``
+        or ``{"severity": {"critical": 0.7}}``. The keys a head has (and the dev precision and
+        recall at other values) are in ``model.json`` and the model card; an unknown task or
+        key raises ValueError naming the known ones.
+
+        ``decisions=False`` runs the heads alone with their own thresholds (``head_thresholds``
+        in ``model.json``): what a host that implements only the heads (the Node example)
+        computes, and a baseline for the decision stage.
         """
         base = _load_model(path if path is not None else default_model_path(), backend)
         models = {t: base for t in base.heads}
         for task, p in (tasks or {}).items():
-            if task not in REQUIRED_TASKS:
-                raise ValueError(f"unknown task {task!r}; tasks are {', '.join(REQUIRED_TASKS)}")
             override = _load_model(p)
             if task not in override.heads:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
             models[task] = override
+        if not decisions:
+            for model in {id(m): m for m in models.values()}.values():
+                for task, head in model.heads.items():
+                    head.combiner = None
+                    head.thresholds = dict(model.card.get("tasks", {}).get(task, {}).get("head_thresholds",
+                                                                                       head.thresholds))
+        if thresholds:
+            apply_thresholds(models, thresholds)
         if isinstance(routing, (str, Path)):
             routing = RoutingTable.from_file(routing)
         elif isinstance(routing, dict):
@@ -169,15 +235,17 @@ class FeedbackAnalyzer:
         r = doc.result
         r.is_spam, r.spam_type, score = decide_spam(doc.probs["spam"], doc.norm,
                                                     head.thresholds.get("spam", 0.5),
-                                                    head.thresholds.get("repeat"))
+                                                    head.thresholds.get("repeat"),
+                                                    combined=doc.combined.get("spam"))
         r.spam_score = round(score, 6)
 
     def _issue_types(self, doc: Doc) -> None:
         head = self._head("issue_types")
-        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, head.thresholds)
+        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, head.thresholds,
+                                            raised=doc.combined.get("issue_types"))
         r = doc.result
         r.issue_scores = scores
-        r.issue_types = [] if r.is_spam else chosen
+        r.issue_types = [] if r.is_spam else illness_first(chosen, doc.norm, head.labels)
         r.primary_issue = r.issue_types[0] if r.issue_types else None
 
     def _sentiment(self, doc: Doc) -> None:
@@ -190,29 +258,67 @@ class FeedbackAnalyzer:
             r.severity, r.severity_reasons = "low", ["spam"]
             return
         head = self._head("severity")
+        if "severity" in doc.combined:
+            r.severity, r.severity_reasons, review = decide_severity_combined(
+                doc.combined["severity"], doc.fired, head.thresholds)
+            if review:
+                doc.review_reasons.append(review)
+                r.severity_reasons.append(f"needs review: {review}")
+            return
         r.severity, r.severity_reasons = decide_severity(
-            doc.probs["severity"], escalation_signals(doc.norm), head.thresholds.get("critical", 0.5),
-            ev_cuts(head.thresholds))
+            doc.probs["severity"], doc.fired, head.thresholds.get("critical", 0.5), ev_cuts(head.thresholds))
+
+    def _custom_tasks(self, doc: Doc) -> None:
+        """Custom tasks: a multiclass head gives its most probable label, a multilabel head
+        every label over its threshold (0.5 unless chosen on dev), most likely first."""
+        for task in self.extra_tasks:
+            head = self._head(task)
+            probs = doc.probs[task]
+            chosen, scores = decide_issue_types(probs, head.labels, head.thresholds)
+            value = chosen if head.kind == MULTILABEL else head.labels[int(np.argmax(probs))]
+            doc.result.extra[task], doc.result.extra[f"{task}_scores"] = value, scores
 
     def _route(self, doc: Doc) -> None:
+        """Every non-spam record at ``medium`` or above gets an owner: with no issue type
+        chosen, the most likely one is taken when its score reaches half its threshold, else
+        ``other`` (a threat or alarm naming no concrete problem, codebook v1.2)."""
         r = doc.result
-        r.route = None if r.is_spam else self.routing.route(r.primary_issue, r.severity)
+        if r.is_spam:
+            r.route = None
+            return
+        if not r.issue_types and SEVERITIES.index(r.severity) >= SEVERITIES.index("medium"):
+            head = self._head("issue_types")
+            best = max(r.issue_scores, key=r.issue_scores.get) if r.issue_scores else None
+            if best is not None and r.issue_scores[best] >= 0.5 * head.thresholds.get(best, 0.5):
+                fallback = best
+            else:
+                fallback = "other" if "other" in head.labels else best
+            if fallback is not None:
+                r.issue_types, r.primary_issue = [fallback], fallback
+                r.severity_reasons.append(f"routed by severity: no issue type reached its threshold, {fallback} taken")
+        r.route = self.routing.route(r.primary_issue, r.severity)
 
     def _review(self, doc: Doc) -> None:
         """``needs_review``: a decision a person should check.
 
-        True when the spam score is within ``review_margin`` of the spam threshold, or the
-        (temperature-calibrated) sentiment or severity confidence — the head's max
-        probability — is below that head's ``thresholds["review"]``. training/train_baseline.py
-        chooses each ``review`` threshold on dev so that the records *not* sent to review reach
-        a stated accuracy (sentiment 0.92, severity 0.70; see the model card).
+        True when the severity decision put a record in the critical review band (just below a
+        critical point: kept at ``high``, the reason is in ``severity_reasons``), when the spam
+        score is within ``review_margin`` (default 0.15) of the spam point, or the
+        (temperature-calibrated) sentiment or severity confidence — the head's max probability —
+        is below that head's ``thresholds["review"]``, or the text is not Chinese
+        (:func:`feedback_nlp.text.is_not_chinese`; the reason is added to ``severity_reasons``).
+        training/train_baseline.py chooses the sentiment ``review`` threshold on dev so that the
+        records *not* sent to review reach 0.92 accuracy; the shipped severity ``review``
+        threshold is 0 (severity confidence alone sends nothing to review; the band does).
         """
         r = doc.result
         t = self._head("spam").thresholds
         spam_margin = abs(r.spam_score - t.get("spam", 0.5)) < t.get("review_margin", 0.15)
         sent_conf = float(doc.probs["sentiment"].max()) < self._head("sentiment").thresholds.get("review", 0.5)
         sev_conf = float(doc.probs["severity"].max()) < self._head("severity").thresholds.get("review", 0.4)
-        r.needs_review = bool(spam_margin or sent_conf or sev_conf)
+        r.needs_review = bool(spam_margin or sent_conf or sev_conf or doc.review_reasons)
+        if is_not_chinese(doc.norm):  # outside what the models cover
+            r.needs_review, r.severity_reasons = True, [*r.severity_reasons, NOT_CHINESE_REASON]
 
     # -- public API ------------------------------------------------------------------------
     def analyze(self, text: str, id: Any = None) -> FeedbackResult:
@@ -271,17 +377,41 @@ class FeedbackAnalyzer:
         for d in docs:
             if not d.norm:
                 d.result.severity_reasons = ["empty text"]
+                for task in self.extra_tasks:  # the neutral result of a custom task
+                    d.result.extra[task] = [] if self._head(task).kind == MULTILABEL else None
+                    d.result.extra[f"{task}_scores"] = {}
         if live:
             live_norms = [d.norm for d in live]
+            batch: dict[str, np.ndarray] = {}
             for model, tasks in self._groups:
                 probs = model.predict_proba(live_norms)
                 for task in tasks:
+                    batch[task] = probs[task]
                     for d, p in zip(live, probs[task]):
                         d.probs[task] = p
+            for d in live:
+                d.fired = escalation_signals(d.norm)
+            self._combine(live, live_norms, batch)
             for d in live:
                 for _, component in self.components:
                     component(d)
         return [d.result for d in docs]
+
+    def _combine(self, live: list[Doc], norms: list[str], batch: Mapping[str, np.ndarray]) -> None:
+        """Second-stage decisions (combiners) for a chunk at once: they read every head's probabilities."""
+        labels = {t: self._head(t).labels for t in batch}
+        fired = texts = None
+        for task in ("spam", "issue_types", "severity"):
+            comb = self._head(task).combiner
+            if comb is None:
+                continue
+            if fired is None:
+                fired = [{r.reason for r in d.fired} for d in live]
+            if texts is None and any("text:" in f for f in comb.features):
+                texts = [text_evidence(n) for n in norms]  # once per chunk, shared by the combiners
+            P = comb.predict_proba(norms, batch, labels, fired=fired, texts=texts)
+            for d, p in zip(live, P):
+                d.combined[task] = p
 
     def analyze_frame(self, df, text_col: str = "text", id_col: Optional[str] = None, batch_size: int = 256):
         """pandas in, pandas out: ``df`` plus one column per result field (index kept).

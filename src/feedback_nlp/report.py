@@ -10,23 +10,21 @@ Each chart is an ``<svg class="chart" data-chart="NAME">``.
 from __future__ import annotations
 
 import html
+import math
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .result import field_of
+from .tasks.issue_types import ISSUE_TYPE_NAMES
 from .text import mask_pii
 from .trends import Alert, count_series, detect_spikes, parse_time, period_start
 
 __all__ = ["render_report", "run_report_command"]
 
-ISSUE_LABELS = {
-    "product_quality": "商品质量", "description_mismatch": "描述不符", "logistics": "物流配送",
-    "after_sales": "售后服务", "customer_service": "客服态度", "payment": "支付与资金",
-    "account_security": "账号安全与隐私", "pricing_promotion": "价格促销与平台规则",
-    "app_experience": "功能建议与使用体验", "other": "其他",
-}
+ISSUE_LABELS = ISSUE_TYPE_NAMES
 SENTIMENTS = ("negative", "neutral", "positive")
 SEVERITIES = ("low", "medium", "high", "critical")
 COLORS = {
@@ -34,6 +32,9 @@ COLORS = {
     "low": "#9ecae1", "medium": "#fdae6b", "high": "#e6550d", "critical": "#a50f15",
     "spam": "#8073ac", "ok": "#4393c3", "bar": "#4393c3",
 }
+#: ``spam_type`` in the report of posts counted as spam because their recurring group is spam
+#: (:func:`feedback_nlp.cluster.recurring_spam`), not by the per-record decision.
+RECURRING_SPAM = "recurring group"
 _URL = re.compile(r"(?:https?://|www\.)[!-~]*", re.IGNORECASE)
 _SCHEME = re.compile(r"https?:?/*", re.IGNORECASE)
 
@@ -77,10 +78,36 @@ def _legend(cats: Sequence[str], names: Optional[Mapping[str, str]] = None) -> s
     return f'<div class="legend">{items}</div>'
 
 
-def _hbar(data: Sequence[tuple[str, float]], name: str, width: int = 640, color: str = COLORS["bar"],
+#: Chart text size in px (``svg text`` in the CSS); label widths are estimated from it.
+FONT_PX = 11
+#: Widest label column of a bar chart; longer labels are cut with "…" (full text in a tooltip).
+MAX_LABEL_PX = 420
+
+
+def text_width(s: str, font_px: float = FONT_PX) -> float:
+    """A generous estimate of the rendered width of ``s`` in px: wide (CJK, full-width)
+    characters 1 em, others 0.7 em (wider than the average Latin glyph in sans-serif fonts,
+    so an estimate never falls short and labels are not clipped)."""
+    return sum(font_px if unicodedata.east_asian_width(ch) in ("W", "F") else 0.7 * font_px for ch in s)
+
+
+def _fit_label(s: str, max_px: float) -> str:
+    if text_width(s) <= max_px:
+        return s
+    while s and text_width(s + "…") > max_px:
+        s = s[:-1]
+    return s + "…"
+
+
+def _hbar(data: Sequence[tuple[str, float]], name: str, bar_width: int = 470, color: str = COLORS["bar"],
           value_fmt=lambda v: f"{v:g}") -> str:
-    """Horizontal bar chart: one rect per (label, value)."""
-    row, label_w, pad = 22, 170, 60
+    """Horizontal bar chart: one rect per (label, value).
+
+    The label column is as wide as the longest label (estimated with :func:`text_width`,
+    at most :data:`MAX_LABEL_PX`), so no label runs off the left edge."""
+    row, pad, gap = 22, 60, 6
+    label_w = math.ceil(min(max([text_width(str(lab)) for lab, _ in data] + [40]), MAX_LABEL_PX)) + 2 * gap
+    width = label_w + bar_width
     h = max(1, len(data)) * row + 10
     vmax = max([v for _, v in data] + [1e-9])
     parts = [f'<svg class="chart" data-chart="{name}" width="{width}" '
@@ -88,7 +115,9 @@ def _hbar(data: Sequence[tuple[str, float]], name: str, width: int = 640, color:
     for i, (lab, v) in enumerate(data):
         y = 5 + i * row
         w = (width - label_w - pad) * (v / vmax) if vmax > 0 else 0
-        parts.append(f'<text x="{label_w - 6}" y="{y + 14}" text-anchor="end">{_esc(lab)}</text>')
+        shown = _fit_label(str(lab), label_w - 2 * gap)
+        tip = f"<title>{_esc(lab)}</title>" if shown != str(lab) else ""
+        parts.append(f'<text x="{label_w - gap}" y="{y + 14}" text-anchor="end">{tip}{_esc(shown)}</text>')
         parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{max(w, 1):.1f}" height="{row - 8}" fill="{color}">'
                      f'<title>{_esc(lab)}: {value_fmt(v)}</title></rect>')
         parts.append(f'<text x="{label_w + max(w, 1) + 4:.1f}" y="{y + 14}">{value_fmt(v)}</text>')
@@ -275,8 +304,13 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
     else:
         out.append('<p class="none">No recurring problems found.</p>')
 
-    out.append('<p class="meta">Counts exclude spam except in the spam chart. Alerts: Poisson test of each '
-               "period's count against the trailing median of the same key, Bonferroni-corrected.</p>")
+    recurring = sum(1 for r in records if field_of(r, "spam_type") == RECURRING_SPAM)
+    out.append('<p class="meta">Counts exclude spam except in the spam chart.'
+               + (f" Spam includes {recurring} similar posts that raise no problem and that the spam model rates "
+                  "as likely spam on average, or most of which carry ad evidence (a link or contact with a "
+                  f"solicitation): &quot;spam: {RECURRING_SPAM}&quot;." if recurring else "")
+               + " Alerts: Poisson test of each period's count against the trailing median of the same key, "
+               "Bonferroni-corrected.</p>")
     out.append("</body></html>")
     return "\n".join(out)
 
@@ -289,11 +323,14 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     """``feedback-nlp report``: read records, analyse, cluster, detect spikes, write HTML.
 
     Spikes are tested per issue type and per cluster (when ``time_field`` is
-    given). Malformed rows are counted and skipped (``n_errors``, first row numbers in
+    given). Spam counts the per-record decisions, posts repeated across the input that
+    raise nothing (``detect_floods``) and the posts of recurring groups that are spam
+    (:func:`feedback_nlp.cluster.recurring_spam`); none of them is a recurring problem.
+    Malformed rows are counted and skipped (``n_errors``, first row numbers in
     ``error_rows``). A ``time_field`` that no readable record has raises
     ``InputFormatError``. Returns a small summary (counts, clusters, alerts as dicts).
     """
-    from .cluster import ProblemClusterer
+    from .cluster import ProblemClusterer, fit_without_recurring_spam
     from .io import ReadTally, read_records
     from .pipeline import FeedbackAnalyzer
 
@@ -310,18 +347,21 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     tally.require_field(time_field)
     n_err = tally.n_errors
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
-    results = fa.analyze_batch(texts, ids=ids) if texts else []
+    # Posts copied across the period that raise nothing are flood spam (codebook), as `score --detect-floods`.
+    results = fa.analyze_batch(texts, ids=ids, detect_floods=True) if texts else []
     times = raw_times if time_field else None
     cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"))
-    labels = cl.fit_predict(texts, results=results, times=times) if texts else []
+    # Recurring spam (a campaign of similar posts each below the per-record threshold) is
+    # counted as spam, not shown as a recurring problem.
+    labels, spam = fit_without_recurring_spam(cl, texts, results, times) if texts else ([], [])
     clusters = cl.get_cluster_info() if texts else []
-    records = []
-    for t, r, lab, tm in zip(texts, results, labels, raw_times):
-        d = r.to_dict()
+    records = [r.to_dict() for r in results]
+    for i in spam:
+        records[i].update(is_spam=True, spam_type=RECURRING_SPAM, route=None)
+    for d, t, lab, tm in zip(records, texts, labels, raw_times):
         d["text"] = t
         d["cluster_id"] = lab
         d["time"] = tm
-        records.append(d)
     alerts: list[Alert] = []
     if time_field and records:
         parsed = [parse_time(tm) for tm in raw_times]

@@ -87,3 +87,50 @@ def mask_pii(text: str) -> str:
     for placeholder, pattern in _PII_PATTERNS:
         text = pattern.sub(placeholder, text)
     return text
+
+
+# --- script check -------------------------------------------------------------
+#: Han ideographs (CJK unified, extension A, compatibility, supplementary planes).
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+#: Syllabic scripts counted per character like Han: Japanese kana, Korean Hangul.
+_SYLLABIC = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
+#: A letter that is not Han: texts without one are Chinese (or have no letters) at once.
+_NON_HAN_LETTER = re.compile("[^\\W\\d_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+#: Below this share of Han among a text's letter units, the text is taken as not Chinese.
+MIN_HAN_SHARE = 0.5
+#: Reason added to ``severity_reasons`` of a result flagged by :func:`is_not_chinese`.
+NOT_CHINESE_REASON = "not Chinese: the models cover Chinese only, check by hand"
+
+
+def han_share(norm: str) -> tuple[float, int]:
+    """``(share of Han, letter units)`` of a normalised text.
+
+    Units: each Han, kana or Hangul character is one unit (each is about one
+    syllable), and each run of other letters (a Latin, Cyrillic, Greek... word)
+    is one unit, so a brand name such as "iPhone" weighs like one Chinese word
+    and not six characters. Digits, punctuation, symbols and emoji are no units.
+    """
+    n_han = len(_HAN.findall(norm))
+    rest = _HAN.sub(" ", norm)
+    n_syll = len(_SYLLABIC.findall(rest))
+    if n_syll:
+        rest = _SYLLABIC.sub(" ", rest)
+    n_words = len(_LETTER_RUN.findall(rest))
+    units = n_han + n_syll + n_words
+    return (n_han / units if units else 1.0), units
+
+
+def is_not_chinese(norm: str, min_share: float = MIN_HAN_SHARE, min_foreign_units: int = 2) -> bool:
+    """True when a normalised text is written mostly in another language ("The package
+    arrived broken", Japanese, Korean), which the shipped models were not trained on.
+
+    The check is the script only: Han units are below ``min_share`` of the letter
+    units (:func:`han_share`) and at least ``min_foreign_units`` units are not Han.
+    Mixed Chinese with brand names ("iPhone充电器坏了"), emoji-only, digits-only and
+    one-word texts ("ok") are not flagged. Traditional Chinese counts as Chinese.
+    """
+    if not _NON_HAN_LETTER.search(norm):  # fast path: most texts
+        return False
+    share, units = han_share(norm)
+    return share < min_share and units - round(share * units) >= min_foreign_units

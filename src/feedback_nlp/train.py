@@ -1,6 +1,6 @@
 """The one training and evaluation path for every task (shipped models and users' own).
 
-Training needs the ``[train]`` extra (scikit-learn, scipy). A model is one
+Training needs the ``[train]`` extra (scikit-learn, scipy; no torch). A model is one
 featuriser fitted on all training texts plus one linear head per task, so a
 bundle of several tasks is scored from a single featurisation.
 """
@@ -19,8 +19,8 @@ from .metrics import (binary_f1, classification_report, expected_calibration_err
                       quadratic_weighted_kappa)
 from .modeling import NgramModel
 from .tasks.base import MULTICLASS, MULTILABEL, HeadSpec
-from .tasks.issue_types import decide_issue_types
-from .tasks.severity import SEVERITIES, decide_severity, escalation_signals, ev_cuts
+from .tasks.issue_types import decide_issue_types, illness_first
+from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import REPEAT_THRESHOLD, SPAM_CLASSES, decide_spam
 from .text import normalize
 
@@ -29,11 +29,9 @@ DEFAULT_KINDS = {"spam": MULTICLASS, "issue_types": MULTILABEL, "sentiment": MUL
 
 
 def _require_sklearn():
-    try:
-        import sklearn  # noqa: F401
-        import scipy  # noqa: F401
-    except ImportError as e:  # pragma: no cover - environment dependent
-        raise ImportError("training needs the [train] extra: pip install 'feedback-nlp[train]'") from e
+    from .extras import require_extra
+
+    require_extra("train", "training an n-gram model", ("sklearn", "scipy"))
 
 
 def nb_log_count_ratio(X, positive: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -107,18 +105,23 @@ def fit_linear_head(X, labels: Sequence, head: HeadSpec, C: float = 4.0, class_w
 
 
 # --- decisions (the same functions the pipeline uses) ------------------------------------------
-def decide(head: HeadSpec, probs: np.ndarray, norms: Sequence[str]) -> list:
-    """Turn head probabilities into labels the way :class:`FeedbackAnalyzer` does."""
+def decide(head: HeadSpec, probs: np.ndarray, norms: Sequence[str], combined: Optional[np.ndarray] = None) -> list:
+    """Turn head probabilities into labels the way :class:`FeedbackAnalyzer` does
+    (``combined``: the head's combiner probabilities per text, when it has one)."""
+    comb = list(combined) if combined is not None else [None] * len(probs)
     if head.kind == MULTILABEL:
-        return [decide_issue_types(p, head.labels, head.thresholds)[0] for p in probs]
+        return [illness_first(decide_issue_types(p, head.labels, head.thresholds, raised=c)[0], n, head.labels)
+                for p, c, n in zip(probs, comb, norms)]
     if head.labels == SPAM_CLASSES:
         t, rep = head.thresholds.get("spam", 0.5), head.thresholds.get("repeat")
         out = []
-        for p, n in zip(probs, norms):
-            is_spam, kind, _ = decide_spam(p, n, t, rep)
+        for p, n, c in zip(probs, norms, comb):
+            is_spam, kind, _ = decide_spam(p, n, t, rep, combined=c)
             out.append(kind if is_spam else "not_spam")
         return out
     if head.labels == SEVERITIES:
+        if combined is not None:
+            return [decide_severity_combined(c, escalation_signals(n), head.thresholds)[0] for c, n in zip(comb, norms)]
         t, cuts = head.thresholds.get("critical", 0.5), ev_cuts(head.thresholds)
         return [decide_severity(p, escalation_signals(n), t, cuts)[0] for p, n in zip(probs, norms)]
     return [head.labels[int(i)] for i in probs.argmax(axis=1)]
@@ -130,8 +133,12 @@ def evaluate_head(model: NgramModel, task: str, data: LabelledData) -> dict:
     quadratic weighted kappa and critical recall; for spam the binary spam F1."""
     head = model.heads[task]
     norms = [normalize(t) for t in data.texts]
-    probs = model.predict_proba(norms)[task]
-    pred = decide(head, probs, norms)
+    all_probs = model.predict_proba(norms)
+    probs = all_probs[task]
+    combined = None
+    if head.combiner is not None:
+        combined = head.combiner.predict_proba(norms, all_probs, {t: h.labels for t, h in model.heads.items()})
+    pred = decide(head, probs, norms, combined)
     if head.kind == MULTILABEL:
         rep = multilabel_report(data.labels, pred, head.labels)
         truth = np.array([[lab in ls for lab in head.labels] for ls in data.labels])
@@ -258,6 +265,50 @@ def out_of_fold_proba(X, labels: Sequence, head: HeadSpec, folds: int = 5, seed:
                                **fit_kwargs)
         z = np.asarray(X[fold == f] @ W) + b
         out[fold == f] = head.probabilities(z)
+    return out
+
+
+def out_of_fold_heads(model: NgramModel, train_sets: Mapping[str, LabelledData], shared_rows: Mapping[str, Sequence[int]],
+                      *, C: Mapping[str, float] | float = 4.0, class_weight: Mapping[str, object] | None = None,
+                      sample_weights: Optional[Mapping[str, np.ndarray]] = None,
+                      nb_scale: Optional[Mapping[str, tuple[str, str]]] = None, folds: int = 5, seed: int = 0,
+                      log=print) -> dict[str, np.ndarray]:
+    """Out-of-fold probabilities of *every* head on records that all training sets share.
+
+    ``shared_rows[task]`` are the row indices, in ``train_sets[task]``, of the same N fully
+    labelled records (in the same order). Each fold of those records is scored by heads fitted
+    on everything else (other training rows of the task included), with the recipe's
+    arguments; a head with a temperature on the card has its logits divided by it. These
+    are the inputs a second-stage decision (:mod:`feedback_nlp.decisions`) is fitted on:
+    probabilities like those the final heads give on unseen text. The featuriser (vocabulary,
+    IDF: no labels) is the final model's.
+    """
+    n = {len(r) for r in shared_rows.values()}
+    if len(n) != 1:
+        raise ValueError("shared_rows must list the same number of records for every task")
+    n = n.pop()
+    fold = np.random.RandomState(seed).randint(0, folds, n)
+    fz = model.featurizer
+    out = {}
+    for task, data in train_sets.items():
+        head = model.heads[task]
+        rows = np.asarray(shared_rows[task])
+        X = fz.transform([normalize(x) for x in data.texts]).to_scipy(fz.n_features)
+        sw = (sample_weights or {}).get(task)
+        kw = {"C": C[task] if isinstance(C, Mapping) else C, "class_weight": (class_weight or {}).get(task),
+              "nb_scale": (nb_scale or {}).get(task)}
+        temp = float(model.card.get("tasks", {}).get(task, {}).get("temperature", 1.0))
+        probs = np.zeros((n, len(head.labels)), np.float32)
+        for f in range(folds):
+            keep = np.ones(len(data), bool)
+            keep[rows[fold == f]] = False
+            idx = np.where(keep)[0]
+            W, b = fit_linear_head(X[idx], [data.labels[i] for i in idx], head,
+                                   sample_weight=None if sw is None else sw[idx], **kw)
+            z = (np.asarray(X[rows[fold == f]] @ W) + b) / temp
+            probs[fold == f] = head.probabilities(z)
+            log(f"out-of-fold {task}: fold {f + 1}/{folds}")
+        out[task] = probs
     return out
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Optional
 
 import numpy as np
 
@@ -15,13 +16,16 @@ class HeadSpec:
 
     ``kind`` is ``multiclass`` (softmax over ``labels``) or ``multilabel``
     (independent sigmoids). ``thresholds`` holds decision thresholds chosen on
-    dev (per label for multilabel; task-specific keys otherwise).
+    dev (per label for multilabel; task-specific keys otherwise). ``combiner``, when
+    present, is the decision's second stage (:class:`~feedback_nlp.tasks.combiner.Combiner`)
+    over this and the other heads' probabilities plus readable evidence.
     """
 
     task: str
     kind: str
     labels: list[str]
     thresholds: dict = field(default_factory=dict)
+    combiner: Optional[Any] = None
 
     def __post_init__(self):
         if self.kind not in (MULTICLASS, MULTILABEL):

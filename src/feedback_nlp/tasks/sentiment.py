@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 SENTIMENTS = ["negative", "neutral", "positive"]
+#: Chinese display names (the codebook names sentiments in English only).
+SENTIMENT_NAMES = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 
 
 def decide_sentiment(probs: np.ndarray) -> tuple[str, float]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 SEVERITIES = ["low", "medium", "high", "critical"]
+#: The codebook's Chinese name of each severity.
+SEVERITY_NAMES = {"low": "轻微", "medium": "一般", "high": "严重", "critical": "紧急"}
 _RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
@@ -46,24 +48,26 @@ ESCALATION_RULES: list[EscalationRule] = [
           r"烫到|烫红|烫伤|水泡|水疱|红疹|疹子|小疙瘩|起疹|差点(?:咽|吞|卡|摔|划破|噎)|卡住喉咙|嗓子眼|"
           + _each("孩子|宝宝|儿子|女儿|老人|小孩", r".{0,8}摔(?:下来|出来|倒|伤)") + "|"
           r"缝了.{0,2}针|缝针|火花|焦糊味|烧胶味|焦味|火烛|鼓包|拉了.{0,2}[0-9一二两三四五六七八九十几]+(?:天|次)|"
-          r"陌生人|陌生男|小偷|管制刀具"),
+          r"陌生人|陌生男|小偷|管制刀具|骨折|夹伤|煤气味|出人命|断药|差点出事"),
     _rule("legal, regulator or media threat", "critical",
           r"12315|消协|消费者协会|消委会|消基会|消保|工商局|市场监管|监管部门|起诉|律师|法院|报警|报案|警察|派出所|曝光|媒体|记者|"
-          r"维权|法律途径|诉讼"),
+          r"维权|法律途径|诉讼|市场监督|市监局|主管部门|报咗警|报了警|打315|打了315|拨打315|拨打了315|315投诉"),
     _rule("stolen account or unauthorised payment", "critical",
           r"被盗|盗号|盗刷|异地登录|陌生设备|新设备|账号被|帐号被|账户被|帐户被|冒用|不是我本人|不是我下的|"
           r"未经.{0,4}(?:同意|授权)|未授权|远程控制|免密|解绑|不认识的卡|密码被改|自动续费|莫名.{0,4}扣|偷偷扣|"
           r"被人?.{0,6}(?:登录|登入)|有人.{0,6}(?:登录|登入)|强制下线|其他设备.{0,4}登|自动扣款|"
           r"根本没(?:买|有买|下单|下过单|开通|开过)|从来没(?:开通|开过|买过|玩过)|未曾(?:消费|购买|下单|开通|授权)|"
-          r"没有开通过|没有设定|不认识的(?:地址|订单|卡|账号|帐号|设备|消费|扣款|交易|号码)"),
+          r"没有开通过|没有设定|不认识的(?:地址|订单|卡|账号|帐号|设备|消费|扣款|交易|号码)|"
+          + _each("别的|另一台|其他|陌生|另外一台", r"(?:手机|设备|电脑).{0,8}(?:登|在线)") + "|"
+          r"在外地登录|登入咗|改咗.{0,4}密码|logged into|unauthori[sz]ed|hacked|没授权|没有授权|没经过我"),
     _rule("fraud or personal-data leak", "critical",
           r"诈骗|骗了.{0,6}(?:钱|元|块)|泄露|泄漏|信息被卖|冒充客服|个人信息|个资|征信|钓鱼|外泄|外流|冒充|卡密|"
           + _each("信息|地址|隐私|电话|名字|住址|资料", ".{0,6}暴露") + "|"
           r"洗钱|入金|共享屏幕|atm(?![a-z])|" + _each("讲|报|说|叫", "得?出了?我") + "|"
-          r"都(?:讲|报|说|叫)得出|知道我住|站外|私下转|先汇|砖头"),
+          r"都(?:讲|报|说|叫)得出|知道我住|站外|私下转|先汇|砖头|链接.{0,12}(?:银行卡|卡号|密码)|填.{0,4}银行卡"),
     _rule("many users affected", "critical",
           r"好多人都|大家都遇到|不止我一个|不只我一个|集体|几百人|几千人|几万人|好几个人|多户|多个人都|群里.{0,8}都|"
-          r"评论区.{0,8}(?:都|一样)|热搜"),
+          r"评论区.{0,8}(?:都|一样)|热搜|几十个人"),
     _rule("money lost or refund refused", "high",
           r"不给退|拒绝退款|不退款|退款.{0,8}(?:没到|未到|不到|没收到|还没)|钱.{0,4}没到账|多扣|扣了两次|重复扣|"
           r"钱没了|不予退"),
@@ -102,6 +106,47 @@ def model_severity(probs: np.ndarray, critical_threshold: float = 0.5, cuts: lis
         ev = float(np.dot(probs, np.arange(len(SEVERITIES))))
         return int(sum(ev >= c for c in cuts))
     return int(np.argmax(probs))
+
+
+def critical_signalled(fired: list[EscalationRule]) -> bool:
+    """Whether an escalation signal of the critical kind fired (the main evidence for critical)."""
+    return any(r.minimum == "critical" for r in fired)
+
+
+def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresholds: dict,
+                             ) -> tuple[str, list[str], str | None]:
+    """Return ``(severity, reasons, review_reason)`` from the severity combiner's probabilities.
+
+    ``p`` = P(low, medium, high, critical) from the combiner, which weighs the escalation
+    signals against the heads' probabilities. The operating points are the head's ``thresholds``:
+
+    - ``critical``: P(critical) at or above it -> ``critical`` when an escalation signal of the
+      critical kind fired; ``critical_unsignalled`` (default: ``critical``) when none did — the
+      model's probability alone is weak evidence, so it may need more;
+    - ``critical_review``: P(critical) at or above it but below the applicable critical point
+      -> at least ``high``, and ``review_reason`` says how close it came (a person decides);
+    - otherwise the expected level ``E = sum_i i * p_i`` cut at ``ev_medium`` / ``ev_high``,
+      never above ``high``; rules whose minimum is ``high`` raise to ``high``.
+    """
+    pc = float(p[_RANK["critical"]])
+    signalled = critical_signalled(fired)
+    point = thresholds["critical"] if signalled else thresholds.get("critical_unsignalled", thresholds["critical"])
+    review = None
+    if pc >= point:
+        level = _RANK["critical"]
+    else:
+        ev = float(np.dot(p, np.arange(len(SEVERITIES))))
+        level = int(ev >= thresholds["ev_medium"]) + int(ev >= thresholds["ev_high"])
+        for rule in fired:
+            if rule.minimum == "high":
+                level = max(level, _RANK["high"])
+        if pc >= thresholds.get("critical_review", 1.0):
+            level = max(level, _RANK["high"])
+            signals = ", ".join(r.reason for r in fired if r.minimum == "critical") or "no escalation signal"
+            review = f"close to critical: P(critical) {pc:.2f} < {point:.2f} ({signals})"
+    name = SEVERITIES[level]
+    reasons = [f"decision: {name} (P(critical)={pc:.2f})"] + [r.reason for r in fired]
+    return name, reasons, review
 
 
 def decide_severity(probs: np.ndarray, fired: list[EscalationRule], critical_threshold: float = 0.5,

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 SPAM_TYPES = ["ad", "abuse", "gibberish", "flood", "irrelevant"]
+#: The codebook's Chinese name of each spam type.
+SPAM_TYPE_NAMES = {"ad": "广告推广", "abuse": "恶意攻击", "gibberish": "无意义", "flood": "重复刷屏", "irrelevant": "无关内容"}
 #: Classes of the spam head: index 0 is "not spam".
 SPAM_CLASSES = ["not_spam"] + SPAM_TYPES
 
@@ -124,17 +126,20 @@ def punctuation_only(text: str, min_chars: int = 2) -> bool:
 
 
 def decide_spam(probs: np.ndarray, text: str, threshold: float,
-                repeat_threshold: float | None = None) -> tuple[bool, str | None, float]:
+                repeat_threshold: float | None = None, combined: np.ndarray | None = None,
+                ) -> tuple[bool, str | None, float]:
     """Return ``(is_spam, spam_type, spam_score)`` from one row of spam-head probabilities.
 
-    ``spam_score`` = 1 - P(not_spam). A text is spam when the score clears
+    ``spam_score`` = 1 - P(not_spam), or the spam combiner's P(spam) when ``combined`` is
+    given (it weighs contact channels against what the text asks for and the other heads,
+    so a complaint with a callback number stays real feedback). A text is spam when the score clears
     ``threshold`` (chosen on dev) or when it is unambiguous filler: one unit repeated
     over the whole text (:func:`unit_repetition` >= ``repeat_threshold``; ``None``
     disables this rule and the next) -> ``gibberish`` for one character repeated, else
     ``flood``; a text of punctuation only (:func:`punctuation_only`) -> ``gibberish``. Readable evidence sharpens the type of a flagged text
     (link/contact + solicitation -> ad).
     """
-    score = float(1.0 - probs[0])
+    score = float(1.0 - probs[0]) if combined is None else float(combined[1])
     is_spam = score >= threshold
     spam_type = SPAM_TYPES[int(np.argmax(probs[1:]))] if is_spam else None
     if repeat_threshold is not None and not is_spam:

@@ -1,6 +1,6 @@
 """The torch side: encoder + linear heads, masked multi-task loss, ONNX export, saving.
 
-Needs torch and transformers (the ``[train]`` extra); the ONNX export also needs
+Needs torch and transformers (the ``[transformer]`` extra); the ONNX export also needs
 ``onnxscript`` (torch's exporter). Nothing here is imported at inference time.
 """
 from __future__ import annotations
@@ -11,9 +11,13 @@ from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
-import torch
-import torch.nn.functional as F
-from torch import nn
+
+from ..extras import require_extra
+
+require_extra("transformer", "the transformer model code", ("torch", "transformers"))
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
 
 from ..tasks.base import MULTILABEL, HeadSpec
 from .runtime import FORMAT, FORMAT_VERSION

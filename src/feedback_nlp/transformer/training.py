@@ -16,7 +16,11 @@ from pathlib import Path
 from typing import Callable, Mapping, Optional, Sequence
 
 import numpy as np
-import torch
+
+from ..extras import require_extra
+
+require_extra("transformer", "transformer training", ("torch", "transformers"))
+import torch  # noqa: E402
 
 from ..labelled_data import LabelledData
 from ..tasks.base import MULTICLASS, MULTILABEL, HeadSpec
@@ -379,3 +383,31 @@ def tune_and_evaluate(directory: str | Path, dev_sets: Mapping[str, LabelledData
             card["tasks"][task].setdefault("metrics", {})["test"] = evaluate_head(tm, task, data)
     update_card(directory, card)
     return card
+
+
+def train_task_model(base: str | Path, task: str, train: LabelledData, dev: Optional[LabelledData],
+                     output: str | Path, *, labels: Optional[Sequence[str]] = None, card: Optional[dict] = None,
+                     max_steps: int = 1000, max_len: int = 128, batch_size: int = 32, lr: float = 5e-5,
+                     device: str = "auto", seed: int = 0, quantize: bool = True, log: Callable = print) -> Path:
+    """Fine-tune ``base`` with one head for ``task`` on a user's labelled file and save a model directory.
+
+    What ``feedback-nlp train --backend transformer`` runs: the same
+    :func:`fine_tune` / :func:`~feedback_nlp.transformer.torch_model.save_model_dir` /
+    :func:`tune_and_evaluate` path as ``training/train_transformer.py``, for one
+    task (built-in or custom). Thresholds are chosen on ``dev`` when given.
+    """
+    from ..train import _default_labels
+    from .torch_model import save_model_dir
+
+    labs = list(labels or _default_labels(task, train))
+    head = HeadSpec(task, MULTILABEL if train.multilabel else MULTICLASS, labs)
+    vocab, lower = load_base_vocab(base)
+    tok = WordPieceTokenizer(vocab, max_len=max_len, do_lower_case=lower)
+    records = merge_task_sets({task: train})
+    model, stats = fine_tune(base, records, {task: head}, tok, max_steps=max_steps, batch_size=batch_size, lr=lr,
+                             device=device, seed=seed, log=log)
+    card = {**(card or {}), "base": str(base), "training": {**stats, "max_len": max_len}}
+    out = save_model_dir(model, vocab, output, card, max_len=max_len, do_lower_case=lower, quantize=quantize)
+    if dev is not None:
+        tune_and_evaluate(out, {task: dev})
+    return out
