@@ -471,6 +471,9 @@ def test_task_model_adds_a_custom_task_to_every_command(tmp_path, monkeypatch, m
         assert recs[0]["topic"] == ["invoice"] and set(recs[0]["topic_scores"]) == labels
         assert recs[1]["topic"] == [] and recs[1]["topic_scores"] == {}  # empty text: neutral
         assert recs[2]["error"] and recs[2]["topic"] is None  # error record: every field null
+    rc, _, err = run(monkeypatch, ["score", str(inp), "-o", str(tmp_path / "w2.jsonl"), "--model", model_dir,
+                                   "--task-model", f"topic={topic}", "--workers", "2"])
+    assert rc == 0 and (tmp_path / "w2.jsonl").read_bytes() == (tmp_path / "out.jsonl").read_bytes()  # extra fields too
     rc, stdout, _ = run(monkeypatch, ["analyze", "--json", "发票开错了", "--model", model_dir,
                                       "--task-model", f"topic={topic}"])
     assert rc == 0 and lines(stdout)[0]["topic"] == ["invoice"]
