@@ -3,6 +3,8 @@
     PYTHONPATH=src python3 benchmarks/bench_analyze.py            # full run (incl. the 1M-row CLI run)
     PYTHONPATH=src python3 benchmarks/bench_analyze.py --quick    # fast subset (no 100k/1M, small baseline samples)
     PYTHONPATH=src python3 benchmarks/bench_analyze.py --profile  # also print a cProfile of analyze_batch
+    PYTHONPATH=src python3 benchmarks/bench_analyze.py --cli-compare [--rows 20000]
+        # only: analyze_batch vs `score` with 1 and 2 workers on the same rows, side by side
 
 Prints a markdown report and writes it into benchmarks/RESULTS.md (between this
 script's markers; other sections of the file are kept). Every measurement runs
@@ -33,6 +35,10 @@ SRC = REPO / "src"
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
 MARK_BEGIN = "<!-- bench_analyze:begin -->"
 MARK_END = "<!-- bench_analyze:end -->"
+CLI_BEGIN = "<!-- bench_analyze_cli:begin -->"
+CLI_END = "<!-- bench_analyze_cli:end -->"
+#: score --workers 1 vs analyze_batch, and --workers 2 vs --workers 1 (2 cores), steady state.
+CLI_TARGETS = {"one_vs_api": 0.9, "two_vs_one": 1.6}
 TARGETS = {"batch": 5000.0, "p50_ms": 2.0, "rss_mb": 300.0}
 
 
@@ -224,11 +230,89 @@ def _dump(path: Path, texts, labels) -> str:
     return str(path)
 
 
-def cli_run(inp: Path, output: str = "-") -> tuple[float, float, float]:
-    """``python -m feedback_nlp score INP -o OUTPUT -q``; (wall s, peak RSS MB, cpu s). stdout is discarded."""
+def cli_run(inp: Path, output: str = "-", workers: int = 1) -> tuple[float, float, float]:
+    """``python -m feedback_nlp score INP -o OUTPUT -q [--workers N]``; (wall s, peak RSS MB, cpu s).
+
+    stdout is discarded. CPU time includes the worker processes (reaped children); peak
+    RSS is that of the largest process.
+    """
     cmd = [sys.executable, "-m", "feedback_nlp", "score", str(inp), "-o", output, "-q"]
+    if workers != 1:
+        cmd += ["--workers", str(workers)]
     wall, rss, _, ut, st = run_measured(cmd, stdout=subprocess.DEVNULL)
     return wall, rss / 2**20, ut + st
+
+
+def cli_compare(texts: list[str], tmp: Path, reps: int = 3) -> dict:
+    """``analyze_batch`` and ``score`` (1 and 2 workers) on the same rows, one after the other.
+
+    Each CLI figure is the best of ``reps`` runs; the steady-state rate subtracts the
+    best wall time of the same command on a 1-row file (interpreter start, import,
+    model load, first call, pool start), so it compares with ``analyze_batch``, which
+    is timed after loading.
+    """
+    rows = tmp / "compare.jsonl"
+    with open(rows, "w", encoding="utf-8") as f:
+        for i, t in enumerate(texts, 1):
+            f.write(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n")
+    one = tmp / "one.jsonl"
+    one.write_text(json.dumps({"id": 1, "text": texts[0]}, ensure_ascii=False) + "\n", encoding="utf-8")
+    tf = _dump(tmp / "compare.json", texts, [0] * len(texts))
+    print(f"cli compare: analyze_batch on {len(texts):,} texts ...", file=sys.stderr)
+    out = {"n": len(texts), "reps": reps, "load_before": os.getloadavg()[0], "batch": worker("batch", tf, str(reps))}
+    # Interleaved (1, 2, 1, 2, ...) so that both settings see the same load on a shared machine.
+    timed: dict = {1: ([], []), 2: ([], [])}
+    for rep in range(reps):
+        for w in (1, 2):
+            print(f"cli compare: score --workers {w}, run {rep + 1} of {reps} ...", file=sys.stderr)
+            timed[w][0].append(cli_run(rows, workers=w))
+            timed[w][1].append(cli_run(one, workers=w))
+    for w in (1, 2):
+        runs, starts = timed[w]
+        start, start_cpu = min(r[0] for r in starts), min(r[2] for r in starts)
+        wall, rss, cpu = min(runs)
+        out[w] = {"wall": wall, "rss": max(r[1] for r in runs), "cpu": min(r[2] for r in runs), "startup": start,
+                  "rate": len(texts) / wall, "steady": (len(texts) - 1) / max(wall - start, 1e-9),
+                  "steady_cpu": (len(texts) - 1) / max(min(r[2] for r in runs) - start_cpu, 1e-9)}
+    out["load_after"] = os.getloadavg()[0]
+    return out
+
+
+def cli_compare_lines(c: dict, command: str, when) -> list[str]:
+    b, one, two = c["batch"], c[1], c[2]
+    ok = lambda cond: "yes" if cond else "**no**"  # noqa: E731
+    r1, r2 = one["steady"] / b["texts_per_s"], two["steady"] / one["steady"]
+    return [
+        f"### CLI `score` vs `analyze_batch`, same {c['n']:,} rows — {when:%Y-%m-%d %H:%M %Z}",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {os.cpu_count()} CPU cores visible, Python {platform.python_version()}; load average "
+        f"{c['load_before']:.1f} at start, {c['load_after']:.1f} at end (shared machine: other jobs compete for "
+        f"the cores, so wall-clock rates vary between runs).  ",
+        f"Rows: {c['n']:,} texts sampled from all corpus texts (seed 0), as `{{\"id\", \"text\"}}` JSONL for the "
+        f"CLI and as a list for `analyze_batch`. Every figure is the best of {c['reps']} runs (the CLI runs alternate "
+        f"between 1 and 2 workers). 'Steady state' subtracts the "
+        f"wall time of the same command on a 1-row file (start-up: "
+        f"{one['startup']:.2f} s with 1 worker, {two['startup']:.2f} s with 2).",
+        "",
+        "| measurement | rows/s steady state | rows/s end to end | rows per CPU-second, steady state | wall / CPU s "
+        "| peak RSS (largest process) | ratio (steady state, wall) | target | met |",
+        "|---|---|---|---|---|---|---|---|---|",
+        f"| `FeedbackAnalyzer.analyze_batch` (after load) | {_fmt(b['texts_per_s'])} | – | {_fmt(b['texts_per_cpu_s'])} "
+        f"| – | {b['peak_rss_mb']:.0f} MB | 1.00 | | |",
+        f"| `feedback-nlp score rows.jsonl -o - -q` (1 process) | {_fmt(one['steady'])} | {_fmt(one['rate'])} | "
+        f"{_fmt(one['steady_cpu'])} | {one['wall']:.2f} / {one['cpu']:.2f} | {one['rss']:.0f} MB | "
+        f"{r1:.2f} × analyze_batch | ≥ 0.9 | {ok(r1 >= CLI_TARGETS['one_vs_api'])} |",
+        f"| `feedback-nlp score rows.jsonl -o - -q --workers 2` | {_fmt(two['steady'])} | {_fmt(two['rate'])} | "
+        f"{_fmt(two['steady_cpu'])} (all processes) | {two['wall']:.2f} / {two['cpu']:.2f} | {two['rss']:.0f} MB | "
+        f"{r2:.2f} × 1 process | ≥ 1.6 | {ok(r2 >= CLI_TARGETS['two_vs_one'])} |",
+        "",
+        f"Per CPU-second (independent of other load): 1 process does {one['steady_cpu'] / b['texts_per_cpu_s']:.2f} × "
+        f"the work of `analyze_batch` (reading and writing JSONL cost the rest); 2 workers spend "
+        f"{b['texts_per_cpu_s'] / two['steady_cpu'] - 1:+.0%} CPU per row over `analyze_batch` (pickling batches "
+        f"and results, the parent's reading and writing), so on 2 otherwise idle cores they can reach at most "
+        f"{2 * two['steady_cpu'] / one['steady_cpu']:.2f} × 1 process.",
+    ]
 
 
 def model_size_mb() -> tuple[float, float]:
@@ -253,6 +337,10 @@ def main(argv=None) -> int:
     ap.add_argument("--sample", type=int, default=None, help="texts for the slow baselines (default 1000; quick 300)")
     ap.add_argument("--sizes", default=None, help="comma-separated CLI scaling sizes (default 1000,10000,100000,1000000)")
     ap.add_argument("--results", default=str(RESULTS), help="markdown file to update ('' = do not write)")
+    ap.add_argument("--cli-compare", action="store_true",
+                    help="only compare analyze_batch with score --workers 1/2 on the same rows (own section)")
+    ap.add_argument("--rows", type=int, default=20_000, help="rows for --cli-compare (default 20,000)")
+    ap.add_argument("--reps", type=int, default=3, help="runs per figure for --cli-compare (best is kept; default 3)")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("args", nargs="*", help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -270,6 +358,17 @@ def main(argv=None) -> int:
     command = "PYTHONPATH=src python3 benchmarks/bench_analyze.py" + "".join(f" {x}" for x in (argv if argv is not None else sys.argv[1:]))
     sample_n = a.sample or (300 if a.quick else 1000)
     sizes = [int(s) for s in a.sizes.split(",")] if a.sizes else ([1000, 10_000] if a.quick else [1000, 10_000, 100_000, 1_000_000])
+
+    if a.cli_compare:
+        all_texts = [r["text"] for c in CORPORA for r in load_corpus(c)]
+        rows = random.Random(0).sample(all_texts, min(a.rows, len(all_texts)))
+        with tempfile.TemporaryDirectory(prefix="feedback_bench_") as tmp:
+            body = "\n".join(cli_compare_lines(cli_compare(rows, Path(tmp), reps=a.reps), command, started))
+        print(body)
+        if a.results:
+            _write_section(Path(a.results), body, CLI_BEGIN, CLI_END)
+            print(f"\nwritten to {a.results}", file=sys.stderr)
+        return 0
 
     test = [r for c in CORPORA for r in load_corpus(c, "test")]
     train = [r for c in CORPORA for r in load_corpus(c, "train")]
@@ -399,13 +498,13 @@ def main(argv=None) -> int:
     return 0
 
 
-def _write_section(path: Path, body: str) -> None:
+def _write_section(path: Path, body: str, begin: str = MARK_BEGIN, end: str = MARK_END) -> None:
     """Replace this script's section of ``path`` (or append it), keeping everything else."""
     old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    block = f"{MARK_BEGIN}\n{body}\n{MARK_END}"
-    if MARK_BEGIN in old and MARK_END in old:
-        a, rest = old.split(MARK_BEGIN, 1)
-        _, b = rest.split(MARK_END, 1)
+    block = f"{begin}\n{body}\n{end}"
+    if begin in old and end in old:
+        a, rest = old.split(begin, 1)
+        _, b = rest.split(end, 1)
         new = a + block + b
     else:
         new = old.rstrip("\n") + "\n\n" + block + "\n"

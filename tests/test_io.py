@@ -1,6 +1,7 @@
 """feedback_nlp.io: streaming readers/writers; every malformed row becomes one error record in place."""
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import io
@@ -10,8 +11,9 @@ import sys
 
 import pytest
 
-from feedback_nlp.io import (SCORE_FIELDNAMES, InputFormatError, InputRecord, detect_format, error_record,
-                             open_writer, read_records)
+from feedback_nlp.io import (DETECT_BYTES, SCORE_FIELDNAMES, InputFormatError, InputRecord, ReadTally,
+                             bad_bytes_error, detect_encoding, detect_format, error_record, open_text, open_writer,
+                             read_records)
 from feedback_nlp.result import FIELDS
 
 
@@ -208,12 +210,14 @@ class _FakeStdin:
         self.buffer = io.BufferedReader(raw)
 
 
-def test_reader_is_lazy_on_an_endless_stream(monkeypatch):
+@pytest.mark.parametrize("encoding, limit", [("utf-8", 64 * 1024), ("auto", DETECT_BYTES + 64 * 1024)])
+def test_reader_is_lazy_on_an_endless_stream(monkeypatch, encoding, limit):
     raw = _EndlessLines()
     monkeypatch.setattr(sys, "stdin", _FakeStdin(raw))
-    first = list(itertools.islice(read_records("-"), 5))
+    first = list(itertools.islice(read_records("-", encoding=encoding), 5))
     assert [r.text for r in first] == [f"row {i}" for i in range(1, 6)]
-    assert raw.served < 64 * 1024  # read a buffer's worth, not the stream
+    # a buffer's worth (plus, for "auto", the detection prefix), not the stream
+    assert raw.served < limit
 
 
 def test_csv_reader_is_lazy_on_an_endless_stream(monkeypatch):
@@ -228,7 +232,7 @@ def test_csv_reader_is_lazy_on_an_endless_stream(monkeypatch):
     monkeypatch.setattr(sys, "stdin", _FakeStdin(raw))
     first = list(itertools.islice(read_records("-", fmt="csv"), 3))
     assert [(r.id, r.text) for r in first] == [("1", "text 1"), ("2", "text 2"), ("3", "text 3")]
-    assert raw.served < 64 * 1024
+    assert raw.served < DETECT_BYTES + 64 * 1024  # the detection prefix and a buffer, not the stream
 
 
 def test_streams_20k_rows_in_order(tmp_path):
@@ -400,7 +404,7 @@ def test_stdout_writer(monkeypatch):
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buf, encoding="utf-8"))
     with open_writer("-") as w:
         w.write({"id": 1, "text": "好"})
-    assert buf.getvalue() == '{"id": 1, "text": "好"}\n'.encode()
+    assert buf.getvalue() == '{"id":1,"text":"好"}\n'.encode()  # compact, UTF-8, not ASCII-escaped
     assert not sys.stdout.closed
 
 
@@ -408,7 +412,7 @@ def test_gzip_writer(tmp_path):
     p = tmp_path / "out.jsonl.gz"
     with open_writer(str(p)) as w:
         w.write({"id": 1})
-    assert gzip.decompress(p.read_bytes()) == b'{"id": 1}\n'
+    assert gzip.decompress(p.read_bytes()) == b'{"id":1}\n'
 
 
 def test_unknown_output_extension(tmp_path):
@@ -472,3 +476,143 @@ def test_csv_with_bom_and_quoted_first_header(tmp_path):
     with read_records(p) as reader:
         recs = list(reader)
     assert reader.header == ["id", "text"] and [(r.id, r.text) for r in recs] == [("7", "hi")]
+
+
+# --------------------------------------------------------------------------- encodings
+ROWS = [{"id": 1, "text": "快递十天都没到，客服也不回消息"}, {"id": 2, "text": "质量很好，下次还来"},
+        {"id": 3, "text": "颜色和图片不一样，退货还要自己付运费"}, {"id": 4, "text": "吃了你们家的外卖全家食物中毒"}]
+TRAD = ["快遞十天都沒到，客服也不回消息", "質量很好，下次還來", "顏色和圖片不一樣，退貨還要自己付運費", "吃了你們家的外賣全家食物中毒"]
+
+
+def _csv_bytes(texts, enc):
+    return ("id,text\n" + "".join(f"{i},{t}\n" for i, t in enumerate(texts, 1))).encode(enc)
+
+
+def _texts(path, **kw):
+    with read_records(str(path), **kw) as r:
+        recs = list(r)
+        return r.encoding, [x.text for x in recs], [x.error for x in recs]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize("written, detected", [("gbk", "gb18030"), ("gb18030", "gb18030"), ("utf-8-sig", "utf-8"),
+                                               ("utf-16", "utf-16"), ("utf-8", "utf-8")])
+def test_encodings_are_detected(tmp_path, fmt, written, detected):
+    texts = [r["text"] for r in ROWS]
+    data = jl(*ROWS).decode("utf-8").encode(written) if fmt == "jsonl" else _csv_bytes(texts, written)
+    path = write_bytes(tmp_path, f"in.{fmt}", data)
+    assert _texts(path) == (detected, texts, [None] * 4)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_big5_is_detected(tmp_path, fmt):
+    data = (jl(*({"id": i, "text": t} for i, t in enumerate(TRAD, 1))).decode("utf-8").encode("big5")
+            if fmt == "jsonl" else _csv_bytes(TRAD, "big5"))
+    path = write_bytes(tmp_path, f"in.{fmt}", data)
+    enc, texts, errors = _texts(path)
+    assert enc in ("cp950", "big5hkscs") and texts == TRAD and errors == [None] * 4
+
+
+def test_gb18030_four_byte_characters_and_gzip(tmp_path):
+    rows = [{"text": "𪸩煇好吃，€10 一份"}, *ROWS]  # 𪸩 and € are not in GBK: 4-byte GB18030
+    p = tmp_path / "in.jsonl.gz"
+    with gzip.open(p, "wb") as f:
+        f.write(jl(*rows).decode("utf-8").encode("gb18030"))
+    assert _texts(p) == ("gb18030", [r["text"] for r in rows], [None] * 5)
+
+
+def test_explicit_encoding_and_bad_bytes_in_it(tmp_path):
+    data = jl(*ROWS).decode("utf-8").encode("gbk")
+    lines = data.split(b"\n")
+    lines[1] = lines[1][:19] + b"\x81\x7f" + lines[1][19:]  # not a GBK sequence, before 质
+    path = write_bytes(tmp_path, "in.jsonl", b"\n".join(lines))
+    enc, texts, errors = _texts(path, encoding="GBK")
+    assert enc == "gbk" and texts[0] == ROWS[0]["text"] and texts[2:] == [r["text"] for r in ROWS[2:]]
+    assert texts[1] is None and errors[1] == "invalid GBK at byte 19"
+    csv_data = _csv_bytes([r["text"] for r in ROWS], "gbk").replace("质量".encode("gbk"), b"\xff\xff")
+    enc, texts, errors = _texts(write_bytes(tmp_path, "in.csv", csv_data), encoding="gbk")
+    assert errors == [None, "invalid GBK at byte 2", None, None]
+
+
+def test_issue_case_gbk_file_is_no_longer_all_invalid_utf8(tmp_path):
+    """Before: every row 'invalid UTF-8 at byte 2' and exit 0. Now detected; with an
+    explicit utf-8 the rows are still error records, never silently garbled."""
+    path = write_bytes(tmp_path, "in.csv", _csv_bytes([r["text"] for r in ROWS], "gbk"))
+    assert _texts(path)[1] == [r["text"] for r in ROWS]
+    enc, texts, errors = _texts(path, encoding="utf-8")
+    assert texts == [None] * 4 and all(e.startswith("invalid UTF-8 at byte") for e in errors)
+
+
+def test_unknown_and_non_text_encodings_are_clear_errors(tmp_path):
+    path = write_bytes(tmp_path, "in.jsonl", jl(*ROWS))
+    with pytest.raises(InputFormatError, match="unknown encoding 'klingon'"):
+        read_records(str(path), encoding="klingon")
+    with pytest.raises(InputFormatError, match="not a text encoding"):
+        read_records(str(path), encoding="base64")
+
+
+def test_mixed_garbage(tmp_path):
+    """A UTF-8 file with a few garbage rows stays UTF-8 (those rows are errors); a file of
+    garbage only fits no encoding and is refused with a hint."""
+    garbage = bytes(range(0x80, 0x100)).replace(b"\n", b"") * 2
+    data = jl(*ROWS[:2]) + garbage + b"\n" + jl(*ROWS[2:]) + b'{"text": "\xc0\xaf"}\n'
+    enc, texts, errors = _texts(write_bytes(tmp_path, "in.jsonl", data))
+    assert enc == "utf-8"
+    assert texts == [ROWS[0]["text"], ROWS[1]["text"], None, ROWS[2]["text"], ROWS[3]["text"], None]
+    assert errors[2] == "invalid UTF-8 at byte 0" and errors[5] == "invalid UTF-8 at byte 10"
+    with pytest.raises(InputFormatError, match="cannot tell the text encoding.*--encoding"):
+        read_records(str(write_bytes(tmp_path, "g.jsonl", (garbage + b"\n") * 3)))
+
+
+def test_detect_encoding_rules():
+    utf8 = "快递十天都没到\n".encode("utf-8") * 3
+    assert detect_encoding(utf8[:-2], final=False) == "utf-8"  # a character cut at the end of the prefix
+    assert detect_encoding(b"") == "utf-8" and detect_encoding(b"plain ascii\n") == "utf-8"
+    assert detect_encoding(codecs.BOM_UTF16_LE + "好".encode("utf-16-le")) == "utf-16"
+    assert detect_encoding(codecs.BOM_UTF32_LE + "好".encode("utf-32-le")) == "utf-32"
+    assert detect_encoding("快递十天都没到，客服也不回消息\n".encode("gbk")) == "gb18030"
+
+
+def test_detection_on_stdin_keeps_every_byte(monkeypatch):
+    data = "".join(json.dumps({"id": i, "text": f"第{i}条：快递太慢了，客服不回消息"}, ensure_ascii=False) + "\n"
+                   for i in range(5000)).encode("gb18030")
+    assert len(data) > DETECT_BYTES  # rows on both sides of the detection prefix
+    monkeypatch.setattr(sys, "stdin", _FakeStdin(io.BytesIO(data)))
+    with read_records("-") as r:
+        recs = list(r)
+    assert r.encoding == "gb18030" and len(recs) == 5000 and all(x.ok for x in recs)
+    assert [x.text for x in recs[::1000]] == [f"第{i}条：快递太慢了，客服不回消息" for i in range(0, 5000, 1000)]
+
+
+def test_open_text_for_other_readers(tmp_path):
+    path = write_bytes(tmp_path, "t.csv", "text,label\n好,pos\n质量很差\n".encode("gbk") + b"\xa1\xff\n")
+    with open_text(str(path)) as f:
+        assert f.encoding == "gb18030"
+        lines = f.read().split("\n")
+    assert lines[1] == "好,pos" and lines[2] == "质量很差" and bad_bytes_error(lines[2], "gb18030") is None
+    assert bad_bytes_error(lines[3], "gb18030") == "invalid GB18030 at byte 0"
+
+
+def test_a_directory_is_named_as_such(tmp_path):
+    d = tmp_path / "exports"  # no extension: used to say "cannot tell the format"
+    d.mkdir()
+    for fmt in (None, "csv"):
+        with pytest.raises(InputFormatError, match="is a directory"):
+            read_records(str(d), fmt=fmt)
+    with pytest.raises(InputFormatError, match="is a directory"):
+        open_text(str(d))
+    (tmp_path / "x.jsonl").mkdir()
+    with pytest.raises(InputFormatError, match="is a directory"):
+        detect_format(str(tmp_path / "x.jsonl"))
+
+
+def test_read_tally_summary_and_required_field():
+    tally = ReadTally()
+    for rec in [InputRecord(1, 1, "a", fields={"text": "a", "ts": "2026-01-01"}), InputRecord(2, 2, None, "empty line"),
+                *(InputRecord(k, k, None, "bad") for k in range(3, 30))]:
+        tally.add(rec)
+    assert tally.n_records == 29 and tally.n_errors == 28 and tally.error_rows == list(range(2, 22))
+    tally.require_field("ts")
+    tally.require_field(None)
+    with pytest.raises(InputFormatError, match=r"--time-field 'nope': no record has this field \(fields: text, ts\)"):
+        tally.require_field("nope")

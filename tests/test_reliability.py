@@ -1,6 +1,8 @@
 """Reliability: arbitrary Unicode never breaks analysis, threads and forked processes agree,
-unsafe or corrupted model files are refused clearly, and (opt-in, --runslow) the CLI keeps
-count and order over many rows with malformed ones.
+unsafe or corrupted model files are refused clearly, hostile input rows (random bytes,
+5,000 nested brackets, huge numbers, NUL bytes...) each become that row's error and never
+stop a run, and (opt-in, --runslow) the CLI keeps count and order over many rows with
+malformed ones.
 
 Example counts are modest so the suite stays fast; raise them locally with
 ``--hypothesis-profile`` settings if needed.
@@ -233,3 +235,110 @@ def test_cli_many_rows_with_malformed_keeps_count_order_and_memory(shared_data, 
     r = run_check(rows, tmp_path, malformed_rate=0.01)
     assert r["malformed"] > 0 and r["huge_texts"] > 0
     assert r["peak_rss_mb"] < 300, r
+
+
+# --------------------------------------------------------------------------- hostile input rows
+# Lines that must each become an error record (never a crash, never a lost or extra row).
+HOSTILE = [
+    b"[" * 5000 + b"]" * 5000,                      # RecursionError inside json
+    b'{"text": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    b'{"a":' * 100_000 + b"1" + b"}" * 100_000,    # deep enough to crash orjson 3.8's C stack
+    b"9" * 100_000,                                 # a huge number, not an object
+    b'{"text": 1' + b"0" * 5000 + b"}",             # a huge number as text
+    b'{"text": 1e999}', b'{"text": NaN}', b"NaN",
+    b'{"text": "a\x00b"}'.replace(b"\\x00", b"\x00"),  # raw NUL inside a string
+    b"\x00" * 50,
+    b'{"text": "\xed\xa0\x80"}',                   # UTF-8-encoded surrogate
+    b"\xff\xfe\x00\x00", b"null", b"[]", b'"text"', b"{", b'{"text": "unterminated', b"   ",
+    b'{"text": "ok"} trailing',
+]
+# Rows that look hostile but are valid and must be scored with this exact text.
+TRICKY_OK = [
+    ({"id": 10 ** 30, "text": "\ud800 lone surrogate escape"}, "\ud800 lone surrogate escape"),
+    ({"id": 1.5, "text": "[[[[[[" * 200}, "[[[[[[" * 200),   # many brackets inside a string: json path
+    ({"text": "a\u0000b", "x": [[[[1]]]]}, "a\u0000b"),
+]
+
+
+def _good_line(k: int, text: str) -> bytes:
+    return json.dumps({"id": f"g{k}", "text": text}, ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _expected_ok(line: bytes):
+    """The oracle: the standard library's reading of a line (None = must be an error)."""
+    try:
+        obj = json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None
+    return obj["text"] if isinstance(obj, dict) and isinstance(obj.get("text"), str) else None
+
+
+def _check_rows(path, lines_, encoding="utf-8"):
+    from feedback_nlp.io import read_records
+
+    with read_records(str(path), encoding=encoding) as reader:
+        recs = list(reader)
+    assert len(recs) == len(lines_) and [r.row for r in recs] == list(range(1, len(lines_) + 1))
+    for rec, line in zip(recs, lines_):
+        want = _expected_ok(line)
+        if want is None:
+            assert rec.error and rec.text is None, (line[:80], rec)
+        else:
+            assert rec.error is None and rec.text == want, (line[:80], rec)
+    return recs
+
+
+def test_hostile_rows_each_become_their_error(tmp_path):
+    lines_ = [_good_line(0, "第一条")] + HOSTILE + [json.dumps(o).encode("ascii") for o, _ in TRICKY_OK] \
+        + [_good_line(1, "最后一条")]
+    path = tmp_path / "hostile.jsonl"
+    path.write_bytes(b"\n".join(lines_) + b"\n")
+    recs = _check_rows(path, lines_)
+    assert recs[1].error.startswith("invalid JSON") and "recursion" in recs[1].error
+    assert recs[-1 - len(TRICKY_OK)].id == 10 ** 30  # an id beyond 64 bits stays exact
+    assert [r.text for r in recs[-1 - len(TRICKY_OK):-1]] == [t for _, t in TRICKY_OK]
+
+
+def test_score_survives_hostile_rows_and_keeps_count_and_order(tmp_path):
+    """The issue's case: 5,000 nested brackets made `score` die with a RecursionError and
+    leave the output empty."""
+    from feedback_nlp.cli import main
+    from tiny_model import build_tiny_model
+
+    model = build_tiny_model(tmp_path / "m")
+    lines_ = [_good_line(k, f"第{k}条，快递很快") for k in range(5)] + HOSTILE + [_good_line(9, "最后")]
+    inp, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inp.write_bytes(b"\n".join(lines_) + b"\n")
+    for workers in ("1", "2"):
+        assert main(["score", str(inp), "-o", str(out), "--model", str(model), "--batch-size", "4", "-q",
+                     "--workers", workers]) == 0
+        recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+        assert len(recs) == len(lines_)
+        assert [("error" in r) for r in recs] == [_expected_ok(x) is None for x in lines_]
+        assert [r["id"] for r in recs[:5]] == [f"g{k}" for k in range(5)] and recs[-1]["id"] == "g9"
+
+
+_LINE_BYTES = st.binary(max_size=60).map(lambda b: b.replace(b"\n", b" "))
+_HOSTILE_JSON = st.one_of(
+    st.integers(1, 3000).map(lambda n: b"[" * n + b"]" * n),
+    st.integers(1, 3000).map(lambda n: b'{"text":' + b"[" * n + b"]" * n + b"}"),
+    st.integers(1, 400).map(lambda n: b'{"text": "x", "id": ' + b"9" * n + b"}"),
+    st.sampled_from(HOSTILE[3:]),
+    st.text(ANY_CHAR, max_size=20).map(lambda t: json.dumps({"text": t}).encode("ascii")),  # \\u escapes, surrogates
+    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                 lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3),
+                 max_leaves=8).map(lambda v: json.dumps(v, ensure_ascii=False).encode("utf-8")),
+)
+
+
+@settings(SETTINGS, max_examples=150)
+@given(lines_=st.lists(st.one_of(_LINE_BYTES, _HOSTILE_JSON,
+                                 st.builds(_good_line, st.integers(0, 99), CJKISH.filter(lambda t: "\n" not in t))),
+                       min_size=1, max_size=12))
+def test_fuzz_rows_in_equal_rows_out(tmp_path_factory, lines_):
+    """Random bytes and hostile JSON lines: one record per line, in order, an error exactly
+    on the lines the standard library cannot read as an object with a string text."""
+    lines_ = [x.rstrip(b"\r") for x in lines_]
+    path = tmp_path_factory.mktemp("fuzz") / "in.jsonl"
+    path.write_bytes(b"\n".join(lines_) + b"\n")
+    _check_rows(path, lines_)

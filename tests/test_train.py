@@ -60,7 +60,7 @@ def test_jsonl_lists_and_bad_data_messages(tmp_path):
         read_labelled_file(p, multilabel=True, labels=["a", "b"])
     msg = str(e.value)
     for part in ("duplicate ids: 1", "unknown labels", "zzz", "empty after normalisation", "empty label",
-                 "not valid UTF-8 JSON", "fewer than 2 examples"):
+                 "not valid JSON", "fewer than 2 examples"):
         assert part in msg, part
 
 
@@ -70,9 +70,11 @@ def test_single_label_needs_two_classes_and_utf8(tmp_path):
     with pytest.raises(TrainingDataError, match="at least two classes"):
         read_labelled_file(p)
     g = tmp_path / "gbk.csv"
-    g.write_bytes("text,label\n质量很差,neg\n".encode("gbk"))
-    with pytest.raises(TrainingDataError, match="not UTF-8"):
-        read_labelled_file(g)
+    g.write_bytes("text,label\n质量很差，发货太慢,neg\n质量很差,neg\n非常满意，下次还来,pos\n很好,pos\n".encode("gbk"))
+    data = read_labelled_file(g)  # encoding="auto" detects GBK (read as its superset GB18030)
+    assert data.encoding == "gb18030" and data.texts[0] == "质量很差，发货太慢" and data.labels[2] == "pos"
+    with pytest.raises(TrainingDataError, match="row 1: invalid UTF-8 at byte 0"):
+        read_labelled_file(g, encoding="utf-8")
 
 
 def test_report_files(tmp_path):

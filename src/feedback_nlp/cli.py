@@ -7,6 +7,10 @@ function so that ``feedback-nlp --help`` stays fast. A handler reports a user
 error (bad input, bad option) by raising :class:`CLIError`; :func:`main` prints
 it as one ``feedback-nlp: error: ...`` line and returns exit code 2.
 
+Commands that read input files take :func:`add_encoding_arg` (``--encoding``,
+default ``auto``) and say on stderr which encoding was used when it was detected
+and not UTF-8 (:func:`note_encoding`).
+
 Exit codes: 0 success (also when some input rows were malformed: they are
 reported as error records and in the summary), 2 usage or input error (no
 traceback), 130 interrupted, 141 output pipe closed.
@@ -20,9 +24,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TextIO
 
+from .io import MAX_LISTED_ROWS  # malformed row numbers listed in summaries (io is light: stdlib + orjson)
+
 PROG = "feedback-nlp"
-#: Malformed row numbers listed in the ``score`` summary.
-MAX_LISTED_ROWS = 20
 
 
 class CLIError(Exception):
@@ -69,6 +73,29 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
                         "the keys and their dev precision/recall are in the model card)")
 
 
+def add_encoding_arg(p: argparse.ArgumentParser) -> None:
+    """``--encoding``, shared by every command that reads input files (see :func:`feedback_nlp.io.read_records`)."""
+    p.add_argument("--encoding", default="auto", metavar="NAME",
+                   help="text encoding of the input: auto (default: UTF-8 with or without BOM, UTF-16/32 with "
+                        "BOM, else detected from the first 64 KiB, e.g. GB18030 or Big5 from Chinese Excel), "
+                        "or a codec name such as utf-8, gb18030, gbk, big5, utf-16")
+
+
+def note_encoding(requested: str, used: str, name: str) -> None:
+    """Say on stderr that ``name`` is read as ``used`` when that was detected and is not UTF-8."""
+    if str(requested).lower() == "auto" and used not in ("utf-8", "utf-8-sig", "ascii"):
+        print(f"{PROG}: reading {name} as {used} (detected; override with --encoding)", file=sys.stderr)
+
+
+def malformed_summary(verb: str, n_ok: int, n_bad: int, rows: Sequence[int]) -> str:
+    """``"VERB N records, M malformed (rows: 2, 5, ... first 20)"``, the stderr summary of the reading commands."""
+    msg = f"{verb} {n_ok} records, {n_bad} malformed"
+    if n_bad:
+        more = f", ... first {len(rows)}" if n_bad > len(rows) else ""
+        msg += f" (rows: {', '.join(map(str, rows))}{more})"
+    return msg
+
+
 def _add_score(sub) -> None:
     p = sub.add_parser(
         "score", help="score a JSONL/CSV/TSV file, one output record per input record",
@@ -91,7 +118,11 @@ def _add_score(sub) -> None:
     p.add_argument("--bom", action="store_true",
                    help="start CSV/TSV output with a UTF-8 byte order mark so Excel reads it as UTF-8 "
                         "(refused for JSONL output)")
+    add_encoding_arg(p)
     p.add_argument("--batch-size", type=int, default=256, metavar="N", help="records per batch (default: 256)")
+    p.add_argument("-w", "--workers", type=int, default=1, metavar="N",
+                   help="worker processes analysing batches in parallel (default: 1 = this process); output "
+                        "order and content do not change; about one per CPU core is fastest")
     p.add_argument("--detect-floods", action="store_true",
                    help="mark posts repeated across the file as spam type flood (copied complaints are never "
                         "marked; a post is marked from its --flood-min-group-th copy on)")
@@ -112,6 +143,7 @@ def _add_analyze(sub) -> None:
                     "readable summary, or one JSON object per text with --json.")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="texts to analyse (default: read lines from stdin)")
     p.add_argument("--json", action="store_true", help="print one JSON object (FeedbackResult.to_dict) per text")
+    add_encoding_arg(p)
     add_model_args(p)
     p.set_defaults(func=_cmd_analyze)
 
@@ -128,11 +160,13 @@ def _read_task_data(path, task, args, labels=None):
     field, multi, null = TASK_DEFAULTS.get(task, ("label", False, None))
     multilabel = args.multilabel if getattr(args, "multilabel", None) is not None else multi
     try:
-        return read_labelled_file(path, text_field=args.text_field, label_field=args.label_field or field,
+        data = read_labelled_file(path, text_field=args.text_field, label_field=args.label_field or field,
                                   id_field=args.id_field, multilabel=multilabel, labels=labels,
-                                  null_label=None if args.label_field else null)
+                                  null_label=None if args.label_field else null, encoding=args.encoding)
     except TrainingDataError as e:
         raise CLIError(str(e)) from None
+    note_encoding(args.encoding, data.encoding, str(path))
+    return data
 
 
 def _add_train(sub) -> None:
@@ -157,6 +191,7 @@ def _add_train(sub) -> None:
     p.add_argument("--threshold-folds", type=int, default=0, metavar="K",
                    help="with --dev: choose thresholds on K-fold out-of-fold predictions on the training "
                         "data pooled with dev (for classes too rare on dev); 0 = dev only")
+    add_encoding_arg(p)
     p.add_argument("--backend", choices=["ngram", "transformer"], default="ngram",
                    help="ngram (default; needs the [train] extra) or transformer: fine-tune --base with one head "
                         "for --task (needs the [transformer] extra: torch)")
@@ -225,6 +260,7 @@ def _add_evaluate(sub) -> None:
     p.add_argument("--label-field", default=None)
     p.add_argument("--id-field", default="id")
     p.add_argument("--multilabel", action=argparse.BooleanOptionalAction, default=None)
+    add_encoding_arg(p)
     p.add_argument("-o", "--output", help="report path prefix (writes PREFIX.json and PREFIX.md); "
                                           "default: eval_<data file name> in the current directory")
     p.set_defaults(func=_cmd_evaluate)
@@ -314,6 +350,7 @@ def _add_cluster(sub) -> None:
     add_encoder_arg(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--all-sentiments", action="store_true", help="cluster positive feedback too")
+    add_encoding_arg(p)
     add_model_args(p)
     p.set_defaults(func=_cmd_cluster)
 
@@ -322,12 +359,21 @@ def _cmd_cluster(args) -> int:
     from .cluster import run_cluster_command
 
     _require_input(args.input)
-    run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
-                        min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
-                        model=args.model, threshold=args.similarity_threshold, seed=args.seed,
-                        all_sentiments=args.all_sentiments, analyzer=analyzer_from_args(args),
-                        encoder=_encoder(args))
+    summary = run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
+                                  min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
+                                  model=args.model, threshold=args.similarity_threshold, seed=args.seed,
+                                  all_sentiments=args.all_sentiments, encoding=args.encoding,
+                                  analyzer=analyzer_from_args(args), encoder=_encoder(args))
+    _report_reading(args, summary)
     return 0
+
+
+def _report_reading(args, summary: dict) -> None:
+    """The encoding note and the malformed-rows summary of ``cluster`` / ``report``."""
+    note_encoding(args.encoding, summary.get("encoding", "utf-8"), args.input)
+    n_bad = summary["n_errors"]
+    print(malformed_summary("analysed", summary["n_records"] - n_bad, n_bad, summary.get("error_rows", [])),
+          file=sys.stderr)
 
 
 def _add_report(sub) -> None:
@@ -346,6 +392,7 @@ def _add_report(sub) -> None:
     p.add_argument("--alpha", type=float, default=0.001, help="false-alarm rate of spike alerts")
     p.add_argument("--no-mask", action="store_true", help="show texts without PII masking")
     add_encoder_arg(p)
+    add_encoding_arg(p)
     add_model_args(p)
     p.set_defaults(func=_cmd_report)
 
@@ -354,10 +401,11 @@ def _cmd_report(args) -> int:
     from .report import run_report_command
 
     _require_input(args.input)
-    run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
-                       id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
-                       freq=args.freq, alpha=args.alpha, mask=not args.no_mask,
-                       analyzer=analyzer_from_args(args), encoder=_encoder(args))
+    summary = run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
+                                 id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
+                                 freq=args.freq, alpha=args.alpha, mask=not args.no_mask, encoding=args.encoding,
+                                 analyzer=analyzer_from_args(args), encoder=_encoder(args))
+    _report_reading(args, summary)
     return 0
 
 
@@ -465,9 +513,11 @@ def analyzer_from_args(args) -> Any:
 
 
 def _require_input(path: str) -> None:
-    """Fail early, with one clear line, on an input file that does not exist ("-" is stdin)."""
+    """Fail early, with one clear line, on an input file that does not exist or is a directory ("-" is stdin)."""
     if path != "-" and not os.path.exists(path):
         raise CLIError(f"input file not found: {path}")
+    if path != "-" and os.path.isdir(path):
+        raise CLIError(f"{path} is a directory, not an input file")
 
 
 def _one_line(e: BaseException) -> str:
@@ -478,12 +528,19 @@ def _one_line(e: BaseException) -> str:
 
 
 def _chunks(it: Iterable, n: int) -> Iterator[list]:
+    """Lists of ``n`` items; if ``it`` fails midway, the items read so far still come
+    out as a last chunk before the error is raised (so they are scored and written)."""
     chunk: list = []
-    for x in it:
-        chunk.append(x)
-        if len(chunk) >= n:
+    try:
+        for x in it:
+            chunk.append(x)
+            if len(chunk) >= n:
+                yield chunk
+                chunk = []
+    except Exception:
+        if chunk:
             yield chunk
-            chunk = []
+        raise
     if chunk:
         yield chunk
 
@@ -532,11 +589,17 @@ def _same_file(a: str, b: str) -> bool:
 
 # ----------------------------------------------------------------------------- score
 def _cmd_score(args) -> int:
-    from .io import ERROR_FIELD, detect_format, open_writer, read_records, score_records
+    import functools
+    from concurrent.futures.process import BrokenProcessPool
+
+    from .io import ERROR_FIELD, detect_format, open_writer, output_records, read_records
+    from .parallel import ParallelAnalyzer
     from .text import mask_pii
 
     if args.batch_size < 1:
         raise CLIError("--batch-size must be at least 1")
+    if args.workers < 1:
+        raise CLIError("--workers must be at least 1")
     out_fmt = detect_format(args.output, args.output_format)  # fail on a bad output name before any work
     if args.bom and out_fmt == "jsonl":
         raise CLIError("--bom is for CSV/TSV output only; the output is JSONL "
@@ -547,7 +610,8 @@ def _cmd_score(args) -> int:
 
     n_ok, bad_rows, n_bad = 0, [], 0
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field,
-                      fmt=args.input_format) as reader:
+                      fmt=args.input_format, encoding=args.encoding) as reader:
+        note_encoding(args.encoding, reader.encoding, args.input)
         analyzer = analyzer_from_args(args)
         fieldnames = [*analyzer.output_fields, ERROR_FIELD]  # FIELDS, custom-task fields, error
         if args.keep_text:
@@ -558,15 +622,17 @@ def _cmd_score(args) -> int:
             writer = open_writer(args.output, fmt=args.output_format, fieldnames=fieldnames, bom=args.bom)
         except OSError as e:
             raise CLIError(f"cannot write {args.output}: {_one_line(e)}") from None
-        with writer:
+        pool = ParallelAnalyzer(analyzer, workers=args.workers, batch_size=args.batch_size,
+                                loader=functools.partial(analyzer_from_args, args))
+        with writer, pool:
             try:
                 floods = None
                 if args.detect_floods:
                     from .pipeline import FloodMarker
 
                     floods = FloodMarker(args.flood_min_group)
-                for chunk in _chunks(reader, args.batch_size):
-                    for rec, out in zip(chunk, score_records(analyzer, chunk, args.batch_size, floods)):
+                for chunk, batch in pool.map(_chunks(reader, args.batch_size), key=_good_texts_ids):
+                    for rec, out in zip(chunk, output_records(chunk, batch, analyzer.output_fields, floods)):
                         if rec.error is None:
                             n_ok += 1
                         else:
@@ -582,29 +648,35 @@ def _cmd_score(args) -> int:
                         writer.write(out)
                     writer.flush()
                     progress.update(len(chunk))
+            except BrokenProcessPool:
+                raise CLIError(f"a worker process died (out of memory?); the {n_ok + n_bad} records before it "
+                               f"are in {args.output}") from None
             finally:
                 progress.close()
     if n_bad or not args.quiet:
-        msg = f"scored {n_ok} records, {n_bad} malformed"
-        if n_bad:
-            rows = ", ".join(map(str, bad_rows))
-            msg += f" (rows: {rows}{', ... first ' + str(MAX_LISTED_ROWS) if n_bad > len(bad_rows) else ''})"
-        print(msg, file=sys.stderr)
+        print(malformed_summary("scored", n_ok, n_bad, bad_rows), file=sys.stderr)
     return 0
 
 
+def _good_texts_ids(chunk) -> tuple[list[str], list]:
+    good = [r for r in chunk if r.error is None]
+    return [r.text for r in good], [r.id for r in good]
+
+
 # ----------------------------------------------------------------------------- analyze
-def _stdin_texts() -> Iterator[tuple[int, str]]:
-    """(line number, text) for each non-blank stdin line; undecodable bytes become U+FFFD."""
-    buf = getattr(sys.stdin, "buffer", None)
-    lines: Iterable = buf if buf is not None else sys.stdin
-    for n, line in enumerate(lines, 1):
-        if isinstance(line, bytes):
-            line = line.decode("utf-8", errors="replace")
-        line = line.lstrip("\ufeff") if n == 1 else line
-        line = line.rstrip("\r\n")
-        if line.strip():
-            yield n, line
+def _stdin_texts(encoding: str = "auto") -> Iterator[tuple[int, str]]:
+    """(line number, text) for each non-blank stdin line, decoded as ``encoding``
+    (``auto``: detected, except from a terminal); undecodable bytes become U+FFFD."""
+    from .io import open_text
+
+    stream = open_text("-", encoding, errors="replace", newline="\n")
+    note_encoding(encoding, stream.encoding, "<stdin>")
+    with stream:
+        for n, line in enumerate(stream, 1):
+            line = line.lstrip("\ufeff") if n == 1 else line
+            line = line.rstrip("\r\n")
+            if line.strip():
+                yield n, line
 
 
 def format_result(text: str, result) -> str:
@@ -637,8 +709,9 @@ def _custom_value(value, scores: dict) -> str:
 
 
 def _cmd_analyze(args) -> int:
-    import json
+    from .io import json_bytes, resolve_encoding
 
+    resolve_encoding(args.encoding)
     if args.texts:
         items: Iterable[tuple[int, str]] = list(enumerate(args.texts, 1))
         batch = 256
@@ -646,7 +719,7 @@ def _cmd_analyze(args) -> int:
         interactive = _isatty(sys.stdin)
         if interactive:
             print("reading texts from stdin, one per line (Ctrl-D to end)", file=sys.stderr)
-        items = _stdin_texts()
+        items = _stdin_texts(args.encoding)
         batch = 1 if interactive else 256
     analyzer = analyzer_from_args(args)
     first = True
@@ -654,7 +727,7 @@ def _cmd_analyze(args) -> int:
         results = analyzer.analyze_batch([t for _, t in chunk], ids=[i for i, _ in chunk])
         for (_, text), r in zip(chunk, results):
             if args.json:
-                print(json.dumps(r.to_dict(), ensure_ascii=False))
+                sys.stdout.write(json_bytes(r.to_dict()).decode("utf-8") + "\n")
             else:
                 if not first:
                     print()
@@ -687,6 +760,7 @@ def _add_review(sub) -> None:
                    help="where to write the labelling config (default: OUTPUT with .label_config.xml; "
                         "not written with --config unless given)")
     e.add_argument("--batch-size", type=int, default=256, metavar="N")
+    add_encoding_arg(e)
     add_model_args(e)
     e.set_defaults(func=_cmd_review_export)
     i = rsub.add_parser("import", help="turn a Label Studio JSON export into training records (JSONL)")
@@ -714,7 +788,9 @@ def _cmd_review_export(args) -> int:
         raise CLIError(_one_line(e)) from None
     print_warnings(config.warnings())
     config_out = args.config_out or (None if args.config else _sibling(args.output, ".label_config.xml"))
-    with read_records(args.input, text_field=args.text_field, id_field=args.id_field, fmt=args.input_format) as reader:
+    with read_records(args.input, text_field=args.text_field, id_field=args.id_field, fmt=args.input_format,
+                      encoding=args.encoding) as reader:
+        note_encoding(args.encoding, reader.encoding, args.input)
         exporter = TaskExporter(analyzer_from_args(args), config, limit=args.limit,
                                 only_needs_review=args.only_needs_review, batch_size=args.batch_size,
                                 text_field=args.text_field, id_field=args.id_field)

@@ -31,10 +31,28 @@ may be gzip-compressed (``.jsonl.gz``). ``"-"`` is stdin/stdout as JSONL unless
 
 Ids: ``fields[id_field]`` when present and not null/empty, else the 1-based
 row number. ``"invalid UTF-8 at byte N"`` gives N as the 0-based byte offset
-within the row's line (JSONL) or within the row's raw text (CSV/TSV).
+within the row's line (JSONL) or within the row's raw text (CSV/TSV); in another
+encoding the message names it (``"invalid GB18030 at byte N"``).
 
-Writing (:func:`open_writer`): JSONL lines are ``json.dumps(obj,
-ensure_ascii=False)``; CSV cells hold ``""`` for None, ``true``/``false`` for
+Encodings (``encoding=``): ``"auto"`` (the default) reads UTF-8 with or without
+a byte order mark, UTF-16/32 with a BOM, and otherwise detects the encoding from
+the first :data:`DETECT_BYTES` bytes (:func:`detect_encoding`: charset-normalizer,
+preferring GB18030 for the GBK family and CP950/Big5-HKSCS for Big5, the
+encodings of Chinese Excel exports). A mostly-UTF-8 file with a few undecodable
+rows stays UTF-8 (those rows become error records); a start that fits no
+encoding is an :class:`InputFormatError` asking for an explicit encoding. Any
+codec name Python knows (``gbk``, ``big5``, ``utf-16``...) is used as given.
+Decoding stays streaming: only the detection prefix is held, then rows are
+decoded one at a time. ``RecordReader.encoding`` is the codec used.
+
+JSON parsing uses orjson; a line orjson refuses, or one with very many brackets
+(orjson has no depth limit of its own in older versions), is parsed again with
+:mod:`json`, so the rows accepted and the error messages are those of the standard
+library. Every failure to decode or parse a row, whatever the exception
+(``RecursionError`` from 5,000 nested brackets included), becomes that row's error.
+
+Writing (:func:`open_writer`): JSONL lines are compact UTF-8 JSON (:func:`json_bytes`:
+orjson, no ASCII escaping, keys in record order); CSV cells hold ``""`` for None, ``true``/``false`` for
 booleans and compact JSON for lists and dicts. ``bom=True`` starts CSV/TSV
 output with a UTF-8 byte order mark (``EF BB BF``), so that Excel opens it as
 UTF-8; it is refused for JSONL (JSON Lines must not start with a BOM). Reading
@@ -51,13 +69,18 @@ import json
 import os
 import re
 import sys
+import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Iterator, Mapping, Optional, Sequence
+
+import orjson
 
 from .result import FIELDS
 
 __all__ = ["InputRecord", "InputFormatError", "RecordReader", "RecordWriter", "read_records", "open_writer",
-           "error_record", "record_from_object", "score_records", "detect_format", "ERROR_FIELD", "SCORE_FIELDNAMES"]
+           "open_text", "error_record", "record_from_object", "score_records", "output_records", "detect_format",
+           "detect_encoding", "resolve_encoding", "bad_bytes_error", "json_bytes", "ReadTally", "ERROR_FIELD",
+           "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
 
 #: Name of the column / key that holds the reason a row could not be scored.
 ERROR_FIELD = "error"
@@ -66,8 +89,27 @@ SCORE_FIELDNAMES = (*FIELDS, ERROR_FIELD)
 
 _FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".tsv": "tsv"}
 _BOM = codecs.BOM_UTF8
-# What errors="surrogateescape" makes of undecodable bytes.
-_ESCAPED = re.compile("[\udc80-\udcff]")
+#: Bytes looked at by ``encoding="auto"`` before the first row is decoded.
+DETECT_BYTES = 64 * 1024
+#: Codec error handler used when reading: an undecodable byte ``b`` becomes the lone
+#: surrogate ``U+DC00 + b`` (a "mark"; like "surrogateescape", but for any byte and any
+#: codec, UTF-16 included). No decoder yields lone surrogates for valid input, so a mark
+#: in a decoded row means the row had bad bytes (:func:`bad_bytes_error`).
+MARK_ERRORS = "feedback_nlp.mark"
+_MARKED = re.compile("[\udc00-\udcff]")
+# Lines with more opening brackets than this skip orjson (3.8 overflows the C stack on
+# ~100k levels instead of raising) and go to json, which raises RecursionError.
+_MAX_BRACKETS = 500
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+def _mark_bad_bytes(e: UnicodeError):
+    if isinstance(e, UnicodeDecodeError):
+        return "".join(chr(0xDC00 + b) for b in e.object[e.start:e.end]), e.end
+    raise e
+
+
+codecs.register_error(MARK_ERRORS, _mark_bad_bytes)
 # csv.field_size_limit default (128 KiB) is too small for a long review plus a JSON
 # column; the row stays in memory either way.
 _FIELD_LIMIT = 64 * 1024 * 1024
@@ -98,6 +140,40 @@ class InputRecord:
         return self.error is None
 
 
+#: Malformed row numbers kept for a summary (``error_rows``).
+MAX_LISTED_ROWS = 20
+
+
+class ReadTally:
+    """What a command that reads whole files reports: fields seen, malformed rows.
+
+    ``add(rec)`` for each record; then ``n_errors``, ``error_rows`` (the first
+    :data:`MAX_LISTED_ROWS`) and :meth:`require_field`, which refuses a field no
+    readable record has (e.g. ``--time-field nope``) before any analysis runs.
+    """
+
+    def __init__(self):
+        self.n_records = self.n_errors = 0
+        self.error_rows: list[int] = []
+        self._fields: dict[str, None] = {}
+
+    def add(self, rec: "InputRecord") -> None:
+        self.n_records += 1
+        if rec.error is None:
+            if len(self._fields) < 1000:
+                self._fields.update(dict.fromkeys(map(str, rec.fields)))
+        else:
+            self.n_errors += 1
+            if len(self.error_rows) < MAX_LISTED_ROWS:
+                self.error_rows.append(rec.row)
+
+    def require_field(self, name: Optional[str], option: str = "--time-field") -> None:
+        """InputFormatError when ``name`` is set, some record is readable and none has ``name``."""
+        if name and self.n_records > self.n_errors and name not in self._fields:
+            shown = ", ".join(list(self._fields)[:30])
+            raise InputFormatError(f"{option} {name!r}: no record has this field (fields: {shown})")
+
+
 def error_record(rec: InputRecord, fieldnames: Sequence[str] = FIELDS) -> dict:
     """The output record standing in for a malformed input row.
 
@@ -118,17 +194,26 @@ def score_records(analyzer, records: Sequence[InputRecord], batch_size: int = 25
     for a readable record, :func:`error_record` for a malformed one.
 
     The one place that turns input records into output records: ``feedback-nlp
-    score``, the HTTP service and the Spark adapter all call it. ``floods`` is an
-    optional :class:`~feedback_nlp.pipeline.FloodMarker` fed with the readable texts.
+    score``, the HTTP service and the Spark adapter all call it (``score --workers``
+    analyses in worker processes and calls :func:`output_records`, its second half).
+    ``floods`` is an optional :class:`~feedback_nlp.pipeline.FloodMarker` fed with the
+    readable texts.
     """
     good = [r for r in records if r.error is None]
     batch = analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
                                    batch_size=batch_size) if good else []
-    if floods is not None and batch:
-        floods.mark([r.text for r in good], batch)
-    results = iter(batch)
-    fields = getattr(analyzer, "output_fields", FIELDS)
-    return [next(results).to_dict() if r.error is None else error_record(r, fields) for r in records]
+    return output_records(records, batch, getattr(analyzer, "output_fields", FIELDS), floods)
+
+
+def output_records(records: Sequence[InputRecord], results: Sequence[Any], fields: Sequence[str] = FIELDS,
+                   floods=None) -> list[dict]:
+    """:func:`score_records` once the readable records are analysed: ``results`` holds one
+    ``FeedbackResult`` per readable record, in order; ``fields`` are the analyzer's
+    ``output_fields`` (for the error records)."""
+    if floods is not None and results:
+        floods.mark([r.text for r in records if r.error is None], results)
+    it = iter(results)
+    return [next(it).to_dict() if r.error is None else error_record(r, fields) for r in records]
 
 
 def detect_format(path: str, fmt: Optional[str] = None) -> str:
@@ -141,6 +226,8 @@ def detect_format(path: str, fmt: Optional[str] = None) -> str:
         return f
     if path == "-":
         return "jsonl"
+    if os.path.isdir(path):
+        raise InputFormatError(f"{path} is a directory, not a file")
     name = path.lower()
     if name.endswith(".gz"):
         name = name[:-3]
@@ -151,13 +238,268 @@ def detect_format(path: str, fmt: Optional[str] = None) -> str:
     return _FORMATS[ext]
 
 
-# --------------------------------------------------------------------------- reading
-def _utf8_error(raw: bytes) -> Optional[str]:
+# --------------------------------------------------------------------------- encodings
+_GB = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+_BIG5 = {"big5", "big5hkscs", "cp950"}
+# Tried in order for a Big5-family detection: Excel in Taiwan writes CP950; Hong Kong
+# characters (HKSCS) need big5hkscs.
+_BIG5_CHOICES = ("cp950", "big5hkscs")
+_UNICODE = {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii"}
+
+
+def resolve_encoding(name: Optional[str]) -> str:
+    """Python's canonical name for the codec ``name`` (``"auto"``/None stay ``"auto"``).
+
+    Raises :class:`InputFormatError` for a name Python does not know or a codec
+    that does not turn bytes into text (``base64``, ``rot13``...).
+    """
+    if name is None or name.strip().lower() == "auto":
+        return "auto"
     try:
-        raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return f"invalid UTF-8 at byte {e.start}"
-    return None
+        info = codecs.lookup(name.strip())
+    except LookupError:
+        raise InputFormatError(f"unknown encoding {name!r} (use auto, utf-8, gb18030, gbk, big5, utf-16, "
+                               "or another codec name Python knows)") from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise InputFormatError(f"{name!r} is not a text encoding")
+    return info.name
+
+
+def _codec(name: str) -> str:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return name
+
+
+def _decodes(data: bytes, enc: str, final: bool) -> bool:
+    try:
+        codecs.getincrementaldecoder(enc)("strict").decode(data, final)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def detect_encoding(head: bytes, final: bool = True) -> Optional[str]:
+    """The encoding of an input that starts with ``head``; None when nothing fits.
+
+    ``final``: ``head`` is the whole input (else the last, possibly cut, line is
+    ignored). Order: a byte order mark (UTF-8/16/32); UTF-8 when the text is UTF-8,
+    also when most non-ASCII lines are (the others become error rows); else
+    charset-normalizer, whose GBK-family answers become ``gb18030`` (a superset) and
+    Big5-family answers ``cp950`` (``big5hkscs`` when only that decodes), and which is
+    asked again among the Chinese encodings alone when its first answer is another
+    legacy encoding (short Chinese samples otherwise come out as Korean), and again
+    without the few lines that no Chinese encoding decodes (a corrupt row would
+    otherwise rule GB18030 out); last, GB18030 or Big5 if one of them decodes
+    ``head`` without error.
+    """
+    for bom, enc in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (_BOM, "utf-8"),
+                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):
+        if head.startswith(bom):
+            return enc
+    if not final:
+        cut = head.rfind(b"\n")
+        if cut > 0:
+            head, final = head[:cut + 1], True
+    if _decodes(head, "utf-8", final):
+        return "utf-8"
+    good = bad = 0
+    for line in head.split(b"\n"):
+        if not line.isascii():
+            if _decodes(line, "utf-8", True):
+                good += 1
+            else:
+                bad += 1
+    if good and good >= bad:
+        return "utf-8"
+    name = _guess(head)
+    if name not in _GB | _BIG5 | _UNICODE:
+        # One corrupt row makes the detector drop the Chinese encodings: ask again
+        # without the lines no Chinese encoding decodes, if they are a minority.
+        lines = head.split(b"\n")
+        clean = [x for x in lines if x.isascii() or any(_decodes(x, e, True) for e in ("gb18030", "big5hkscs"))]
+        n_clean = sum(not x.isascii() for x in clean)
+        if len(clean) < len(lines) and n_clean > sum(not x.isascii() for x in lines) - n_clean:
+            retry = _guess(b"\n".join(clean))
+            if retry in _GB | _BIG5:
+                name = retry
+    if name is None:
+        name = next((e for e in ("gb18030", "big5hkscs") if _decodes(head, e, final)), None)
+    if name in _GB:
+        return "gb18030"
+    if name in _BIG5:
+        return next((e for e in _BIG5_CHOICES if _decodes(head, e, final)), _BIG5_CHOICES[0])
+    if name == "ascii":
+        return "utf-8"
+    return name
+
+
+def _guess(data: bytes) -> Optional[str]:
+    """charset-normalizer's answer, asked again among the Chinese encodings alone when
+    the first answer is not Unicode (short Chinese samples otherwise come out as Korean
+    or Japanese, and GB text of a few characters as Big5)."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    name = _codec(best.encoding) if best is not None else None
+    if name not in _UNICODE:
+        matches = list(from_bytes(data, cp_isolation=["gb18030", "big5", "cp950", "big5hkscs"]))
+        if matches:  # a tie (too little text to tell) goes to GB18030, the more common
+            best = min(matches, key=lambda m: (m.chaos, -m.coherence, _codec(m.encoding) not in _GB))
+            name = _codec(best.encoding)
+    return name
+
+
+def _encoding_label(enc: str) -> str:
+    return "UTF-8" if enc in _UTF8 else enc.upper()
+
+
+def bad_bytes_error(text: str, encoding: str) -> Optional[str]:
+    """``"invalid ENC at byte N"`` when ``text`` (decoded with :data:`MARK_ERRORS`)
+    holds undecodable bytes, N being their offset in the row's original bytes; else None."""
+    m = _MARKED.search(text)
+    if m is None:
+        return None
+    offset_codec = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(encoding, encoding)
+    try:
+        n = len(text[:m.start()].encode(offset_codec))
+    except (UnicodeError, LookupError):  # pragma: no cover - a codec that cannot re-encode its own output
+        return f"invalid {_encoding_label(encoding)}"
+    return f"invalid {_encoding_label(encoding)} at byte {n}"
+
+
+class _Prepend(io.RawIOBase):
+    """``head``, then the rest of ``stream``: detection reads the start of a pipe without losing it."""
+
+    def __init__(self, head: bytes, stream: IO[bytes], close_stream: bool):
+        self._head = memoryview(head)
+        self._stream = stream
+        self._close_stream = close_stream
+        self._read = getattr(stream, "readinto1", None) or stream.readinto
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return self._read(b)
+
+    def close(self) -> None:
+        if not self.closed and self._close_stream:
+            self._stream.close()
+        super().close()
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _sniff(stream: IO[bytes], encoding: str, name: str, close_stream: bool) -> tuple[IO[bytes], str]:
+    """Resolve ``encoding`` for ``stream``; for "auto", detect it on the first
+    :data:`DETECT_BYTES` and return a stream that still starts at the beginning."""
+    enc = resolve_encoding(encoding)
+    if enc != "auto":
+        return stream, enc
+    if _isatty(stream):  # someone typing: do not wait for 64 KiB
+        return stream, "utf-8"
+    head = stream.read(DETECT_BYTES)
+    enc = detect_encoding(head, final=len(head) < DETECT_BYTES)
+    if enc is None:
+        if close_stream:
+            stream.close()
+        raise InputFormatError(f"{name}: cannot tell the text encoding (it is not UTF-8 and no other encoding "
+                               f"fits its first {len(head):,} bytes); name it, e.g. --encoding gb18030 or big5")
+    return io.BufferedReader(_Prepend(head, stream, close_stream), buffer_size=DETECT_BYTES), enc
+
+
+def _open_bytes(path: str) -> tuple[IO[bytes], bool]:
+    if path == "-":
+        return _stdin_bytes(), False
+    if os.path.isdir(path):
+        raise InputFormatError(f"{path} is a directory, not a file")
+    return (gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")), True
+
+
+def open_text(path: str, encoding: str = "auto", errors: str = MARK_ERRORS, newline: Optional[str] = None) -> IO[str]:
+    """A text stream over ``path`` (``"-"``: stdin; ``.gz`` decompressed) in ``encoding``.
+
+    ``"auto"`` detects the encoding as :func:`read_records` does; the codec used is
+    the stream's ``encoding`` attribute. With the default ``errors``, undecodable
+    bytes become marks that :func:`bad_bytes_error` reports. For readers of their
+    own formats (training files, stdin lines) that want the same encoding handling.
+    """
+    stream, close = _open_bytes(path)
+    name = path if path != "-" else "<stdin>"
+    try:
+        stream, enc = _sniff(stream, encoding, name, close)
+    except BaseException:
+        if close:
+            stream.close()
+        raise
+    if enc == "utf-8":
+        enc = "utf-8-sig"
+    text = io.TextIOWrapper(stream, encoding=enc, errors=errors, newline=newline)
+    if not close:  # never close the borrowed stdin with the wrapper
+        text = _Borrowed(text)
+    return text
+
+
+class _Borrowed(io.TextIOBase):
+    """A text wrapper over stdin whose close() detaches instead of closing."""
+
+    def __init__(self, text: io.TextIOWrapper):
+        self._t = text
+
+    @property
+    def encoding(self) -> str:
+        return self._t.encoding
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> str:
+        return self._t.read(size)
+
+    def readline(self, size: int = -1) -> str:
+        return self._t.readline(size)
+
+    def __next__(self) -> str:
+        return next(self._t)
+
+    def close(self) -> None:
+        if not self.closed:
+            try:
+                self._t.detach()
+            except ValueError:
+                pass
+        super().close()
+
+
+# --------------------------------------------------------------------------- reading
+def _loads(data):
+    """Parse one JSON line (bytes or str): orjson, else :mod:`json` (see the module docstring).
+
+    The standard library decides whatever orjson refuses (NaN, lone surrogate escapes...)
+    and also a parsed id that is a float, which may be an integer too big for orjson.
+    """
+    if isinstance(data, bytes):
+        deep = data.count(b"[") + data.count(b"{") > _MAX_BRACKETS
+    else:
+        deep = data.count("[") + data.count("{") > _MAX_BRACKETS
+    if not deep:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
 
 
 def _id_or_row(fields: Mapping, id_field: str, row: int) -> Any:
@@ -174,18 +516,26 @@ class RecordReader(Iterator[InputRecord]):
     """
 
     def __init__(self, stream: IO[bytes], fmt: str, text_field: str, id_field: str, close_stream: bool,
-                 name: str = "<input>"):
+                 name: str = "<input>", encoding: str = "utf-8"):
         self.fmt, self.text_field, self.id_field, self.name = fmt, text_field, id_field, name
+        #: The codec the rows are decoded with (``"utf-8"``, ``"gb18030"``...).
+        self.encoding = "utf-8" if encoding in _UTF8 else encoding
+        self.rows_read = 0
         self._stream = stream
         self._close_stream = close_stream
         self.header: Optional[list[str]] = None
+        text_enc = "utf-8-sig" if self.encoding == "utf-8" else self.encoding
         if fmt == "jsonl":
-            self._it = self._jsonl()
+            if self.encoding == "utf-8":
+                self._it = self._jsonl(self._stream)
+            else:
+                self._text = io.TextIOWrapper(stream, encoding=text_enc, errors=MARK_ERRORS, newline="\n")
+                self._it = self._jsonl(self._text)
         else:
             self._lines: list[str] = []
             if csv.field_size_limit() < _FIELD_LIMIT:  # process-wide; raising it is harmless
                 csv.field_size_limit(_FIELD_LIMIT)
-            self._text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
+            self._text = io.TextIOWrapper(stream, encoding=text_enc, errors=MARK_ERRORS, newline="")
             self._csv = csv.reader(self._tap(), delimiter="\t" if fmt == "tsv" else ",",
                                    quoting=csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL,
                                    strict=False)
@@ -198,10 +548,14 @@ class RecordReader(Iterator[InputRecord]):
 
     def __next__(self) -> InputRecord:
         try:
-            return next(self._it)
+            rec = next(self._it)
         except StopIteration:
             self.close()
             raise
+        except (EOFError, zlib.error, UnicodeError) as e:  # truncated .gz and the like: the input ends here
+            raise InputFormatError(f"{self.name}: cannot read past row {self.rows_read}: {e}") from None
+        self.rows_read = rec.row
+        return rec
 
     def close(self) -> None:
         it = getattr(self, "_it", None)
@@ -209,7 +563,7 @@ class RecordReader(Iterator[InputRecord]):
             it.close()
         if self._close_stream:
             try:
-                if self.fmt != "jsonl" and hasattr(self, "_text"):
+                if hasattr(self, "_text"):
                     self._text.close()
                 else:
                     self._stream.close()
@@ -228,26 +582,47 @@ class RecordReader(Iterator[InputRecord]):
         self.close()
 
     # -- JSONL ----------------------------------------------------------------------
-    def _jsonl(self) -> Iterator[InputRecord]:
-        tf, idf = self.text_field, self.id_field
-        for row, raw in enumerate(self._stream, 1):
-            if row == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM):]
-            raw = raw.rstrip(b"\r\n")
+    def _jsonl(self, lines: Iterable) -> Iterator[InputRecord]:
+        """Rows from binary lines (UTF-8) or text lines (any other codec, decoded with marks)."""
+        for row, raw in enumerate(lines, 1):
             try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as e:
-                yield InputRecord(row, row, None, f"invalid UTF-8 at byte {e.start}")
-                continue
+                rec = self._json_row(row, raw)
+            except Exception as e:  # noqa: BLE001 - whatever a row does, it stays that row's error
+                rec = InputRecord(row, row, None, f"unreadable row: {type(e).__name__}: {_short(e)}")
+            yield rec
+
+    def _json_row(self, row: int, raw) -> InputRecord:
+        binary = isinstance(raw, bytes)
+        if row == 1:
+            raw = raw[len(_BOM):] if binary and raw.startswith(_BOM) else raw
+            raw = raw.lstrip("\ufeff") if not binary else raw
+        raw = raw.rstrip(b"\r\n" if binary else "\r\n")
+        obj = None
+        if binary and raw.count(b"[") + raw.count(b"{") <= _MAX_BRACKETS:
+            try:  # fast path: orjson validates the UTF-8 itself
+                obj = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                obj = None
+        if obj is None:
+            if binary:
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    return InputRecord(row, row, None, f"invalid UTF-8 at byte {e.start}")
+            else:
+                line = raw
+                err = bad_bytes_error(line, self.encoding)
+                if err is not None:
+                    return InputRecord(row, row, None, err)
             if not line.strip():
-                yield InputRecord(row, row, None, "empty line")
-                continue
+                return InputRecord(row, row, None, "empty line")
             try:
-                obj = json.loads(line)
-            except ValueError as e:  # JSONDecodeError, also huge-int errors
-                yield InputRecord(row, row, None, f"invalid JSON: {e}")
-                continue
-            yield record_from_object(obj, row, tf, idf)
+                obj = json.loads(line) if binary else _loads(line)  # binary: orjson has refused it already
+            except (ValueError, RecursionError) as e:  # JSONDecodeError, huge ints, nesting too deep
+                return InputRecord(row, row, None, f"invalid JSON: {_short(e)}")
+        if isinstance(obj, dict) and self.id_field and type(obj.get(self.id_field)) is float:
+            obj = json.loads(raw)  # an integer id beyond 64 bits: orjson made it a float
+        return record_from_object(obj, row, self.text_field, self.id_field)
 
     # -- CSV / TSV ------------------------------------------------------------------
     def _tap(self) -> Iterator[str]:
@@ -267,8 +642,9 @@ class RecordReader(Iterator[InputRecord]):
             raise InputFormatError(f"{self.name}: cannot read the header: {e}") from None
         raw = "".join(self._lines)
         self._lines.clear()
-        if _ESCAPED.search(raw):
-            raise InputFormatError(f"{self.name}: the header is not valid UTF-8")
+        if _MARKED.search(raw):
+            raise InputFormatError(f"{self.name}: the header is not valid {_encoding_label(self.encoding)}"
+                                   + (" (name the encoding with --encoding)" if self.encoding == "utf-8" else ""))
         header = [h.strip() for h in header]
         if self.text_field not in header:
             raise InputFormatError(f"{self.name}: no column {self.text_field!r} in the header "
@@ -293,8 +669,8 @@ class RecordReader(Iterator[InputRecord]):
             lines = self._lines
             raw = lines[0] if len(lines) == 1 else "".join(lines)
             lines.clear()
-            if err is None and _ESCAPED.search(raw):
-                err = _utf8_error(raw.encode("utf-8", "surrogateescape")) or "invalid UTF-8"
+            if err is None:
+                err = bad_bytes_error(raw, self.encoding)
             if err is not None:
                 yield InputRecord(row, row, None, err)
                 continue
@@ -307,6 +683,11 @@ class RecordReader(Iterator[InputRecord]):
                 continue
             fields = dict(zip(header, values))
             yield InputRecord(row, _id_or_row(fields, idf, row), fields[tf], None, fields)
+
+
+def _short(e: BaseException, limit: int = 200) -> str:
+    msg = " ".join(str(e).split()) or type(e).__name__
+    return msg if len(msg) <= limit else msg[:limit] + "…"
 
 
 def record_from_object(obj: Any, row: int, text_field: str = "text", id_field: str = "id") -> InputRecord:
@@ -375,32 +756,30 @@ class _EncodedLines(io.RawIOBase):
 
 
 def read_records(path: str, text_field: str = "text", id_field: str = "id",
-                 fmt: Optional[str] = None) -> RecordReader:
+                 fmt: Optional[str] = None, encoding: str = "auto") -> RecordReader:
     """Stream the records of ``path`` (a file, or ``"-"`` for stdin) one at a time.
 
-    The file is opened (and a CSV header checked) now, so a missing file raises
-    ``FileNotFoundError`` and an unknown format or missing column raises
-    :class:`InputFormatError` here; after that, iteration never raises for a
-    malformed row (see the module docstring for what counts as malformed).
-    Memory stays flat: one row is held at a time.
+    The file is opened (its encoding resolved, a CSV header checked) now, so a missing
+    file raises ``FileNotFoundError`` and a directory, an unknown format or encoding, an
+    undetectable encoding or a missing column raise :class:`InputFormatError` here;
+    after that, iteration never raises for a malformed row (see the module docstring
+    for what counts as malformed). Memory stays flat: one row (plus the
+    :data:`DETECT_BYTES` detection prefix) is held at a time.
     """
+    if path != "-" and os.path.isdir(path):
+        raise InputFormatError(f"{path} is a directory, not a file")
     f = detect_format(path, fmt)
-    if path == "-":
-        stream: IO[bytes] = _stdin_bytes()
-        close = False
-    else:
-        if os.path.isdir(path):
-            raise InputFormatError(f"{path} is a directory, not an input file")
-        stream = gzip.open(path, "rb") if path.lower().endswith(".gz") else open(path, "rb")
-        close = True
-        if f == "jsonl" and path.lower().endswith((".json", ".json.gz")):
+    resolve_encoding(encoding)  # an unknown name fails before the file is opened
+    stream, close = _open_bytes(path)
+    name = path if path != "-" else "<stdin>"
+    try:
+        if close and f == "jsonl" and path.lower().endswith((".json", ".json.gz")):
             head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
             if head.lstrip(_BOM + b" \t\r\n").startswith(b"["):
-                stream.close()
                 raise InputFormatError(f"{path} looks like a JSON array; records must be JSON Lines "
                                        "(one object per line)")
-    try:
-        return RecordReader(stream, f, text_field, id_field, close, name=path if path != "-" else "<stdin>")
+        stream, enc = _sniff(stream, encoding, name, close)
+        return RecordReader(stream, f, text_field, id_field, close, name=name, encoding=enc)
     except BaseException:
         if close:
             stream.close()
@@ -414,7 +793,7 @@ def _cell(v: Any) -> Any:
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (list, dict, tuple)):
-        return json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+        return json_bytes(v).decode("utf-8")
     return v
 
 
@@ -442,21 +821,28 @@ class _TsvWriter:
 
 
 def json_bytes(obj: Any) -> bytes:
-    """``json.dumps(obj, ensure_ascii=False)`` as UTF-8; with ``ensure_ascii=True`` when ``obj``
-    holds a lone surrogate (e.g. from a ``"\\udc80"`` escape in the input), so the bytes stay
-    valid UTF-8. One JSONL output line, or one HTTP response body."""
+    """``obj`` as compact UTF-8 JSON, not ASCII-escaped: one JSONL output line (without
+    the newline), or one HTTP response body.
+
+    orjson (numpy scalars included), with :mod:`json` for what orjson refuses (integers
+    beyond 64 bits, non-string keys); a lone surrogate (e.g. from a ``"\\udc80"`` escape
+    in the input) is written ``\\u``-escaped so the bytes stay valid UTF-8.
+    """
     try:
-        return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        return orjson.dumps(obj, option=orjson.OPT_SERIALIZE_NUMPY)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        pass
+    try:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(obj, ensure_ascii=True).encode("ascii")
+        return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 class RecordWriter:
     """Writes dict records as JSONL or CSV; use as a context manager.
 
-    JSONL: one ``json.dumps(record, ensure_ascii=False)`` per line (a record
-    holding a lone surrogate, e.g. from a ``"\\udc80"`` escape in the input, is
-    written with ``ensure_ascii=True`` so the output stays valid UTF-8).
+    JSONL: one :func:`json_bytes` line per record (compact UTF-8 JSON; a record holding a
+    lone surrogate is written ASCII-escaped so the output stays valid UTF-8).
     CSV/TSV: a header row of ``fieldnames`` (default: the keys of the first record),
     then one row per record; a key not in ``fieldnames`` raises ValueError, a
     missing key is an empty cell; TSV cells are not quoted (tabs and line breaks in a

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
+from .io import InputFormatError, bad_bytes_error, open_text
 from .text import normalize
 
 CORPORA = {
@@ -35,6 +36,8 @@ class LabelledData:
     labels: list
     ids: list = field(default_factory=list)
     multilabel: bool = False
+    #: The text encoding the file was read with.
+    encoding: str = "utf-8"
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -110,7 +113,8 @@ def _split_labels(value, multilabel: bool) -> list[str] | str | None:
 
 def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", label_field: str = "label",
                        id_field: str = "id", multilabel: bool = False, labels: Optional[Sequence[str]] = None,
-                       min_examples: int = 2, null_label: Optional[str] = None) -> LabelledData:
+                       min_examples: int = 2, null_label: Optional[str] = None,
+                       encoding: str = "auto") -> LabelledData:
     """Read and validate a CSV or JSONL training file.
 
     Parameters
@@ -126,6 +130,10 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
     null_label : str, optional
         Label for records whose label is null/empty (e.g. ``not_spam`` for a
         ``spam_type`` column); by default such records are errors.
+    encoding : str
+        ``"auto"`` (UTF-8 with or without BOM, else detected, e.g. GB18030 or Big5;
+        see :func:`feedback_nlp.io.read_records`) or a codec name. A row with bytes
+        that are not valid in it is a problem like any other.
 
     Raises
     ------
@@ -136,35 +144,45 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
     problems: list[str] = []
     raw: list[tuple[int, object, object, object]] = []  # (row, id, text, label)
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise TrainingDataError(f"{path} is a directory, not a training file")
     if not path.is_file():
         raise TrainingDataError(f"training file not found: {path}")
-    if suffix in (".jsonl", ".ndjson", ".json"):
-        with open(path, "rb") as f:
+    if suffix not in (".jsonl", ".ndjson", ".json", ".csv", ".tsv"):
+        raise TrainingDataError(f"{path}: training files must be .csv, .tsv or .jsonl")
+    try:
+        f = open_text(str(path), encoding, newline="\n" if suffix in (".jsonl", ".ndjson", ".json") else "")
+    except InputFormatError as e:
+        raise TrainingDataError(str(e)) from None
+    enc = f.encoding
+    with f:
+        if suffix in (".jsonl", ".ndjson", ".json"):
             for i, line in enumerate(f, 1):
+                bad = bad_bytes_error(line, enc)
                 try:
-                    obj = json.loads(line.decode("utf-8-sig"))
-                except (UnicodeDecodeError, json.JSONDecodeError):
+                    obj = json.loads(line) if bad is None else None
+                except (ValueError, RecursionError):
+                    obj = None
+                if obj is None:
                     if line.strip():
-                        problems.append(f"row {i}: not valid UTF-8 JSON")
+                        problems.append(f"row {i}: {bad or 'not valid JSON'}")
                     continue
                 if not isinstance(obj, dict):
                     problems.append(f"row {i}: not a JSON object")
                     continue
                 raw.append((i, obj.get(id_field), obj.get(text_field, None) if text_field in obj else KeyError,
                             obj.get(label_field, KeyError)))
-    elif suffix in (".csv", ".tsv"):
-        try:
-            with open(path, encoding="utf-8-sig", newline="") as f:
-                reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")
-                for col in (text_field, label_field):
-                    if reader.fieldnames is None or col not in reader.fieldnames:
-                        raise TrainingDataError(f"{path}: no column {col!r} (columns: {reader.fieldnames})")
-                for i, r in enumerate(reader, 1):
-                    raw.append((i, r.get(id_field), r.get(text_field), r.get(label_field)))
-        except UnicodeDecodeError as e:
-            raise TrainingDataError(f"{path} is not UTF-8 encoded ({e}); re-save it as UTF-8") from None
-    else:
-        raise TrainingDataError(f"{path}: training files must be .csv, .tsv or .jsonl")
+        else:
+            reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")
+            for col in (text_field, label_field):
+                if reader.fieldnames is None or col not in reader.fieldnames:
+                    raise TrainingDataError(f"{path}: no column {col!r} (columns: {reader.fieldnames})")
+            for i, r in enumerate(reader, 1):
+                bad = next(filter(None, (bad_bytes_error(v, enc) for v in r.values() if isinstance(v, str))), None)
+                if bad is not None:
+                    problems.append(f"row {i}: {bad}")
+                    continue
+                raw.append((i, r.get(id_field), r.get(text_field), r.get(label_field)))
 
     issues: dict[str, list[str]] = {}
 
@@ -220,4 +238,4 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
         problems.append(f"{kind}: {shown}")
     if problems:
         raise TrainingDataError(f"{path}: cannot train on this file:\n  - " + "\n  - ".join(problems))
-    return LabelledData(texts, ys, ids, multilabel)
+    return LabelledData(texts, ys, ids, multilabel, encoding="utf-8" if enc == "utf-8-sig" else enc)

@@ -319,31 +319,34 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
 def run_report_command(input_path: str, output_path: str, time_field: Optional[str] = None, text_field: str = "text",
                        id_field: str = "id", model: Optional[str] = None, title: Optional[str] = None,
                        min_size: int = 5, freq: Optional[str] = None, alpha: float = 0.001, mask: bool = True,
-                       fmt: Optional[str] = None, analyzer=None, encoder=None) -> dict:
+                       fmt: Optional[str] = None, analyzer=None, encoder=None, encoding: str = "auto") -> dict:
     """``feedback-nlp report``: read records, analyse, cluster, detect spikes, write HTML.
 
     Spikes are tested per issue type and per cluster (when ``time_field`` is
     given). Spam counts the per-record decisions, posts repeated across the input that
     raise nothing (``detect_floods``) and the posts of recurring groups that are spam
     (:func:`feedback_nlp.cluster.recurring_spam`); none of them is a recurring problem.
-    Malformed rows are counted and skipped. ``encoder``: as in
-    :class:`~feedback_nlp.cluster.ProblemClusterer` (None: the default). Returns a small summary
-    (counts, clusters, alerts as dicts).
+    Malformed rows are counted and skipped (``n_errors``, first row numbers in
+    ``error_rows``). A ``time_field`` that no readable record has raises
+    ``InputFormatError``. ``encoder``: as in :class:`~feedback_nlp.cluster.ProblemClusterer`
+    (None: the default). Returns a small summary (counts, clusters, alerts as dicts).
     """
     from .cluster import ProblemClusterer, fit_without_recurring_spam
-    from .io import read_records
+    from .io import ReadTally, read_records
     from .pipeline import FeedbackAnalyzer
 
     texts, ids, raw_times = [], [], []
-    n_err = 0
-    with read_records(input_path, text_field=text_field, id_field=id_field, fmt=fmt) as reader:
+    tally = ReadTally()
+    with read_records(input_path, text_field=text_field, id_field=id_field, fmt=fmt, encoding=encoding) as reader:
         for rec in reader:
+            tally.add(rec)
             if not rec.ok:
-                n_err += 1
                 continue
             texts.append(rec.text)
             ids.append(rec.id)
             raw_times.append(rec.fields.get(time_field) if time_field else None)
+    tally.require_field(time_field)
+    n_err = tally.n_errors
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
     # Posts copied across the period that raise nothing are flood spam (codebook), as `score --detect-floods`.
     results = fa.analyze_batch(texts, ids=ids, detect_floods=True) if texts else []
@@ -375,5 +378,6 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
                          time_field="time", freq=freq)
     with open(output_path, "w", encoding="utf-8") as fh:
         fh.write(page)
-    return {"n_records": len(texts) + n_err, "n_errors": n_err, "n_clusters": len(clusters),
+    return {"n_records": len(texts) + n_err, "n_errors": n_err, "error_rows": tally.error_rows,
+            "encoding": reader.encoding, "n_clusters": len(clusters),
             "n_alerts": len(alerts), "alerts": [a.to_dict() for a in alerts], "output": output_path}

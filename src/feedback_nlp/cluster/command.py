@@ -14,7 +14,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
                         time_field: Optional[str] = None, min_size: int = 5, text_field: str = "text",
                         id_field: str = "id", model: Optional[str] = None, threshold: Optional[float] = None,
                         seed: int = 0, all_sentiments: bool = False, fmt: Optional[str] = None,
-                        analyzer=None, encoder=None) -> dict:
+                        analyzer=None, encoder=None, encoding: str = "auto") -> dict:
     """``feedback-nlp cluster``: read records, analyse them, cluster, write outputs.
 
     Output (``output_path``, JSONL/CSV by extension): one record per input row,
@@ -22,18 +22,23 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     and ``cluster_label``, plus ``error`` for malformed rows (which are not
     clustered). ``summary_path``: ``clusters.json`` with the settings, counts
     and :meth:`ProblemClusterer.get_cluster_info`. ``encoder``: as in
-    :class:`ProblemClusterer` (None: the default encoder). Returns the summary dict.
+    :class:`ProblemClusterer` (None: the default encoder). Returns the summary dict (with
+    ``error_rows``, the first malformed row numbers, and the input ``encoding``). A
+    ``time_field`` that no readable record has raises ``InputFormatError``.
     """
-    from ..io import open_writer, read_records, error_record, ERROR_FIELD
+    from ..io import ReadTally, open_writer, read_records, error_record, ERROR_FIELD
     from ..pipeline import FeedbackAnalyzer
 
     rows = []
-    with read_records(input_path, text_field=text_field, id_field=id_field, fmt=fmt) as reader:
+    tally = ReadTally()
+    with read_records(input_path, text_field=text_field, id_field=id_field, fmt=fmt, encoding=encoding) as reader:
         for rec in reader:
+            tally.add(rec)
             t = None
             if rec.ok and time_field:
                 t = rec.fields.get(time_field)
             rows.append((rec, t))
+    tally.require_field(time_field)
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
     ok_pos = [i for i, (rec, _) in enumerate(rows) if rec.ok]
     texts = [rows[i][0].text for i in ok_pos]
@@ -63,6 +68,8 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     summary = {
         "n_records": len(rows),
         "n_errors": len(rows) - len(ok_pos),
+        "error_rows": tally.error_rows,
+        "encoding": reader.encoding,
         "n_eligible": getattr(cl, "n_eligible_", 0),
         "n_clustered": sum(1 for l in labels if l is not None),
         "n_clusters": len(info),

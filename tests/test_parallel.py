@@ -1,0 +1,83 @@
+"""feedback_nlp.parallel: ordered, bounded analysis of batches in worker processes."""
+from __future__ import annotations
+
+import functools
+import multiprocessing
+
+import pytest
+
+from feedback_nlp import FeedbackAnalyzer
+from feedback_nlp.parallel import ParallelAnalyzer
+from tiny_model import build_tiny_model
+
+TEXTS = ["快递十天都没到，客服也不回消息", "质量很好，下次还来", "颜色和图片不一样", "", "加微信 abc12345 兼职刷单",
+         "吃了你们家的外卖全家食物中毒"]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory) -> str:
+    return str(build_tiny_model(tmp_path_factory.mktemp("tiny") / "m"))
+
+
+@pytest.fixture(scope="module")
+def tiny(model_dir) -> FeedbackAnalyzer:
+    return FeedbackAnalyzer.load(model_dir)
+
+
+def _batches(n_batches: int, size: int = 5):
+    for b in range(n_batches):
+        texts = [TEXTS[(b * size + i) % len(TEXTS)] + "！" * b for i in range(size)]
+        yield texts, [f"{b}-{i}" for i in range(size)]
+
+
+def _dicts(pairs):
+    return [[r.to_dict() for r in results] for _, results in pairs]
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform")
+def test_forked_workers_keep_order_and_results(tiny):
+    expected = _dicts(ParallelAnalyzer(tiny, workers=1).map(_batches(12)))
+    with ParallelAnalyzer(tiny, workers=2, window=3) as pa:
+        got = list(pa.map(_batches(12)))
+    assert [b for b, _ in got] == list(_batches(12))  # each batch comes back with its own results
+    assert _dicts(got) == expected
+    assert [r["id"] for batch in expected for r in batch] == [i for _, ids in _batches(12) for i in ids]
+
+
+def test_spawned_workers_load_once_with_the_loader(tiny, model_dir):
+    loader = functools.partial(FeedbackAnalyzer.load, model_dir)
+    with ParallelAnalyzer(workers=2, loader=loader) as pa:  # no analyzer object: workers are spawned
+        got = _dicts(pa.map(_batches(4)))
+    assert got == _dicts(ParallelAnalyzer(tiny).map(_batches(4)))
+
+
+def test_at_most_window_batches_in_flight(tiny):
+    read = []
+
+    def batches():
+        for b in _batches(20):
+            read.append(b)
+            yield b
+
+    with ParallelAnalyzer(tiny, workers=2, window=3) as pa:
+        for k, _ in enumerate(pa.map(batches()), 1):
+            assert len(read) - k < 3  # memory stays flat: the input is not read ahead
+
+
+def test_a_failing_input_still_yields_the_batches_before_it(tiny):
+    def batches():
+        yield from _batches(5)
+        raise OSError("disk gone")
+
+    out = []
+    with ParallelAnalyzer(tiny, workers=2, window=10) as pa, pytest.raises(OSError, match="disk gone"):
+        for pair in pa.map(batches()):
+            out.append(pair)
+    assert len(out) == 5
+
+
+def test_bad_arguments(tiny):
+    with pytest.raises(ValueError):
+        ParallelAnalyzer(tiny, workers=0)
+    with pytest.raises(ValueError):
+        ParallelAnalyzer(workers=2)
