@@ -312,11 +312,11 @@ def _cmd_export(args) -> int:
 # ----------------------------------------------------------------------------- cluster / report
 def add_encoder_arg(p: argparse.ArgumentParser) -> None:
     """``--encoder``, shared by ``cluster`` and ``report``."""
-    p.add_argument("--encoder", metavar="{semantic,ngram,NAME}", default="semantic",
-                   help="text representation for clustering. semantic (default): the shipped projection of "
-                        "char n-grams into a pretrained encoder's space; knows paraphrases, n-gram speed "
-                        "(100k texts clustered in 31 s on 2 cores, benchmarks/RESULTS.md). ngram: char n-gram "
-                        "TF-IDF fitted on the input; 19 s per 100k, blind to synonyms. NAME: e5-small, use-multi or roformer-sim (each "
+    p.add_argument("--encoder", metavar="{ngram,semantic,NAME}", default="ngram",
+                   help="text representation for clustering. ngram (default): char n-gram TF-IDF fitted on the "
+                        "input; 19 s per 100k texts on 2 cores, pure clusters, blind to synonyms. semantic: the "
+                        "shipped projection of char n-grams into a pretrained encoder's space; keeps paraphrases "
+                        "together but makes broad clusters (31 s per 100k; benchmarks/RESULTS.md). NAME: e5-small, use-multi or roformer-sim (each "
                         "needs its extra; tens of texts per second) or an encoder directory")
 
 

@@ -27,8 +27,10 @@ from .table import TableEncoder
 __all__ = ["Encoder", "MissingExtraError", "NgramEncoder", "TableEncoder", "TextVectorizer", "get_encoder",
            "semantic_encoder_path", "DEFAULT_ENCODER", "ENCODER_NAMES", "l2_normalize"]
 
-#: What clustering uses unless told otherwise.
-DEFAULT_ENCODER = "semantic"
+#: What clustering uses unless told otherwise. ``semantic`` is opt-in until it meets issue 13's
+#: targets: it keeps paraphrases together but its clusters are broad (planted purity < 0.5 on 2 of
+#: 3 sets, benchmarks/RESULTS.md).
+DEFAULT_ENCODER = "ngram"
 SEMANTIC_MODEL_NAME = "feedback-zh-semantic"
 #: Names ``get_encoder`` knows (besides directories and objects).
 ENCODER_NAMES = ("semantic", "ngram", *PRETRAINED)
