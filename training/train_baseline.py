@@ -391,7 +391,8 @@ def model_card_markdown(card: dict) -> str:
     dec = card.get("decisions", {})
     st = dec.get("settings", {})
     op_sections = []
-    for task, key in (("severity", "critical"), ("spam", "spam"), ("issue_types", "gate")):
+    for task, key in (("severity", "critical"), ("severity", "critical_unsignalled"), ("spam", "spam"),
+                      ("issue_types", "gate")):
         op = ops[task].get(key)
         if op and "table" in op:
             op_sections.append(f"**`{task}.{key}` = {op['value']}** — {op['rule']}; chosen on {op['chosen_on']}.\n\n"
@@ -468,10 +469,11 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
 `feedback_nlp.decisions.DecisionSettings` ({', '.join(f'{k}={v}' for k, v in st.items() if k != 'tasks')}).
 {dec.get('fitted_on', '')}.
 
-- `severity.critical` = {th['severity'].get('critical')}: P(critical) from the severity combiner at or above it → `critical`
-  (a person must act within 2 hours). The escalation signals (health or safety harm, stolen account,
-  unauthorised payment, fraud, data leak, legal/regulator/media threats, many users) are its main
-  evidence; the head's probability alone is weak evidence.
+- `severity.critical` = {th['severity'].get('critical')} with a critical escalation signal, `severity.critical_unsignalled` =
+  {th['severity'].get('critical_unsignalled')} without one: P(critical) from the severity combiner at or above the applicable point →
+  `critical` (a person must act within 2 hours). The escalation signals (health or safety harm, stolen
+  account, unauthorised payment, fraud, data leak, legal/regulator/media threats, many users) are its
+  main evidence; the model's probability alone is weak evidence, so without a signal it must be higher.
 - `severity.critical_review` = {th['severity'].get('critical_review')}: from here up to the critical point a record becomes
   `high` with `needs_review` true and the reason ("close to critical: P(critical) … < … (signals)").
 - `severity.ev_medium` / `ev_high` = {th['severity'].get('ev_medium')} / {th['severity'].get('ev_high')}: cuts on the combiner's expected level for
@@ -618,6 +620,9 @@ def gaps_markdown(card: dict, missed: list) -> str:
                        f"{D['test']['praise_given_an_issue']['n']} test records; the gate ({g['value']}) is chosen by "
                        f"'{g['rule']}': a stricter gate trades issue-type F1 for fewer praise records with an issue "
                        "(gate table above).")
+        elif name.startswith("sentiment"):
+            out.append(f"- **{name}** (issue 13's targets; see the table above): every linear variant tried moved the "
+                       "corpora by under two points (history below); a fine-tuned teacher is the next step.")
         else:
             out.append(f"- **{name}** (see the table above).")
     return "\n".join(out) + "\n"
