@@ -32,6 +32,7 @@ from .metrics import quadratic_weighted_kappa
 from .tasks.combiner import Combiner
 from .tasks.evidence import TEXT_EVIDENCE, evidence_matrix
 from .tasks.severity import ESCALATION_RULES, SEVERITIES
+from .tasks.spam import rule_spam_type
 
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 3)
 
@@ -93,15 +94,6 @@ class DecisionSettings:
     notes: dict = field(default_factory=dict)
 
 
-def _rule_flags(norm: str, spam_head) -> bool:
-    """Whether the spam rules (filler, punctuation only) flag a text on their own."""
-    from .tasks.spam import decide_spam
-
-    never = np.zeros(len(spam_head.labels))
-    never[0] = 1.0
-    return decide_spam(never, norm, 2.0, spam_head.thresholds.get("repeat"))[0]
-
-
 def _multilabel_micro_f1(truth: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> float:
     tp = sum(len(set(a) & set(b)) for a, b in zip(truth, pred))
     n_pred = sum(len(b) for b in pred)
@@ -145,11 +137,16 @@ def fit_decisions(heads: Mapping, train_norms: Sequence[str], train_probs: Mappi
                                               for r in train_records]),
                                     np.array([not r["is_spam"] and r["sentiment"] == "negative" for r in dev_records])])
         # the filler and punctuation rules flag some texts whatever the threshold (as in the pipeline)
-        rule = np.array([_rule_flags(n, heads["spam"]) for n in list(train_norms) + list(dev_norms)])
+        repeat = heads["spam"].thresholds.get("repeat")
+
+        def rule_flags(texts):
+            return np.array([repeat is not None and rule_spam_type(n, repeat) is not None for n in texts])
+
+        rule = rule_flags(list(train_norms) + list(dev_norms))
         extra = extra_rule = None
         if complaint_probs is not None:
             extra = comb.predict_proba(complaint_probs[0], complaint_probs[1], labels)[:, 1]
-            extra_rule = np.array([_rule_flags(n, heads["spam"]) for n in complaint_probs[0]])
+            extra_rule = rule_flags(complaint_probs[0])
         best, rows = None, []
         for t in GRID:
             flag = (score >= t) | rule

@@ -21,7 +21,7 @@ from .modeling import NgramModel
 from .tasks.base import MULTICLASS, MULTILABEL, HeadSpec
 from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
-from .tasks.spam import REPEAT_THRESHOLD, SPAM_CLASSES, decide_spam
+from .tasks.spam import REPEAT_THRESHOLD, SPAM_CLASSES, decide_spam, rule_spam_type
 from .text import normalize
 
 #: Default label sets of the built-in tasks (a user's taxonomy replaces them).
@@ -200,8 +200,7 @@ def tune_thresholds(model: NgramModel, task: str, dev: LabelledData, spam_max_fl
         score = 1 - probs[:, 0]
         th.setdefault("repeat", REPEAT_THRESHOLD)
         # the filler rule flags some texts whatever the threshold
-        rule = np.array([decide_spam(np.array([1.0] + [0.0] * (len(head.labels) - 1)), n, 2.0, th["repeat"])[0]
-                         for n in norms])
+        rule = np.array([rule_spam_type(n, th["repeat"]) is not None for n in norms])
         ok = [t for t in _GRID if ((score >= t) | rule)[~y].mean() <= spam_max_flag_rate] or [float(_GRID[-1])]
         th["spam"] = float(max(ok, key=lambda t: (binary_f1(y, (score >= t) | rule)["f1"], t)))
     elif head.labels == SEVERITIES:

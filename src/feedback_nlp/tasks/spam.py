@@ -125,6 +125,18 @@ def punctuation_only(text: str, min_chars: int = 2) -> bool:
     return len(chars) >= min_chars and all(unicodedata.category(c) in _PUNCT_CATEGORIES for c in chars)
 
 
+def rule_spam_type(text: str, repeat_threshold: float) -> str | None:
+    """The spam type the rules alone give a normalised text, whatever the model says: one unit
+    repeated (:func:`unit_repetition` >= ``repeat_threshold``) -> ``gibberish`` for one character,
+    else ``flood``; punctuation only (:func:`punctuation_only`) -> ``gibberish``; else None."""
+    rep, distinct = unit_repetition(text)
+    if rep >= repeat_threshold:
+        return "gibberish" if distinct == 1 else "flood"
+    if punctuation_only(text):
+        return "gibberish"
+    return None
+
+
 def decide_spam(probs: np.ndarray, text: str, threshold: float,
                 repeat_threshold: float | None = None, combined: np.ndarray | None = None,
                 ) -> tuple[bool, str | None, float]:
@@ -143,11 +155,8 @@ def decide_spam(probs: np.ndarray, text: str, threshold: float,
     is_spam = score >= threshold
     spam_type = SPAM_TYPES[int(np.argmax(probs[1:]))] if is_spam else None
     if repeat_threshold is not None and not is_spam:
-        rep, distinct = unit_repetition(text)
-        if rep >= repeat_threshold:
-            is_spam, spam_type = True, "gibberish" if distinct == 1 else "flood"
-        elif punctuation_only(text):
-            is_spam, spam_type = True, "gibberish"
+        spam_type = rule_spam_type(text, repeat_threshold)
+        is_spam = spam_type is not None
     if is_spam:  # signals are only computed for flagged texts (they cost more than the model)
         signals = spam_signals(text)
         if (signals.has_link or signals.has_contact) and signals.solicits:
