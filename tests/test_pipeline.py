@@ -248,3 +248,11 @@ def test_illness_after_eating_puts_product_quality_first():
     assert illness_first(["product_quality", "logistics"], "吃完拉肚子", ISSUE_TYPES)[0] == "product_quality"
     assert illness_first(["logistics"], normalize("外卖小哥骑车撞伤了我"), ISSUE_TYPES) == ["logistics"]
     assert illness_first([], "味道不错", ISSUE_TYPES) == []
+
+
+def test_flood_marking_keeps_the_not_chinese_review_reason(analyzer):
+    from feedback_nlp.text import NOT_CHINESE_REASON
+
+    results = analyzer.analyze_batch(["great seller, fast shipping, thanks a lot"] * 4, detect_floods=True)
+    marked = [r for r in results if r.spam_type == "flood"]
+    assert marked and all(r.needs_review and NOT_CHINESE_REASON in r.severity_reasons for r in marked)

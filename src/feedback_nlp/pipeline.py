@@ -136,7 +136,8 @@ class FloodMarker:
                 continue
             r.is_spam, r.spam_type = True, "flood"
             r.issue_types, r.primary_issue, r.route = [], None, None
-            r.severity_reasons = ["spam", f"flood: one of {int(size)} near-identical posts"]
+            kept = [x for x in r.severity_reasons if x == NOT_CHINESE_REASON]  # why it is still in review
+            r.severity_reasons = ["spam", f"flood: one of {int(size)} near-identical posts", *kept]
             marked += 1
         return marked
 
