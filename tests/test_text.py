@@ -70,3 +70,9 @@ def test_chinese_emoji_digits_and_single_words_are_not_flagged(text):
 def test_han_share_counts_latin_words_as_one_unit():
     assert han_share(normalize("iPhone充电器坏了")) == (5 / 6, 6)
     assert han_share("123 👍") == (1.0, 0)
+
+
+def test_distinct_normalized_drops_empties_and_repeats_in_order():
+    from feedback_nlp.text import distinct_normalized
+
+    assert distinct_normalized(["好评", "  ", "好評", "ＡＢ", "ab", "差"]) == ["好评", "ab", "差"]

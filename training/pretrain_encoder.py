@@ -28,20 +28,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from feedback_nlp.labelled_data import CORPORA, load_annotations, load_cold, load_corpus, shared_data_dir  # noqa: E402
-from feedback_nlp.text import normalize  # noqa: E402
+from feedback_nlp.text import distinct_normalized  # noqa: E402
 
 
 def pretraining_texts(data_dir, split: str) -> list[str]:
     texts = [r["text"] for name in CORPORA for r in load_corpus(name, split, data_dir)]
     texts += [r["text"] for r in load_cold(split, data_dir)]
     texts += [r["text"] for r in load_annotations(split, data_dir)]
-    seen, out = set(), []
-    for t in texts:
-        n = normalize(t)
-        if n and n not in seen:
-            seen.add(n)
-            out.append(n)
-    return out
+    return distinct_normalized(texts)
 
 
 def main(argv=None) -> int:

@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO / "src"))
 from feedback_nlp.encoders.ngram import count_tokens  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.encoders.table import TableEncoder  # noqa: E402
-from feedback_nlp.text import normalize  # noqa: E402
+from feedback_nlp.text import distinct_normalized, normalize  # noqa: E402
 
 CORPORA = ("online_shopping_10_cats", "waimai_10k", "chnsenticorp_htl_all")
 
@@ -72,13 +72,7 @@ def training_texts(d: Path, n_corpus: int, seed: int = 0) -> list[str]:
     picked = neg[:n_neg] + pos[:n_corpus - n_neg]
     both = ann + picked
     rng.shuffle(both)
-    seen, out = set(), []
-    for t in both:
-        n = normalize(t)
-        if n and n not in seen:
-            seen.add(n)
-            out.append(n)
-    return out
+    return distinct_normalized(both)
 
 
 # ----------------------------------------------------------------------------- teacher cache

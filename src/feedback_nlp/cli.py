@@ -592,7 +592,7 @@ def _cmd_score(args) -> int:
     import functools
     from concurrent.futures.process import BrokenProcessPool
 
-    from .io import ERROR_FIELD, detect_format, open_writer, output_records, read_records
+    from .io import ERROR_FIELD, detect_format, open_writer, output_records, read_records, readable_texts_ids
     from .parallel import ParallelAnalyzer
     from .text import mask_pii
 
@@ -631,7 +631,7 @@ def _cmd_score(args) -> int:
                     from .pipeline import FloodMarker
 
                     floods = FloodMarker(args.flood_min_group)
-                for chunk, batch in pool.map(_chunks(reader, args.batch_size), key=_good_texts_ids):
+                for chunk, batch in pool.map(_chunks(reader, args.batch_size), key=readable_texts_ids):
                     for rec, out in zip(chunk, output_records(chunk, batch, analyzer.output_fields, floods)):
                         if rec.error is None:
                             n_ok += 1
@@ -656,11 +656,6 @@ def _cmd_score(args) -> int:
     if n_bad or not args.quiet:
         print(malformed_summary("scored", n_ok, n_bad, bad_rows), file=sys.stderr)
     return 0
-
-
-def _good_texts_ids(chunk) -> tuple[list[str], list]:
-    good = [r for r in chunk if r.error is None]
-    return [r.text for r in good], [r.id for r in good]
 
 
 # ----------------------------------------------------------------------------- analyze

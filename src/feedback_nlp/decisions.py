@@ -31,7 +31,7 @@ import numpy as np
 from .metrics import quadratic_weighted_kappa
 from .tasks.combiner import Combiner
 from .tasks.evidence import TEXT_EVIDENCE, evidence_matrix
-from .tasks.severity import ESCALATION_RULES, SEVERITIES
+from .tasks.severity import ESCALATION_RULES, SEVERITIES, critical_signalled, decide_severity_combined
 from .tasks.spam import rule_spam_type
 
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 3)
@@ -213,7 +213,9 @@ def fit_decisions(heads: Mapping, train_norms: Sequence[str], train_probs: Mappi
         fired = [f for f, k in zip(tr_fired, not_spam_tr) if k] + [f for f, k in zip(dv_fired, not_spam_dv) if k]
         crit = y == "critical"
         pc = P[:, SEVERITIES.index("critical")]
-        signalled = np.array([any(r.minimum == "critical" for r in ESCALATION_RULES if r.reason in f) for f in fired])
+        rules_by_reason = {r.reason: r for r in ESCALATION_RULES}
+        fired_rules = [[rules_by_reason[x] for x in f] for f in fired]
+        signalled = np.array([critical_signalled(fr) for fr in fired_rules])
         table = pr_table(pc, crit)
         # two points: with a critical signal / without; the most precise pair reaching the recall
         best_pair, pair_rows = None, []
@@ -236,10 +238,6 @@ def fit_decisions(heads: Mapping, train_norms: Sequence[str], train_probs: Mappi
         ok_review = [row for row in table if row[2] >= st.review_recall and row[0] <= min(t_crit, t_unsig)]
         t_review = max(r[0] for r in ok_review) if ok_review else float(GRID[0])
         # expected-level cuts for low/medium/high: best kappa with the critical point fixed
-        from .tasks.severity import decide_severity_combined
-
-        rules_by_reason = {r.reason: r for r in ESCALATION_RULES}
-        fired_rules = [[rules_by_reason[x] for x in f] for f in fired]
         best, best_k = (0.5, 1.5), -1.0
         for a in np.round(np.arange(0.2, 1.5, 0.05), 3):
             for b in np.round(np.arange(a + 0.2, 2.6, 0.05), 3):

@@ -199,10 +199,15 @@ def score_records(analyzer, records: Sequence[InputRecord], batch_size: int = 25
     ``floods`` is an optional :class:`~feedback_nlp.pipeline.FloodMarker` fed with the
     readable texts.
     """
-    good = [r for r in records if r.error is None]
-    batch = analyzer.analyze_batch([r.text for r in good], ids=[r.id for r in good],
-                                   batch_size=batch_size) if good else []
+    texts, ids = readable_texts_ids(records)
+    batch = analyzer.analyze_batch(texts, ids=ids, batch_size=batch_size) if texts else []
     return output_records(records, batch, getattr(analyzer, "output_fields", FIELDS), floods)
+
+
+def readable_texts_ids(records: Sequence[InputRecord]) -> tuple[list[str], list]:
+    """``(texts, ids)`` of the readable records (those without an error), in order."""
+    good = [r for r in records if r.error is None]
+    return [r.text for r in good], [r.id for r in good]
 
 
 def output_records(records: Sequence[InputRecord], results: Sequence[Any], fields: Sequence[str] = FIELDS,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from typing import Iterable
 
 #: Texts are cut to this many characters (after the steps above) before
 #: scoring. More than 99.9% of reviews in the shared corpora are shorter.
@@ -134,3 +135,16 @@ def is_not_chinese(norm: str, min_share: float = MIN_HAN_SHARE, min_foreign_unit
         return False
     share, units = han_share(norm)
     return share < min_share and units - round(share * units) >= min_foreign_units
+
+
+def distinct_normalized(texts: Iterable[str]) -> list[str]:
+    """The normalised texts, empty ones and repeats dropped, in first-seen order (a corpus
+    for fitting an encoder or a vocabulary)."""
+    seen: set[str] = set()
+    out = []
+    for t in texts:
+        n = normalize(t)
+        if n and n not in seen:
+            seen.add(n)
+            out.append(n)
+    return out
