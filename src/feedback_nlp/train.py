@@ -104,6 +104,64 @@ def fit_linear_head(X, labels: Sequence, head: HeadSpec, C: float = 4.0, class_w
     return W, b
 
 
+def fit_soft_head(X, targets: np.ndarray, head: HeadSpec, C: float = 4.0, sample_weight: Optional[np.ndarray] = None,
+                  balanced: bool = False, min_weight: float = 1e-3, max_iter: int = 1000
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Logistic regression on probability targets (a teacher's soft labels, issue 13).
+
+    scikit-learn fits hard labels only, so each row is repeated once per outcome with
+    its target probability as weight: the weighted log-loss of the repeats equals the
+    cross-entropy against the soft target. Multiclass: one repeat per class (``targets``
+    ``[n, k]`` rows summing to 1). Multilabel: per label a positive repeat (weight ``p``)
+    and a negative one (``1 - p``). Repeats under ``min_weight`` are dropped.
+    ``balanced``: outcomes weighted by ``n / (k * soft count)`` like ``class_weight="balanced"``.
+    Returns ``(W [n_features, k], b [k])`` as :func:`fit_linear_head`.
+    """
+    _require_sklearn()
+    from scipy.sparse import vstack
+    from sklearn.linear_model import LogisticRegression
+
+    targets = np.asarray(targets, np.float64)
+    n, k = targets.shape
+    if k != len(head.labels) or n != X.shape[0]:
+        raise ValueError(f"targets {targets.shape} do not fit {X.shape[0]} rows x {len(head.labels)} labels")
+    w = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
+
+    def fit(outcome_weights: list[np.ndarray]) -> LogisticRegression:
+        if balanced:
+            mass = np.array([float((ow * w).sum()) for ow in outcome_weights])
+            scale = mass.sum() / (len(mass) * np.maximum(mass, 1e-9))
+            outcome_weights = [ow * s for ow, s in zip(outcome_weights, scale)]
+        rows, ys, ws = [], [], []
+        for c, ow in enumerate(outcome_weights):
+            keep = np.where(ow * w >= min_weight)[0]
+            rows.append(X[keep])
+            ys.append(np.full(len(keep), c))
+            ws.append((ow * w)[keep])
+        return LogisticRegression(C=C, max_iter=max_iter).fit(vstack(rows).tocsr(), np.concatenate(ys),
+                                                              sample_weight=np.concatenate(ws))
+
+    W = np.zeros((X.shape[1], k), np.float32)
+    b = np.zeros(k, np.float32)
+    if head.kind == MULTICLASS:
+        clf = fit([targets[:, c] for c in range(k)])
+        present = clf.classes_
+        b[:] = -30.0
+        if len(present) == 2:
+            W[:, present[1]], b[present[0]], b[present[1]] = clf.coef_[0], 0.0, clf.intercept_[0]
+        else:
+            W[:, present], b[present] = clf.coef_.T, clf.intercept_
+        return W, b
+    for j in range(k):
+        p = targets[:, j]
+        if not (p * w >= min_weight).any() or not ((1 - p) * w >= min_weight).any():
+            b[j] = 30.0 if (p * w >= min_weight).any() else -30.0  # one outcome only: a constant
+            continue
+        clf = fit([1.0 - p, p])
+        W[:, j], b[j] = clf.coef_[0], clf.intercept_[0]
+    return W, b
+
+
 # --- decisions (the same functions the pipeline uses) ------------------------------------------
 def decide(head: HeadSpec, probs: np.ndarray, norms: Sequence[str], combined: Optional[np.ndarray] = None) -> list:
     """Turn head probabilities into labels the way :class:`FeedbackAnalyzer` does
