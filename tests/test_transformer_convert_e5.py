@@ -23,11 +23,11 @@ from feedback_nlp.transformer.runtime import WordPieceTokenizer  # noqa: E402
 
 H, LAYERS, HEADS, FF, MAXP = 32, 2, 2, 64, 16
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", ",", "▁", "很", "好", "质", "量", "很好", "▁good", "good", "s", "▁g",
-          "o", "d", "!", "▁", "<mask>", "▁o", "▁d"]  # a duplicated "▁": the engine finds the first
+          "o", "d", "!", "▁", "<mask>", "▁o", "▁d", "～"]  # a duplicated "▁": the engine finds the first
 SCORES = [0, 0, 0, 0, -3.0, -3.5, -6.0, -6.0, -7.0, -7.0, -8.0, -9.0, -9.5, -5.0, -8.0, -6.0, -6.0, -4.0, -20.0, 0,
-          -7.0, -9.5]
+          -7.0, -9.5, -5.0]
 VOC = len(PIECES) + 3  # the model has rows no piece uses, as the real file (250,037 rows, 250,002 pieces)
-NORM = {0x09: " ", 0x0A: " ", 0xFF01: "!", 0xFF0C: ",", 0x200B: ""}
+NORM = {0x09: " ", 0x0A: " ", 0xFF01: "!", 0xFF0C: ",", 0xFF4F: "o", 0x200B: ""}
 LAYER_PARTS = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
                "ao": "attention.output.dense", "aln": "attention.output.LayerNorm", "fi": "intermediate.dense",
                "fo": "output.dense", "oln": "output.LayerNorm"}
@@ -67,7 +67,8 @@ def write_e5s1(path, floats, quantized, eps=1e-12):
     off = (len(head) + dir_len + 63) // 64 * 64
     directory, data = struct.pack("<i", len(payload)), b""
     for name, dtype, n, raw in payload:
-        directory += struct.pack("<H", len(name)) + name.encode() + struct.pack("<BIQQ", dtype, n, off + len(data), len(raw))
+        entry = struct.pack("<BIQQ", dtype, n, off + len(data), len(raw))
+        directory += struct.pack("<H", len(name)) + name.encode() + entry
         data += raw
     path.write_bytes(head + directory + b"\0" * (off - len(head) - len(directory)) + data)
 
@@ -115,7 +116,7 @@ def test_reader_returns_the_written_weights_and_tokenizer(tiny):
     ref, _, d = tiny
     e5 = read_e5_q4(d / "tiny-q4.bin")
     sd = ref.state_dict()
-    assert e5.config["hidden_size"] == H and e5.config["intermediate_size"] == FF and e5.config["source_vocab_rows"] == VOC
+    assert (e5.config["hidden_size"], e5.config["intermediate_size"], e5.config["source_vocab_rows"]) == (H, FF, VOC)
     assert np.array_equal(e5.tensors["emb.word"], sd["embeddings.word_embeddings.weight"].numpy())
     assert np.array_equal(e5.tensors["l1.fo.w"], sd["encoder.layer.1.output.dense.weight"].numpy())
     assert np.array_equal(e5.tensors["emb.pos"], sd["embeddings.position_embeddings.weight"].numpy())
@@ -146,6 +147,7 @@ def test_vocab_rows_point_at_the_pieces_they_stand_for(tiny):
     assert PIECES[row["很"]] == "很" and PIECES[row["good"]] == "▁good" and PIECES[row["##good"]] == "good"
     assert PIECES[row["g"]] == "▁g" and PIECES[row["##s"]] == "s" and PIECES[row["，"]] == ","
     assert PIECES[row["o"]] == "▁o" and PIECES[row["##o"]] == "o"  # a word starts with "▁o", goes on with "o"
+    assert PIECES[row["ｏ"]] == "▁o" and PIECES[row["##ｏ"]] == "o" and PIECES[row["##～"]] == "～"
     assert "很好" not in row  # BERT rules split CJK characters: a multi-character piece is unreachable
     model = transformers.AutoModel.from_pretrained(str(out))
     assert np.array_equal(model.embeddings.word_embeddings.weight.detach().numpy(), e5.tensors["emb.word"][rows])
@@ -175,6 +177,7 @@ def test_converted_directory_says_what_it_is(tiny):
     assert json.loads((out / "tokenizer_config.json").read_text())["do_lower_case"] is False  # XLM-R keeps case
     tok = WordPieceTokenizer.from_file(out / "vocab.txt", do_lower_case=False)
     assert tok.tokenize("很好 goods！") == ["很", "好", "good", "##s", "！"]
+    assert tok.tokenize("～～ ｏｏ") == ["～", "##～", "ｏ", "##ｏ"]  # a symbol is no punctuation: BERT keeps "～～" a word
     assert "e5-small" in CONVERTERS and CONVERTERS["e5-small"] is convert_e5_small
 
 
