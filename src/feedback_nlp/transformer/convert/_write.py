@@ -1,0 +1,42 @@
+"""What every converter does once its weights are read: fill a ``transformers`` model with
+checks that name the mismatch, and write the directory ``training/train_transformer.py
+--base`` loads (weights, vocab.txt, tokenizer_config.json, PROVENANCE.json)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+
+def load_checked(model, state: dict[str, np.ndarray], not_filled: Callable[[str], bool] = lambda k: False) -> None:
+    """Load numpy ``state`` into ``model``; every parameter must be filled (unless
+    ``not_filled(name)``) with the shape the config expects, else ``ValueError``."""
+    import torch
+
+    own = model.state_dict()
+    missing = [k for k in own if k not in state and not not_filled(k)]
+    if missing:
+        raise ValueError(f"converter does not fill {missing[:3]}...")
+    for k, v in state.items():
+        if k not in own:
+            raise ValueError(f"{k}: the model has no such parameter")
+        if tuple(own[k].shape) != v.shape:
+            raise ValueError(f"{k}: source has shape {v.shape}, config expects {tuple(own[k].shape)}")
+    model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}, strict=False)
+
+
+def write_model_dir(model, out_dir: str | Path, vocab_text: str, do_lower_case: bool, max_len: int,
+                    provenance: dict) -> Path:
+    """``model`` (safetensors) + ``vocab.txt`` (written as given) + a BertTokenizer
+    ``tokenizer_config.json`` + ``PROVENANCE.json`` in ``out_dir``; returns it."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out, safe_serialization=True)
+    (out / "vocab.txt").write_text(vocab_text, encoding="utf-8")
+    (out / "tokenizer_config.json").write_text(json.dumps(
+        {"tokenizer_class": "BertTokenizer", "do_lower_case": do_lower_case, "tokenize_chinese_chars": True,
+         "model_max_length": max_len}, indent=2), encoding="utf-8")
+    (out / "PROVENANCE.json").write_text(json.dumps(provenance, ensure_ascii=False, indent=2), encoding="utf-8")
+    return out
