@@ -69,6 +69,69 @@ def one_hot(labels, head) -> np.ndarray:
     return np.array([[lab == c for c in head.labels] for lab in labels], np.float64)
 
 
+#: (task, label in the table, path into heads_metrics' entry, target on test or None)
+ROWS = [("issue_types", "issue types micro F1", ("micro_f1",), 0.82),
+        ("issue_types", "issue types macro F1", ("macro_f1",), 0.76),
+        ("sentiment", "sentiment 3-way accuracy (annotations)", ("accuracy",), 0.90),
+        ("sentiment", "binary sentiment, shopping", ("binary", "shopping"), 0.95),
+        ("sentiment", "binary sentiment, food delivery", ("binary", "food_delivery"), 0.92),
+        ("sentiment", "binary sentiment, hotels", ("binary", "hotel"), 0.92),
+        ("severity", "severity QWK", ("quadratic_weighted_kappa",), None),
+        ("severity", "critical precision (recall >= 0.90 on dev)", ("critical_precision",), None)]
+
+
+def dev_score(task: str, m: dict) -> float:
+    """What a student setting is chosen by, per head, on dev."""
+    d = m[task]["dev"]
+    if task == "issue_types":
+        return d["micro_f1"] + d["macro_f1"]
+    if task == "sentiment":
+        return d["accuracy"] + float(np.mean(list(d["binary"].values())))
+    return d["quadratic_weighted_kappa"]
+
+
+def teacher_metrics(teacher: Path) -> dict:
+    """The teacher's own dev/test figures from its model.json, in heads_metrics' shape."""
+    card = json.loads((teacher / "model.json").read_text(encoding="utf-8"))
+    out = {}
+    for task in TASKS:
+        out[task] = {}
+        for split in ("dev", "test"):
+            m = card["tasks"][task]["metrics"][split]
+            e = {k: m[k] for k in ("micro_f1", "macro_f1", "accuracy", "quadratic_weighted_kappa") if k in m}
+            if task == "severity":
+                e["critical_precision"] = m["per_class"]["critical"]["precision"]
+            if task == "sentiment" and "evaluation" in card:
+                e["binary"] = card["evaluation"]["sentiment_binary_accuracy"][split]
+            out[task][split] = e
+    return out
+
+
+def render_markdown(report: dict) -> str:
+    """The comparison as a markdown table (test; dev in brackets), student chosen per head on dev."""
+    def get(m, task, split, path):
+        v = m.get(task, {}).get(split, {})
+        for k in path:
+            v = v.get(k, {}) if isinstance(v, dict) else {}
+        return v if isinstance(v, (int, float)) else None
+
+    def cell(m, task, path):
+        t, d = get(m, task, "test", path), get(m, task, "dev", path)
+        return "–" if t is None else f"{t:.3f} ({d:.3f})" if d is not None else f"{t:.3f}"
+
+    best = report["chosen"]
+    student = {t: report["students"][best[t]]["metrics"][t] for t in best}
+    lines = ["| head | shipped heads | student (its setting chosen on dev) | teacher | target (test) |", "|---|---|---|---|---|"]
+    for task, label, path, target in ROWS:
+        if task not in best:
+            continue
+        lines.append(f"| {label} | {cell(report['baseline'], task, path)} | {cell(student, task, path)} | "
+                     f"{cell(report.get('teacher_metrics', {}), task, path)} | {'≥ ' + str(target) if target else '–'} |")
+    settings = ", ".join(f"{t}: alpha {report['students'][i]['alpha']}, unlabelled weight "
+                         f"{report['students'][i]['unlabelled_weight']}" for t, i in best.items())
+    return "\n".join(lines) + f"\n\nStudent settings chosen on dev: {settings}.\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--teacher", required=True, type=Path)
@@ -175,9 +238,18 @@ def main(argv=None) -> int:
             m = heads_metrics(tuned(with_heads(weights)))
             report["students"].append({"alpha": alpha, "unlabelled_weight": u, "metrics": m})
             print(f"student alpha={alpha} u={u}", json.dumps(m, ensure_ascii=False), flush=True)
+    report["chosen"] = {t: max(range(len(report["students"])), key=lambda i: dev_score(t, report["students"][i]["metrics"]))
+                        for t in args.tasks}
+    if (args.teacher / "model.json").is_file():
+        report["teacher_metrics"] = teacher_metrics(args.teacher)
     report["seconds"] = round(time.time() - t0, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    args.output.with_suffix(".md").write_text(
+        f"# Teacher and student\n\n`{report['command']}` ({report['seconds']:.0f} s), teacher `{args.teacher.name}`; "
+        "test figures, dev in brackets; heads alone with thresholds re-chosen on dev by the same procedure "
+        "(the decision stage is not refitted).\n\n" + render_markdown(report), encoding="utf-8")
+    print(render_markdown(report))
     print(f"wrote {args.output} ({report['seconds']}s)")
     return 0
 

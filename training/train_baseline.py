@@ -336,8 +336,10 @@ def operating_point_table(op: dict, around: float, width: int = 4) -> str:
     return "\n".join(out)
 
 
-def model_card_markdown(card: dict) -> str:
-    """README.md of the model directory (SetFit-style card), written from model.json alone."""
+def model_card_markdown(card: dict, distillation: str = "") -> str:
+    """README.md of the model directory (SetFit-style card), written from model.json, plus the
+    teacher/student comparison ``training/distill_student.py`` wrote next to it (``distillation``:
+    the text of ``distillation.md``, its title dropped)."""
     ev = card["evaluation"]
     T = card["tasks"]
     D = ev["decisions"]
@@ -524,7 +526,8 @@ combiners' out-of-fold predictions pooled with dev); test is reported, never use
 
 {chr(10).join(per_class)}
 
-## What was tried
+""" + (("## Teacher and student (issue 13)\n\nFrom `distillation.md` in this directory, written by "
+        "`training/distill_student.py`.\n" + distillation.split("\n", 1)[1] + "\n") if distillation else "") + f"""## What was tried
 
 For 0.4.0 (annotations v1.2), the decision variants are reproduced from the cached out-of-fold
 predictions by `python training/decision_experiments.py` (after the rebuild above); its output is
@@ -628,6 +631,12 @@ def gaps_markdown(card: dict, missed: list) -> str:
     return "\n".join(out) + "\n"
 
 
+def distillation_text(out: Path) -> str:
+    """``distillation.md`` of a model directory, or "" (see :func:`model_card_markdown`)."""
+    f = Path(out) / "distillation.md"
+    return f.read_text(encoding="utf-8") if f.is_file() else ""
+
+
 def finish(model, out: Path, corp, ann, test, t0: Optional[float]) -> None:
     """Evaluate a saved model directory through the pipeline, then write the card, the test
     report, the ONNX graph and (for the shipped model) the README's quality table."""
@@ -654,7 +663,7 @@ def finish(model, out: Path, corp, ann, test, t0: Optional[float]) -> None:
     model.save_pretrained(out)
     write_report({t: model.card["tasks"][t]["metrics"]["test"] for t in test}, out / "eval_test")
     export_graph(out)
-    (out / "README.md").write_text(model_card_markdown(model.card), encoding="utf-8")
+    (out / "README.md").write_text(model_card_markdown(model.card, distillation_text(out)), encoding="utf-8")
     if out.resolve() == (REPO / "models" / "feedback-zh-ngram").resolve():
         write_readme_block(model.card)
     print(json.dumps(bench, indent=2))
@@ -685,7 +694,7 @@ def main(argv=None) -> int:
     if args.card_only:
         out = Path(args.output)
         card = json.loads((out / "model.json").read_text(encoding="utf-8"))
-        (out / "README.md").write_text(model_card_markdown(card), encoding="utf-8")
+        (out / "README.md").write_text(model_card_markdown(card, distillation_text(out)), encoding="utf-8")
         if out.resolve() == (REPO / "models" / "feedback-zh-ngram").resolve():
             write_readme_block(card)
         return 0
