@@ -80,6 +80,10 @@ ROWS = [("issue_types", "issue types micro F1", ("micro_f1",), 0.82),
         ("severity", "critical precision (recall >= 0.90 on dev)", ("critical_precision",), None)]
 
 
+DEV_CRITERION = {"issue_types": "micro + macro F1", "sentiment": "3-way accuracy + mean binary accuracy",
+                 "severity": "QWK"}
+
+
 def dev_score(task: str, m: dict) -> float:
     """What a student setting is chosen by, per head, on dev."""
     d = m[task]["dev"]
@@ -127,9 +131,30 @@ def render_markdown(report: dict) -> str:
             continue
         lines.append(f"| {label} | {cell(report['baseline'], task, path)} | {cell(student, task, path)} | "
                      f"{cell(report.get('teacher_metrics', {}), task, path)} | {'≥ ' + str(target) if target else '–'} |")
+    verdicts = []
+    for task in best:
+        b, st = report["baseline"], report["students"][best[task]]["metrics"]
+        dev_win = dev_score(task, st) > dev_score(task, b)
+        test_win = dev_score(task, {task: {"dev": st[task]["test"]}}) > dev_score(task, {task: {"dev": b[task]["test"]}})
+        verdicts.append(f"- {task}: the student is {'above' if dev_win else 'below'} the shipped head on dev and "
+                        f"{'above' if test_win else 'below'} it on test (the dev criterion: "
+                        f"{DEV_CRITERION[task]}).")
+    licence = report.get("teacher_licence")
+    if licence:
+        verdicts.append(f"- The teacher's base: {licence}.")
     settings = ", ".join(f"{t}: alpha {report['students'][i]['alpha']}, unlabelled weight "
                          f"{report['students'][i]['unlabelled_weight']}" for t, i in best.items())
-    return "\n".join(lines) + f"\n\nStudent settings chosen on dev: {settings}.\n"
+    return ("\n".join(lines) + f"\n\nStudent settings chosen on dev: {settings}.\n\n"
+            + "\n".join(verdicts) + "\n")
+
+
+def write_markdown(report: dict, path: Path) -> None:
+    teacher = Path(report["teacher"]).name
+    built = f" (built by `{report['teacher_command']}`)" if report.get("teacher_command") else ""
+    path.write_text(
+        f"# Teacher and student\n\n`{report['command']}` ({report['seconds']:.0f} s), teacher `{teacher}`{built}; "
+        "test figures, dev in brackets; heads alone with thresholds re-chosen on dev by the same procedure "
+        "(the decision stage is not refitted).\n\n" + render_markdown(report), encoding="utf-8")
 
 
 def main(argv=None) -> int:
@@ -143,7 +168,12 @@ def main(argv=None) -> int:
     ap.add_argument("--max-reviews", type=int, default=None, help="use only this many corpus reviews (smoke runs)")
     ap.add_argument("--cache", type=Path, default=REPO / "work_data" / "distill" / "teacher.npz")
     ap.add_argument("-o", "--output", type=Path, default=REPO / "work_data" / "distill" / "report.json")
+    ap.add_argument("--render-only", action="store_true", help="only rewrite the .md from the .json at -o")
     args = ap.parse_args(argv)
+    if args.render_only:
+        report = json.loads(args.output.read_text(encoding="utf-8"))
+        write_markdown(report, args.output.with_suffix(".md"))
+        return 0
 
     from feedback_nlp.labelled_data import shared_data_dir
     from feedback_nlp.modeling import NgramModel
@@ -245,10 +275,14 @@ def main(argv=None) -> int:
     report["seconds"] = round(time.time() - t0, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    args.output.with_suffix(".md").write_text(
-        f"# Teacher and student\n\n`{report['command']}` ({report['seconds']:.0f} s), teacher `{args.teacher.name}`; "
-        "test figures, dev in brackets; heads alone with thresholds re-chosen on dev by the same procedure "
-        "(the decision stage is not refitted).\n\n" + render_markdown(report), encoding="utf-8")
+    if (args.teacher / "model.json").is_file():
+        tcard = json.loads((args.teacher / "model.json").read_text(encoding="utf-8"))
+        report["teacher_command"] = tcard.get("command")
+        prov = tcard.get("base_provenance") or {}
+        if prov:
+            report["teacher_licence"] = f"{prov.get('name')} from {prov.get('wheel')}, licence: {prov.get('licence')}"
+    args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_markdown(report, args.output.with_suffix(".md"))
     print(render_markdown(report))
     print(f"wrote {args.output} ({report['seconds']}s)")
     return 0

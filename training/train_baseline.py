@@ -625,7 +625,8 @@ def gaps_markdown(card: dict, missed: list) -> str:
                        "(gate table above).")
         elif name.startswith("sentiment"):
             out.append(f"- **{name}** (issue 13's targets; see the table above): every linear variant tried moved the "
-                       "corpora by under two points (history below); a fine-tuned teacher is the next step.")
+                       "corpora by under two points (history below); the fine-tuned teacher and its student are in "
+                       "'Teacher and student' above.")
         else:
             out.append(f"- **{name}** (see the table above).")
     return "\n".join(out) + "\n"
