@@ -53,7 +53,6 @@ from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import Encoder, get_encoder  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from feedback_nlp.text import normalize  # noqa: E402
 from problem_groups import canonical  # noqa: E402
 
 #: One earbud silent: different words for ear, sound and silence, few shared characters.
@@ -97,11 +96,28 @@ class CachedEncoder(Encoder):
         return self.cache.embed(list(norms), log=lambda *a: None)
 
 
+class TransformerEmbeddings(Encoder):
+    """Mean-pooled embeddings of a fine-tuned transformer model directory (``transformer:DIR``;
+    int8 ONNX): does fine-tuning on our tasks teach the problem structure? No default threshold
+    was chosen for these: pass ``--threshold``."""
+
+    def __init__(self, directory: str):
+        from feedback_nlp.transformer import TransformerModel
+
+        self.tm = TransformerModel.from_pretrained(directory, quantized=True)
+        self.name, self.dim, self.default_threshold = f"transformer:{directory}", self.tm.embed(["好"]).shape[1], 0.85
+
+    def _encode(self, norms):
+        return self.tm.embed(list(norms))
+
+
 def make_encoder(spec: str, cache_dir: Path):
     if spec == "ngram":
         return "ngram"  # fitted per run
     if spec in PRETRAINED:
         return CachedEncoder(spec, cache_dir)
+    if spec.startswith("transformer:"):
+        return TransformerEmbeddings(spec.split(":", 1)[1])
     return get_encoder(spec)
 
 
@@ -207,7 +223,8 @@ def scale_child(n: int, spec: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--encoders", default="ngram,semantic",
-                    help="comma-separated: ngram, semantic, use-multi, e5-small, roformer-sim or a directory")
+                    help="comma-separated: ngram, semantic, use-multi, e5-small, roformer-sim, a directory, or "
+                         "transformer:DIR (a fine-tuned transformer model's embeddings; give --threshold)")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--others", type=int, default=4000, help="negative reviews the planted sets are mixed into")
     ap.add_argument("--skip-scale", action="store_true")
@@ -231,7 +248,7 @@ def main() -> None:
         r = {"problems": bench_problems(d, enc, args.threshold)}
         if not args.skip_planted:
             r["planted"] = bench_planted(d, enc, args.others, args.threshold)
-        if not args.skip_scale and spec not in PRETRAINED:
+        if not args.skip_scale and spec not in PRETRAINED and not spec.startswith("transformer:"):
             out = subprocess.run([sys.executable, __file__, "--scale-child", spec, "--n", str(args.n)],
                                  capture_output=True, text=True)
             r["scale"] = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else out.stderr[-2000:]
