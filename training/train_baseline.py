@@ -344,9 +344,9 @@ DISTILLATION_DECISION = """**Decision (2026-12-05): no student ships in 0.4.0.**
 - From the e5-small teacher (MIT), the students are above the shipped heads on dev and test only
   for sentiment and severity. On test the gains are 0.1 point of 3-way accuracy (one record in
   1,093), 0.0–0.4 points of binary accuracy (at most 4 reviews per corpus) and 0.5 points of QWK.
-  Critical precision rises from 0.500 to 0.571 at about the same recall: a handful of the roughly
-  60 test records called critical. These gains are within noise. The issue-type student is
-  15 points below.
+  Critical precision rises from 0.500 to 0.571, but critical recall falls from 0.933 to 0.867
+  (4 of the 60 critical test records). These gains are within noise, and the recall loss is not.
+  The issue-type student is 15 points below.
 - Shipping would mean mixing heads, two students with the shipped issue head, and refitting the
   decision stage on them, for gains nobody could measure.
 - Both teachers are weakest exactly where the issue's targets are missed (issue types). A longer
