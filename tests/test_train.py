@@ -92,10 +92,7 @@ def test_report_files(tmp_path):
 
 
 def test_nb_scaling_class_weights_calibration_and_review(tmp_path):
-    import numpy as np
-
-    from feedback_nlp.train import fit_linear_head, tune_review, tune_severity
-    from feedback_nlp.tasks.base import HeadSpec
+    from feedback_nlp.train import fit_linear_head, tune_review
 
     train = LabelledData(POS + NEG, ["positive"] * 6 + ["negative"] * 6)
     model = train_model({"sentiment": train}, {"sentiment": train}, C=10.0, verbose=False,
