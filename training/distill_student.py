@@ -99,9 +99,9 @@ def teacher_metrics(teacher: Path) -> dict:
     """The teacher's own dev/test figures from its model.json, in heads_metrics' shape."""
     card = json.loads((teacher / "model.json").read_text(encoding="utf-8"))
     out = {}
-    for task in TASKS:
+    for task in [t for t in TASKS if t in card["tasks"]]:  # a one-task teacher has one head
         out[task] = {}
-        for split in ("dev", "test"):
+        for split in [s for s in ("dev", "test") if s in card["tasks"][task].get("metrics", {})]:
             m = card["tasks"][task]["metrics"][split]
             e = {k: m[k] for k in ("micro_f1", "macro_f1", "accuracy", "quadratic_weighted_kappa", "critical_recall")
                  if k in m}
