@@ -349,9 +349,14 @@ DISTILLATION_DECISION = """**Decision (2026-12-05): no student ships in 0.4.0.**
   The issue-type student is 15 points below.
 - Shipping would mean mixing heads, two students with the shipped issue head, and refitting the
   decision stage on them, for gains nobody could measure.
-- Both teachers are weakest exactly where the issue's targets are missed (issue types). A longer
-  e5-small run (its 1,000 CPU steps are a third of RoFormer-Sim's 3,600) is the next step before
-  distilling again: `docs/TRANSFORMER.md`, "Teachers from pretrained wheels".
+- The four-task teachers are weakest exactly where the issue's targets are missed (issue types).
+  RoFormer-Sim fine-tuned on issue types *alone* (teacher roformer-sim-issue-types above) reaches
+  test 0.815 / 0.772. Yet its student keeps little of that: 0.767 / 0.722 against the shipped
+  0.758 / 0.732, above on micro and below on macro. The linear char n-gram student seems to be the
+  limit, not the soft labels.
+- Next: the same one-task recipe on e5-small (MIT). Then either that teacher as the accuracy
+  backend, or a student with more capacity than one linear layer over n-grams.
+  See `docs/TRANSFORMER.md`, "Teachers from pretrained wheels".
 """
 
 
