@@ -91,49 +91,6 @@ def test_table_encoder_save_and_load_round_trip(tmp_path):
     assert np.allclose(back.encode(["好"]), [[-1.0, 0.0, 0.0]])
 
 
-def label_block(weight=0.5):
-    """Two labels: 'logistics' on 慢/迟/久, 'quality' on the heat words."""
-    lt = np.full((8, 2), -3.0, np.float32)
-    lt[3:6, 0] = 6.0
-    lt[0:3, 1] = 6.0
-    return {"label_table": lt, "label_bias": np.zeros(2, np.float32), "label_names": ["logistics", "quality"],
-            "label_weight": weight}
-
-
-def test_label_block_appends_label_probabilities_and_round_trips(tmp_path):
-    enc = tiny_table(**label_block(0.5))
-    assert enc.dim == 5 and enc.proj_dim == 3
-    p = enc.label_proba(["送得太慢", "充电器发烫"])
-    assert p[0, 0] > 0.9 and p[0, 1] < 0.1 and p[1, 1] > 0.9
-    X = enc.encode(["送得太慢", "过热", "？？"])
-    # unit projection (1) + label part of length 0.5: cos between different topics is the label overlap only
-    assert np.allclose(X[0, 3:] * np.sqrt(1.25) / 0.5, p[0] / np.linalg.norm(p[0]), atol=1e-5)
-    assert not X[2].any()
-    d = enc.save_pretrained(tmp_path / "lab")
-    assert {"label_table.npy", "label_bias.npy"} <= {f.name for f in d.iterdir()}
-    back = TableEncoder.from_pretrained(d)
-    assert back.label_names == ["logistics", "quality"] and back.label_weight == 0.5
-    assert np.allclose(back.encode(["送得太慢", "过热"]), X[:2], atol=1e-6)
-    tiny_table().save_pretrained(d)  # rewriting without a block removes its files
-    assert TableEncoder.from_pretrained(d).label_table is None and not (d / "label_table.npy").exists()
-
-
-def test_label_block_weight_separates_texts_the_projection_confuses():
-    vocab = ["发烫", "烫手", "过热", "慢", "迟", "久", "好", WORD_PREFIX + "充电器"]
-    table = np.ones((8, 3), np.float32)  # a projection that sees every text alike
-    blk = label_block(1.0)
-    plain = TableEncoder(vocab, table, np.ones(8, np.float32))
-    labelled = TableEncoder(vocab, table, np.ones(8, np.float32), **blk)
-    a, b = plain.encode(["很慢", "发烫"])
-    assert a @ b > 0.99
-    a, b = labelled.encode(["很慢", "发烫"])
-    assert a @ b < 0.6
-    with pytest.raises(ValueError, match="label block"):
-        TableEncoder(vocab, table, np.ones(8, np.float32), **{**blk, "label_names": ["one"]})
-    with pytest.raises(ValueError, match="no label block"):
-        plain.label_proba(["很慢"])
-
-
 def test_table_encoder_uses_jieba_words_only_when_asked():
     with_words = tiny_table(use_words=True)
     without = tiny_table()

@@ -2,7 +2,6 @@
 
     PYTHONPATH=src python3 training/train_semantic_encoder.py            # embed (cached), fit, write
     PYTHONPATH=src python3 training/train_semantic_encoder.py --embed-only  # only fill the teacher cache
-    PYTHONPATH=src python3 training/train_semantic_encoder.py --label-block-only  # refit only the label block
 
 Needs the ``[train-semantic]`` extra (scipy for the ridge solve, the teacher wheel).
 Data: the unlabelled corpus reviews of the TRAIN split (``../shared/data/splits``), without any
@@ -306,55 +305,6 @@ def proxy_sets(d: Path, sel_texts: list[str], sel_names: list[str], k: int = 3, 
     return out
 
 
-def fit_label_block(enc: TableEncoder, d: Path, sel_texts: list[str], sel_names: list[str], weights, thresholds,
-                    C: float = 4.0, log=print) -> tuple[TableEncoder, dict]:
-    """The encoder with an issue-type label block (see ``encoders/table.py``) and how it was chosen.
-
-    The block is a balanced logistic regression per issue type over the encoder's own weighted
-    tokens, fitted on the train annotations *without* the held-out problem groups' records (so
-    its probabilities on them are honest); its weight and the clustering threshold are chosen on
-    those held-out problems by the projection's rule (planted proxy first, then ARI). Weight 0
-    (no block) is always in the grid: the block is kept only when it wins there."""
-    from scipy.sparse import csr_matrix
-
-    from feedback_nlp.tasks.base import MULTILABEL, HeadSpec
-    from feedback_nlp.train import fit_linear_head
-
-    held = {normalize(t) for t in sel_texts}
-    recs = [r for r in annotation_records(d, "train") if normalize(r["text"]) and normalize(r["text"]) not in held]
-    labels = sorted({lab for r in recs for lab in r["issue_types"]})
-    indptr, ids, w = enc.token_rows([normalize(r["text"]) for r in recs])
-    X = csr_matrix((w, ids, indptr), shape=(len(recs), len(enc.vocab)))
-    W, b = fit_linear_head(X, [r["issue_types"] for r in recs], HeadSpec(task="issue_types", kind=MULTILABEL,
-                                                                         labels=labels), C=C, class_weight="balanced")
-    base = dict(vocab=enc.vocab, table=enc.table, weights=enc.weights, ngram_range=enc.ngram_range,
-                use_words=enc.use_words, norm=enc.norm, mean=enc.mean, remove=enc.remove, name=enc.name)
-    sets = proxy_sets(d, sel_texts, sel_names)
-    grid, proxy = {}, {}
-    for weight in weights:
-        cand = TableEncoder(**base, label_table=W.astype(np.float16), label_bias=b, label_names=labels,
-                            label_weight=weight) if weight else TableEncoder(**base)
-        grid[weight] = problem_ari(cand, sel_texts, sel_names, thresholds)
-        proxy[weight] = planted_proxy(cand, sets, thresholds)
-        log(f"  label weight {weight}: ARI {grid[weight]}; planted proxy {proxy[weight]}")
-    cands = [(wt, t) for wt in grid for t in grid[wt]]
-    ok = [c for c in cands if proxy[c[0]][c[1]] >= 0.5]
-    weight, thr = (max(ok, key=lambda c: (grid[c[0]][c[1]], -c[0])) if ok
-                   else max(cands, key=lambda c: (proxy[c[0]][c[1]], grid[c[0]][c[1]], -c[0])))
-    card = dict(enc.card)
-    card["label_block"] = {
-        "labels": labels if weight else [], "weight": weight, "C": C, "class_weight": "balanced",
-        "data": f"{len(recs):,} train annotations (issue types), without the held-out problem groups",
-        "selection": {"texts": len(sel_texts), "weight": weight, "threshold": thr, "ari": grid[weight][thr],
-                      "planted_proxy": proxy[weight][thr],
-                      "rule": ("highest ARI with planted proxy >= 0.5" if ok else
-                               "no setting reached planted proxy 0.5: the best proxy, ties by ARI"),
-                      "ari_grid": {str(k): v for k, v in grid.items()},
-                      "proxy_grid": {str(k): v for k, v in proxy.items()}}}
-    extra = dict(label_table=W.astype(np.float16), label_bias=b, label_names=labels, label_weight=weight) if weight else {}
-    return TableEncoder(**base, default_threshold=thr, card=card, **extra), card["label_block"]
-
-
 def write_card(out: Path, enc: TableEncoder, card: dict) -> None:
     """``README.md`` next to the arrays: the card in words (numbers from ``card``)."""
     r, sel = card["fit"], card["selection"]
@@ -370,16 +320,6 @@ def write_card(out: Path, enc: TableEncoder, card: dict) -> None:
              f"- chosen on held-out train problems ({sel['texts']} texts): beta {sel['beta']}, "
              f"threshold {sel['threshold']} (ARI {sel['ari']}, planted proxy {sel['planted_proxy']}; rule: "
              f"{sel['rule']})",
-             *([f"- label block: {len(card['label_block']['labels'])} issue-type probabilities (balanced logistic "
-                f"regression per type, C {card['label_block']['C']}, on {card['label_block']['data']}) appended "
-                f"with weight {card['label_block']['weight']} after the unit-length projection; weight and "
-                f"threshold chosen on the same held-out problems: weight {card['label_block']['selection']['weight']}, "
-                f"threshold {card['label_block']['selection']['threshold']} (ARI "
-                f"{card['label_block']['selection']['ari']}, planted proxy "
-                f"{card['label_block']['selection']['planted_proxy']}; without the block "
-                f"{card['label_block']['selection']['ari_grid'].get('0.0', {}).get(str(sel['threshold']), '-')} "
-                f"at the projection's threshold {sel['threshold']})"]
-               if card.get("label_block") else []),
              "- planted proxy: the three largest held-out train problems, 20 texts each, each mixed into 4,000",
              "  negative train reviews of the other corpora; min over the sets of min(recall, purity) of the",
              "  cluster holding most of the set",
@@ -409,31 +349,9 @@ def main(argv=None) -> None:
     ap.add_argument("--teacher-thresholds", action="store_true",
                     help="only print the teacher's own ARI by threshold on the held-out train problems "
                          "(how each pretrained encoder's default_threshold was chosen)")
-    ap.add_argument("--label-weights", default="0,0.25,0.5,0.75,1",
-                    help="weights of the issue-type label block tried (0 = none; chosen on held-out train problems)")
-    ap.add_argument("--label-block-only", action="store_true",
-                    help="keep the projection in --out and refit only its label block (no teacher needed)")
     ap.add_argument("--out", default=str(REPO / "models" / "feedback-zh-semantic"))
     args = ap.parse_args(argv)
     d = data_dir()
-    thresholds = [float(x) for x in args.thresholds.split(",")]
-    label_weights = [float(x) for x in args.label_weights.split(",")]
-    if args.label_block_only:
-        base = TableEncoder.from_pretrained(args.out)
-        card = dict(base.card)
-        card.pop("label_block", None)
-        base.card = card
-        fit_map, sel_texts, sel_names = train_problems(d)
-        enc, block = fit_label_block(base, d, sel_texts, sel_names, label_weights, thresholds)
-        major, minor, _ = (int(x) for x in card.get("version", "1.0.0").split("."))
-        enc.card["version"] = f"{major}.{minor + 1}.0"
-        enc.card["command"] = ("PYTHONPATH=src python3 training/train_semantic_encoder.py "
-                               "(the label block alone: --label-block-only)")
-        out = enc.save_pretrained(args.out)
-        write_card(out, enc, enc.card)
-        print(f"wrote {out}: label weight {block['weight']}, threshold {block['selection']['threshold']}, "
-              f"ARI {block['selection']['ari']}")
-        return
     texts = [] if args.teacher_thresholds else training_texts(d, args.n_corpus)
     if args.limit:
         texts = texts[:args.limit]
@@ -460,6 +378,7 @@ def main(argv=None) -> None:
                                              lam=args.lam, use_words=args.words)
     print(json.dumps(rep), f"{time.perf_counter() - t0:.0f} s")
     grid, proxy = {}, {}
+    thresholds = [float(x) for x in args.thresholds.split(",")]
     sets = proxy_sets(d, sel_texts, sel_names)
     for beta in (float(b) for b in args.betas.split(",")):
         enc = make_student(probe, X, W_T + beta * W_D)
@@ -493,7 +412,6 @@ def main(argv=None) -> None:
                                       "proxy_grid": {str(b): g for b, g in proxy.items()}},
             "command": "PYTHONPATH=src python3 training/train_semantic_encoder.py"}
     enc = make_student(probe, X, W_T + beta * W_D, name="semantic", default_threshold=thr, card=card)
-    enc, _ = fit_label_block(enc, d, sel_texts, sel_names, label_weights, thresholds)
     out = enc.save_pretrained(args.out)
     write_card(out, enc, card)
     size = sum(p.stat().st_size for p in out.iterdir())

@@ -10,18 +10,10 @@ the directions in ``remove`` projected out, L2-normalised. One shape serves
 - domain word vectors averaged with SIF weights (``weight = a / (a + p(token))``) and
   their first principal component removed.
 
-An optional *label block* appends what a linear multi-label head over the same weighted
-tokens says: ``label_weight * l2(sigmoid(row @ label_table + label_bias))`` after the
-(L2-normalised) projection. Why: two complaints about different issue types are never
-the same problem, and a teacher's sentence space does not know our taxonomy; the block
-keeps them apart (issue 13: ARI on held-out train problems 0.185 -> 0.259, see
-``models/feedback-zh-semantic/README.md``).
-
 A model directory holds plain arrays, no pickles: ``encoder.json`` (settings and the
 card), ``vocab.json`` (token strings in row order; jieba words prefixed with ``w:``),
 ``weights.npy`` [V] float32, ``table.npy`` [V, dim] float16 or float32, and optionally
-``mean.npy`` [dim], ``remove.npy`` [k, dim] and the label block's ``label_table.npy`` [V, L]
-and ``label_bias.npy`` [L] (its label names and weight in ``encoder.json``).
+``mean.npy`` [dim] and ``remove.npy`` [k, dim].
 """
 from __future__ import annotations
 
@@ -59,15 +51,12 @@ class TableEncoder(Encoder):
     name, default_threshold : the encoder's name and its clustering threshold.
     card : dict
         Free-form provenance written into ``encoder.json`` (teacher, licence, data, metrics).
-    label_table, label_bias, label_names, label_weight : optional label block
-        ([V, L], [L], L names, its weight against the unit-length projection); ``dim`` grows by L.
     """
 
     def __init__(self, vocab: Sequence[str], table: np.ndarray, weights: np.ndarray, *, ngram_range=(1, 3),
                  use_words: bool = False, norm: str = "l2", mean: Optional[np.ndarray] = None,
                  remove: Optional[np.ndarray] = None, name: str = "semantic", default_threshold: float = 0.5,
-                 card: Optional[dict] = None, chunk_tokens: int = 8192, label_table: Optional[np.ndarray] = None,
-                 label_bias: Optional[np.ndarray] = None, label_names: Sequence[str] = (), label_weight: float = 0.0):
+                 card: Optional[dict] = None, chunk_tokens: int = 8192):
         self.vocab = list(vocab)
         self.table = np.asarray(table)
         self.weights = np.asarray(weights, dtype=np.float32)
@@ -76,23 +65,12 @@ class TableEncoder(Encoder):
                              f"vocabulary token ({len(self.vocab)})")
         if norm not in ("l1", "l2"):
             raise ValueError(f"norm must be 'l1' or 'l2', got {norm!r}")
-        self.proj_dim = int(self.table.shape[1])
-        self.label_table = None if label_table is None else np.asarray(label_table)
-        self.label_names = list(label_names)
-        self.label_weight = float(label_weight)
-        if self.label_table is not None:
-            self.label_bias = np.asarray(label_bias, dtype=np.float32).reshape(-1)
-            if self.label_table.shape != (len(self.vocab), len(self.label_names)) or \
-                    self.label_bias.shape != (len(self.label_names),):
-                raise ValueError(f"label block {self.label_table.shape} / bias {self.label_bias.shape} must be "
-                                 f"[{len(self.vocab)}, {len(self.label_names)}] / [{len(self.label_names)}]")
-            self._label32 = np.ascontiguousarray(self.label_table, dtype=np.float32)
-        self.dim = self.proj_dim + (len(self.label_names) if self.label_table is not None else 0)
+        self.dim = int(self.table.shape[1])
         self.ngram_range = tuple(ngram_range)
         self.use_words = bool(use_words)
         self.norm = norm
-        self.mean = None if mean is None else np.asarray(mean, dtype=np.float32).reshape(self.proj_dim)
-        self.remove = None if remove is None else np.asarray(remove, dtype=np.float32).reshape(-1, self.proj_dim)
+        self.mean = None if mean is None else np.asarray(mean, dtype=np.float32).reshape(self.dim)
+        self.remove = None if remove is None else np.asarray(remove, dtype=np.float32).reshape(-1, self.dim)
         self.name = name
         self.default_threshold = float(default_threshold)
         self.card = dict(card or {})
@@ -116,44 +94,26 @@ class TableEncoder(Encoder):
         scale[scale == 0] = 1.0
         return indptr, ids, (w / np.repeat(scale, lengths)).astype(np.float32)
 
-    def _product(self, indptr, ids, w, table: np.ndarray) -> np.ndarray:
-        """Sparse weighted rows times ``table``, in chunks of ~chunk_tokens tokens (the gathered
-        rows stay in cache: 3x faster than 400k at once)."""
-        n = len(indptr) - 1
-        out = np.zeros((n, table.shape[1]), dtype=np.float32)
+    def _encode(self, norms: Sequence[str]) -> np.ndarray:
+        indptr, ids, w = self.token_rows(norms)
+        n = len(norms)
+        out = np.zeros((n, self.dim), dtype=np.float32)
         s = 0
-        while s < n:
+        while s < n:  # chunks of ~chunk_tokens tokens: the gathered rows stay in cache (3x faster than 400k)
             e = int(np.searchsorted(indptr, indptr[s] + self.chunk_tokens, side="right")) - 1
             e = min(n, max(e, s + 1))
             a, b = indptr[s], indptr[e]
             if b > a:
                 rows = np.repeat(np.arange(e - s), np.diff(indptr[s:e + 1]))
-                vals = table[ids[a:b]] * w[a:b, None]
+                vals = self._table32[ids[a:b]] * w[a:b, None]
                 starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
                 out[s + rows[starts]] = np.add.reduceat(vals, starts, axis=0)
             s = e
-        return out
-
-    def label_proba(self, norms: Sequence[str]) -> np.ndarray:
-        """The label block's probabilities ``[n, L]`` (sigmoid per label) for normalised texts."""
-        if self.label_table is None:
-            raise ValueError(f"encoder {self.name!r} has no label block")
-        z = self._product(*self.token_rows(norms), self._label32) + self.label_bias
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def _encode(self, norms: Sequence[str]) -> np.ndarray:
-        indptr, ids, w = self.token_rows(norms)
-        out = self._product(indptr, ids, w, self._table32)
         empty = np.diff(indptr) == 0
         if self.mean is not None:
             out -= self.mean
         if self.remove is not None and len(self.remove):
             out -= (out @ self.remove.T) @ self.remove
-        if self.label_table is not None:
-            out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-            p = 1.0 / (1.0 + np.exp(-(self._product(indptr, ids, w, self._label32) + self.label_bias)))
-            p *= self.label_weight / np.maximum(np.linalg.norm(p, axis=1, keepdims=True), 1e-12)
-            out = np.hstack([out, p.astype(np.float32)])
         out[empty] = 0.0  # a text with no known token carries no signal
         return out
 
@@ -164,9 +124,7 @@ class TableEncoder(Encoder):
         d.mkdir(parents=True, exist_ok=True)
         np.save(d / "table.npy", self.table, allow_pickle=False)
         np.save(d / "weights.npy", self.weights, allow_pickle=False)
-        block = (self.label_table, self.label_bias) if self.label_table is not None else (None, None)
-        for fname, arr in (("mean.npy", self.mean), ("remove.npy", self.remove), ("label_table.npy", block[0]),
-                           ("label_bias.npy", block[1])):
+        for fname, arr in (("mean.npy", self.mean), ("remove.npy", self.remove)):
             if arr is not None:
                 np.save(d / fname, arr, allow_pickle=False)
             elif (d / fname).exists():
@@ -177,8 +135,6 @@ class TableEncoder(Encoder):
                                 "ngram_range": list(self.ngram_range), "use_words": self.use_words,
                                 "norm": self.norm, "default_threshold": self.default_threshold,
                                 "vocab_size": len(self.vocab), "card": self.card}
-        if self.label_table is not None:
-            spec["label_block"] = {"labels": self.label_names, "weight": self.label_weight}
         (d / "encoder.json").write_text(json.dumps(spec, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return d
 
@@ -202,6 +158,4 @@ class TableEncoder(Encoder):
                    ngram_range=tuple(spec.get("ngram_range", (1, 3))), use_words=spec.get("use_words", False),
                    norm=spec.get("norm", "l2"), mean=opt("mean.npy"), remove=opt("remove.npy"),
                    name=spec.get("name", "semantic"), default_threshold=spec.get("default_threshold", 0.5),
-                   card=spec.get("card"), label_table=opt("label_table.npy"), label_bias=opt("label_bias.npy"),
-                   label_names=spec.get("label_block", {}).get("labels", ()),
-                   label_weight=spec.get("label_block", {}).get("weight", 0.0))
+                   card=spec.get("card"))
