@@ -95,9 +95,8 @@ def dev_score(task: str, m: dict) -> float:
     return d["quadratic_weighted_kappa"]
 
 
-def teacher_metrics(teacher: Path) -> dict:
-    """The teacher's own dev/test figures from its model.json, in heads_metrics' shape."""
-    card = json.loads((teacher / "model.json").read_text(encoding="utf-8"))
+def teacher_metrics(card: dict) -> dict:
+    """The teacher's own dev/test figures from its model.json ``card``, in heads_metrics' shape."""
     out = {}
     for task in [t for t in TASKS if t in card["tasks"]]:  # a one-task teacher has one head
         out[task] = {}
@@ -185,7 +184,7 @@ def main(argv=None) -> int:
     from train_baseline import C, CORPORA, SENT, build_sets
 
     t0 = time.time()
-    train, dev, test, corp, ann = build_sets(shared_data_dir(args.data))
+    _, dev, test, corp, ann = build_sets(shared_data_dir(args.data))
     shipped = NgramModel.from_pretrained(REPO / "models" / "feedback-zh-ngram")
     feat = shipped.featurizer
     ann_rows = ann["train"]
@@ -272,17 +271,15 @@ def main(argv=None) -> int:
             print(f"student alpha={alpha} u={u}", json.dumps(m, ensure_ascii=False), flush=True)
     report["chosen"] = {t: max(range(len(report["students"])), key=lambda i: dev_score(t, report["students"][i]["metrics"]))
                         for t in args.tasks}
-    if (args.teacher / "model.json").is_file():
-        report["teacher_metrics"] = teacher_metrics(args.teacher)
     report["seconds"] = round(time.time() - t0, 1)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     if (args.teacher / "model.json").is_file():
         tcard = json.loads((args.teacher / "model.json").read_text(encoding="utf-8"))
+        report["teacher_metrics"] = teacher_metrics(tcard)
         report["teacher_command"] = tcard.get("command")
         prov = tcard.get("base_provenance") or {}
         if prov:
             report["teacher_licence"] = f"{prov.get('name')} from {prov.get('wheel')}, licence: {prov.get('licence')}"
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     write_markdown(report, args.output.with_suffix(".md"))
     print(render_markdown(report))
