@@ -43,6 +43,21 @@ def nb_log_count_ratio(X, positive: np.ndarray, alpha: float = 1.0) -> np.ndarra
     return np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
 
 
+def _multiclass_weights(clf, n_features: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(W [n_features, k], b [k])`` of a fitted multinomial ``LogisticRegression`` whose
+    ``classes_`` are label indices; classes absent from training are never predicted."""
+    present = clf.classes_
+    W = np.zeros((n_features, k), np.float32)
+    b = np.full(k, -30.0, np.float32)
+    if len(present) == 2:
+        W[:, present[1]] = clf.coef_[0]
+        b[present[0]], b[present[1]] = 0.0, clf.intercept_[0]
+    else:
+        W[:, present] = clf.coef_.T
+        b[present] = clf.intercept_
+    return W, b
+
+
 def fit_linear_head(X, labels: Sequence, head: HeadSpec, C: float = 4.0, class_weight=None,
                     sample_weight: Optional[np.ndarray] = None, max_iter: int = 1000,
                     nb_scale: Optional[tuple[str, str]] = None) -> tuple[np.ndarray, np.ndarray]:
@@ -82,15 +97,7 @@ def fit_linear_head(X, labels: Sequence, head: HeadSpec, C: float = 4.0, class_w
         clf.fit(X, y, sample_weight=sample_weight)
         if scale is not None:
             clf.coef_ = clf.coef_ * scale[None, :]
-        W = np.zeros((n_features, k), np.float32)
-        b = np.full(k, -30.0, np.float32)  # classes absent from training are never predicted
-        if len(present) == 2:
-            W[:, present[1]] = clf.coef_[0]
-            b[present[0]], b[present[1]] = 0.0, clf.intercept_[0]
-        else:
-            W[:, present] = clf.coef_.T
-            b[present] = clf.intercept_
-        return W, b
+        return _multiclass_weights(clf, n_features, k)
     W = np.zeros((n_features, k), np.float32)
     b = np.full(k, -30.0, np.float32)
     for j, lab in enumerate(head.labels):
@@ -141,17 +148,10 @@ def fit_soft_head(X, targets: np.ndarray, head: HeadSpec, C: float = 4.0, sample
         return LogisticRegression(C=C, max_iter=max_iter).fit(vstack(rows).tocsr(), np.concatenate(ys),
                                                               sample_weight=np.concatenate(ws))
 
+    if head.kind == MULTICLASS:
+        return _multiclass_weights(fit([targets[:, c] for c in range(k)]), X.shape[1], k)
     W = np.zeros((X.shape[1], k), np.float32)
     b = np.zeros(k, np.float32)
-    if head.kind == MULTICLASS:
-        clf = fit([targets[:, c] for c in range(k)])
-        present = clf.classes_
-        b[:] = -30.0
-        if len(present) == 2:
-            W[:, present[1]], b[present[0]], b[present[1]] = clf.coef_[0], 0.0, clf.intercept_[0]
-        else:
-            W[:, present], b[present] = clf.coef_.T, clf.intercept_
-        return W, b
     for j in range(k):
         p = targets[:, j]
         if not (p * w >= min_weight).any() or not ((1 - p) * w >= min_weight).any():
