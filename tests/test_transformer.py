@@ -21,7 +21,7 @@ from feedback_nlp.modeling import ModelFormatError  # noqa: E402
 from feedback_nlp.text import normalize  # noqa: E402
 from feedback_nlp.transformer import TransformerModel, WordPieceTokenizer, is_transformer_dir  # noqa: E402
 from feedback_nlp.transformer.training import (Record, build_char_vocab, default_heads, fine_tune,  # noqa: E402
-                                               merge_task_sets, tune_and_evaluate)
+                                               merge_task_sets, select_tasks, tune_and_evaluate)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -123,6 +123,19 @@ def test_records_are_merged_with_the_labels_they_have():
     assert set(by_text[normalize(ROWS[0][0])].labels) == {"spam", "issue_types", "sentiment", "severity"}
     assert set(by_text[normalize(SENT_ONLY[0][0])].labels) == {"sentiment"}
     assert set(by_text[normalize(SPAM_ONLY[0][0])].labels) == {"spam"}
+
+
+def test_select_tasks_keeps_the_chosen_labels_and_the_annotation_repeat():
+    records, _ = _records()
+    picked, weights = select_tasks(records, ["sentiment"], annotated_repeat=3)
+    by_text = {r.text: (r, w) for r, w in zip(picked, weights)}
+    assert len(picked) == len(ROWS) + len(SENT_ONLY)  # spam-only records have no sentiment label: dropped
+    assert all(set(r.labels) == {"sentiment"} for r in picked)
+    assert by_text[normalize(ROWS[0][0])][1] == 3  # annotated (issue types) before the selection
+    assert by_text[normalize(SENT_ONLY[0][0])][1] == 1
+    assert set(records[0].labels) == {"spam", "issue_types", "sentiment", "severity"}  # input left as it was
+    picked, weights = select_tasks(records, ["issue_types", "spam"])
+    assert len(picked) == len(ROWS) + len(SPAM_ONLY) and set(weights) == {1}
 
 
 def test_masked_loss_trains_only_labelled_heads(tiny_base):

@@ -52,6 +52,22 @@ def merge_task_sets(sets: Mapping[str, LabelledData]) -> list[Record]:
     return list(by_text.values())
 
 
+def select_tasks(records: Sequence[Record], tasks: Sequence[str], annotated_repeat: int = 1,
+                 annotated_task: str = "issue_types") -> tuple[list[Record], list[int]]:
+    """The records labelled for any of ``tasks``, keeping only those labels, and each one's
+    sampling weight: ``annotated_repeat`` for records labelled for ``annotated_task`` (the
+    annotations: the only records with issue types) before the selection, else 1. A model of
+    some tasks thus sees its records as often as in the full mix."""
+    keep = set(tasks)
+    out, weights = [], []
+    for r in records:
+        labels = {t: y for t, y in r.labels.items() if t in keep}
+        if labels:
+            out.append(Record(r.text, labels, r.ids))
+            weights.append(annotated_repeat if annotated_task in r.labels else 1)
+    return out, weights
+
+
 def pick_device(device: str = "auto") -> str:
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
