@@ -240,6 +240,21 @@ def test_heads_only_pipeline_has_no_decision_stage():
     assert "gate" not in fa._head("issue_types").thresholds
 
 
+def test_replacing_issue_types_keeps_the_default_models_decision_stages(analyzer, tmp_path):
+    """The spam and severity combiners read the default model's own issue-type heads (what they
+    were fitted on), not those of the model that now serves issue types."""
+    from tiny_model import build_tiny_model
+
+    tiny = build_tiny_model(tmp_path / "tiny", heads_spec={"issue_types": ("multilabel", list(ISSUE_TYPES))})
+    fa = FeedbackAnalyzer.load(tasks={"issue_types": tiny})
+    assert fa._head("severity").combiner is not None and fa._head("spam").combiner is not None
+    texts = ["充电器用着用着冒烟了，差点着火", "加微信领优惠券 vx123456", "快递太慢了，等了十天，客服也不回",
+             "手机买了三天就坏了，申请售后没人理", "账号被盗了，有人用我的账号下单"]
+    mine, default = fa.analyze_batch(texts), analyzer.analyze_batch(texts)
+    assert [(r.severity, r.is_spam, r.spam_score) for r in mine] == [(r.severity, r.is_spam, r.spam_score) for r in default]
+    assert [r.issue_scores for r in mine] != [r.issue_scores for r in default]  # issue types do come from tiny
+
+
 def test_illness_after_eating_puts_product_quality_first():
     from feedback_nlp.tasks.issue_types import ISSUE_TYPES, illness_first
     from feedback_nlp.text import normalize

@@ -47,11 +47,14 @@ def default_model_path() -> Path:
 
 
 def _load_model(name_or_path, backend: Optional[str] = None):
-    """An n-gram or transformer model directory, by ``backend`` or by what its model.json says."""
+    """An n-gram, transformer or ensemble model directory, by ``backend`` or by what its model.json says."""
+    from .ensemble import EnsembleModel, is_ensemble_dir
     from .transformer.runtime import TransformerModel, is_transformer_dir  # torch-free
 
     if backend not in (None, "ngram", "transformer"):
         raise ValueError(f"unknown backend {backend!r}; use 'ngram' or 'transformer'")
+    if backend is None and is_ensemble_dir(resolve_model_path(name_or_path)):
+        return EnsembleModel.from_pretrained(name_or_path)
     if backend == "transformer" or (backend is None and is_transformer_dir(resolve_model_path(name_or_path))):
         return TransformerModel.from_pretrained(name_or_path)
     return NgramModel.from_pretrained(name_or_path)
@@ -66,10 +69,10 @@ def _heads_only(model, task: str) -> None:
     head.thresholds = dict(model.card.get("tasks", {}).get(task, {}).get("head_thresholds", head.thresholds))
 
 
-def _combiner_fits(model, task: str, models: Mapping[str, Any]) -> bool:
-    """Whether ``task``'s combiner reads only heads of the composed pipeline with the labels it
-    was fitted on: it was fitted on the shipped heads, so replacing a head it reads (e.g. your own
-    issue taxonomy via ``tasks=``) turns that decision back into the heads-only rule."""
+def _combiner_fits(model, task: str) -> bool:
+    """Whether ``task``'s combiner finds every head it reads, with the labels it reads, in its
+    own model. It reads its own model's probabilities (those it was fitted on), so a head that
+    ``tasks=`` replaces elsewhere in the pipeline does not change what it sees."""
     comb = model.heads[task].combiner
     if comb is None:
         return True
@@ -78,7 +81,7 @@ def _combiner_fits(model, task: str, models: Mapping[str, Any]) -> bool:
             kind, _, rest = part.partition(":")
             if kind in ("p", "logit"):
                 other, _, label = rest.partition(":")
-                if other not in models or models[other] is not model or label not in models[other].heads[other].labels:
+                if other not in model.heads or label not in model.heads[other].labels:
                     return False
     return True
 
@@ -230,8 +233,9 @@ class FeedbackAnalyzer:
 
         ``decisions=False`` runs the heads alone with their own thresholds (``head_thresholds``
         in ``model.json``): what a host that implements only the heads (the Node example)
-        computes, and a baseline for the decision stage. A decision whose combiner reads a head
-        that ``tasks=`` replaced runs heads-only too (it was fitted on the shipped heads).
+        computes, and a baseline for the decision stage. A decision stage reads the heads of its
+        own model (those it was fitted on), also where ``tasks=`` replaced one of them in the
+        pipeline: replacing issue types keeps the default model's spam and severity decisions.
         """
         base = _load_model(path if path is not None else default_model_path(), backend)
         models = {t: base for t in base.heads}
@@ -241,7 +245,7 @@ class FeedbackAnalyzer:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
             models[task] = override
         for task in (t for t in REQUIRED_TASKS if t in models):  # a missing task is reported by __init__
-            if not decisions or not _combiner_fits(models[task], task, models):
+            if not decisions or not _combiner_fits(models[task], task):
                 _heads_only(models[task], task)
         if thresholds:
             apply_thresholds(models, thresholds)
@@ -409,29 +413,30 @@ class FeedbackAnalyzer:
                     d.result.extra[f"{task}_scores"] = {}
         if live:
             live_norms = [d.norm for d in live]
-            batch: dict[str, np.ndarray] = {}
+            by_model: dict[int, dict[str, np.ndarray]] = {}  # every head of each model, for its combiners
             for model, tasks in self._groups:
-                probs = model.predict_proba(live_norms)
+                probs = by_model[id(model)] = model.predict_proba(live_norms)
                 for task in tasks:
-                    batch[task] = probs[task]
                     for d, p in zip(live, probs[task]):
                         d.probs[task] = p
             for d in live:
                 d.fired = escalation_signals(d.norm)
-            self._combine(live, live_norms, batch)
+            self._combine(live, live_norms, by_model)
             for d in live:
                 for _, component in self.components:
                     component(d)
         return [d.result for d in docs]
 
-    def _combine(self, live: list[Doc], norms: list[str], batch: Mapping[str, np.ndarray]) -> None:
-        """Second-stage decisions (combiners) for a chunk at once: they read every head's probabilities."""
-        labels = {t: self._head(t).labels for t in batch}
+    def _combine(self, live: list[Doc], norms: list[str], by_model: Mapping[int, Mapping[str, np.ndarray]]) -> None:
+        """Second-stage decisions (combiners) for a chunk at once: each reads every head of its own model."""
         fired = texts = None
         for task in ("spam", "issue_types", "severity"):
             comb = self._head(task).combiner
             if comb is None:
                 continue
+            model = self.task_models[task]
+            batch = by_model[id(model)]
+            labels = {t: model.heads[t].labels for t in batch}
             if fired is None:
                 fired = [{r.reason for r in d.fired} for d in live]
             if texts is None and any("text:" in f for f in comb.features):
