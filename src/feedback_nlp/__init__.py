@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "FeedbackAnalyzer": "pipeline", "FeedbackResult": "result", "FIELDS": "result",
     "NgramFeaturizer": "features", "NgramModel": "modeling", "ModelFormatError": "modeling",
-    "RoutingTable": "tasks.routing", "normalize": "text", "mask_pii": "text",
+    "EnsembleModel": "ensemble", "RoutingTable": "tasks.routing", "normalize": "text", "mask_pii": "text",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

@@ -1,0 +1,216 @@
+"""Weighted averages of task models' probabilities (soft voting), with their own thresholds.
+
+Why: a fine-tuned transformer and the n-gram model err on different records. On issue
+types the average of the two beats either alone (docs/TRANSFORMER.md, "Ensembles"), at the
+transformer's speed. An :class:`EnsembleModel` has the task-model interface the pipeline
+uses (``heads``, ``predict_proba``, ``routing``, ``card``), so it serves a task next to the
+default model: ``FeedbackAnalyzer.load(tasks={"issue_types": "my-ensemble"})``.
+
+The directory holds only ``model.json``: the members are referenced by path (relative to
+the ensemble directory, or absolute) or hub id, never copied.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Mapping, Optional, Sequence
+
+import numpy as np
+
+from .modeling import ModelFormatError, read_model_card, resolve_model_path
+from .tasks.base import MULTILABEL, HeadSpec
+
+FORMAT = "feedback-nlp/ensemble"
+FORMAT_VERSION = 1
+#: Weight grid of :meth:`EnsembleModel.fit` for the first of two members.
+DEFAULT_GRID = tuple(np.round(np.arange(0.0, 1.0001, 0.1), 2))
+
+
+def is_ensemble_dir(path: str | Path) -> bool:
+    """True when ``path`` is a local directory whose model.json says ``feedback-nlp/ensemble``."""
+    try:
+        return json.loads((Path(path) / "model.json").read_text(encoding="utf-8")).get("format") == FORMAT
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+class EnsembleModel:
+    """Soft voting over task models for the tasks in ``weights``.
+
+    Parameters
+    ----------
+    members : sequence of task models
+        Each has a head for every task of the ensemble, with the same label set (any order).
+    weights : mapping task -> sequence of float
+        One non-negative weight per member; normalised to sum to 1.
+    heads : mapping task -> HeadSpec, optional
+        Decision thresholds per task; by default the first member's (choose them on dev
+        with :meth:`fit`, the members' thresholds were chosen for other probabilities).
+    member_paths : sequence of str, optional
+        Where the members are loaded from; needed by :meth:`save_pretrained`.
+    """
+
+    def __init__(self, members: Sequence[Any], weights: Mapping[str, Sequence[float]],
+                 heads: Optional[Mapping[str, HeadSpec]] = None, member_paths: Optional[Sequence[str]] = None,
+                 card: Optional[dict] = None):
+        if len(members) < 2:
+            raise ValueError("an ensemble needs at least two members")
+        if not weights:
+            raise ValueError("an ensemble needs at least one task (weights={task: [w, ...]})")
+        self.members = list(members)
+        self.member_paths = list(member_paths) if member_paths is not None else None
+        self.weights: dict[str, np.ndarray] = {}
+        self.heads: dict[str, HeadSpec] = {}
+        self._columns: dict[str, list[np.ndarray]] = {}  # task -> per member, its columns in our label order
+        for task, w in weights.items():
+            self.set_weights(task, w)
+            first = self._member_head(0, task)
+            given = (heads or {}).get(task)
+            self.heads[task] = HeadSpec(task, first.kind, list(first.labels),
+                                        dict(given.thresholds if given is not None else first.thresholds))
+            for i in range(len(self.members)):
+                h = self._member_head(i, task)
+                if h.kind != first.kind or set(h.labels) != set(first.labels):
+                    raise ValueError(f"ensemble member {i} has a different {task!r} head "
+                                     f"({h.kind}: {h.labels}) from member 0 ({first.kind}: {first.labels})")
+            self._columns[task] = [np.array([self._member_head(i, task).labels.index(lab) for lab in first.labels])
+                                   for i in range(len(self.members))]
+        self.tasks = list(self.heads)
+        self.routing = next((m.routing for m in self.members if getattr(m, "routing", None)), None)
+        self.card = dict(card or {})
+        self._memo: Optional[dict] = None
+
+    def _member_head(self, i: int, task: str) -> HeadSpec:
+        heads = self.members[i].heads
+        if task not in heads:
+            raise ValueError(f"ensemble member {i} has no {task!r} head (it has {', '.join(heads)})")
+        return heads[task]
+
+    def set_weights(self, task: str, weights: Sequence[float]) -> None:
+        w = np.asarray(list(weights), dtype=np.float64)
+        if w.shape != (len(self.members),) or not np.all(np.isfinite(w)) or (w < 0).any() or w.sum() <= 0:
+            raise ValueError(f"{task}: weights must be {len(self.members)} non-negative numbers with a positive sum, "
+                             f"got {list(weights)}")
+        self.weights[task] = w / w.sum()
+
+    # -- scoring -------------------------------------------------------------------------------
+    def _member_probs(self, norm_texts: Sequence[str]) -> list[dict[str, np.ndarray]]:
+        key = (len(norm_texts), hash(tuple(norm_texts)))
+        if self._memo is not None and key in self._memo:
+            return self._memo[key]
+        out = [m.predict_proba(norm_texts) for m in self.members]
+        if self._memo is not None:
+            self._memo[key] = out
+        return out
+
+    def predict_proba(self, norm_texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Probabilities per task for already-normalised texts: the weighted mean of the members'."""
+        texts = list(norm_texts)
+        per_member = self._member_probs(texts)
+        out = {}
+        for task in self.tasks:
+            acc = np.zeros((len(texts), len(self.heads[task].labels)), np.float64)
+            for w, cols, probs in zip(self.weights[task], self._columns[task], per_member):
+                if w:
+                    acc += w * np.asarray(probs[task], np.float64)[:, cols]
+            out[task] = acc.astype(np.float32)
+        return out
+
+    # -- fitting ---------------------------------------------------------------------------------
+    def fit(self, dev: Mapping[str, Any], grid: Sequence[float] = DEFAULT_GRID, **tune_kwargs) -> "EnsembleModel":
+        """Choose, per task in ``dev`` (task -> LabelledData), the first member's weight (the
+        second gets the rest; two members) and the thresholds at it, both on ``dev``
+        (:func:`feedback_nlp.train.tune_thresholds`). The criterion: micro + macro F1
+        (multilabel), quadratic weighted kappa (severity), else accuracy. The grid and the
+        dev score of each point go on ``card["ensemble_fit"]``."""
+        from .train import evaluate_head, tune_thresholds
+
+        if len(self.members) != 2:
+            raise ValueError("fit chooses weights for two members; set weights for more with set_weights")
+        self._memo = {}
+        try:
+            report = {}
+            for task, data in dev.items():
+                if task not in self.heads:
+                    continue
+                tried = []
+                for w in grid:
+                    self.set_weights(task, [w, 1.0 - w])
+                    if task != "sentiment":  # sentiment is read by argmax
+                        tune_thresholds(self, task, data, **tune_kwargs)
+                    m = evaluate_head(self, task, data)
+                    tried.append((_dev_score(self.heads[task], m), float(w), dict(self.heads[task].thresholds)))
+                best = max(tried, key=lambda x: (round(x[0], 10), -abs(x[1] - 0.5)))  # ties: the more even mix
+                self.set_weights(task, [best[1], 1.0 - best[1]])
+                self.heads[task].thresholds = best[2]
+                report[task] = {"weights": [best[1], round(1.0 - best[1], 6)], "dev_score": round(best[0], 6),
+                                "grid": {str(w): round(s, 6) for s, w, _ in tried}, "n_dev": len(data.texts)}
+            self.card["ensemble_fit"] = report
+        finally:
+            self._memo = None
+        return self
+
+    # -- persistence -----------------------------------------------------------------------------
+    def save_pretrained(self, directory: str | Path) -> Path:
+        """Write ``model.json`` (members by path, weights, heads) into ``directory``."""
+        if self.member_paths is None:
+            raise ValueError("save_pretrained needs member_paths: where each member is loaded from")
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        card = {**self.card, "format": FORMAT, "format_version": FORMAT_VERSION,
+                "members": [{"path": _portable(p, out)} for p in self.member_paths],
+                "tasks": {t: {**(self.card.get("tasks", {}).get(t, {})), "kind": h.kind, "labels": h.labels,
+                              "weights": [round(float(x), 6) for x in self.weights[t]], "thresholds": h.thresholds}
+                          for t, h in self.heads.items()}}
+        (out / "model.json").write_text(json.dumps(card, ensure_ascii=False, indent=1), encoding="utf-8")
+        self.card = card
+        return out
+
+    @classmethod
+    def from_pretrained(cls, name_or_path: str | Path) -> "EnsembleModel":
+        """Load an ensemble directory and its members (n-gram, transformer or ensemble directories)."""
+        from .pipeline import _load_model
+
+        directory = resolve_model_path(name_or_path)
+        card = read_model_card(directory, FORMAT, FORMAT_VERSION)
+        try:
+            paths = [str(m["path"]) for m in card["members"]]
+            weights = {t: list(e["weights"]) for t, e in card["tasks"].items()}
+            heads = {t: HeadSpec(t, e["kind"], list(e["labels"]), dict(e.get("thresholds", {})))
+                     for t, e in card["tasks"].items()}
+        except (KeyError, TypeError, ValueError) as e:
+            raise ModelFormatError(f"{directory}: model.json is not a valid ensemble card: {e}") from None
+        members = []
+        for p in paths:
+            local = directory / p
+            try:
+                members.append(_load_model(local if local.is_dir() else p))
+            except (ModelFormatError, FileNotFoundError) as e:
+                raise ModelFormatError(f"{directory}: cannot load ensemble member {p!r}: {e}") from None
+        try:
+            model = cls(members, weights, heads, paths, card)
+        except ValueError as e:
+            raise ModelFormatError(f"{directory}: {e}") from None
+        return model
+
+
+def _portable(path: str, directory: Path) -> str:
+    """A member path relative to the ensemble directory when it is a local directory, else as given."""
+    p = Path(path)
+    if not p.is_dir():
+        return str(path)
+    try:
+        import os
+
+        return os.path.relpath(p.resolve(), directory.resolve())
+    except ValueError:  # another drive (Windows)
+        return str(p.resolve())
+
+
+def _dev_score(head: HeadSpec, m: dict) -> float:
+    """What :meth:`EnsembleModel.fit` maximises on dev."""
+    if head.kind == MULTILABEL:
+        return m["micro_f1"] + m["macro_f1"]
+    if "quadratic_weighted_kappa" in m:
+        return m["quadratic_weighted_kappa"]
+    return m["accuracy"]

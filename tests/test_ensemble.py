@@ -1,0 +1,121 @@
+"""EnsembleModel: the weighted mean of its members' probabilities (aligned by label name),
+weights and thresholds chosen on dev, the directory round trip, and serving a task next to
+the default model through FeedbackAnalyzer.load(tasks=...)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from feedback_nlp import EnsembleModel, FeedbackAnalyzer, ModelFormatError, NgramModel
+from feedback_nlp.labelled_data import LabelledData
+from feedback_nlp.tasks.base import HeadSpec
+from feedback_nlp.text import normalize
+from tiny_model import HEADS, TEXTS, build_tiny_model
+
+NORMS = [normalize(t) for t in TEXTS]
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory):
+    """Two tiny models; the second lists its issue types in reverse order."""
+    root = tmp_path_factory.mktemp("members")
+    a = build_tiny_model(root / "a", seed=0)
+    kind, labels = HEADS["issue_types"]
+    b = build_tiny_model(root / "b", seed=1, heads_spec={**HEADS, "issue_types": (kind, labels[::-1])})
+    return root, a, b
+
+
+def test_weighted_mean_aligned_by_label_name(members):
+    _, a, b = members
+    ma, mb = NgramModel.from_pretrained(a), NgramModel.from_pretrained(b)
+    ens = EnsembleModel([ma, mb], {"issue_types": [1, 3]})
+    pa, pb = ma.predict_proba(NORMS)["issue_types"], mb.predict_proba(NORMS)["issue_types"]
+    expected = 0.25 * pa + 0.75 * pb[:, ::-1]  # b's columns are reversed
+    np.testing.assert_allclose(ens.predict_proba(NORMS)["issue_types"], expected, atol=1e-6)
+    assert ens.heads["issue_types"].labels == ma.heads["issue_types"].labels
+    assert list(ens.predict_proba(NORMS)) == ["issue_types"]
+
+
+def test_members_must_agree_on_labels_and_weights_must_fit(members, tmp_path):
+    _, a, _ = members
+    other = build_tiny_model(tmp_path / "c", heads_spec={"issue_types": ("multilabel", ["x", "y"])})
+    ma, mc = NgramModel.from_pretrained(a), NgramModel.from_pretrained(other)
+    with pytest.raises(ValueError, match="different 'issue_types' head"):
+        EnsembleModel([ma, mc], {"issue_types": [0.5, 0.5]})
+    with pytest.raises(ValueError, match="has no 'severity' head"):
+        EnsembleModel([ma, mc], {"severity": [0.5, 0.5]})
+    for bad in ([1.0], [-1.0, 2.0], [0.0, 0.0], [float("nan"), 1.0]):
+        with pytest.raises(ValueError, match="weights must be 2 non-negative"):
+            EnsembleModel([ma, ma], {"issue_types": bad})
+    with pytest.raises(ValueError, match="at least two members"):
+        EnsembleModel([ma], {"issue_types": [1.0]})
+
+
+def test_save_and_load_round_trip_with_relative_member_paths(members, tmp_path):
+    root, a, b = members
+    ens = EnsembleModel([NgramModel.from_pretrained(a), NgramModel.from_pretrained(b)],
+                        {"issue_types": [0.4, 0.6], "sentiment": [0.7, 0.3]}, member_paths=[str(a), str(b)])
+    ens.heads["issue_types"].thresholds = {lab: 0.3 for lab in ens.heads["issue_types"].labels}
+    out = ens.save_pretrained(root / "ens")
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["format"] == "feedback-nlp/ensemble" and [m["path"] for m in card["members"]] == ["../a", "../b"]
+    moved = tmp_path / "moved"
+    shutil.copytree(root, moved)  # members travel with the ensemble: relative paths still resolve
+    loaded = EnsembleModel.from_pretrained(moved / "ens")
+    for task, p in ens.predict_proba(NORMS).items():
+        np.testing.assert_allclose(loaded.predict_proba(NORMS)[task], p, atol=1e-6)
+    assert loaded.heads["issue_types"].thresholds == ens.heads["issue_types"].thresholds
+    np.testing.assert_allclose(loaded.weights["sentiment"], [0.7, 0.3])
+
+    shutil.rmtree(moved / "b")
+    with pytest.raises(ModelFormatError, match="cannot load ensemble member '../b'"):
+        EnsembleModel.from_pretrained(moved / "ens")
+
+
+def test_serves_a_task_next_to_the_default_model(members):
+    root, a, b = members
+    ens = EnsembleModel([NgramModel.from_pretrained(a), NgramModel.from_pretrained(b)], {"issue_types": [0.5, 0.5]},
+                        member_paths=[str(a), str(b)])
+    ens.save_pretrained(root / "ens_issues")
+    fa = FeedbackAnalyzer.load(a, tasks={"issue_types": root / "ens_issues"})
+    assert isinstance(fa.task_models["issue_types"], EnsembleModel)
+    probs = ens.predict_proba(NORMS)["issue_types"]
+    results = fa.analyze_batch(TEXTS)
+    labels = ens.heads["issue_types"].labels
+    for r, p in zip(results, probs):
+        assert r.issue_scores == pytest.approx({lab: float(v) for lab, v in zip(labels, p)}, abs=1e-5)
+    assert FeedbackAnalyzer.load(a).analyze_batch(TEXTS)[0].issue_scores != results[0].issue_scores
+
+
+class _Fixed:
+    """A task model whose probabilities are looked up by text."""
+
+    def __init__(self, head: HeadSpec, table: dict):
+        self.heads, self.table, self.routing = {head.task: head}, table, None
+
+    def predict_proba(self, norms):
+        return {t: np.array([self.table[n] for n in norms], np.float32) for t in self.heads}
+
+
+def test_fit_chooses_the_weight_and_thresholds_by_dev_score():
+    rng = np.random.default_rng(0)
+    labels = ["a", "b", "c"]
+    texts = [f"第{i}条反馈" for i in range(60)]
+    truth = [[lab for lab in labels if rng.random() < 0.4] for _ in texts]
+    oracle = {normalize(t): [0.9 if lab in y else 0.1 for lab in labels] for t, y in zip(texts, truth)}
+    noise = {normalize(t): list(rng.random(3)) for t in texts}
+    ens = EnsembleModel([_Fixed(HeadSpec("issue_types", "multilabel", labels), oracle),
+                         _Fixed(HeadSpec("issue_types", "multilabel", labels), noise)], {"issue_types": [0.5, 0.5]})
+    ens.fit({"issue_types": LabelledData(texts, truth, multilabel=True)})
+    fit = ens.card["ensemble_fit"]["issue_types"]
+    assert fit["dev_score"] == pytest.approx(max(fit["grid"].values()))
+    assert fit["dev_score"] == pytest.approx(2.0)
+    assert fit["grid"]["0.0"] < 1.9  # noise alone is worse
+    assert ens.weights["issue_types"][0] >= 0.5
+    assert ens.heads["issue_types"].thresholds != {}  # the chosen point's thresholds were kept
+    with pytest.raises(ValueError, match="two members"):
+        EnsembleModel([ens.members[0]] * 3, {"issue_types": [1, 1, 1]}).fit({})
