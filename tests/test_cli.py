@@ -445,6 +445,34 @@ def test_train_evaluate_export_custom_taxonomy(tmp_path, capsys):
     assert set(fa.analyze("发票开错了").issue_scores) == {"install", "invoice", "price"}
 
 
+def test_ensemble_of_two_trained_models_serves_and_evaluates(tmp_path, capsys):
+    """train twice (different C), ensemble them on dev, then evaluate and score with the ensemble."""
+    pytest.importorskip("sklearn")
+    data = _tickets_csv(tmp_path / "tickets.csv")
+    for name, c in (("a", "0.5"), ("b", "20")):
+        assert main(["train", "--task", "issue_types", "--data", str(data), "--label-field", "label", "--C", c,
+                     "-o", str(tmp_path / name)]) == 0
+    out = tmp_path / "ens"
+    assert main(["ensemble", "--member", str(tmp_path / "a"), "--member", str(tmp_path / "b"), "--task", "issue_types",
+                 "--dev", str(data), "--label-field", "label", "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "issue_types: weights" in err and "chosen on" in err
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["format"] == "feedback-nlp/ensemble" and (out / "eval_dev.json").is_file()
+    assert sum(card["tasks"]["issue_types"]["weights"]) == pytest.approx(1.0)
+    assert main(["evaluate", str(out), "--data", str(data), "--label-field", "label", "-o", str(tmp_path / "rep")]) == 0
+    assert "micro_f1" in json.loads((tmp_path / "rep.json").read_text(encoding="utf-8"))["issue_types"]
+    fa = FeedbackAnalyzer.load(tasks={"issue_types": out})
+    assert set(fa.analyze("发票开错了").issue_scores) == {"install", "invoice", "price"}
+    assert main(["ensemble", "--task", "issue_types", "--dev", str(data), "-o", str(out)]) != 0  # --member required
+    assert main(["ensemble", "--member", str(tmp_path / "a"), "--task", "issue_types", "--dev", str(data),
+                 "-o", str(out)]) != 0
+    assert "exactly two --member" in capsys.readouterr().err
+    assert main(["ensemble", "--member", str(tmp_path / "a"), "--member", str(tmp_path / "a"), "--task", "severity",
+                 "--dev", str(data), "-o", str(out)]) != 0
+    assert "has no 'severity' head" in capsys.readouterr().err
+
+
 def test_task_model_adds_a_custom_task_to_every_command(tmp_path, monkeypatch, model_dir):
     """A model trained with 'train --task topic' (multi-label) is used next to the main model:
     fields topic (labels, most likely first) and topic_scores in score/analyze/cluster output."""

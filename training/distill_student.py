@@ -181,7 +181,7 @@ def main(argv=None) -> int:
     from feedback_nlp.tasks.base import MULTILABEL
     from feedback_nlp.text import normalize
     from feedback_nlp.train import evaluate_head, fit_soft_head, nb_log_count_ratio, tune_thresholds
-    from train_baseline import C, CORPORA, SENT, build_sets
+    from train_baseline import C, CORPORA, SENT, build_sets, head_binary_accuracy
 
     t0 = time.time()
     _, dev, test, corp, ann = build_sets(shared_data_dir(args.data))
@@ -211,14 +211,7 @@ def main(argv=None) -> int:
                     out[task][split]["critical_precision"] = m["per_class"]["critical"]["precision"]
             if task == "sentiment":
                 for split in ("dev", "test"):
-                    acc = {}
-                    for name in CORPORA:
-                        rows = corp[name][split]
-                        p = model.predict_proba([normalize(r["text"]) for r in rows])["sentiment"]
-                        lab = sent_head.labels
-                        acc[name] = round(float(np.mean((p[:, lab.index("positive")] > p[:, lab.index("negative")])
-                                                        == np.array([r["label"] == 1 for r in rows]))), 4)
-                    out[task][split]["binary"] = acc
+                    out[task][split]["binary"] = head_binary_accuracy(model, corp, split)
         return out
 
     def tuned(model) -> NgramModel:  # sentiment is read by argmax: no threshold, no temperature needed

@@ -151,6 +151,21 @@ def corpus_sentiment_metrics(analyzer, corp, split: str, traditional: bool = Fal
     return out
 
 
+def head_binary_accuracy(model, corp, split: str) -> dict:
+    """Binary accuracy of a task model's sentiment head alone (P(positive) > P(negative)) on
+    each corpus split: :func:`corpus_sentiment_metrics` for a head outside an analyzer."""
+    from feedback_nlp.text import normalize
+
+    labels = model.heads["sentiment"].labels
+    pos, neg = labels.index("positive"), labels.index("negative")
+    out = {}
+    for name, splits in corp.items():
+        rows = splits[split]
+        p = model.predict_proba([normalize(r["text"]) for r in rows])["sentiment"]
+        out[name] = round(float(np.mean((p[:, pos] > p[:, neg]) == np.array([r["label"] == 1 for r in rows]))), 4)
+    return out
+
+
 def complaint_flag_rate(analyzer, corp, ann, split: str) -> dict:
     """Share of real complaints flagged as spam: negative corpus reviews (without the 蒙牛 Weibo
     posts, :data:`NOT_REVIEWS`) + non-spam negative annotations; with 蒙牛 reported beside."""

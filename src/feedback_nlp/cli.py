@@ -268,12 +268,13 @@ def _add_evaluate(sub) -> None:
 
 
 def _cmd_evaluate(args) -> int:
-    from .modeling import ModelFormatError, NgramModel
+    from .modeling import ModelFormatError
+    from .pipeline import _load_model
     from .train import evaluate_head, format_report, write_report
 
     try:
-        model = NgramModel.from_pretrained(args.model)
-    except ModelFormatError as e:
+        model = _load_model(args.model)  # n-gram, transformer or ensemble directory
+    except (ModelFormatError, FileNotFoundError) as e:
         raise CLIError(str(e)) from None
     tasks = args.task or list(model.heads)
     unknown = [t for t in tasks if t not in model.heads]
@@ -284,6 +285,57 @@ def _cmd_evaluate(args) -> int:
     j, m = write_report(report, prefix)
     print(format_report(report))
     print(f"wrote {j} and {m}", file=sys.stderr)
+    return 0
+
+
+def _add_ensemble(sub) -> None:
+    p = sub.add_parser("ensemble", help="average two models' probabilities for one task, weight chosen on dev",
+                       description="Soft voting: the weighted mean of two task models' probabilities (e.g. a "
+                                   "fine-tuned transformer and the n-gram model). The first member's weight "
+                                   "(grid 0, 0.1, ..., 1) and the decision thresholds are chosen on --dev; the "
+                                   "directory written holds model.json only and refers to the members by path. "
+                                   "Use it with --task-model TASK=OUT or FeedbackAnalyzer.load(tasks=...).")
+    p.add_argument("--member", action="append", required=True, metavar="MODEL_DIR",
+                   help="a model directory or hub id with a head for --task (give two)")
+    p.add_argument("--task", required=True, help="the task both members have a head for")
+    p.add_argument("--dev", required=True, help="labelled dev file (.csv, .tsv or .jsonl)")
+    p.add_argument("--grid", type=float, nargs="+", default=None, metavar="W",
+                   help="first-member weights to try (default 0, 0.1, ..., 1)")
+    p.add_argument("--text-field", default="text")
+    p.add_argument("--label-field", default=None)
+    p.add_argument("--id-field", default="id")
+    p.add_argument("--multilabel", action=argparse.BooleanOptionalAction, default=None)
+    add_encoding_arg(p)
+    p.add_argument("-o", "--output", required=True, help="ensemble directory to write")
+    p.set_defaults(func=_cmd_ensemble)
+
+
+def _cmd_ensemble(args) -> int:
+    from .ensemble import DEFAULT_GRID, EnsembleModel
+    from .modeling import ModelFormatError
+    from .pipeline import _load_model
+    from .train import evaluate_head, write_report
+
+    if len(args.member) != 2:
+        raise CLIError(f"give exactly two --member (got {len(args.member)})")
+    try:
+        members = [_load_model(m) for m in args.member]
+        ens = EnsembleModel(members, {args.task: [0.5, 0.5]}, member_paths=args.member,
+                            card={"name": Path(args.output).name, "command": "feedback-nlp " + " ".join(sys.argv[1:])
+                                  if sys.argv[1:2] == ["ensemble"] else "feedback-nlp ensemble"})
+    except (ModelFormatError, FileNotFoundError, ValueError) as e:
+        raise CLIError(str(e)) from None
+    dev = _read_task_data(args.dev, args.task, args, ens.heads[args.task].labels)
+    ens.fit({args.task: dev}, grid=args.grid or DEFAULT_GRID)
+    rep = {args.task: evaluate_head(ens, args.task, dev)}
+    ens.card.setdefault("tasks", {})[args.task] = {"metrics": {"dev": rep[args.task]}}
+    out = ens.save_pretrained(args.output)
+    write_report(rep, out / "eval_dev")
+    fit = ens.card["ensemble_fit"][args.task]
+    print(f"{args.task}: weights {fit['weights'][0]:g} / {fit['weights'][1]:g} chosen on {len(dev)} dev texts; "
+          f"dev accuracy {rep[args.task]['accuracy']}, micro-F1 {rep[args.task]['micro_f1']}, "
+          f"macro-F1 {rep[args.task]['macro_f1']}", file=sys.stderr)
+    print(out)
     return 0
 
 
@@ -448,8 +500,8 @@ def _cmd_serve(args) -> int:
 
 
 #: One function per command; each adds its subparser and sets ``func``.
-COMMANDS: list[Callable[[Any], None]] = [_add_score, _add_analyze, _add_train, _add_evaluate, _add_export, _add_cluster,
-                                               _add_report, _add_serve]
+COMMANDS: list[Callable[[Any], None]] = [_add_score, _add_analyze, _add_train, _add_evaluate, _add_ensemble,
+                                               _add_export, _add_cluster, _add_report, _add_serve]
 
 
 # ----------------------------------------------------------------------------- helpers

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .modeling import ModelFormatError, read_model_card, resolve_model_path
+from .modeling import ModelFormatError, check_model_files, read_model_card, resolve_model_path
 from .tasks.base import MULTILABEL, HeadSpec
 
 FORMAT = "feedback-nlp/ensemble"
@@ -172,6 +172,7 @@ class EnsembleModel:
         from .pipeline import _load_model
 
         directory = resolve_model_path(name_or_path)
+        check_model_files(directory)
         card = read_model_card(directory, FORMAT, FORMAT_VERSION)
         try:
             paths = [str(m["path"]) for m in card["members"]]

@@ -1,0 +1,91 @@
+"""Build an ensemble of two task models on ../shared/data: the first member's weight and the
+thresholds are chosen on dev, test is reported, and the directory is saved.
+
+    python training/build_ensemble.py --member DIR_A --member DIR_B --tasks issue_types [sentiment ...] \\
+        -o OUT [--data ../shared/data] [--grid 0 0.1 ... 1]
+
+Members are model directories (n-gram, transformer) or hub ids; the usual pair is a
+fine-tuned transformer and the shipped n-gram model (``models/feedback-zh-ngram``).
+Per task the card gets the dev score of every grid point, dev and test metrics
+(:func:`feedback_nlp.train.evaluate_head`), the members' own test metrics at their own
+thresholds, and for sentiment the binary accuracy on the three review corpora. Use it
+next to the default model: ``FeedbackAnalyzer.load(tasks={"issue_types": OUT})`` or
+``feedback-nlp score ... --task-model issue_types=OUT``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "training"))
+
+TASKS = ("spam", "issue_types", "sentiment", "severity")
+KEYS = ("micro_f1", "macro_f1", "accuracy", "quadratic_weighted_kappa", "critical_recall")
+
+
+def summary(m: dict) -> dict:
+    out = {k: round(m[k], 4) for k in KEYS if k in m}
+    if "spam_binary" in m:
+        out["spam_f1"] = round(m["spam_binary"]["f1"], 4)
+    if "per_class" in m and "critical" in m["per_class"]:
+        out["critical_precision"] = round(m["per_class"]["critical"]["precision"], 4)
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--member", action="append", required=True, help="model directory or hub id (give two)")
+    ap.add_argument("--tasks", nargs="+", required=True, choices=TASKS)
+    ap.add_argument("-o", "--output", required=True, type=Path)
+    ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
+    ap.add_argument("--grid", type=float, nargs="+", default=None, help="weights of the first member to try")
+    ap.add_argument("--min-critical-recall", type=float, default=0.90,
+                    help="severity: the dev recall floor of critical while thresholds are chosen")
+    args = ap.parse_args(argv)
+    if len(args.member) != 2:
+        ap.error("give exactly two --member")
+
+    from feedback_nlp.ensemble import DEFAULT_GRID, EnsembleModel
+    from feedback_nlp.labelled_data import shared_data_dir
+    from feedback_nlp.pipeline import _load_model
+    from feedback_nlp.train import evaluate_head
+    from train_baseline import build_sets, head_binary_accuracy
+
+    t0 = time.time()
+    _, dev, test, corp, _ = build_sets(shared_data_dir(args.data))
+    members = [_load_model(m) for m in args.member]
+    command = "python training/build_ensemble.py " + " ".join(sys.argv[1:] if argv is None else argv)
+    ens = EnsembleModel(members, {t: [0.5, 0.5] for t in args.tasks}, member_paths=args.member,
+                        card={"name": args.output.name, "command": command,
+                              "description": "weighted mean of two task models' probabilities (soft voting); "
+                                             "weights and thresholds chosen on dev"})
+    ens.fit({t: dev[t] for t in args.tasks}, grid=args.grid or DEFAULT_GRID,
+            min_critical_recall=args.min_critical_recall)
+    tasks = {}
+    for t in args.tasks:
+        entry = {"metrics": {s: evaluate_head(ens, t, sets[t]) for s, sets in (("dev", dev), ("test", test))},
+                 "members_test": {p: summary(evaluate_head(m, t, test[t])) for p, m in zip(args.member, members)}}
+        if t == "sentiment":
+            entry["binary_accuracy"] = {s: head_binary_accuracy(ens, corp, s) for s in ("dev", "test")}
+            entry["members_binary_accuracy_test"] = {p: head_binary_accuracy(m, corp, "test")
+                                                     for p, m in zip(args.member, members)}
+        tasks[t] = entry
+        print(t, json.dumps({"weights": ens.card["ensemble_fit"][t]["weights"],
+                             "dev": summary(entry["metrics"]["dev"]), "test": summary(entry["metrics"]["test"]),
+                             "members_test": entry["members_test"],
+                             **({"binary_test": entry["binary_accuracy"]["test"]} if t == "sentiment" else {})},
+                            ensure_ascii=False), flush=True)
+    ens.card["tasks"] = tasks
+    ens.card["seconds"] = round(time.time() - t0, 1)
+    ens.save_pretrained(args.output)
+    print(f"wrote {args.output} ({ens.card['seconds']}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
