@@ -118,3 +118,17 @@ def test_fit_chooses_the_weight_and_thresholds_by_dev_score():
     assert ens.heads["issue_types"].thresholds != {}  # the chosen point's thresholds were kept
     with pytest.raises(ValueError, match="two members"):
         EnsembleModel([ens.members[0]] * 3, {"issue_types": [1, 1, 1]}).fit({})
+
+
+def test_dev_criterion_per_task():
+    """Spam is chosen by spam-vs-not F1 (accuracy is mostly not_spam), severity by QWK."""
+    from feedback_nlp.ensemble import _dev_score
+    from feedback_nlp.tasks import SEVERITIES, SPAM_CLASSES
+
+    spam = HeadSpec("spam", "multiclass", list(SPAM_CLASSES))
+    assert _dev_score(spam, {"accuracy": 0.99, "spam_binary": {"f1": 0.5}}) == 0.5
+    sev = HeadSpec("severity", "multiclass", list(SEVERITIES))
+    assert _dev_score(sev, {"accuracy": 0.9, "quadratic_weighted_kappa": 0.7}) == 0.7
+    issues = HeadSpec("issue_types", "multilabel", ["a", "b"])
+    assert _dev_score(issues, {"accuracy": 0.5, "micro_f1": 0.8, "macro_f1": 0.7}) == pytest.approx(1.5)
+    assert _dev_score(HeadSpec("sentiment", "multiclass", ["negative", "positive"]), {"accuracy": 0.8}) == 0.8

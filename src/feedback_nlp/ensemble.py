@@ -121,7 +121,7 @@ class EnsembleModel:
         """Choose, per task in ``dev`` (task -> LabelledData), the first member's weight (the
         second gets the rest; two members) and the thresholds at it, both on ``dev``
         (:func:`feedback_nlp.train.tune_thresholds`). The criterion: micro + macro F1
-        (multilabel), quadratic weighted kappa (severity), else accuracy. The grid and the
+        (multilabel), spam-vs-not F1 (spam), quadratic weighted kappa (severity), else accuracy. The grid and the
         dev score of each point go on ``card["ensemble_fit"]``."""
         from .train import evaluate_head, tune_thresholds
 
@@ -212,6 +212,8 @@ def _dev_score(head: HeadSpec, m: dict) -> float:
     """What :meth:`EnsembleModel.fit` maximises on dev."""
     if head.kind == MULTILABEL:
         return m["micro_f1"] + m["macro_f1"]
+    if "spam_binary" in m:  # spam: accuracy is mostly not_spam; the thresholds are chosen for spam F1 too
+        return m["spam_binary"]["f1"]
     if "quadratic_weighted_kappa" in m:
         return m["quadratic_weighted_kappa"]
     return m["accuracy"]
