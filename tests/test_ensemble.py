@@ -62,6 +62,7 @@ def test_save_and_load_round_trip_with_relative_member_paths(members, tmp_path):
     out = ens.save_pretrained(root / "ens")
     card = json.loads((out / "model.json").read_text(encoding="utf-8"))
     assert card["format"] == "feedback-nlp/ensemble" and [m["path"] for m in card["members"]] == ["../a", "../b"]
+    assert card["members"][0]["name"] == "tiny" and card["version"]
     moved = tmp_path / "moved"
     shutil.copytree(root, moved)  # members travel with the ensemble: relative paths still resolve
     loaded = EnsembleModel.from_pretrained(moved / "ens")

@@ -157,8 +157,10 @@ class EnsembleModel:
             raise ValueError("save_pretrained needs member_paths: where each member is loaded from")
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        card = {**self.card, "format": FORMAT, "format_version": FORMAT_VERSION,
-                "members": [{"path": _portable(p, out)} for p in self.member_paths],
+        card = {"version": "0.1.0", **self.card, "format": FORMAT, "format_version": FORMAT_VERSION,
+                "members": [{"path": _portable(p, out), "name": (getattr(m, "card", None) or {}).get("name"),
+                             "version": (getattr(m, "card", None) or {}).get("version")}
+                            for p, m in zip(self.member_paths, self.members)],
                 "tasks": {t: {**(self.card.get("tasks", {}).get(t, {})), "kind": h.kind, "labels": h.labels,
                               "weights": [round(float(x), 6) for x in self.weights[t]], "thresholds": h.thresholds}
                           for t, h in self.heads.items()}}
