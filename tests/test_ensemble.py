@@ -101,7 +101,7 @@ class _Fixed:
         return {t: np.array([self.table[n] for n in norms], np.float32) for t in self.heads}
 
 
-def test_fit_chooses_the_weight_and_thresholds_by_dev_score():
+def test_fit_chooses_the_weight_and_thresholds_bydev_score():
     rng = np.random.default_rng(0)
     labels = ["a", "b", "c"]
     texts = [f"第{i}条反馈" for i in range(60)]
@@ -117,19 +117,22 @@ def test_fit_chooses_the_weight_and_thresholds_by_dev_score():
     assert fit["grid"]["0.0"] < 1.9  # noise alone is worse
     assert ens.weights["issue_types"][0] >= 0.5
     assert ens.heads["issue_types"].thresholds != {}  # the chosen point's thresholds were kept
+    # a criterion of one's own replaces the default one
+    ens.fit({"issue_types": LabelledData(texts, truth, multilabel=True)}, score=lambda m, t, d: -m.weights[t][0])
+    assert ens.weights["issue_types"][0] == 0.0
     with pytest.raises(ValueError, match="two members"):
         EnsembleModel([ens.members[0]] * 3, {"issue_types": [1, 1, 1]}).fit({})
 
 
 def test_dev_criterion_per_task():
     """Spam is chosen by spam-vs-not F1 (accuracy is mostly not_spam), severity by QWK."""
-    from feedback_nlp.ensemble import _dev_score
+    from feedback_nlp.ensemble import dev_score
     from feedback_nlp.tasks import SEVERITIES, SPAM_CLASSES
 
     spam = HeadSpec("spam", "multiclass", list(SPAM_CLASSES))
-    assert _dev_score(spam, {"accuracy": 0.99, "spam_binary": {"f1": 0.5}}) == 0.5
+    assert dev_score(spam, {"accuracy": 0.99, "spam_binary": {"f1": 0.5}}) == 0.5
     sev = HeadSpec("severity", "multiclass", list(SEVERITIES))
-    assert _dev_score(sev, {"accuracy": 0.9, "quadratic_weighted_kappa": 0.7}) == 0.7
+    assert dev_score(sev, {"accuracy": 0.9, "quadratic_weighted_kappa": 0.7}) == 0.7
     issues = HeadSpec("issue_types", "multilabel", ["a", "b"])
-    assert _dev_score(issues, {"accuracy": 0.5, "micro_f1": 0.8, "macro_f1": 0.7}) == pytest.approx(1.5)
-    assert _dev_score(HeadSpec("sentiment", "multiclass", ["negative", "positive"]), {"accuracy": 0.8}) == 0.8
+    assert dev_score(issues, {"accuracy": 0.5, "micro_f1": 0.8, "macro_f1": 0.7}) == pytest.approx(1.5)
+    assert dev_score(HeadSpec("sentiment", "multiclass", ["negative", "positive"]), {"accuracy": 0.8}) == 0.8

@@ -6,7 +6,10 @@ thresholds are chosen on dev, test is reported, and the directory is saved.
 
 Members are model directories (n-gram, transformer) or hub ids; the usual pair is a
 fine-tuned transformer and the shipped n-gram model (``models/feedback-zh-ngram``).
-Per task the card gets the dev score of every grid point, dev and test metrics
+Sentiment's weight is chosen by 3-way accuracy on the dev annotations plus the mean binary
+accuracy on the corpora's dev splits; the other tasks by the library's criterion
+(:meth:`feedback_nlp.ensemble.EnsembleModel.fit`). Per task the card gets the dev score of
+every grid point, dev and test metrics
 (:func:`feedback_nlp.train.evaluate_head`), the members' own test metrics at their own
 thresholds, and for sentiment the binary accuracy on the three review corpora. Use it
 next to the default model: ``FeedbackAnalyzer.load(tasks={"issue_types": OUT})`` or
@@ -50,7 +53,9 @@ def main(argv=None) -> int:
     if len(args.member) != 2:
         ap.error("give exactly two --member")
 
-    from feedback_nlp.ensemble import DEFAULT_GRID, EnsembleModel
+    import numpy as np
+
+    from feedback_nlp.ensemble import DEFAULT_GRID, EnsembleModel, dev_score
     from feedback_nlp.labelled_data import shared_data_dir
     from feedback_nlp.pipeline import _load_model
     from feedback_nlp.train import evaluate_head
@@ -64,7 +69,16 @@ def main(argv=None) -> int:
                         card={"name": args.output.name, "command": command,
                               "description": "weighted mean of two task models' probabilities (soft voting); "
                                              "weights and thresholds chosen on dev"})
-    ens.fit({t: dev[t] for t in args.tasks}, grid=args.grid or DEFAULT_GRID,
+    dev_corpora = {name: {"dev": splits["dev"]} for name, splits in corp.items()}
+
+    def score(model, task, m):
+        """Sentiment: 3-way accuracy on the annotations + mean binary accuracy on the corpora's dev
+        splits (the issue's targets are both); other tasks: the library's criterion."""
+        if task == "sentiment":
+            return m["accuracy"] + float(np.mean(list(head_binary_accuracy(model, dev_corpora, "dev").values())))
+        return dev_score(model.heads[task], m)
+
+    ens.fit({t: dev[t] for t in args.tasks}, grid=args.grid or DEFAULT_GRID, score=score,
             min_critical_recall=args.min_critical_recall)
     tasks = {}
     for t in args.tasks:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Mapping, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -117,12 +117,15 @@ class EnsembleModel:
         return out
 
     # -- fitting ---------------------------------------------------------------------------------
-    def fit(self, dev: Mapping[str, Any], grid: Sequence[float] = DEFAULT_GRID, **tune_kwargs) -> "EnsembleModel":
+    def fit(self, dev: Mapping[str, Any], grid: Sequence[float] = DEFAULT_GRID,
+            score: Optional[Callable[["EnsembleModel", str, dict], float]] = None, **tune_kwargs) -> "EnsembleModel":
         """Choose, per task in ``dev`` (task -> LabelledData), the first member's weight (the
         second gets the rest; two members) and the thresholds at it, both on ``dev``
         (:func:`feedback_nlp.train.tune_thresholds`). The criterion: micro + macro F1
-        (multilabel), spam-vs-not F1 (spam), quadratic weighted kappa (severity), else accuracy. The grid and the
-        dev score of each point go on ``card["ensemble_fit"]``."""
+        (multilabel), spam-vs-not F1 (spam), quadratic weighted kappa (severity), else accuracy;
+        ``score(model, task, dev_metrics)`` replaces it (e.g. to add other dev data: the members'
+        probabilities are cached during the fit). The grid and the dev score of each point go on
+        ``card["ensemble_fit"]``."""
         from .train import evaluate_head, tune_thresholds
 
         if len(self.members) != 2:
@@ -139,7 +142,8 @@ class EnsembleModel:
                     if task != "sentiment":  # sentiment is read by argmax
                         tune_thresholds(self, task, data, **tune_kwargs)
                     m = evaluate_head(self, task, data)
-                    tried.append((_dev_score(self.heads[task], m), float(w), dict(self.heads[task].thresholds)))
+                    value = score(self, task, m) if score is not None else dev_score(self.heads[task], m)
+                    tried.append((float(value), float(w), dict(self.heads[task].thresholds)))
                 best = max(tried, key=lambda x: (round(x[0], 10), -abs(x[1] - 0.5)))  # ties: the more even mix
                 self.set_weights(task, [best[1], 1.0 - best[1]])
                 self.heads[task].thresholds = best[2]
@@ -210,7 +214,7 @@ def _portable(path: str, directory: Path) -> str:
         return str(p.resolve())
 
 
-def _dev_score(head: HeadSpec, m: dict) -> float:
+def dev_score(head: HeadSpec, m: dict) -> float:
     """What :meth:`EnsembleModel.fit` maximises on dev."""
     if head.kind == MULTILABEL:
         return m["micro_f1"] + m["macro_f1"]
