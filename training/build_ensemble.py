@@ -27,17 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "training"))
 
-TASKS = ("spam", "issue_types", "sentiment", "severity")
-KEYS = ("micro_f1", "macro_f1", "accuracy", "quadratic_weighted_kappa", "critical_recall")
-
-
-def summary(m: dict) -> dict:
-    out = {k: round(m[k], 4) for k in KEYS if k in m}
-    if "spam_binary" in m:
-        out["spam_f1"] = round(m["spam_binary"]["f1"], 4)
-    if "per_class" in m and "critical" in m["per_class"]:
-        out["critical_precision"] = round(m["per_class"]["critical"]["precision"], 4)
-    return out
+from train_transformer import ALL_TASKS as TASKS, summary  # noqa: E402  (one summary of a split's metrics)
 
 
 def main(argv=None) -> int:
