@@ -71,6 +71,12 @@ def test_save_and_load_round_trip_with_relative_member_paths(members, tmp_path):
     assert loaded.heads["issue_types"].thresholds == ens.heads["issue_types"].thresholds
     np.testing.assert_allclose(loaded.weights["sentiment"], [0.7, 0.3])
 
+    bad = json.loads((moved / "ens" / "model.json").read_text(encoding="utf-8"))
+    del bad["members"]
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "model.json").write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="not a valid ensemble card"):
+        EnsembleModel.from_pretrained(tmp_path / "bad")
     shutil.rmtree(moved / "b")
     with pytest.raises(ModelFormatError, match="cannot load ensemble member '../b'"):
         EnsembleModel.from_pretrained(moved / "ens")
