@@ -53,11 +53,16 @@ def _load_model(name_or_path, backend: Optional[str] = None):
 
     if backend not in (None, "ngram", "transformer"):
         raise ValueError(f"unknown backend {backend!r}; use 'ngram' or 'transformer'")
-    if backend is None and is_ensemble_dir(resolve_model_path(name_or_path)):
-        return EnsembleModel.from_pretrained(name_or_path)
-    if backend == "transformer" or (backend is None and is_transformer_dir(resolve_model_path(name_or_path))):
+    if backend == "ngram":
+        return NgramModel.from_pretrained(name_or_path)
+    if backend == "transformer":
         return TransformerModel.from_pretrained(name_or_path)
-    return NgramModel.from_pretrained(name_or_path)
+    local = resolve_model_path(name_or_path)  # once: a hub id is fetched here, then read as a local directory
+    if is_ensemble_dir(local):
+        return EnsembleModel.from_pretrained(local)
+    if is_transformer_dir(local):
+        return TransformerModel.from_pretrained(local)
+    return NgramModel.from_pretrained(local)
 
 
 def _heads_only(model, task: str) -> None:
