@@ -27,13 +27,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "training"))
 
-from train_transformer import ALL_TASKS as TASKS, summary  # noqa: E402  (one summary of a split's metrics)
+from feedback_nlp.pipeline import REQUIRED_TASKS  # noqa: E402
+from train_transformer import summary  # noqa: E402  (one summary of a split's metrics)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--member", action="append", required=True, help="model directory or hub id (give two)")
-    ap.add_argument("--tasks", nargs="+", required=True, choices=TASKS)
+    ap.add_argument("--tasks", nargs="+", required=True, choices=REQUIRED_TASKS)
     ap.add_argument("-o", "--output", required=True, type=Path)
     ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
     ap.add_argument("--grid", type=float, nargs="+", default=None, help="weights of the first member to try")

