@@ -71,6 +71,9 @@ def test_save_and_load_round_trip_with_relative_member_paths(members, tmp_path):
     assert loaded.heads["issue_types"].thresholds == ens.heads["issue_types"].thresholds
     np.testing.assert_allclose(loaded.weights["sentiment"], [0.7, 0.3])
 
+    resaved = loaded.save_pretrained(tmp_path / "elsewhere" / "ens")  # member paths follow the new place
+    np.testing.assert_allclose(EnsembleModel.from_pretrained(resaved).predict_proba(NORMS)["sentiment"],
+                               ens.predict_proba(NORMS)["sentiment"], atol=1e-6)
     bad = json.loads((moved / "ens" / "model.json").read_text(encoding="utf-8"))
     del bad["members"]
     (tmp_path / "bad").mkdir()

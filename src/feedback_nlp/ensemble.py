@@ -187,15 +187,17 @@ class EnsembleModel:
                      for t, e in card["tasks"].items()}
         except (KeyError, TypeError, ValueError) as e:
             raise ModelFormatError(f"{directory}: model.json is not a valid ensemble card: {e}") from None
-        members = []
+        members, sources = [], []  # sources: where each member was found, so a re-save points there
         for p in paths:
             local = directory / p
+            source = str(local) if local.is_dir() else p
             try:
-                members.append(_load_model(local if local.is_dir() else p))
+                members.append(_load_model(source))
             except (ModelFormatError, FileNotFoundError) as e:
                 raise ModelFormatError(f"{directory}: cannot load ensemble member {p!r}: {e}") from None
+            sources.append(source)
         try:
-            model = cls(members, weights, heads, paths, card)
+            model = cls(members, weights, heads, sources, card)
         except ValueError as e:
             raise ModelFormatError(f"{directory}: {e}") from None
         return model
