@@ -255,6 +255,16 @@ def test_replacing_issue_types_keeps_the_default_models_decision_stages(analyzer
     assert [r.issue_scores for r in mine] != [r.issue_scores for r in default]  # issue types do come from tiny
 
 
+def test_one_directory_for_several_tasks_is_loaded_once(tmp_path):
+    """tasks={"spam": d, "sentiment": d}: one model object, so one pass per text for both tasks."""
+    from tiny_model import build_tiny_model
+
+    d = build_tiny_model(tmp_path / "tiny")
+    fa = FeedbackAnalyzer.load(tasks={"spam": d, "sentiment": str(d)})
+    assert fa.task_models["spam"] is fa.task_models["sentiment"]
+    assert fa.task_models["spam"] is not fa.task_models["severity"]
+
+
 def test_illness_after_eating_puts_product_quality_first():
     from feedback_nlp.tasks.issue_types import ISSUE_TYPES, illness_first
     from feedback_nlp.text import normalize

@@ -244,8 +244,12 @@ class FeedbackAnalyzer:
         """
         base = _load_model(path if path is not None else default_model_path(), backend)
         models = {t: base for t in base.heads}
+        loaded: dict[str, Any] = {}  # one object per directory: one pass per text for all its tasks
         for task, p in (tasks or {}).items():
-            override = _load_model(p)
+            key = str(Path(p).expanduser().resolve()) if Path(p).expanduser().is_dir() else str(p)
+            if key not in loaded:
+                loaded[key] = _load_model(p)
+            override = loaded[key]
             if task not in override.heads:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
             models[task] = override
