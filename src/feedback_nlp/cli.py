@@ -154,6 +154,12 @@ TASK_DEFAULTS = {"spam": ("spam_type", False, "not_spam"), "issue_types": ("issu
                  "sentiment": ("sentiment", False, None), "severity": ("severity", False, None)}
 
 
+def _invocation(command: str) -> str:
+    """The command line that wrote a model, for its card: the real one when ``command`` was run
+    from the shell, else just ``feedback-nlp COMMAND`` (``main([...])`` called from Python)."""
+    return f"{PROG} " + " ".join(sys.argv[1:]) if sys.argv[1:2] == [command] else f"{PROG} {command}"
+
+
 def _read_task_data(path, task, args, labels=None):
     from .labelled_data import TrainingDataError, read_labelled_file
 
@@ -221,7 +227,7 @@ def _cmd_train(args) -> int:
     train = _read_task_data(args.data, args.task, args, labels)
     dev = _read_task_data(args.dev, args.task, args, labels) if args.dev else None
     card = {"name": Path(args.output).name, "version": "0.1.0",
-            "command": "feedback-nlp " + " ".join(sys.argv[1:]) if sys.argv[1:2] == ["train"] else "feedback-nlp train",
+            "command": _invocation("train"),
             "training_data": {"file": str(args.data), "n_texts": len(train)}}
     if transformer:
         from .transformer.training import train_task_model
@@ -321,8 +327,7 @@ def _cmd_ensemble(args) -> int:
     try:
         members = [_load_model(m) for m in args.member]
         ens = EnsembleModel(members, {args.task: [0.5, 0.5]}, member_paths=args.member,
-                            card={"name": Path(args.output).name, "command": "feedback-nlp " + " ".join(sys.argv[1:])
-                                  if sys.argv[1:2] == ["ensemble"] else "feedback-nlp ensemble"})
+                            card={"name": Path(args.output).name, "command": _invocation("ensemble")})
     except (ModelFormatError, FileNotFoundError, ValueError) as e:
         raise CLIError(str(e)) from None
     dev = _read_task_data(args.dev, args.task, args, ens.heads[args.task].labels)
