@@ -8,10 +8,15 @@ import numpy as np
 import pytest
 
 from feedback_nlp.cluster import ProblemClusterer
-from feedback_nlp.encoders import (Encoder, MissingExtraError, NgramEncoder, TableEncoder, get_encoder,
-                                   semantic_encoder_path)
+from feedback_nlp.encoders import (ConcatEncoder, Encoder, MissingExtraError, NgramEncoder, PosteriorEncoder,
+                                   TableEncoder, get_encoder, load_encoder_dir, semantic_encoder_path)
 from feedback_nlp.encoders.ngram import WORD_PREFIX
 from feedback_nlp.encoders.pretrained import PRETRAINED
+from feedback_nlp.modeling import ModelFormatError, NgramModel
+from feedback_nlp.text import normalize
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+from tiny_model import TEXTS, build_tiny_model  # noqa: E402
 
 
 class KeywordEncoder(Encoder):
@@ -91,6 +96,78 @@ def test_table_encoder_save_and_load_round_trip(tmp_path):
     assert np.allclose(back.encode(["好"]), [[-1.0, 0.0, 0.0]])
 
 
+def test_table_encoder_whitens_last_and_keeps_the_matrix_on_disk(tmp_path):
+    whiten = np.diag([1.0, 0.5, 2.0]).astype(np.float32)
+    plain, white = tiny_table(), tiny_table(whiten=whiten)
+    texts = ["充电器发烫好", "慢好", "好"]
+    want = plain.encode(texts) @ whiten
+    want /= np.linalg.norm(want, axis=1, keepdims=True)
+    assert np.allclose(white.encode(texts), want, atol=1e-6)
+    assert not np.allclose(white.encode(texts), plain.encode(texts), atol=1e-3)
+    back = TableEncoder.from_pretrained(white.save_pretrained(tmp_path / "w"))
+    assert np.array_equal(back.whiten, whiten) and np.allclose(back.encode(texts), want, atol=1e-6)
+    # saving without it removes a stale whiten.npy: the file always matches the encoder
+    white.whiten = None
+    white.save_pretrained(tmp_path / "w")
+    assert not (tmp_path / "w" / "whiten.npy").exists()
+    with pytest.raises(ValueError, match=r"whiten must be \[3, 3\]"):
+        tiny_table(whiten=np.eye(2))
+
+
+def test_concat_encoder_cosine_is_the_weighted_sum_of_the_parts():
+    a, b = tiny_table(), KeywordEncoder()
+    texts = ["充电器发烫", "电池发烫", "快递太慢", "房间好"]
+    mix = ConcatEncoder([(a, 3.0), (b, 1.0)], name="mix", default_threshold=0.4)  # weights scaled to 0.75/0.25
+    assert mix.dim == a.dim + b.dim and np.allclose(mix.weights, [0.75, 0.25])
+    X, A, B = mix.encode(texts), a.encode(texts), b.encode(texts)
+    assert np.allclose(X @ X.T, 0.75 * (A @ A.T) + 0.25 * (B @ B.T), atol=1e-6)
+    assert np.allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-6)
+    # A text one part cannot encode keeps only the other part's share: less similar to everything.
+    Y = mix.encode(["电池"])  # no table token
+    assert np.isclose(np.linalg.norm(Y), np.sqrt(0.25))
+    for bad in ([], [(a, 0.0), (b, 1.0)], [(a, float("nan"))]):
+        with pytest.raises(ValueError):
+            ConcatEncoder(bad)
+
+
+def test_concat_encoder_fits_parts_that_learn_from_the_texts():
+    texts = ["快递太慢了"] * 3 + ["房间很脏"] * 3
+    ngram = NgramEncoder(seed=0, min_df=1)
+    mix = ConcatEncoder([(ngram, 0.5), (KeywordEncoder(), 0.5)])
+    X = mix.fit_encode(texts)  # fits the sketch: encode before fit_encode would fail
+    assert X.shape == (6, mix.dim) and np.allclose(mix.encode(texts[:1]), X[:1], atol=1e-5)
+
+
+def test_posterior_encoder_is_one_heads_probabilities(tmp_path):
+    model = NgramModel.from_pretrained(build_tiny_model(tmp_path / "m"))
+    enc = PosteriorEncoder(model, "issue_types")
+    norms = [normalize(t) for t in TEXTS]
+    P = model.predict_proba(norms)["issue_types"]
+    want = P / np.linalg.norm(P, axis=1, keepdims=True)
+    assert enc.dim == P.shape[1] and np.allclose(enc.encode(TEXTS), want, atol=1e-6)
+    with pytest.raises(ValueError, match="no 'urgency' head"):
+        PosteriorEncoder(model, "urgency")
+
+
+def test_encoder_directory_with_a_mix_loads_table_plus_posteriors(tmp_path):
+    d = tiny_table().save_pretrained(tmp_path / "enc")
+    build_tiny_model(d / "clf")
+    assert isinstance(load_encoder_dir(d), TableEncoder)  # no mix: the table alone
+    spec = json.loads((d / "encoder.json").read_text(encoding="utf-8"))
+    spec["mix"] = {"model": "clf", "task": "issue_types", "weight": 0.25, "default_threshold": 0.35}
+    (d / "encoder.json").write_text(json.dumps(spec), encoding="utf-8")
+    enc = get_encoder(str(d))
+    assert isinstance(enc, ConcatEncoder) and enc.name == "tiny" and enc.default_threshold == 0.35
+    assert isinstance(enc.parts[1], PosteriorEncoder) and np.allclose(enc.weights, [0.75, 0.25])
+    assert ProblemClusterer(min_size=2, encoder=enc).fit(["充电器发烫"] * 3).threshold_ == 0.35
+    for mix, msg in (({"model": "clf", "weight": 1.0, "default_threshold": 0.3}, "weight must be in"),
+                     ({"model": "clf", "weight": 0.2}, "needs model, weight and default_threshold")):
+        spec["mix"] = mix
+        (d / "encoder.json").write_text(json.dumps(spec), encoding="utf-8")
+        with pytest.raises(ModelFormatError, match=msg):
+            load_encoder_dir(d)
+
+
 def test_table_encoder_uses_jieba_words_only_when_asked():
     with_words = tiny_table(use_words=True)
     without = tiny_table()
@@ -102,8 +179,6 @@ def test_table_encoder_uses_jieba_words_only_when_asked():
 def test_table_encoder_rejects_mismatched_arrays_and_foreign_directories(tmp_path):
     with pytest.raises(ValueError, match="one row per vocabulary token"):
         TableEncoder(["a", "b"], np.zeros((3, 2)), np.ones(2))
-    from feedback_nlp.modeling import ModelFormatError
-
     with pytest.raises(ModelFormatError, match="no encoder.json"):
         TableEncoder.from_pretrained(tmp_path)
     (tmp_path / "encoder.json").write_text('{"format": "other"}', encoding="utf-8")

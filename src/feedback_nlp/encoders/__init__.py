@@ -3,29 +3,37 @@
 ``get_encoder(spec)`` resolves what ``ProblemClusterer(encoder=...)`` and
 ``--encoder`` accept:
 
-- ``"semantic"`` (default): the shipped table encoder (:mod:`.table`), a linear
-  projection of char n-gram features into a pretrained teacher's sentence space,
-  learned on our unlabelled corpora; knows paraphrases, runs at n-gram speed;
+- ``"semantic"``: the shipped table encoder (:mod:`.table`), a linear projection of
+  char n-gram features into a pretrained teacher's sentence space, learned on our
+  unlabelled corpora and whitened on the train annotations' problems, mixed
+  (:mod:`.concat`) with the shipped model's issue-type probabilities (:mod:`.posterior`);
+  knows paraphrases, runs at n-gram speed;
 - ``"ngram"``: the char n-gram TF-IDF sketch + LSA (:mod:`.ngram`), fitted on the
   texts being clustered;
 - a pretrained encoder's name (:mod:`.pretrained`; ``e5-small``, ``use-multi``,
   ``roformer-sim``), each behind its own optional extra, slow on CPU;
-- a directory holding a table encoder (``encoder.json``);
+- a directory holding a table encoder (``encoder.json``; its ``mix`` entry, when present,
+  names the posteriors to mix in: :func:`load_encoder_dir`);
 - any :class:`Encoder` object.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
 from ..modeling import ModelFormatError
+
 from .base import Encoder, MissingExtraError, l2_normalize
+from .concat import ConcatEncoder
 from .ngram import NgramEncoder, TextVectorizer
+from .posterior import PosteriorEncoder
 from .pretrained import PRETRAINED
 from .table import TableEncoder
 
-__all__ = ["Encoder", "MissingExtraError", "NgramEncoder", "TableEncoder", "TextVectorizer", "get_encoder",
-           "semantic_encoder_path", "DEFAULT_ENCODER", "ENCODER_NAMES", "l2_normalize"]
+__all__ = ["ConcatEncoder", "Encoder", "MissingExtraError", "NgramEncoder", "PosteriorEncoder", "TableEncoder",
+           "TextVectorizer", "get_encoder", "load_encoder_dir", "semantic_encoder_path", "DEFAULT_ENCODER",
+           "ENCODER_NAMES", "l2_normalize"]
 
 #: What clustering uses unless told otherwise. ``semantic`` is opt-in until it meets issue 13's
 #: targets: it keeps paraphrases together but its clusters are broad (planted purity < 0.5 on 2 of
@@ -36,14 +44,45 @@ SEMANTIC_MODEL_NAME = "feedback-zh-semantic"
 ENCODER_NAMES = ("semantic", "ngram", *PRETRAINED)
 
 
-def semantic_encoder_path() -> Path:
-    """The shipped semantic encoder: the copy installed with the package, else ``models/`` of a checkout."""
+def shipped_path(name: str, marker: str = "encoder.json") -> Optional[Path]:
+    """A shipped directory by name: the copy installed with the package, else ``models/`` of a checkout."""
     here = Path(__file__).resolve().parents[1]
-    for candidate in (here / "shipped_models" / SEMANTIC_MODEL_NAME, here.parents[1] / "models" / SEMANTIC_MODEL_NAME):
-        if (candidate / "encoder.json").is_file():
+    for candidate in (here / "shipped_models" / name, here.parents[1] / "models" / name):
+        if (candidate / marker).is_file():
             return candidate
-    raise ModelFormatError(f"the shipped encoder {SEMANTIC_MODEL_NAME!r} was not found next to the package; "
-                           "reinstall feedback-nlp or pass an encoder directory")
+    return None
+
+
+def semantic_encoder_path() -> Path:
+    """The shipped semantic encoder's directory."""
+    found = shipped_path(SEMANTIC_MODEL_NAME)
+    if found is None:
+        raise ModelFormatError(f"the shipped encoder {SEMANTIC_MODEL_NAME!r} was not found next to the package; "
+                               "reinstall feedback-nlp or pass an encoder directory")
+    return found
+
+
+def load_encoder_dir(directory: Union[str, Path]) -> Encoder:
+    """A table encoder directory as an :class:`Encoder`. With a ``mix`` entry in its encoder.json
+    (``{"model", "task", "weight", "default_threshold"}``), the table encoder (weight
+    ``1 - weight``) mixed with that model's ``task`` probabilities: a :class:`ConcatEncoder`
+    named as the table, with the mix's threshold. ``model`` is a shipped model's name, a
+    directory relative to the encoder's, or any path or hub id."""
+    d = Path(directory)
+    table = TableEncoder.from_pretrained(d)
+    mix = json.loads((d / "encoder.json").read_text(encoding="utf-8")).get("mix")
+    if not mix:
+        return table
+    try:
+        ref, weight = str(mix["model"]), float(mix["weight"])
+        threshold = float(mix["default_threshold"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelFormatError(f"{d / 'encoder.json'}: 'mix' needs model, weight and default_threshold ({e})") from None
+    if not 0 < weight < 1:
+        raise ModelFormatError(f"{d / 'encoder.json'}: mix weight must be in (0, 1), got {weight}")
+    model_dir = shipped_path(ref, "model.json") or (d / ref if (d / ref).is_dir() else ref)
+    posterior = PosteriorEncoder.from_pretrained(model_dir, mix.get("task", "issue_types"))
+    return ConcatEncoder([(table, 1 - weight), (posterior, weight)], name=table.name, default_threshold=threshold)
 
 
 def get_encoder(spec: Union[str, Path, Encoder, None] = None, **ngram_params) -> Encoder:
@@ -60,10 +99,10 @@ def get_encoder(spec: Union[str, Path, Encoder, None] = None, **ngram_params) ->
     if isinstance(spec, str) and spec == "ngram":
         return NgramEncoder(**ngram_params)
     if isinstance(spec, str) and spec == "semantic":
-        return TableEncoder.from_pretrained(semantic_encoder_path())
+        return load_encoder_dir(semantic_encoder_path())
     if isinstance(spec, str) and spec in PRETRAINED:
         return PRETRAINED[spec]()
     p = Path(spec)
     if p.is_dir():
-        return TableEncoder.from_pretrained(p)
+        return load_encoder_dir(p)
     raise ValueError(f"unknown encoder {str(spec)!r}: use one of {', '.join(ENCODER_NAMES)} or an encoder directory")

@@ -3,17 +3,23 @@
 A text becomes its char n-grams (+ jieba words), weighted ``(1 + ln tf) * weight[token]``
 and scaled to unit L2 (``norm="l2"``, a TF-IDF row) or unit sum (``norm="l1"``, a weighted
 average); the encoding is that row times ``table`` ([vocabulary, dim]), minus ``mean``, with
-the directions in ``remove`` projected out, L2-normalised. One shape serves
+the directions in ``remove`` projected out, times ``whiten`` ([dim, dim], optional),
+L2-normalised. One shape serves
 
 - a learned linear projection of TF-IDF features into a teacher encoder's space
   (``training/train_semantic_encoder.py``: ridge regression on unlabelled texts), and
 - domain word vectors averaged with SIF weights (``weight = a / (a + p(token))``) and
   their first principal component removed.
 
+``whiten`` is kept apart from ``table`` so that re-tuning it starts from the same projection:
+``training/tune_semantic_encoder.py`` sets it to a regularised inverse square root of the
+within-problem scatter of the train annotations (directions that vary inside one problem count
+less; directions that tell problems apart count more).
+
 A model directory holds plain arrays, no pickles: ``encoder.json`` (settings and the
 card), ``vocab.json`` (token strings in row order; jieba words prefixed with ``w:``),
 ``weights.npy`` [V] float32, ``table.npy`` [V, dim] float16 or float32, and optionally
-``mean.npy`` [dim] and ``remove.npy`` [k, dim].
+``mean.npy`` [dim], ``remove.npy`` [k, dim] and ``whiten.npy`` [dim, dim].
 """
 from __future__ import annotations
 
@@ -34,7 +40,7 @@ _FILE_WORD = "w:"  # jieba words in vocab.json (the in-memory prefix is a contro
 
 
 class TableEncoder(Encoder):
-    """``encode(texts) = l2(remove_top(weighted_tokens(texts) @ table - mean))`` (see the module docstring).
+    """``encode(texts) = l2(remove_top(weighted_tokens(texts) @ table - mean) @ whiten)`` (see the module docstring).
 
     Parameters
     ----------
@@ -48,6 +54,8 @@ class TableEncoder(Encoder):
         Scaling of each text's weighted token row before the product.
     mean, remove : optional arrays [dim], [k, dim]
         Subtracted / projected out after the product (centring, common components).
+    whiten : optional array [dim, dim]
+        Multiplied in last, before the L2 normalisation (a metric learned on labelled problems).
     name, default_threshold : the encoder's name and its clustering threshold.
     card : dict
         Free-form provenance written into ``encoder.json`` (teacher, licence, data, metrics).
@@ -55,7 +63,8 @@ class TableEncoder(Encoder):
 
     def __init__(self, vocab: Sequence[str], table: np.ndarray, weights: np.ndarray, *, ngram_range=(1, 3),
                  use_words: bool = False, norm: str = "l2", mean: Optional[np.ndarray] = None,
-                 remove: Optional[np.ndarray] = None, name: str = "semantic", default_threshold: float = 0.5,
+                 remove: Optional[np.ndarray] = None, whiten: Optional[np.ndarray] = None,
+                 name: str = "semantic", default_threshold: float = 0.5,
                  card: Optional[dict] = None, chunk_tokens: int = 8192):
         self.vocab = list(vocab)
         self.table = np.asarray(table)
@@ -71,6 +80,9 @@ class TableEncoder(Encoder):
         self.norm = norm
         self.mean = None if mean is None else np.asarray(mean, dtype=np.float32).reshape(self.dim)
         self.remove = None if remove is None else np.asarray(remove, dtype=np.float32).reshape(-1, self.dim)
+        self.whiten = None if whiten is None else np.asarray(whiten, dtype=np.float32)
+        if self.whiten is not None and self.whiten.shape != (self.dim, self.dim):
+            raise ValueError(f"whiten must be [{self.dim}, {self.dim}], got {self.whiten.shape}")
         self.name = name
         self.default_threshold = float(default_threshold)
         self.card = dict(card or {})
@@ -114,6 +126,8 @@ class TableEncoder(Encoder):
             out -= self.mean
         if self.remove is not None and len(self.remove):
             out -= (out @ self.remove.T) @ self.remove
+        if self.whiten is not None:
+            out = out @ self.whiten
         out[empty] = 0.0  # a text with no known token carries no signal
         return out
 
@@ -124,7 +138,7 @@ class TableEncoder(Encoder):
         d.mkdir(parents=True, exist_ok=True)
         np.save(d / "table.npy", self.table, allow_pickle=False)
         np.save(d / "weights.npy", self.weights, allow_pickle=False)
-        for fname, arr in (("mean.npy", self.mean), ("remove.npy", self.remove)):
+        for fname, arr in (("mean.npy", self.mean), ("remove.npy", self.remove), ("whiten.npy", self.whiten)):
             if arr is not None:
                 np.save(d / fname, arr, allow_pickle=False)
             elif (d / fname).exists():
@@ -156,6 +170,6 @@ class TableEncoder(Encoder):
 
         return cls(vocab, np.load(d / "table.npy", allow_pickle=False), np.load(d / "weights.npy", allow_pickle=False),
                    ngram_range=tuple(spec.get("ngram_range", (1, 3))), use_words=spec.get("use_words", False),
-                   norm=spec.get("norm", "l2"), mean=opt("mean.npy"), remove=opt("remove.npy"),
+                   norm=spec.get("norm", "l2"), mean=opt("mean.npy"), remove=opt("remove.npy"), whiten=opt("whiten.npy"),
                    name=spec.get("name", "semantic"), default_threshold=spec.get("default_threshold", 0.5),
                    card=spec.get("card"))
