@@ -1,0 +1,161 @@
+"""Tune the shipped ``semantic`` encoder for clustering problems: whitening + issue-type mix, chosen on dev.
+
+    PYTHONPATH=src python3 training/tune_semantic_encoder.py     # ~1 min on 2 cores; rewrites the encoder in place
+
+Two additions to the projection ``train_semantic_encoder.py`` writes (rerun this after that):
+
+1. ``whiten`` (``whiten.npy``): ``(S_w + lam * tr(S_w)/d * I) ** -1/2`` scaled to spectral norm 1,
+   where ``S_w`` is the within-problem scatter of the projection's vectors over the train
+   annotations' problem groups (names grouped by ``benchmarks/problem_groups.py``). Directions
+   along which texts about one problem differ weigh less; ``lam`` shrinks towards no whitening.
+2. ``mix`` (encoder.json): the shipped n-gram model's issue-type probabilities concatenated with
+   weight ``b`` (cosine = (1 - b) cos_projection + b cos_issue_types), so that clusters do not
+   span issue types.
+
+``lam``, ``b`` and the clustering threshold are chosen by ARI of the clusters (min_size 2, noise
+as singletons) against the dev annotations' problem groups, averaged over each threshold and its
+neighbours in the grid (ARI jumps by +-0.03 between neighbouring thresholds on ~800 records);
+ties go to the higher threshold (tighter clusters). Test problems are scored for the card only.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "training"))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from feedback_nlp.encoders import ConcatEncoder, NgramEncoder, PosteriorEncoder, TableEncoder  # noqa: E402
+from feedback_nlp.text import normalize  # noqa: E402
+from train_semantic_encoder import annotation_records, data_dir  # noqa: E402
+
+NO_WHITENING = float("inf")
+
+
+def problem_records(d: Path, split: str) -> tuple[list[str], list[str]]:
+    """(texts, problem groups) of the annotation records of ``split`` with a problem name."""
+    from problem_groups import canonical
+
+    recs = [r for r in annotation_records(d, split) if r.get("problem") and normalize(r["text"])]
+    return [r["text"] for r in recs], [canonical(r["problem"]) for r in recs]
+
+
+def within_scatter(X: np.ndarray, groups: list[str]) -> np.ndarray:
+    """``[dim, dim]`` scatter of the rows around their group's mean, over groups of 2+ rows."""
+    g = np.asarray(groups)
+    names, inverse, counts = np.unique(g, return_inverse=True, return_counts=True)
+    sums = np.zeros((len(names), X.shape[1]))
+    np.add.at(sums, inverse, X)
+    keep = counts[inverse] > 1
+    C = (X - sums[inverse] / counts[inverse, None])[keep]
+    return (C.T @ C) / max(len(C), 1)
+
+
+def whitening(Sw: np.ndarray, lam: float) -> np.ndarray:
+    """``(Sw + lam * mean eigenvalue * I) ** -1/2``, spectral norm 1 (``lam`` inf: the identity)."""
+    d = len(Sw)
+    if not np.isfinite(lam):
+        return np.eye(d, dtype=np.float32)
+    vals, vecs = np.linalg.eigh(Sw)
+    W = (vecs / np.sqrt(np.maximum(vals, 0) + lam * np.trace(Sw) / d)) @ vecs.T
+    return (W / np.linalg.norm(W, 2)).astype(np.float32)
+
+
+def ari_of(X: np.ndarray, texts: list[str], groups: list[str], threshold: float) -> float:
+    from sklearn.metrics import adjusted_rand_score
+
+    from feedback_nlp.cluster import ProblemClusterer
+
+    lab = ProblemClusterer(min_size=2, threshold=threshold, seed=0).fit_predict(texts, embeddings=X)
+    return float(adjusted_rand_score(groups, [x if x is not None else f"noise{i}" for i, x in enumerate(lab)]))
+
+
+def smoothed(row: dict[float, float]) -> dict[float, float]:
+    """Each threshold's ARI averaged with its neighbours' in the grid."""
+    ts = sorted(row)
+    return {t: float(np.mean([row[u] for u in ts[max(0, i - 1):i + 2]])) for i, t in enumerate(ts)}
+
+
+def choose(grid: dict[tuple[float, float], dict[float, float]]) -> tuple[float, float, float]:
+    """``(lam, b, threshold)`` with the best smoothed ARI; ties: higher threshold, then more whitening."""
+    best = max(((lam, b, t, s) for (lam, b), row in grid.items() for t, s in smoothed(row).items()),
+               key=lambda c: (round(c[3], 6), c[2], -c[0]))
+    return best[0], best[1], best[2]
+
+
+def mixed(table: TableEncoder, posterior: PosteriorEncoder, b: float, threshold: float) -> ConcatEncoder:
+    return ConcatEncoder([(table, 1 - b), (posterior, b)], name=table.name, default_threshold=threshold)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--encoder", default=str(REPO / "models" / "feedback-zh-semantic"),
+                    help="the table encoder directory (rewritten in place unless --out)")
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--model", default="feedback-zh-ngram", help="the n-gram model whose issue-type head is mixed in "
+                                                                 "(a name under models/ or a directory)")
+    ap.add_argument("--lams", default="1,3,10,inf", help="whitening shrinkage grid (inf: no whitening)")
+    ap.add_argument("--weights", default="0.15,0.2,0.25,0.3", help="issue-type mix weight grid")
+    ap.add_argument("--thresholds", default="0.3,0.325,0.35,0.375,0.4,0.425,0.45,0.475,0.5")
+    args = ap.parse_args(argv)
+    d = data_dir()
+    if not (d / "annotations" / "dev.jsonl").is_file():
+        sys.exit(f"needs the shared data ({d}); set FEEDBACK_NLP_DATA")
+    t0 = time.perf_counter()
+    table = TableEncoder.from_pretrained(args.encoder)
+    table.whiten = None  # the projection alone: re-tuning starts from the same place
+    model_dir = REPO / "models" / args.model if (REPO / "models" / args.model).is_dir() else Path(args.model)
+    posterior = PosteriorEncoder.from_pretrained(model_dir, "issue_types")
+    train_t, train_g = problem_records(d, "train")
+    Sw = within_scatter(table.encode(train_t), train_g)
+    lams = [float(x) for x in args.lams.split(",")]
+    weights = [float(x) for x in args.weights.split(",")]
+    thresholds = [float(x) for x in args.thresholds.split(",")]
+    dev_t, dev_g = problem_records(d, "dev")
+    grid = {}
+    for lam in lams:
+        table.whiten = whitening(Sw, lam)
+        for b in weights:
+            X = mixed(table, posterior, b, 0.0).encode(dev_t)
+            grid[(lam, b)] = {t: round(ari_of(X, dev_t, dev_g, t), 4) for t in thresholds}
+            print(f"lam {lam} b {b}: dev ARI {grid[(lam, b)]}", flush=True)
+    lam, b, thr = choose(grid)
+    table.whiten = whitening(Sw, lam)
+    enc = mixed(table, posterior, b, thr)
+    test_t, test_g = problem_records(d, "test")
+    report = {"dev": {}, "test": {}}
+    for split, (tx, g) in (("dev", (dev_t, dev_g)), ("test", (test_t, test_g))):
+        report[split] = {"records": len(tx), "groups": len(set(g)),
+                         "ari": round(ari_of(enc.encode(tx), tx, g, thr), 4),
+                         "ari_ngram": round(ari_of(NgramEncoder(seed=0).fit_encode(tx), tx, g, 0.2), 4)}
+    print(f"chosen: lam {lam}, b {b}, threshold {thr}; {json.dumps(report)}")
+    out = Path(args.out) if args.out else Path(args.encoder)
+    if out != Path(args.encoder):
+        table.save_pretrained(out)
+    else:
+        np.save(out / "whiten.npy", table.whiten, allow_pickle=False)
+    spec = json.loads((out / "encoder.json").read_text(encoding="utf-8"))
+    spec["mix"] = {"model": args.model, "model_version": posterior.model.card.get("version"),
+                   "task": "issue_types", "weight": b, "default_threshold": thr}
+    spec.setdefault("card", {})["tuning"] = {
+        "whitening": {"lam": None if not np.isfinite(lam) else lam,
+                      "data": f"within-problem scatter of {len(train_t):,} train annotation records "
+                              f"({len(set(train_g))} problem groups)"},
+        "rule": "best dev ARI averaged over each threshold and its grid neighbours; ties: higher threshold",
+        "dev_ari_grid": {f"lam {k[0]} b {k[1]}": v for k, v in grid.items()},
+        "chosen": {"lam": None if not np.isfinite(lam) else lam, "weight": b, "threshold": thr},
+        "report": report, "seconds": round(time.perf_counter() - t0),
+        "command": "PYTHONPATH=src python3 training/tune_semantic_encoder.py"}
+    (out / "encoder.json").write_text(json.dumps(spec, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {out}: whiten.npy, encoder.json mix and card.tuning ({time.perf_counter() - t0:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
