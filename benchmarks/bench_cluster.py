@@ -17,8 +17,8 @@ vectors are cached per text in ``work_data/teacher/``, shared with
    ARI and AMI (chance-corrected), NMI (rewards over-splitting on ~1,000 names,
    kept for comparison with older runs), coverage.
 2. Planted problems: three sets of 20 differently worded complaints about one
-   new problem each (charger overheating from tests/test_cluster.py, and two
-   written here: one earbud silent, washing machine leaking), each set mixed on
+   new problem each (charger overheating from tests/test_cluster.py, and two in
+   ``planted_sets.py``: one earbud silent, washing machine leaking), each set mixed on
    its own into ``--others`` negative corpus reviews of the dev/test splits
    (not the semantic encoder's training texts); default ``min_size=5``.
    Reported: planted texts in the cluster holding most of them, that cluster's
@@ -39,7 +39,6 @@ import resource
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -53,29 +52,8 @@ from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import Encoder, get_encoder  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
+from planted_sets import best_cluster, reported as planted_sets  # noqa: E402
 from problem_groups import canonical  # noqa: E402
-
-#: One earbud silent: different words for ear, sound and silence, few shared characters.
-PLANTED_EARBUD = [
-    "蓝牙耳机左边那只完全没有声音", "左耳机不响，右边正常", "戴上以后只有右耳能听到，左耳静音",
-    "耳塞左侧无声，连了好几次都一样", "左声道坏了，听歌只剩一边", "两个耳机只有一个出声",
-    "左边的耳朵听不到任何音乐", "单边有声音，另一只哑了", "用了三天左耳就没声了",
-    "左侧耳机失灵，放什么都听不见", "配对成功但是左边不发声", "只能单耳听，左耳那个废了",
-    "耳机一边响一边不响，质量太差", "左耳塞突然不出声音了", "左边哑火，右边还好",
-    "音乐只从右边出来，左边没动静", "左耳机连接上了却没有音频", "刚买的耳机左边就坏了，没声音",
-    "听歌时左耳一片安静", "左侧听筒无声，客服让我重启也没用",
-]
-#: Washing machine leaking: 漏 / 渗 / 淌 / 滴 / 冒 / 溢 / 积水, machine named in several ways.
-PLANTED_WASHER = [
-    "洗衣机底下漏水，地上全湿了", "洗衣服的时候机器下面淌水", "滚筒一转就往外渗水",
-    "每次洗完卫生间地面一滩水", "排水管接口处滴水不止", "机器侧面往外冒水，吓死人",
-    "用了一周发现洗衣机会渗漏", "洗涤过程中水从门缝流出来", "洗衣机密封不好，水漏得到处都是",
-    "刚装好的洗衣机就漏水", "脱水时底部有水流出", "进水管那里一直在滴",
-    "洗一次衣服要拖一次地，全是漏出来的水", "门封圈漏水，地板泡了", "洗衣机下面湿漉漉的，应该是哪里漏了",
-    "转起来水就溢出来了", "放水的时候底座渗水", "机器漏水严重，师傅来了也没修好",
-    "地上总有积水，是洗衣机漏的", "洗衣机往外渗水，阳台都淹了",
-]
-
 
 def data_dir() -> Path:
     return Path(os.environ.get("FEEDBACK_NLP_DATA", REPO.parent / "shared" / "data"))
@@ -166,12 +144,6 @@ def cold_texts(d: Path) -> list[str]:
     return rows
 
 
-def planted_sets() -> dict[str, list[str]]:
-    from test_cluster import PLANTED
-
-    return {"charger (tests)": PLANTED, "earbud": PLANTED_EARBUD, "washer": PLANTED_WASHER}
-
-
 def bench_planted(d: Path, encoder, n_others: int, threshold=None) -> dict:
     others = corpus_texts(d, splits={"dev", "test"}, label="0")
     random.Random(0).shuffle(others)
@@ -184,9 +156,7 @@ def bench_planted(d: Path, encoder, n_others: int, threshold=None) -> dict:
         cl = ProblemClusterer(seed=0, encoder=encoder, threshold=threshold)
         labels = cl.fit_predict(texts)
         dt = time.perf_counter() - t0
-        c = Counter(labels[i] for i in pos if labels[i] is not None)
-        best, n = c.most_common(1)[0] if c else (None, 0)
-        size = sum(1 for l in labels if l == best) if best is not None else 0
+        n, size = best_cluster(labels, pos)
         out[name] = {"in_best_cluster": n, "best_cluster_size": size,
                      "purity": round(n / size, 3) if size else 0.0, "clusters": len(set(labels) - {None}),
                      "seconds": round(dt, 1)}

@@ -15,7 +15,9 @@ Two additions to the projection ``train_semantic_encoder.py`` writes (rerun this
 ``lam``, ``b`` and the clustering threshold are chosen by ARI of the clusters (min_size 2, noise
 as singletons) against the dev annotations' problem groups, averaged over each threshold and its
 neighbours in the grid (ARI jumps by +-0.03 between neighbouring thresholds on ~800 records);
-ties go to the higher threshold (tighter clusters). Test problems are scored for the card only.
+ties go to the higher threshold (tighter clusters). Test problems are scored for the card only,
+and so are the selection planted sets of ``benchmarks/planted_sets.py`` (each mixed into 4,000
+negative corpus reviews of the train split), the benchmark's stand-in for new problems.
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from feedback_nlp.encoders import ConcatEncoder, NgramEncoder, PosteriorEncoder, TableEncoder  # noqa: E402
 from feedback_nlp.text import normalize  # noqa: E402
-from train_semantic_encoder import annotation_records, data_dir  # noqa: E402
+from train_semantic_encoder import annotation_records, corpus_train_texts, data_dir  # noqa: E402
 
 NO_WHITENING = float("inf")
 
@@ -90,6 +92,27 @@ def choose(grid: dict[tuple[float, float], dict[float, float]]) -> tuple[float, 
     return best[0], best[1], best[2]
 
 
+def planted_check(enc, d: Path, threshold: float, n_negatives: int = 4000) -> dict:
+    """Per selection set of ``benchmarks/planted_sets.py``: planted texts in the cluster holding most
+    of them and its purity, the set mixed into ``n_negatives`` negative train reviews (min_size 5)."""
+    import random
+
+    from planted_sets import SELECTION, best_cluster
+
+    from feedback_nlp.cluster import ProblemClusterer
+
+    negatives = [t for t, y in corpus_train_texts(d) if y == 0]
+    random.Random(0).shuffle(negatives)
+    negatives, half = negatives[:n_negatives], n_negatives // 2
+    out = {}
+    for name, planted in SELECTION.items():
+        texts = negatives[:half] + planted + negatives[half:]
+        lab = ProblemClusterer(threshold=threshold, seed=0).fit_predict(texts, embeddings=enc.fit_encode(texts))
+        n, size = best_cluster(lab, range(half, half + len(planted)))
+        out[name] = {"in_best_cluster": n, "best_cluster_size": size, "purity": round(n / size, 3) if size else 0.0}
+    return out
+
+
 def mixed(table: TableEncoder, posterior: PosteriorEncoder, b: float, threshold: float) -> ConcatEncoder:
     return ConcatEncoder([(table, 1 - b), (posterior, b)], name=table.name, default_threshold=threshold)
 
@@ -135,6 +158,7 @@ def main(argv=None) -> None:
         report[split] = {"records": len(tx), "groups": len(set(g)),
                          "ari": round(ari_of(enc.encode(tx), tx, g, thr), 4),
                          "ari_ngram": round(ari_of(NgramEncoder(seed=0).fit_encode(tx), tx, g, 0.2), 4)}
+    report["planted_selection_sets"] = planted_check(enc, d, thr)
     print(f"chosen: lam {lam}, b {b}, threshold {thr}; {json.dumps(report)}")
     out = Path(args.out) if args.out else Path(args.encoder)
     if out != Path(args.encoder):

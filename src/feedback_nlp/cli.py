@@ -372,10 +372,11 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
     """``--encoder``, shared by ``cluster`` and ``report``."""
     p.add_argument("--encoder", metavar="{ngram,semantic,NAME}", default="ngram",
                    help="text representation for clustering. ngram (default): char n-gram TF-IDF fitted on the "
-                        "input; 19 s per 100k texts on 2 cores, pure clusters, blind to synonyms. semantic: the "
-                        "shipped projection of char n-grams into a pretrained encoder's space; keeps paraphrases "
-                        "together but makes broad clusters (31 s per 100k; benchmarks/RESULTS.md). NAME: e5-small, use-multi or roformer-sim (each "
-                        "needs its extra; tens of texts per second) or an encoder directory")
+                        "input; 19-26 s per 100k texts on 2 cores, pure clusters, blind to synonyms. semantic: the "
+                        "shipped projection of char n-grams into a pretrained encoder's space, mixed with the issue-"
+                        "type probabilities; 3.7x ngram's ARI on annotated problems, keeps paraphrases together but "
+                        "makes broad clusters (47 s per 100k; benchmarks/RESULTS.md). NAME: e5-small, use-multi or "
+                        "roformer-sim (each needs its extra; tens of texts per second) or an encoder directory")
 
 
 def _encoder(args):

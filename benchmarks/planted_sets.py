@@ -1,0 +1,87 @@
+"""Planted problems: sets of 20 differently worded complaints about one problem each, written here.
+
+Two kinds, kept apart so that no setting is chosen on what is reported:
+
+- ``REPORTED``: the benchmark's sets (``bench_cluster.py``): the charger set of
+  ``tests/test_cluster.py`` plus ``PLANTED_EARBUD`` and ``PLANTED_WASHER``. Reported, never used
+  to choose a setting.
+- ``SELECTION``: three more sets (screen defects, soup spilled in delivery, hotel air
+  conditioning), written for choosing settings (``training/tune_semantic_encoder.py`` reports
+  them next to the dev ARI). They are mixed into corpus reviews of the TRAIN split.
+
+Each set is one problem that a clustering should find as one group among thousands of other
+negative reviews, however it is worded.
+"""
+from __future__ import annotations
+
+#: One earbud silent: different words for ear, sound and silence, few shared characters.
+PLANTED_EARBUD = [
+    "蓝牙耳机左边那只完全没有声音", "左耳机不响，右边正常", "戴上以后只有右耳能听到，左耳静音",
+    "耳塞左侧无声，连了好几次都一样", "左声道坏了，听歌只剩一边", "两个耳机只有一个出声",
+    "左边的耳朵听不到任何音乐", "单边有声音，另一只哑了", "用了三天左耳就没声了",
+    "左侧耳机失灵，放什么都听不见", "配对成功但是左边不发声", "只能单耳听，左耳那个废了",
+    "耳机一边响一边不响，质量太差", "左耳塞突然不出声音了", "左边哑火，右边还好",
+    "音乐只从右边出来，左边没动静", "左耳机连接上了却没有音频", "刚买的耳机左边就坏了，没声音",
+    "听歌时左耳一片安静", "左侧听筒无声，客服让我重启也没用",
+]
+#: Washing machine leaking: 漏 / 渗 / 淌 / 滴 / 冒 / 溢 / 积水, machine named in several ways.
+PLANTED_WASHER = [
+    "洗衣机底下漏水，地上全湿了", "洗衣服的时候机器下面淌水", "滚筒一转就往外渗水",
+    "每次洗完卫生间地面一滩水", "排水管接口处滴水不止", "机器侧面往外冒水，吓死人",
+    "用了一周发现洗衣机会渗漏", "洗涤过程中水从门缝流出来", "洗衣机密封不好，水漏得到处都是",
+    "刚装好的洗衣机就漏水", "脱水时底部有水流出", "进水管那里一直在滴",
+    "洗一次衣服要拖一次地，全是漏出来的水", "门封圈漏水，地板泡了", "洗衣机下面湿漉漉的，应该是哪里漏了",
+    "转起来水就溢出来了", "放水的时候底座渗水", "机器漏水严重，师傅来了也没修好",
+    "地上总有积水，是洗衣机漏的", "洗衣机往外渗水，阳台都淹了",
+]
+
+#: Screen defects: 亮点 / 坏点 / 死点 / 黑点 / 竖线 / 漏光, several devices.
+PLANTED_SCREEN = [
+    "屏幕上有一个亮点，一直在那里", "显示屏有坏点，白色背景下特别明显", "新买的显示器右下角有个死点",
+    "屏幕中间有个小黑点，擦不掉", "开机就发现屏上有亮斑", "液晶屏有两个坏点，看着很难受",
+    "屏幕边缘一条竖线，显示不正常", "收到的平板屏幕有白点", "看视频时总有一个像素点不亮",
+    "屏上一个红色的点一直亮着", "显示器有暗点，客服说三个以内不算", "屏幕左上角出现一块阴影",
+    "面板有瑕疵，一个点常亮", "刚拆封屏幕就有坏点，太失望", "电脑屏幕有个小亮点，全黑时很刺眼",
+    "屏幕上出现一条彩色细线", "手机屏有个绿点，重启也没用", "显示有问题，有块区域发黄",
+    "屏幕亮度不均，下边漏光", "屏幕上那个坏点越来越大了",
+]
+#: Soup spilled in delivery: 洒 / 漏 / 撒 / 流 / 渗 / 溢.
+PLANTED_SOUP = [
+    "汤全洒了，袋子里都是", "送到的时候汤漏了一半", "包装没封好，汤汁流得到处都是",
+    "打开外卖袋全是汤，饭都泡了", "汤撒在袋子里，米饭湿透了", "盖子没盖紧，汤都漏光了",
+    "粥洒出来了，只剩半碗", "骑手送来时汤水淋漓", "外卖到手汤已经洒了一大半",
+    "餐盒漏汤，衣服都弄脏了", "麻辣烫的汤全流出来了", "汤碗裂了，汁水全漏",
+    "拿到手袋子底下一层油汤", "包装太差，汤汁渗出来", "面的汤全撒了，只能吃干面",
+    "送来的汤少了一半，都洒在路上了", "汤漏得满袋都是，没法吃", "密封不严，汤汁四溢",
+    "酸辣粉的汤洒了，太影响心情", "外卖袋湿漉漉的，汤全漏了",
+]
+#: Hotel air conditioning not cooling: 不制冷 / 不凉 / 热风 / 降不下来.
+PLANTED_AIRCON = [
+    "房间空调不制冷，热得睡不着", "空调开了一晚上还是闷热", "冷气根本不凉，吹的都是热风",
+    "空调坏了，前台说修不了", "房间温度降不下来，空调形同虚设", "空调只出风不出冷气",
+    "开到16度房间还是很热", "空调制冷效果极差", "空调噪音大而且不冷",
+    "夏天住这里简直受罪，空调不给力", "冷气太弱，热了一整夜", "房间空调失灵，换房也一样",
+    "中央空调不凉，根本调不了温度", "空调吹出来是温的", "空调一直不制冷，投诉也没人管",
+    "热死了，空调像没开一样", "空调制冷不行，房间里闷得慌", "屋里的空调不工作",
+    "空调不降温，只好开窗睡", "酒店空调太差，一点凉意都没有",
+]
+
+SELECTION = {"screen": PLANTED_SCREEN, "soup": PLANTED_SOUP, "aircon": PLANTED_AIRCON}
+
+
+def reported() -> dict[str, list[str]]:
+    """The benchmark's sets (the charger set lives in tests/test_cluster.py)."""
+    from test_cluster import PLANTED
+
+    return {"charger (tests)": PLANTED, "earbud": PLANTED_EARBUD, "washer": PLANTED_WASHER}
+
+
+def best_cluster(labels, positions) -> tuple[int, int]:
+    """(planted texts in the cluster holding most of them, that cluster's size); (0, 0) if none is clustered."""
+    from collections import Counter
+
+    c = Counter(labels[i] for i in positions if labels[i] is not None)
+    if not c:
+        return 0, 0
+    best, n = c.most_common(1)[0]
+    return n, sum(1 for x in labels if x == best)
