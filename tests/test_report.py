@@ -167,6 +167,7 @@ def test_run_report_command(tmp_path):
     out = tmp_path / "report.html"
     summary = run_report_command(str(inp), str(out), time_field="created_at", analyzer=fa, min_size=3)
     assert summary["n_errors"] == 1 and summary["n_records"] > 100
+    assert "1 malformed input row skipped" in out.read_text(encoding="utf-8")
     charts = check_html(out.read_text(encoding="utf-8"))
     assert charts["issue_types"] > 0 and charts["sentiment_over_time"] > 0
 

@@ -183,7 +183,8 @@ def _times_of(records: Sequence[Any], time_field: str) -> list[Optional[datetime
 def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mapping[str, Any]] = (),
                   alerts: Iterable[Alert | Mapping[str, Any]] = (), title: str = "Feedback report",
                   mask: bool = True, time_field: str = "time", text_field: str = "text", freq: Optional[str] = None,
-                  max_clusters: int = 15, n_examples: int = 3, generated_at: Optional[str] = None) -> str:
+                  max_clusters: int = 15, n_examples: int = 3, generated_at: Optional[str] = None,
+                  n_malformed: int = 0) -> str:
     """Render one self-contained HTML page (returned as a string).
 
     ``records``: one dict per record with the result fields (``is_spam``,
@@ -193,7 +194,8 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
     ``alerts``: :class:`~feedback_nlp.trends.Alert` objects or their dicts.
     ``freq``: ``"D"`` or ``"W"`` for the time charts (default: weekly when the
     data spans more than 90 days). ``generated_at`` fixes the timestamp shown
-    (for reproducible output).
+    (for reproducible output). ``n_malformed``: input rows that could not be read,
+    shown next to the record count (a reader of the page should know what is missing).
     """
     records = list(records)
     n = len(records)
@@ -210,6 +212,7 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
     out = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
            f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
            f"<h1>{_esc(title)}</h1>", f'<div class="meta">Generated {_esc(when)} · {n} records'
+           + (f" · {n_malformed} malformed input row{'s' if n_malformed != 1 else ''} skipped" if n_malformed else "")
            + (" · texts PII-masked" if mask else "") + "</div>"]
     neg = sent_counts.get("negative", 0)
     crit = sev_counts.get("critical", 0) + sev_counts.get("high", 0)
@@ -375,7 +378,7 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
         alerts += detect_spikes(count_series(raw_times, ckeys, freq=f), alpha=alpha, freq=f)
         alerts.sort(key=lambda a: a.p_value)
     page = render_report(records, clusters, alerts, title=title or f"Feedback report: {input_path}", mask=mask,
-                         time_field="time", freq=freq)
+                         time_field="time", freq=freq, n_malformed=n_err)
     with open(output_path, "w", encoding="utf-8") as fh:
         fh.write(page)
     return {"n_records": len(texts) + n_err, "n_errors": n_err, "error_rows": tally.error_rows,
