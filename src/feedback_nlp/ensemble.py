@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from .modeling import ModelFormatError, check_model_files, read_model_card, resolve_model_path
+from .modeling import ModelFormatError, open_model_dir
 from .tasks.base import MULTILABEL, HeadSpec
 
 FORMAT = "feedback-nlp/ensemble"
@@ -177,9 +177,7 @@ class EnsembleModel:
         """Load an ensemble directory and its members (n-gram, transformer or ensemble directories)."""
         from .pipeline import _load_model
 
-        directory = resolve_model_path(name_or_path)
-        check_model_files(directory)
-        card = read_model_card(directory, FORMAT, FORMAT_VERSION)
+        directory, card = open_model_dir(name_or_path, FORMAT, FORMAT_VERSION)
         try:
             paths = [str(m["path"]) for m in card["members"]]
             weights = {t: list(e["weights"]) for t, e in card["tasks"].items()}

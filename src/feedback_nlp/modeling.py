@@ -123,6 +123,14 @@ def read_model_card(directory: Path, fmt: str, max_version: int) -> dict:
     return card
 
 
+def open_model_dir(name_or_path: str | Path, fmt: str, max_version: int) -> tuple[Path, dict]:
+    """``(directory, card)`` of a model path or hub id: resolved, its files checked (no pickles),
+    its ``model.json`` read and checked to be format ``fmt`` (the first step of every ``from_pretrained``)."""
+    directory = resolve_model_path(name_or_path)
+    check_model_files(directory)
+    return directory, read_model_card(directory, fmt, max_version)
+
+
 def heads_from_card(card: dict, directory: Path) -> dict[str, HeadSpec]:
     """The task heads (labels, kind, thresholds) a model card lists; at least one."""
     from .tasks.combiner import Combiner
@@ -242,9 +250,7 @@ class NgramModel:
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path) -> "NgramModel":
-        directory = resolve_model_path(name_or_path)
-        check_model_files(directory)
-        card = read_model_card(directory, FORMAT, FORMAT_VERSION)
+        directory, card = open_model_dir(name_or_path, FORMAT, FORMAT_VERSION)
         try:
             featurizer = NgramFeaturizer.load(directory, card["featurizer"])
         except (KeyError, OSError, ValueError) as e:
