@@ -44,13 +44,11 @@ def main(argv=None) -> int:
     if len(args.member) != 2:
         ap.error("give exactly two --member")
 
-    import numpy as np
-
     from feedback_nlp.ensemble import DEFAULT_GRID, EnsembleModel, dev_score
     from feedback_nlp.labelled_data import shared_data_dir
     from feedback_nlp.pipeline import _load_model
     from feedback_nlp.train import evaluate_head
-    from train_baseline import build_sets, head_binary_accuracy
+    from train_baseline import build_sets, head_binary_accuracy, sentiment_criterion
 
     t0 = time.time()
     _, dev, test, corp, _ = build_sets(shared_data_dir(args.data))
@@ -66,7 +64,7 @@ def main(argv=None) -> int:
         """Sentiment: 3-way accuracy on the annotations + mean binary accuracy on the corpora's dev
         splits (the issue's targets are both); other tasks: the library's criterion."""
         if task == "sentiment":
-            return m["accuracy"] + float(np.mean(list(head_binary_accuracy(model, dev_corpora, "dev").values())))
+            return sentiment_criterion(m["accuracy"], head_binary_accuracy(model, dev_corpora, "dev"))
         return dev_score(model.heads[task], m)
 
     ens.fit({t: dev[t] for t in args.tasks}, grid=args.grid or DEFAULT_GRID, score=score,

@@ -91,7 +91,9 @@ def dev_score(task: str, m: dict) -> float:
     if task == "issue_types":
         return d["micro_f1"] + d["macro_f1"]
     if task == "sentiment":
-        return d["accuracy"] + float(np.mean(list(d["binary"].values())))
+        from train_baseline import sentiment_criterion
+
+        return sentiment_criterion(d["accuracy"], d["binary"])
     return d["quadratic_weighted_kappa"]
 
 

@@ -166,6 +166,12 @@ def head_binary_accuracy(model, corp, split: str) -> dict:
     return out
 
 
+def sentiment_criterion(accuracy: float, binary: dict) -> float:
+    """How a sentiment model is chosen on dev (students, ensembles): 3-way accuracy on the
+    annotations plus the mean binary accuracy over the corpora (issue 13's targets are both)."""
+    return float(accuracy) + float(np.mean(list(binary.values())))
+
+
 def complaint_flag_rate(analyzer, corp, ann, split: str) -> dict:
     """Share of real complaints flagged as spam: negative corpus reviews (without the 蒙牛 Weibo
     posts, :data:`NOT_REVIEWS`) + non-spam negative annotations; with 蒙牛 reported beside."""
