@@ -264,24 +264,29 @@ def test_pretrained_encoder_when_installed(name, module):
 
 @pytest.mark.shared_data
 def test_semantic_encoder_groups_annotated_problems_better_than_ngram():
-    """dev+test records with a problem name (raw names). Measured: AMI 0.220 vs 0.129,
-    ARI 0.091 vs 0.063 (grouped names and the planted sets: benchmarks/bench_cluster.py)."""
+    """dev+test records with a problem name, names grouped as the benchmark groups them
+    (benchmarks/problem_groups.py). Issue 13 asks the ARI to be 3x that of ngram; measured with
+    semantic 1.1.0: ARI 0.197 vs 0.054, AMI 0.311 vs 0.152 (benchmarks/bench_cluster.py)."""
     import os
     from pathlib import Path
 
     sk = pytest.importorskip("sklearn.metrics")
-    d = Path(os.environ.get("FEEDBACK_NLP_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+    root = Path(__file__).resolve().parents[1]
+    d = Path(os.environ.get("FEEDBACK_NLP_DATA", root.parent / "shared" / "data"))
     if not (d / "annotations" / "test.jsonl").is_file():
         pytest.skip("needs ../shared/data (set FEEDBACK_NLP_DATA)")
+    sys.path.insert(0, str(root / "benchmarks"))
+    from problem_groups import canonical
+
     recs = []
     for split in ("dev", "test"):
         with open(d / "annotations" / f"{split}.jsonl", encoding="utf-8") as f:
             recs += [r for r in map(json.loads, f) if r.get("problem")]
-    texts, y = [r["text"] for r in recs], [r["problem"] for r in recs]
+    texts, y = [r["text"] for r in recs], [canonical(r["problem"]) for r in recs]
     scores = {}
     for enc in ("ngram", "semantic"):
         lab = ProblemClusterer(min_size=2, seed=0, encoder=enc).fit_predict(texts)
         single = [l if l is not None else f"noise{i}" for i, l in enumerate(lab)]
         scores[enc] = (sk.adjusted_mutual_info_score(y, single), sk.adjusted_rand_score(y, single))
-    assert scores["semantic"][0] >= 0.18 and scores["semantic"][0] > 1.4 * scores["ngram"][0], scores
-    assert scores["semantic"][1] > scores["ngram"][1], scores
+    assert scores["semantic"][0] >= 0.28 and scores["semantic"][0] > 1.8 * scores["ngram"][0], scores
+    assert scores["semantic"][1] >= 3 * scores["ngram"][1], scores
