@@ -40,3 +40,18 @@ def test_choose_takes_the_best_smoothed_dev_ari_and_ties_to_the_higher_threshold
     steady = {0.3: 0.2, 0.35: 0.2, 0.4: 0.2, 0.45: 0.2}
     assert tune.smoothed(spiky)[0.35] == pytest.approx(0.5 / 3)
     assert tune.choose({(3.0, 0.2): spiky, (1.0, 0.25): steady}) == (1.0, 0.25, 0.45)
+
+
+def test_discriminant_keeps_the_directions_problem_means_differ_along():
+    rng = np.random.default_rng(1)
+    centres = np.zeros((30, 3))
+    centres[:, 0] = rng.normal(size=30)  # problems differ along axis 0 only
+    groups = np.repeat(np.arange(30), 8)
+    X = centres[groups] + rng.normal(size=(240, 3)) * [0.1, 1.0, 1.0]
+    Sw, Sb = tune.within_scatter(X, list(groups)), tune.between_scatter(X, list(groups))
+    assert Sb[0, 0] > 4 * max(Sb[1, 1], Sb[2, 2])  # the others: noise in 8-record means (1/8)
+    W = tune.whitening(Sw, 1.0, Sb, k=1)
+    assert W.shape == (3, 3) and np.linalg.matrix_rank(W, tol=1e-6) == 1
+    gain = np.linalg.norm(np.eye(3) @ W, axis=1)  # what each axis contributes after the projection
+    assert gain[0] > 5 * max(gain[1], gain[2])
+    assert np.allclose(tune.whitening(Sw, 1.0, Sb, k=3), tune.whitening(Sw, 1.0))  # all directions: whitening only

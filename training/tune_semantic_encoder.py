@@ -4,10 +4,13 @@
 
 Two additions to the projection ``train_semantic_encoder.py`` writes (rerun this after that):
 
-1. ``whiten`` (``whiten.npy``): ``(S_w + lam * tr(S_w)/d * I) ** -1/2`` scaled to spectral norm 1,
+1. ``whiten`` (``whiten.npy``): ``W = (S_w + lam * tr(S_w)/d * I) ** -1/2`` scaled to spectral norm 1,
    where ``S_w`` is the within-problem scatter of the projection's vectors over the train
    annotations' problem groups (names grouped by ``benchmarks/problem_groups.py``). Directions
    along which texts about one problem differ weigh less; ``lam`` shrinks towards no whitening.
+   With ``k`` < d, ``W`` is followed by the projection onto the ``k`` directions of the whitened
+   space along which the problems' means differ most (the between-problem scatter's top
+   eigenvectors: a regularised linear discriminant analysis), kept as a ``[d, d]`` matrix.
 2. ``mix`` (encoder.json): the shipped n-gram model's issue-type probabilities concatenated with
    weight ``b`` (cosine = (1 - b) cos_projection + b cos_issue_types), so that clusters do not
    span issue types.
@@ -60,14 +63,33 @@ def within_scatter(X: np.ndarray, groups: list[str]) -> np.ndarray:
     return (C.T @ C) / max(len(C), 1)
 
 
-def whitening(Sw: np.ndarray, lam: float) -> np.ndarray:
-    """``(Sw + lam * mean eigenvalue * I) ** -1/2``, spectral norm 1 (``lam`` inf: the identity)."""
+def between_scatter(X: np.ndarray, groups: list[str]) -> np.ndarray:
+    """``[dim, dim]`` scatter of the group means of 2+ rows around the mean of those rows, weighted by size."""
+    g = np.asarray(groups)
+    names, inverse, counts = np.unique(g, return_inverse=True, return_counts=True)
+    sums = np.zeros((len(names), X.shape[1]))
+    np.add.at(sums, inverse, X)
+    keep = counts > 1
+    means = sums[keep] / counts[keep, None]
+    centre = sums[keep].sum(0) / counts[keep].sum()
+    D = (means - centre) * np.sqrt(counts[keep, None])
+    return (D.T @ D) / counts[keep].sum()
+
+
+def whitening(Sw: np.ndarray, lam: float, Sb: np.ndarray | None = None, k: int | None = None) -> np.ndarray:
+    """``(Sw + lam * mean eigenvalue * I) ** -1/2``, spectral norm 1 (``lam`` inf: the identity), then,
+    with ``Sb`` and ``k`` < dim, the projection onto the top ``k`` eigenvectors of the whitened ``Sb``."""
     d = len(Sw)
     if not np.isfinite(lam):
-        return np.eye(d, dtype=np.float32)
-    vals, vecs = np.linalg.eigh(Sw)
-    W = (vecs / np.sqrt(np.maximum(vals, 0) + lam * np.trace(Sw) / d)) @ vecs.T
-    return (W / np.linalg.norm(W, 2)).astype(np.float32)
+        W = np.eye(d)
+    else:
+        vals, vecs = np.linalg.eigh(Sw)
+        W = (vecs / np.sqrt(np.maximum(vals, 0) + lam * np.trace(Sw) / d)) @ vecs.T
+        W = W / np.linalg.norm(W, 2)
+    if Sb is not None and k is not None and k < d:
+        V = np.linalg.eigh(W.T @ Sb @ W)[1][:, -k:]
+        W = W @ V @ V.T
+    return W.astype(np.float32)
 
 
 def ari_of(X: np.ndarray, texts: list[str], groups: list[str], threshold: float) -> float:
@@ -85,11 +107,13 @@ def smoothed(row: dict[float, float]) -> dict[float, float]:
     return {t: float(np.mean([row[u] for u in ts[max(0, i - 1):i + 2]])) for i, t in enumerate(ts)}
 
 
-def choose(grid: dict[tuple[float, float], dict[float, float]]) -> tuple[float, float, float]:
-    """``(lam, b, threshold)`` with the best smoothed ARI; ties: higher threshold, then more whitening."""
-    best = max(((lam, b, t, s) for (lam, b), row in grid.items() for t, s in smoothed(row).items()),
-               key=lambda c: (round(c[3], 6), c[2], -c[0]))
-    return best[0], best[1], best[2]
+def choose(grid: dict[tuple, dict[float, float]]) -> tuple:
+    """``(*key, threshold)`` with the best smoothed ARI (keys such as ``(lam, k, b)``); ties: the higher
+    threshold, then the first key in the grid's order."""
+    cands = [(key, t, s) for key, row in grid.items() for t, s in smoothed(row).items()]
+    order = {key: i for i, key in enumerate(grid)}
+    key, t, _ = max(cands, key=lambda c: (round(c[2], 6), c[1], -order[c[0]]))
+    return (*key, t)
 
 
 def planted_check(enc, d: Path, threshold: float, n_negatives: int = 4000) -> dict:
@@ -125,8 +149,9 @@ def main(argv=None) -> None:
     ap.add_argument("--model", default="feedback-zh-ngram", help="the n-gram model whose issue-type head is mixed in "
                                                                  "(a name under models/ or a directory)")
     ap.add_argument("--lams", default="1,3,10,inf", help="whitening shrinkage grid (inf: no whitening)")
+    ap.add_argument("--dims", default="64,128,256", help="discriminant directions kept (256: all, plain whitening)")
     ap.add_argument("--weights", default="0.15,0.2,0.25,0.3", help="issue-type mix weight grid")
-    ap.add_argument("--thresholds", default="0.3,0.325,0.35,0.375,0.4,0.425,0.45,0.475,0.5")
+    ap.add_argument("--thresholds", default="0.3,0.325,0.35,0.375,0.4,0.425,0.45,0.475,0.5,0.525,0.55,0.575,0.6")
     args = ap.parse_args(argv)
     d = data_dir()
     if not (d / "annotations" / "dev.jsonl").is_file():
@@ -137,20 +162,23 @@ def main(argv=None) -> None:
     model_dir = REPO / "models" / args.model if (REPO / "models" / args.model).is_dir() else Path(args.model)
     posterior = PosteriorEncoder.from_pretrained(model_dir, "issue_types")
     train_t, train_g = problem_records(d, "train")
-    Sw = within_scatter(table.encode(train_t), train_g)
+    X_train = table.encode(train_t)
+    Sw, Sb = within_scatter(X_train, train_g), between_scatter(X_train, train_g)
     lams = [float(x) for x in args.lams.split(",")]
+    dims = [int(x) for x in args.dims.split(",")]
     weights = [float(x) for x in args.weights.split(",")]
     thresholds = [float(x) for x in args.thresholds.split(",")]
     dev_t, dev_g = problem_records(d, "dev")
     grid = {}
     for lam in lams:
-        table.whiten = whitening(Sw, lam)
-        for b in weights:
-            X = mixed(table, posterior, b, 0.0).encode(dev_t)
-            grid[(lam, b)] = {t: round(ari_of(X, dev_t, dev_g, t), 4) for t in thresholds}
-            print(f"lam {lam} b {b}: dev ARI {grid[(lam, b)]}", flush=True)
-    lam, b, thr = choose(grid)
-    table.whiten = whitening(Sw, lam)
+        for k in dims:
+            table.whiten = whitening(Sw, lam, Sb, k)
+            for b in weights:
+                X = mixed(table, posterior, b, 0.0).encode(dev_t)
+                grid[(lam, k, b)] = {t: round(ari_of(X, dev_t, dev_g, t), 4) for t in thresholds}
+                print(f"lam {lam} k {k} b {b}: dev ARI {grid[(lam, k, b)]}", flush=True)
+    lam, k, b, thr = choose(grid)
+    table.whiten = whitening(Sw, lam, Sb, k)
     enc = mixed(table, posterior, b, thr)
     test_t, test_g = problem_records(d, "test")
     report = {"dev": {}, "test": {}}
@@ -159,7 +187,7 @@ def main(argv=None) -> None:
                          "ari": round(ari_of(enc.encode(tx), tx, g, thr), 4),
                          "ari_ngram": round(ari_of(NgramEncoder(seed=0).fit_encode(tx), tx, g, 0.2), 4)}
     report["planted_selection_sets"] = planted_check(enc, d, thr)
-    print(f"chosen: lam {lam}, b {b}, threshold {thr}; {json.dumps(report)}")
+    print(f"chosen: lam {lam}, k {k}, b {b}, threshold {thr}; {json.dumps(report)}")
     out = Path(args.out) if args.out else Path(args.encoder)
     if out != Path(args.encoder):
         table.save_pretrained(out)
@@ -169,12 +197,13 @@ def main(argv=None) -> None:
     spec["mix"] = {"model": args.model, "model_version": posterior.model.card.get("version"),
                    "task": "issue_types", "weight": b, "default_threshold": thr}
     spec.setdefault("card", {})["tuning"] = {
-        "whitening": {"lam": None if not np.isfinite(lam) else lam,
-                      "data": f"within-problem scatter of {len(train_t):,} train annotation records "
+        "whitening": {"lam": None if not np.isfinite(lam) else lam, "discriminant_directions": k,
+                      "data": f"within- and between-problem scatter of {len(train_t):,} train annotation records "
                               f"({len(set(train_g))} problem groups)"},
         "rule": "best dev ARI averaged over each threshold and its grid neighbours; ties: higher threshold",
-        "dev_ari_grid": {f"lam {k[0]} b {k[1]}": v for k, v in grid.items()},
-        "chosen": {"lam": None if not np.isfinite(lam) else lam, "weight": b, "threshold": thr},
+        "dev_ari_grid": {f"lam {key[0]} k {key[1]} b {key[2]}": v for key, v in grid.items()},
+        "chosen": {"lam": None if not np.isfinite(lam) else lam, "discriminant_directions": k, "weight": b,
+                   "threshold": thr},
         "report": report, "seconds": round(time.perf_counter() - t0),
         "command": "PYTHONPATH=src python3 training/tune_semantic_encoder.py"}
     (out / "encoder.json").write_text(json.dumps(spec, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

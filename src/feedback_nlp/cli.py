@@ -374,8 +374,8 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
                    help="text representation for clustering. ngram (default): char n-gram TF-IDF fitted on the "
                         "input; 19-26 s per 100k texts on 2 cores, pure clusters, blind to synonyms. semantic: the "
                         "shipped projection of char n-grams into a pretrained encoder's space, mixed with the issue-"
-                        "type probabilities; 3.7x ngram's ARI on annotated problems, keeps paraphrases together but "
-                        "makes broad clusters (47 s per 100k; benchmarks/RESULTS.md). NAME: e5-small, use-multi or "
+                        "type probabilities; 4.3x ngram's ARI on annotated problems, keeps paraphrases together but "
+                        "makes broad clusters (45 s per 100k; benchmarks/RESULTS.md). NAME: e5-small, use-multi or "
                         "roformer-sim (each needs its extra; tens of texts per second) or an encoder directory")
 
 

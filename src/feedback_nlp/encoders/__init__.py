@@ -5,7 +5,8 @@
 
 - ``"semantic"``: the shipped table encoder (:mod:`.table`), a linear projection of
   char n-gram features into a pretrained teacher's sentence space, learned on our
-  unlabelled corpora and whitened on the train annotations' problems, mixed
+  unlabelled corpora and projected onto directions that tell the train annotations'
+  problems apart, mixed
   (:mod:`.concat`) with the shipped model's issue-type probabilities (:mod:`.posterior`);
   knows paraphrases, runs at n-gram speed;
 - ``"ngram"``: the char n-gram TF-IDF sketch + LSA (:mod:`.ngram`), fitted on the
@@ -36,7 +37,7 @@ __all__ = ["ConcatEncoder", "Encoder", "MissingExtraError", "NgramEncoder", "Pos
            "ENCODER_NAMES", "l2_normalize"]
 
 #: What clustering uses unless told otherwise. ``semantic`` is opt-in until it meets all of issue
-#: 13's targets: its ARI on annotated problems is 3.7x ngram's, but its clusters are broad (planted
+#: 13's targets: its ARI on annotated problems is 4.3x ngram's, but its clusters are broad (planted
 #: purity < 0.5 on 2 of 3 sets, benchmarks/RESULTS.md).
 DEFAULT_ENCODER = "ngram"
 SEMANTIC_MODEL_NAME = "feedback-zh-semantic"

@@ -12,9 +12,9 @@ L2-normalised. One shape serves
   their first principal component removed.
 
 ``whiten`` is kept apart from ``table`` so that re-tuning it starts from the same projection:
-``training/tune_semantic_encoder.py`` sets it to a regularised inverse square root of the
-within-problem scatter of the train annotations (directions that vary inside one problem count
-less; directions that tell problems apart count more).
+``training/tune_semantic_encoder.py`` sets it to a regularised linear discriminant learned on the
+train annotations' problems (directions that vary inside one problem count less; directions that
+tell problems apart count more).
 
 A model directory holds plain arrays, no pickles: ``encoder.json`` (settings and the
 card), ``vocab.json`` (token strings in row order; jieba words prefixed with ``w:``),
