@@ -6,9 +6,8 @@
 - ``"semantic"``: the shipped table encoder (:mod:`.table`), a linear projection of
   char n-gram features into a pretrained teacher's sentence space, learned on our
   unlabelled corpora and projected onto directions that tell the train annotations'
-  problems apart, mixed
-  (:mod:`.concat`) with the shipped model's issue-type probabilities (:mod:`.posterior`);
-  knows paraphrases, runs at n-gram speed;
+  problems apart, mixed (:mod:`.concat`) with the shipped model's issue-type
+  probabilities (:mod:`.posterior`); knows paraphrases, runs at n-gram speed;
 - ``"ngram"``: the char n-gram TF-IDF sketch + LSA (:mod:`.ngram`), fitted on the
   texts being clustered;
 - a pretrained encoder's name (:mod:`.pretrained`; ``e5-small``, ``use-multi``,
@@ -24,7 +23,6 @@ from pathlib import Path
 from typing import Optional, Union
 
 from ..modeling import ModelFormatError
-
 from .base import Encoder, MissingExtraError, l2_normalize
 from .concat import ConcatEncoder
 from .ngram import NgramEncoder, TextVectorizer

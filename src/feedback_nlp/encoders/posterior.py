@@ -4,7 +4,7 @@ Why: a sentence encoder places "the charger overheats" near "the battery drains 
 (both about power), while the issue-type head knows which team each belongs to. Mixed into a
 semantic encoder (:class:`~feedback_nlp.encoders.concat.ConcatEncoder`) the probabilities keep
 clusters from spanning issue types. Only the head's own weight columns are read, so encoding
-costs the featurisation plus a ``[n_features, k]`` gather (100k texts in a few seconds).
+costs the featurisation plus a ``[n_features, k]`` gather.
 """
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ class PosteriorEncoder(Encoder):
         self.labels = list(self.head.labels)
         self.dim = len(self.labels)
         self.name = f"posterior:{task}"
-        cols = model._slices[task]
-        self._weight = np.ascontiguousarray(model._W[:, cols])  # this head only: a fifth of all columns
-        self._bias = np.asarray(model._b[cols], dtype=np.float32)
+        weight, bias = model.weights[task]  # this head's columns only, not the model's joint matrix
+        self._weight = np.ascontiguousarray(weight, dtype=np.float32)
+        self._bias = np.asarray(bias, dtype=np.float32)
 
     @classmethod
     def from_pretrained(cls, name_or_path: Union[str, Path], task: str = "issue_types") -> "PosteriorEncoder":
