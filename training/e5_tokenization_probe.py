@@ -31,14 +31,14 @@ def main(argv=None) -> None:
     ap.add_argument("--n-train", type=int, default=4000)
     ap.add_argument("--max-len", type=int, default=128)
     args = ap.parse_args(argv)
-    import torch
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
     from transformers import AutoModel
 
     from feedback_nlp.labelled_data import shared_data_dir
     from feedback_nlp.text import normalize
-    from feedback_nlp.transformer.convert.e5 import UnigramTokenizer, convert_e5_small, e5_small_file, read_e5_q4
+    from feedback_nlp.transformer.convert.e5 import (UnigramTokenizer, _mean_pooled, convert_e5_small,
+                                                     e5_small_file, read_e5_q4)
     from feedback_nlp.transformer.runtime import WordPieceTokenizer
 
     data = shared_data_dir(args.data)
@@ -50,12 +50,12 @@ def main(argv=None) -> None:
 
     e5 = read_e5_q4(e5_small_file())
     sp = UnigramTokenizer(e5.pieces, e5.scores, e5.norm, e5.specials["unk"])
-    word = torch.from_numpy(e5.tensors["emb.word"])  # all 250k rows: exact ids need no vocabulary
+    word = e5.tensors["emb.word"]  # all 250k rows: exact ids need no vocabulary
     with tempfile.TemporaryDirectory() as tmp:
         d = convert_e5_small(Path(tmp) / "e5")
         model = AutoModel.from_pretrained(str(d)).eval()
         tok = WordPieceTokenizer.from_file(d / "vocab.txt", max_len=args.max_len, do_lower_case=False)
-    pruned = model.get_input_embeddings().weight
+    pruned = model.get_input_embeddings().weight.detach().numpy()  # the vocab.txt rows
 
     def ids_of(text: str, mode: str, prefix: str) -> list[int]:
         if mode == "wordpiece":
@@ -63,22 +63,20 @@ def main(argv=None) -> None:
         return [e5.specials["bos"]] + sp.encode(prefix + text)[: args.max_len - 2] + [e5.specials["eos"]]
 
     def embed(texts: list[str], mode: str, prefix: str) -> np.ndarray:
+        """Mean-pooled unit rows (``convert.e5._mean_pooled``), batches of similar length."""
         seqs = [ids_of(t, mode, prefix) for t in texts]
         table = pruned if mode == "wordpiece" else word
         order = np.argsort([len(s) for s in seqs])
+        batches = []
+        for s in range(0, len(seqs), 64):
+            idx = order[s:s + 64]
+            ids = np.zeros((len(idx), max(len(seqs[i]) for i in idx)), np.int64)
+            mask = np.zeros(ids.shape, np.int64)
+            for j, i in enumerate(idx):
+                ids[j, :len(seqs[i])], mask[j, :len(seqs[i])] = seqs[i], 1
+            batches.append((table[ids], mask))
         out = np.zeros((len(seqs), model.config.hidden_size), np.float32)
-        with torch.no_grad():
-            for s in range(0, len(seqs), 64):
-                idx = order[s:s + 64]
-                width = max(len(seqs[i]) for i in idx)
-                ids = torch.zeros(len(idx), width, dtype=torch.long)
-                mask = torch.zeros(len(idx), width)
-                for j, i in enumerate(idx):
-                    ids[j, :len(seqs[i])] = torch.tensor(seqs[i])
-                    mask[j, :len(seqs[i])] = 1
-                h = model(inputs_embeds=table[ids], attention_mask=mask.long()).last_hidden_state
-                v = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True)
-                out[idx] = torch.nn.functional.normalize(v, dim=-1).numpy()
+        out[order] = _mean_pooled(model, batches)
         return out
 
     train, dev, test = load("train", args.n_train), load("dev"), load("test")
