@@ -252,25 +252,29 @@ def train_problems(d: Path, select_share: float = 0.2, seed: int = 0):
     return fit_map, [r["text"] for r in sel], [canonical(r["problem"]) for r in sel]
 
 
-def problem_ari(encoder, texts: list[str], names: list[str], thresholds) -> dict:
-    """ARI of clusters (min_size 2, noise as singletons) against problem names, per threshold."""
+def ari_of(X: np.ndarray, texts: list[str], groups: list[str], threshold: float) -> float:
+    """ARI of the clusters of ``X`` (min_size 2, noise as singletons) against ``groups``."""
     from sklearn.metrics import adjusted_rand_score
 
     from feedback_nlp.cluster import ProblemClusterer
 
+    lab = ProblemClusterer(min_size=2, threshold=threshold, seed=0).fit_predict(texts, embeddings=X)
+    return float(adjusted_rand_score(groups, [x if x is not None else f"noise{i}" for i, x in enumerate(lab)]))
+
+
+def problem_ari(encoder, texts: list[str], names: list[str], thresholds) -> dict:
+    """ARI of clusters (min_size 2, noise as singletons) against problem names, per threshold."""
     X = encoder.encode(texts)
-    out = {}
-    for t in thresholds:
-        lab = ProblemClusterer(min_size=2, threshold=t, seed=0).fit_predict(texts, embeddings=X)
-        out[round(float(t), 3)] = round(adjusted_rand_score(names, [l if l is not None else f"noise{i}"
-                                                                      for i, l in enumerate(lab)]), 4)
-    return out
+    return {round(float(t), 3): round(ari_of(X, texts, names, t), 4) for t in thresholds}
 
 
 def planted_proxy(encoder, sets: list[tuple[list[str], list[str]]], thresholds) -> dict:
     """Train-side stand-in for the benchmark's planted problems: each (set, negatives) pair, texts
     of one held-out train problem mixed into negative reviews of other domains; per threshold, the
     smallest over sets of min(recall, purity) of the cluster holding most of the set (min_size 5)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from planted_sets import best_cluster
+
     from feedback_nlp.cluster import ProblemClusterer
 
     out = {round(float(t), 3): 1.0 for t in thresholds}
@@ -278,16 +282,11 @@ def planted_proxy(encoder, sets: list[tuple[list[str], list[str]]], thresholds) 
         half = len(negatives) // 2
         texts = negatives[:half] + planted + negatives[half:]
         X = encoder.encode(texts)
-        pos = set(range(half, half + len(planted)))
         for t in thresholds:
             lab = ProblemClusterer(threshold=t, seed=0).fit_predict(texts, embeddings=X)
-            c = Counter(lab[i] for i in pos if lab[i] is not None)
-            if not c:
-                out[round(float(t), 3)] = 0.0
-                continue
-            best, n = c.most_common(1)[0]
-            size = sum(1 for x in lab if x == best)
-            out[round(float(t), 3)] = min(out[round(float(t), 3)], round(min(n / len(planted), n / size), 4))
+            n, size = best_cluster(lab, range(half, half + len(planted)))
+            score = round(min(n / len(planted), n / size), 4) if size else 0.0
+            out[round(float(t), 3)] = min(out[round(float(t), 3)], score)
     return out
 
 

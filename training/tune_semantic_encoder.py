@@ -37,9 +37,10 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "training"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from feedback_nlp.encoders import ConcatEncoder, NgramEncoder, PosteriorEncoder, TableEncoder  # noqa: E402
+from feedback_nlp.encoders import (ConcatEncoder, NgramEncoder, PosteriorEncoder, TableEncoder,  # noqa: E402
+                                   shipped_path)
 from feedback_nlp.text import normalize  # noqa: E402
-from train_semantic_encoder import annotation_records, corpus_train_texts, data_dir  # noqa: E402
+from train_semantic_encoder import annotation_records, ari_of, corpus_train_texts, data_dir  # noqa: E402
 
 NO_WHITENING = float("inf")
 
@@ -94,15 +95,6 @@ def whitening(Sw: np.ndarray, lam: float, Sb: np.ndarray | None = None, k: int |
     return W.astype(np.float32)
 
 
-def ari_of(X: np.ndarray, texts: list[str], groups: list[str], threshold: float) -> float:
-    from sklearn.metrics import adjusted_rand_score
-
-    from feedback_nlp.cluster import ProblemClusterer
-
-    lab = ProblemClusterer(min_size=2, threshold=threshold, seed=0).fit_predict(texts, embeddings=X)
-    return float(adjusted_rand_score(groups, [x if x is not None else f"noise{i}" for i, x in enumerate(lab)]))
-
-
 def smoothed(row: dict[float, float]) -> dict[float, float]:
     """Each threshold's ARI averaged with its neighbours' in the grid."""
     ts = sorted(row)
@@ -149,7 +141,7 @@ def main(argv=None) -> None:
                     help="the table encoder directory (rewritten in place unless --out)")
     ap.add_argument("--out", default=None)
     ap.add_argument("--model", default="feedback-zh-ngram", help="the n-gram model whose issue-type head is mixed in "
-                                                                 "(a name under models/ or a directory)")
+                                                                 "(a shipped model's name or a directory)")
     ap.add_argument("--lams", default="1,3,10,inf", help="whitening shrinkage grid (inf: no whitening)")
     ap.add_argument("--dims", default="64,128,256", help="discriminant directions kept (256: all, plain whitening)")
     ap.add_argument("--weights", default="0.15,0.2,0.25,0.3", help="issue-type mix weight grid")
@@ -161,7 +153,7 @@ def main(argv=None) -> None:
     t0 = time.perf_counter()
     table = TableEncoder.from_pretrained(args.encoder)
     table.whiten = None  # the projection alone: re-tuning starts from the same place
-    model_dir = REPO / "models" / args.model if (REPO / "models" / args.model).is_dir() else Path(args.model)
+    model_dir = shipped_path(args.model, "model.json") or Path(args.model)
     posterior = PosteriorEncoder.from_pretrained(model_dir, "issue_types")
     train_t, train_g = problem_records(d, "train")
     X_train = table.encode(train_t)
