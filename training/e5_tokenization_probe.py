@@ -37,8 +37,8 @@ def main(argv=None) -> None:
 
     from feedback_nlp.labelled_data import shared_data_dir
     from feedback_nlp.text import normalize
-    from feedback_nlp.transformer.convert.e5 import (UnigramTokenizer, _mean_pooled, convert_e5_small,
-                                                     e5_small_file, read_e5_q4)
+    from feedback_nlp.transformer.convert.e5 import (_mean_pooled, convert_e5_small, e5_small_file, read_e5_q4,
+                                                     source_tokenizer)
     from feedback_nlp.transformer.runtime import WordPieceTokenizer
 
     data = shared_data_dir(args.data)
@@ -49,10 +49,10 @@ def main(argv=None) -> None:
         return [normalize(r["text"]) for r in recs], [r.get("issue_types") or [] for r in recs]
 
     e5 = read_e5_q4(e5_small_file())
-    sp = UnigramTokenizer(e5.pieces, e5.scores, e5.norm, e5.specials["unk"])
+    sp = source_tokenizer(e5, max_len=args.max_len)
     word = e5.tensors["emb.word"]  # all 250k rows: exact ids need no vocabulary
     with tempfile.TemporaryDirectory() as tmp:
-        d = convert_e5_small(Path(tmp) / "e5")
+        d = convert_e5_small(Path(tmp) / "e5", tokenizer="wordpiece")
         model = AutoModel.from_pretrained(str(d)).eval()
         tok = WordPieceTokenizer.from_file(d / "vocab.txt", max_len=args.max_len, do_lower_case=False)
     pruned = model.get_input_embeddings().weight.detach().numpy()  # the vocab.txt rows
@@ -60,7 +60,7 @@ def main(argv=None) -> None:
     def ids_of(text: str, mode: str, prefix: str) -> list[int]:
         if mode == "wordpiece":
             return tok.encode(prefix + text)
-        return [e5.specials["bos"]] + sp.encode(prefix + text)[: args.max_len - 2] + [e5.specials["eos"]]
+        return sp.encode(prefix + text)
 
     def embed(texts: list[str], mode: str, prefix: str) -> np.ndarray:
         """Mean-pooled unit rows (``convert.e5._mean_pooled``), batches of similar length."""

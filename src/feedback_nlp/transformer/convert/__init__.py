@@ -10,6 +10,7 @@ from it.  Needs the ``[transformer]`` extra (torch, transformers), plus ``onnx``
 """
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Callable, Optional
@@ -21,7 +22,11 @@ __all__ = ["CONVERTERS", "E5_SMALL", "ROFORMER_SIM", "convert_e5_small", "conver
            "resolve_base", "roformer_sim_parity"]
 
 #: ``--base NAME`` values that :func:`resolve_base` builds from an installed wheel.
-CONVERTERS: dict[str, Callable[..., Path]] = {"roformer-sim": convert_roformer_sim, "e5-small": convert_e5_small}
+#: ``e5-small`` keeps e5's own unigram pieces; ``e5-small-wordpiece`` is the BERT-rules
+#: approximation the first e5 teachers were trained with (docs/TRANSFORMER.md).
+CONVERTERS: dict[str, Callable[..., Path]] = {
+    "roformer-sim": convert_roformer_sim, "e5-small": convert_e5_small,
+    "e5-small-wordpiece": functools.partial(convert_e5_small, tokenizer="wordpiece")}
 
 
 def resolve_base(base: str, cache_dir: str | Path) -> tuple[str, Optional[dict]]:

@@ -1,6 +1,6 @@
 """What every converter does once its weights are read: fill a ``transformers`` model with
 checks that name the mismatch, and write the directory ``training/train_transformer.py
---base`` loads (weights, vocab.txt, tokenizer_config.json, PROVENANCE.json)."""
+--base`` loads (weights, the tokenizer's files, PROVENANCE.json)."""
 from __future__ import annotations
 
 import json
@@ -27,16 +27,13 @@ def load_checked(model, state: dict[str, np.ndarray], not_filled: Callable[[str]
     model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}, strict=False)
 
 
-def write_model_dir(model, out_dir: str | Path, vocab_text: str, do_lower_case: bool, max_len: int,
-                    provenance: dict) -> Path:
-    """``model`` (safetensors) + ``vocab.txt`` (written as given) + a BertTokenizer
-    ``tokenizer_config.json`` + ``PROVENANCE.json`` in ``out_dir``; returns it."""
+def write_model_dir(model, out_dir: str | Path, tokenizer, provenance: dict) -> Path:
+    """``model`` (safetensors) + the tokenizer's files (``tokenizer.save``: ``vocab.txt`` and a
+    BertTokenizer ``tokenizer_config.json``, or ``unigram.json``) + ``PROVENANCE.json`` in
+    ``out_dir``; returns it."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out, safe_serialization=True)
-    (out / "vocab.txt").write_text(vocab_text, encoding="utf-8")
-    (out / "tokenizer_config.json").write_text(json.dumps(
-        {"tokenizer_class": "BertTokenizer", "do_lower_case": do_lower_case, "tokenize_chinese_chars": True,
-         "model_max_length": max_len}, indent=2), encoding="utf-8")
+    tokenizer.save(out)
     (out / "PROVENANCE.json").write_text(json.dumps(provenance, ensure_ascii=False, indent=2), encoding="utf-8")
     return out

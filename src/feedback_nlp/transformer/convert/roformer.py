@@ -18,6 +18,7 @@ import numpy as np
 
 from ...encoders.base import package_dir
 from ...encoders.pretrained import ROFORMER_INSTALL
+from ..runtime import WordPieceTokenizer
 from ._write import load_checked, write_model_dir
 
 #: licence and provenance written next to every converted directory (``PROVENANCE.json``) and
@@ -115,8 +116,8 @@ def convert_roformer_sim(out_dir: str | Path, onnx_path: Optional[str | Path] = 
     cfg["vocab_size"] = int(state["embeddings.word_embeddings.weight"].shape[0])
     model = RoFormerModel(RoFormerConfig(**{k: v for k, v in cfg.items() if k not in ("model_type", "architectures")}))
     load_checked(model, state, not_filled=lambda k: k.endswith("embed_positions.weight"))
-    out = write_model_dir(model, out_dir, Path(vocab_path).read_text(encoding="utf-8"), True,
-                          cfg["max_position_embeddings"],
+    tok = WordPieceTokenizer.from_file(vocab_path, max_len=cfg["max_position_embeddings"], do_lower_case=True)
+    out = write_model_dir(model, out_dir, tok,
                           {**ROFORMER_SIM, "source_graph": str(onnx_path),
                            "converter": "feedback_nlp.transformer.convert.roformer.convert_roformer_sim"})
     save_file({"weight": torch.from_numpy(np.ascontiguousarray(pooler["weight"])),
@@ -132,8 +133,6 @@ def roformer_sim_parity(directory: str | Path, texts: Sequence[str], onnx_path: 
     import torch
     from safetensors.torch import load_file
     from transformers import AutoModel
-
-    from ..runtime import WordPieceTokenizer
 
     directory = Path(directory)
     onnx_path = onnx_path or roformer_sim_files()[0]
