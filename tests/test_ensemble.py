@@ -129,8 +129,37 @@ def test_fit_chooses_the_weight_and_thresholds_bydev_score():
     # a criterion of one's own replaces the default one
     ens.fit({"issue_types": LabelledData(texts, truth, multilabel=True)}, score=lambda m, t, d: -m.weights[t][0])
     assert ens.weights["issue_types"][0] == 0.0
-    with pytest.raises(ValueError, match="two members"):
-        EnsembleModel([ens.members[0]] * 3, {"issue_types": [1, 1, 1]}).fit({})
+    with pytest.raises(ValueError, match="at least two members"):
+        EnsembleModel([ens.members[0]], {"issue_types": [1]}).fit({})
+
+
+def test_fit_mixes_three_members_over_the_simplex():
+    """Three members: every mix of grid weights summing to 1 is tried; the oracle wins, ties
+    between equally good mixes go to the more even one."""
+    from feedback_nlp.ensemble import weight_mixes
+
+    assert weight_mixes(2, [0.0, 0.3]) == [(0.0, 1.0), (0.3, 0.7)]  # two members: the first one's weight
+    assert sorted(weight_mixes(3, [0.0, 0.5, 1.0])) == [(0.0, 0.0, 1.0), (0.0, 0.5, 0.5), (0.0, 1.0, 0.0),
+                                                         (0.5, 0.0, 0.5), (0.5, 0.5, 0.0), (1.0, 0.0, 0.0)]
+    assert len(weight_mixes(3)) == 66
+    with pytest.raises(ValueError, match="sum to 1"):
+        weight_mixes(3, [0.4])
+    rng = np.random.default_rng(1)
+    labels = ["a", "b", "c"]
+    texts = [f"第{i}条反馈" for i in range(60)]
+    truth = [[lab for lab in labels if rng.random() < 0.4] for _ in texts]
+    oracle = {normalize(t): [0.9 if lab in y else 0.1 for lab in labels] for t, y in zip(texts, truth)}
+    noise = {normalize(t): list(rng.random(3)) for t in texts}
+    head = HeadSpec("issue_types", "multilabel", labels)
+    ens = EnsembleModel([_Fixed(head, noise), _Fixed(head, oracle), _Fixed(head, oracle)],
+                        {"issue_types": [1, 1, 1]})
+    ens.fit({"issue_types": LabelledData(texts, truth, multilabel=True)}, grid=[0.0, 0.25, 0.5, 0.75, 1.0])
+    fit = ens.card["ensemble_fit"]["issue_types"]
+    assert len(fit["grid"]) == 15 and fit["grid"]["1.0/0.0/0.0"] < 1.9  # noise alone
+    assert fit["dev_score"] == pytest.approx(2.0) and fit["weights"][0] < 0.5  # the oracles outweigh the noise
+    ties = [[float(w) for w in k.split("/")] for k, v in fit["grid"].items() if v == fit["dev_score"]]
+    unevenness = lambda w: sum((x - 1 / 3) ** 2 for x in w)  # noqa: E731
+    assert len(ties) > 1 and unevenness(fit["weights"]) == min(map(unevenness, ties))  # the most even of the best
 
 
 def test_dev_criterion_per_task():

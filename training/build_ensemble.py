@@ -1,11 +1,12 @@
-"""Build an ensemble of two task models on ../shared/data: the first member's weight and the
+"""Build an ensemble of task models on ../shared/data: the members' weights and the
 thresholds are chosen on dev, test is reported, and the directory is saved.
 
     python training/build_ensemble.py --member DIR_A --member DIR_B --tasks issue_types [sentiment ...] \\
         -o OUT [--data ../shared/data] [--grid 0 0.1 ... 1]
 
-Members are model directories (n-gram, transformer) or hub ids; the usual pair is a
-fine-tuned transformer and the shipped n-gram model (``models/feedback-zh-ngram``).
+Members are model directories (n-gram, transformer) or hub ids, two or more; the usual pair is a
+fine-tuned transformer and the shipped n-gram model (``models/feedback-zh-ngram``). With more
+than two, every mix of grid weights summing to 1 is tried (``ensemble.weight_mixes``).
 Sentiment's weight is chosen by 3-way accuracy on the dev annotations plus the mean binary
 accuracy on the corpora's dev splits; the other tasks by the library's criterion
 (:meth:`feedback_nlp.ensemble.EnsembleModel.fit`). Per task the card gets the dev score of
@@ -33,16 +34,17 @@ from train_transformer import summary  # noqa: E402  (one summary of a split's m
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--member", action="append", required=True, help="model directory or hub id (give two)")
+    ap.add_argument("--member", action="append", required=True, help="model directory or hub id (give two or more)")
     ap.add_argument("--tasks", nargs="+", required=True, choices=REQUIRED_TASKS)
     ap.add_argument("-o", "--output", required=True, type=Path)
     ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
-    ap.add_argument("--grid", type=float, nargs="+", default=None, help="weights of the first member to try")
+    ap.add_argument("--grid", type=float, nargs="+", default=None,
+                    help="weights to try: the first member's (two members), each member's (more)")
     ap.add_argument("--min-critical-recall", type=float, default=0.90,
                     help="severity: the dev recall floor of critical while thresholds are chosen")
     args = ap.parse_args(argv)
-    if len(args.member) != 2:
-        ap.error("give exactly two --member")
+    if len(args.member) < 2:
+        ap.error("give two or more --member")
 
     from feedback_nlp.ensemble import DEFAULT_GRID, EnsembleModel, dev_score
     from feedback_nlp.labelled_data import shared_data_dir
@@ -54,10 +56,10 @@ def main(argv=None) -> int:
     _, dev, test, corp, _ = build_sets(shared_data_dir(args.data))
     members = [_load_model(m) for m in args.member]
     command = "python training/build_ensemble.py " + " ".join(sys.argv[1:] if argv is None else argv)
-    ens = EnsembleModel(members, {t: [0.5, 0.5] for t in args.tasks}, member_paths=args.member,
+    ens = EnsembleModel(members, {t: [1.0] * len(members) for t in args.tasks}, member_paths=args.member,
                         card={"name": args.output.name, "command": command,
-                              "description": "weighted mean of two task models' probabilities (soft voting); "
-                                             "weights and thresholds chosen on dev"})
+                              "description": f"weighted mean of {len(members)} task models' probabilities "
+                                             "(soft voting); weights and thresholds chosen on dev"})
     dev_corpora = {name: {"dev": splits["dev"]} for name, splits in corp.items()}
 
     def score(model, task, m):

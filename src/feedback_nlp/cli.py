@@ -295,18 +295,19 @@ def _cmd_evaluate(args) -> int:
 
 
 def _add_ensemble(sub) -> None:
-    p = sub.add_parser("ensemble", help="average two models' probabilities for one task, weight chosen on dev",
-                       description="Soft voting: the weighted mean of two task models' probabilities (e.g. a "
-                                   "fine-tuned transformer and the n-gram model). The first member's weight "
-                                   "(grid 0, 0.1, ..., 1) and the decision thresholds are chosen on --dev; the "
+    p = sub.add_parser("ensemble", help="average models' probabilities for one task, weights chosen on dev",
+                       description="Soft voting: the weighted mean of two or more task models' probabilities (e.g. "
+                                   "a fine-tuned transformer and the n-gram model). The weights (grid 0, 0.1, ..., 1: "
+                                   "the first member's of two, each member's of more, summing to 1) and the decision "
+                                   "thresholds are chosen on --dev; the "
                                    "directory written holds model.json only and refers to the members by path. "
                                    "Use it with --task-model TASK=OUT or FeedbackAnalyzer.load(tasks=...).")
     p.add_argument("--member", action="append", required=True, metavar="MODEL_DIR",
-                   help="a model directory or hub id with a head for --task (give two)")
-    p.add_argument("--task", required=True, help="the task both members have a head for")
+                   help="a model directory or hub id with a head for --task (give two or more)")
+    p.add_argument("--task", required=True, help="the task every member has a head for")
     p.add_argument("--dev", required=True, help="labelled dev file (.csv, .tsv or .jsonl)")
     p.add_argument("--grid", type=float, nargs="+", default=None, metavar="W",
-                   help="first-member weights to try (default 0, 0.1, ..., 1)")
+                   help="weights to try (default 0, 0.1, ..., 1): the first member's of two, each member's of more")
     p.add_argument("--text-field", default="text")
     p.add_argument("--label-field", default=None)
     p.add_argument("--id-field", default="id")
@@ -322,11 +323,11 @@ def _cmd_ensemble(args) -> int:
     from .pipeline import _load_model
     from .train import evaluate_head, write_report
 
-    if len(args.member) != 2:
-        raise CLIError(f"give exactly two --member (got {len(args.member)})")
+    if len(args.member) < 2:
+        raise CLIError(f"give two or more --member (got {len(args.member)})")
     try:
         members = [_load_model(m) for m in args.member]
-        ens = EnsembleModel(members, {args.task: [0.5, 0.5]}, member_paths=args.member,
+        ens = EnsembleModel(members, {args.task: [1.0] * len(members)}, member_paths=args.member,
                             card={"name": Path(args.output).name, "command": _invocation("ensemble")})
     except (ModelFormatError, FileNotFoundError, ValueError) as e:
         raise CLIError(str(e)) from None

@@ -11,6 +11,7 @@ the ensemble directory, or absolute) or hub id, never copied.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
@@ -22,7 +23,7 @@ from .tasks.base import MULTILABEL, HeadSpec
 
 FORMAT = "feedback-nlp/ensemble"
 FORMAT_VERSION = 1
-#: Weight grid of :meth:`EnsembleModel.fit` for the first of two members.
+#: Weight grid of :meth:`EnsembleModel.fit`: the first of two members' weight, or each member's of more.
 DEFAULT_GRID = tuple(np.round(np.arange(0.0, 1.0001, 0.1), 2))
 
 
@@ -119,17 +120,18 @@ class EnsembleModel:
     # -- fitting ---------------------------------------------------------------------------------
     def fit(self, dev: Mapping[str, Any], grid: Sequence[float] = DEFAULT_GRID,
             score: Optional[Callable[["EnsembleModel", str, dict], float]] = None, **tune_kwargs) -> "EnsembleModel":
-        """Choose, per task in ``dev`` (task -> LabelledData), the first member's weight (the
-        second gets the rest; two members) and the thresholds at it, both on ``dev``
-        (:func:`feedback_nlp.train.tune_thresholds`). The criterion: micro + macro F1
-        (multilabel), spam-vs-not F1 (spam), quadratic weighted kappa (severity), else accuracy;
-        ``score(model, task, dev_metrics)`` replaces it (e.g. to add other dev data: the members'
-        probabilities are cached during the fit). The grid and the dev score of each point go on
-        ``card["ensemble_fit"]``."""
+        """Choose, per task in ``dev`` (task -> LabelledData), the members' weights and the
+        thresholds at them, both on ``dev`` (:func:`feedback_nlp.train.tune_thresholds`).
+        Two members: ``grid`` holds the first one's weight (the second gets the rest); more:
+        every mix whose weights are all in ``grid`` and sum to 1 (:func:`weight_mixes`). The
+        criterion: micro + macro F1 (multilabel), spam-vs-not F1 (spam), quadratic weighted kappa
+        (severity), else accuracy; ``score(model, task, dev_metrics)`` replaces it (e.g. to add
+        other dev data: the members' probabilities are cached during the fit). Ties go to the
+        more even mix. The dev score of each mix goes on ``card["ensemble_fit"]``."""
         from .train import evaluate_head, tune_thresholds
 
-        if len(self.members) != 2:
-            raise ValueError("fit chooses weights for two members; set weights for more with set_weights")
+        mixes = weight_mixes(len(self.members), grid)
+        even = 1.0 / len(self.members)
         self._memo = {}
         try:
             report = {}
@@ -137,18 +139,18 @@ class EnsembleModel:
                 if task not in self.heads:
                     continue
                 tried = []
-                for w in grid:
-                    self.set_weights(task, [w, 1.0 - w])
+                for mix in mixes:
+                    self.set_weights(task, mix)
                     if task != "sentiment":  # sentiment is read by argmax
                         tune_thresholds(self, task, data, **tune_kwargs)
                     m = evaluate_head(self, task, data)
                     value = score(self, task, m) if score is not None else dev_score(self.heads[task], m)
-                    tried.append((float(value), float(w), dict(self.heads[task].thresholds)))
-                best = max(tried, key=lambda x: (round(x[0], 10), -abs(x[1] - 0.5)))  # ties: the more even mix
-                self.set_weights(task, [best[1], 1.0 - best[1]])
+                    tried.append((float(value), mix, dict(self.heads[task].thresholds)))
+                best = max(tried, key=lambda x: (round(x[0], 10), -sum((w - even) ** 2 for w in x[1])))
+                self.set_weights(task, best[1])
                 self.heads[task].thresholds = best[2]
-                report[task] = {"weights": [best[1], round(1.0 - best[1], 6)], "dev_score": round(best[0], 6),
-                                "grid": {str(w): round(s, 6) for s, w, _ in tried}, "n_dev": len(data.texts)}
+                report[task] = {"weights": [round(w, 6) for w in best[1]], "dev_score": round(best[0], 6),
+                                "grid": {_mix_key(mix): round(v, 6) for v, mix, _ in tried}, "n_dev": len(data.texts)}
             self.card["ensemble_fit"] = report
         finally:
             self._memo = None
@@ -212,6 +214,25 @@ def _portable(path: str, directory: Path) -> str:
         return os.path.relpath(p.resolve(), directory.resolve())
     except ValueError:  # another drive (Windows)
         return str(p.resolve())
+
+
+def weight_mixes(n_members: int, grid: Sequence[float] = DEFAULT_GRID) -> list[tuple[float, ...]]:
+    """The weight vectors :meth:`EnsembleModel.fit` tries: ``(w, 1 - w)`` for each ``w`` in
+    ``grid`` with two members; with more, every tuple of ``grid`` values summing to 1."""
+    values = sorted({round(float(w), 6) for w in grid if 0.0 <= w <= 1.0})
+    if n_members < 2:
+        raise ValueError("an ensemble fit needs at least two members")
+    if n_members == 2:
+        return [(float(w), round(1.0 - float(w), 6)) for w in grid]
+    mixes = [m for m in itertools.product(values, repeat=n_members) if abs(sum(m) - 1.0) < 1e-6]
+    if not mixes:
+        raise ValueError(f"no weights in the grid {list(grid)} sum to 1 over {n_members} members")
+    return mixes
+
+
+def _mix_key(mix: Sequence[float]) -> str:
+    """The card's name of a mix: the first weight for two members (as before), else all of them."""
+    return str(mix[0]) if len(mix) == 2 else "/".join(str(w) for w in mix)
 
 
 def dev_score(head: HeadSpec, m: dict) -> float:
