@@ -5,8 +5,8 @@
 The converted e5-small (``transformer/convert/e5.py``) is fed the same texts two ways:
 e5's exact SentencePiece ids (every piece's own embedding row, through ``inputs_embeds``;
 with and without the ``"query: "`` prefix e5 was trained with) and the ids of our WordPiece
-``vocab.txt`` (``--base e5-small-wordpiece``, what the first e5 teachers were fed). Mean-pooled, L2-normalised embeddings of
-the first ``--n-train`` train annotations train one logistic regression per issue type; the
+``vocab.txt`` (``--base e5-small-wordpiece``, what the first e5 teachers were fed).
+Mean-pooled, L2-normalised embeddings of the first ``--n-train`` train annotations train one logistic regression per issue type; the
 thresholds are chosen on dev; micro / macro F1 on test is printed. A frozen probe is not
 fine-tuning, but the gap shows what the WordPiece approximation throws away.
 Needs the ``[transformer]`` and ``[e5]`` extras and scikit-learn.
