@@ -384,9 +384,11 @@ DISTILLATION_DECISION = """**Decision (2026-12-05): no student ships in 0.4.0.**
   Sentiment, the same with `--tasks sentiment` and a RoFormer-Sim teacher trained on sentiment
   alone for 3,600 steps: test 3-way 0.901 (target 0.90 met), binary shopping / food / hotel
   0.948 / 0.923 / 0.878 (targets 0.950 / 0.920 / 0.920; opt-in; `docs/TRANSFORMER.md`, "Ensembles").
-- Next: a clear-licence teacher as strong as RoFormer-Sim on issue types (e5-small stays at
-  0.757 / 0.704 alone after 2,400 steps as after 1,000), or a student with more capacity than one
-  linear layer over n-grams. See `docs/TRANSFORMER.md`, "Teachers from pretrained wheels".
+- Next: a clear-licence teacher as strong as RoFormer-Sim on issue types, or a student with more
+  capacity than one linear layer over n-grams. e5-small stays at 0.757 / 0.704 alone after 2,400
+  steps as after 1,000, and at 0.745 / 0.690 after 2,000 steps with its own SentencePiece pieces
+  instead of the WordPiece approximation (`--base e5-small`, 2026-12-05): the tokenization is not
+  the limit. See `docs/TRANSFORMER.md`, "Teachers from pretrained wheels".
 """
 
 
