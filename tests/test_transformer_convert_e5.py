@@ -19,7 +19,7 @@ from feedback_nlp.encoders.base import MissingExtraError  # noqa: E402
 from feedback_nlp.transformer.convert import CONVERTERS, convert_e5_small  # noqa: E402
 from feedback_nlp.transformer.convert.e5 import (e5_small_parity, read_e5_q4, source_tokenizer,  # noqa: E402
                                                  unigram_vocab, wordpiece_vocab)
-from feedback_nlp.transformer.runtime import WordPieceTokenizer  # noqa: E402
+from feedback_nlp.transformer.wordpiece import WordPieceTokenizer  # noqa: E402
 from feedback_nlp.transformer.unigram import UnigramTokenizer  # noqa: E402
 
 H, LAYERS, HEADS, FF, MAXP = 32, 2, 2, 64, 16

@@ -39,7 +39,7 @@ def main(argv=None) -> None:
     from feedback_nlp.text import normalize
     from feedback_nlp.transformer.convert.e5 import (_mean_pooled, convert_e5_small, e5_small_file, read_e5_q4,
                                                      source_tokenizer)
-    from feedback_nlp.transformer.runtime import WordPieceTokenizer
+    from feedback_nlp.transformer.wordpiece import WordPieceTokenizer
 
     data = shared_data_dir(args.data)
 

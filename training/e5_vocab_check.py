@@ -41,7 +41,7 @@ def main(argv=None) -> None:
     from feedback_nlp.labelled_data import shared_data_dir
     from feedback_nlp.transformer.convert.e5 import (convert_e5_small, e5_small_file, e5_small_parity, read_e5_q4,
                                                      source_tokenizer, unigram_vocab, wordpiece_vocab)
-    from feedback_nlp.transformer.runtime import WordPieceTokenizer
+    from feedback_nlp.transformer.wordpiece import WordPieceTokenizer
 
     data = shared_data_dir(args.data)
     with open(data / "annotations" / "dev.jsonl", encoding="utf-8") as fh:

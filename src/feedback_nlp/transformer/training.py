@@ -25,7 +25,7 @@ import torch  # noqa: E402
 from ..labelled_data import LabelledData
 from ..tasks.base import MULTICLASS, MULTILABEL, HeadSpec
 from ..text import normalize
-from .runtime import SPECIAL_TOKENS, WordPieceTokenizer, basic_tokenize
+from .wordpiece import SPECIAL_TOKENS, WordPieceTokenizer, basic_tokenize
 from .unigram import FILE as UNIGRAM_FILE
 from .unigram import UnigramTokenizer
 from .torch_model import IGNORE, MultiTaskModel, multitask_loss

@@ -49,7 +49,7 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 
 from ...encoders.base import package_dir
-from ..runtime import WordPieceTokenizer, _is_cjk, _is_control, _is_punctuation, _is_whitespace, basic_tokenize
+from ..wordpiece import WordPieceTokenizer, _is_cjk, _is_control, _is_punctuation, _is_whitespace, basic_tokenize
 from ..unigram import UnigramTokenizer
 from ._write import load_checked, write_model_dir
 

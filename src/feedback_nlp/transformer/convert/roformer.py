@@ -18,7 +18,7 @@ import numpy as np
 
 from ...encoders.base import package_dir
 from ...encoders.pretrained import ROFORMER_INSTALL
-from ..runtime import WordPieceTokenizer
+from ..wordpiece import WordPieceTokenizer
 from ._write import load_checked, write_model_dir
 
 #: licence and provenance written next to every converted directory (``PROVENANCE.json``) and
