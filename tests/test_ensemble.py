@@ -110,16 +110,22 @@ class _Fixed:
         return {t: np.array([self.table[n] for n in norms], np.float32) for t in self.heads}
 
 
-def test_fit_chooses_the_weight_and_thresholds_bydev_score():
-    rng = np.random.default_rng(0)
+def _oracle_and_noise(seed: int):
+    """``(dev data, a member that knows the truth, a member that guesses)`` over three issue types."""
+    rng = np.random.default_rng(seed)
     labels = ["a", "b", "c"]
     texts = [f"第{i}条反馈" for i in range(60)]
     truth = [[lab for lab in labels if rng.random() < 0.4] for _ in texts]
-    oracle = {normalize(t): [0.9 if lab in y else 0.1 for lab in labels] for t, y in zip(texts, truth)}
-    noise = {normalize(t): list(rng.random(3)) for t in texts}
-    ens = EnsembleModel([_Fixed(HeadSpec("issue_types", "multilabel", labels), oracle),
-                         _Fixed(HeadSpec("issue_types", "multilabel", labels), noise)], {"issue_types": [0.5, 0.5]})
-    ens.fit({"issue_types": LabelledData(texts, truth, multilabel=True)})
+    head = HeadSpec("issue_types", "multilabel", labels)
+    oracle = _Fixed(head, {normalize(t): [0.9 if lab in y else 0.1 for lab in labels] for t, y in zip(texts, truth)})
+    noise = _Fixed(head, {normalize(t): list(rng.random(3)) for t in texts})
+    return LabelledData(texts, truth, multilabel=True), oracle, noise
+
+
+def test_fit_chooses_the_weight_and_thresholds_bydev_score():
+    dev, oracle, noise = _oracle_and_noise(0)
+    ens = EnsembleModel([oracle, noise], {"issue_types": [0.5, 0.5]})
+    ens.fit({"issue_types": dev})
     fit = ens.card["ensemble_fit"]["issue_types"]
     assert fit["dev_score"] == pytest.approx(max(fit["grid"].values()))
     assert fit["dev_score"] == pytest.approx(2.0)
@@ -127,7 +133,7 @@ def test_fit_chooses_the_weight_and_thresholds_bydev_score():
     assert ens.weights["issue_types"][0] >= 0.5
     assert ens.heads["issue_types"].thresholds != {}  # the chosen point's thresholds were kept
     # a criterion of one's own replaces the default one
-    ens.fit({"issue_types": LabelledData(texts, truth, multilabel=True)}, score=lambda m, t, d: -m.weights[t][0])
+    ens.fit({"issue_types": dev}, score=lambda m, t, d: -m.weights[t][0])
     assert ens.weights["issue_types"][0] == 0.0
     with pytest.raises(ValueError, match="at least two members"):
         EnsembleModel([ens.members[0]], {"issue_types": [1]}).fit({})
@@ -144,16 +150,9 @@ def test_fit_mixes_three_members_over_the_simplex():
     assert len(weight_mixes(3)) == 66
     with pytest.raises(ValueError, match="sum to 1"):
         weight_mixes(3, [0.4])
-    rng = np.random.default_rng(1)
-    labels = ["a", "b", "c"]
-    texts = [f"第{i}条反馈" for i in range(60)]
-    truth = [[lab for lab in labels if rng.random() < 0.4] for _ in texts]
-    oracle = {normalize(t): [0.9 if lab in y else 0.1 for lab in labels] for t, y in zip(texts, truth)}
-    noise = {normalize(t): list(rng.random(3)) for t in texts}
-    head = HeadSpec("issue_types", "multilabel", labels)
-    ens = EnsembleModel([_Fixed(head, noise), _Fixed(head, oracle), _Fixed(head, oracle)],
-                        {"issue_types": [1, 1, 1]})
-    ens.fit({"issue_types": LabelledData(texts, truth, multilabel=True)}, grid=[0.0, 0.25, 0.5, 0.75, 1.0])
+    dev, oracle, noise = _oracle_and_noise(1)
+    ens = EnsembleModel([noise, oracle, oracle], {"issue_types": [1, 1, 1]})
+    ens.fit({"issue_types": dev}, grid=[0.0, 0.25, 0.5, 0.75, 1.0])
     fit = ens.card["ensemble_fit"]["issue_types"]
     assert len(fit["grid"]) == 15 and fit["grid"]["1.0/0.0/0.0"] < 1.9  # noise alone
     assert fit["dev_score"] == pytest.approx(2.0) and fit["weights"][0] < 0.5  # the oracles outweigh the noise
