@@ -25,10 +25,10 @@ import torch  # noqa: E402
 from ..labelled_data import LabelledData
 from ..tasks.base import MULTICLASS, MULTILABEL, HeadSpec
 from ..text import normalize
-from .wordpiece import SPECIAL_TOKENS, WordPieceTokenizer, basic_tokenize
+from .torch_model import IGNORE, MultiTaskModel, multitask_loss
 from .unigram import FILE as UNIGRAM_FILE
 from .unigram import UnigramTokenizer
-from .torch_model import IGNORE, MultiTaskModel, multitask_loss
+from .wordpiece import SPECIAL_TOKENS, WordPieceTokenizer, basic_tokenize
 
 
 @dataclass
