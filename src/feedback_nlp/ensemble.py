@@ -219,11 +219,11 @@ def _portable(path: str, directory: Path) -> str:
 def weight_mixes(n_members: int, grid: Sequence[float] = DEFAULT_GRID) -> list[tuple[float, ...]]:
     """The weight vectors :meth:`EnsembleModel.fit` tries: ``(w, 1 - w)`` for each ``w`` in
     ``grid`` with two members; with more, every tuple of ``grid`` values summing to 1."""
-    values = sorted({round(float(w), 6) for w in grid if 0.0 <= w <= 1.0})
     if n_members < 2:
         raise ValueError("an ensemble fit needs at least two members")
     if n_members == 2:
         return [(float(w), round(1.0 - float(w), 6)) for w in grid]
+    values = sorted({round(float(w), 6) for w in grid if 0.0 <= w <= 1.0})
     mixes = [m for m in itertools.product(values, repeat=n_members) if abs(sum(m) - 1.0) < 1e-6]
     if not mixes:
         raise ValueError(f"no weights in the grid {list(grid)} sum to 1 over {n_members} members")

