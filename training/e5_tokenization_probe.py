@@ -6,8 +6,8 @@ The converted e5-small (``transformer/convert/e5.py``) is fed the same texts two
 e5's exact SentencePiece ids (every piece's own embedding row, through ``inputs_embeds``;
 with and without the ``"query: "`` prefix e5 was trained with) and the ids of our WordPiece
 ``vocab.txt`` (``--base e5-small-wordpiece``, what the first e5 teachers were fed).
-Mean-pooled, L2-normalised embeddings of the first ``--n-train`` train annotations train one logistic regression per issue type; the
-thresholds are chosen on dev; micro / macro F1 on test is printed. A frozen probe is not
+Mean-pooled, L2-normalised embeddings of the first ``--n-train`` train annotations train one
+logistic regression per issue type; the thresholds are chosen on dev; micro / macro F1 on test is printed. A frozen probe is not
 fine-tuning, but the gap shows what the WordPiece approximation throws away.
 Needs the ``[transformer]`` and ``[e5]`` extras and scikit-learn.
 """
@@ -69,11 +69,7 @@ def main(argv=None) -> None:
         order = np.argsort([len(s) for s in seqs])
         batches = []
         for s in range(0, len(seqs), 64):
-            idx = order[s:s + 64]
-            ids = np.zeros((len(idx), max(len(seqs[i]) for i in idx)), np.int64)
-            mask = np.zeros(ids.shape, np.int64)
-            for j, i in enumerate(idx):
-                ids[j, :len(seqs[i])], mask[j, :len(seqs[i])] = seqs[i], 1
+            ids, mask = (tok if mode == "wordpiece" else sp).pad([seqs[i] for i in order[s:s + 64]])
             batches.append((table[ids], mask))
         out = np.zeros((len(seqs), model.config.hidden_size), np.float32)
         out[order] = _mean_pooled(model, batches)

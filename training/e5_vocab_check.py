@@ -45,14 +45,13 @@ def main(argv=None) -> None:
 
     data = shared_data_dir(args.data)
     with open(data / "annotations" / "dev.jsonl", encoding="utf-8") as fh:
-        dev = [json.loads(line)["text"] for line in fh][: args.n_dev]
+        all_dev = [json.loads(line)["text"] for line in fh]
+    dev = all_dev[: args.n_dev]
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("unigram", "wordpiece"):
             got = e5_small_parity(convert_e5_small(Path(tmp) / kind, tokenizer=kind), dev)
             print(f"parity ({kind}, default vocabulary):", json.dumps(got))
     e5 = read_e5_q4(e5_small_file())
-    with open(data / "annotations" / "dev.jsonl", encoding="utf-8") as fh:
-        all_dev = [json.loads(line)["text"] for line in fh]
     pruned, _ = unigram_vocab(e5)
     exact = source_tokenizer(e5, prefix=pruned.prefix)
     same = sum(pruned.tokenize(t) == exact.tokenize(t) for t in all_dev)

@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
 for sub in ("src", "training", "benchmarks"):
     sys.path.insert(0, str(REPO / sub))
 
-from feedback_nlp.encoders import ConcatEncoder, NgramEncoder, PosteriorEncoder, TableEncoder, shipped_path  # noqa: E402
+from feedback_nlp.encoders import (ConcatEncoder, NgramEncoder, PosteriorEncoder, TableEncoder,  # noqa: E402
+                                   shipped_path)
 from train_semantic_encoder import ari_of, data_dir  # noqa: E402
 from tune_semantic_encoder import planted_check, problem_records  # noqa: E402
 
@@ -39,12 +40,12 @@ def main(argv=None) -> None:
     dev_t, dev_g = problem_records(d, "dev")
     for spec in args.mix.split(";"):
         b, c = (float(x) for x in spec.split(","))
+        parts = [(table, 1 - b - c), (posterior, b)] + ([(NgramEncoder(seed=0), c)] if c > 0 else [])
+        enc = ConcatEncoder(parts)  # the threshold is the clusterer's; the vectors do not depend on it
+        X_dev = enc.fit_encode(dev_t)
         for thr in (float(x) for x in args.thresholds.split(",")):
-            parts = [(table, 1 - b - c), (posterior, b)] + ([(NgramEncoder(seed=0), c)] if c > 0 else [])
-            enc = ConcatEncoder(parts, default_threshold=thr)
             sets = planted_check(enc, d, thr)
-            print(json.dumps({"b": b, "c": c, "threshold": thr,
-                              "dev_ari": round(ari_of(enc.fit_encode(dev_t), dev_t, dev_g, thr), 4),
+            print(json.dumps({"b": b, "c": c, "threshold": thr, "dev_ari": round(ari_of(X_dev, dev_t, dev_g, thr), 4),
                               "selection_sets": {k: [v["in_best_cluster"], v["purity"]] for k, v in sets.items()}}),
                   flush=True)
 
