@@ -392,7 +392,7 @@ DISTILLATION_DECISION = """**Decision (2026-12-05): no student ships in 0.4.0.**
 """
 
 
-def model_card_markdown(card: dict, distillation: str = "") -> str:
+def model_card_markdown(card: dict, distillation: str = "", label_audit: dict | None = None) -> str:
     """README.md of the model directory (SetFit-style card), written from model.json, plus the
     teacher/student comparison ``training/distill_student.py`` wrote next to it (``distillation``:
     the text of ``distillation.md``, its title dropped)."""
@@ -601,7 +601,7 @@ Earlier versions (0.1.0–0.3.0, annotations v1.1; dev numbers of their time, sc
 {HISTORY}
 ## Gaps
 
-""" + gaps_markdown(card, missed) + "\n"
+""" + gaps_markdown(card, missed, label_audit) + "\n"
 
 
 def readme_quality_block(card: dict) -> str:
@@ -657,8 +657,14 @@ def write_readme_block(card: dict, readme: Path = REPO / "README.md") -> None:
         readme.write_text(head + a + "\n" + readme_quality_block(card) + "\n" + b + tail, encoding="utf-8")
 
 
-def gaps_markdown(card: dict, missed: list) -> str:
-    """The gaps section from the card's own figures (nothing here is a fixed sentence about results)."""
+#: The sentiment targets' names in the card -> the corpus they are measured on.
+SENTIMENT_TARGET_CORPUS = {"sentiment, shopping (binary by sign)": "shopping",
+                           "sentiment, food delivery": "food_delivery", "sentiment, hotel": "hotel"}
+
+
+def gaps_markdown(card: dict, missed: list, label_audit: dict | None = None) -> str:
+    """The gaps section from the card's own figures (nothing here is a fixed sentence about results);
+    ``label_audit``: ``training/corpus_label_audit.py``'s estimates for the test splits, when present."""
     if not missed:
         return "None on test for the targets above.\n"
     D = card["evaluation"]["decisions"]
@@ -681,12 +687,29 @@ def gaps_markdown(card: dict, missed: list) -> str:
                        f"'{g['rule']}': a stricter gate trades issue-type F1 for fewer praise records with an issue "
                        "(gate table above).")
         elif name.startswith("sentiment"):
-            out.append(f"- **{name}** (issue 13's targets; see the table above): every linear variant tried moved the "
-                       "corpora by under two points (history below); the fine-tuned teacher and its student are in "
-                       "'Teacher and student' above.")
+            line = (f"- **{name}** (issue 13's targets; see the table above): every linear variant tried moved the "
+                    "corpora by under two points (history below); the fine-tuned teacher and its student are in "
+                    "'Teacher and student' above.")
+            a = ((label_audit or {}).get("corpora") or {}).get(SENTIMENT_TARGET_CORPUS.get(name, ""))
+            if a:
+                n = sum(sum(c.values()) for c in a["annotated"].values())
+                line += (f" The corpus's labels contradict the codebook's reading of the text on an estimated "
+                         f"{a['contradiction']:.1%} of the {label_audit['split']} split, and {a['neutral']:.1%} read "
+                         f"neutral (rates from the {n:,} reviews of it the annotations label, not a random sample): "
+                         "a model that "
+                         f"agrees with the codebook would score about {a['midpoint']:.3f} (at most {a['ceiling']:.3f}, "
+                         "every neutral text counted right; `corpus-label-audit.json`, from "
+                         "`python training/corpus_label_audit.py --write models/feedback-zh-ngram`).")
+            out.append(line)
         else:
             out.append(f"- **{name}** (see the table above).")
     return "\n".join(out) + "\n"
+
+
+def label_audit_of(out: Path) -> dict | None:
+    """The ``corpus-label-audit.json`` of a model directory (``training/corpus_label_audit.py --write``), or None."""
+    f = Path(out) / "corpus-label-audit.json"
+    return json.loads(f.read_text(encoding="utf-8")) if f.is_file() else None
 
 
 def distillation_text(out: Path) -> str:
@@ -725,7 +748,8 @@ def finish(model, out: Path, corp, ann, test, t0: Optional[float]) -> None:
     model.save_pretrained(out)
     write_report({t: model.card["tasks"][t]["metrics"]["test"] for t in test}, out / "eval_test")
     export_graph(out)
-    (out / "README.md").write_text(model_card_markdown(model.card, distillation_text(out)), encoding="utf-8")
+    card_text = model_card_markdown(model.card, distillation_text(out), label_audit_of(out))
+    (out / "README.md").write_text(card_text, encoding="utf-8")
     if out.resolve() == (REPO / "models" / "feedback-zh-ngram").resolve():
         write_readme_block(model.card)
     print(json.dumps(bench, indent=2))
@@ -756,7 +780,8 @@ def main(argv=None) -> int:
     if args.card_only:
         out = Path(args.output)
         card = json.loads((out / "model.json").read_text(encoding="utf-8"))
-        (out / "README.md").write_text(model_card_markdown(card, distillation_text(out)), encoding="utf-8")
+        card_text = model_card_markdown(card, distillation_text(out), label_audit_of(out))
+        (out / "README.md").write_text(card_text, encoding="utf-8")
         if out.resolve() == (REPO / "models" / "feedback-zh-ngram").resolve():
             write_readme_block(card)
         return 0
