@@ -39,7 +39,21 @@ def test_choose_takes_the_best_smoothed_dev_ari_and_ties_to_the_higher_threshold
     spiky = {0.3: 0.1, 0.35: 0.3, 0.4: 0.1, 0.45: 0.1}
     steady = {0.3: 0.2, 0.35: 0.2, 0.4: 0.2, 0.45: 0.2}
     assert tune.smoothed(spiky)[0.35] == pytest.approx(0.5 / 3)
-    assert tune.choose({(3.0, 0.2): spiky, (1.0, 0.25): steady}) == (1.0, 0.25, 0.45)
+    assert tune.choose({(3.0, 0.2): spiky, (1.0, 0.25): steady}) == ((1.0, 0.25, 0.45), True)
+
+
+def test_choose_with_a_floor_takes_the_best_accepted_setting_or_says_none_was():
+    grid = {("a",): {0.3: 0.3, 0.4: 0.3}, ("b",): {0.3: 0.1, 0.4: 0.2}}
+    seen = []
+
+    def only_b(setting):
+        seen.append(setting)
+        return setting[0] == "b"
+
+    assert tune.choose(grid, only_b) == (("b", 0.4), True)
+    assert seen == [("a", 0.4), ("a", 0.3), ("b", 0.4)]  # best first, stopping at the first accepted
+    assert tune.choose(grid, lambda s: False) == (("a", 0.4), False)  # none: the best, flagged
+    assert tune.choose(grid, only_b, tries=2) == (("a", 0.4), False)  # b lies beyond the tries
 
 
 def test_discriminant_keeps_the_directions_problem_means_differ_along():

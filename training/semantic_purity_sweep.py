@@ -6,8 +6,8 @@ For each mix ``b,c`` (issue-type posterior weight ``b``, n-gram TF-IDF sketch we
 shipped projection the rest; ``c`` 0 leaves the sketch out) and each clustering threshold: ARI
 against the dev annotations' problem groups, and for each SELECTION planted set of
 ``benchmarks/planted_sets.py`` how many of its 20 texts share a cluster and that cluster's
-purity (``tune_semantic_encoder.planted_check``). The benchmark's reported sets are never
-looked at here. About 7 s per setting on 2 cores.
+purity (``tune_semantic_encoder.planted_scores``). The benchmark's reported sets are never
+looked at here. Each mix encodes dev and the sets once; each threshold then only clusters.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ for sub in ("src", "training", "benchmarks"):
 from feedback_nlp.encoders import (ConcatEncoder, NgramEncoder, PosteriorEncoder, TableEncoder,  # noqa: E402
                                    shipped_path)
 from train_semantic_encoder import ari_of, data_dir  # noqa: E402
-from tune_semantic_encoder import planted_check, problem_records  # noqa: E402
+from tune_semantic_encoder import planted_scores, planted_sets_encoded, problem_records  # noqa: E402
 
 
 def main(argv=None) -> None:
@@ -42,9 +42,9 @@ def main(argv=None) -> None:
         b, c = (float(x) for x in spec.split(","))
         parts = [(table, 1 - b - c), (posterior, b)] + ([(NgramEncoder(seed=0), c)] if c > 0 else [])
         enc = ConcatEncoder(parts)  # the threshold is the clusterer's; the vectors do not depend on it
-        X_dev = enc.fit_encode(dev_t)
+        X_dev, encoded = enc.fit_encode(dev_t), planted_sets_encoded(enc, d)
         for thr in (float(x) for x in args.thresholds.split(",")):
-            sets = planted_check(enc, d, thr)
+            sets = planted_scores(encoded, thr)
             print(json.dumps({"b": b, "c": c, "threshold": thr, "dev_ari": round(ari_of(X_dev, dev_t, dev_g, thr), 4),
                               "selection_sets": {k: [v["in_best_cluster"], v["purity"]] for k, v in sets.items()}}),
                   flush=True)

@@ -353,6 +353,8 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default=str(REPO / "models" / "feedback-zh-semantic"))
     args = ap.parse_args(argv)
     d = data_dir()
+    if not (d / "annotations" / "train.jsonl").is_file():
+        sys.exit(f"needs the shared data ({d}); set FEEDBACK_NLP_DATA")
     texts = [] if args.teacher_thresholds else training_texts(d, args.n_corpus)
     if args.limit:
         texts = texts[:args.limit]

@@ -21,6 +21,10 @@ neighbours in the grid (ARI jumps by +-0.03 between neighbouring thresholds on ~
 ties go to the higher threshold (tighter clusters). Test problems are scored for the card only,
 and so are the selection planted sets of ``benchmarks/planted_sets.py`` (each mixed into 4,000
 negative corpus reviews of the train split), the benchmark's stand-in for new problems.
+With ``--planted-floor N,PURITY`` those sets also constrain the choice: the settings are tried best
+dev ARI first, and the first whose every set keeps ``N`` planted texts in one cluster at purity
+``>= PURITY`` is taken (``--planted-tries`` of them at most; if none, the best dev ARI, and the card
+says the floor was not met). Weight ``b`` 0 leaves the mix out.
 """
 from __future__ import annotations
 
@@ -101,23 +105,34 @@ def smoothed(row: dict[float, float]) -> dict[float, float]:
     return {t: float(np.mean([row[u] for u in ts[max(0, i - 1):i + 2]])) for i, t in enumerate(ts)}
 
 
-def choose(grid: dict[tuple, dict[float, float]]) -> tuple:
-    """``(*key, threshold)`` with the best smoothed ARI (keys such as ``(lam, k, b)``); ties: the higher
-    threshold, then the first key in the grid's order."""
+def ranked(grid: dict[tuple, dict[float, float]]) -> list[tuple]:
+    """Every ``(*key, threshold)`` of the grid, best smoothed ARI first (keys such as ``(lam, k, b)``);
+    ties: the higher threshold, then the first key in the grid's order."""
     cands = [(key, t, s) for key, row in grid.items() for t, s in smoothed(row).items()]
     order = {key: i for i, key in enumerate(grid)}
-    key, t, _ = max(cands, key=lambda c: (round(c[2], 6), c[1], -order[c[0]]))
-    return (*key, t)
+    cands.sort(key=lambda c: (round(c[2], 6), c[1], -order[c[0]]), reverse=True)
+    return [(*key, t) for key, t, _ in cands]
 
 
-def planted_check(enc, d: Path, threshold: float, n_negatives: int = 4000) -> dict:
-    """Per selection set of ``benchmarks/planted_sets.py``: planted texts in the cluster holding most
-    of them and its purity, the set mixed into ``n_negatives`` negative train reviews (min_size 5)."""
+def choose(grid: dict[tuple, dict[float, float]], accept=None, tries: int = 40) -> tuple[tuple, bool]:
+    """The best-ranked setting (:func:`ranked`) that ``accept(setting)`` takes, looking at no more than
+    ``tries`` of them; ``(setting, True)``. Without ``accept``, the best one. When none of those tried
+    is accepted: ``(the best one, False)``."""
+    order = ranked(grid)
+    if accept is None:
+        return order[0], True
+    for setting in order[:tries]:
+        if accept(setting):
+            return setting, True
+    return order[0], False
+
+
+def planted_sets_encoded(enc, d: Path, n_negatives: int = 4000) -> dict[str, tuple[list[str], np.ndarray, range]]:
+    """Per selection set of ``benchmarks/planted_sets.py``: the set mixed into ``n_negatives`` negative
+    train reviews, those texts' vectors (``enc.fit_encode``) and where the planted texts sit."""
     import random
 
-    from planted_sets import SELECTION, best_cluster
-
-    from feedback_nlp.cluster import ProblemClusterer
+    from planted_sets import SELECTION
 
     negatives = [t for t, y in corpus_train_texts(d) if y == 0]
     random.Random(0).shuffle(negatives)
@@ -125,13 +140,33 @@ def planted_check(enc, d: Path, threshold: float, n_negatives: int = 4000) -> di
     out = {}
     for name, planted in SELECTION.items():
         texts = negatives[:half] + planted + negatives[half:]
-        lab = ProblemClusterer(threshold=threshold, seed=0).fit_predict(texts, embeddings=enc.fit_encode(texts))
-        n, size = best_cluster(lab, range(half, half + len(planted)))
+        out[name] = (texts, enc.fit_encode(texts), range(half, half + len(planted)))
+    return out
+
+
+def planted_scores(encoded: dict, threshold: float) -> dict:
+    """Planted texts in the cluster holding most of them and its purity (min_size 5), per encoded set."""
+    from planted_sets import best_cluster
+
+    from feedback_nlp.cluster import ProblemClusterer
+
+    out = {}
+    for name, (texts, X, planted) in encoded.items():
+        lab = ProblemClusterer(threshold=threshold, seed=0).fit_predict(texts, embeddings=X)
+        n, size = best_cluster(lab, planted)
         out[name] = {"in_best_cluster": n, "best_cluster_size": size, "purity": round(n / size, 3) if size else 0.0}
     return out
 
 
-def mixed(table: TableEncoder, posterior: PosteriorEncoder, b: float, threshold: float) -> ConcatEncoder:
+def planted_check(enc, d: Path, threshold: float, n_negatives: int = 4000) -> dict:
+    """:func:`planted_scores` of the selection sets at one threshold (see :func:`planted_sets_encoded`)."""
+    return planted_scores(planted_sets_encoded(enc, d, n_negatives), threshold)
+
+
+def mixed(table: TableEncoder, posterior: PosteriorEncoder, b: float, threshold: float) -> TableEncoder | ConcatEncoder:
+    """The table with the issue-type posterior at weight ``b`` (``b`` 0: the table alone)."""
+    if b <= 0:
+        return table
     return ConcatEncoder([(table, 1 - b), (posterior, b)], name=table.name, default_threshold=threshold)
 
 
@@ -146,6 +181,11 @@ def main(argv=None) -> None:
     ap.add_argument("--dims", default="64,128,256", help="discriminant directions kept (256: all, plain whitening)")
     ap.add_argument("--weights", default="0.15,0.2,0.25,0.3", help="issue-type mix weight grid")
     ap.add_argument("--thresholds", default="0.3,0.325,0.35,0.375,0.4,0.425,0.45,0.475,0.5,0.525,0.55,0.575,0.6")
+    ap.add_argument("--planted-floor", default=None, metavar="N,PURITY",
+                    help="choose the best dev ARI among settings whose every selection planted set keeps at least N "
+                         "texts together at purity >= PURITY (e.g. 16,0.5); default: dev ARI alone")
+    ap.add_argument("--planted-tries", type=int, default=40,
+                    help="settings checked against --planted-floor, best first")
     args = ap.parse_args(argv)
     d = data_dir()
     if not (d / "annotations" / "dev.jsonl").is_file():
@@ -171,7 +211,29 @@ def main(argv=None) -> None:
                 X = mixed(table, posterior, b, 0.0).encode(dev_t)
                 grid[(lam, k, b)] = {t: round(ari_of(X, dev_t, dev_g, t), 4) for t in thresholds}
                 print(f"lam {lam} k {k} b {b}: dev ARI {grid[(lam, k, b)]}", flush=True)
-    lam, k, b, thr = choose(grid)
+    accept, tried = None, []
+    if args.planted_floor:
+        floor_n, floor_purity = (float(x) for x in args.planted_floor.split(","))
+        encoded = {}
+
+        def meets_floor(setting):
+            lam_, k_, b_, thr_ = setting
+            if setting[:3] not in encoded:
+                table.whiten = whitening(Sw, lam_, Sb, k_)
+                encoded[setting[:3]] = planted_sets_encoded(mixed(table, posterior, b_, thr_), d)
+            sets = planted_scores(encoded[setting[:3]], thr_)
+            ok = all(v["in_best_cluster"] >= floor_n and v["purity"] >= floor_purity for v in sets.values())
+            tried.append({"lam": None if not np.isfinite(lam_) else lam_, "k": k_, "b": b_, "threshold": thr_,
+                          "sets": {n: [v["in_best_cluster"], v["purity"]] for n, v in sets.items()}, "accepted": ok})
+            print(f"planted check {tried[-1]}", flush=True)
+            return ok
+
+        accept = meets_floor
+
+    (lam, k, b, thr), floor_met = choose(grid, accept, args.planted_tries)
+    if not floor_met:
+        print(f"no setting of the {args.planted_tries} best meets --planted-floor {args.planted_floor}: "
+              "keeping the best dev ARI", flush=True)
     table.whiten = whitening(Sw, lam, Sb, k)
     enc = mixed(table, posterior, b, thr)
     test_t, test_g = problem_records(d, "test")
@@ -183,23 +245,33 @@ def main(argv=None) -> None:
     report["planted_selection_sets"] = planted_check(enc, d, thr)
     print(f"chosen: lam {lam}, k {k}, b {b}, threshold {thr}; {json.dumps(report)}")
     out = Path(args.out) if args.out else Path(args.encoder)
+    table.default_threshold = thr  # what the table serves alone, without the mix (b = 0)
     if out != Path(args.encoder):
         table.save_pretrained(out)
     else:
         np.save(out / "whiten.npy", table.whiten, allow_pickle=False)
     spec = json.loads((out / "encoder.json").read_text(encoding="utf-8"))
-    spec["mix"] = {"model": args.model, "model_version": posterior.model.card.get("version"),
-                   "task": "issue_types", "weight": b, "default_threshold": thr}
+    spec["default_threshold"] = thr
+    if b > 0:
+        spec["mix"] = {"model": args.model, "model_version": posterior.model.card.get("version"),
+                       "task": "issue_types", "weight": b, "default_threshold": thr}
+    else:  # weight 0: the table alone
+        spec.pop("mix", None)
     spec.setdefault("card", {})["tuning"] = {
         "whitening": {"lam": None if not np.isfinite(lam) else lam, "discriminant_directions": k,
                       "data": f"within- and between-problem scatter of {len(train_t):,} train annotation records "
                               f"({len(set(train_g))} problem groups)"},
-        "rule": "best dev ARI averaged over each threshold and its grid neighbours; ties: higher threshold",
+        "rule": "best dev ARI averaged over each threshold and its grid neighbours; ties: higher threshold"
+                + ("; among settings whose selection planted sets all keep >= "
+                   f"{args.planted_floor.replace(',', ' at purity >= ')} (met: {floor_met}; {len(tried)} checked)"
+                   if args.planted_floor else ""),
+        "planted_floor_checks": tried,
         "dev_ari_grid": {f"lam {key[0]} k {key[1]} b {key[2]}": v for key, v in grid.items()},
         "chosen": {"lam": None if not np.isfinite(lam) else lam, "discriminant_directions": k, "weight": b,
                    "threshold": thr},
         "report": report, "seconds": round(time.perf_counter() - t0),
-        "command": "PYTHONPATH=src python3 training/tune_semantic_encoder.py"}
+        "command": "PYTHONPATH=src python3 training/tune_semantic_encoder.py"
+                   + (f" --planted-floor {args.planted_floor}" if args.planted_floor else "")}
     (out / "encoder.json").write_text(json.dumps(spec, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {out}: whiten.npy, encoder.json mix and card.tuning ({time.perf_counter() - t0:.0f} s)")
 
