@@ -2,7 +2,8 @@
 the shipped heads (issue 13, part 3).
 
     python training/distill_student.py --teacher DIR [--data ../shared/data] [--alpha 0.5 ...] \\
-        [--unlabelled-weight 1.0 ...] [--cache work_data/distill/teacher.npz] [-o report.json]
+        [--unlabelled-weight 1.0 ...] [--student linear|hidden --hidden 64 --epochs 6] \\
+        [--cache work_data/distill/teacher.npz] [-o report.json]
 
 ``DIR`` is a transformer model directory (``training/train_transformer.py``). The teacher
 scores the train annotations and every train review of the corpora (~66k texts, cached);
@@ -13,6 +14,11 @@ probability targets:
 - annotation rows: ``alpha * gold + (1 - alpha) * teacher``;
 - corpus reviews: the teacher's probabilities (issue types, severity; weight
   ``--unlabelled-weight``) and, for sentiment, ``alpha * gold binary + (1 - alpha) * teacher``.
+
+``--student hidden`` trains, per head, a :class:`HiddenStudent` instead (torch, the ``[transformer]``
+extra): the linear path plus one hidden ReLU layer of ``--hidden`` units over the same features,
+on the same targets, for ``--epochs`` epochs; every epoch is scored and dev chooses among them. It
+asks whether the student's capacity, rather than the soft labels, is what limits it.
 
 Baseline and student heads get their thresholds by the same procedure on dev
 (:func:`feedback_nlp.train.tune_thresholds`), and sentiment the same temperature fit,
@@ -37,12 +43,22 @@ sys.path.insert(0, str(REPO / "training"))
 TASKS = ("issue_types", "sentiment", "severity")
 
 
+def texts_digest(texts: list[str]) -> str:
+    """A digest of the texts that is the same in every process (``hash()`` of a str is salted per process)."""
+    import hashlib
+
+    h = hashlib.sha1()
+    for t in texts:
+        h.update(t.encode("utf-8", "surrogatepass") + b"\0")
+    return h.hexdigest()
+
+
 def teacher_probs(teacher: Path, texts: list[str], cache: Path | None) -> dict[str, np.ndarray]:
-    """The teacher's probabilities per task for ``texts`` (normalised here), cached by teacher and count."""
+    """The teacher's probabilities per task for ``texts`` (normalised here), cached by teacher and texts."""
     from feedback_nlp.text import normalize
     from feedback_nlp.transformer import TransformerModel
 
-    key = f"{teacher.resolve()}|{len(texts)}|{hash(tuple(texts[:50]))}"
+    key = f"{teacher.resolve()}|{len(texts)}|{texts_digest(texts)}"
     if cache is not None and cache.is_file():
         z = np.load(cache, allow_pickle=False)
         if str(z["key"]) == key:
@@ -67,6 +83,104 @@ def one_hot(labels, head) -> np.ndarray:
     if isinstance(labels[0], (list, tuple)) or head.kind == "multilabel":
         return np.array([[lab in ls for lab in head.labels] for ls in labels], np.float64)
     return np.array([[lab == c for c in head.labels] for lab in labels], np.float64)
+
+
+class HiddenStudent:
+    """A head with one hidden layer beside its linear path: a student with more capacity than the
+    shipped linear heads. ``logits = X W + b + relu(X H + c) V``: ``[W | H]`` is gathered once per
+    n-gram, as in the id-input graph, so the cost grows with the hidden width, not with depth."""
+
+    def __init__(self, W: np.ndarray, b: np.ndarray, H: np.ndarray, c: np.ndarray, V: np.ndarray):
+        self.k = W.shape[1]
+        self.WH = np.ascontiguousarray(np.hstack([W, H]), dtype=np.float32)
+        self.bc = np.concatenate([b, c]).astype(np.float32)
+        self.V = np.asarray(V, np.float32)
+
+    def logits(self, rows) -> np.ndarray:
+        from feedback_nlp.features import linear_scores
+
+        out = linear_scores(rows, self.WH, self.bc)
+        return out[:, :self.k] + np.maximum(out[:, self.k:], 0.0) @ self.V
+
+
+class StudentModel:
+    """The shipped model's heads with some tasks scored by :class:`HiddenStudent` instead: what
+    ``evaluate_head`` and ``tune_thresholds`` need (``heads``, ``predict_proba``)."""
+
+    def __init__(self, base, students: dict):
+        self.base, self.students, self.heads = base, students, base.heads
+
+    def predict_proba(self, norms) -> dict[str, np.ndarray]:
+        rows = self.base.featurizer.transform(list(norms))
+        logits = self.base.logits(rows)
+        for task, student in self.students.items():
+            logits[task] = student.logits(rows)
+        return {t: self.heads[t].probabilities(z) for t, z in logits.items()}
+
+
+def fit_hidden_head(X, targets: np.ndarray, head, hidden: int, sample_weight: np.ndarray, epochs: int,
+                    on_epoch, seed: int = 0, lr: float = 2e-3, batch_size: int = 256) -> None:
+    """Train a :class:`HiddenStudent` on probability targets with torch (``[transformer]`` extra):
+    cross-entropy against the soft targets (sigmoid per label for multilabel heads, softmax
+    otherwise), weighted per row; ``on_epoch(epoch, student)`` after each epoch (the caller keeps
+    the epoch dev prefers)."""
+    from feedback_nlp.extras import require_extra
+    from feedback_nlp.tasks.base import MULTILABEL
+
+    require_extra("transformer", "the hidden-layer student (--student hidden)", ("torch",))
+    import torch
+
+    torch.manual_seed(seed)
+    X = X.tocsr()
+    n_features, k = X.shape[1], targets.shape[1]
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.wide = torch.nn.EmbeddingBag(n_features, k, mode="sum", sparse=True)
+            self.deep = torch.nn.EmbeddingBag(n_features, hidden, mode="sum", sparse=True)
+            torch.nn.init.zeros_(self.wide.weight)
+            torch.nn.init.normal_(self.deep.weight, std=0.05)
+            self.c = torch.nn.Parameter(torch.zeros(hidden))
+            self.out = torch.nn.Linear(hidden, k)
+            self.drop = torch.nn.Dropout(0.2)
+
+        def forward(self, idx, off, w):
+            h = torch.relu(self.deep(idx, off, per_sample_weights=w) + self.c)
+            return self.wide(idx, off, per_sample_weights=w) + self.out(self.drop(h))
+
+    def bag(rows):
+        return (torch.from_numpy(rows.indices.astype(np.int64)), torch.from_numpy(rows.indptr[:-1].astype(np.int64)),
+                torch.from_numpy(rows.data.astype(np.float32)))
+
+    net = Net()
+    sparse = [net.wide.weight, net.deep.weight]
+    dense = [net.c, *net.out.parameters()]
+    opt_sparse, opt_dense = torch.optim.SparseAdam(sparse, lr=lr), torch.optim.AdamW(dense, lr=lr, weight_decay=1e-4)
+    Y = torch.from_numpy(np.asarray(targets, np.float32))
+    Wt = torch.from_numpy(np.asarray(sample_weight, np.float32))
+    rng = np.random.default_rng(seed)
+    for epoch in range(1, epochs + 1):
+        net.train()
+        perm = rng.permutation(X.shape[0])
+        for s in range(0, X.shape[0], batch_size):
+            b = perm[s:s + batch_size]
+            z = net(*bag(X[b]))
+            if head.kind == MULTILABEL:
+                loss = torch.nn.functional.binary_cross_entropy_with_logits(z, Y[b], reduction="none").mean(1)
+            else:
+                loss = -(Y[b] * torch.log_softmax(z, 1)).sum(1)
+            loss = (loss * Wt[b]).sum() / Wt[b].sum()
+            opt_sparse.zero_grad()
+            opt_dense.zero_grad()
+            loss.backward()
+            opt_sparse.step()
+            opt_dense.step()
+        net.eval()
+        with torch.no_grad():
+            on_epoch(epoch, HiddenStudent(net.wide.weight.numpy().copy(), net.out.bias.numpy().copy(),
+                                          net.deep.weight.numpy().copy(), net.c.numpy().copy(),
+                                          net.out.weight.numpy().T.copy()))
 
 
 #: (task, label in the table, path into heads_metrics' entry, target on test or None)
@@ -145,8 +259,11 @@ def render_markdown(report: dict) -> str:
     licence = report.get("teacher_licence")
     if licence:
         verdicts.append(f"- The teacher's base: {licence}.")
-    settings = ", ".join(f"{t}: alpha {report['students'][i]['alpha']}, unlabelled weight "
-                         f"{report['students'][i]['unlabelled_weight']}" for t, i in best.items())
+    def setting(st: dict) -> str:
+        kind = (f", hidden layer {st['hidden']} wide, epoch {st['epoch']}" if st.get("student") == "hidden" else "")
+        return f"alpha {st['alpha']}, unlabelled weight {st['unlabelled_weight']}{kind}"
+
+    settings = ", ".join(f"{t}: {setting(report['students'][i])}" for t, i in best.items())
     return ("\n".join(lines) + f"\n\nStudent settings chosen on dev: {settings}.\n\n"
             + "\n".join(verdicts) + "\n")
 
@@ -171,6 +288,12 @@ def main(argv=None) -> int:
     ap.add_argument("--max-reviews", type=int, default=None, help="use only this many corpus reviews (smoke runs)")
     ap.add_argument("--cache", type=Path, default=REPO / "work_data" / "distill" / "teacher.npz")
     ap.add_argument("-o", "--output", type=Path, default=REPO / "work_data" / "distill" / "report.json")
+    ap.add_argument("--student", choices=("linear", "hidden"), default="linear",
+                    help="linear: refit the shipped heads (logistic regression); hidden: a head with one hidden "
+                         "layer beside its linear path (HiddenStudent; torch, the [transformer] extra)")
+    ap.add_argument("--hidden", type=int, default=64, help="--student hidden: the hidden layer's width")
+    ap.add_argument("--epochs", type=int, default=6, help="--student hidden: epochs; each is scored on dev, "
+                                                          "and dev chooses among them")
     ap.add_argument("--render-only", action="store_true", help="only rewrite the .md from the .json at -o")
     args = ap.parse_args(argv)
     if args.render_only:
@@ -200,9 +323,9 @@ def main(argv=None) -> int:
     sent_head = shipped.heads["sentiment"]
     gold_binary = one_hot([SENT[r["label"]] for r in reviews], sent_head)
 
-    def heads_metrics(model) -> dict:
+    def heads_metrics(model, tasks=None) -> dict:
         out = {}
-        for task in args.tasks:
+        for task in tasks or args.tasks:
             out[task] = {}
             for split, sets in (("dev", dev), ("test", test)):
                 m = evaluate_head(model, task, sets[task])
@@ -235,37 +358,63 @@ def main(argv=None) -> int:
     report["baseline"] = heads_metrics(tuned(with_heads({})))
     print("baseline", json.dumps(report["baseline"], ensure_ascii=False), flush=True)
     report["students"] = []
+
+    def targets(task: str, alpha: float, u: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows of the pool, soft targets, sample weights) of one head's student."""
+        head = shipped.heads[task]
+        gold = one_hot([r[task] for r in ann_rows], head)
+        t_ann = probs[task][:n_ann]
+        if task == "sentiment":
+            tgt = np.vstack([alpha * gold + (1 - alpha) * t_ann,
+                             alpha * gold_binary + (1 - alpha) * probs[task][n_ann:]])
+            return np.arange(len(pool)), tgt, np.concatenate([np.full(n_ann, 3.0), np.ones(len(reviews))])
+        rows = np.arange(len(pool)) if task == "issue_types" else np.concatenate(
+            [np.arange(n_ann), n_ann + np.where(neg_review)[0]])
+        tgt = np.vstack([alpha * gold + (1 - alpha) * t_ann, probs[task][n_ann:]])[rows]
+        return rows, tgt, np.where(rows < n_ann, 1.0, u)
+
+    def linear_head(task: str, rows, tgt, w):
+        head = shipped.heads[task]
+        if task == "sentiment":  # the recipe's NB scaling
+            from scipy.sparse import diags
+
+            pos, neg = head.labels.index("positive"), head.labels.index("negative")
+            hard = tgt.argmax(1)
+            keep = (hard == pos) | (hard == neg)
+            scale = np.abs(nb_log_count_ratio(X[keep], hard[keep] == pos))
+            W, b = fit_soft_head(X @ diags(scale), tgt, head, C=C[task], sample_weight=w)
+            return W * scale[:, None], b
+        return fit_soft_head(X[rows], tgt, head, C=C[task], sample_weight=w, balanced=True)
+
     for alpha in args.alpha:
         for u in args.unlabelled_weight:
+            if args.student == "hidden":
+                for task in args.tasks:
+                    rows, tgt, w = targets(task, alpha, u)
+                    print(f"alpha {alpha} u {u}: hidden {args.hidden} student for {task} ({time.time() - t0:.0f}s)",
+                          flush=True)
+
+                    def on_epoch(epoch, student, task=task):
+                        model = StudentModel(with_heads({}), {task: student})
+                        if task != "sentiment":
+                            tune_thresholds(model, task, dev[task], min_critical_recall=0.90)
+                        m = heads_metrics(model, [task])
+                        report["students"].append({"alpha": alpha, "unlabelled_weight": u, "student": "hidden",
+                                                   "hidden": args.hidden, "epoch": epoch, "metrics": m})
+                        print(f"  epoch {epoch}", json.dumps(m, ensure_ascii=False), flush=True)
+
+                    fit_hidden_head(X[rows], tgt, shipped.heads[task], args.hidden, w, args.epochs, on_epoch)
+                continue
             weights = {}
             for task in args.tasks:
-                head = shipped.heads[task]
-                gold = one_hot([r[task] for r in ann_rows], head)
-                t_ann = probs[task][:n_ann]
-                if task == "sentiment":
-                    tgt = np.vstack([alpha * gold + (1 - alpha) * t_ann,
-                                     alpha * gold_binary + (1 - alpha) * probs[task][n_ann:]])
-                    w = np.concatenate([np.full(n_ann, 3.0), np.ones(len(reviews))])  # the recipe's weights
-                    pos, neg = head.labels.index("positive"), head.labels.index("negative")
-                    hard = tgt.argmax(1)
-                    keep = (hard == pos) | (hard == neg)
-                    scale = np.abs(nb_log_count_ratio(X[keep], hard[keep] == pos))  # the recipe's NB scaling
-                    from scipy.sparse import diags
-
-                    W, b = fit_soft_head(X @ diags(scale), tgt, head, C=C[task], sample_weight=w)
-                    weights[task] = (W * scale[:, None], b)
-                    continue
-                rows = np.arange(len(pool)) if task == "issue_types" else np.concatenate(
-                    [np.arange(n_ann), n_ann + np.where(neg_review)[0]])
-                tgt = np.vstack([alpha * gold + (1 - alpha) * t_ann, probs[task][n_ann:]])[rows]
-                w = np.where(rows < n_ann, 1.0, u)
+                rows, tgt, w = targets(task, alpha, u)
                 print(f"alpha {alpha} u {u}: fitting {task} on {len(rows)} rows ({time.time() - t0:.0f}s)", flush=True)
-                weights[task] = fit_soft_head(X[rows], tgt, head, C=C[task], sample_weight=w, balanced=True)
+                weights[task] = linear_head(task, rows, tgt, w)
             m = heads_metrics(tuned(with_heads(weights)))
-            report["students"].append({"alpha": alpha, "unlabelled_weight": u, "metrics": m})
+            report["students"].append({"alpha": alpha, "unlabelled_weight": u, "student": "linear", "metrics": m})
             print(f"student alpha={alpha} u={u}", json.dumps(m, ensure_ascii=False), flush=True)
-    report["chosen"] = {t: max(range(len(report["students"])), key=lambda i: dev_score(t, report["students"][i]["metrics"]))
-                        for t in args.tasks}
+    report["chosen"] = {t: max((i for i, st in enumerate(report["students"]) if t in st["metrics"]),
+                               key=lambda i: dev_score(t, report["students"][i]["metrics"])) for t in args.tasks}
     report["seconds"] = round(time.time() - t0, 1)
     if (args.teacher / "model.json").is_file():
         tcard = json.loads((args.teacher / "model.json").read_text(encoding="utf-8"))
