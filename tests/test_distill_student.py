@@ -101,3 +101,20 @@ def test_the_teacher_cache_key_is_the_same_in_another_process():
     there = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            cwd=Path(__file__).resolve().parents[1]).stdout.strip()
     assert here == there and here != ds.texts_digest(texts[:2]) and here != ds.texts_digest(["快递太慢质量很好", ""])
+
+
+def test_an_ensemble_teaches_with_its_members_weighted_mean(tmp_path):
+    import numpy as np
+
+    from feedback_nlp import EnsembleModel, NgramModel
+    from feedback_nlp.text import normalize
+    from tiny_model import TEXTS, build_tiny_model
+
+    a, b = build_tiny_model(tmp_path / "a", seed=0), build_tiny_model(tmp_path / "b", seed=1)
+    ens = EnsembleModel([NgramModel.from_pretrained(a), NgramModel.from_pretrained(b)],
+                        {"issue_types": [0.3, 0.7]}, member_paths=[str(a), str(b)])
+    ens.save_pretrained(tmp_path / "ens")
+    got = ds.teacher_probs(tmp_path / "ens", list(TEXTS), cache=None)
+    want = ens.predict_proba([normalize(t) for t in TEXTS])
+    assert list(got) == ["issue_types"]
+    np.testing.assert_allclose(got["issue_types"], want["issue_types"], atol=1e-6)

@@ -54,9 +54,26 @@ def texts_digest(texts: list[str]) -> str:
 
 
 def teacher_probs(teacher: Path, texts: list[str], cache: Path | None) -> dict[str, np.ndarray]:
-    """The teacher's probabilities per task for ``texts`` (normalised here), cached by teacher and texts."""
+    """The teacher's probabilities per task for ``texts`` (normalised here), cached by teacher and texts.
+
+    An ensemble directory (``training/build_ensemble.py``) teaches with its members' weighted mean:
+    each transformer member is scored (and cached, as ``CACHE.MEMBER.npz``) like a lone teacher (its
+    int8 graph), the others directly."""
+    from feedback_nlp.ensemble import EnsembleModel, is_ensemble_dir
     from feedback_nlp.text import normalize
     from feedback_nlp.transformer import TransformerModel
+    from feedback_nlp.transformer.runtime import is_transformer_dir
+
+    if is_ensemble_dir(teacher):
+        ens = EnsembleModel.from_pretrained(teacher)
+        per_member = []
+        for source, member in zip(ens.member_paths, ens.members):
+            if is_transformer_dir(source):
+                member_cache = None if cache is None else cache.with_name(f"{cache.stem}.{Path(source).name}.npz")
+                per_member.append(teacher_probs(Path(source), texts, member_cache))
+            else:
+                per_member.append(member.predict_proba([normalize(x) for x in texts]))
+        return ens.combine(per_member)
 
     key = f"{teacher.resolve()}|{len(texts)}|{texts_digest(texts)}"
     if cache is not None and cache.is_file():

@@ -106,11 +106,16 @@ class EnsembleModel:
 
     def predict_proba(self, norm_texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Probabilities per task for already-normalised texts: the weighted mean of the members'."""
-        texts = list(norm_texts)
-        per_member = self._member_probs(texts)
+        return self.combine(self._member_probs(list(norm_texts)))
+
+    def combine(self, per_member: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        """The weighted mean of the members' probabilities (one ``{task: [n, k]}`` per member, in
+        each member's own label order), in the ensemble's label order: what :meth:`predict_proba`
+        returns, for members scored elsewhere (e.g. a teacher's cached probabilities)."""
+        n = len(next(iter(per_member[0].values())))
         out = {}
         for task in self.tasks:
-            acc = np.zeros((len(texts), len(self.heads[task].labels)), np.float64)
+            acc = np.zeros((n, len(self.heads[task].labels)), np.float64)
             for w, cols, probs in zip(self.weights[task], self._columns[task], per_member):
                 if w:
                     acc += w * np.asarray(probs[task], np.float64)[:, cols]
