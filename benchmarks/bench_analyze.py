@@ -32,11 +32,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "src"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _results import write_section  # noqa: E402  (one writer of RESULTS.md sections for every benchmark)
+
 RESULTS = REPO / "benchmarks" / "RESULTS.md"
-MARK_BEGIN = "<!-- bench_analyze:begin -->"
-MARK_END = "<!-- bench_analyze:end -->"
-CLI_BEGIN = "<!-- bench_analyze_cli:begin -->"
-CLI_END = "<!-- bench_analyze_cli:end -->"
 #: score --workers 1 vs analyze_batch, and --workers 2 vs --workers 1 (2 cores), steady state.
 CLI_TARGETS = {"one_vs_api": 0.9, "two_vs_one": 1.6}
 TARGETS = {"batch": 5000.0, "p50_ms": 2.0, "rss_mb": 300.0}
@@ -349,7 +349,6 @@ def main(argv=None) -> int:
         return 0
 
     sys.path.insert(0, str(SRC))
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from feedback_nlp.labelled_data import CORPORA, load_corpus
     from gen_feedback_jsonl import generate
 
@@ -366,7 +365,7 @@ def main(argv=None) -> int:
             body = "\n".join(cli_compare_lines(cli_compare(rows, Path(tmp), reps=a.reps), command, started))
         print(body)
         if a.results:
-            _write_section(Path(a.results), body, CLI_BEGIN, CLI_END)
+            write_section("bench_analyze_cli", body, Path(a.results))
             print(f"\nwritten to {a.results}", file=sys.stderr)
         return 0
 
@@ -493,22 +492,9 @@ def main(argv=None) -> int:
         say("```")
 
     if a.results:
-        _write_section(Path(a.results), "\n".join(lines))
+        write_section("bench_analyze", "\n".join(lines), Path(a.results))
         print(f"\nwritten to {a.results}", file=sys.stderr)
     return 0
-
-
-def _write_section(path: Path, body: str, begin: str = MARK_BEGIN, end: str = MARK_END) -> None:
-    """Replace this script's section of ``path`` (or append it), keeping everything else."""
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
-    block = f"{begin}\n{body}\n{end}"
-    if begin in old and end in old:
-        a, rest = old.split(begin, 1)
-        _, b = rest.split(end, 1)
-        new = a + block + b
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
 
 
 if __name__ == "__main__":
