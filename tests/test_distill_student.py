@@ -66,6 +66,12 @@ def test_hidden_student_logits_are_the_wide_path_plus_the_relu_layer():
     got = ds.HiddenStudent(W, b, H, c, V).logits(rows)
     want = dense @ W + b + np.maximum(dense @ H + c, 0) @ V
     assert np.allclose(got, want, atol=1e-5)  # the empty text gets b + relu(c) V
+    # a hidden layer over n-grams 0, 3 and 5 only: H has their rows, the others add nothing to it
+    kept = np.array([0, 3, 5])
+    sparse_H = np.zeros_like(H)
+    sparse_H[kept] = H[kept]
+    got = ds.HiddenStudent(W, b, H[kept], c, V, hidden_ids=kept).logits(rows)
+    assert np.allclose(got, dense @ W + b + np.maximum(dense @ sparse_H + c, 0) @ V, atol=1e-5)
 
 
 def test_hidden_student_learns_an_interaction_a_linear_head_cannot():
@@ -89,6 +95,13 @@ def test_hidden_student_learns_an_interaction_a_linear_head_cannot():
     rows = SparseRows(X.indptr.astype(np.int64), X.indices.astype(np.int64), X.data.astype(np.float32))
     p = 1 / (1 + np.exp(-seen[-1][1].logits(rows)[:, 0]))
     assert ((p > 0.5) == (y[:, 0] > 0.5)).mean() == 1.0
+    # the hidden layer reading feature 2 alone (always on) cannot tell the cases apart
+    seen.clear()
+    ds.fit_hidden_head(X, y, head, hidden=8, sample_weight=np.ones(200), epochs=60,
+                       on_epoch=lambda e, st: seen.append((e, st)), lr=0.05, batch_size=32, hidden_ids=np.array([2]))
+    assert seen[-1][1].H.shape == (1, 8)
+    p = 1 / (1 + np.exp(-seen[-1][1].logits(rows)[:, 0]))
+    assert ((p > 0.5) == (y[:, 0] > 0.5)).mean() <= 0.75
 
 
 def test_the_teacher_cache_key_is_the_same_in_another_process():

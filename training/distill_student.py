@@ -104,20 +104,30 @@ def one_hot(labels, head) -> np.ndarray:
 
 class HiddenStudent:
     """A head with one hidden layer beside its linear path: a student with more capacity than the
-    shipped linear heads. ``logits = X W + b + relu(X H + c) V``: ``[W | H]`` is gathered once per
-    n-gram, as in the id-input graph, so the cost grows with the hidden width, not with depth."""
+    shipped linear heads. ``logits = X W + b + relu(X_h H + c) V``, where ``X_h`` keeps the n-grams
+    of ``hidden_ids`` (all of them by default): the hidden layer's size is ``len(hidden_ids) x
+    width``, and both paths are one gather per n-gram, as in the id-input graph."""
 
-    def __init__(self, W: np.ndarray, b: np.ndarray, H: np.ndarray, c: np.ndarray, V: np.ndarray):
-        self.k = W.shape[1]
-        self.WH = np.ascontiguousarray(np.hstack([W, H]), dtype=np.float32)
-        self.bc = np.concatenate([b, c]).astype(np.float32)
-        self.V = np.asarray(V, np.float32)
+    def __init__(self, W: np.ndarray, b: np.ndarray, H: np.ndarray, c: np.ndarray, V: np.ndarray,
+                 hidden_ids: np.ndarray | None = None):
+        self.W, self.b = np.asarray(W, np.float32), np.asarray(b, np.float32)
+        self.H, self.c, self.V = np.asarray(H, np.float32), np.asarray(c, np.float32), np.asarray(V, np.float32)
+        self.remap = None
+        if hidden_ids is not None:  # feature id -> row of H, -1 where the hidden layer does not read it
+            self.remap = np.full(W.shape[0], -1, np.int64)
+            self.remap[np.asarray(hidden_ids)] = np.arange(len(hidden_ids))
 
     def logits(self, rows) -> np.ndarray:
-        from feedback_nlp.features import linear_scores
+        from feedback_nlp.features import SparseRows, linear_scores
 
-        out = linear_scores(rows, self.WH, self.bc)
-        return out[:, :self.k] + np.maximum(out[:, self.k:], 0.0) @ self.V
+        deep_rows = rows
+        if self.remap is not None:
+            mapped = self.remap[rows.ids]
+            keep = mapped >= 0
+            indptr = np.concatenate([[0], np.cumsum(keep)])[rows.indptr]
+            deep_rows = SparseRows(indptr.astype(np.int64), mapped[keep], rows.weights[keep])
+        hidden = np.maximum(linear_scores(deep_rows, self.H, self.c), 0.0)
+        return linear_scores(rows, self.W, self.b) + hidden @ self.V
 
 
 class StudentModel:
@@ -136,11 +146,12 @@ class StudentModel:
 
 
 def fit_hidden_head(X, targets: np.ndarray, head, hidden: int, sample_weight: np.ndarray, epochs: int,
-                    on_epoch, seed: int = 0, lr: float = 2e-3, batch_size: int = 256) -> None:
+                    on_epoch, seed: int = 0, lr: float = 2e-3, batch_size: int = 256,
+                    hidden_ids: np.ndarray | None = None) -> None:
     """Train a :class:`HiddenStudent` on probability targets with torch (``[transformer]`` extra):
     cross-entropy against the soft targets (sigmoid per label for multilabel heads, softmax
     otherwise), weighted per row; ``on_epoch(epoch, student)`` after each epoch (the caller keeps
-    the epoch dev prefers)."""
+    the epoch dev prefers). ``hidden_ids``: the n-grams the hidden layer reads (default: all)."""
     from feedback_nlp.extras import require_extra
     from feedback_nlp.tasks.base import MULTILABEL
 
@@ -150,20 +161,28 @@ def fit_hidden_head(X, targets: np.ndarray, head, hidden: int, sample_weight: np
     torch.manual_seed(seed)
     X = X.tocsr()
     n_features, k = X.shape[1], targets.shape[1]
+    n_hidden_rows = n_features if hidden_ids is None else len(hidden_ids)
+    remap = np.arange(n_features) if hidden_ids is None else np.full(n_features, n_hidden_rows)
+    if hidden_ids is not None:
+        remap[np.asarray(hidden_ids)] = np.arange(n_hidden_rows)  # the rest: the padding row, which adds 0
+    remap = torch.from_numpy(remap.astype(np.int64))
 
     class Net(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.wide = torch.nn.EmbeddingBag(n_features, k, mode="sum", sparse=True)
-            self.deep = torch.nn.EmbeddingBag(n_features, hidden, mode="sum", sparse=True)
+            self.deep = torch.nn.EmbeddingBag(n_hidden_rows + 1, hidden, mode="sum", sparse=True,
+                                              padding_idx=n_hidden_rows)
             torch.nn.init.zeros_(self.wide.weight)
             torch.nn.init.normal_(self.deep.weight, std=0.05)
+            with torch.no_grad():
+                self.deep.weight[n_hidden_rows].zero_()
             self.c = torch.nn.Parameter(torch.zeros(hidden))
             self.out = torch.nn.Linear(hidden, k)
             self.drop = torch.nn.Dropout(0.2)
 
         def forward(self, idx, off, w):
-            h = torch.relu(self.deep(idx, off, per_sample_weights=w) + self.c)
+            h = torch.relu(self.deep(remap[idx], off, per_sample_weights=w) + self.c)
             return self.wide(idx, off, per_sample_weights=w) + self.out(self.drop(h))
 
     def bag(rows):
@@ -196,8 +215,8 @@ def fit_hidden_head(X, targets: np.ndarray, head, hidden: int, sample_weight: np
         net.eval()
         with torch.no_grad():
             on_epoch(epoch, HiddenStudent(net.wide.weight.numpy().copy(), net.out.bias.numpy().copy(),
-                                          net.deep.weight.numpy().copy(), net.c.numpy().copy(),
-                                          net.out.weight.numpy().T.copy()))
+                                          net.deep.weight.numpy()[:n_hidden_rows].copy(), net.c.numpy().copy(),
+                                          net.out.weight.numpy().T.copy(), hidden_ids))
 
 
 #: (task, label in the table, path into heads_metrics' entry, target on test or None)
@@ -277,7 +296,10 @@ def render_markdown(report: dict) -> str:
     if licence:
         verdicts.append(f"- The teacher's base: {licence}.")
     def setting(st: dict) -> str:
-        kind = (f", hidden layer {st['hidden']} wide, epoch {st['epoch']}" if st.get("student") == "hidden" else "")
+        kind = ""
+        if st.get("student") == "hidden":
+            over = f" over the {st['hidden_features']:,} most frequent n-grams" if st.get("hidden_features") else ""
+            kind = f", hidden layer {st['hidden']} wide{over}, epoch {st['epoch']}"
         return f"alpha {st['alpha']}, unlabelled weight {st['unlabelled_weight']}{kind}"
 
     settings = ", ".join(f"{t}: {setting(report['students'][i])}" for t, i in best.items())
@@ -309,6 +331,9 @@ def main(argv=None) -> int:
                     help="linear: refit the shipped heads (logistic regression); hidden: a head with one hidden "
                          "layer beside its linear path (HiddenStudent; torch, the [transformer] extra)")
     ap.add_argument("--hidden", type=int, default=64, help="--student hidden: the hidden layer's width")
+    ap.add_argument("--hidden-features", type=int, default=None,
+                    help="--student hidden: the hidden layer reads only the N n-grams in most training texts "
+                         "(its size: N x width); default: all")
     ap.add_argument("--epochs", type=int, default=6, help="--student hidden: epochs; each is scored on dev, "
                                                           "and dev chooses among them")
     ap.add_argument("--render-only", action="store_true", help="only rewrite the .md from the .json at -o")
@@ -403,6 +428,12 @@ def main(argv=None) -> int:
             return W * scale[:, None], b
         return fit_soft_head(X[rows], tgt, head, C=C[task], sample_weight=w, balanced=True)
 
+    hidden_ids = None
+    if args.student == "hidden" and args.hidden_features:
+        df = np.bincount(X.tocsr().indices, minlength=X.shape[1])
+        hidden_ids = np.sort(np.argsort(-df, kind="stable")[:args.hidden_features])
+        print(f"hidden layer reads {len(hidden_ids)} n-grams: {df[hidden_ids].sum() / df.sum():.1%} of their "
+              "occurrences in the training texts", flush=True)
     for alpha in args.alpha:
         for u in args.unlabelled_weight:
             if args.student == "hidden":
@@ -417,10 +448,12 @@ def main(argv=None) -> int:
                             tune_thresholds(model, task, dev[task], min_critical_recall=0.90)
                         m = heads_metrics(model, [task])
                         report["students"].append({"alpha": alpha, "unlabelled_weight": u, "student": "hidden",
-                                                   "hidden": args.hidden, "epoch": epoch, "metrics": m})
+                                                   "hidden": args.hidden, "hidden_features": args.hidden_features,
+                                                   "epoch": epoch, "metrics": m})
                         print(f"  epoch {epoch}", json.dumps(m, ensure_ascii=False), flush=True)
 
-                    fit_hidden_head(X[rows], tgt, shipped.heads[task], args.hidden, w, args.epochs, on_epoch)
+                    fit_hidden_head(X[rows], tgt, shipped.heads[task], args.hidden, w, args.epochs, on_epoch,
+                                    hidden_ids=hidden_ids)
                 continue
             weights = {}
             for task in args.tasks:
