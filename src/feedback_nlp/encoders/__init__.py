@@ -18,7 +18,6 @@
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional, Union
 
@@ -68,8 +67,9 @@ def load_encoder_dir(directory: Union[str, Path]) -> Encoder:
     named as the table, with the mix's threshold. ``model`` is a shipped model's name, a
     directory relative to the encoder's, or any path or hub id."""
     d = Path(directory)
-    table = TableEncoder.from_pretrained(d)
-    mix = json.loads((d / "encoder.json").read_text(encoding="utf-8")).get("mix")
+    spec = TableEncoder.read_spec(d)
+    table = TableEncoder.from_pretrained(d, spec)
+    mix = spec.get("mix")
     if not mix:
         return table
     try:

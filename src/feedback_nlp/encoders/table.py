@@ -152,14 +152,22 @@ class TableEncoder(Encoder):
         (d / "encoder.json").write_text(json.dumps(spec, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         return d
 
-    @classmethod
-    def from_pretrained(cls, directory) -> "TableEncoder":
-        """Load a directory written by :meth:`save_pretrained` (arrays loaded without pickle)."""
+    @staticmethod
+    def read_spec(directory) -> dict:
+        """The ``encoder.json`` of an encoder directory."""
         d = Path(directory)
         try:
-            spec = json.loads((d / "encoder.json").read_text(encoding="utf-8"))
+            return json.loads((d / "encoder.json").read_text(encoding="utf-8"))
         except FileNotFoundError as e:
             raise ModelFormatError(f"{d} is not an encoder directory (no encoder.json)") from e
+
+    @classmethod
+    def from_pretrained(cls, directory, spec: dict | None = None) -> "TableEncoder":
+        """Load a directory written by :meth:`save_pretrained` (arrays loaded without pickle);
+        ``spec``: its ``encoder.json`` when the caller has read it already."""
+        d = Path(directory)
+        if spec is None:
+            spec = cls.read_spec(d)
         if spec.get("format") != FORMAT:
             raise ModelFormatError(f"{d / 'encoder.json'}: format is {spec.get('format')!r}, expected {FORMAT!r}")
         vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
