@@ -180,6 +180,7 @@ def render_markdown(report: dict) -> str:
     licence = report.get("teacher_licence")
     if licence:
         verdicts.append(f"- The teacher's base: {licence}.")
+
     def setting(st: dict) -> str:
         kind = ""
         if st.get("student") == "hidden":
