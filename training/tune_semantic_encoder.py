@@ -29,6 +29,7 @@ says the floor was not met). Weight ``b`` 0 leaves the mix out.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -127,16 +128,22 @@ def choose(grid: dict[tuple, dict[float, float]], accept=None, tries: int = 40) 
     return order[0], False
 
 
-def planted_sets_encoded(enc, d: Path, n_negatives: int = 4000) -> dict[str, tuple[list[str], np.ndarray, range]]:
-    """Per selection set of ``benchmarks/planted_sets.py``: the set mixed into ``n_negatives`` negative
-    train reviews, those texts' vectors (``enc.fit_encode``) and where the planted texts sit."""
+@functools.lru_cache(maxsize=4)
+def planted_negatives(d: Path, n_negatives: int) -> tuple[str, ...]:
+    """The negative train reviews the selection sets are mixed into (shuffled with seed 0), read once."""
     import random
-
-    from planted_sets import SELECTION
 
     negatives = [t for t, y in corpus_train_texts(d) if y == 0]
     random.Random(0).shuffle(negatives)
-    negatives, half = negatives[:n_negatives], n_negatives // 2
+    return tuple(negatives[:n_negatives])
+
+
+def planted_sets_encoded(enc, d: Path, n_negatives: int = 4000) -> dict[str, tuple[list[str], np.ndarray, range]]:
+    """Per selection set of ``benchmarks/planted_sets.py``: the set mixed into ``n_negatives`` negative
+    train reviews, those texts' vectors (``enc.fit_encode``) and where the planted texts sit."""
+    from planted_sets import SELECTION
+
+    negatives, half = list(planted_negatives(d, n_negatives)), n_negatives // 2
     out = {}
     for name, planted in SELECTION.items():
         texts = negatives[:half] + planted + negatives[half:]
@@ -156,11 +163,6 @@ def planted_scores(encoded: dict, threshold: float) -> dict:
         n, size = best_cluster(lab, planted)
         out[name] = {"in_best_cluster": n, "best_cluster_size": size, "purity": round(n / size, 3) if size else 0.0}
     return out
-
-
-def planted_check(enc, d: Path, threshold: float, n_negatives: int = 4000) -> dict:
-    """:func:`planted_scores` of the selection sets at one threshold (see :func:`planted_sets_encoded`)."""
-    return planted_scores(planted_sets_encoded(enc, d, n_negatives), threshold)
 
 
 def mixed(table: TableEncoder, posterior: PosteriorEncoder, b: float, threshold: float) -> TableEncoder | ConcatEncoder:
@@ -211,10 +213,9 @@ def main(argv=None) -> None:
                 X = mixed(table, posterior, b, 0.0).encode(dev_t)
                 grid[(lam, k, b)] = {t: round(ari_of(X, dev_t, dev_g, t), 4) for t in thresholds}
                 print(f"lam {lam} k {k} b {b}: dev ARI {grid[(lam, k, b)]}", flush=True)
-    accept, tried = None, []
+    accept, tried, encoded = None, [], {}  # encoded: (lam, k, b) -> the selection sets' vectors
     if args.planted_floor:
         floor_n, floor_purity = (float(x) for x in args.planted_floor.split(","))
-        encoded = {}
 
         def meets_floor(setting):
             lam_, k_, b_, thr_ = setting
@@ -242,10 +243,9 @@ def main(argv=None) -> None:
         report[split] = {"records": len(tx), "groups": len(set(g)),
                          "ari": round(ari_of(enc.encode(tx), tx, g, thr), 4),
                          "ari_ngram": round(ari_of(NgramEncoder(seed=0).fit_encode(tx), tx, g, 0.2), 4)}
-    report["planted_selection_sets"] = planted_check(enc, d, thr)
+    report["planted_selection_sets"] = planted_scores(encoded.get((lam, k, b)) or planted_sets_encoded(enc, d), thr)
     print(f"chosen: lam {lam}, k {k}, b {b}, threshold {thr}; {json.dumps(report)}")
     out = Path(args.out) if args.out else Path(args.encoder)
-    table.default_threshold = thr  # what the table serves alone, without the mix (b = 0)
     if out != Path(args.encoder):
         table.save_pretrained(out)
     else:
