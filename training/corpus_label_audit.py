@@ -57,11 +57,9 @@ def agreement_estimate(tab: dict[int, Counter], positive_share: float) -> dict:
 
 def show_errors(model, path: str, rows: list[dict]) -> None:
     """Print (to stderr) the rows whose sign of P(positive) - P(negative) disagrees with the label."""
-    from feedback_nlp.text import normalize
+    from train_baseline import head_sign_scores
 
-    labels = model.heads["sentiment"].labels
-    p = model.predict_proba([normalize(r["text"]) for r in rows])["sentiment"]
-    score = p[:, labels.index("positive")] - p[:, labels.index("negative")]
+    score = head_sign_scores(model, [r["text"] for r in rows])
     wrong = [(r, s) for r, s in zip(rows, score) if (s > 0) != (r["label"] == 1)]
     print(f"{path}: {len(wrong)} of {len(rows)} wrong", file=sys.stderr)
     for r, s in wrong:

@@ -151,18 +151,23 @@ def corpus_sentiment_metrics(analyzer, corp, split: str, traditional: bool = Fal
     return out
 
 
-def head_binary_accuracy(model, corp, split: str) -> dict:
-    """Binary accuracy of a task model's sentiment head alone (P(positive) > P(negative)) on
-    each corpus split: :func:`corpus_sentiment_metrics` for a head outside an analyzer."""
+def head_sign_scores(model, texts: list[str]) -> np.ndarray:
+    """P(positive) - P(negative) of a task model's sentiment head alone, per raw text (> 0: positive)."""
     from feedback_nlp.text import normalize
 
     labels = model.heads["sentiment"].labels
-    pos, neg = labels.index("positive"), labels.index("negative")
+    p = model.predict_proba([normalize(t) for t in texts])["sentiment"]
+    return p[:, labels.index("positive")] - p[:, labels.index("negative")]
+
+
+def head_binary_accuracy(model, corp, split: str) -> dict:
+    """Binary accuracy of a task model's sentiment head alone (P(positive) > P(negative)) on
+    each corpus split: :func:`corpus_sentiment_metrics` for a head outside an analyzer."""
     out = {}
     for name, splits in corp.items():
         rows = splits[split]
-        p = model.predict_proba([normalize(r["text"]) for r in rows])["sentiment"]
-        out[name] = round(float(np.mean((p[:, pos] > p[:, neg]) == np.array([r["label"] == 1 for r in rows]))), 4)
+        score = head_sign_scores(model, [r["text"] for r in rows])
+        out[name] = round(float(np.mean((score > 0) == np.array([r["label"] == 1 for r in rows]))), 4)
     return out
 
 
