@@ -13,7 +13,7 @@ import pytest
 
 from feedback_nlp.io import (DETECT_BYTES, SCORE_FIELDNAMES, InputFormatError, InputRecord, ReadTally,
                              bad_bytes_error, detect_encoding, detect_format, error_record, open_text, open_writer,
-                             read_records)
+                             legacy_hint, read_records)
 from feedback_nlp.result import FIELDS
 
 
@@ -541,6 +541,30 @@ def test_issue_case_gbk_file_is_no_longer_all_invalid_utf8(tmp_path):
     assert _texts(path)[1] == [r["text"] for r in ROWS]
     enc, texts, errors = _texts(path, encoding="utf-8")
     assert texts == [None] * 4 and all(e.startswith("invalid UTF-8 at byte") for e in errors)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize("enc, named", [("gbk", "gb18030"), ("big5", "big5")])
+def test_legacy_rows_after_the_detection_prefix_name_the_encoding(tmp_path, fmt, enc, named):
+    """Detection reads the first 64 KiB: ASCII there means UTF-8, and later GBK / Big5 rows
+    become error records. Their message says which encoding reads them."""
+    ascii_rows = ["order 12345 ok"] * (DETECT_BYTES // 16 + 10)
+    texts = ascii_rows + ["物流太慢了，客服不回复"]
+    if fmt == "jsonl":
+        data = jl(*({"text": t} for t in ascii_rows)) + json.dumps({"text": texts[-1]}, ensure_ascii=False).encode(enc)
+    else:
+        data = _csv_bytes(ascii_rows, "ascii") + f"{len(texts)},{texts[-1]}\n".encode(enc)
+    assert len(data) > DETECT_BYTES + 1000
+    got_enc, got, errors = _texts(write_bytes(tmp_path, f"in.{fmt}", data))
+    assert got_enc == "utf-8" and got[:-1] == ascii_rows and got[-1] is None
+    assert errors[-1].startswith("invalid UTF-8 at byte ") and f"--encoding {named}" in errors[-1].split(":", 1)[1]
+    assert _texts(write_bytes(tmp_path, f"again.{fmt}", data), encoding=named)[1] == texts
+
+
+def test_legacy_hint_needs_chinese_text():
+    assert legacy_hint("退款".encode("gbk")).startswith(" (it reads as gb18030")
+    assert legacy_hint(b"\xc0\xaf") == ""  # one pair of high bytes (an overlong UTF-8 '/') decodes as anything
+    assert legacy_hint(b"\xff\xfe bad") == ""
 
 
 def test_unknown_and_non_text_encodings_are_clear_errors(tmp_path):

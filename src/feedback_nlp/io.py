@@ -39,7 +39,9 @@ a byte order mark, UTF-16/32 with a BOM, and otherwise detects the encoding from
 the first :data:`DETECT_BYTES` bytes (:func:`detect_encoding`: charset-normalizer,
 preferring GB18030 for the GBK family and CP950/Big5-HKSCS for Big5, the
 encodings of Chinese Excel exports). A mostly-UTF-8 file with a few undecodable
-rows stays UTF-8 (those rows become error records); a start that fits no
+rows stays UTF-8 (those rows become error records; when a row's bytes read as
+GB18030 or Big5 Chinese text, its message adds which encoding to name, as for a
+file whose legacy rows start after the detection prefix); a start that fits no
 encoding is an :class:`InputFormatError` asking for an explicit encoding. Any
 codec name Python knows (``gbk``, ``big5``, ``utf-16``...) is used as given.
 Decoding stays streaming: only the detection prefix is held, then rows are
@@ -79,8 +81,8 @@ from .result import FIELDS
 
 __all__ = ["InputRecord", "InputFormatError", "RecordReader", "RecordWriter", "read_records", "open_writer",
            "open_text", "error_record", "record_from_object", "score_records", "output_records", "detect_format",
-           "detect_encoding", "resolve_encoding", "bad_bytes_error", "json_bytes", "ReadTally", "ERROR_FIELD",
-           "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
+           "detect_encoding", "resolve_encoding", "bad_bytes_error", "legacy_hint", "json_bytes", "ReadTally",
+           "ERROR_FIELD", "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
 
 #: Name of the column / key that holds the reason a row could not be scored.
 ERROR_FIELD = "error"
@@ -97,6 +99,7 @@ DETECT_BYTES = 64 * 1024
 #: in a decoded row means the row had bad bytes (:func:`bad_bytes_error`).
 MARK_ERRORS = "feedback_nlp.mark"
 _MARKED = re.compile("[\udc00-\udcff]")
+_CJK = re.compile("[\u4e00-\u9fff]")
 # Lines with more opening brackets than this skip orjson (3.8 overflows the C stack on
 # ~100k levels instead of raising) and go to json, which raises RecursionError.
 _MAX_BRACKETS = 500
@@ -362,7 +365,8 @@ def _encoding_label(enc: str) -> str:
 
 def bad_bytes_error(text: str, encoding: str) -> Optional[str]:
     """``"invalid ENC at byte N"`` when ``text`` (decoded with :data:`MARK_ERRORS`)
-    holds undecodable bytes, N being their offset in the row's original bytes; else None."""
+    holds undecodable bytes, N being their offset in the row's original bytes; else None.
+    A UTF-8 row that reads as a Chinese legacy encoding says so (:func:`legacy_hint`)."""
     m = _MARKED.search(text)
     if m is None:
         return None
@@ -371,7 +375,47 @@ def bad_bytes_error(text: str, encoding: str) -> Optional[str]:
         n = len(text[:m.start()].encode(offset_codec))
     except (UnicodeError, LookupError):  # pragma: no cover - a codec that cannot re-encode its own output
         return f"invalid {_encoding_label(encoding)}"
-    return f"invalid {_encoding_label(encoding)} at byte {n}"
+    hint = ""
+    if encoding in _UTF8:  # marks of bytes >= 0x80 are surrogateescape's: the row's bytes come back
+        try:
+            hint = legacy_hint(text.encode("utf-8", "surrogateescape"))
+        except UnicodeEncodeError:  # pragma: no cover - UTF-8 never fails on a byte < 0x80
+            pass
+    return f"invalid {_encoding_label(encoding)} at byte {n}{hint}"
+
+
+#: Legacy encodings a row that is not UTF-8 is tried in, with the name to suggest.
+_LEGACY_HINTS = (("gb18030", "gb18030"), ("cp950", "big5"))
+
+
+def _encodable(text: str, enc: str) -> bool:
+    try:
+        text.encode(enc)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def legacy_hint(raw: bytes) -> str:
+    """``" (it reads as gb18030: ...)"`` when the bytes of a row that is not UTF-8 decode whole
+    into Chinese text (two CJK characters or more: one pair of high bytes decodes as anything) in a
+    legacy encoding, else "". Detection looks at the first
+    :data:`DETECT_BYTES` only, so a file whose legacy rows come later is read as UTF-8:
+    the error record then says which encoding to name."""
+    fits = []
+    for enc, label in _LEGACY_HINTS:
+        try:
+            decoded = raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if len(_CJK.findall(decoded)) >= 2:
+            fits.append((label, decoded))
+    if not fits:
+        return ""
+    if len(fits) > 1 and not _encodable(fits[0][1], "gb2312"):
+        fits.reverse()  # Big5 bytes read as GB18030 give rare characters, outside GB2312's common ones
+    fits = [label for label, _ in fits]
+    return f" (it reads as {' or '.join(fits)}: name the encoding, e.g. --encoding {fits[0]})"
 
 
 class _Prepend(io.RawIOBase):
@@ -613,7 +657,7 @@ class RecordReader(Iterator[InputRecord]):
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as e:
-                    return InputRecord(row, row, None, f"invalid UTF-8 at byte {e.start}")
+                    return InputRecord(row, row, None, f"invalid UTF-8 at byte {e.start}{legacy_hint(raw)}")
             else:
                 line = raw
                 err = bad_bytes_error(line, self.encoding)
