@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -83,6 +84,24 @@ def test_save_and_load_round_trip_with_relative_member_paths(members, tmp_path):
     shutil.rmtree(moved / "b")
     with pytest.raises(ModelFormatError, match="cannot load ensemble member '../b'"):
         EnsembleModel.from_pretrained(moved / "ens")
+
+
+def test_members_load_through_a_given_loader(members):
+    """``load_member`` replaces how each member is opened (distillation loads int8 graphs this way)."""
+    root, a, b = members
+    ens = EnsembleModel([NgramModel.from_pretrained(a), NgramModel.from_pretrained(b)], {"issue_types": [0.4, 0.6]},
+                        member_paths=[str(a), str(b)])
+    out = ens.save_pretrained(root / "ens_loader")
+    seen = []
+
+    def loader(source):
+        seen.append(Path(source).resolve())
+        return NgramModel.from_pretrained(a)  # every member becomes a: the loader decides
+
+    loaded = EnsembleModel.from_pretrained(out, load_member=loader)
+    assert seen == [Path(a).resolve(), Path(b).resolve()]
+    np.testing.assert_allclose(loaded.predict_proba(NORMS)["issue_types"],
+                               NgramModel.from_pretrained(a).predict_proba(NORMS)["issue_types"], atol=1e-6)
 
 
 def test_serves_a_task_next_to_the_default_model(members):

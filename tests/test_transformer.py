@@ -287,6 +287,31 @@ def test_int8_presets_and_patterns(trained, tmp_path):
         quantize_int8(src, tmp_path / "x.onnx", include=["decoder.*"])
 
 
+def test_an_ensemble_teacher_loads_only_int8_graphs(trained, tmp_path, monkeypatch):
+    """training/distill_student.py scores a transformer member with its int8 graph, and loads no other."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
+    import distill_student as ds
+
+    from feedback_nlp.ensemble import EnsembleModel
+
+    _, _, out = trained
+    q = TransformerModel.from_pretrained(out, quantized=True)
+    EnsembleModel([q, q], {"issue_types": [0.5, 0.5]}, member_paths=[str(out), str(out)]).save_pretrained(
+        tmp_path / "ens")
+    opened, real = [], TransformerModel.from_pretrained.__func__
+
+    def spy(cls, path, **kw):
+        opened.append(kw.get("quantized", False))
+        return real(cls, path, **kw)
+
+    monkeypatch.setattr(TransformerModel, "from_pretrained", classmethod(spy))
+    texts = [r[0] for r in ROWS[:6]]
+    got = ds.teacher_probs(tmp_path / "ens", texts, cache=None)
+    assert opened == [True, True]
+    np.testing.assert_allclose(got["issue_types"], q.predict_proba([normalize(t) for t in texts])["issue_types"],
+                               atol=1e-5)
+
+
 def test_pipeline_runs_on_the_transformer_model(trained):
     from feedback_nlp.cluster import ProblemClusterer
     from feedback_nlp.pipeline import REQUIRED_TASKS, FeedbackAnalyzer

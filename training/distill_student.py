@@ -55,24 +55,29 @@ def texts_digest(texts: list[str]) -> str:
     return h.hexdigest()
 
 
-def teacher_probs(teacher: Path, texts: list[str], cache: Path | None) -> dict[str, np.ndarray]:
+def teacher_probs(teacher: Path, texts: list[str], cache: Path | None, model=None) -> dict[str, np.ndarray]:
     """The teacher's probabilities per task for ``texts`` (normalised here), cached by teacher and texts.
 
     An ensemble directory (``training/build_ensemble.py``) teaches with its members' weighted mean:
     each transformer member is scored (and cached, as ``CACHE.MEMBER.npz``) like a lone teacher (its
-    int8 graph), the others directly."""
+    int8 graph, the only one loaded), the others directly. ``model``: the teacher already loaded."""
     from feedback_nlp.ensemble import EnsembleModel, is_ensemble_dir
+    from feedback_nlp.pipeline import _load_model
     from feedback_nlp.text import normalize
     from feedback_nlp.transformer import TransformerModel
     from feedback_nlp.transformer.runtime import is_transformer_dir
 
+    def int8(source):
+        return TransformerModel.from_pretrained(source, quantized=True)
+
     if is_ensemble_dir(teacher):
-        ens = EnsembleModel.from_pretrained(teacher)
+        ens = EnsembleModel.from_pretrained(
+            teacher, load_member=lambda src: int8(src) if is_transformer_dir(src) else _load_model(src))
         per_member = []
         for source, member in zip(ens.member_paths, ens.members):
             if is_transformer_dir(source):
                 member_cache = None if cache is None else cache.with_name(f"{cache.stem}.{Path(source).name}.npz")
-                per_member.append(teacher_probs(Path(source), texts, member_cache))
+                per_member.append(teacher_probs(Path(source), texts, member_cache, model=member))
             else:
                 per_member.append(member.predict_proba([normalize(x) for x in texts]))
         return ens.combine(per_member)
@@ -82,7 +87,7 @@ def teacher_probs(teacher: Path, texts: list[str], cache: Path | None) -> dict[s
         z = np.load(cache, allow_pickle=False)
         if str(z["key"]) == key:
             return {t: z[t] for t in z.files if t != "key"}
-    tm = TransformerModel.from_pretrained(teacher, quantized=True)
+    tm = model if model is not None else int8(teacher)
     t0 = time.time()
     out: dict[str, list] = {}
     step = 4096

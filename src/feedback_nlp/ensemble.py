@@ -180,9 +180,15 @@ class EnsembleModel:
         return out
 
     @classmethod
-    def from_pretrained(cls, name_or_path: str | Path) -> "EnsembleModel":
-        """Load an ensemble directory and its members (n-gram, transformer or ensemble directories)."""
+    def from_pretrained(cls, name_or_path: str | Path, load_member: Optional[Callable[[str], Any]] = None
+                        ) -> "EnsembleModel":
+        """Load an ensemble directory and its members (n-gram, transformer or ensemble directories).
+
+        ``load_member(source)`` loads one member (default: by what its model.json says); e.g. a
+        transformer member's int8 graph instead of its float32 one."""
         from .pipeline import _load_model
+
+        load_member = load_member or _load_model
 
         directory, card = open_model_dir(name_or_path, FORMAT, FORMAT_VERSION)
         try:
@@ -197,7 +203,7 @@ class EnsembleModel:
             local = directory / p
             source = str(local) if local.is_dir() else p
             try:
-                members.append(_load_model(source))
+                members.append(load_member(source))
             except (ModelFormatError, FileNotFoundError) as e:
                 raise ModelFormatError(f"{directory}: cannot load ensemble member {p!r}: {e}") from None
             sources.append(source)
