@@ -55,11 +55,8 @@ def agreement_estimate(tab: dict[int, Counter], positive_share: float) -> dict:
             "ceiling": round(1 - contradiction, 4), "midpoint": round(1 - contradiction - neutral / 2, 4)}
 
 
-def show_errors(model, path: str, rows: list[dict]) -> None:
-    """Print (to stderr) the rows whose sign of P(positive) - P(negative) disagrees with the label."""
-    from train_baseline import head_sign_scores
-
-    score = head_sign_scores(model, [r["text"] for r in rows])
+def show_errors(path: str, rows: list[dict], score) -> None:
+    """Print (to stderr) the rows whose sign of ``score`` (P(positive) - P(negative)) disagrees with the label."""
     wrong = [(r, s) for r, s in zip(rows, score) if (s > 0) != (r["label"] == 1)]
     print(f"{path}: {len(wrong)} of {len(rows)} wrong", file=sys.stderr)
     for r, s in wrong:
@@ -77,7 +74,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus, shared_data_dir
-    from train_baseline import head_binary_accuracy
+    from train_baseline import head_sign_scores, sign_accuracy
 
     d = shared_data_dir(args.data)
     annotations = [a for s in ("train", "dev", "test") for a in load_annotations(s, d)]
@@ -95,11 +92,12 @@ def main(argv=None) -> int:
 
         for path in args.model:
             model = _load_model(path)
-            acc = head_binary_accuracy(model, corp, args.split)
             for name in CORPORA:
-                out[name].setdefault("models", {})[path] = acc[name]
-            if args.show_errors:
-                show_errors(model, path, corp[args.show_errors][args.split])
+                rows = corp[name][args.split]
+                score = head_sign_scores(model, [r["text"] for r in rows])  # once, for the figure and the list
+                out[name].setdefault("models", {})[path] = sign_accuracy(score, rows)
+                if name == args.show_errors:
+                    show_errors(path, rows, score)
     command = "python training/corpus_label_audit.py" + (f" --split {args.split}" if args.split != "test" else "")
     report = {"command": command, "split": args.split, "corpora": out}
     print(json.dumps(report, ensure_ascii=False, indent=1))

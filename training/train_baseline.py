@@ -163,12 +163,13 @@ def head_sign_scores(model, texts: list[str]) -> np.ndarray:
 def head_binary_accuracy(model, corp, split: str) -> dict:
     """Binary accuracy of a task model's sentiment head alone (P(positive) > P(negative)) on
     each corpus split: :func:`corpus_sentiment_metrics` for a head outside an analyzer."""
-    out = {}
-    for name, splits in corp.items():
-        rows = splits[split]
-        score = head_sign_scores(model, [r["text"] for r in rows])
-        out[name] = round(float(np.mean((score > 0) == np.array([r["label"] == 1 for r in rows]))), 4)
-    return out
+    return {name: sign_accuracy(head_sign_scores(model, [r["text"] for r in splits[split]]), splits[split])
+            for name, splits in corp.items()}
+
+
+def sign_accuracy(score: np.ndarray, rows: list[dict]) -> float:
+    """Share of ``rows`` whose binary label (1 = positive) the sign of ``score`` gets right."""
+    return round(float(np.mean((np.asarray(score) > 0) == np.array([r["label"] == 1 for r in rows]))), 4)
 
 
 def sentiment_criterion(accuracy: float, binary: dict) -> float:
