@@ -21,11 +21,15 @@ from conftest import REPO
 from feedback_nlp import FeedbackAnalyzer, NgramModel, normalize
 from feedback_nlp.pipeline import default_model_path
 from feedback_nlp.tasks.issue_types import decide_issue_types
-from feedback_nlp.tasks.severity import decide_severity, ev_cuts
+from feedback_nlp.tasks.severity import ESCALATION_RULES, decide_severity, ev_cuts
 
 NODE_DIR = REPO / "examples" / "node"
 SCORE_JS = NODE_DIR / "score.js"
 ATOL = 1e-5
+#: A combiner reads the heads' log-odds, which magnify the graph's float32 rounding near 0 and 1
+#: (Python scores with numpy, Node with onnxruntime): its probabilities agree to 1e-4 (measured:
+#: at most 5.3e-5 over the corpora's test splits), every decision exactly.
+COMBINED_ATOL = 1e-4
 #: Characters that opencc-js (1.0.x, older OpenCC dictionaries) converts differently
 #: from Python OpenCC's t2s (documented in docs/FEATURES.md).
 KNOWN_OPENCC_JS_DIFFERENCES = {"煇"}  # Python OpenCC 1.1+: 煇 -> 𪸩; opencc-js keeps 煇
@@ -94,12 +98,13 @@ def _run_node(node, model_dir, records, tmp_path, *extra):
     return out
 
 
-def test_node_matches_python_on_normalised_test_texts(model_dir, test_texts, tmp_path):
+def test_node_heads_match_python_on_normalised_test_texts(model_dir, test_texts, tmp_path):
+    """--heads-only: the probabilities and the heads' own decisions (load(decisions=False))."""
     node = _require_node()
     # + filler the rules catch below the model threshold (repeated unit, punctuation only, emoji)
     norms = [normalize(t) for t in test_texts + ["差差差差差差差差", "在吗在吗在吗在吗在吗", "。。。，，，！！", "👍👍"]]
     records = [{"id": i, "text": n} for i, n in enumerate(norms)]
-    got = _run_node(node, model_dir, records, tmp_path, "--normalized")
+    got = _run_node(node, model_dir, records, tmp_path, "--normalized", "--heads-only")
     assert [g["id"] for g in got] == list(range(len(norms)))
 
     model = NgramModel.from_pretrained(model_dir)
@@ -131,6 +136,117 @@ def test_node_matches_python_on_normalised_test_texts(model_dir, test_texts, tmp
     for i, n in enumerate(norms):
         if not n:
             assert got[i]["empty"] is True
+
+
+#: Texts that exercise the decision stage's rules: each escalation rule, contact channels with and
+#: without a request, illness first, the critical review band, routing by severity, not Chinese.
+DECISION_TEXTS = [
+    "买的充电宝充电时冒烟了，差点着火", "客服不处理我就去法院起诉你们，还要找媒体曝光", "我的账号被盗了，有人异地登录还盗刷了我的卡",
+    "有人冒充客服打电话骗了我两千块钱", "好多人都遇到了这个问题，群里都在说", "申请退款一个月了，钱还没到账，还多扣了一次",
+    "联系了好几次客服都没解决", "再不处理我就投诉你们", "收到的是假货，和专柜的完全不一样", "外卖吃完拉肚子，肚子疼了一晚上",
+    "我的电话是13800138000，有问题请回电", "加我vx: abc123 私聊领红包", "威❤信 abc888 看主页有福利",
+    "点击链接 www.xx.com 免费领取", "充电器用了三天就坏了", "东西一般，不好不坏", "这家店服务很热情，质量不差",
+    "退货要等多久？", "完全没法用", "Terrible quality, the zipper broke on day one 拉链坏了",
+    "啊啊啊啊啊 http://t.cn/abc 加我", "哈哈哈哈哈哈 扫码 领券 www.a.com",  # the head says gibberish / irrelevant: signals make it ad
+]
+
+
+def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
+    """The default output: the full FeedbackAnalyzer.load() decisions (combiners, rules,
+    operating points, routing, review), field by field, on every test text."""
+    node = _require_node()
+    if not (model_dir / "decision_rules.json").is_file():
+        pytest.skip("the model directory has no decision_rules.json")
+    norms = [normalize(t) for t in test_texts + DECISION_TEXTS + ["差差差差差差差差", "。。。，，，！！", "", "  "]]
+    got = _run_node(node, model_dir, [{"id": i, "text": n} for i, n in enumerate(norms)], tmp_path, "--normalized")
+    results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
+    mismatched = []
+    for i, (g, r) in enumerate(zip(got, results)):
+        want = r.to_dict()
+        for key, value in want.items():
+            if key == "id":
+                continue
+            if key == "spam_score":  # the spam combiner's P(spam): it reads the heads' log-odds
+                ok = abs(g[key] - value) <= COMBINED_ATOL
+            elif key == "sentiment_score":
+                ok = abs(g[key] - value) <= ATOL
+            elif key == "issue_scores":
+                ok = g[key].keys() == value.keys() and all(abs(g[key][k] - v) <= ATOL for k, v in value.items())
+            else:
+                ok = g[key] == value
+            if not ok:
+                mismatched.append((i, key, g[key], value, norms[i][:60]))
+    assert not mismatched, mismatched[:10]
+    decided = [r for r in results if r.severity_reasons and r.severity_reasons[0].startswith("decision:")]
+    assert len(decided) > 0.9 * len(norms) - 4  # the decision stage ran, not the heads' fallback
+    assert {r.severity for r in results} == {"low", "medium", "high", "critical"}
+    assert any(r.spam_type == "ad" for r in results) and any(r.route for r in results)
+
+
+def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):
+    """Every pattern of decision_rules.json, compiled by JavaScript, matches the same texts as
+    the Python pattern it was translated from (the squeezed text too, for the chat patterns)."""
+    node = _require_node()
+    from feedback_nlp.host_rules import decision_rules
+    from feedback_nlp.tasks import evidence, spam
+    from feedback_nlp.tasks.issue_types import ILLNESS
+
+    rules = decision_rules()
+    py = {f"rule:{r.reason}": r.pattern for r in ESCALATION_RULES}
+    py.update({"illness": ILLNESS, "spam:link": spam._LINK, "spam:contact": spam._CONTACT,
+               "spam:solicit": spam._SOLICIT})
+    attrs = {"digits7": "_DIGITS_7", "cn_digits7": "_CN_DIGITS_7", "chat_id": "_CHAT_ID", "add_id": "_ADD_ID",
+             "chat_mention": "_CHAT_MENTION", "link": "_LINK", "dm": "_DM", "solicit": "_SOLICIT",
+             "cjk_run": "_CJK_RUN"}
+    py.update({f"text:{k}": getattr(evidence, a) for k, a in attrs.items()})
+    js = {f"rule:{r['reason']}": r["pattern"] for r in rules["escalation_rules"]}
+    js.update({"illness": rules["illness"], **{f"spam:{k}": v for k, v in rules["spam_signals"].items()},
+               **{f"text:{k}": v for k, v in rules["text_evidence"].items()}})
+    assert js.keys() == py.keys()
+    norms = [normalize(t) for t in test_texts + DECISION_TEXTS]
+    norms += [evidence._SYMBOLS.sub("", n) for n in norms] + ["١٢٣٤٥٦٧٨", "ｗｗｗ.ａ.ｃｏｍ", "a.com好", "a.com 好",
+                                                               "加\ufeff微信", "电话 1 3 8 0 0 1 3 8 0 0 0",
+                                                               "电话一三八零零一三八零零零", "加vx:ab12"]
+    (tmp_path / "in.json").write_text(json.dumps({"patterns": js, "texts": norms}), encoding="utf-8")
+    code = ("const d = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));"
+            "const out = {}; for (const [k, p] of Object.entries(d.patterns)) {"
+            "const re = new RegExp(p, 'u'); out[k] = d.texts.map((t) => re.test(t)); }"
+            "process.stdout.write(JSON.stringify(out));")
+    proc = subprocess.run([node, "-e", code, str(tmp_path / "in.json")], capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr.decode()
+    got = json.loads(proc.stdout)
+    for name, pattern in py.items():
+        want = [bool(pattern.search(t)) for t in norms]
+        differ = [norms[i] for i, (a, b) in enumerate(zip(got[name], want)) if a != b]
+        assert not differ, (name, differ[:5])
+        assert any(want), name  # the texts exercise every pattern
+
+
+def test_a_model_with_combiners_needs_its_decision_rules(model_dir, tmp_path):
+    """Without decision_rules.json the host refuses (naming the export) rather than decide otherwise."""
+    node = _require_node()
+    bare = tmp_path / "model"
+    bare.mkdir()
+    for f in model_dir.iterdir():
+        if f.name != "decision_rules.json":
+            (bare / f.name).symlink_to(f.resolve())
+    inp = tmp_path / "in.jsonl"
+    inp.write_text('{"text": "快递太慢"}\n', encoding="utf-8")
+    proc = subprocess.run([node, str(SCORE_JS), "--model", str(bare), "--normalized", str(inp)],
+                          capture_output=True, text=True, timeout=120, cwd=NODE_DIR)
+    assert proc.returncode == 2 and "decision_rules.json not found" in proc.stderr and "export_onnx" in proc.stderr
+    heads = subprocess.run([node, str(SCORE_JS), "--model", str(bare), "--normalized", "--heads-only", str(inp)],
+                           capture_output=True, text=True, timeout=120, cwd=NODE_DIR)
+    assert heads.returncode == 0 and json.loads(heads.stdout)["severity_model"], heads.stderr
+
+
+def test_shipped_decision_rules_are_current():
+    """decision_rules.json is written from the Python rules (feedback_nlp.host_rules); a rule
+    changed without re-exporting would make a Node host decide differently."""
+    from feedback_nlp.host_rules import FILE_NAME, decision_rules
+
+    shipped = json.loads((default_model_path() / FILE_NAME).read_text(encoding="utf-8"))
+    assert shipped == decision_rules(), "re-export: python -m feedback_nlp export models/feedback-zh-ngram"
 
 
 def test_node_normalisation_matches_python(model_dir, test_texts, tmp_path):

@@ -7,22 +7,28 @@
  * (normalise -> digits to 0 -> char 1..3-grams -> vocabulary -> sublinear TF x IDF
  * -> L2 norm); the graph (model.onnx, written by
  * `python -c "from feedback_nlp.export import export_onnx; export_onnx('models/feedback-zh-ngram')"`)
- * turns the features into per-task probabilities, and the decisions below apply
- * the heads' own thresholds of model.json (head_thresholds) exactly as the Python
- * library does with FeedbackAnalyzer.load(decisions=False). The Python decision stage
- * (combiners over evidence and escalation rules: spam, issue gate, critical) is not
- * ported here; see docs/FEATURES.md.
+ * turns the features into per-task probabilities, and the decision stage below turns
+ * those into the decisions FeedbackAnalyzer.load() makes: the combiners of model.json
+ * (spam, issue gate, severity) over the heads and the readable evidence, whose patterns
+ * come from decision_rules.json (written by feedback_nlp.host_rules beside the graph, so
+ * the Python rules stay their only source), the operating points, the routing table.
+ * With --heads-only it applies the heads' own thresholds instead (head_thresholds), as
+ * FeedbackAnalyzer.load(decisions=False) does. Not here: flood marking across a batch
+ * (analyze_batch(detect_floods=True)) and custom tasks.
  *
  * Usage:
- *   node score.js [--model DIR] [--normalized] [--batch-size N] [INPUT.jsonl|-] > out.jsonl
+ *   node score.js [--model DIR] [--normalized] [--heads-only] [--batch-size N] [INPUT.jsonl|-] > out.jsonl
  *   node score.js --selftest     # npm test
  *
  * Input: JSON Lines {"id": ..., "text": "..."}. With --normalized the text is taken
  * as already normalised by feedback_nlp.normalize (no opencc-js needed).
- * Output: one JSON line per input line, same order:
- *   {"id", "norm", "probs": {task: [..]}, "sentiment", "sentiment_score", "is_spam",
- *    "spam_score", "spam_type_model", "issue_types", "primary_issue", "issue_scores",
- *    "severity_model", "needs_review"}
+ * Output: one JSON line per input line, same order: {"id", "norm", "probs": {task: [..]}}
+ * and the fields of FeedbackResult.to_dict(): "is_spam", "spam_type", "spam_score",
+ * "issue_types", "primary_issue", "issue_scores", "sentiment", "sentiment_score",
+ * "severity", "severity_reasons", "route", "needs_review". With --heads-only:
+ *   "sentiment", "sentiment_score", "is_spam", "spam_score", "spam_type_model",
+ *   "issue_types", "primary_issue", "issue_scores", "severity_model", "needs_review".
+ * An empty text (after normalisation) gets the library's neutral result and "empty": true.
  * A line that is not a JSON object with a string text becomes {"id", "error"}.
  *
  * Requires: onnxruntime-node; opencc-js (Traditional -> Simplified) unless --normalized.
@@ -65,8 +71,9 @@ function readNpyFloat32(file) {
   return { shape: dims, data };
 }
 
-/** Load model.json, vocab.txt, idf.npy and the ONNX session of a model directory. */
-async function loadModel(dir) {
+/** Load model.json, vocab.txt, idf.npy, the ONNX session, and (unless headsOnly) the decision
+ * stage's patterns and the routing table of a model directory. */
+async function loadModel(dir, { headsOnly = false } = {}) {
   const ort = require('onnxruntime-node');
   const card = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
   const feat = card.featurizer;
@@ -86,7 +93,8 @@ async function loadModel(dir) {
   const session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   const tasks = Object.keys(card.tasks);
   return {
-    ort, card, session, tasks, vocab, idf: idf.data,
+    ort, card, session, tasks, vocab, idf: idf.data, dir,
+    rules: headsOnly ? null : loadDecisionRules(dir, card), routing: loadRouting(dir, card),
     lo: feat.ngram_range[0], hi: feat.ngram_range[1],
     sublinear: feat.sublinear_tf !== false, mapDigits: feat.map_digits !== false,
   };
@@ -212,12 +220,6 @@ function argmax(a) {
 const geF32 = (p, t) => Math.fround(p) >= Math.fround(t);
 
 /**
- * The model-based decisions of feedback_nlp (tasks/*.py) from one text's probabilities.
- * Not reproduced (Python-only readable rules): the escalation rules that can raise the
- * severity and the spam signals that can turn a spam type into "ad"; hence
- * severity_model / spam_type_model.
- */
-/**
  * Filler rule of feedback_nlp.tasks.spam.unit_repetition: [repetition, distinct chars]
  * over the letters/digits of the first 400 code points (1 - distinct/total trigrams).
  */
@@ -239,6 +241,11 @@ function punctuationOnly(norm, minChars = 2) {
   return chars.length >= minChars && chars.every((c) => /[\p{P}\p{Sm}\p{Sk}\p{Sc}]/u.test(c));
 }
 
+/**
+ * --heads-only: the heads' decisions (FeedbackAnalyzer.load(decisions=False)) without the
+ * escalation rules that can raise the severity or the spam signals that can turn a spam type
+ * into "ad"; hence severity_model / spam_type_model.
+ */
 function decide(model, probs, norm) {
   const heads = model.card.tasks;
   // The heads' own thresholds: this host runs the heads, not the Python decision stage
@@ -282,22 +289,268 @@ function decide(model, probs, norm) {
   // cut points ev_medium/ev_high/ev_critical, how many of them the expected level
   // E = sum_i i * P(level i) reaches; else argmax
   const vp = probs.severity;
-  const vl = heads.severity.labels;
   const vt = th('severity');
-  const ci = vl.indexOf('critical');
-  let level;
-  if (geF32(vp[ci], vt.critical ?? 0.5)) level = 'critical';
-  else if (vt.ev_medium != null && vt.ev_high != null && vt.ev_critical != null) {
-    const ev = vp.reduce((acc, p, i) => acc + p * i, 0);
-    level = vl[[vt.ev_medium, vt.ev_high, vt.ev_critical].filter((c) => ev >= c).length];
-  } else level = vl[argmax(vp)];
-  out.severity_model = out.is_spam ? 'low' : level;
+  out.severity_model = out.is_spam ? 'low' : SEVERITIES[modelSeverity(vp, vt)];
   // needs_review: a decision close to its threshold
   const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
   const sentConf = Math.max(...sp) < (th('sentiment').review ?? 0.5);
   const sevConf = Math.max(...vp) < (vt.review ?? 0.4);
   out.needs_review = spamMargin || sentConf || sevConf || isNotChinese(norm);
   return out;
+}
+
+// ---------------------------------------------------------------------------- decision stage
+// FeedbackAnalyzer.load() with its decision stage: feedback_nlp.pipeline, tasks/*.py,
+// tasks/evidence.py, tasks/combiner.py. The patterns are read from decision_rules.json.
+
+/** Compile decision_rules.json, or null when the card has no combiner (nothing needs it). */
+function loadDecisionRules(dir, card) {
+  if (!Object.values(card.tasks).some((t) => t.combiner)) return null;
+  const file = path.join(dir, 'decision_rules.json');
+  if (!fs.existsSync(file)) {
+    throw new Error(`${file} not found (the decision stage's patterns); write it with: python -c "from ` +
+      `feedback_nlp.export import export_onnx; export_onnx('${dir}')", or pass --heads-only`);
+  }
+  const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (raw.format_version !== 1) throw new Error(`${file}: format_version ${raw.format_version} is not 1`);
+  const re = (src) => new RegExp(src, raw.flags);
+  const compile = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, re(v)]));
+  return {
+    escalation: raw.escalation_rules.map((r) => ({ reason: r.reason, minimum: r.minimum, re: re(r.pattern) })),
+    illness: re(raw.illness),
+    text: compile(raw.text_evidence),
+    cjkRun: new RegExp(raw.text_evidence.cjk_run, `${raw.flags}g`),
+    spam: compile(raw.spam_signals),
+  };
+}
+
+/** The routing table the card names (routing.json), or the codebook's when it names none. */
+function loadRouting(dir, card) {
+  const name = typeof card.routing === 'string' ? card.routing : null;
+  if (name && fs.existsSync(path.join(dir, name))) return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
+  return card.routing && typeof card.routing === 'object' ? card.routing : null;
+}
+
+const SEVERITIES = ['low', 'medium', 'high', 'critical'];
+const NOT_CHINESE_REASON = 'not Chinese: the models cover Chinese only, check by hand';
+// Python's [^\w:：]+ and [^\W\d_]+ (\w: letters, numbers, underscore; \d: decimal digits).
+const SYMBOLS = /[^\p{L}\p{N}_:：]+/gu;
+const LETTER_RUN = /[\p{L}\p{Nl}\p{No}]+/gu;
+
+/** feedback_nlp.tasks.evidence.text_evidence (float32, as its evidence matrix). */
+function textEvidence(rules, norm) {
+  const s = cutCodePoints(norm, 1000);
+  const t = rules.text;
+  const squeezed = s.replace(SYMBOLS, ''); // "威❤信", "微 信" spell the same channel
+  const digits = t.digits7.test(s) || t.cn_digits7.test(s);
+  const chatId = t.chat_id.test(squeezed) || t.add_id.test(squeezed);
+  const chatMention = t.chat_mention.test(squeezed);
+  const link = t.link.test(s);
+  const dm = t.dm.test(s);
+  const solicit = t.solicit.test(s);
+  let letters = 0;
+  for (const m of s.matchAll(LETTER_RUN)) letters += Array.from(m[0]).length;
+  let cjk = 0;
+  for (const m of s.matchAll(rules.cjkRun)) cjk += Array.from(m[0]).length;
+  const contact = digits || chatId || chatMention || link;
+  const f = Math.fround;
+  return {
+    digits7: +digits, chat_id: +chatId, chat_mention: +chatMention, link: +link, dm: +dm, solicit: +solicit,
+    contact_and_ask: +(contact && (dm || solicit)), cjk_share: f(letters ? cjk / letters : 0),
+    log_length: f(Math.log1p(Array.from(s).length)),
+  };
+}
+
+/** One named evidence value (feedback_nlp.tasks.evidence.evidence_matrix), float32. */
+function evidenceValue(name, ctx) {
+  const colon = name.indexOf(':');
+  const kind = name.slice(0, colon);
+  const rest = name.slice(colon + 1);
+  if (kind === 'x') {
+    const star = rest.indexOf('*');
+    if (star < 0) throw new Error(`evidence ${name}: use x:<name>*<name>`);
+    return Math.fround(evidenceValue(rest.slice(0, star), ctx) * evidenceValue(rest.slice(star + 1), ctx));
+  }
+  if (kind === 'text') {
+    if (ctx.text === null) ctx.text = textEvidence(ctx.rules, ctx.norm);
+    if (!(rest in ctx.text)) throw new Error(`unknown text evidence ${name}`);
+    return ctx.text[rest];
+  }
+  if (kind === 'rule') {
+    if (!ctx.rules.escalation.some((r) => r.reason === rest)) throw new Error(`unknown escalation rule in ${name}`);
+    return ctx.fired.some((r) => r.reason === rest) ? 1 : 0;
+  }
+  if (kind === 'p' || kind === 'logit') {
+    const sep = rest.indexOf(':');
+    const task = rest.slice(0, sep);
+    const heads = ctx.model.card.tasks;
+    const j = heads[task] ? heads[task].labels.indexOf(rest.slice(sep + 1)) : -1;
+    if (j < 0 || !ctx.probs[task]) throw new Error(`evidence ${name}: no such head label`);
+    const p = ctx.probs[task][j];
+    if (kind === 'p') return Math.fround(p);
+    const q = Math.min(Math.max(p, 1e-6), 1 - 1e-6);
+    return Math.fround(Math.min(Math.max(Math.log(q / (1 - q)), -12), 12));
+  }
+  throw new Error(`unknown evidence ${name} (use text:, rule:, p: or logit:)`);
+}
+
+/** feedback_nlp.tasks.combiner.Combiner: softmax(((e - mean) / scale) @ weight + bias). */
+function combine(comb, ctx) {
+  const k = comb.labels.length;
+  const z = comb.bias.slice();
+  comb.features.forEach((name, i) => {
+    const e = (evidenceValue(name, ctx) - comb.mean[i]) / comb.scale[i];
+    for (let j = 0; j < k; j++) z[j] += e * comb.weight[i][j];
+  });
+  const m = Math.max(...z);
+  const ex = z.map((v) => Math.exp(v - m));
+  const sum = ex.reduce((a, b) => a + b, 0);
+  return ex.map((v) => v / sum);
+}
+
+/** Python's f"{x:.2f}" (exact binary ties cannot occur for these probabilities). */
+const fmt2 = (x) => x.toFixed(2);
+
+/** The decisions FeedbackAnalyzer.load() makes for one non-empty normalised text. */
+function decideFull(model, probs, norm) {
+  const heads = model.card.tasks;
+  const rules = model.rules;
+  const th = (task) => heads[task].thresholds || {};
+  const fired = rules ? rules.escalation.filter((r) => r.re.test(norm)) : [];
+  const ctx = { model, probs, norm, rules, fired, text: null };
+  const combined = {};
+  for (const task of ['spam', 'issue_types', 'severity']) {
+    if (heads[task].combiner) combined[task] = combine(heads[task].combiner, ctx);
+  }
+  const out = {};
+  // spam (tasks/spam.py decide_spam)
+  const pp = probs.spam;
+  const st = th('spam');
+  const spamScore = combined.spam ? combined.spam[1] : Math.fround(1 - pp[0]);
+  out.is_spam = spamScore >= (st.spam ?? 0.5);
+  out.spam_type = out.is_spam ? heads.spam.labels[1 + argmax(pp.slice(1))] : null;
+  if (!out.is_spam && st.repeat != null) {
+    const [rep, distinct] = unitRepetition(norm);
+    if (rep >= st.repeat) out.spam_type = distinct === 1 ? 'gibberish' : 'flood';
+    else if (punctuationOnly(norm)) out.spam_type = 'gibberish';
+    out.is_spam = out.spam_type !== null;
+  }
+  if (out.is_spam && rules) {
+    const sig = rules.spam;
+    if ((sig.link.test(norm) || sig.contact.test(norm)) && sig.solicit.test(norm)) out.spam_type = 'ad';
+  }
+  out.spam_score = round6(spamScore);
+  // issue types (tasks/issue_types.py decide_issue_types, illness_first)
+  const ip = probs.issue_types;
+  const il = heads.issue_types.labels;
+  const it = th('issue_types');
+  out.issue_scores = {};
+  il.forEach((lab, i) => { out.issue_scores[lab] = round6(ip[i]); });
+  let chosen = [];
+  if (!(combined.issue_types && combined.issue_types[1] < (it.gate ?? 0))) {
+    chosen = il.filter((lab, i) => geF32(ip[i], it[lab] ?? 0.5));
+    chosen.sort((a, b) => out.issue_scores[b] - out.issue_scores[a]);
+  }
+  if (heads.issue_types.combiner && il.includes('product_quality') && rules.illness.test(norm)) {
+    chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
+  }
+  out.issue_types = out.is_spam ? [] : chosen;
+  out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;
+  // sentiment
+  const sp = probs.sentiment;
+  const sl = heads.sentiment.labels;
+  out.sentiment = sl[argmax(sp)];
+  out.sentiment_score = round6(Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]));
+  // severity (tasks/severity.py decide_severity_combined / decide_severity)
+  const vt = th('severity');
+  const reviewReasons = [];
+  if (out.is_spam) {
+    out.severity = 'low';
+    out.severity_reasons = ['spam'];
+  } else if (combined.severity) {
+    const p = combined.severity;
+    const pc = p[3];
+    const signalled = fired.some((r) => r.minimum === 'critical');
+    const point = signalled ? vt.critical : (vt.critical_unsignalled ?? vt.critical);
+    let level;
+    if (pc >= point) level = 3;
+    else {
+      const ev = p.reduce((acc, v, i) => acc + v * i, 0);
+      level = (ev >= vt.ev_medium ? 1 : 0) + (ev >= vt.ev_high ? 1 : 0);
+      if (fired.some((r) => r.minimum === 'high')) level = Math.max(level, 2);
+      if (pc >= (vt.critical_review ?? 1.0)) {
+        level = Math.max(level, 2);
+        const signals = fired.filter((r) => r.minimum === 'critical').map((r) => r.reason).join(', ')
+          || 'no escalation signal';
+        reviewReasons.push(`close to critical: P(critical) ${fmt2(pc)} < ${fmt2(point)} (${signals})`);
+      }
+    }
+    out.severity = SEVERITIES[level];
+    out.severity_reasons = [`decision: ${out.severity} (P(critical)=${fmt2(pc)})`, ...fired.map((r) => r.reason)];
+    for (const r of reviewReasons) out.severity_reasons.push(`needs review: ${r}`);
+  } else {
+    const vp = probs.severity;
+    let level = modelSeverity(vp, vt);
+    out.severity_reasons = [`model: ${SEVERITIES[level]} (p=${fmt2(vp[level])})`];
+    for (const r of fired) {
+      out.severity_reasons.push(r.reason);
+      level = Math.max(level, SEVERITIES.indexOf(r.minimum));
+    }
+    out.severity = SEVERITIES[level];
+  }
+  // route (pipeline._route): every non-spam record at medium or above gets an owner
+  out.route = null;
+  if (!out.is_spam) {
+    if (!out.issue_types.length && SEVERITIES.indexOf(out.severity) >= 1) {
+      const labs = Object.keys(out.issue_scores);
+      const best = labs.length ? labs.reduce((a, b) => (out.issue_scores[b] > out.issue_scores[a] ? b : a)) : null;
+      let fallback;
+      if (best !== null && out.issue_scores[best] >= 0.5 * (it[best] ?? 0.5)) fallback = best;
+      else fallback = il.includes('other') ? 'other' : best;
+      if (fallback !== null) {
+        out.issue_types = [fallback];
+        out.primary_issue = fallback;
+        out.severity_reasons.push(`routed by severity: no issue type reached its threshold, ${fallback} taken`);
+      }
+    }
+    out.route = route(model.routing, out.primary_issue, out.severity);
+  }
+  // needs_review (pipeline._review)
+  const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
+  const sentConf = Math.max(...sp) < (th('sentiment').review ?? 0.5);
+  const sevConf = Math.max(...probs.severity) < (vt.review ?? 0.4);
+  out.needs_review = spamMargin || sentConf || sevConf || reviewReasons.length > 0;
+  if (isNotChinese(norm)) {
+    out.needs_review = true;
+    out.severity_reasons.push(NOT_CHINESE_REASON);
+  }
+  return out;
+}
+
+/** tasks/severity.py model_severity: the head's own level (index into SEVERITIES). */
+function modelSeverity(vp, vt) {
+  if (geF32(vp[3], vt.critical ?? 0.5)) return 3;
+  if (vt.ev_medium != null && vt.ev_high != null && vt.ev_critical != null) {
+    const ev = vp.reduce((acc, p, i) => acc + p * i, 0);
+    return [vt.ev_medium, vt.ev_high, vt.ev_critical].filter((c) => ev >= c).length;
+  }
+  return argmax(vp);
+}
+
+/** tasks/routing.py RoutingTable.route. */
+function route(table, primary, severity) {
+  if (primary === null || !table) return null;
+  const team = (table.teams || {})[primary] ?? table.default_team ?? null;
+  if (team === null) return null;
+  const over = (table.sla_overrides || {})[primary] || {};
+  return { team, sla_hours: over[severity] ?? (table.sla_hours || {})[severity] ?? null };
+}
+
+/** The library's result for a text that is empty after normalisation. */
+function neutralResult() {
+  return { is_spam: false, spam_type: null, spam_score: 0, issue_types: [], primary_issue: null, issue_scores: {},
+    sentiment: 'neutral', sentiment_score: 0, severity: 'low', severity_reasons: ['empty text'], route: null,
+    needs_review: false };
 }
 
 // ---------------------------------------------------------------------------- script check
@@ -324,11 +577,12 @@ function isNotChinese(norm, minShare = 0.5, minForeignUnits = 2) {
 // ---------------------------------------------------------------------------- command line
 function parseArgs(argv) {
   const args = { model: path.resolve(__dirname, '../../models/feedback-zh-ngram'), normalized: false,
-    batchSize: 256, input: '-' };
+    headsOnly: false, batchSize: 256, input: '-' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--model') args.model = argv[++i];
     else if (a === '--normalized') args.normalized = true;
+    else if (a === '--heads-only') args.headsOnly = true;
     else if (a === '--batch-size') args.batchSize = Math.max(1, parseInt(argv[++i], 10));
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a === '--selftest') args.selftest = true;
@@ -373,6 +627,14 @@ async function selftest(modelDir) {
     check(JSON.stringify(got.issue_types) === JSON.stringify(want.issue_types),
       `${norm}: issue types ${JSON.stringify(got.issue_types)}, want ${JSON.stringify(want.issue_types)}`);
   });
+  // the decision stage: illness and a 12315 threat -> critical, product_quality first, its team in 2 hours
+  const harm = '吃了外卖全家上吐下泻,我要打12315投诉';
+  const hp = await predictProba(model, [harm]);
+  const p = {};
+  for (const t of model.tasks) p[t] = hp[t][0];
+  const got = decideFull(model, p, harm);
+  check(got.severity === 'critical' && got.primary_issue === 'product_quality' && got.route.sla_hours === 2,
+    `${harm}: ${got.severity} ${got.primary_issue} ${JSON.stringify(got.route)}, want critical product_quality 2 h`);
   for (const f of failures) process.stderr.write(`selftest: FAIL ${f}\n`);
   process.stdout.write(`selftest: ${n - failures.length} of ${n} checks passed\n`);
   return failures.length === 0;
@@ -381,7 +643,8 @@ async function selftest(modelDir) {
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    process.stdout.write('usage: node score.js [--model DIR] [--normalized] [--batch-size N] [INPUT.jsonl|-]\n' +
+    process.stdout.write('usage: node score.js [--model DIR] [--normalized] [--heads-only] [--batch-size N] ' +
+      '[INPUT.jsonl|-]\n' +
       '       node score.js --selftest   (npm test: checks against values from the Python library)\n');
     return;
   }
@@ -389,7 +652,7 @@ async function main() {
     if (!(await selftest(args.model))) process.exitCode = 1;
     return;
   }
-  const model = await loadModel(args.model);
+  const model = await loadModel(args.model, { headsOnly: args.headsOnly });
   const input = args.input === '-' ? process.stdin : fs.createReadStream(args.input);
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
   let batch = [];
@@ -404,9 +667,11 @@ async function main() {
       for (const t of model.tasks) p[t] = probs[t][g];
       g += 1;
       if (!b.norm) { // empty after normalisation: the library's neutral result, no model
-        return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true });
+        return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true,
+          ...(args.headsOnly ? {} : neutralResult()) });
       }
-      return JSON.stringify({ id: b.id, norm: b.norm, probs: p, ...decide(model, p, b.norm) });
+      const decided = args.headsOnly ? decide(model, p, b.norm) : decideFull(model, p, b.norm);
+      return JSON.stringify({ id: b.id, norm: b.norm, probs: p, ...decided });
     });
     if (lines.length) process.stdout.write(lines.join('\n') + '\n');
     batch = [];
@@ -432,7 +697,9 @@ async function main() {
   await flush();
 }
 
-module.exports = { loadModel, normalize, featurize, predictProba, decide, isNotChinese, readNpyFloat32, round6 };
+module.exports = {
+  loadModel, normalize, featurize, predictProba, decide, decideFull, textEvidence, isNotChinese, readNpyFloat32, round6,
+};
 
 if (require.main === module) {
   main().catch((e) => {

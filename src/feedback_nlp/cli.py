@@ -349,7 +349,9 @@ def _cmd_ensemble(args) -> int:
 def _add_export(sub) -> None:
     p = sub.add_parser("export", help="export a model directory to ONNX (id-input graph, all heads)",
                        description="Write MODEL_DIR/model.onnx: inputs ids/weights from the featuriser rule in "
-                                   "docs/FEATURES.md, outputs one probability tensor per task.")
+                                   "docs/FEATURES.md, outputs one probability tensor per task; and, for a model "
+                                   "with a decision stage, MODEL_DIR/decision_rules.json (the patterns its "
+                                   "evidence reads, for hosts such as examples/node).")
     p.add_argument("model", metavar="MODEL_DIR")
     p.add_argument("-o", "--output", help="ONNX file to write (default: MODEL_DIR/model.onnx)")
     p.set_defaults(func=_cmd_export)

@@ -74,11 +74,19 @@ def build_onnx(model: NgramModel):
 
 
 def export_onnx(model_dir: str | Path, output: Optional[str | Path] = None) -> Path:
-    """Write ``model.onnx`` (default: into the model directory) and return its path."""
+    """Write ``model.onnx`` (default: into the model directory) and return its path.
+
+    A model with a decision stage also gets ``decision_rules.json`` in its directory: the
+    patterns its combiners' evidence reads (:mod:`feedback_nlp.host_rules`), which a host
+    running the graph needs to make the same decisions."""
+    from .host_rules import write_decision_rules
+
     model = NgramModel.from_pretrained(model_dir)
     out = Path(output) if output else Path(model.path) / "model.onnx"
     proto = build_onnx(model)
     out.write_bytes(proto.SerializeToString())
+    if any(h.combiner is not None for h in model.heads.values()):
+        write_decision_rules(model.path)
     return out
 
 

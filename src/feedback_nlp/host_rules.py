@@ -1,0 +1,95 @@
+"""The readable rules of the decision stage, written out for hosts in other languages.
+
+The decision stage (:mod:`feedback_nlp.decisions`) weighs evidence that comes from regular
+expressions: the escalation rules of :mod:`~feedback_nlp.tasks.severity`, the text evidence
+of :mod:`~feedback_nlp.tasks.evidence`, the spam signals that sharpen a spam type to ``ad``
+and the illness rule that puts ``product_quality`` first. A host that loads the exported ONNX
+graph (``examples/node/score.js``) needs the same patterns; :func:`write_decision_rules`
+writes them to ``decision_rules.json`` beside the graph, so this module stays their only
+source. Patterns are translated to JavaScript (``new RegExp(pattern, "u")``) where Python's
+``re`` means something else: ``\\d``, ``\\w``, ``\\s`` and ``\\b`` are Unicode-aware in
+Python and ASCII (or a different space set) in JavaScript.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+#: Python's ``\\s`` on str (``str.isspace()``), as class contents.
+_PY_SPACE = r"\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Python's ``\\w`` on str (letters, numbers of every kind, underscore), as class contents.
+_PY_WORD = r"\p{L}\p{N}_"
+_IN_CLASS = {"d": r"\p{Nd}", "w": _PY_WORD, "s": _PY_SPACE}
+_OUTSIDE = {"d": r"\p{Nd}", "w": f"[{_PY_WORD}]", "s": f"[{_PY_SPACE}]",
+            "b": f"(?:(?<=[{_PY_WORD}])(?![{_PY_WORD}])|(?<![{_PY_WORD}])(?=[{_PY_WORD}]))"}
+#: Escapes with no translation here: a rule that uses one must be written without it.
+_UNSUPPORTED = set("DWSBAZ")
+
+FILE_NAME = "decision_rules.json"
+FORMAT_VERSION = 1
+
+
+def js_pattern(pattern: str | re.Pattern) -> str:
+    """The JavaScript source (for the ``u`` flag) of a Python pattern with the same matches
+    on normalised text. Raises ValueError on a construct it does not translate."""
+    src = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+    if isinstance(pattern, re.Pattern) and pattern.flags & ~re.UNICODE:
+        raise ValueError(f"pattern {src!r}: flags are not translated")
+    if "(?P" in src:
+        raise ValueError(f"pattern {src!r}: named groups are not translated")
+    out, i, in_class = [], 0, False
+    while i < len(src):
+        c = src[i]
+        if c == "\\" and i + 1 < len(src):
+            e = src[i + 1]
+            if e in _UNSUPPORTED:
+                raise ValueError(f"pattern {src!r}: \\{e} is not translated")
+            table = _IN_CLASS if in_class else _OUTSIDE
+            out.append(table.get(e, "\\" + e))
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            out.append(c)
+            if src[i + 1:i + 2] == "^":  # a leading ] or ^] is literal in Python; none of ours has one
+                out.append("^")
+                i += 1
+        elif c == "]" and in_class:
+            in_class = False
+            out.append(c)
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def decision_rules() -> dict:
+    """Every pattern the decision stage reads, by name, translated (see :func:`js_pattern`)."""
+    from .tasks import evidence, spam
+    from .tasks.issue_types import ILLNESS
+    from .tasks.severity import ESCALATION_RULES
+
+    return {
+        "format_version": FORMAT_VERSION,
+        "flags": "u",
+        "escalation_rules": [{"reason": r.reason, "minimum": r.minimum, "pattern": js_pattern(r.pattern)}
+                             for r in ESCALATION_RULES],
+        "illness": js_pattern(ILLNESS),
+        # feedback_nlp.tasks.evidence.text_evidence; its letter runs ([^\W\d_]) and dropped
+        # symbols ([^\w:：]) are spelled with Unicode properties in the host
+        "text_evidence": {name: js_pattern(getattr(evidence, attr)) for name, attr in (
+            ("digits7", "_DIGITS_7"), ("cn_digits7", "_CN_DIGITS_7"), ("chat_id", "_CHAT_ID"),
+            ("add_id", "_ADD_ID"), ("chat_mention", "_CHAT_MENTION"), ("link", "_LINK"), ("dm", "_DM"),
+            ("solicit", "_SOLICIT"), ("cjk_run", "_CJK_RUN"))},
+        # feedback_nlp.tasks.spam.spam_signals: what turns a flagged text's type into "ad"
+        "spam_signals": {"link": js_pattern(spam._LINK), "contact": js_pattern(spam._CONTACT),
+                         "solicit": js_pattern(spam._SOLICIT)},
+    }
+
+
+def write_decision_rules(model_dir: str | Path) -> Path:
+    """Write ``decision_rules.json`` into ``model_dir`` and return its path."""
+    out = Path(model_dir) / FILE_NAME
+    out.write_text(json.dumps(decision_rules(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return out
