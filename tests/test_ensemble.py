@@ -117,6 +117,13 @@ def test_serves_a_task_next_to_the_default_model(members):
     for r, p in zip(results, probs):
         assert r.issue_scores == pytest.approx({lab: float(v) for lab, v in zip(labels, p)}, abs=1e-5)
     assert FeedbackAnalyzer.load(a).analyze_batch(TEXTS)[0].issue_scores != results[0].issue_scores
+    # the member that is the analyzer's own model is that object, not a second copy
+    assert fa.task_models["issue_types"].members[0] is fa.task_models["spam"]
+    assert fa.task_models["issue_types"].members[1] is not fa.task_models["spam"]
+    heads_only = FeedbackAnalyzer.load(a, tasks={"issue_types": root / "ens_issues"}, decisions=False)
+    assert heads_only.task_models["issue_types"].members[0] is heads_only.task_models["spam"]
+    for r, p in zip(heads_only.analyze_batch(TEXTS), probs):  # turning off a's decision stage leaves the mix alone
+        assert r.issue_scores == pytest.approx({lab: float(v) for lab, v in zip(labels, p)}, abs=1e-5)
 
 
 class _Fixed:

@@ -46,8 +46,11 @@ def default_model_path() -> Path:
         "reinstall feedback-nlp or pass a model directory to FeedbackAnalyzer.load()")
 
 
-def _load_model(name_or_path, backend: Optional[str] = None):
-    """An n-gram, transformer or ensemble model directory, by ``backend`` or by what its model.json says."""
+def _load_model(name_or_path, backend: Optional[str] = None, loaded: Optional[dict] = None):
+    """An n-gram, transformer or ensemble model directory, by ``backend`` or by what its model.json says.
+
+    ``loaded``: models already loaded, by resolved directory (filled here): a directory in it is
+    not loaded again, also as an ensemble member (an ensemble over the default model shares it)."""
     from .ensemble import EnsembleModel, is_ensemble_dir
     from .transformer.runtime import TransformerModel, is_transformer_dir  # torch-free
 
@@ -58,11 +61,19 @@ def _load_model(name_or_path, backend: Optional[str] = None):
     if backend == "transformer":
         return TransformerModel.from_pretrained(name_or_path)
     local = resolve_model_path(name_or_path)  # once: a hub id is fetched here, then read as a local directory
+    key = str(Path(local).resolve())
+    if loaded is not None and key in loaded:
+        return loaded[key]
     if is_ensemble_dir(local):
-        return EnsembleModel.from_pretrained(local)
-    if is_transformer_dir(local):
-        return TransformerModel.from_pretrained(local)
-    return NgramModel.from_pretrained(local)
+        member = None if loaded is None else (lambda source: _load_model(source, loaded=loaded))
+        model = EnsembleModel.from_pretrained(local, load_member=member)
+    elif is_transformer_dir(local):
+        model = TransformerModel.from_pretrained(local)
+    else:
+        model = NgramModel.from_pretrained(local)
+    if loaded is not None:
+        loaded[key] = model
+    return model
 
 
 def _heads_only(model, task: str) -> None:
@@ -242,14 +253,14 @@ class FeedbackAnalyzer:
         own model (those it was fitted on), also where ``tasks=`` replaced one of them in the
         pipeline: replacing issue types keeps the default model's spam and severity decisions.
         """
-        base = _load_model(path if path is not None else default_model_path(), backend)
+        # one object per directory, ensemble members included: one pass per text for all its tasks
+        loaded: dict[str, Any] = {}
+        base = _load_model(path if path is not None else default_model_path(), backend,
+                           loaded=loaded if backend is None else None)
         models = {t: base for t in base.heads}
-        loaded: dict[str, Any] = {}  # one object per directory: one pass per text for all its tasks
         for task, p in (tasks or {}).items():
-            key = str(Path(p).expanduser().resolve()) if Path(p).expanduser().is_dir() else str(p)
-            if key not in loaded:
-                loaded[key] = _load_model(p)
-            override = loaded[key]
+            override = _load_model(Path(p).expanduser() if isinstance(p, (str, Path)) and Path(p).expanduser().is_dir()
+                                   else p, loaded=loaded)
             if task not in override.heads:
                 raise ModelFormatError(f"{p} has no {task!r} head (it has {', '.join(override.heads)})")
             models[task] = override
