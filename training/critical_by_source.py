@@ -1,0 +1,68 @@
+"""How the critical decision fares on real reviews, next to the written tickets that dominate its figures.
+
+    FEEDBACK_NLP_DATA=../shared/data python training/critical_by_source.py [--model DIR]
+
+The annotations' critical records are mostly written platform tickets (57 of the 60 on test); the
+card's critical precision is theirs. For each pair of critical points (``severity.critical`` with an
+escalation signal, ``severity.critical_unsignalled`` without), the shipped pair first, this prints
+precision / recall of ``critical`` on the dev and test annotations split by source (corpus reviews,
+written tickets), and the share of the corpora's unannotated dev-split reviews called critical: a
+stream of ordinary reviews, where critical should be rare. Nothing is fitted or chosen here.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from feedback_nlp import FeedbackAnalyzer  # noqa: E402
+from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus, shared_data_dir  # noqa: E402
+
+#: (with a signal, without): the stricter pairs shown next to the shipped one.
+PAIRS = [(0.1, 0.3), (0.2, 0.5)]
+
+
+def precision_recall(records, results, keep) -> str:
+    pairs = [(r["severity"] == "critical", x.severity == "critical") for r, x in zip(records, results) if keep(r)]
+    tp = sum(t and p for t, p in pairs)
+    called, true = sum(p for _, p in pairs), sum(t for t, _ in pairs)
+    return f"{tp / called if called else 0:.2f} / {tp / true if true else 0:.2f} ({called} called, {true} true)"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=None, help="model directory (default: the shipped model)")
+    ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
+    args = ap.parse_args(argv)
+    d = shared_data_dir(args.data)
+    if not (d / "annotations").is_dir() or not (d / "corpora").is_dir():
+        sys.exit(f"needs the annotations and corpora ({d}); set FEEDBACK_NLP_DATA")
+    ann = {s: load_annotations(s, d) for s in ("dev", "test")}
+    annotated = {r["id"] for s in ("train", "dev", "test") for r in load_annotations(s, d)}
+    stream = [r["text"] for c in CORPORA for r in load_corpus(c, "dev", data_dir=d) if r["id"] not in annotated]
+    review = set(CORPORA.values())
+    shipped = FeedbackAnalyzer.load(args.model)
+    t = shipped.task_models["severity"].heads["severity"].thresholds
+    pairs = [(t["critical"], t.get("critical_unsignalled", t["critical"]))] + PAIRS
+    print("| critical points (signal / none) | dev reviews P / R | dev written P / R | test reviews P / R "
+          "| test written P / R | unannotated dev reviews called critical |")
+    print("|---|---|---|---|---|---|")
+    for i, (a, b) in enumerate(pairs):
+        fa = shipped if i == 0 else FeedbackAnalyzer.load(
+            args.model, thresholds={"severity.critical": a, "severity.critical_unsignalled": b})
+        cells = []
+        for s in ("dev", "test"):
+            res = fa.analyze_batch([r["text"] for r in ann[s]], batch_size=1024)
+            cells.append(precision_recall(ann[s], res, lambda r: r["source"] in review))
+            cells.append(precision_recall(ann[s], res, lambda r: r["source"] not in review))
+        flagged = sum(x.severity == "critical" for x in fa.analyze_batch(stream, batch_size=1024))
+        name = f"{a} / {b}" + (" (shipped)" if i == 0 else "")
+        print(f"| {name} | " + " | ".join(cells) + f" | {flagged} of {len(stream)} ({flagged / len(stream):.4f}) |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
