@@ -10,9 +10,9 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -363,17 +363,10 @@ def _label_studio_bin() -> str:
     return exe
 
 
-@pytest.mark.slow
-def test_real_label_studio_round_trip(tmp_path, capsys, feedback_file):
-    """Start Label Studio on loopback, create a project with our config, import the tasks with
-    predictions, annotate two through the API, export, and import the export with our code.
-
-    The SDK is driven with the venv's own Python (label-studio-sdk pins httpx/pydantic versions
-    that need not match ours), through ``tests/ls_roundtrip.py``.
-    """
+@contextmanager
+def _running_label_studio(tmp_path):
+    """``(url, token, env)`` of a Label Studio started on loopback for one test (legacy API token)."""
     exe = _label_studio_bin()
-    py = str(Path(exe).with_name("python"))
-    tasks, _ = _run_export(tmp_path, capsys, feedback_file)
     port, token = _free_port(), "feedbacknlptesttoken0123456789"
     env = dict(os.environ, LABEL_STUDIO_USERNAME="review@example.com", LABEL_STUDIO_PASSWORD="review-test-pw-1",
                LABEL_STUDIO_USER_TOKEN=token, LABEL_STUDIO_ENABLE_LEGACY_API_TOKEN="true",
@@ -385,11 +378,7 @@ def test_real_label_studio_round_trip(tmp_path, capsys, feedback_file):
                                "--data-dir", str(tmp_path / "ls-data"), "--enable-legacy-api-token"],
                               env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        script = Path(__file__).with_name("ls_roundtrip.py")
-        p = subprocess.run([py, str(script), f"http://127.0.0.1:{port}", token, str(tmp_path / "tasks.json"),
-                            str(tmp_path / "tasks.label_config.xml"), str(tmp_path / "ls_export.json")],
-                           env=env, capture_output=True, text=True, timeout=600)
-        assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:] + (tmp_path / "ls.log").read_text()[-3000:]
+        yield f"http://127.0.0.1:{port}", token, env
     finally:
         os.killpg(server.pid, 15)
         try:
@@ -398,6 +387,24 @@ def test_real_label_studio_round_trip(tmp_path, capsys, feedback_file):
             os.killpg(server.pid, 9)
             server.wait()
         log.close()
+
+
+@pytest.mark.slow
+def test_real_label_studio_round_trip(tmp_path, capsys, feedback_file):
+    """Start Label Studio on loopback, create a project with our config, import the tasks with
+    predictions, annotate two through the API, export, and import the export with our code.
+
+    The SDK is driven with the venv's own Python (label-studio-sdk pins httpx/pydantic versions
+    that need not match ours), through ``tests/ls_roundtrip.py``.
+    """
+    py = str(Path(_label_studio_bin()).with_name("python"))
+    tasks, _ = _run_export(tmp_path, capsys, feedback_file)
+    with _running_label_studio(tmp_path) as (url, token, env):
+        script = Path(__file__).with_name("ls_roundtrip.py")
+        p = subprocess.run([py, str(script), url, token, str(tmp_path / "tasks.json"),
+                            str(tmp_path / "tasks.label_config.xml"), str(tmp_path / "ls_export.json")],
+                           env=env, capture_output=True, text=True, timeout=600)
+        assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:] + (tmp_path / "ls.log").read_text()[-3000:]
     back = json.loads(p.stdout.strip().splitlines()[-1])
     # Every task and every prediction survived the trip.
     assert back["n_tasks"] == len(tasks)
@@ -411,3 +418,44 @@ def test_real_label_studio_round_trip(tmp_path, capsys, feedback_file):
     assert [r["id"] for r in res.records] == [tasks[0]["data"]["id"]]
     assert res.records[0]["problem"] == "快递太慢"
     assert len(res.summary.skipped) == 1 and len(res.summary.unannotated) == len(tasks) - 2
+
+
+def _ls_api(url: str, token: str, method: str, path: str, body=None):
+    import urllib.request
+
+    req = urllib.request.Request(url + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Authorization": f"Token {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read() or b"null")
+
+
+@pytest.mark.slow
+def test_real_label_studio_push_and_pull(tmp_path, capsys, feedback_file, monkeypatch):
+    """``review push`` into a real project, one annotation made through the API, ``review pull`` back."""
+    import urllib.request
+
+    tasks, _ = _run_export(tmp_path, capsys, feedback_file)
+    with _running_label_studio(tmp_path) as (url, token, env):
+        for _ in range(240):  # startup: migrations on a fresh data dir
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=5):
+                    break
+            except OSError:
+                time.sleep(1)
+        project = _ls_api(url, token, "POST", "/api/projects",
+                          {"title": "push/pull", "label_config": label_config_xml()})
+        monkeypatch.setenv("LABEL_STUDIO_API_KEY", token)
+        assert main(["review", "push", str(feedback_file), "--url", url, "--project", str(project["id"])]) == 0
+        assert f"sent {len(tasks)} tasks" in capsys.readouterr().err
+        listed = _ls_api(url, token, "GET", f"/api/tasks?project={project['id']}&page_size=100&fields=all")
+        listed = sorted(listed["tasks"] if isinstance(listed, dict) else listed, key=lambda t: t["id"])
+        assert [t["data"] for t in listed] == [t["data"] for t in tasks]
+        first = listed[0]
+        result = [dict(i, origin="prediction") for i in tasks[0]["predictions"][0]["result"]]
+        _ls_api(url, token, "POST", f"/api/tasks/{first['id']}/annotations",
+                {"result": result, "was_cancelled": False, "lead_time": 2.0})
+        labels = tmp_path / "labels.jsonl"
+        assert main(["review", "pull", "--url", url, "--project", str(project["id"]), "-o", str(labels)]) == 0
+        assert f"imported 1 records from {len(tasks)} tasks" in capsys.readouterr().err
+    recs = [json.loads(x) for x in labels.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in recs] == [tasks[0]["data"]["id"]] and recs[0]["text"] == tasks[0]["data"]["text"]

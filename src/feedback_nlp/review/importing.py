@@ -75,12 +75,17 @@ def read_export(path: str | Path) -> list[dict]:
         raise ReviewImportError(f"{path} is not JSON ({e}); export the project as 'JSON'") from None
     except UnicodeDecodeError:
         raise ReviewImportError(f"{path} is not UTF-8 text; export the project as 'JSON'") from None
+    return export_tasks(tasks, str(path))
+
+
+def export_tasks(tasks: Any, source: str) -> list[dict]:
+    """``tasks`` (parsed JSON from ``source``, a file or a server) checked to be a ``JSON`` export."""
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
-        raise ReviewImportError(f"{path} is not a Label Studio JSON export (a list of task objects)")
+        raise ReviewImportError(f"{source} is not a Label Studio JSON export (a list of task objects)")
     if tasks and all("data" not in t for t in tasks):
-        raise ReviewImportError(f"{path} has no 'data' in its tasks: it looks like a JSON_MIN or other export; "
+        raise ReviewImportError(f"{source} has no 'data' in its tasks: it looks like a JSON_MIN or other export; "
                                 "export the project as 'JSON' (tasks with annotations)")
     return tasks
 
