@@ -11,15 +11,16 @@ stream of ordinary reviews, where critical should be rare. Nothing is fitted or 
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "training"))
 
+from decision_stage_value import model_and_data  # noqa: E402
 from feedback_nlp import FeedbackAnalyzer  # noqa: E402
-from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus, shared_data_dir  # noqa: E402
+from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus  # noqa: E402
 
 #: (with a signal, without): the stricter pairs shown next to the shipped one.
 PAIRS = [(0.1, 0.3), (0.2, 0.5)]
@@ -33,18 +34,12 @@ def precision_recall(records, results, keep) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", default=None, help="model directory (default: the shipped model)")
-    ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
-    args = ap.parse_args(argv)
-    d = shared_data_dir(args.data)
-    if not (d / "annotations").is_dir() or not (d / "corpora").is_dir():
-        sys.exit(f"needs the annotations and corpora ({d}); set FEEDBACK_NLP_DATA")
+    model, d = model_and_data(__doc__, argv, needs=("annotations", "corpora"))
     ann = {s: load_annotations(s, d) for s in ("dev", "test")}
     annotated = {r["id"] for s in ("train", "dev", "test") for r in load_annotations(s, d)}
     stream = [r["text"] for c in CORPORA for r in load_corpus(c, "dev", data_dir=d) if r["id"] not in annotated]
     review = set(CORPORA.values())
-    shipped = FeedbackAnalyzer.load(args.model)
+    shipped = FeedbackAnalyzer.load(model)
     t = shipped.task_models["severity"].heads["severity"].thresholds
     pairs = [(t["critical"], t.get("critical_unsignalled", t["critical"]))] + PAIRS
     print("| critical points (signal / none) | dev reviews P / R | dev written P / R | test reviews P / R "
@@ -52,7 +47,7 @@ def main(argv=None) -> int:
     print("|---|---|---|---|---|---|")
     for i, (a, b) in enumerate(pairs):
         fa = shipped if i == 0 else FeedbackAnalyzer.load(
-            args.model, thresholds={"severity.critical": a, "severity.critical_unsignalled": b})
+            model, thresholds={"severity.critical": a, "severity.critical_unsignalled": b})
         cells = []
         for s in ("dev", "test"):
             res = fa.analyze_batch([r["text"] for r in ann[s]], batch_size=1024)

@@ -35,19 +35,26 @@ ROWS = [  # (name, how to read it from a decision report)
 ]
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def model_and_data(doc: str, argv, needs=("annotations",)) -> tuple:
+    """``(--model, data folder)`` of a script that scores a model directory on the shared data;
+    exits with a message when a folder of ``needs`` is missing."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=None, help="model directory (default: the shipped model)")
     ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
     args = ap.parse_args(argv)
     d = shared_data_dir(args.data)
-    if not (d / "annotations").is_dir():
-        sys.exit(f"needs the annotations ({d}); set FEEDBACK_NLP_DATA")
+    if not all((d / n).is_dir() for n in needs):
+        sys.exit(f"needs the {' and '.join(needs)} ({d}); set FEEDBACK_NLP_DATA")
+    return args.model, d
+
+
+def main(argv=None) -> int:
+    model, d = model_and_data(__doc__, argv)
     reports = {}
     for split in ("dev", "test"):
         ann = load_annotations(split, d)
         for stage in (True, False):
-            fa = FeedbackAnalyzer.load(args.model, decisions=stage)
+            fa = FeedbackAnalyzer.load(model, decisions=stage)
             reports[split, stage] = decision_report(ann, fa.analyze_batch([r["text"] for r in ann], batch_size=1024))
     print("| decision | dev: decision stage | dev: heads only | test: decision stage | test: heads only |")
     print("|---|---|---|---|---|")

@@ -241,6 +241,23 @@ function punctuationOnly(norm, minChars = 2) {
   return chars.length >= minChars && chars.every((c) => /[\p{P}\p{Sm}\p{Sk}\p{Sc}]/u.test(c));
 }
 
+/** feedback_nlp.tasks.spam.rule_spam_type: the spam type the filler rules alone give, or null. */
+function ruleSpamType(norm, repeatThreshold) {
+  const [rep, distinct] = unitRepetition(norm);
+  if (rep >= repeatThreshold) return distinct === 1 ? 'gibberish' : 'flood';
+  return punctuationOnly(norm) ? 'gibberish' : null;
+}
+
+/** decide_issue_types without a gate: rounded scores, and the labels at or over their thresholds,
+ * most likely first. */
+function issueDecision(heads, ip, thresholds) {
+  const scores = {};
+  heads.issue_types.labels.forEach((lab, i) => { scores[lab] = round6(ip[i]); });
+  const chosen = heads.issue_types.labels.filter((lab, i) => geF32(ip[i], thresholds[lab] ?? 0.5));
+  chosen.sort((a, b) => scores[b] - scores[a]); // stable, as Python's sort
+  return { scores, chosen };
+}
+
 /**
  * --heads-only: the heads' decisions (FeedbackAnalyzer.load(decisions=False)) without the
  * escalation rules that can raise the severity or the spam signals that can turn a spam type
@@ -265,24 +282,13 @@ function decide(model, probs, norm) {
   out.is_spam = spamScore >= (st.spam ?? 0.5);
   out.spam_type_model = out.is_spam ? heads.spam.labels[1 + argmax(pp.slice(1))] : null;
   if (!out.is_spam && st.repeat != null) { // filler: one unit repeated over the whole text
-    const [rep, distinct] = unitRepetition(norm);
-    if (rep >= st.repeat) {
-      out.is_spam = true;
-      out.spam_type_model = distinct === 1 ? 'gibberish' : 'flood';
-    } else if (punctuationOnly(norm)) {
-      out.is_spam = true;
-      out.spam_type_model = 'gibberish';
-    }
+    out.spam_type_model = ruleSpamType(norm, st.repeat);
+    out.is_spam = out.spam_type_model !== null;
   }
   out.spam_score = round6(spamScore);
   // issue types: per-label thresholds, most likely first; none when spam
-  const ip = probs.issue_types;
-  const il = heads.issue_types.labels;
-  const it = th('issue_types');
-  out.issue_scores = {};
-  il.forEach((lab, i) => { out.issue_scores[lab] = round6(ip[i]); });
-  let chosen = il.filter((lab, i) => geF32(ip[i], it[lab] ?? 0.5));
-  chosen.sort((a, b) => out.issue_scores[b] - out.issue_scores[a]); // stable, as Python's sort
+  const { scores, chosen } = issueDecision(heads, probs.issue_types, th('issue_types'));
+  out.issue_scores = scores;
   out.issue_types = out.is_spam ? [] : chosen;
   out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;
   // severity (model level): critical when P(critical) >= thresholds.critical; else, with the
@@ -430,9 +436,7 @@ function decideFull(model, probs, norm) {
   out.is_spam = spamScore >= (st.spam ?? 0.5);
   out.spam_type = out.is_spam ? heads.spam.labels[1 + argmax(pp.slice(1))] : null;
   if (!out.is_spam && st.repeat != null) {
-    const [rep, distinct] = unitRepetition(norm);
-    if (rep >= st.repeat) out.spam_type = distinct === 1 ? 'gibberish' : 'flood';
-    else if (punctuationOnly(norm)) out.spam_type = 'gibberish';
+    out.spam_type = ruleSpamType(norm, st.repeat);
     out.is_spam = out.spam_type !== null;
   }
   if (out.is_spam && rules) {
@@ -440,17 +444,12 @@ function decideFull(model, probs, norm) {
     if ((sig.link.test(norm) || sig.contact.test(norm)) && sig.solicit.test(norm)) out.spam_type = 'ad';
   }
   out.spam_score = round6(spamScore);
-  // issue types (tasks/issue_types.py decide_issue_types, illness_first)
-  const ip = probs.issue_types;
+  // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
   const il = heads.issue_types.labels;
   const it = th('issue_types');
-  out.issue_scores = {};
-  il.forEach((lab, i) => { out.issue_scores[lab] = round6(ip[i]); });
-  let chosen = [];
-  if (!(combined.issue_types && combined.issue_types[1] < (it.gate ?? 0))) {
-    chosen = il.filter((lab, i) => geF32(ip[i], it[lab] ?? 0.5));
-    chosen.sort((a, b) => out.issue_scores[b] - out.issue_scores[a]);
-  }
+  const issues = issueDecision(heads, probs.issue_types, it);
+  out.issue_scores = issues.scores;
+  let chosen = combined.issue_types && combined.issue_types[1] < (it.gate ?? 0) ? [] : issues.chosen;
   if (heads.issue_types.combiner && il.includes('product_quality') && rules.illness.test(norm)) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
   }
