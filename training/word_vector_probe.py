@@ -11,7 +11,8 @@ vocabulary counted as the mean of its characters' vectors, with the first princi
 ``(1 - w) cos_semantic + w cos_words``) and scored as ``training/tune_semantic_encoder.py`` scores a
 setting: ARI against the dev problems, and the three *selection* planted sets of
 ``benchmarks/planted_sets.py`` (each in 4,000 negative train reviews). The reported sets are not
-read. ``--tokens keywords`` uses the tokens a ``TableEncoder`` would (``KeywordExtractor``, HMM off)
+read. ``--whiten LAM[,K]`` gives the word part the discriminant the tuner gives the table (learned on
+the train problems). ``--tokens keywords`` uses the tokens a ``TableEncoder`` would (``KeywordExtractor``, HMM off)
 and drops unknown words instead. Nothing is written; a table goes to stdout.
 """
 from __future__ import annotations
@@ -29,7 +30,8 @@ for sub in ("src", "training", "benchmarks"):
     sys.path.insert(0, str(REPO / sub))
 
 from train_semantic_encoder import annotation_records, ari_of, corpus_train_texts, data_dir  # noqa: E402
-from tune_semantic_encoder import planted_scores, planted_sets_encoded, problem_records  # noqa: E402
+from tune_semantic_encoder import (between_scatter, planted_scores, planted_sets_encoded, problem_records,  # noqa: E402
+                                   whitening, within_scatter)
 
 from feedback_nlp.encoders import get_encoder  # noqa: E402
 from feedback_nlp.text import normalize  # noqa: E402
@@ -45,7 +47,7 @@ class WordVectors:
         total = sum(counts.values())
         self.weight = {w: SIF_A / (SIF_A + c / total) for w, c in counts.items()}
         self.dim = len(next(iter(vectors.values())))
-        self.pc = None
+        self.pc = self.whiten = None
 
     def mean_vectors(self, norms) -> np.ndarray:
         out = np.zeros((len(norms), self.dim), np.float32)
@@ -68,6 +70,9 @@ class WordVectors:
         X = self.mean_vectors([normalize(t) for t in texts])
         if self.pc is not None:
             X -= np.outer(X @ self.pc, self.pc)
+        X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
+        if self.whiten is not None:
+            X = X @ self.whiten
         return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
 
 
@@ -88,6 +93,9 @@ def main(argv=None) -> int:
     ap.add_argument("--tokens", choices=("jieba", "keywords"), default="jieba")
     ap.add_argument("--weights", default="0.2,0.3,0.4,0.5")
     ap.add_argument("--thresholds", default="0.45,0.5,0.55,0.6")
+    ap.add_argument("--whiten", default=None, metavar="LAM[,K]",
+                    help="give the word part the tuner's discriminant, learned on the train problems "
+                         "(training/tune_semantic_encoder.whitening: shrinkage LAM, K directions)")
     args = ap.parse_args(argv)
     try:
         from gensim.models import FastText
@@ -126,6 +134,12 @@ def main(argv=None) -> int:
                         fallback=args.tokens == "jieba")
     _, _, vt = np.linalg.svd(words.mean_vectors(texts[:20000]), full_matrices=False)
     words.pc = vt[0]
+    if args.whiten:
+        lam, _, k = args.whiten.partition(",")
+        train_t, train_g = problem_records(d, "train")
+        X = words.fit_encode(train_t)
+        words.whiten = whitening(within_scatter(X, train_g), float(lam), between_scatter(X, train_g),
+                                 int(k) if k else None)
     print(f"{len(texts)} texts, {len(vocab)} words, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     semantic = get_encoder("semantic")
     dev_texts, dev_groups = problem_records(d, "dev")

@@ -65,9 +65,29 @@ def load_encoder_dir(directory: Union[str, Path]) -> Encoder:
     (``{"model", "task", "weight", "default_threshold"}``), the table encoder (weight
     ``1 - weight``) mixed with that model's ``task`` probabilities: a :class:`ConcatEncoder`
     named as the table, with the mix's threshold. ``model`` is a shipped model's name, a
-    directory relative to the encoder's, or any path or hub id."""
+    directory relative to the encoder's, or any path or hub id. With a ``words`` entry
+    (``{"path", "weight", "default_threshold"}``), that is mixed in turn with the domain word
+    vectors in ``path`` (:class:`~.words.WordVectorEncoder`) at ``weight``, with its threshold."""
     d = Path(directory)
     spec = TableEncoder.read_spec(d)
+    base = _table_with_mix(d, spec)
+    words = spec.get("words")
+    if not words:
+        return base
+    try:
+        path, weight, threshold = str(words["path"]), float(words["weight"]), float(words["default_threshold"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ModelFormatError(f"{d / 'encoder.json'}: 'words' needs path, weight and default_threshold ({e})") from None
+    if not 0 < weight < 1:
+        raise ModelFormatError(f"{d / 'encoder.json'}: words weight must be in (0, 1), got {weight}")
+    from .words import WordVectorEncoder
+
+    return ConcatEncoder([(base, 1 - weight), (WordVectorEncoder.from_pretrained(d / path), weight)],
+                         name=base.name, default_threshold=threshold)
+
+
+def _table_with_mix(d: Path, spec: dict) -> Encoder:
+    """The table encoder of ``d``, mixed with a model's posteriors when its spec has a ``mix``."""
     table = TableEncoder.from_pretrained(d, spec)
     mix = spec.get("mix")
     if not mix:
