@@ -629,7 +629,7 @@ def _tiny_encoder_dir(tmp_path) -> Path:
 
 def test_cluster_command_encoder_option(tmp_path):
     data = _timed_feedback(tmp_path / "fb.jsonl")
-    for spec, name in ((None, "ngram"), ("semantic", "semantic"), (str(_tiny_encoder_dir(tmp_path)), "tiny-test")):
+    for spec, name in ((None, "semantic"), ("ngram", "ngram"), (str(_tiny_encoder_dir(tmp_path)), "tiny-test")):
         summary = tmp_path / f"clusters-{name}.json"
         argv = ["cluster", str(data), "-o", str(tmp_path / f"{name}.jsonl"), "--summary", str(summary),
                 "--min-size", "3"] + (["--encoder", spec] if spec else [])
@@ -661,7 +661,7 @@ def test_cluster_encoder_errors_are_one_line(tmp_path, monkeypatch):
 def test_cluster_help_names_the_default_encoder_and_its_speed(capsys):
     assert main(["cluster", "--help"]) == 0
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "ngram (default)" in help_text and "per 100k texts" in help_text and "semantic:" in help_text
+    assert "semantic (default)" in help_text and "per 100k texts" in help_text and "ngram:" in help_text
 
 
 def test_score_detect_floods_across_batches(tmp_path, model_dir):

@@ -375,13 +375,14 @@ def _cmd_export(args) -> int:
 # ----------------------------------------------------------------------------- cluster / report
 def add_encoder_arg(p: argparse.ArgumentParser) -> None:
     """``--encoder``, shared by ``cluster`` and ``report``."""
-    p.add_argument("--encoder", metavar="{ngram,semantic,NAME}", default="ngram",
-                   help="text representation for clustering. ngram (default): char n-gram TF-IDF fitted on the "
-                        "input; 19-26 s per 100k texts on 2 cores, pure clusters, blind to synonyms. semantic: the "
-                        "shipped projection of char n-grams into a pretrained encoder's space, mixed with the issue-"
-                        "type probabilities; 4.3x ngram's ARI on annotated problems, keeps paraphrases together but "
-                        "makes broad clusters (45 s per 100k; benchmarks/RESULTS.md). NAME: e5-small, use-multi or "
-                        "roformer-sim (each needs its extra; tens of texts per second) or an encoder directory")
+    p.add_argument("--encoder", metavar="{ngram,semantic,NAME}", default="semantic",
+                   help="text representation for clustering. semantic (default): the shipped projection of char "
+                        "n-grams into a pretrained encoder's space, mixed with the issue-type probabilities and "
+                        "domain word vectors; keeps paraphrases together (3.2x ngram's ARI on annotated problems; "
+                        "56 s per 100k texts on 2 cores; benchmarks/RESULTS.md). ngram: char n-gram TF-IDF fitted "
+                        "on the input; 21-26 s per 100k, purer and smaller clusters, blind to synonyms. NAME: "
+                        "e5-small, use-multi or roformer-sim (each needs its extra; tens of texts per second) or an "
+                        "encoder directory")
 
 
 def _encoder(args):
