@@ -1,13 +1,15 @@
 """The one encoder interface: texts -> L2-normalised rows of a float32 matrix."""
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
 from ..text import normalize
 
-__all__ = ["Encoder", "MissingExtraError", "l2_normalize", "package_dir", "require_extra"]
+__all__ = ["Encoder", "MissingExtraError", "l2_normalize", "package_dir", "require_extra", "save_arrays",
+           "load_optional"]
 
 
 class MissingExtraError(ImportError):
@@ -38,6 +40,21 @@ def package_dir(module: str, what: str, extra: str, install: str = ""):
         raise MissingExtraError(f"{what} needs the [{extra}] extra: "
                                 + (install or f'pip install "feedback-nlp[{extra}]"'))
     return Path(list(spec.submodule_search_locations)[0])
+
+
+def save_arrays(directory: Path, arrays: Mapping[str, Optional[np.ndarray]]) -> None:
+    """Each array as ``directory / name`` (.npy, no pickles); a None array removes a stale file of
+    that name, so a re-saved directory never keeps a part the encoder no longer has."""
+    for fname, arr in arrays.items():
+        if arr is not None:
+            np.save(directory / fname, arr, allow_pickle=False)
+        elif (directory / fname).exists():
+            (directory / fname).unlink()
+
+
+def load_optional(directory: Path, fname: str) -> Optional[np.ndarray]:
+    """``directory / fname`` loaded without pickles, or None when there is no such file."""
+    return np.load(directory / fname, allow_pickle=False) if (directory / fname).is_file() else None
 
 
 def l2_normalize(X: np.ndarray) -> np.ndarray:

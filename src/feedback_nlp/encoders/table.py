@@ -30,7 +30,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from ..modeling import ModelFormatError
-from .base import Encoder
+from .base import Encoder, load_optional, save_arrays
 from .ngram import WORD_PREFIX, count_tokens
 
 __all__ = ["TableEncoder"]
@@ -136,13 +136,8 @@ class TableEncoder(Encoder):
         """Write the model directory (plain .npy arrays + JSON; see the module docstring)."""
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
-        np.save(d / "table.npy", self.table, allow_pickle=False)
-        np.save(d / "weights.npy", self.weights, allow_pickle=False)
-        for fname, arr in (("mean.npy", self.mean), ("remove.npy", self.remove), ("whiten.npy", self.whiten)):
-            if arr is not None:
-                np.save(d / fname, arr, allow_pickle=False)
-            elif (d / fname).exists():
-                (d / fname).unlink()
+        save_arrays(d, {"table.npy": self.table, "weights.npy": self.weights, "mean.npy": self.mean,
+                        "remove.npy": self.remove, "whiten.npy": self.whiten})
         vocab = [_FILE_WORD + t[len(WORD_PREFIX):] if t.startswith(WORD_PREFIX) else t for t in self.vocab]
         (d / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
         spec: dict[str, Any] = {"format": FORMAT, "name": self.name, "dim": self.dim,
@@ -173,11 +168,9 @@ class TableEncoder(Encoder):
         vocab = json.loads((d / "vocab.json").read_text(encoding="utf-8"))
         vocab = [WORD_PREFIX + t[len(_FILE_WORD):] if t.startswith(_FILE_WORD) else t for t in vocab]
 
-        def opt(fname):
-            return np.load(d / fname, allow_pickle=False) if (d / fname).is_file() else None
-
         return cls(vocab, np.load(d / "table.npy", allow_pickle=False), np.load(d / "weights.npy", allow_pickle=False),
                    ngram_range=tuple(spec.get("ngram_range", (1, 3))), use_words=spec.get("use_words", False),
-                   norm=spec.get("norm", "l2"), mean=opt("mean.npy"), remove=opt("remove.npy"), whiten=opt("whiten.npy"),
+                   norm=spec.get("norm", "l2"), mean=load_optional(d, "mean.npy"),
+                   remove=load_optional(d, "remove.npy"), whiten=load_optional(d, "whiten.npy"),
                    name=spec.get("name", "semantic"), default_threshold=spec.get("default_threshold", 0.5),
                    card=spec.get("card"))

@@ -24,7 +24,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from ..modeling import ModelFormatError
-from .base import Encoder
+from .base import Encoder, load_optional, save_arrays
 
 __all__ = ["WordVectorEncoder", "word_tokens"]
 
@@ -125,13 +125,8 @@ class WordVectorEncoder(Encoder):
     def save_pretrained(self, directory) -> Path:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
-        np.save(d / "vectors.npy", self.vectors, allow_pickle=False)
-        np.save(d / "weights.npy", self.weights, allow_pickle=False)
-        for fname, arr in (("remove.npy", self.remove), ("whiten.npy", self.whiten)):
-            if arr is not None:
-                np.save(d / fname, arr, allow_pickle=False)
-            elif (d / fname).exists():
-                (d / fname).unlink()
+        save_arrays(d, {"vectors.npy": self.vectors, "weights.npy": self.weights, "remove.npy": self.remove,
+                        "whiten.npy": self.whiten})
         (d / "vocab.json").write_text(json.dumps({"words": self.words, "chars": self.chars}, ensure_ascii=False),
                                       encoding="utf-8")
         spec: dict[str, Any] = {"format": FORMAT, "name": self.name, "dim": self.dim, "words": len(self.words),
@@ -151,13 +146,10 @@ class WordVectorEncoder(Encoder):
         if spec.get("format") != FORMAT:
             raise ModelFormatError(f"{d / 'encoder.json'}: format is {spec.get('format')!r}, expected {FORMAT!r}")
 
-        def opt(fname):
-            return np.load(d / fname, allow_pickle=False) if (d / fname).is_file() else None
-
         try:
             return cls(vocab["words"], np.load(d / "vectors.npy", allow_pickle=False),
                        np.load(d / "weights.npy", allow_pickle=False), vocab.get("chars", []),
-                       remove=opt("remove.npy"), whiten=opt("whiten.npy"), name=spec.get("name", "words"),
+                       remove=load_optional(d, "remove.npy"), whiten=load_optional(d, "whiten.npy"), name=spec.get("name", "words"),
                        default_threshold=spec.get("default_threshold", 0.5), card=spec.get("card"))
         except (KeyError, ValueError, OSError) as e:
             raise ModelFormatError(f"{d}: cannot load the word vectors: {e}") from None
