@@ -21,7 +21,7 @@ from conftest import REPO
 from feedback_nlp import FeedbackAnalyzer, NgramModel, normalize
 from feedback_nlp.pipeline import default_model_path
 from feedback_nlp.tasks.issue_types import decide_issue_types
-from feedback_nlp.tasks.severity import ESCALATION_RULES, decide_severity, ev_cuts
+from feedback_nlp.tasks.severity import decide_severity, ev_cuts
 
 NODE_DIR = REPO / "examples" / "node"
 SCORE_JS = NODE_DIR / "score.js"
@@ -187,18 +187,11 @@ def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):
     """Every pattern of decision_rules.json, compiled by JavaScript, matches the same texts as
     the Python pattern it was translated from (the squeezed text too, for the chat patterns)."""
     node = _require_node()
-    from feedback_nlp.host_rules import decision_rules
-    from feedback_nlp.tasks import evidence, spam
-    from feedback_nlp.tasks.issue_types import ILLNESS
+    from feedback_nlp.host_rules import decision_rules, python_patterns
+    from feedback_nlp.tasks import evidence
 
     rules = decision_rules()
-    py = {f"rule:{r.reason}": r.pattern for r in ESCALATION_RULES}
-    py.update({"illness": ILLNESS, "spam:link": spam._LINK, "spam:contact": spam._CONTACT,
-               "spam:solicit": spam._SOLICIT})
-    attrs = {"digits7": "_DIGITS_7", "cn_digits7": "_CN_DIGITS_7", "chat_id": "_CHAT_ID", "add_id": "_ADD_ID",
-             "chat_mention": "_CHAT_MENTION", "link": "_LINK", "dm": "_DM", "solicit": "_SOLICIT",
-             "cjk_run": "_CJK_RUN"}
-    py.update({f"text:{k}": getattr(evidence, a) for k, a in attrs.items()})
+    py = python_patterns()
     js = {f"rule:{r['reason']}": r["pattern"] for r in rules["escalation_rules"]}
     js.update({"illness": rules["illness"], **{f"spam:{k}": v for k, v in rules["spam_signals"].items()},
                **{f"text:{k}": v for k, v in rules["text_evidence"].items()}})

@@ -64,27 +64,38 @@ def js_pattern(pattern: str | re.Pattern) -> str:
     return "".join(out)
 
 
-def decision_rules() -> dict:
-    """Every pattern the decision stage reads, by name, translated (see :func:`js_pattern`)."""
+def python_patterns() -> dict:
+    """The decision stage's patterns as Python compiled them, by the names the file uses:
+    ``rule:<reason>`` (escalation rules), ``illness``, ``text:<name>`` (text evidence; its letter
+    runs ``[^\\W\\d_]`` and dropped symbols ``[^\\w:：]`` are spelled with Unicode properties in the
+    host) and ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``)."""
     from .tasks import evidence, spam
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES
 
+    out = {f"rule:{r.reason}": r.pattern for r in ESCALATION_RULES}
+    out["illness"] = ILLNESS
+    for name, attr in (("digits7", "_DIGITS_7"), ("cn_digits7", "_CN_DIGITS_7"), ("chat_id", "_CHAT_ID"),
+                       ("add_id", "_ADD_ID"), ("chat_mention", "_CHAT_MENTION"), ("link", "_LINK"), ("dm", "_DM"),
+                       ("solicit", "_SOLICIT"), ("cjk_run", "_CJK_RUN")):
+        out[f"text:{name}"] = getattr(evidence, attr)
+    out.update({"spam:link": spam._LINK, "spam:contact": spam._CONTACT, "spam:solicit": spam._SOLICIT})
+    return out
+
+
+def decision_rules() -> dict:
+    """Every pattern of :func:`python_patterns`, translated (see :func:`js_pattern`), in the file's layout."""
+    from .tasks.severity import ESCALATION_RULES
+
+    py = {name: js_pattern(p) for name, p in python_patterns().items()}
     return {
         "format_version": FORMAT_VERSION,
         "flags": "u",
-        "escalation_rules": [{"reason": r.reason, "minimum": r.minimum, "pattern": js_pattern(r.pattern)}
+        "escalation_rules": [{"reason": r.reason, "minimum": r.minimum, "pattern": py[f"rule:{r.reason}"]}
                              for r in ESCALATION_RULES],
-        "illness": js_pattern(ILLNESS),
-        # feedback_nlp.tasks.evidence.text_evidence; its letter runs ([^\W\d_]) and dropped
-        # symbols ([^\w:：]) are spelled with Unicode properties in the host
-        "text_evidence": {name: js_pattern(getattr(evidence, attr)) for name, attr in (
-            ("digits7", "_DIGITS_7"), ("cn_digits7", "_CN_DIGITS_7"), ("chat_id", "_CHAT_ID"),
-            ("add_id", "_ADD_ID"), ("chat_mention", "_CHAT_MENTION"), ("link", "_LINK"), ("dm", "_DM"),
-            ("solicit", "_SOLICIT"), ("cjk_run", "_CJK_RUN"))},
-        # feedback_nlp.tasks.spam.spam_signals: what turns a flagged text's type into "ad"
-        "spam_signals": {"link": js_pattern(spam._LINK), "contact": js_pattern(spam._CONTACT),
-                         "solicit": js_pattern(spam._SOLICIT)},
+        "illness": py["illness"],
+        "text_evidence": {k[5:]: v for k, v in py.items() if k.startswith("text:")},
+        "spam_signals": {k[5:]: v for k, v in py.items() if k.startswith("spam:")},
     }
 
 
