@@ -927,17 +927,16 @@ def _cmd_review_push(args) -> int:
             client.import_tasks(args.project, exporter.iter_tasks(reader))
         except LabelStudioError as e:
             raise CLIError(str(e)) from None
-    print(exporter.summary.message().replace("exported", "sent", 1) + f" to project {args.project} at {client.url}",
-          file=sys.stderr)
+    print(exporter.summary.message("sent") + f" to project {args.project} at {client.url}", file=sys.stderr)
     return 0
 
 
 def _cmd_review_pull(args) -> int:
-    from .review import LabelStudioError, ReviewImportError, export_tasks
+    from .review import LabelStudioError, ReviewImportError, checked_export
 
     client = _label_studio(args)
     try:
-        tasks = export_tasks(client.export_tasks(args.project), f"project {args.project} at {client.url}")
+        tasks = checked_export(client.export_tasks(args.project), f"project {args.project} at {client.url}")
     except (LabelStudioError, ReviewImportError) as e:
         raise CLIError(str(e)) from None
     return _write_import(tasks, args)

@@ -25,12 +25,12 @@ from .client import LabelStudioClient, LabelStudioError
 from .config import CONTROLS, REQUIRED, Control, LabelConfig, LabelConfigError, label_config_xml, print_warnings
 from .export import (CONFIDENCE_HEADS, ExportSummary, TaskExporter, head_confidences, model_version,
                      prediction_result)
-from .importing import (ImportResult, ImportSummary, ReviewImportError, export_tasks, import_annotations,
+from .importing import (ImportResult, ImportSummary, ReviewImportError, checked_export, import_annotations,
                         read_export, record_from_annotation, write_records)
 from .listing import MAX_LISTED
 
 __all__ = ["CONTROLS", "REQUIRED", "Control", "LabelConfig", "LabelConfigError", "label_config_xml", "print_warnings",
            "CONFIDENCE_HEADS", "ExportSummary", "TaskExporter", "head_confidences", "model_version",
            "prediction_result", "ImportResult", "ImportSummary", "ReviewImportError", "import_annotations",
-           "read_export", "export_tasks", "record_from_annotation", "write_records", "MAX_LISTED",
+           "read_export", "checked_export", "record_from_annotation", "write_records", "MAX_LISTED",
            "LabelStudioClient", "LabelStudioError"]

@@ -111,12 +111,13 @@ class ExportSummary:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def message(self) -> str:
-        msg = f"exported {self.n_tasks} tasks from {self.n_read} records"
+    def message(self, verb: str = "exported") -> str:
+        """The summary line; ``verb``: what happened to the tasks (``review push``: "sent")."""
+        msg = f"{verb} {self.n_tasks} tasks from {self.n_read} records"
         if self.n_confident:
             msg += f", {self.n_confident} not needing review left out"
         if self.n_malformed:
-            msg += f", {self.n_malformed} malformed rows not exported (rows: {listed(self.malformed_rows)})"
+            msg += f", {self.n_malformed} malformed rows not {verb} (rows: {listed(self.malformed_rows)})"
         if self.stopped_at_limit:
             msg += "; stopped at --limit"
         return msg

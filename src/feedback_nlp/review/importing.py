@@ -75,10 +75,10 @@ def read_export(path: str | Path) -> list[dict]:
         raise ReviewImportError(f"{path} is not JSON ({e}); export the project as 'JSON'") from None
     except UnicodeDecodeError:
         raise ReviewImportError(f"{path} is not UTF-8 text; export the project as 'JSON'") from None
-    return export_tasks(tasks, str(path))
+    return checked_export(tasks, str(path))
 
 
-def export_tasks(tasks: Any, source: str) -> list[dict]:
+def checked_export(tasks: Any, source: str) -> list[dict]:
     """``tasks`` (parsed JSON from ``source``, a file or a server) checked to be a ``JSON`` export."""
     if isinstance(tasks, dict):
         tasks = [tasks]
