@@ -67,10 +67,8 @@ def main(argv=None) -> int:
     vectors = np.stack([ft.wv[w] for w in words] + [ft.wv[c] for c in chars]).astype(np.float16)
     weights = np.array([SIF_A / (SIF_A + counts[w] / total) for w in words], np.float32)
     enc = WordVectorEncoder(words, vectors, weights, chars, name="words")
-    indptr, ids, w = enc.rows(texts[:20000])  # the shared direction: first principal component of mean vectors
-    X = np.zeros((20000 if len(texts) >= 20000 else len(texts), enc.dim), np.float32)
-    np.add.at(X, np.repeat(np.arange(len(X)), np.diff(indptr)), enc._vectors32[ids] * w[:, None])
-    enc.remove = np.linalg.svd(X, full_matrices=False)[2][:1].astype(np.float32)
+    # the shared direction: first principal component of 20,000 texts' mean vectors
+    enc.remove = np.linalg.svd(enc.mean_vectors(texts[:20000]), full_matrices=False)[2][:1].astype(np.float32)
     train_t, train_g = problem_records(d, "train")
     Xp = enc.encode(train_t)
     enc.whiten = whitening(within_scatter(Xp, train_g), 1.0, between_scatter(Xp, train_g), 32)

@@ -100,7 +100,8 @@ class WordVectorEncoder(Encoder):
             indptr.append(len(ids))
         return np.asarray(indptr, np.int64), np.asarray(ids, np.int64), np.asarray(w, np.float32)
 
-    def _encode(self, norms: Sequence[str]) -> np.ndarray:
+    def mean_vectors(self, norms: Sequence[str]) -> np.ndarray:
+        """Step 2 of the module docstring: each text's weighted mean vector (zero without known words)."""
         indptr, ids, w = self.rows(norms)
         X = np.zeros((len(norms), self.dim), np.float32)
         chunk = 4096  # texts per gather: the gathered rows stay small (np.add.at is ~5x slower)
@@ -113,6 +114,10 @@ class WordVectorEncoder(Encoder):
             a, b = indptr[s], indptr[e]
             block = self._vectors32[ids[a:b]] * w[a:b, None]
             X[s + filled] = np.add.reduceat(block, starts[filled] - a, axis=0)
+        return X
+
+    def _encode(self, norms: Sequence[str]) -> np.ndarray:
+        X = self.mean_vectors(norms)
         if self.remove is not None:
             X -= (X @ self.remove.T) @ self.remove
         X /= np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
