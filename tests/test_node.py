@@ -177,8 +177,8 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
             if not ok:
                 mismatched.append((i, key, g[key], value, norms[i][:60]))
     assert not mismatched, mismatched[:10]
-    decided = [r for r in results if r.severity_reasons and r.severity_reasons[0].startswith("decision:")]
-    assert len(decided) > 0.9 * len(norms) - 4  # the decision stage ran, not the heads' fallback
+    scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
+    assert all(r.severity_reasons[0].startswith("decision:") for r in scored)  # the stage ran, not the heads
     assert {r.severity for r in results} == {"low", "medium", "high", "critical"}
     assert any(r.spam_type == "ad" for r in results) and any(r.route for r in results)
 
