@@ -13,7 +13,12 @@ learned on the train annotations' problems. ``MODEL/encoder.json`` then names th
 
 W and T (0.4, 0.55) were chosen with ``training/word_vector_probe.py --whiten 1,32``: the one
 setting of its grid whose three selection planted sets all keep 16 or more texts together at
-purity 0.5 or more (dev ARI 0.195; benchmarks/RESULTS.md). About 3 minutes on 2 cores.
+purity 0.5 or more (dev ARI 0.195; benchmarks/RESULTS.md). About 75 s on 2 cores.
+
+Order of the semantic encoder's scripts: ``train_semantic_encoder.py`` (writes a fresh encoder.json,
+without ``mix`` or ``words``), ``tune_semantic_encoder.py`` (adds ``mix``, keeps ``words``), then this
+one; after either of the first two, check W and T again with the probe, which mixes the words
+into whatever ``semantic`` then is.
 """
 from __future__ import annotations
 
