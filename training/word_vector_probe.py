@@ -33,7 +33,8 @@ from train_semantic_encoder import annotation_records, ari_of, corpus_train_text
 from tune_semantic_encoder import (between_scatter, planted_scores, planted_sets_encoded, problem_records,  # noqa: E402
                                    whitening, within_scatter)
 
-from feedback_nlp.encoders import get_encoder  # noqa: E402
+from feedback_nlp.encoders import ConcatEncoder, get_encoder  # noqa: E402
+from feedback_nlp.encoders.words import WordVectorEncoder  # noqa: E402
 from feedback_nlp.text import normalize  # noqa: E402
 
 SIF_A = 1e-3
@@ -142,6 +143,8 @@ def main(argv=None) -> int:
                                  int(k) if k else None)
     print(f"{len(texts)} texts, {len(vocab)} words, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     semantic = get_encoder("semantic")
+    if isinstance(semantic, ConcatEncoder) and isinstance(semantic.parts[-1], WordVectorEncoder):
+        semantic = semantic.parts[0]  # the shipped encoder has word vectors already: probe what they mix into
     dev_texts, dev_groups = problem_records(d, "dev")
     print("| word weight | threshold | dev ARI | screen | soup | aircon |")
     print("|---|---|---|---|---|---|")
