@@ -94,6 +94,8 @@ def main(argv=None) -> int:
     ap.add_argument("--tokens", choices=("jieba", "keywords"), default="jieba")
     ap.add_argument("--weights", default="0.2,0.3,0.4,0.5")
     ap.add_argument("--thresholds", default="0.45,0.5,0.55,0.6")
+    ap.add_argument("--issue-weight", type=float, default=None, metavar="B",
+                    help="re-mix the shipped table with the issue-type probabilities at B (default: as shipped)")
     ap.add_argument("--whiten", default=None, metavar="LAM[,K]",
                     help="give the word part the tuner's discriminant, learned on the train problems "
                          "(training/tune_semantic_encoder.whitening: shrinkage LAM, K directions)")
@@ -145,6 +147,9 @@ def main(argv=None) -> int:
     semantic = get_encoder("semantic")
     if isinstance(semantic, ConcatEncoder) and isinstance(semantic.parts[-1], WordVectorEncoder):
         semantic = semantic.parts[0]  # the shipped encoder has word vectors already: probe what they mix into
+    if args.issue_weight is not None:
+        table, posterior = semantic.parts
+        semantic = ConcatEncoder([(table, 1 - args.issue_weight), (posterior, args.issue_weight)], name="semantic")
     dev_texts, dev_groups = problem_records(d, "dev")
     print("| word weight | threshold | dev ARI | screen | soup | aircon |")
     print("|---|---|---|---|---|---|")
