@@ -69,6 +69,44 @@ PLANTED_AIRCON = [
 SELECTION = {"screen": PLANTED_SCREEN, "soup": PLANTED_SOUP, "aircon": PLANTED_AIRCON}
 
 
+#: Holdout sets, written on 2026-12-05 after semantic 1.2.0 was fixed, because the reported sets had
+#: been looked at for two settings. Read with ``bench_cluster.py --planted-sets holdout``, once per
+#: encoder version; never used to choose a setting.
+#: Battery draining fast: 耗电 / 掉电 / 续航 / 待机 / 电量, several devices.
+HOLDOUT_BATTERY = [
+    "手机电池特别不耐用，半天就没电了", "充满电用不到一上午", "续航太差，一天要充三次", "待机一晚上掉了百分之三十",
+    "电量下降得飞快，玩一会儿游戏就关机", "平板电池不行，看两集电视剧就没电了", "耗电快得离谱，刚买的新机",
+    "电池掉电严重，早上满格中午就红了", "手表续航只有一天，说好的一周呢", "笔记本电池撑不了一个小时",
+    "什么都没开，电量自己往下掉", "电池不经用，出门必须带充电宝", "用了两周续航明显变短",
+    "电量百分比跳得很快，八十直接到二十", "蓝牙耳机充满只能听一小时", "这手机太费电了，根本撑不到晚上",
+    "电池容量虚标，实际用起来很快没电", "待机时间短得可怜", "刚充的电，拍几张照片就剩一半", "续航跟宣传差太远，很快就没电",
+]
+#: Hair in the food: 头发 / 毛发 / 发丝, dish named in several ways.
+HOLDOUT_HAIR = [
+    "饭里吃出一根头发，太恶心了", "菜里面有根长头发", "汤里漂着一根头发，直接倒了", "米饭里夹着头发丝",
+    "吃着吃着发现一根毛发", "面条里缠着一根头发", "炒饭里有好几根头发", "打开盒饭第一眼就看到头发",
+    "披萨上粘着一根头发", "粥里捞出来一根长发", "咬到一根头发，恶心得吃不下了", "沙拉里有根卷曲的毛发",
+    "饺子馅里包着头发", "这家的菜里总有头发，卫生太差", "麻辣烫里吃出头发丝", "汉堡里夹着一根黑头发",
+    "外卖里面竟然有头发", "吃到一半发现碗底有头发", "肉片上粘着头发，后厨太脏了", "奶茶里有根头发",
+]
+#: Signed for but never received: 签收 / 送达 / 没收到, several carriers and places.
+HOLDOUT_SIGNED = [
+    "物流显示已签收，我根本没拿到", "快递被别人签收了，我没收到", "显示已送达，可家里什么都没有",
+    "签收人不是我，包裹不知道去哪了", "明明没收到货却显示签收", "快递员说放门口了，我回家没看到",
+    "系统说已经投递到快递柜，我没收到取件码", "订单显示签收三天了，东西一直没见着", "快递说送到了，前台说没有",
+    "没人通知我，就显示已签收", "包裹显示妥投，其实根本没送", "我一直在家，却显示本人签收",
+    "代收点说没有我的件，物流却是已签收", "东西没到手，状态已经是已完成", "显示小区门卫签收，门卫说没见过",
+    "快递记录写着已签收，联系快递员也不回", "收货人签字不是我的名字", "说放驿站了，驿站查不到这个件",
+    "物流信息已签收，包裹不翼而飞", "货没收到就确认收货了",
+]
+HOLDOUT = {"battery": HOLDOUT_BATTERY, "hair": HOLDOUT_HAIR, "signed": HOLDOUT_SIGNED}
+
+
+def holdout() -> dict[str, list[str]]:
+    """The holdout sets (see :data:`HOLDOUT`)."""
+    return dict(HOLDOUT)
+
+
 def reported() -> dict[str, list[str]]:
     """The benchmark's sets (the charger set lives in tests/test_cluster.py)."""
     from test_cluster import PLANTED
