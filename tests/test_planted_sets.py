@@ -1,0 +1,24 @@
+"""benchmarks/planted_sets.py: the three kinds of planted sets stay apart, so none is chosen on what is reported."""
+from __future__ import annotations
+
+import sys
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import planted_sets  # noqa: E402
+
+from feedback_nlp.text import normalize  # noqa: E402
+
+
+def test_every_set_has_twenty_distinct_texts_and_no_text_is_in_two_kinds():
+    kinds = {"reported": planted_sets.reported(), "selection": dict(planted_sets.SELECTION),
+             "holdout": planted_sets.holdout()}
+    seen: dict[str, str] = {}
+    for kind, sets in kinds.items():
+        assert len(sets) == 3, kind
+        for name, texts in sets.items():
+            norms = [normalize(t) for t in texts]
+            assert len(texts) == 20 and len(set(norms)) == 20, (kind, name)
+            for n in norms:
+                assert seen.setdefault(n, kind) == kind, (n, kind, seen[n])
