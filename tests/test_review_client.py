@@ -15,10 +15,10 @@ import pytest
 
 from feedback_nlp.cli import main
 from feedback_nlp.review import LabelStudioClient, LabelStudioError
-import test_review
-from test_review import REVIEWED, _run_export, simulate_reviewers
+import review_fixtures
+from review_fixtures import REVIEWED, _run_export, simulate_reviewers
 
-feedback_file = test_review.feedback_file  # the same fixture: the ten feedback texts of test_review
+feedback_file = review_fixtures.feedback_file  # the ten feedback texts the review tests share
 
 LEGACY = "0123456789abcdef0123456789abcdef01234567"
 PAT = "eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl90eXBlIjoicmVmcmVzaCJ9.c2lnbmF0dXJl"
