@@ -803,7 +803,8 @@ def _add_review(sub) -> None:
                        description="export: analyse INPUT and write Label Studio import tasks (text and id in data, "
                                    "the model's decisions as predictions) plus the labelling config XML. "
                                    "import: turn a Label Studio JSON export into training records for "
-                                   "'feedback-nlp train'; tasks giving no record are reported.")
+                                   "'feedback-nlp train'; tasks giving no record are reported. push / pull: the "
+                                   "same through a Label Studio project's API (token from $LABEL_STUDIO_API_KEY).")
     p.set_defaults(func=lambda args: p.print_usage(sys.stderr) or 2)  # argparse requires a subcommand first
     rsub = p.add_subparsers(dest="review_command", metavar="{export,import,push,pull}")
     rsub.required = True
