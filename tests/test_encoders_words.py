@@ -97,3 +97,12 @@ def test_encoder_directory_with_words_mixes_them_in(tmp_path):
 def test_mismatched_arrays_are_refused():
     with pytest.raises(ValueError, match="one row per word and character"):
         WordVectorEncoder(WORDS, np.zeros((3, 4)), np.ones(len(WORDS)), CHARS)
+
+
+def test_a_given_tokenizer_replaces_jieba():
+    """The probes' variant (``tokenize=``): the words are what the callable gives, not jieba's."""
+    base = tiny_words()
+    enc = WordVectorEncoder(WORDS, base.vectors, base.weights, CHARS, tokenize=lambda norm: ["坏点", "死点"])
+    V = enc.vectors.astype(np.float32)
+    want = (0.9 * V[1] + 1.0 * np.mean([V[5], V[6]], axis=0)) / 1.9  # 坏点 (weight 0.9), 死点 from 死 and 点
+    np.testing.assert_allclose(enc.encode(["洗衣机漏水"])[0], want / np.linalg.norm(want), atol=1e-5)

@@ -3,8 +3,9 @@
     pip install gensim   # 4.4+ (numpy 2); the probe's only extra need
     FEEDBACK_NLP_DATA=../shared/data python training/word_vector_probe.py [--tokens jieba|keywords]
 
-FastText (skip-gram, char 1-3-gram subwords, 100 dims, one worker: reproducible) trained on the
-train-split corpus reviews and the train annotations, tokenised by jieba. A text's vector is the
+The word vectors of ``train_word_vectors.fit_word_vectors`` (float32 here): FastText (skip-gram, char
+1-3-gram subwords, 100 dims, one worker: reproducible) trained on the train-split corpus reviews and
+the train annotations, tokenised by jieba. A text's vector (``encoders/words.py``) is the
 SIF-weighted mean (``a / (a + p(word))``, a = 1e-3) of its words' vectors, a word missing from the
 vocabulary counted as the mean of its characters' vectors, with the first principal component of
 20,000 training texts removed. That vector is mixed with the shipped ``semantic`` encoder (cosine =
@@ -18,9 +19,9 @@ and drops unknown words instead. Nothing is written; a table goes to stdout.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -29,65 +30,12 @@ REPO = Path(__file__).resolve().parents[1]
 for sub in ("src", "training", "benchmarks"):
     sys.path.insert(0, str(REPO / sub))
 
-from train_semantic_encoder import annotation_records, ari_of, corpus_train_texts, data_dir  # noqa: E402
-from tune_semantic_encoder import (between_scatter, planted_scores, planted_sets_encoded, problem_records,  # noqa: E402
-                                   whitening, within_scatter)
+from train_semantic_encoder import ari_of, data_dir  # noqa: E402
+from train_word_vectors import add_discriminant, fit_word_vectors, training_texts  # noqa: E402
+from tune_semantic_encoder import planted_scores, planted_sets_encoded, problem_records  # noqa: E402
 
 from feedback_nlp.encoders import ConcatEncoder, get_encoder  # noqa: E402
-from feedback_nlp.encoders.words import WordVectorEncoder  # noqa: E402
-from feedback_nlp.text import normalize  # noqa: E402
-
-SIF_A = 1e-3
-
-
-class WordVectors:
-    """SIF sentence vectors from word vectors (the probe's encoder: ``fit_encode`` as the tuner calls it)."""
-
-    def __init__(self, vectors: dict, counts: Counter, char_vectors: dict, tokenize, fallback: bool):
-        self.vectors, self.char_vectors, self.tokenize, self.fallback = vectors, char_vectors, tokenize, fallback
-        total = sum(counts.values())
-        self.weight = {w: SIF_A / (SIF_A + c / total) for w, c in counts.items()}
-        self.dim = len(next(iter(vectors.values())))
-        self.pc = self.whiten = None
-
-    def mean_vectors(self, norms) -> np.ndarray:
-        out = np.zeros((len(norms), self.dim), np.float32)
-        for i, n in enumerate(norms):
-            vs, ws = [], []
-            for w in self.tokenize(n):
-                if w in self.vectors:
-                    vs.append(self.vectors[w])
-                    ws.append(self.weight[w])
-                elif self.fallback:
-                    chars = [self.char_vectors[c] for c in w if c in self.char_vectors]
-                    if chars:
-                        vs.append(np.mean(chars, axis=0))
-                        ws.append(1.0)
-            if vs:
-                out[i] = np.average(np.stack(vs), axis=0, weights=ws)
-        return out
-
-    def fit_encode(self, texts) -> np.ndarray:
-        X = self.mean_vectors([normalize(t) for t in texts])
-        if self.pc is not None:
-            X -= np.outer(X @ self.pc, self.pc)
-        X = X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
-        if self.whiten is not None:
-            X = X @ self.whiten
-        return X / np.maximum(np.linalg.norm(X, axis=1, keepdims=True), 1e-12)
-
-
-class Mixed:
-    """Cosine ``(1 - w) cos_a + w cos_b``: the two unit vectors side by side, scaled by the roots."""
-
-    def __init__(self, a, b, w: float):
-        self.a, self.b, self.w = a, b, w
-
-    def fit_encode(self, texts) -> np.ndarray:
-        A = self.a.fit_encode(texts)
-        A = A / np.maximum(np.linalg.norm(A, axis=1, keepdims=True), 1e-12)
-        return np.hstack([np.sqrt(1 - self.w) * A, np.sqrt(self.w) * self.b.fit_encode(texts)])
-
+from feedback_nlp.encoders.words import WordVectorEncoder, word_tokens  # noqa: E402
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -100,21 +48,13 @@ def main(argv=None) -> int:
                     help="give the word part the tuner's discriminant, learned on the train problems "
                          "(training/tune_semantic_encoder.whitening: shrinkage LAM, K directions)")
     args = ap.parse_args(argv)
-    try:
-        from gensim.models import FastText
-    except ImportError:
+    if importlib.util.find_spec("gensim") is None:
         sys.exit("the probe needs gensim: pip install gensim")
     d = data_dir()
     if not (d / "annotations").is_dir():
         sys.exit(f"needs the shared data ({d}); set FEEDBACK_NLP_DATA")
     if args.tokens == "jieba":
-        import jieba
-
-        jieba.setLogLevel(60)
-        skip = set("，。！？、,.!?~ ")
-
-        def tokenize(norm):
-            return [w for w in jieba.lcut(norm) if w.strip() and w not in skip]
+        tokenize = word_tokens
     else:
         from feedback_nlp.keywords import KeywordExtractor
 
@@ -123,27 +63,14 @@ def main(argv=None) -> int:
         def tokenize(norm):
             return kx.tokenize(norm, normalized=True)
 
-    texts = [normalize(t) for t, _ in corpus_train_texts(d)] + [normalize(r["text"]) for r in annotation_records(d, "train")]
-    texts = [t for t in dict.fromkeys(texts) if t]
     t0 = time.perf_counter()
-    tokens = [tokenize(t) for t in texts]
-    ft = FastText(vector_size=100, window=5, min_count=2, epochs=8, min_n=1, max_n=3, workers=1, sg=1, seed=0)
-    ft.build_vocab(corpus_iterable=tokens)
-    ft.train(corpus_iterable=tokens, total_examples=len(tokens), epochs=ft.epochs)
-    counts = Counter(w for ts in tokens for w in ts)
-    vocab = [w for w, c in counts.items() if c >= 2]
-    chars = {c for w in vocab for c in w}
-    words = WordVectors({w: ft.wv[w] for w in vocab}, counts, {c: ft.wv[c] for c in chars}, tokenize,
-                        fallback=args.tokens == "jieba")
-    _, _, vt = np.linalg.svd(words.mean_vectors(texts[:20000]), full_matrices=False)
-    words.pc = vt[0]
+    texts = training_texts(d)
+    # float32 vectors, as the probe's figures were measured (the shipped ones are float16)
+    words = fit_word_vectors(texts, tokenize, fallback=args.tokens == "jieba", dtype=np.float32)
     if args.whiten:
         lam, _, k = args.whiten.partition(",")
-        train_t, train_g = problem_records(d, "train")
-        X = words.fit_encode(train_t)
-        words.whiten = whitening(within_scatter(X, train_g), float(lam), between_scatter(X, train_g),
-                                 int(k) if k else None)
-    print(f"{len(texts)} texts, {len(vocab)} words, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        add_discriminant(words, d, float(lam), int(k) if k else None)
+    print(f"{len(texts)} texts, {len(words.words)} words, {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     semantic = get_encoder("semantic")
     if isinstance(semantic, ConcatEncoder) and isinstance(semantic.parts[-1], WordVectorEncoder):
         semantic = semantic.parts[0]  # the shipped encoder has word vectors already: probe what they mix into
@@ -154,7 +81,7 @@ def main(argv=None) -> int:
     print("| word weight | threshold | dev ARI | screen | soup | aircon |")
     print("|---|---|---|---|---|---|")
     for w in [float(x) for x in args.weights.split(",")]:
-        enc = Mixed(semantic, words, w)
+        enc = ConcatEncoder([(semantic, 1 - w), (words, w)], name="semantic+words")
         sets = planted_sets_encoded(enc, d)
         dev = enc.fit_encode(dev_texts)
         for th in [float(x) for x in args.thresholds.split(",")]:

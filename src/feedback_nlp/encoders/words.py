@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
@@ -54,11 +54,16 @@ class WordVectorEncoder(Encoder):
         Characters whose vectors stand in for words outside the vocabulary.
     remove, whiten : optional arrays [k, dim], [dim, dim]
     name, default_threshold, card : as for the other encoders.
+    tokenize : callable, optional
+        A normalised text's words (default :func:`word_tokens`). Not saved: a directory loads with the
+        default, the tokenisation its vectors were trained on; another one is for probes
+        (``training/word_vector_probe.py --tokens keywords``).
     """
 
     def __init__(self, words: Sequence[str], vectors: np.ndarray, weights: np.ndarray, chars: Sequence[str] = (), *,
                  remove: Optional[np.ndarray] = None, whiten: Optional[np.ndarray] = None, name: str = "words",
-                 default_threshold: float = 0.5, card: Optional[dict] = None):
+                 default_threshold: float = 0.5, card: Optional[dict] = None,
+                 tokenize: Callable[[str], list[str]] = word_tokens):
         self.words, self.chars = list(words), list(chars)
         self.vectors = np.asarray(vectors)
         self.weights = np.asarray(weights, dtype=np.float32)
@@ -72,6 +77,7 @@ class WordVectorEncoder(Encoder):
         if self.whiten is not None and self.whiten.shape != (self.dim, self.dim):
             raise ValueError(f"whiten must be [{self.dim}, {self.dim}], got {self.whiten.shape}")
         self.name, self.default_threshold, self.card = name, float(default_threshold), dict(card or {})
+        self.tokenize = tokenize
         self._word = {w: i for i, w in enumerate(self.words)}
         self._char = {c: len(self.words) + i for i, c in enumerate(self.chars)}
         self._vectors32 = np.ascontiguousarray(self.vectors, dtype=np.float32)
@@ -84,7 +90,7 @@ class WordVectorEncoder(Encoder):
         indptr, ids, w = [0], [], []
         for norm in norms:
             start = len(ids)
-            for tok in word_tokens(norm):
+            for tok in self.tokenize(norm):
                 j = word.get(tok)
                 if j is not None:
                     ids.append(j)
