@@ -52,7 +52,7 @@ from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import Encoder, get_encoder  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from planted_sets import best_cluster, holdout, reported  # noqa: E402
+from planted_sets import best_cluster, holdout, new_problems, reported  # noqa: E402
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -163,6 +163,9 @@ def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported
     return out
 
 
+PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems}
+
+
 # ----------------------------------------------------------------------------- 3. scale
 def scale_child(n: int, spec: str) -> None:
     d = data_dir()
@@ -199,9 +202,10 @@ def main() -> None:
     ap.add_argument("--others", type=int, default=4000, help="negative reviews the planted sets are mixed into")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--skip-planted", action="store_true")
-    ap.add_argument("--planted-sets", choices=("reported", "holdout"), default="reported",
-                    help="reported: the benchmark's sets; holdout: sets written after semantic 1.2.0 was fixed, "
-                         "read once per encoder version (benchmarks/planted_sets.py)")
+    ap.add_argument("--planted-sets", choices=tuple(PLANTED_KINDS), default="reported",
+                    help="reported: the benchmark's sets; holdout: sets written after semantic 1.2.0 was fixed; "
+                         "new: problems absent from the background reviews, written after holdout; holdout and new "
+                         "are read once per encoder version (benchmarks/planted_sets.py)")
     ap.add_argument("--threshold", type=float, default=None,
                     help="override every encoder's default threshold in [1] and [2] (to show the trade-off; "
                          "the defaults are chosen on train problems)")
@@ -220,8 +224,7 @@ def main() -> None:
         enc = make_encoder(spec, Path(args.cache))
         r = {"problems": bench_problems(d, enc, args.threshold)}
         if not args.skip_planted:
-            r["planted"] = bench_planted(d, enc, args.others, args.threshold,
-                                         holdout if args.planted_sets == "holdout" else reported)
+            r["planted"] = bench_planted(d, enc, args.others, args.threshold, PLANTED_KINDS[args.planted_sets])
         if not args.skip_scale and spec not in PRETRAINED and not spec.startswith("transformer:"):
             out = subprocess.run([sys.executable, __file__, "--scale-child", spec, "--n", str(args.n)],
                                  capture_output=True, text=True)

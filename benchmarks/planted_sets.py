@@ -101,10 +101,55 @@ HOLDOUT_SIGNED = [
 ]
 HOLDOUT = {"battery": HOLDOUT_BATTERY, "hair": HOLDOUT_HAIR, "signed": HOLDOUT_SIGNED}
 
+#: New-problem holdout sets, written on 2026-12-05 (second session) after semantic 1.2.0 was fixed and
+#: before any encoder read them. Two of the first holdout sets (battery, signed for) are problems the
+#: background reviews also hold, so a cluster of them with real same-problem reviews counts as impure;
+#: the issue's planted problem is a *new* one. For each set below, none of its product words occurs in
+#: the 7,068 negative dev/test reviews the benchmark mixes them into (行李箱 once, in a hotel review
+#: about something else; 轮子, 万向轮, 拉杆箱, 猫粮, 宠物, 扫地机, 充电座: none), checked by
+#: substring count before the first read. Read with ``bench_cluster.py --planted-sets new``, once per
+#: encoder version; never used to choose a setting.
+#: Suitcase wheel broken or fallen off: 轮子 / 万向轮 / 滑轮 / 脚轮, the case named in several ways.
+NEW_SUITCASE = [
+    "行李箱的轮子第一次出门就掉了一个", "拉杆箱万向轮断了，只能拖着走", "旅行箱滑轮坏了，在机场一路拎着",
+    "箱子底下的轮子卡住不转", "刚用两次，登机箱一个脚轮裂开了", "轮子和箱体连接处断掉了",
+    "拖着走了几百米，轮子就歪了", "托运回来发现箱子少了个轮子", "万向轮转不动，推起来特别费劲",
+    "滚轮磨损得太快，走路咔咔响", "二十寸的箱子，轮子一碰台阶就掉", "买的拉杆箱轮子质量太差，直接碎了",
+    "箱包的轮毂开裂，已经没法推了", "出差第一天旅行箱就瘸了，一个轮子飞了", "轮轴断了，箱子只能扛着",
+    "箱子的四个轮有一个不着地", "行李箱走起来一直跑偏，轮子松了", "小轮子塑料太脆，轻轻一磕就坏",
+    "箱子拖行的时候轮子脱落", "这个箱子的轮子用了一个月就报废了",
+]
+#: Pet food made the pet sick: 猫粮 / 狗粮 / 罐头 / 冻干; 吐 / 拉稀 / 软便.
+NEW_PETFOOD = [
+    "猫吃了这个猫粮就开始吐", "狗粮换成这款以后狗狗一直拉稀", "主子吃了两天罐头，软便不止",
+    "家里的猫吃完这包粮上吐下泻", "喂了冻干以后小猫呕吐了好几次", "狗吃了你们家的粮拉肚子，带去看了兽医",
+    "新买的猫粮，两只猫吃完都吐了", "这批狗粮有问题，狗吃了精神不好还腹泻", "给猫换了这个牌子的粮，便便都不成形",
+    "宠物吃了之后呕吐，粮有一股怪味", "喵星人吃了这款罐头就吐毛球一样吐了一地", "狗狗吃完这个零食就一直吐",
+    "猫咪吃了这粮后腹泻三天", "吃了三天这个粮，猫开始拉水样便", "粮里好像有霉点，猫吃了以后吐了",
+    "幼犬吃了这狗粮肠胃不适，一直吐", "猫一吃这个鱼肉罐头就呕", "宠物粮让我家狗拉了一晚上",
+    "给猫吃了半袋，现在天天软便", "这款主粮我家两只狗吃了都吐黄水",
+]
+#: Robot vacuum cannot find its dock: 回充 / 充电座 / 基站 / 找不到家.
+NEW_ROBOT = [
+    "扫地机器人扫完找不到充电座", "扫地机回充总是失败，停在半路没电", "机器人每次都回不了基站",
+    "打扫完它在客厅转圈，就是不回家", "扫拖一体机回不去充电桩", "扫地机经常找不到座子，只能我抱回去",
+    "回充功能基本没用，十次有八次失败", "机器人扫到一半没电了，没自己回去充电", "它离充电座一米远就是对不准",
+    "每天回来都看到扫地机趴在沙发底下没电", "基站就在墙边，机器人偏偏找不到", "扫地机自动回充不灵，一直撞墙",
+    "扫完地不回座充电，电量耗光停在卧室", "对接充电座要试好多次才成功", "扫地机器人迷路了，回不到充电的地方",
+    "机器回桩失败，手机上提示找不到基站", "它总在充电座前面来回晃，就是上不去", "清扫结束后机器人停在原地不返回",
+    "扫地机的回充定位很差", "这个扫地机连自己的家都找不到",
+]
+NEW = {"suitcase": NEW_SUITCASE, "petfood": NEW_PETFOOD, "robot": NEW_ROBOT}
+
 
 def holdout() -> dict[str, list[str]]:
     """The holdout sets (see :data:`HOLDOUT`)."""
     return dict(HOLDOUT)
+
+
+def new_problems() -> dict[str, list[str]]:
+    """The new-problem holdout sets (see :data:`NEW`)."""
+    return dict(NEW)
 
 
 def reported() -> dict[str, list[str]]:

@@ -13,7 +13,7 @@ from feedback_nlp.text import normalize  # noqa: E402
 
 def test_every_set_has_twenty_distinct_texts_and_no_text_is_in_two_kinds():
     kinds = {"reported": planted_sets.reported(), "selection": dict(planted_sets.SELECTION),
-             "holdout": planted_sets.holdout()}
+             "holdout": planted_sets.holdout(), "new": planted_sets.new_problems()}
     seen: dict[str, str] = {}
     for kind, sets in kinds.items():
         assert len(sets) == 3, kind

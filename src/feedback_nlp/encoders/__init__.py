@@ -34,11 +34,12 @@ __all__ = ["ConcatEncoder", "Encoder", "MissingExtraError", "NgramEncoder", "Pos
            "TextVectorizer", "get_encoder", "load_encoder_dir", "semantic_encoder_path", "DEFAULT_ENCODER",
            "ENCODER_NAMES", "l2_normalize"]
 
-#: What clustering uses unless told otherwise: ``semantic`` (1.2.0). It keeps more of one problem's
-#: differently worded complaints together than ``ngram`` on every planted set (13-20 of 20 against
-#: 4-20) with 3.2x its ARI on annotated problems, in 56 s per 100k texts; issue 13's purity target
-#: holds on the benchmark's sets, not on holdout ones (benchmarks/RESULTS.md). ``ngram`` is faster and
-#: makes purer, smaller clusters, blind to synonyms.
+#: What clustering uses unless told otherwise: ``semantic`` (1.2.0), for its 3.2x higher ARI on
+#: annotated recurring problems, in 56 s per 100k texts. It keeps more of one problem's differently
+#: worded complaints together than ``ngram`` on six of nine planted sets; issue 13's purity target
+#: holds on the benchmark's sets, not on holdout ones, and on problems whose words our reviews never
+#: use it is no better than ``ngram`` (benchmarks/RESULTS.md). ``ngram`` is faster and makes purer,
+#: smaller clusters, blind to synonyms.
 DEFAULT_ENCODER = "semantic"
 SEMANTIC_MODEL_NAME = "feedback-zh-semantic"
 #: Names ``get_encoder`` knows (besides directories and objects).
