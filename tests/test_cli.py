@@ -236,7 +236,7 @@ class _CountingAnalyzer:
     def __init__(self):
         self.batches = []
 
-    def analyze_batch(self, texts, ids=None, batch_size=256):
+    def analyze_batch(self, texts, ids=None, batch_size=256, channels=None):
         from feedback_nlp.result import FeedbackResult
 
         self.batches.append(len(texts))
@@ -865,6 +865,27 @@ def test_workers_give_byte_identical_output(tmp_path, monkeypatch, model_dir, ex
         assert len(recs) == 300 and recs[0]["id"] == "r0" and recs[5]["error"].startswith("invalid JSON")
         if extra:
             assert sum(r["spam_type"] == "flood" for r in recs) > 0
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_score_reads_each_records_channel_for_its_operating_points(tmp_path, monkeypatch, workers):
+    text = "吃了外卖全家食物中毒，我要打12315"
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"id": 1, "text": text, "src": "order_review"}, {"id": 2, "text": text, "src": "cs_chat"},
+                       {"id": 3, "text": text}, {"id": 4, "text": text, "src": "order_review"}))
+    out = tmp_path / "out.jsonl"
+    points = ["--threshold", "severity.critical@order_review=1.01",
+              "--threshold", "severity.critical_unsignalled@order_review=1.01"]
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), *points, "--channel-field", "src",
+                                      "--workers", workers, "--batch-size", "2"])
+    assert rc == 0
+    assert [r["severity"] for r in lines(out.read_bytes())] == ["high", "critical", "critical", "high"]
+    # the default field name is "channel": these records have none, and the run says so
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), *points])
+    assert rc == 0 and [r["severity"] for r in lines(out.read_bytes())] == ["critical"] * 4
+    assert "no record has the channel field 'channel'" in stderr
+    rc, out_text, _ = run(monkeypatch, ["analyze", "--json", "--channel", "order_review", *points, text])
+    assert rc == 0 and json.loads(out_text)["severity"] == "high"
 
 
 def test_workers_must_be_positive(tmp_path, monkeypatch, model_dir):

@@ -232,6 +232,46 @@ def test_threshold_overrides_from_the_api():
             FeedbackAnalyzer.load(thresholds=bad)
 
 
+POISONED = "吃了外卖全家食物中毒，我要打12315"  # critical at the shipped points
+NEVER_CRITICAL = {"severity.critical@order_review": 1.01, "severity.critical_unsignalled@order_review": 1.01}
+
+
+def test_channel_thresholds_apply_to_records_of_that_channel_only():
+    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL)
+    assert fa._head("severity").thresholds["critical"] < 1  # the heads keep their points
+    got = fa.analyze_batch([POISONED] * 4, channels=[None, "order_review", "cs_chat", "order_review"])
+    assert [r.severity for r in got] == ["critical", "high", "critical", "high"]
+    assert got[1].needs_review and any(x.startswith("needs review: close to critical") for x in got[1].severity_reasons)
+    assert fa.analyze(POISONED, channel="order_review").severity == "high"
+    assert fa.analyze(POISONED).severity == "critical"
+    # nested form; a channel's point wins over a global one for that channel, the global one holds elsewhere
+    both = FeedbackAnalyzer.load(thresholds={"severity": {"critical": 1.01, "critical_unsignalled": 1.01,
+                                                          "critical@email": 0.0}})
+    assert [r.severity for r in both.analyze_batch([POISONED] * 2, channels=["email", None])] == ["critical", "high"]
+
+
+def test_channel_thresholds_are_checked_like_global_ones():
+    for bad, msg in (({"severity.critical@": 0.5}, "name the channel"),
+                     ({"severity.nope@x": 0.5}, "no operating point"),
+                     ({"severity.critical@x": "high"}, "not a number"), ({"nope.critical@x": 0.5}, "unknown task")):
+        with pytest.raises(ValueError, match=msg):
+            FeedbackAnalyzer.load(thresholds=bad)
+    fa = FeedbackAnalyzer.load()
+    with pytest.raises(ValueError, match="has no operating point"):
+        FeedbackAnalyzer(fa.task_models, channel_thresholds={"x": {"severity": {"nope": 0.5}}})
+    with pytest.raises(ValueError, match="2 texts but 1 channels"):
+        fa.analyze_batch(["好", "差"], channels=["x"])
+
+
+def test_analyze_frame_channel_column():
+    pd = pytest.importorskip("pandas")
+    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL)
+    df = pd.DataFrame({"text": [POISONED] * 3, "src": ["order_review", None, "cs_chat"]})
+    assert fa.analyze_frame(df, channel_col="src")["severity"].tolist() == ["high", "critical", "critical"]
+    with pytest.raises(KeyError, match="nope"):
+        fa.analyze_frame(df, channel_col="nope")
+
+
 def test_heads_only_pipeline_has_no_decision_stage():
     from feedback_nlp.pipeline import FeedbackAnalyzer
 

@@ -244,6 +244,18 @@ def test_docs_and_openapi(server):
     assert status == 200 and "swagger" in html.lower()
 
 
+def test_a_records_channel_picks_its_operating_points():
+    from feedback_nlp import FeedbackAnalyzer
+
+    fa = FeedbackAnalyzer.load(thresholds={"severity.critical@order_review": 1.01,
+                                           "severity.critical_unsignalled@order_review": 1.01})
+    text = "吃了外卖全家食物中毒，我要打12315"  # critical at the shipped points
+    with serving(serve.create_app(fa)) as port:
+        status, body = request(port, "POST", "/v1/analyze", {"records": [
+            {"id": 1, "text": text, "channel": "order_review"}, {"id": 2, "text": text}]})
+    assert status == 200 and [r["severity"] for r in body["results"]] == ["high", "critical"]
+
+
 def test_analysis_does_not_block_the_event_loop():
     """While one request is being analysed, /healthz still answers (analysis runs in the thread pool)."""
     from feedback_nlp.result import FeedbackResult
@@ -253,7 +265,7 @@ def test_analysis_does_not_block_the_event_loop():
     class SlowAnalyzer:
         task_models: dict = {}
 
-        def analyze_batch(self, texts, ids=None, batch_size=256):
+        def analyze_batch(self, texts, ids=None, batch_size=256, channels=None):
             release.wait(20)
             return [FeedbackResult(id=i) for i in ids]
 

@@ -8,6 +8,12 @@ escalation signal, ``severity.critical_unsignalled`` without), the shipped pair 
 precision / recall of ``critical`` on the dev and test annotations split by source (corpus reviews,
 written tickets), and the share of the corpora's unannotated dev-split reviews called critical: a
 stream of ordinary reviews, where critical should be rare. Nothing is fitted or chosen here.
+
+A second table scores one mixed stream with points per channel: the annotations' own ``channel``
+field (``order_review`` for reviews, and for tickets written as reviews), the unannotated reviews as
+``order_review``. It compares the shipped pair everywhere, the first stricter pair everywhere, and
+that pair for ``order_review`` only (``--threshold severity.critical@order_review=...``), with
+the unannotated reviews sent to review (``needs_review``) beside those called critical.
 """
 from __future__ import annotations
 
@@ -56,7 +62,33 @@ def main(argv=None) -> int:
         flagged = sum(x.severity == "critical" for x in fa.analyze_batch(stream, batch_size=1024))
         name = f"{a} / {b}" + (" (shipped)" if i == 0 else "")
         print(f"| {name} | " + " | ".join(cells) + f" | {flagged} of {len(stream)} ({flagged / len(stream):.4f}) |")
+    print_per_channel(model, ann, stream, pairs[0], PAIRS[0])
     return 0
+
+
+def print_per_channel(model, ann, stream, shipped, strict, channel: str = "order_review") -> None:
+    """The mixed-stream table of the module docstring."""
+    a, b = strict
+    settings = [(f"{shipped[0]} / {shipped[1]} everywhere (shipped)", {}),
+                (f"{a} / {b} everywhere", {"severity.critical": a, "severity.critical_unsignalled": b}),
+                (f"{a} / {b} for {channel} only", {f"severity.critical@{channel}": a,
+                                                    f"severity.critical_unsignalled@{channel}": b})]
+    print(f"\n| critical points | dev all P / R | test all P / R | test {channel} P / R | test other channels P / R "
+          "| unannotated dev reviews: critical, needs review |")
+    print("|---|---|---|---|---|---|")
+    for name, thresholds in settings:
+        fa = FeedbackAnalyzer.load(model, thresholds=thresholds)
+        cells = []
+        for s in ("dev", "test"):
+            res = fa.analyze_batch([r["text"] for r in ann[s]], batch_size=1024,
+                                   channels=[r["channel"] for r in ann[s]])
+            cells.append(precision_recall(ann[s], res, lambda r: True))
+            if s == "test":
+                cells.append(precision_recall(ann[s], res, lambda r: r["channel"] == channel))
+                cells.append(precision_recall(ann[s], res, lambda r: r["channel"] != channel))
+        res = fa.analyze_batch(stream, batch_size=1024, channels=[channel] * len(stream))
+        crit, review = sum(x.severity == "critical" for x in res), sum(x.needs_review for x in res)
+        print(f"| {name} | " + " | ".join(cells) + f" | {crit}, {review} of {len(stream)} |")
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
                    help="routing table (.json/.yaml) replacing the one saved with the model")
     p.add_argument("--threshold", metavar="TASK.KEY=VALUE", action="append", default=None,
                    help="move an operating point without retraining, e.g. severity.critical=0.7 (repeatable; "
-                        "the keys and their dev precision/recall are in the model card)")
+                        "the keys and their dev precision/recall are in the model card); TASK.KEY@CHANNEL=VALUE "
+                        "moves it for records of that channel only")
 
 
 def add_encoding_arg(p: argparse.ArgumentParser) -> None:
@@ -129,6 +130,9 @@ def _add_score(sub) -> None:
                         "marked; a post is marked from its --flood-min-group-th copy on)")
     p.add_argument("--flood-min-group", type=int, default=3, metavar="N")
     add_model_args(p)
+    p.add_argument("--channel-field", default="channel", metavar="NAME",
+                   help="field/column naming each record's channel (default: channel), for operating points "
+                        "given per channel: --threshold severity.critical@order_review=0.1")
     p.add_argument("--keep-text", action="store_true", help="add the input text to each output record")
     p.add_argument("--mask-pii", action="store_true",
                    help="with --keep-text: mask phone numbers, e-mails, ID and order numbers in the kept text")
@@ -144,6 +148,8 @@ def _add_analyze(sub) -> None:
                     "readable summary, or one JSON object per text with --json.")
     p.add_argument("texts", nargs="*", metavar="TEXT", help="texts to analyse (default: read lines from stdin)")
     p.add_argument("--json", action="store_true", help="print one JSON object (FeedbackResult.to_dict) per text")
+    p.add_argument("--channel", default=None, metavar="NAME",
+                   help="the texts' channel, for operating points given per channel (--threshold KEY@NAME=VALUE)")
     add_encoding_arg(p)
     add_model_args(p)
     p.set_defaults(func=_cmd_analyze)
@@ -657,7 +663,7 @@ def _cmd_score(args) -> int:
     import functools
     from concurrent.futures.process import BrokenProcessPool
 
-    from .io import ERROR_FIELD, detect_format, open_writer, output_records, read_records, readable_texts_ids
+    from .io import ERROR_FIELD, detect_format, open_writer, output_records, read_records, readable_inputs
     from .parallel import ParallelAnalyzer
     from .text import mask_pii
 
@@ -673,7 +679,7 @@ def _cmd_score(args) -> int:
     if _same_file(args.input, args.output):
         raise CLIError(f"output {args.output} is the input file; choose another output")
 
-    n_ok, bad_rows, n_bad = 0, [], 0
+    n_ok, bad_rows, n_bad, n_channel = 0, [], 0, 0
     with read_records(args.input, text_field=args.text_field, id_field=args.id_field,
                       fmt=args.input_format, encoding=args.encoding) as reader:
         note_encoding(args.encoding, reader.encoding, args.input)
@@ -696,10 +702,12 @@ def _cmd_score(args) -> int:
                     from .pipeline import FloodMarker
 
                     floods = FloodMarker(args.flood_min_group)
-                for chunk, batch in pool.map(_chunks(reader, args.batch_size), key=readable_texts_ids):
+                inputs = functools.partial(readable_inputs, channel_field=args.channel_field)
+                for chunk, batch in pool.map(_chunks(reader, args.batch_size), key=inputs):
                     for rec, out in zip(chunk, output_records(chunk, batch, analyzer.output_fields, floods)):
                         if rec.error is None:
                             n_ok += 1
+                            n_channel += rec.fields.get(args.channel_field) not in (None, "")
                         else:
                             n_bad += 1
                             if len(bad_rows) < MAX_LISTED_ROWS:
@@ -720,6 +728,10 @@ def _cmd_score(args) -> int:
                 progress.close()
     if n_bad or not args.quiet:
         print(malformed_summary("scored", n_ok, n_bad, bad_rows), file=sys.stderr)
+    per_channel = getattr(analyzer, "channel_thresholds", None)
+    if per_channel and n_ok and not n_channel:
+        print(f"note: no record has the channel field {args.channel_field!r}, so the per-channel operating points "
+              f"({', '.join(sorted(per_channel))}) were not used (--channel-field)", file=sys.stderr)
     return 0
 
 
@@ -784,7 +796,8 @@ def _cmd_analyze(args) -> int:
     analyzer = analyzer_from_args(args)
     first = True
     for chunk in _chunks(items, batch):
-        results = analyzer.analyze_batch([t for _, t in chunk], ids=[i for i, _ in chunk])
+        results = analyzer.analyze_batch([t for _, t in chunk], ids=[i for i, _ in chunk],
+                                         channels=[args.channel] * len(chunk))
         for (_, text), r in zip(chunk, results):
             if args.json:
                 sys.stdout.write(json_bytes(r.to_dict()).decode("utf-8") + "\n")

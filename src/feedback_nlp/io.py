@@ -82,10 +82,12 @@ from .result import FIELDS
 __all__ = ["InputRecord", "InputFormatError", "RecordReader", "RecordWriter", "read_records", "open_writer",
            "open_text", "error_record", "record_from_object", "score_records", "output_records", "detect_format",
            "detect_encoding", "resolve_encoding", "bad_bytes_error", "legacy_hint", "json_bytes", "ReadTally",
-           "ERROR_FIELD", "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
+           "ERROR_FIELD", "CHANNEL_FIELD", "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
 
 #: Name of the column / key that holds the reason a row could not be scored.
 ERROR_FIELD = "error"
+#: Name of the input field that says where a record came from (its channel's operating points).
+CHANNEL_FIELD = "channel"
 #: Column order of ``feedback-nlp score`` output: every result field, then ``error``.
 SCORE_FIELDNAMES = (*FIELDS, ERROR_FIELD)
 
@@ -192,7 +194,8 @@ def error_record(rec: InputRecord, fieldnames: Sequence[str] = FIELDS) -> dict:
     return out
 
 
-def score_records(analyzer, records: Sequence[InputRecord], batch_size: int = 256, floods=None) -> list[dict]:
+def score_records(analyzer, records: Sequence[InputRecord], batch_size: int = 256, floods=None,
+                  channel_field: str = CHANNEL_FIELD) -> list[dict]:
     """The output records for ``records``, one each, in order: ``FeedbackResult.to_dict()``
     for a readable record, :func:`error_record` for a malformed one.
 
@@ -200,17 +203,22 @@ def score_records(analyzer, records: Sequence[InputRecord], batch_size: int = 25
     score``, the HTTP service and the Spark adapter all call it (``score --workers``
     analyses in worker processes and calls :func:`output_records`, its second half).
     ``floods`` is an optional :class:`~feedback_nlp.pipeline.FloodMarker` fed with the
-    readable texts.
+    readable texts. Each record's ``channel_field`` names its channel (the analyzer's
+    ``channel_thresholds``).
     """
-    texts, ids = readable_texts_ids(records)
-    batch = analyzer.analyze_batch(texts, ids=ids, batch_size=batch_size) if texts else []
+    texts, ids, channels = readable_inputs(records, channel_field)
+    batch = analyzer.analyze_batch(texts, ids=ids, batch_size=batch_size, channels=channels) if texts else []
     return output_records(records, batch, getattr(analyzer, "output_fields", FIELDS), floods)
 
 
-def readable_texts_ids(records: Sequence[InputRecord]) -> tuple[list[str], list]:
-    """``(texts, ids)`` of the readable records (those without an error), in order."""
+def readable_inputs(records: Sequence[InputRecord], channel_field: Optional[str] = CHANNEL_FIELD
+                    ) -> tuple[list[str], list, list]:
+    """``(texts, ids, channels)`` of the readable records (those without an error), in order;
+    a record's channel is its ``channel_field`` value (None where it has none, or when
+    ``channel_field`` is None)."""
     good = [r for r in records if r.error is None]
-    return [r.text for r in good], [r.id for r in good]
+    channels = [r.fields.get(channel_field) if channel_field else None for r in good]
+    return [r.text for r in good], [r.id for r in good], [None if c in (None, "") else c for c in channels]
 
 
 def output_records(records: Sequence[InputRecord], results: Sequence[Any], fields: Sequence[str] = FIELDS,

@@ -42,8 +42,9 @@ def _init_worker(analyzer, loader) -> None:
     _worker_analyzer = analyzer if analyzer is not None else loader()
 
 
-def _analyze(texts: Sequence[str], ids: Sequence[Any], batch_size: int) -> list[tuple]:
-    return [_as_tuple(r) for r in _worker_analyzer.analyze_batch(texts, ids=ids, batch_size=batch_size)]
+def _analyze(texts: Sequence[str], ids: Sequence[Any], batch_size: int, channels=None) -> list[tuple]:
+    return [_as_tuple(r) for r in _worker_analyzer.analyze_batch(texts, ids=ids, batch_size=batch_size,
+                                                                 channels=channels)]
 
 
 def _results(fut) -> list[FeedbackResult]:
@@ -51,7 +52,12 @@ def _results(fut) -> list[FeedbackResult]:
 
 
 def _texts_ids(batch):
-    return batch[0], batch[1]
+    return tuple(batch)
+
+
+def _with_channels(key_value: tuple) -> tuple:
+    """``(texts, ids, channels or None)`` from what a ``key`` gives."""
+    return (*key_value, None) if len(key_value) == 2 else tuple(key_value)
 
 
 class ParallelAnalyzer:
@@ -100,18 +106,18 @@ class ParallelAnalyzer:
         return self._pool
 
     def map(self, batches: Iterable[B],
-            key: Callable[[B], tuple[Sequence[str], Sequence[Any]]] = _texts_ids) -> Iterator[tuple[B, list]]:
+            key: Callable[[B], tuple] = _texts_ids) -> Iterator[tuple[B, list]]:
         """``(batch, results)`` for each batch, in input order.
 
-        ``key(batch)`` gives the batch's ``(texts, ids)`` (default: the batch is that
-        pair). A worker's exception is raised here, at its batch; a worker that dies
-        raises ``concurrent.futures.process.BrokenProcessPool``.
+        ``key(batch)`` gives the batch's ``(texts, ids)`` or ``(texts, ids, channels)``
+        (default: the batch is that tuple). A worker's exception is raised here, at its
+        batch; a worker that dies raises ``concurrent.futures.process.BrokenProcessPool``.
         """
         if self.workers == 1:
             fa = self.analyzer if self.analyzer is not None else self.loader()
             for batch in batches:
-                texts, ids = key(batch)
-                yield batch, fa.analyze_batch(texts, ids=ids, batch_size=self.batch_size)
+                texts, ids, channels = _with_channels(key(batch))
+                yield batch, fa.analyze_batch(texts, ids=ids, batch_size=self.batch_size, channels=channels)
             return
         pool = self._pool or self._start()
         pending: deque = deque()
@@ -126,8 +132,9 @@ class ParallelAnalyzer:
                     b, fut = pending.popleft()
                     yield b, _results(fut)
                 raise
-            texts, ids = key(batch)
-            pending.append((batch, pool.submit(_analyze, list(texts), list(ids), self.batch_size)))
+            texts, ids, channels = _with_channels(key(batch))
+            pending.append((batch, pool.submit(_analyze, list(texts), list(ids), self.batch_size,
+                                               None if channels is None else list(channels))))
             if len(pending) >= self.window:
                 b, fut = pending.popleft()
                 yield b, _results(fut)

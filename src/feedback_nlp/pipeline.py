@@ -102,8 +102,34 @@ def _combiner_fits(model, task: str) -> bool:
     return True
 
 
-def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]) -> None:
-    """Set operating points on the loaded heads: ``{"task.key": value}`` or ``{"task": {"key": value}}``."""
+#: Separates an operating point's key from the channel it is for: ``severity.critical@order_review``.
+CHANNEL_SEP = "@"
+
+
+def _checked_point(models: Mapping[str, Any], task: str, name: str, value: Any, shown: str) -> float:
+    """``value`` as a finite float, after checking that ``task`` has the operating point ``name``."""
+    if task not in models:
+        raise ValueError(f"threshold {shown}: unknown task {task!r} (tasks: {', '.join(models)})")
+    head = models[task].heads[task]
+    if name not in head.thresholds:
+        raise ValueError(f"threshold {shown}: {task} has no operating point {name!r} "
+                         f"(it has: {', '.join(sorted(head.thresholds))})")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"threshold {shown}: {value!r} is not a number") from None
+    if not np.isfinite(value):
+        raise ValueError(f"threshold {shown}: {value!r} is not a finite number")
+    return value
+
+
+def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
+    """Set operating points on the loaded heads: ``{"task.key": value}`` or ``{"task": {"key": value}}``.
+
+    A key ending in ``@CHANNEL`` (``"severity.critical@order_review"``) is the point for records of that
+    channel only: the heads keep theirs, and the returned ``{channel: {task: {key: value}}}`` holds it
+    (what :class:`FeedbackAnalyzer` takes as ``channel_thresholds``).
+    """
     flat: dict[tuple[str, str], Any] = {}
     for key, value in overrides.items():
         if isinstance(value, Mapping):
@@ -111,22 +137,20 @@ def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]) ->
         else:
             task, dot, name = str(key).partition(".")
             if not dot or not name:
-                raise ValueError(f"threshold {key!r}: use TASK.KEY, e.g. severity.critical")
+                raise ValueError(f"threshold {key!r}: use TASK.KEY or TASK.KEY@CHANNEL, e.g. severity.critical")
             flat[(task, name)] = value
-    for (task, name), value in flat.items():
-        if task not in models:
-            raise ValueError(f"threshold {task}.{name}: unknown task {task!r} (tasks: {', '.join(models)})")
-        head = models[task].heads[task]
-        if name not in head.thresholds:
-            raise ValueError(f"threshold {task}.{name}: {task} has no operating point {name!r} "
-                             f"(it has: {', '.join(sorted(head.thresholds))})")
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"threshold {task}.{name}: {value!r} is not a number") from None
-        if not np.isfinite(value):
-            raise ValueError(f"threshold {task}.{name}: {value!r} is not a finite number")
-        head.thresholds = {**head.thresholds, name: value}
+    per_channel: dict[str, dict[str, dict[str, float]]] = {}
+    for (task, key), value in flat.items():
+        name, at, channel = str(key).partition(CHANNEL_SEP)
+        if at and not channel:
+            raise ValueError(f"threshold {task}.{key}: name the channel after {CHANNEL_SEP!r}")
+        value = _checked_point(models, task, name, value, f"{task}.{key}")
+        if at:
+            per_channel.setdefault(channel, {}).setdefault(task, {})[name] = value
+        else:
+            head = models[task].heads[task]
+            head.thresholds = {**head.thresholds, name: value}
+    return per_channel
 
 
 class FloodMarker:
@@ -173,6 +197,7 @@ class Doc:
     fired: list = field(default_factory=list)  # escalation rules that match ``norm``
     combined: dict[str, np.ndarray] = field(default_factory=dict)  # task -> combiner probabilities
     review_reasons: list[str] = field(default_factory=list)
+    channel: Optional[str] = None  # where the record came from; picks its operating points
 
 
 class FeedbackAnalyzer:
@@ -180,9 +205,15 @@ class FeedbackAnalyzer:
 
     Build with :meth:`load`. Instances hold only read-only state after
     construction and are safe to share between threads.
+
+    ``channel_thresholds`` (``{channel: {task: {key: value}}}``) gives records of a channel
+    (``analyze(text, channel=...)``) their own operating points: a review feed and a ticket queue
+    need different critical points (README, "Critical on a stream of ordinary reviews"). A record
+    without a channel, or of a channel not named here, gets the heads' points.
     """
 
-    def __init__(self, models: Mapping[str, NgramModel], routing: Optional[RoutingTable] = None):
+    def __init__(self, models: Mapping[str, NgramModel], routing: Optional[RoutingTable] = None,
+                 channel_thresholds: Optional[Mapping[str, Mapping[str, Mapping[str, Any]]]] = None):
         missing = [t for t in REQUIRED_TASKS if t not in models]
         if missing:
             raise ModelFormatError(
@@ -209,6 +240,14 @@ class FeedbackAnalyzer:
             table = next((m.routing for m, _ in self._groups if m.routing), None)
             routing = RoutingTable(table)
         self.routing = routing
+        #: ``{channel: {task: the head's points with the channel's on top}}``, checked once here.
+        self.channel_thresholds: dict[str, dict[str, dict[str, float]]] = {}
+        for channel, tasks in (channel_thresholds or {}).items():
+            points = self.channel_thresholds[str(channel)] = {}
+            for task, keys in tasks.items():
+                checked = {k: _checked_point(self.task_models, task, k, v, f"{task}.{k}{CHANNEL_SEP}{channel}")
+                           for k, v in keys.items()}
+                points[task] = {**self._head(task).thresholds, **checked}
         self.components: list[tuple[str, Callable[[Doc], None]]] = [
             ("spam", self._spam), ("issue_types", self._issue_types), ("sentiment", self._sentiment),
             ("severity", self._severity), ("routing", self._route), ("review", self._review)]
@@ -245,7 +284,8 @@ class FeedbackAnalyzer:
         ``thresholds`` moves operating points without retraining: ``{"severity.critical": 0.7}``
         or ``{"severity": {"critical": 0.7}}``. The keys a head has (and the dev precision and
         recall at other values) are in ``model.json`` and the model card; an unknown task or
-        key raises ValueError naming the known ones.
+        key raises ValueError naming the known ones. ``"severity.critical@order_review": 0.1``
+        sets the point for records of channel ``order_review`` only (``analyze(text, channel=...)``).
 
         ``decisions=False`` runs the heads alone with their own thresholds (``head_thresholds``
         in ``model.json``): what a host that implements only the heads (the Node example)
@@ -267,30 +307,37 @@ class FeedbackAnalyzer:
         for task in (t for t in REQUIRED_TASKS if t in models):  # a missing task is reported by __init__
             if not decisions or not _combiner_fits(models[task], task):
                 _heads_only(models[task], task)
-        if thresholds:
-            apply_thresholds(models, thresholds)
+        per_channel = apply_thresholds(models, thresholds) if thresholds else {}
         if isinstance(routing, (str, Path)):
             routing = RoutingTable.from_file(routing)
         elif isinstance(routing, dict):
             routing = RoutingTable(routing)
-        return cls(models, routing)
+        return cls(models, routing, channel_thresholds=per_channel)
 
     # -- components -------------------------------------------------------------------
     def _head(self, task: str):
         return self.task_models[task].heads[task]
 
+    def _points(self, task: str, doc: Doc) -> Mapping[str, float]:
+        """The operating points of ``task`` for this record: its channel's, else the head's."""
+        if doc.channel is not None and self.channel_thresholds:
+            points = self.channel_thresholds.get(doc.channel, {}).get(task)
+            if points is not None:
+                return points
+        return self._head(task).thresholds
+
     def _spam(self, doc: Doc) -> None:
-        head = self._head("spam")
+        points = self._points("spam", doc)
         r = doc.result
         r.is_spam, r.spam_type, score = decide_spam(doc.probs["spam"], doc.norm,
-                                                    head.thresholds.get("spam", 0.5),
-                                                    head.thresholds.get("repeat"),
+                                                    points.get("spam", 0.5),
+                                                    points.get("repeat"),
                                                     combined=doc.combined.get("spam"))
         r.spam_score = round(score, 6)
 
     def _issue_types(self, doc: Doc) -> None:
         head = self._head("issue_types")
-        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, head.thresholds,
+        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, self._points("issue_types", doc),
                                             raised=doc.combined.get("issue_types"))
         r = doc.result
         r.issue_scores = scores
@@ -308,16 +355,16 @@ class FeedbackAnalyzer:
         if r.is_spam:
             r.severity, r.severity_reasons = "low", ["spam"]
             return
-        head = self._head("severity")
+        points = self._points("severity", doc)
         if "severity" in doc.combined:
             r.severity, r.severity_reasons, review = decide_severity_combined(
-                doc.combined["severity"], doc.fired, head.thresholds)
+                doc.combined["severity"], doc.fired, points)
             if review:
                 doc.review_reasons.append(review)
                 r.severity_reasons.append(f"needs review: {review}")
             return
         r.severity, r.severity_reasons = decide_severity(
-            doc.probs["severity"], doc.fired, head.thresholds.get("critical", 0.5), ev_cuts(head.thresholds))
+            doc.probs["severity"], doc.fired, points.get("critical", 0.5), ev_cuts(points))
 
     def _custom_tasks(self, doc: Doc) -> None:
         """Custom tasks: a multiclass head gives its most probable label, a multilabel head
@@ -325,7 +372,7 @@ class FeedbackAnalyzer:
         for task in self.extra_tasks:
             head = self._head(task)
             probs = doc.probs[task]
-            chosen, scores = decide_issue_types(probs, head.labels, head.thresholds)
+            chosen, scores = decide_issue_types(probs, head.labels, self._points(task, doc))
             value = chosen if head.kind == MULTILABEL else head.labels[int(np.argmax(probs))]
             doc.result.extra[task], doc.result.extra[f"{task}_scores"] = value, scores
 
@@ -338,9 +385,9 @@ class FeedbackAnalyzer:
             r.route = None
             return
         if not r.issue_types and SEVERITIES.index(r.severity) >= SEVERITIES.index("medium"):
-            head = self._head("issue_types")
+            head, points = self._head("issue_types"), self._points("issue_types", doc)
             best = max(r.issue_scores, key=r.issue_scores.get) if r.issue_scores else None
-            if best is not None and r.issue_scores[best] >= 0.5 * head.thresholds.get(best, 0.5):
+            if best is not None and r.issue_scores[best] >= 0.5 * points.get(best, 0.5):
                 fallback = best
             else:
                 fallback = "other" if "other" in head.labels else best
@@ -363,25 +410,29 @@ class FeedbackAnalyzer:
         threshold is 0 (severity confidence alone sends nothing to review; the band does).
         """
         r = doc.result
-        t = self._head("spam").thresholds
+        t = self._points("spam", doc)
         spam_margin = abs(r.spam_score - t.get("spam", 0.5)) < t.get("review_margin", 0.15)
-        sent_conf = float(doc.probs["sentiment"].max()) < self._head("sentiment").thresholds.get("review", 0.5)
-        sev_conf = float(doc.probs["severity"].max()) < self._head("severity").thresholds.get("review", 0.4)
+        sent_conf = float(doc.probs["sentiment"].max()) < self._points("sentiment", doc).get("review", 0.5)
+        sev_conf = float(doc.probs["severity"].max()) < self._points("severity", doc).get("review", 0.4)
         r.needs_review = bool(spam_margin or sent_conf or sev_conf or doc.review_reasons)
         if is_not_chinese(doc.norm):  # outside what the models cover
             r.needs_review, r.severity_reasons = True, [*r.severity_reasons, NOT_CHINESE_REASON]
 
     # -- public API ------------------------------------------------------------------------
-    def analyze(self, text: str, id: Any = None) -> FeedbackResult:
-        """Analyse one text. Raises TypeError if ``text`` is not a string."""
-        return self.analyze_batch([text], ids=[id])[0]
+    def analyze(self, text: str, id: Any = None, channel: Optional[str] = None) -> FeedbackResult:
+        """Analyse one text. Raises TypeError if ``text`` is not a string. ``channel``: where it came
+        from (``order_review``, ``cs_chat``, ...), for the channel's operating points."""
+        return self.analyze_batch([text], ids=[id], channels=[channel])[0]
 
     def analyze_batch(self, texts: Sequence[str], ids: Optional[Sequence[Any]] = None,
                       batch_size: int = 256, detect_floods: bool = False,
-                      flood_min_group: int = 3) -> list[FeedbackResult]:
+                      flood_min_group: int = 3, channels: Optional[Sequence[Optional[str]]] = None
+                      ) -> list[FeedbackResult]:
         """Analyse texts; the output has the same length and order as the input.
 
-        ``ids`` defaults to the 1-based position. A non-string element raises
+        ``ids`` defaults to the 1-based position. ``channels`` (one per text, None for none) picks
+        each record's operating points (``channel_thresholds``); a value that is not a string is
+        read as its ``str``. A non-string element raises
         TypeError naming its position (nothing is silently dropped). A text that
         is empty after normalisation (empty, whitespace, control characters) gets
         the neutral result: not spam, no issue, neutral, score 0, severity low,
@@ -408,22 +459,30 @@ class FeedbackAnalyzer:
             ids = list(ids)
             if len(ids) != len(texts):
                 raise ValueError(f"{len(texts)} texts but {len(ids)} ids")
+        if channels is None:
+            channels = [None] * len(texts)
+        else:
+            channels = [None if c is None else str(c) for c in channels]
+            if len(channels) != len(texts):
+                raise ValueError(f"{len(texts)} texts but {len(channels)} channels")
         if batch_size < 1:
             raise ValueError("batch_size must be >= 1")
         out: list[FeedbackResult] = []
         for start in range(0, len(texts), batch_size):
-            out.extend(self._analyze_chunk(texts[start:start + batch_size], ids[start:start + batch_size], start))
+            stop = start + batch_size
+            out.extend(self._analyze_chunk(texts[start:stop], ids[start:stop], start, channels[start:stop]))
         if detect_floods and len(out) >= flood_min_group:
             FloodMarker(flood_min_group).mark(texts, out)
         return out
 
-    def _analyze_chunk(self, texts: list, ids: list, offset: int) -> list[FeedbackResult]:
+    def _analyze_chunk(self, texts: list, ids: list, offset: int, channels: list) -> list[FeedbackResult]:
         norms = []
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise TypeError(f"text at position {offset + i} must be str, got {type(t).__name__}")
             norms.append(normalize(t))
-        docs = [Doc(id=i, text=t, norm=n, result=FeedbackResult(id=i)) for i, t, n in zip(ids, texts, norms)]
+        docs = [Doc(id=i, text=t, norm=n, result=FeedbackResult(id=i), channel=c)
+                for i, t, n, c in zip(ids, texts, norms, channels)]
         live = [d for d in docs if d.norm]
         for d in docs:
             if not d.norm:
@@ -465,18 +524,22 @@ class FeedbackAnalyzer:
             for d, p in zip(live, P):
                 d.combined[task] = p
 
-    def analyze_frame(self, df, text_col: str = "text", id_col: Optional[str] = None, batch_size: int = 256):
+    def analyze_frame(self, df, text_col: str = "text", id_col: Optional[str] = None, batch_size: int = 256,
+                      channel_col: Optional[str] = None):
         """pandas in, pandas out: ``df`` plus one column per result field (index kept).
 
-        Missing texts (NaN/None) get the neutral empty-text result.
+        Missing texts (NaN/None) get the neutral empty-text result. ``channel_col``: the column
+        naming each record's channel (missing values: no channel).
         """
         import pandas as pd
 
-        if text_col not in df.columns:
-            raise KeyError(f"column {text_col!r} not in the frame (columns: {', '.join(map(str, df.columns))})")
+        for col in (text_col, channel_col):
+            if col is not None and col not in df.columns:
+                raise KeyError(f"column {col!r} not in the frame (columns: {', '.join(map(str, df.columns))})")
         texts = [t if isinstance(t, str) else "" for t in df[text_col].tolist()]
         ids = df[id_col].tolist() if id_col else list(df.index)
-        results = self.analyze_batch(texts, ids=ids, batch_size=batch_size)
+        channels = [None if pd.isna(c) else str(c) for c in df[channel_col].tolist()] if channel_col else None
+        results = self.analyze_batch(texts, ids=ids, batch_size=batch_size, channels=channels)
         res = pd.DataFrame([r.to_dict() for r in results], index=df.index).drop(columns=["id"])
         overlap = [c for c in res.columns if c in df.columns]
         if overlap:
