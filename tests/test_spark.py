@@ -148,7 +148,7 @@ def test_model_loaded_once_per_worker_not_shipped(frame, scored, monkeypatch):
         from feedback_nlp import spark as worker_side
 
         for _ in batches:
-            yield pd.DataFrame({"pid": [os.getpid()], "cached": [(None, None) in worker_side._ANALYZERS]})
+            yield pd.DataFrame({"pid": [os.getpid()], "cached": [(None, None, None) in worker_side._ANALYZERS]})
 
     state = frame.mapInPandas(cache_state, "pid long, cached boolean").collect()
     assert state and all(r["cached"] for r in state)  # the scoring job left its analyzer in each worker
@@ -158,11 +158,29 @@ def test_worker_cache_loads_once(monkeypatch):
     calls = []
     from feedback_nlp.pipeline import FeedbackAnalyzer
 
-    monkeypatch.setattr(FeedbackAnalyzer, "load", classmethod(lambda cls, m, routing=None: calls.append(m) or object()))
+    monkeypatch.setattr(FeedbackAnalyzer, "load",
+                        classmethod(lambda cls, m, routing=None, thresholds=None: calls.append((m, thresholds))
+                                    or object()))
     monkeypatch.setattr(fspark, "_ANALYZERS", {})
     a = fspark.worker_analyzer("m1", None)
-    assert fspark.worker_analyzer("m1", None) is a and calls == ["m1"]
-    assert fspark.worker_analyzer("m2", None) is not a and calls == ["m1", "m2"]
+    assert fspark.worker_analyzer("m1", None) is a and calls == [("m1", None)]
+    assert fspark.worker_analyzer("m2", None) is not a and calls == [("m1", None), ("m2", None)]
+    b = fspark.worker_analyzer("m1", None, '{"severity.critical": 0.5}')
+    assert b is not a and calls[-1] == ("m1", {"severity.critical": 0.5})
+
+
+def test_thresholds_and_channel_column(spark):
+    text = "吃了外卖全家食物中毒，我要打12315"  # critical at the shipped points
+    df = spark.createDataFrame([(1, text, "order_review"), (2, text, None), (3, text, "cs_chat")],
+                               "id long, text string, src string")
+    points = {"severity.critical@order_review": 1.01, "severity.critical_unsignalled@order_review": 1.01}
+    rows = fspark.analyze_spark(df, thresholds=points, channel_col="src").orderBy("id").collect()
+    assert [r["severity"] for r in rows] == ["high", "critical", "critical"]
+    assert [r["severity"] for r in fspark.analyze_spark(df, thresholds=points).orderBy("id").collect()] == ["critical"] * 3
+    with pytest.raises(ValueError, match="has no operating point"):
+        fspark.analyze_spark(df, thresholds={"severity.nope": 0.5})
+    with pytest.raises(ValueError, match="'nope'"):
+        fspark.analyze_spark(df, channel_col="nope")
 
 
 def test_bad_arguments(frame, analyzer):

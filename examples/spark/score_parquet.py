@@ -23,6 +23,9 @@ def main(argv=None) -> int:
                    help="model directory as seen by the executors (default: the model shipped in the "
                         "package, or $FEEDBACK_NLP_MODEL on the executors)")
     p.add_argument("--routing", default=None, help="routing table file as seen by the executors")
+    p.add_argument("--threshold", metavar="TASK.KEY=VALUE", action="append", default=None,
+                   help="move an operating point, as for feedback-nlp score (repeatable; KEY@CHANNEL for one channel)")
+    p.add_argument("--channel-col", default=None, help="column naming each row's channel (per-channel points)")
     p.add_argument("--master", default=None, help='Spark master when run without spark-submit, e.g. "local[2]"')
     p.add_argument("--mode", default="errorifexists", choices=["errorifexists", "overwrite"],
                    help="what to do when OUTPUT exists (default: fail)")
@@ -34,11 +37,17 @@ def main(argv=None) -> int:
         from feedback_nlp.spark import analyze_spark, require_spark_extra
 
         require_spark_extra()
+        from feedback_nlp.cli import CLIError, parse_thresholds
     except ImportError as e:
         print(f"score_parquet: {e}" if "feedback-nlp" in str(e) else
               'score_parquet: needs pyspark and feedback-nlp: pip install "feedback-nlp[spark]"', file=sys.stderr)
         return 2
 
+    try:
+        thresholds = parse_thresholds(args.threshold)
+    except CLIError as e:
+        print(f"score_parquet: {e}", file=sys.stderr)
+        return 2
     builder = SparkSession.builder.appName("feedback-nlp score")
     if args.master:
         builder = builder.master(args.master)
@@ -46,7 +55,8 @@ def main(argv=None) -> int:
     try:
         df = spark.read.parquet(args.input)
         scored = analyze_spark(df, text_col=args.text_col, id_col=args.id_col or None,
-                               model=args.model, routing=args.routing)
+                               model=args.model, routing=args.routing, thresholds=thresholds,
+                               channel_col=args.channel_col)
         scored.write.mode(args.mode).parquet(args.output)
         print(f"wrote {args.output}", file=sys.stderr)
     finally:

@@ -30,11 +30,12 @@ name and the output one gets ``_pred`` appended (as in ``analyze_frame``).
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
-from .io import ERROR_FIELD, record_from_object, score_records
+from .io import CHANNEL_FIELD, ERROR_FIELD, record_from_object, score_records
 from .result import FIELDS, FeedbackResult
 
 EXTRA_MESSAGE = 'Spark scoring needs the [spark] extra: pip install "feedback-nlp[spark]"'
@@ -42,8 +43,8 @@ EXTRA_MESSAGE = 'Spark scoring needs the [spark] extra: pip install "feedback-nl
 #: input keeps its own id column), then ``error``.
 OUTPUT_FIELDS = tuple(f for f in FIELDS if f != "id") + (ERROR_FIELD,)
 
-# Per Python worker process: (model, routing) -> FeedbackAnalyzer. Filled on the
-# executors on first use, never on the driver, never pickled.
+# Per Python worker process: (model, routing, thresholds as JSON) -> FeedbackAnalyzer. Filled on
+# the executors on first use, never on the driver, never pickled.
 _ANALYZERS: dict = {}
 
 
@@ -96,27 +97,38 @@ def result_schema():
     return T.StructType(fields + [T.StructField(ERROR_FIELD, T.StringType(), nullable=True)])
 
 
-def worker_analyzer(model: Optional[str], routing: Optional[str]):
-    """The analyzer of this Python process for (model, routing), loaded on first use."""
-    key = (model, routing)
+def worker_analyzer(model: Optional[str], routing: Optional[str], thresholds: Optional[str] = None):
+    """The analyzer of this Python process for (model, routing, thresholds), loaded on first use.
+    ``thresholds``: the operating points as a JSON object (a hashable cache key)."""
+    key = (model, routing, thresholds)
     analyzer = _ANALYZERS.get(key)
     if analyzer is None:
         from .pipeline import FeedbackAnalyzer
 
-        analyzer = _ANALYZERS[key] = FeedbackAnalyzer.load(model, routing=routing)
+        points = json.loads(thresholds) if thresholds else None
+        analyzer = _ANALYZERS[key] = FeedbackAnalyzer.load(model, routing=routing, thresholds=points)
     return analyzer
 
 
-def score_frame(pdf, analyzer, text_col: str, out_names: dict[str, str], batch_size: int = 256):
+def _column(pdf, name: str) -> list:
+    col = pdf[name].astype(object)
+    return col.where(col.notna(), None).tolist()
+
+
+def score_frame(pdf, analyzer, text_col: str, out_names: dict[str, str], batch_size: int = 256,
+                channel_col: Optional[str] = None):
     """``pdf`` (pandas) with one column per output field appended, named by ``out_names``.
 
     Each row is read as the JSON object ``{text_col: value}`` (null -> None), so it
-    gets exactly the record ``feedback-nlp score`` writes for it.
+    gets exactly the record ``feedback-nlp score`` writes for it; with ``channel_col``,
+    that column's value is the record's channel.
     """
-    col = pdf[text_col].astype(object)
-    texts = col.where(col.notna(), None).tolist()
-    records = [record_from_object({text_col: t}, i, text_field=text_col) for i, t in enumerate(texts, 1)]
-    outs = score_records(analyzer, records, batch_size)
+    texts = _column(pdf, text_col)
+    key = CHANNEL_FIELD if text_col != CHANNEL_FIELD else f"_{CHANNEL_FIELD}"
+    channels = _column(pdf, channel_col) if channel_col else [None] * len(texts)
+    records = [record_from_object({text_col: t, key: c}, i, text_field=text_col)
+               for i, (t, c) in enumerate(zip(texts, channels), 1)]
+    outs = score_records(analyzer, records, batch_size, channel_field=key)
     pdf = pdf.copy()
     for name in OUTPUT_FIELDS:
         pdf[out_names[name]] = [o.get(name) for o in outs]
@@ -124,7 +136,8 @@ def score_frame(pdf, analyzer, text_col: str, out_names: dict[str, str], batch_s
 
 
 def analyze_spark(df, text_col: str = "text", id_col: Optional[str] = "id", model: str | Path | None = None,
-                  batch_size: int = 256, routing: str | Path | None = None):
+                  batch_size: int = 256, routing: str | Path | None = None, thresholds: Optional[dict] = None,
+                  channel_col: Optional[str] = None):
     """``df`` with the analysis of ``text_col`` appended as typed columns (see the module doc).
 
     ``model``: a model directory (or hub id) readable *on the executors*; default
@@ -132,7 +145,10 @@ def analyze_spark(df, text_col: str = "text", id_col: Optional[str] = "id", mode
     ``routing``: a routing table file, also read on the executors. ``id_col``: a
     column that must exist and is kept as it is (None: no id column). Arrow batch
     size is Spark's ``spark.sql.execution.arrow.maxRecordsPerBatch``; ``batch_size``
-    is the analyzer's batch inside it.
+    is the analyzer's batch inside it. ``thresholds``: operating points, as for
+    ``FeedbackAnalyzer.load`` (``{"severity.critical@order_review": 0.1}``; checked on the
+    driver when the model is readable there); ``channel_col``: the column naming each
+    row's channel, for points given per channel.
     """
     require_spark_extra()
     from pyspark.sql import types as T
@@ -142,19 +158,37 @@ def analyze_spark(df, text_col: str = "text", id_col: Optional[str] = "id", mode
                         "Spark worker loads the model itself, once")
     if batch_size < 1:
         raise ValueError("batch_size must be >= 1")
-    for c in (text_col, id_col):
+    for c in (text_col, id_col, channel_col):
         if c is not None and c not in df.columns:
             raise ValueError(f"column {c!r} not in the DataFrame (columns: {', '.join(df.columns)})")
     model_s = str(model) if model is not None else None
     routing_s = str(routing) if routing is not None else None
+    thresholds_s = _checked_thresholds(thresholds, model_s, routing_s)
     taken = set(df.columns)
     out_names = {f: f"{f}_pred" if f in taken else f for f in OUTPUT_FIELDS}
     schema = T.StructType(list(df.schema.fields) + [
         T.StructField(out_names[f.name], f.dataType, f.nullable) for f in result_schema().fields])
 
     def score_batches(batches: Iterator[Any]) -> Iterator[Any]:
-        analyzer = worker_analyzer(model_s, routing_s)  # this process's cached one
+        analyzer = worker_analyzer(model_s, routing_s, thresholds_s)  # this process's cached one
         for pdf in batches:
-            yield score_frame(pdf, analyzer, text_col, out_names, batch_size)
+            yield score_frame(pdf, analyzer, text_col, out_names, batch_size, channel_col)
 
     return df.mapInPandas(score_batches, schema)
+
+
+def _checked_thresholds(thresholds: Optional[dict], model: Optional[str], routing: Optional[str]) -> Optional[str]:
+    """``thresholds`` as the JSON the executors load them from; an unknown task or key, or a value
+    that is not a number, raises ValueError here on the driver when the model is readable here
+    (else the executors raise it)."""
+    if not thresholds:
+        return None
+    try:
+        text = json.dumps(thresholds, sort_keys=True)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"thresholds must be a JSON-like dict of numbers: {e}") from None
+    if model is None or Path(model).is_dir():
+        from .pipeline import FeedbackAnalyzer
+
+        FeedbackAnalyzer.load(model, routing=routing, thresholds=thresholds)  # raises ValueError naming the keys
+    return text
