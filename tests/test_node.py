@@ -160,6 +160,15 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     norms = [normalize(t) for t in test_texts + DECISION_TEXTS + ["差差差差差差差差", "。。。，，，！！", "", "  "]]
     got = _run_node(node, model_dir, [{"id": i, "text": n} for i, n in enumerate(norms)], tmp_path, "--normalized")
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
+    _assert_same_decisions(got, results, norms)
+    scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
+    assert all(r.severity_reasons[0].startswith("decision:") for r in scored)  # the stage ran, not the heads
+    assert {r.severity for r in results} == {"low", "medium", "high", "critical"}
+    assert any(r.spam_type == "ad" for r in results) and any(r.route for r in results)
+
+
+def _assert_same_decisions(got: list[dict], results, norms: list[str]) -> None:
+    """Node's output records against Python's results, field by field (scores within tolerance)."""
     mismatched = []
     for i, (g, r) in enumerate(zip(got, results)):
         want = r.to_dict()
@@ -177,10 +186,30 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
             if not ok:
                 mismatched.append((i, key, g[key], value, norms[i][:60]))
     assert not mismatched, mismatched[:10]
-    scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
-    assert all(r.severity_reasons[0].startswith("decision:") for r in scored)  # the stage ran, not the heads
-    assert {r.severity for r in results} == {"low", "medium", "high", "critical"}
-    assert any(r.spam_type == "ad" for r in results) and any(r.route for r in results)
+
+
+#: Points moved for everyone and per channel, as `feedback-nlp score --threshold` takes them.
+MOVED_POINTS = {"severity.critical": 0.06, "severity.critical@order_review": 0.1,
+                "severity.critical_unsignalled@order_review": 0.3, "issue_types.gate@cs_chat": 0.7,
+                "spam.spam@social": 0.3}
+
+
+def test_node_operating_points_per_channel_match_python(model_dir, test_texts, tmp_path):
+    """--threshold, plain and @CHANNEL, with each record's channel field: the same decisions as
+    FeedbackAnalyzer.load(thresholds=...).analyze_batch(channels=...)."""
+    node = _require_node()
+    if not (model_dir / "decision_rules.json").is_file():
+        pytest.skip("the model directory has no decision_rules.json")
+    norms = [normalize(t) for t in test_texts[:600] + DECISION_TEXTS]
+    channels = [(None, "order_review", "cs_chat", "social", "email")[i % 5] for i in range(len(norms))]
+    records = [{"id": i, "text": n, **({"src": c} if c else {})} for i, (n, c) in enumerate(zip(norms, channels))]
+    args = [x for k, v in MOVED_POINTS.items() for x in ("--threshold", f"{k}={v}")]
+    got = _run_node(node, model_dir, records, tmp_path, "--normalized", "--channel-field", "src", *args)
+    fa = FeedbackAnalyzer.load(model_dir, thresholds=MOVED_POINTS)
+    results = fa.analyze_batch(norms, channels=channels)
+    _assert_same_decisions(got, results, norms)
+    plain = FeedbackAnalyzer.load(model_dir, thresholds={"severity.critical": 0.06}).analyze_batch(norms)
+    assert sum(a.to_dict() != b.to_dict() for a, b in zip(results, plain)) > 0  # the channels' points did act
 
 
 def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):

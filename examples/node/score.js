@@ -17,11 +17,14 @@
  * (analyze_batch(detect_floods=True)) and custom tasks.
  *
  * Usage:
- *   node score.js [--model DIR] [--normalized] [--heads-only] [--batch-size N] [INPUT.jsonl|-] > out.jsonl
+ *   node score.js [--model DIR] [--normalized] [--heads-only] [--batch-size N]
+ *                 [--threshold TASK.KEY[@CHANNEL]=VALUE ...] [--channel-field NAME] [INPUT.jsonl|-] > out.jsonl
  *   node score.js --selftest     # npm test
  *
  * Input: JSON Lines {"id": ..., "text": "..."}. With --normalized the text is taken
- * as already normalised by feedback_nlp.normalize (no opencc-js needed).
+ * as already normalised by feedback_nlp.normalize (no opencc-js needed). --threshold moves an
+ * operating point as `feedback-nlp score --threshold` does; a key with @CHANNEL applies to records
+ * whose "channel" field (--channel-field) names that channel.
  * Output: one JSON line per input line, same order: {"id", "norm", "probs": {task: [..]}}
  * and the fields of FeedbackResult.to_dict(): "is_spam", "spam_type", "spam_score",
  * "issue_types", "primary_issue", "issue_scores", "sentiment", "sentiment_score",
@@ -417,11 +420,50 @@ function combine(comb, ctx) {
 /** Python's f"{x:.2f}" (exact binary ties cannot occur for these probabilities). */
 const fmt2 = (x) => x.toFixed(2);
 
-/** The decisions FeedbackAnalyzer.load() makes for one non-empty normalised text. */
-function decideFull(model, probs, norm) {
+/**
+ * --threshold TASK.KEY=VALUE and TASK.KEY@CHANNEL=VALUE, as FeedbackAnalyzer.load(thresholds=) takes
+ * them: a plain key moves the head's point, a key with @CHANNEL the point for records of that channel
+ * only (model.channelPoints[channel][task]: the head's points with the channel's on top).
+ */
+function applyThresholds(model, items) {
+  const heads = model.card.tasks;
+  const perChannel = {};
+  for (const item of items) {
+    const m = /^([^.=@]+)\.([^=@]+)(@[^=]*)?=(.*)$/.exec(item);
+    if (!m) throw new Error(`--threshold ${item}: use TASK.KEY=VALUE or TASK.KEY@CHANNEL=VALUE`);
+    const [, task, key, at, raw] = m;
+    const channel = at === undefined ? null : at.slice(1);
+    if (channel === '') throw new Error(`--threshold ${item}: name the channel after '@'`);
+    if (!heads[task]) {
+      throw new Error(`--threshold ${item}: unknown task ${task} (tasks: ${Object.keys(heads).join(', ')})`);
+    }
+    const points = heads[task].thresholds || {};
+    if (!(key in points)) {
+      throw new Error(`--threshold ${item}: ${task} has no operating point ${key} ` +
+        `(it has: ${Object.keys(points).sort().join(', ')})`);
+    }
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value)) {
+      throw new Error(`--threshold ${item}: ${raw} is not a finite number`);
+    }
+    if (channel === null) heads[task].thresholds = { ...points, [key]: value };
+    else ((perChannel[channel] ??= {})[task] ??= {})[key] = value;
+  }
+  model.channelPoints = {};
+  for (const [channel, tasks] of Object.entries(perChannel)) {
+    model.channelPoints[channel] = {};
+    for (const [task, over] of Object.entries(tasks)) {
+      model.channelPoints[channel][task] = { ...heads[task].thresholds, ...over };
+    }
+  }
+}
+
+/** The decisions FeedbackAnalyzer.load() makes for one non-empty normalised text (of ``channel``, or null). */
+function decideFull(model, probs, norm, channel = null) {
   const heads = model.card.tasks;
   const rules = model.rules;
-  const th = (task) => heads[task].thresholds || {};
+  const own = channel !== null && model.channelPoints ? model.channelPoints[channel] || {} : {};
+  const th = (task) => own[task] || heads[task].thresholds || {};
   const fired = rules ? rules.escalation.filter((r) => r.re.test(norm)) : [];
   const ctx = { model, probs, norm, rules, fired, text: null };
   const combined = {};
@@ -576,13 +618,15 @@ function isNotChinese(norm, minShare = 0.5, minForeignUnits = 2) {
 // ---------------------------------------------------------------------------- command line
 function parseArgs(argv) {
   const args = { model: path.resolve(__dirname, '../../models/feedback-zh-ngram'), normalized: false,
-    headsOnly: false, batchSize: 256, input: '-' };
+    headsOnly: false, batchSize: 256, input: '-', thresholds: [], channelField: 'channel' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--model') args.model = argv[++i];
     else if (a === '--normalized') args.normalized = true;
     else if (a === '--heads-only') args.headsOnly = true;
     else if (a === '--batch-size') args.batchSize = Math.max(1, parseInt(argv[++i], 10));
+    else if (a === '--threshold') args.thresholds.push(argv[++i]);
+    else if (a === '--channel-field') args.channelField = argv[++i];
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a === '--selftest') args.selftest = true;
     else args.input = a;
@@ -643,7 +687,7 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
     process.stdout.write('usage: node score.js [--model DIR] [--normalized] [--heads-only] [--batch-size N] ' +
-      '[INPUT.jsonl|-]\n' +
+      '[--threshold TASK.KEY[@CHANNEL]=VALUE ...] [--channel-field NAME] [INPUT.jsonl|-]\n' +
       '       node score.js --selftest   (npm test: checks against values from the Python library)\n');
     return;
   }
@@ -651,7 +695,11 @@ async function main() {
     if (!(await selftest(args.model))) process.exitCode = 1;
     return;
   }
+  if (args.headsOnly && args.thresholds.length) {
+    throw new Error('--threshold is for the decision stage, not --heads-only');
+  }
   const model = await loadModel(args.model, { headsOnly: args.headsOnly });
+  applyThresholds(model, args.thresholds);
   const input = args.input === '-' ? process.stdin : fs.createReadStream(args.input);
   const rl = readline.createInterface({ input, crlfDelay: Infinity });
   let batch = [];
@@ -669,7 +717,7 @@ async function main() {
         return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true,
           ...(args.headsOnly ? {} : neutralResult()) });
       }
-      const decided = args.headsOnly ? decide(model, p, b.norm) : decideFull(model, p, b.norm);
+      const decided = args.headsOnly ? decide(model, p, b.norm) : decideFull(model, p, b.norm, b.channel);
       return JSON.stringify({ id: b.id, norm: b.norm, probs: p, ...decided });
     });
     if (lines.length) process.stdout.write(lines.join('\n') + '\n');
@@ -689,7 +737,9 @@ async function main() {
     } else if (typeof obj.text !== 'string') {
       batch.push({ id: obj.id ?? row, error: 'text field must be a string' });
     } else {
-      batch.push({ id: obj.id ?? row, norm: args.normalized ? obj.text : normalize(obj.text) });
+      const ch = obj[args.channelField];
+      batch.push({ id: obj.id ?? row, norm: args.normalized ? obj.text : normalize(obj.text),
+        channel: ch === undefined || ch === null || ch === '' ? null : String(ch) });
     }
     if (batch.length >= args.batchSize) await flush();
   }
@@ -697,7 +747,8 @@ async function main() {
 }
 
 module.exports = {
-  loadModel, normalize, featurize, predictProba, decide, decideFull, textEvidence, isNotChinese, readNpyFloat32, round6,
+  loadModel, applyThresholds, normalize, featurize, predictProba, decide, decideFull, textEvidence, isNotChinese,
+  readNpyFloat32, round6,
 };
 
 if (require.main === module) {
