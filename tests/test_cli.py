@@ -888,6 +888,22 @@ def test_score_reads_each_records_channel_for_its_operating_points(tmp_path, mon
     assert rc == 0 and json.loads(out_text)["severity"] == "high"
 
 
+def test_cluster_and_report_give_each_record_its_channels_points(tmp_path, monkeypatch):
+    text = "吃了外卖全家食物中毒，我要打12315"
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"id": 1, "text": text, "channel": "order_review"}, {"id": 2, "text": text}))
+    points = ["--threshold", "severity.critical@order_review=1.01",
+              "--threshold", "severity.critical_unsignalled@order_review=1.01"]
+    out = tmp_path / "c.jsonl"
+    rc, _, _ = run(monkeypatch, ["cluster", str(inp), "-o", str(out), "--min-size", "2", *points])
+    assert rc == 0 and [r["severity"] for r in lines(out.read_bytes())] == ["high", "critical"]
+    html = tmp_path / "r.html"
+    rc, _, _ = run(monkeypatch, ["report", str(inp), "-o", str(html), "--min-size", "2", *points])
+    assert rc == 0
+    rc, _, _ = run(monkeypatch, ["report", str(inp), "-o", str(tmp_path / "r0.html"), "--min-size", "2"])
+    assert rc == 0 and html.read_bytes() != (tmp_path / "r0.html").read_bytes()  # one critical fewer
+
+
 def test_workers_must_be_positive(tmp_path, monkeypatch, model_dir):
     inp = tmp_path / "in.jsonl"
     inp.write_bytes(jl({"text": "好"}))

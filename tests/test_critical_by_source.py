@@ -21,8 +21,9 @@ STREAM = ["下午拉肚子了", "很好吃，下次还点", "送餐很快", "房
 def _write_data(root):
     (root / "annotations").mkdir()
     for split in ("train", "dev", "test"):
-        rows = [{"id": f"{split}-t{i}", "source": "written", "text": t, "severity": s} for i, (t, s) in enumerate(TICKETS)]
-        rows += [{"id": f"{split}-r{i}", "source": "waimai_10k", "text": t, "severity": s}
+        rows = [{"id": f"{split}-t{i}", "source": "written", "channel": "cs_chat", "text": t, "severity": s}
+                for i, (t, s) in enumerate(TICKETS)]
+        rows += [{"id": f"{split}-r{i}", "source": "waimai_10k", "channel": "order_review", "text": t, "severity": s}
                  for i, (t, s) in enumerate(REVIEWS)]
         (root / "annotations" / f"{split}.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in (rows if split != "train" else [])),
@@ -44,7 +45,8 @@ def _write_data(root):
 def test_rows_per_pair_with_sources_and_stream(tmp_path, capsys):
     _write_data(tmp_path)
     assert critical_by_source.main(["--data", str(tmp_path)]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    first, second = capsys.readouterr().out.split("\n\n")
+    lines = first.splitlines()
     assert lines[0].startswith("| critical points (signal / none) | dev reviews P / R | dev written P / R")
     rows = [line.strip("|").split(" | ") for line in lines[2:]]
     assert len(rows) == 1 + len(critical_by_source.PAIRS) and rows[0][0].endswith("(shipped)")
@@ -53,6 +55,13 @@ def test_rows_per_pair_with_sources_and_stream(tmp_path, capsys):
     assert rows[0][2].endswith("true)") and "2 true" in rows[0][2]  # the two critical tickets
     n_stream = len(STREAM) * len(critical_by_source.CORPORA)
     assert rows[0][5].startswith(f"3 of {n_stream} ")  # "下午拉肚子了" once per corpus; annotated rows left out
+    # the mixed stream, points per channel: the stricter pair for order_review only leaves the tickets as shipped
+    lines = second.splitlines()
+    assert lines[0].startswith("| critical points | dev all P / R | test all P / R | test order_review P / R")
+    rows = [[c.strip() for c in line.strip("|").split(" | ")] for line in lines[2:]]
+    assert [r[0] for r in rows] == ["0.04 / 0.08 everywhere (shipped)", "0.1 / 0.3 everywhere",
+                                    "0.1 / 0.3 for order_review only"]
+    assert rows[2][4] == rows[0][4] and all(r[5].endswith(f"of {n_stream}") for r in rows)
 
 
 def test_missing_data_is_a_clear_exit(tmp_path):

@@ -89,3 +89,18 @@ def test_exporter_api_counts(analyzer):
     assert ex.summary.to_dict() == {"n_read": 3, "n_tasks": 2, "n_confident": 0, "n_malformed": 1,
                                     "malformed_rows": [2], "stopped_at_limit": False}
 
+
+
+def test_exporter_gives_each_record_its_channels_points():
+    from feedback_nlp import FeedbackAnalyzer
+    from feedback_nlp.io import InputRecord
+
+    text = "吃了外卖全家食物中毒，我要打12315"  # critical at the shipped points
+    fa = FeedbackAnalyzer.load(thresholds={"severity.critical@order_review": 1.01,
+                                           "severity.critical_unsignalled@order_review": 1.01})
+    recs = [InputRecord(1, 1, text, fields={"id": 1, "text": text, "channel": "order_review"}),
+            InputRecord(2, 2, text, fields={"id": 2, "text": text})]
+    tasks = list(TaskExporter(fa).iter_tasks(recs))
+    severity = [next(i["value"]["choices"] for i in t["predictions"][0]["result"] if i["from_name"] == "severity")
+                for t in tasks]
+    assert severity == [["high"], ["critical"]]

@@ -217,8 +217,13 @@ def readable_inputs(records: Sequence[InputRecord], channel_field: Optional[str]
     a record's channel is its ``channel_field`` value (None where it has none, or when
     ``channel_field`` is None)."""
     good = [r for r in records if r.error is None]
-    channels = [r.fields.get(channel_field) if channel_field else None for r in good]
-    return [r.text for r in good], [r.id for r in good], [None if c in (None, "") else c for c in channels]
+    return [r.text for r in good], [r.id for r in good], [record_channel(r, channel_field) for r in good]
+
+
+def record_channel(record: InputRecord, channel_field: Optional[str] = CHANNEL_FIELD):
+    """The record's channel: its ``channel_field`` value, None where it has none (or an empty one)."""
+    value = record.fields.get(channel_field) if channel_field else None
+    return None if value in (None, "") else value
 
 
 def output_records(records: Sequence[InputRecord], results: Sequence[Any], fields: Sequence[str] = FIELDS,

@@ -335,10 +335,10 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     (None: the default). Returns a small summary (counts, clusters, alerts as dicts).
     """
     from .cluster import ProblemClusterer, fit_without_recurring_spam
-    from .io import ReadTally, read_records
+    from .io import ReadTally, read_records, record_channel
     from .pipeline import FeedbackAnalyzer
 
-    texts, ids, raw_times = [], [], []
+    texts, ids, raw_times, channels = [], [], [], []
     tally = ReadTally()
     with read_records(input_path, text_field=text_field, id_field=id_field, fmt=fmt, encoding=encoding) as reader:
         for rec in reader:
@@ -348,11 +348,12 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
             texts.append(rec.text)
             ids.append(rec.id)
             raw_times.append(rec.fields.get(time_field) if time_field else None)
+            channels.append(record_channel(rec))
     tally.require_field(time_field)
     n_err = tally.n_errors
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
     # Posts copied across the period that raise nothing are flood spam (codebook), as `score --detect-floods`.
-    results = fa.analyze_batch(texts, ids=ids, detect_floods=True) if texts else []
+    results = fa.analyze_batch(texts, ids=ids, detect_floods=True, channels=channels) if texts else []
     times = raw_times if time_field else None
     cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder)
     # Recurring spam (a campaign of similar posts each below the per-record threshold) is

@@ -26,7 +26,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     ``error_rows``, the first malformed row numbers, and the input ``encoding``). A
     ``time_field`` that no readable record has raises ``InputFormatError``.
     """
-    from ..io import ReadTally, open_writer, read_records, error_record, ERROR_FIELD
+    from ..io import ReadTally, open_writer, read_records, record_channel, error_record, ERROR_FIELD
     from ..pipeline import FeedbackAnalyzer
 
     rows = []
@@ -42,7 +42,8 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
     ok_pos = [i for i, (rec, _) in enumerate(rows) if rec.ok]
     texts = [rows[i][0].text for i in ok_pos]
-    results = fa.analyze_batch(texts, ids=[rows[i][0].id for i in ok_pos]) if texts else []
+    results = fa.analyze_batch(texts, ids=[rows[i][0].id for i in ok_pos],
+                               channels=[record_channel(rows[i][0]) for i in ok_pos]) if texts else []
     params = dict(min_size=min_size, seed=seed, encoder=encoder)
     if threshold is not None:
         params["threshold"] = threshold

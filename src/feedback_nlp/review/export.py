@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping, Optional, Sequence
 
+from ..io import record_channel
 from .config import LabelConfig
 from .listing import listed
 
@@ -174,8 +175,8 @@ class TaskExporter:
                 return
             good = [r for r in batch if r.error is None]
             texts = [r.text for r in good]
-            results = iter(self.analyzer.analyze_batch(texts, ids=[r.id for r in good], batch_size=self.batch_size)
-                           if good else [])
+            results = iter(self.analyzer.analyze_batch(texts, ids=[r.id for r in good], batch_size=self.batch_size,
+                                                       channels=[record_channel(r) for r in good]) if good else [])
             confs = iter(head_confidences(self.analyzer, texts) if good else [])
             for rec in batch:
                 s.n_read += 1
