@@ -250,19 +250,6 @@ def test_channel_thresholds_apply_to_records_of_that_channel_only():
     assert [r.severity for r in both.analyze_batch([POISONED] * 2, channels=["email", None])] == ["critical", "high"]
 
 
-def test_channel_thresholds_are_checked_like_global_ones():
-    for bad, msg in (({"severity.critical@": 0.5}, "name the channel"),
-                     ({"severity.nope@x": 0.5}, "no operating point"),
-                     ({"severity.critical@x": "high"}, "not a number"), ({"nope.critical@x": 0.5}, "unknown task")):
-        with pytest.raises(ValueError, match=msg):
-            FeedbackAnalyzer.load(thresholds=bad)
-    fa = FeedbackAnalyzer.load()
-    with pytest.raises(ValueError, match="has no operating point"):
-        FeedbackAnalyzer(fa.task_models, channel_thresholds={"x": {"severity": {"nope": 0.5}}})
-    with pytest.raises(ValueError, match="2 texts but 1 channels"):
-        fa.analyze_batch(["好", "差"], channels=["x"])
-
-
 def test_analyze_frame_channel_column():
     pd = pytest.importorskip("pandas")
     fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL)

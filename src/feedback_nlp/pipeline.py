@@ -16,6 +16,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import numpy as np
 
 from .modeling import ModelFormatError, NgramModel, resolve_model_path
+from .operating_points import apply_thresholds, channel_points
 from .result import FIELDS, FeedbackResult
 from .tasks.base import MULTILABEL
 from .tasks.evidence import text_evidence
@@ -100,57 +101,6 @@ def _combiner_fits(model, task: str) -> bool:
                 if other not in model.heads or label not in model.heads[other].labels:
                     return False
     return True
-
-
-#: Separates an operating point's key from the channel it is for: ``severity.critical@order_review``.
-CHANNEL_SEP = "@"
-
-
-def _checked_point(models: Mapping[str, Any], task: str, name: str, value: Any, shown: str) -> float:
-    """``value`` as a finite float, after checking that ``task`` has the operating point ``name``."""
-    if task not in models:
-        raise ValueError(f"threshold {shown}: unknown task {task!r} (tasks: {', '.join(models)})")
-    head = models[task].heads[task]
-    if name not in head.thresholds:
-        raise ValueError(f"threshold {shown}: {task} has no operating point {name!r} "
-                         f"(it has: {', '.join(sorted(head.thresholds))})")
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"threshold {shown}: {value!r} is not a number") from None
-    if not np.isfinite(value):
-        raise ValueError(f"threshold {shown}: {value!r} is not a finite number")
-    return value
-
-
-def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
-    """Set operating points on the loaded heads: ``{"task.key": value}`` or ``{"task": {"key": value}}``.
-
-    A key ending in ``@CHANNEL`` (``"severity.critical@order_review"``) is the point for records of that
-    channel only: the heads keep theirs, and the returned ``{channel: {task: {key: value}}}`` holds it
-    (what :class:`FeedbackAnalyzer` takes as ``channel_thresholds``).
-    """
-    flat: dict[tuple[str, str], Any] = {}
-    for key, value in overrides.items():
-        if isinstance(value, Mapping):
-            flat.update({(key, k): v for k, v in value.items()})
-        else:
-            task, dot, name = str(key).partition(".")
-            if not dot or not name:
-                raise ValueError(f"threshold {key!r}: use TASK.KEY or TASK.KEY@CHANNEL, e.g. severity.critical")
-            flat[(task, name)] = value
-    per_channel: dict[str, dict[str, dict[str, float]]] = {}
-    for (task, key), value in flat.items():
-        name, at, channel = str(key).partition(CHANNEL_SEP)
-        if at and not channel:
-            raise ValueError(f"threshold {task}.{key}: name the channel after {CHANNEL_SEP!r}")
-        value = _checked_point(models, task, name, value, f"{task}.{key}")
-        if at:
-            per_channel.setdefault(channel, {}).setdefault(task, {})[name] = value
-        else:
-            head = models[task].heads[task]
-            head.thresholds = {**head.thresholds, name: value}
-    return per_channel
 
 
 class FloodMarker:
@@ -241,13 +191,7 @@ class FeedbackAnalyzer:
             routing = RoutingTable(table)
         self.routing = routing
         #: ``{channel: {task: the head's points with the channel's on top}}``, checked once here.
-        self.channel_thresholds: dict[str, dict[str, dict[str, float]]] = {}
-        for channel, tasks in (channel_thresholds or {}).items():
-            points = self.channel_thresholds[str(channel)] = {}
-            for task, keys in tasks.items():
-                checked = {k: _checked_point(self.task_models, task, k, v, f"{task}.{k}{CHANNEL_SEP}{channel}")
-                           for k, v in keys.items()}
-                points[task] = {**self._head(task).thresholds, **checked}
+        self.channel_thresholds = channel_points(self.task_models, channel_thresholds or {})
         self.components: list[tuple[str, Callable[[Doc], None]]] = [
             ("spam", self._spam), ("issue_types", self._issue_types), ("sentiment", self._sentiment),
             ("severity", self._severity), ("routing", self._route), ("review", self._review)]

@@ -1,0 +1,79 @@
+"""Operating points a user moves without retraining: for every record, or for one channel's.
+
+``{"severity.critical": 0.7}`` (or ``{"severity": {"critical": 0.7}}``) moves a head's point;
+``{"severity.critical@order_review": 0.1}`` moves it for records of channel ``order_review``
+only (a review feed and a ticket queue need different critical points). Every key is checked
+against the points the head has, every value must be a finite number.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+
+__all__ = ["CHANNEL_SEP", "apply_thresholds", "channel_points", "checked_point"]
+
+#: Separates an operating point's key from the channel it is for: ``severity.critical@order_review``.
+CHANNEL_SEP = "@"
+
+
+def checked_point(models: Mapping[str, Any], task: str, name: str, value: Any, shown: str) -> float:
+    """``value`` as a finite float, after checking that ``task`` has the operating point ``name``."""
+    if task not in models:
+        raise ValueError(f"threshold {shown}: unknown task {task!r} (tasks: {', '.join(models)})")
+    head = models[task].heads[task]
+    if name not in head.thresholds:
+        raise ValueError(f"threshold {shown}: {task} has no operating point {name!r} "
+                         f"(it has: {', '.join(sorted(head.thresholds))})")
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"threshold {shown}: {value!r} is not a number") from None
+    if not np.isfinite(value):
+        raise ValueError(f"threshold {shown}: {value!r} is not a finite number")
+    return value
+
+
+def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]
+                     ) -> dict[str, dict[str, dict[str, float]]]:
+    """Set operating points on the loaded heads: ``{"task.key": value}`` or ``{"task": {"key": value}}``.
+
+    A key ending in ``@CHANNEL`` (``"severity.critical@order_review"``) is the point for records of that
+    channel only: the heads keep theirs, and the returned ``{channel: {task: {key: value}}}`` holds it
+    (what :class:`FeedbackAnalyzer` takes as ``channel_thresholds``).
+    """
+    flat: dict[tuple[str, str], Any] = {}
+    for key, value in overrides.items():
+        if isinstance(value, Mapping):
+            flat.update({(key, k): v for k, v in value.items()})
+        else:
+            task, dot, name = str(key).partition(".")
+            if not dot or not name:
+                raise ValueError(f"threshold {key!r}: use TASK.KEY or TASK.KEY@CHANNEL, e.g. severity.critical")
+            flat[(task, name)] = value
+    per_channel: dict[str, dict[str, dict[str, float]]] = {}
+    for (task, key), value in flat.items():
+        name, at, channel = str(key).partition(CHANNEL_SEP)
+        if at and not channel:
+            raise ValueError(f"threshold {task}.{key}: name the channel after {CHANNEL_SEP!r}")
+        value = checked_point(models, task, name, value, f"{task}.{key}")
+        if at:
+            per_channel.setdefault(channel, {}).setdefault(task, {})[name] = value
+        else:
+            head = models[task].heads[task]
+            head.thresholds = {**head.thresholds, name: value}
+    return per_channel
+
+
+def channel_points(models: Mapping[str, Any], per_channel: Mapping[str, Mapping[str, Mapping[str, Any]]]
+                   ) -> dict[str, dict[str, dict[str, float]]]:
+    """``{channel: {task: the head's points with the channel's on top}}`` from ``{channel: {task:
+    {key: value}}}``, each key and value checked (:func:`checked_point`)."""
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for channel, tasks in per_channel.items():
+        points = out[str(channel)] = {}
+        for task, keys in tasks.items():
+            checked = {k: checked_point(models, task, k, v, f"{task}.{k}{CHANNEL_SEP}{channel}")
+                       for k, v in keys.items()}
+            points[task] = {**models[task].heads[task].thresholds, **checked}
+    return out

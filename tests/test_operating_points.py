@@ -1,0 +1,42 @@
+"""feedback_nlp.operating_points: moving points for every record or for one channel, every key checked."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from feedback_nlp.operating_points import apply_thresholds, channel_points
+
+
+def _models() -> dict:
+    head = SimpleNamespace(thresholds={"critical": 0.04, "critical_unsignalled": 0.08})
+    model = SimpleNamespace(heads={"severity": head})
+    return {"severity": model}
+
+
+def test_plain_keys_move_the_heads_point_and_channel_keys_are_returned():
+    models = _models()
+    per_channel = apply_thresholds(models, {"severity.critical": 0.5, "severity.critical@order_review": 0.1,
+                                            "severity": {"critical_unsignalled@order_review": 0.3}})
+    assert models["severity"].heads["severity"].thresholds == {"critical": 0.5, "critical_unsignalled": 0.08}
+    assert per_channel == {"order_review": {"severity": {"critical": 0.1, "critical_unsignalled": 0.3}}}
+    assert channel_points(models, per_channel) == {
+        "order_review": {"severity": {"critical": 0.1, "critical_unsignalled": 0.3}}}
+    assert channel_points(models, {"email": {"severity": {"critical": 1}}}) == {
+        "email": {"severity": {"critical": 1.0, "critical_unsignalled": 0.08}}}  # the head's other points kept
+
+
+@pytest.mark.parametrize("bad, msg", [
+    ({"severity.critical@": 0.5}, "name the channel"), ({"severity.nope@x": 0.5}, "no operating point"),
+    ({"severity.critical@x": "high"}, "not a number"), ({"nope.critical@x": 0.5}, "unknown task"),
+    ({"severity.critical@x": float("nan")}, "not a finite number"), ({"severity": 0.5}, "TASK.KEY")])
+def test_every_key_and_value_is_checked(bad, msg):
+    models = _models()
+    with pytest.raises(ValueError, match=msg):
+        apply_thresholds(models, bad)
+    assert models["severity"].heads["severity"].thresholds["critical"] == 0.04
+
+
+def test_channel_points_are_checked_too():
+    with pytest.raises(ValueError, match="severity.nope@x: severity has no operating point"):
+        channel_points(_models(), {"x": {"severity": {"nope": 0.5}}})
