@@ -521,6 +521,10 @@ strict = FeedbackAnalyzer.load(thresholds={{"severity.critical": 0.5}})   # a st
 ```
 
 `feedback-nlp score in.jsonl -o out.jsonl --threshold severity.critical=0.5` does the same from the CLI.
+A key ending in `@CHANNEL` moves a point for the records of one channel only
+(`thresholds={{"severity.critical@order_review": 0.1}}`, `analyze(text, channel="order_review")`; the
+records' `channel` field in `score`): the repository README's "Operating points per channel" has
+the figures for a review channel.
 
 Throughput (full analysis incl. normalisation, rules, decisions and routing, one process, one
 thread): **{ev['throughput_texts_per_s']:,} texts/s** measured at training time on the training
