@@ -78,8 +78,9 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
             None, description="texts to analyse; the id of each result is its 1-based position",
             examples=[["快递十天都没到，客服也不回消息", "很好用，推荐"]])
         records: Optional[list[Any]] = Field(
-            None, description='objects {"id": ..., "text": ...}; a missing or null id becomes the '
-                              "1-based position",
+            None, description='objects {"id": ..., "text": ..., "channel": ...}; a missing or null id becomes '
+                              "the 1-based position; channel (optional) picks the operating points given "
+                              "for it (--threshold KEY@CHANNEL=VALUE)",
             examples=[[{"id": "a1", "text": "收到的耳机左边没声音"}]])
 
         @model_validator(mode="after")
