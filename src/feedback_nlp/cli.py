@@ -663,7 +663,8 @@ def _cmd_score(args) -> int:
     import functools
     from concurrent.futures.process import BrokenProcessPool
 
-    from .io import ERROR_FIELD, detect_format, open_writer, output_records, read_records, readable_inputs
+    from .io import (ERROR_FIELD, detect_format, open_writer, output_records, read_records, readable_inputs,
+                     record_channel)
     from .parallel import ParallelAnalyzer
     from .text import mask_pii
 
@@ -707,7 +708,7 @@ def _cmd_score(args) -> int:
                     for rec, out in zip(chunk, output_records(chunk, batch, analyzer.output_fields, floods)):
                         if rec.error is None:
                             n_ok += 1
-                            n_channel += rec.fields.get(args.channel_field) not in (None, "")
+                            n_channel += record_channel(rec, args.channel_field) is not None
                         else:
                             n_bad += 1
                             if len(bad_rows) < MAX_LISTED_ROWS:
