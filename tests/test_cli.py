@@ -13,6 +13,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS_ARGS
 import feedback_nlp  # noqa: E402
 from feedback_nlp import FeedbackAnalyzer  # noqa: E402
 from feedback_nlp.cli import build_parser, main  # noqa: E402
@@ -869,13 +870,12 @@ def test_workers_give_byte_identical_output(tmp_path, monkeypatch, model_dir, ex
 
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_score_reads_each_records_channel_for_its_operating_points(tmp_path, monkeypatch, workers):
-    text = "吃了外卖全家食物中毒，我要打12315"
+    text = CRITICAL_TEXT
     inp = tmp_path / "in.jsonl"
     inp.write_bytes(jl({"id": 1, "text": text, "src": "order_review"}, {"id": 2, "text": text, "src": "cs_chat"},
                        {"id": 3, "text": text}, {"id": 4, "text": text, "src": "order_review"}))
     out = tmp_path / "out.jsonl"
-    points = ["--threshold", "severity.critical@order_review=1.01",
-              "--threshold", "severity.critical_unsignalled@order_review=1.01"]
+    points = NEVER_CRITICAL_REVIEWS_ARGS
     rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), *points, "--channel-field", "src",
                                       "--workers", workers, "--batch-size", "2"])
     assert rc == 0
@@ -889,11 +889,10 @@ def test_score_reads_each_records_channel_for_its_operating_points(tmp_path, mon
 
 
 def test_cluster_and_report_give_each_record_its_channels_points(tmp_path, monkeypatch):
-    text = "吃了外卖全家食物中毒，我要打12315"
+    text = CRITICAL_TEXT
     inp = tmp_path / "in.jsonl"
     inp.write_bytes(jl({"id": 1, "text": text, "channel": "order_review"}, {"id": 2, "text": text}))
-    points = ["--threshold", "severity.critical@order_review=1.01",
-              "--threshold", "severity.critical_unsignalled@order_review=1.01"]
+    points = NEVER_CRITICAL_REVIEWS_ARGS
     out = tmp_path / "c.jsonl"
     rc, _, _ = run(monkeypatch, ["cluster", str(inp), "-o", str(out), "--min-size", "2", *points])
     assert rc == 0 and [r["severity"] for r in lines(out.read_bytes())] == ["high", "critical"]

@@ -6,6 +6,7 @@ import multiprocessing
 
 import pytest
 
+from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS
 from feedback_nlp import FeedbackAnalyzer
 from feedback_nlp.parallel import ParallelAnalyzer
 from tiny_model import build_tiny_model
@@ -87,9 +88,9 @@ def test_bad_arguments(tiny):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_key_with_channels_passes_them_to_the_analyzer(workers):
     """``key`` may give ``(texts, ids, channels)``; the channels reach analyze_batch, in workers too."""
-    text = "吃了外卖全家食物中毒，我要打12315"  # critical at the shipped points, never for channel "r" here
-    fa = FeedbackAnalyzer.load(thresholds={"severity.critical@r": 1.01, "severity.critical_unsignalled@r": 1.01})
-    batches = [([text, text], [1, 2], ["r", None]), ([text], [3], [None])]
+    text = CRITICAL_TEXT
+    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL_REVIEWS)
+    batches = [([text, text], [1, 2], ["order_review", None]), ([text], [3], [None])]
     with ParallelAnalyzer(fa, workers=workers) as pa:
         got = [r for _, results in pa.map(batches, key=tuple) for r in results]
     assert [(r.id, r.severity) for r in got] == [(1, "high"), (2, "critical"), (3, "critical")]

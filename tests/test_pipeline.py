@@ -3,6 +3,7 @@ import json
 
 import pytest
 
+from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS
 from feedback_nlp import FIELDS, FeedbackAnalyzer, FeedbackResult
 from feedback_nlp.tasks import ISSUE_TYPES, SENTIMENTS, SEVERITIES, SPAM_TYPES
 
@@ -232,28 +233,24 @@ def test_threshold_overrides_from_the_api():
             FeedbackAnalyzer.load(thresholds=bad)
 
 
-POISONED = "吃了外卖全家食物中毒，我要打12315"  # critical at the shipped points
-NEVER_CRITICAL = {"severity.critical@order_review": 1.01, "severity.critical_unsignalled@order_review": 1.01}
-
-
 def test_channel_thresholds_apply_to_records_of_that_channel_only():
-    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL)
+    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL_REVIEWS)
     assert fa._head("severity").thresholds["critical"] < 1  # the heads keep their points
-    got = fa.analyze_batch([POISONED] * 4, channels=[None, "order_review", "cs_chat", "order_review"])
+    got = fa.analyze_batch([CRITICAL_TEXT] * 4, channels=[None, "order_review", "cs_chat", "order_review"])
     assert [r.severity for r in got] == ["critical", "high", "critical", "high"]
     assert got[1].needs_review and any(x.startswith("needs review: close to critical") for x in got[1].severity_reasons)
-    assert fa.analyze(POISONED, channel="order_review").severity == "high"
-    assert fa.analyze(POISONED).severity == "critical"
+    assert fa.analyze(CRITICAL_TEXT, channel="order_review").severity == "high"
+    assert fa.analyze(CRITICAL_TEXT).severity == "critical"
     # nested form; a channel's point wins over a global one for that channel, the global one holds elsewhere
     both = FeedbackAnalyzer.load(thresholds={"severity": {"critical": 1.01, "critical_unsignalled": 1.01,
                                                           "critical@email": 0.0}})
-    assert [r.severity for r in both.analyze_batch([POISONED] * 2, channels=["email", None])] == ["critical", "high"]
+    assert [r.severity for r in both.analyze_batch([CRITICAL_TEXT] * 2, channels=["email", None])] == ["critical", "high"]
 
 
 def test_analyze_frame_channel_column():
     pd = pytest.importorskip("pandas")
-    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL)
-    df = pd.DataFrame({"text": [POISONED] * 3, "src": ["order_review", None, "cs_chat"]})
+    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL_REVIEWS)
+    df = pd.DataFrame({"text": [CRITICAL_TEXT] * 3, "src": ["order_review", None, "cs_chat"]})
     assert fa.analyze_frame(df, channel_col="src")["severity"].tolist() == ["high", "critical", "critical"]
     with pytest.raises(KeyError, match="nope"):
         fa.analyze_frame(df, channel_col="nope")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS
 from feedback_nlp.cli import main
 from feedback_nlp.review import TaskExporter, label_config_xml
 from feedback_nlp.tasks import SENTIMENTS
@@ -95,9 +96,8 @@ def test_exporter_gives_each_record_its_channels_points():
     from feedback_nlp import FeedbackAnalyzer
     from feedback_nlp.io import InputRecord
 
-    text = "吃了外卖全家食物中毒，我要打12315"  # critical at the shipped points
-    fa = FeedbackAnalyzer.load(thresholds={"severity.critical@order_review": 1.01,
-                                           "severity.critical_unsignalled@order_review": 1.01})
+    text = CRITICAL_TEXT
+    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL_REVIEWS)
     recs = [InputRecord(1, 1, text, fields={"id": 1, "text": text, "channel": "order_review"}),
             InputRecord(2, 2, text, fields={"id": 2, "text": text})]
     tasks = list(TaskExporter(fa).iter_tasks(recs))

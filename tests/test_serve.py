@@ -22,6 +22,7 @@ import pytest
 pytest.importorskip("fastapi", reason="the [serve] extra (fastapi) is not installed")
 uvicorn = pytest.importorskip("uvicorn", reason="the [serve] extra (uvicorn) is not installed")
 
+from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS  # noqa: E402
 from feedback_nlp import serve  # noqa: E402
 from feedback_nlp.cli import main  # noqa: E402
 from feedback_nlp.io import SCORE_FIELDNAMES  # noqa: E402
@@ -247,9 +248,8 @@ def test_docs_and_openapi(server):
 def test_a_records_channel_picks_its_operating_points():
     from feedback_nlp import FeedbackAnalyzer
 
-    fa = FeedbackAnalyzer.load(thresholds={"severity.critical@order_review": 1.01,
-                                           "severity.critical_unsignalled@order_review": 1.01})
-    text = "吃了外卖全家食物中毒，我要打12315"  # critical at the shipped points
+    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL_REVIEWS)
+    text = CRITICAL_TEXT
     with serving(serve.create_app(fa)) as port:
         status, body = request(port, "POST", "/v1/analyze", {"records": [
             {"id": 1, "text": text, "channel": "order_review"}, {"id": 2, "text": text}]})

@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS
 from feedback_nlp import spark as fspark
 from feedback_nlp.cli import main
 from feedback_nlp.io import ERROR_FIELD
@@ -170,10 +171,10 @@ def test_worker_cache_loads_once(monkeypatch):
 
 
 def test_thresholds_and_channel_column(spark):
-    text = "吃了外卖全家食物中毒，我要打12315"  # critical at the shipped points
+    text = CRITICAL_TEXT
     df = spark.createDataFrame([(1, text, "order_review"), (2, text, None), (3, text, "cs_chat")],
                                "id long, text string, src string")
-    points = {"severity.critical@order_review": 1.01, "severity.critical_unsignalled@order_review": 1.01}
+    points = NEVER_CRITICAL_REVIEWS
     rows = fspark.analyze_spark(df, thresholds=points, channel_col="src").orderBy("id").collect()
     assert [r["severity"] for r in rows] == ["high", "critical", "critical"]
     no_channel = fspark.analyze_spark(df, thresholds=points).orderBy("id").collect()
