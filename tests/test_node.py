@@ -17,7 +17,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import REPO
+from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS, REPO
 from feedback_nlp import FeedbackAnalyzer, NgramModel, normalize
 from feedback_nlp.pipeline import default_model_path
 from feedback_nlp.tasks.issue_types import decide_issue_types
@@ -191,7 +191,8 @@ def _assert_same_decisions(got: list[dict], results, norms: list[str]) -> None:
 #: Points moved for everyone and per channel, as `feedback-nlp score --threshold` takes them.
 MOVED_POINTS = {"severity.critical": 0.06, "severity.critical@order_review": 0.1,
                 "severity.critical_unsignalled@order_review": 0.3, "issue_types.gate@cs_chat": 0.7,
-                "spam.spam@social": 0.3}
+                "spam.spam@social": 0.3,
+                **{k.replace("order_review", "email"): v for k, v in NEVER_CRITICAL_REVIEWS.items()}}
 
 
 def test_node_operating_points_per_channel_match_python(model_dir, test_texts, tmp_path):
@@ -200,7 +201,7 @@ def test_node_operating_points_per_channel_match_python(model_dir, test_texts, t
     node = _require_node()
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
-    norms = [normalize(t) for t in test_texts[:600] + DECISION_TEXTS]
+    norms = [normalize(t) for t in test_texts[:600] + DECISION_TEXTS + [CRITICAL_TEXT] * 5]
     channels = [(None, "order_review", "cs_chat", "social", "email")[i % 5] for i in range(len(norms))]
     records = [{"id": i, "text": n, **({"src": c} if c else {})} for i, (n, c) in enumerate(zip(norms, channels))]
     args = [x for k, v in MOVED_POINTS.items() for x in ("--threshold", f"{k}={v}")]

@@ -244,7 +244,8 @@ def test_channel_thresholds_apply_to_records_of_that_channel_only():
     # nested form; a channel's point wins over a global one for that channel, the global one holds elsewhere
     both = FeedbackAnalyzer.load(thresholds={"severity": {"critical": 1.01, "critical_unsignalled": 1.01,
                                                           "critical@email": 0.0}})
-    assert [r.severity for r in both.analyze_batch([CRITICAL_TEXT] * 2, channels=["email", None])] == ["critical", "high"]
+    got = both.analyze_batch([CRITICAL_TEXT] * 2, channels=["email", None])
+    assert [r.severity for r in got] == ["critical", "high"]
 
 
 def test_analyze_frame_channel_column():
