@@ -1,6 +1,6 @@
 """Planted problems: sets of 20 differently worded complaints about one problem each, written here.
 
-Two kinds, kept apart so that no setting is chosen on what is reported:
+Kinds kept apart so that no setting is chosen on what is reported:
 
 - ``REPORTED``: the benchmark's sets (``bench_cluster.py``): the charger set of
   ``tests/test_cluster.py`` plus ``PLANTED_EARBUD`` and ``PLANTED_WASHER``. Reported, never used
@@ -8,6 +8,12 @@ Two kinds, kept apart so that no setting is chosen on what is reported:
 - ``SELECTION``: three more sets (screen defects, soup spilled in delivery, hotel air
   conditioning), written for choosing settings (``training/tune_semantic_encoder.py`` reports
   them next to the dev ARI). They are mixed into corpus reviews of the TRAIN split.
+
+- ``HOLDOUT`` and ``NEW``: read once per encoder version (``bench_cluster.py --planted-sets
+  holdout`` / ``new``), never used to choose a setting; ``NEW`` are problems the background
+  reviews never mention.
+- ``SELECTION_NEW`` and ``NEW2``: written for the next tuning round and not read yet: new problems
+  to choose a setting on, and fresh ones to check it with.
 
 Each set is one problem that a clustering should find as one group among thousands of other
 negative reviews, however it is worded.
@@ -140,6 +146,79 @@ NEW_ROBOT = [
     "扫地机的回充定位很差", "这个扫地机连自己的家都找不到",
 ]
 NEW = {"suitcase": NEW_SUITCASE, "petfood": NEW_PETFOOD, "robot": NEW_ROBOT}
+
+#: For the next tuning round of the clustering item, written on 2026-12-05 (third session) and not
+#: read by any encoder yet. The selection sets above are all problems the training reviews hold, so
+#: they cannot reward what a new problem needs; these three are new problems to choose a setting on
+#: (mixed into negative *train* reviews, as the tuner mixes SELECTION). Their product words, counted
+#: in the negative train reviews before writing: 空气炸锅 0, 链条 0, 鱼缸 2, 氧气泵 0 (涂层 2, 掉漆 14).
+#: Air fryer coating peeling: 涂层 / 不粘层 / 掉皮 / 脱落.
+SELECTION_NEW_AIRFRYER = [
+    "空气炸锅的涂层用了一个月就掉了", "炸篮的不粘层一块一块往下脱", "锅里面起皮了，掉下来的渣混在食物里",
+    "炸锅内胆的黑色涂层剥落，不敢再用", "才用几次不粘涂层就刮花脱落了", "炸篮边上掉漆，露出里面的金属",
+    "烤出来的薯条上沾着涂层碎片", "内锅表面鼓包，一碰就掉皮", "空气炸锅涂层质量太差，洗一次掉一点",
+    "炸篮底部的涂层全磨没了", "这个锅的不粘层根本不耐用，斑斑驳驳", "用软布洗的，涂层还是起泡脱落",
+    "空气炸锅用了三周，内壁开始掉黑渣", "炸篮上的涂层成片掉，担心吃进肚子", "锅底涂层裂开了，食物开始粘锅",
+    "炸锅内胆掉涂层，客服说是正常损耗", "烤盘表层剥落，露出铝的颜色", "每次做完饭都能看到掉下来的涂层屑",
+    "才买的炸锅，篮子里的涂层就翘起来了", "空气炸锅的内胆涂层脱皮严重",
+]
+#: Bicycle chain keeps coming off: 链条 / 掉链 / 脱链.
+SELECTION_NEW_CHAIN = [
+    "自行车骑几步链条就掉", "刚买的山地车老是掉链子", "变速的时候链条直接脱落",
+    "骑上坡用力一蹬链子就掉了", "单车链条太松，一天掉好几次", "链子总从齿轮上滑下来",
+    "换挡就脱链，根本没法正常骑", "车子的链条装得不对，骑着骑着就掉", "每次骑到一半都要下来挂链条",
+    "链条和飞轮不匹配，总是脱出来", "孩子的自行车链子三天两头掉", "踩快一点链条就掉下来，很危险",
+    "自行车链条老是脱落，弄得满手油", "链子一直跳齿，最后直接掉了", "骑了不到十公里就掉了三次链",
+    "折叠车的链条动不动就掉", "新车的链条一碰坑就脱", "车链子容易滑落，修了也没用",
+    "大盘换小盘的时候链条掉出来", "这辆车的链条怎么调都会掉",
+]
+#: Fish-tank air pump too loud: 氧气泵 / 气泵 / 打氧机; 噪音 / 嗡嗡 / 吵.
+SELECTION_NEW_PUMP = [
+    "鱼缸的氧气泵噪音太大了", "打氧机嗡嗡响，晚上吵得睡不着", "气泵一开整个房间都是嗡嗡声",
+    "这个增氧泵声音像拖拉机", "鱼缸打氧的声音太吵，放在卧室受不了", "氧气泵震动得厉害，柜子都跟着响",
+    "买的静音气泵一点也不静音", "打氧泵用了一周声音越来越大", "晚上关灯后气泵的嗡嗡声特别明显",
+    "水族箱的充氧泵吵死人", "氧气泵放哪儿都有很大的噪声", "鱼缸气泵一直发出嗡嗡的蜂鸣",
+    "增氧机声音太响，家人都抱怨", "说好的超静音，结果打氧机吵得要命", "气泵工作时咔咔响还带震动",
+    "小鱼缸配的氧气泵噪音比电视还大", "打氧泵的声音隔着门都能听见", "这台气泵嗡嗡个不停，只好晚上关掉",
+    "氧气泵垫了海绵也还是吵", "鱼缸的增氧泵太吵了，影响休息",
+]
+SELECTION_NEW = {"airfryer": SELECTION_NEW_AIRFRYER, "chain": SELECTION_NEW_CHAIN, "pump": SELECTION_NEW_PUMP}
+
+#: Fresh new-problem holdout sets, written on 2026-12-05 (third session) together with SELECTION_NEW
+#: and not read by any encoder yet: the check for a setting chosen on SELECTION_NEW. Product words in
+#: the 7,068 negative dev/test reviews, counted before writing: 卡纸 0, 打印机 1, 表带 1, 表扣 0, 车载 0,
+#: 吸盘 0, 支架 1.
+#: Printer jams: 卡纸 / 进纸 / 夹纸.
+NEW2_PRINTER = [
+    "打印机老是卡纸", "打印到第二页纸就卡住了", "进纸的时候总是歪着卡在里面",
+    "每打几张就夹纸，要拆开才能取出来", "打印机吞纸，一次进好几张然后卡死", "纸卡在出纸口，扯都扯不出来",
+    "新买的打印机频繁卡纸，效率太低", "打双面的时候纸张卡在机器里", "用的是原装纸还是一直卡纸",
+    "打印中途提示卡纸，打开又看不到纸", "送纸器不顺，纸总是皱着卡住", "每天都要处理好几次卡纸",
+    "喷墨打印机进纸困难，纸卡一半", "打印机把纸卷进去就不动了", "复印的时候纸张堵在滚轮那里",
+    "卡纸灯一直亮，清理了也没用", "打个合同卡了三次纸", "机器进纸口吃纸，老是卡",
+    "激光打印机卡纸卡得我崩溃", "这台打印机隔三差五就卡纸",
+]
+#: Watch strap breaks: 表带 / 表扣 / 腕带; 断 / 裂 / 脱.
+NEW2_STRAP = [
+    "手表的表带戴了半个月就断了", "表扣那里裂开了，表差点掉地上", "智能手环的腕带一拉就断",
+    "表带和表身连接处断裂", "硅胶表带戴着戴着就裂口了", "表带的扣子松脱，手表掉了",
+    "运动的时候腕带突然断开", "表带质量太差，没用多久就断成两截", "表扣老是自己弹开",
+    "皮表带开裂，边缘都起皮了", "手环的带子连接轴断了", "洗手时表带扣脱落，手表掉进水池",
+    "戴了一周表带就出现裂纹", "表带卡扣坏了，根本扣不住", "跑步时手表带断了，表摔坏了",
+    "腕带太脆，轻轻一弯就折断", "新换的表带第二天就断了", "表带孔那里撕裂了",
+    "表带接口处的塑料断掉", "这个表的带子很容易断",
+]
+#: Phone car mount falls off: 车载支架 / 手机支架 / 吸盘 / 出风口夹.
+NEW2_MOUNT = [
+    "车载手机支架开车时掉下来", "吸盘吸不住，支架老往下掉", "出风口支架夹不紧，过个坎手机就飞了",
+    "手机支架用了两天就松了，手机滑落", "车上的吸盘支架夏天一晒就脱落", "导航时支架突然掉了，吓一跳",
+    "支架夹子太松，手机一直往下滑", "车载支架的吸盘粘不住挡风玻璃", "过减速带手机连同支架一起掉",
+    "出风口的卡扣断了，支架挂不住", "磁吸支架吸力太弱，手机掉到脚下", "手机支架装上去没多久就歪了掉下来",
+    "开车时手机从支架上摔下来", "这个支架的吸盘一晚上就掉", "支架底座老是脱开",
+    "车载支架稳不住，转弯就掉", "支架夹手机的臂松了，夹不住", "吸盘式支架天冷就吸不牢",
+    "手机支架用着用着就从仪表台上滑下来", "买的车载支架根本固定不住手机",
+]
+NEW2 = {"printer": NEW2_PRINTER, "strap": NEW2_STRAP, "mount": NEW2_MOUNT}
 
 
 def holdout() -> dict[str, list[str]]:

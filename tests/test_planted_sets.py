@@ -13,7 +13,8 @@ from feedback_nlp.text import normalize  # noqa: E402
 
 def test_every_set_has_twenty_distinct_texts_and_no_text_is_in_two_kinds():
     kinds = {"reported": planted_sets.reported(), "selection": dict(planted_sets.SELECTION),
-             "holdout": planted_sets.holdout(), "new": planted_sets.new_problems()}
+             "holdout": planted_sets.holdout(), "new": planted_sets.new_problems(),
+             "selection_new": dict(planted_sets.SELECTION_NEW), "new2": dict(planted_sets.NEW2)}
     seen: dict[str, str] = {}
     for kind, sets in kinds.items():
         assert len(sets) == 3, kind
