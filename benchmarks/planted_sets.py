@@ -8,7 +8,6 @@ Kinds kept apart so that no setting is chosen on what is reported:
 - ``SELECTION``: three more sets (screen defects, soup spilled in delivery, hotel air
   conditioning), written for choosing settings (``training/tune_semantic_encoder.py`` reports
   them next to the dev ARI). They are mixed into corpus reviews of the TRAIN split.
-
 - ``HOLDOUT`` and ``NEW``: read once per encoder version (``bench_cluster.py --planted-sets
   holdout`` / ``new``), never used to choose a setting; ``NEW`` are problems the background
   reviews never mention.
