@@ -49,10 +49,10 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
-from feedback_nlp.encoders import Encoder, get_encoder  # noqa: E402
+from feedback_nlp.encoders import ConcatEncoder, Encoder, NgramEncoder, get_encoder  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from planted_sets import best_cluster, holdout, new_problems, reported  # noqa: E402
+from planted_sets import NEW2, best_cluster, holdout, new_problems, reported  # noqa: E402
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -92,6 +92,10 @@ class TransformerEmbeddings(Encoder):
 def make_encoder(spec: str, cache_dir: Path):
     if spec == "ngram":
         return "ngram"  # fitted per run
+    if spec.startswith("semantic+ngram:"):  # semantic+ngram:W:T, training/ngram_mix_probe.py's mix
+        _, w, t = spec.split(":")
+        return ConcatEncoder([(get_encoder("semantic"), 1 - float(w)), (NgramEncoder(), float(w))], name=spec,
+                             default_threshold=float(t))
     if spec in PRETRAINED:
         return CachedEncoder(spec, cache_dir)
     if spec.startswith("transformer:"):
@@ -163,7 +167,7 @@ def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported
     return out
 
 
-PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems}
+PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, "new2": lambda: dict(NEW2)}
 
 
 # ----------------------------------------------------------------------------- 3. scale
@@ -196,16 +200,18 @@ def scale_child(n: int, spec: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--encoders", default="ngram,semantic",
-                    help="comma-separated: ngram, semantic, use-multi, e5-small, roformer-sim, a directory, or "
-                         "transformer:DIR (a fine-tuned transformer model's embeddings; give --threshold)")
+                    help="comma-separated: ngram, semantic, use-multi, e5-small, roformer-sim, a directory, "
+                         "transformer:DIR (a fine-tuned transformer model's embeddings; give --threshold), or "
+                         "semantic+ngram:W:T (semantic mixed with the ngram sketch at weight W, threshold T)")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--others", type=int, default=4000, help="negative reviews the planted sets are mixed into")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--skip-planted", action="store_true")
     ap.add_argument("--planted-sets", choices=tuple(PLANTED_KINDS), default="reported",
                     help="reported: the benchmark's sets; holdout: sets written after semantic 1.2.0 was fixed; "
-                         "new: problems absent from the background reviews, written after holdout; holdout and new "
-                         "are read once per encoder version (benchmarks/planted_sets.py)")
+                         "new: problems absent from the background reviews, written after holdout; new2: more of "
+                         "those, the check for a setting chosen on SELECTION_NEW; holdout, new and new2 are read "
+                         "once per encoder version (benchmarks/planted_sets.py)")
     ap.add_argument("--threshold", type=float, default=None,
                     help="override every encoder's default threshold in [1] and [2] (to show the trade-off; "
                          "the defaults are chosen on train problems)")

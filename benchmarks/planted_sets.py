@@ -11,8 +11,9 @@ Kinds kept apart so that no setting is chosen on what is reported:
 - ``HOLDOUT`` and ``NEW``: read once per encoder version (``bench_cluster.py --planted-sets
   holdout`` / ``new``), never used to choose a setting; ``NEW`` are problems the background
   reviews never mention.
-- ``SELECTION_NEW`` and ``NEW2``: written for the next tuning round and not read yet: new problems
-  to choose a setting on, and fresh ones to check it with.
+- ``SELECTION_NEW`` and ``NEW2``: new problems to choose a setting on
+  (``training/ngram_mix_probe.py``) and fresh ones to check it with (``--planted-sets new2``), both
+  written before any setting was tried on them.
 
 Each set is one problem that a clustering should find as one group among thousands of other
 negative reviews, however it is worded.
@@ -146,8 +147,8 @@ NEW_ROBOT = [
 ]
 NEW = {"suitcase": NEW_SUITCASE, "petfood": NEW_PETFOOD, "robot": NEW_ROBOT}
 
-#: For the next tuning round of the clustering item, written on 2026-12-05 (third session) and not
-#: read by any encoder yet. The selection sets above are all problems the training reviews hold, so
+#: For the tuning round of ``training/ngram_mix_probe.py``, written on 2026-12-05 (third session)
+#: before any setting was tried on them. The selection sets above are all problems the training reviews hold, so
 #: they cannot reward what a new problem needs; these three are new problems to choose a setting on
 #: (mixed into negative *train* reviews, as the tuner mixes SELECTION). Their product words, counted
 #: in the negative train reviews before writing: 空气炸锅 0, 链条 0, 鱼缸 2, 氧气泵 0 (涂层 2, 掉漆 14).
@@ -183,8 +184,9 @@ SELECTION_NEW_PUMP = [
 ]
 SELECTION_NEW = {"airfryer": SELECTION_NEW_AIRFRYER, "chain": SELECTION_NEW_CHAIN, "pump": SELECTION_NEW_PUMP}
 
-#: Fresh new-problem holdout sets, written on 2026-12-05 (third session) together with SELECTION_NEW
-#: and not read by any encoder yet: the check for a setting chosen on SELECTION_NEW. Product words in
+#: Fresh new-problem holdout sets, written on 2026-12-05 (third session) together with SELECTION_NEW,
+#: before any setting was tried: the check for a setting chosen on SELECTION_NEW, read once per
+#: encoder (``bench_cluster.py --planted-sets new2``). Product words in
 #: the 7,068 negative dev/test reviews, counted before writing: 卡纸 0, 打印机 1, 表带 1, 表扣 0, 车载 0,
 #: 吸盘 0, 支架 1.
 #: Printer jams: 卡纸 / 进纸 / 夹纸.

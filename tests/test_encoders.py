@@ -241,12 +241,22 @@ def test_shipped_semantic_encoder_pairs_paraphrases_better_than_ngram():
 
 
 def test_default_clusterer_encoder_is_semantic_and_ngram_is_a_choice():
-    """semantic 1.2.0 groups paraphrases better than ngram on every planted set (its card); ngram stays
-    one argument away."""
+    """semantic 1.2.0 has 3.2x ngram's ARI on annotated problems (its card); ngram stays one argument away."""
     cl = ProblemClusterer(min_size=2).fit(["快递太慢了"] * 3 + ["房间很脏"] * 3)
     assert cl.encoder_.name == "semantic" and cl.threshold_ == get_encoder("semantic").default_threshold == 0.55
     assert ProblemClusterer(min_size=2, encoder="ngram").fit(["快递太慢了"] * 3).encoder_.name == "ngram"
     assert ProblemClusterer(vectorizer_params={"dim": 8}).fit(["快递太慢"] * 3).encoder_.name == "ngram"
+
+
+def test_semantic_plus_ngram_mixes_the_shipped_encoder_with_a_sketch_of_the_texts():
+    enc = get_encoder("semantic+ngram")
+    assert isinstance(enc, ConcatEncoder) and enc.name == "semantic+ngram" and enc.default_threshold == 0.3
+    assert [p.name for p in enc.parts] == ["semantic", "ngram"] and np.allclose(enc.weights, [0.5, 0.5])
+    texts = [t for pair in PARAPHRASES for t in pair]
+    X = enc.fit_encode(texts)  # the sketch is fitted on these texts, as ngram alone is
+    S, N = get_encoder("semantic").encode(texts), NgramEncoder().fit_encode(texts)
+    np.testing.assert_allclose(X @ X.T, 0.5 * (S @ S.T) + 0.5 * (N @ N.T), atol=1e-5)
+    assert ProblemClusterer(min_size=2, encoder="semantic+ngram").fit(texts).threshold_ == 0.3
 
 
 # ----------------------------------------------------------------------------- pretrained (extras installed)

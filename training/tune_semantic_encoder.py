@@ -34,6 +34,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -138,14 +139,16 @@ def planted_negatives(d: Path, n_negatives: int) -> tuple[str, ...]:
     return tuple(negatives[:n_negatives])
 
 
-def planted_sets_encoded(enc, d: Path, n_negatives: int = 4000) -> dict[str, tuple[list[str], np.ndarray, range]]:
-    """Per selection set of ``benchmarks/planted_sets.py``: the set mixed into ``n_negatives`` negative
-    train reviews, those texts' vectors (``enc.fit_encode``) and where the planted texts sit."""
+def planted_sets_encoded(enc, d: Path, n_negatives: int = 4000, sets: Optional[dict] = None
+                         ) -> dict[str, tuple[list[str], np.ndarray, range]]:
+    """Per selection set of ``benchmarks/planted_sets.py`` (``sets``, default ``SELECTION``): the set
+    mixed into ``n_negatives`` negative train reviews, those texts' vectors (``enc.fit_encode``) and
+    where the planted texts sit."""
     from planted_sets import SELECTION
 
     negatives, half = list(planted_negatives(d, n_negatives)), n_negatives // 2
     out = {}
-    for name, planted in SELECTION.items():
+    for name, planted in (SELECTION if sets is None else sets).items():
         texts = negatives[:half] + planted + negatives[half:]
         out[name] = (texts, enc.fit_encode(texts), range(half, half + len(planted)))
     return out

@@ -386,7 +386,9 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
                         "n-grams into a pretrained encoder's space, mixed with the issue-type probabilities and "
                         "domain word vectors; keeps paraphrases together (3.2x ngram's ARI on annotated problems; "
                         "56 s per 100k texts on 2 cores; benchmarks/RESULTS.md). ngram: char n-gram TF-IDF fitted "
-                        "on the input; 21-26 s per 100k, purer and smaller clusters, blind to synonyms. NAME: "
+                        "on the input; 21-26 s per 100k, purer and smaller clusters, blind to synonyms. "
+                        "semantic+ngram: the two mixed; keeps new problems (words our reviews never use) together "
+                        "better than either, 68 s per 100k. NAME: "
                         "e5-small, use-multi or roformer-sim (each needs its extra; tens of texts per second) or an "
                         "encoder directory")
 
