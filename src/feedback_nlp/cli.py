@@ -387,8 +387,8 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
                         "domain word vectors; keeps paraphrases together (3.2x ngram's ARI on annotated problems; "
                         "56 s per 100k texts on 2 cores; benchmarks/RESULTS.md). ngram: char n-gram TF-IDF fitted "
                         "on the input; 21-26 s per 100k, purer and smaller clusters, blind to synonyms. "
-                        "semantic+ngram: the two mixed; keeps new problems (words our reviews never use) together "
-                        "better than either, 68 s per 100k. NAME: "
+                        "semantic+ngram: the two mixed, for new problems (words our reviews never use): the planted "
+                        "target on 8 of 12 sets against 6 and 3, 68 s per 100k. NAME: "
                         "e5-small, use-multi or roformer-sim (each needs its extra; tens of texts per second) or an "
                         "encoder directory")
 
