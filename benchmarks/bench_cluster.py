@@ -92,9 +92,10 @@ class TransformerEmbeddings(Encoder):
 def make_encoder(spec: str, cache_dir: Path):
     if spec == "ngram":
         return "ngram"  # fitted per run
-    if spec.startswith("semantic+ngram:"):  # semantic+ngram:W:T, training/ngram_mix_probe.py's mix
-        _, w, t = spec.split(":")
-        return ConcatEncoder([(get_encoder("semantic"), 1 - float(w)), (NgramEncoder(), float(w))], name=spec,
+    if spec.startswith("semantic+ngram:"):  # semantic+ngram:W:T[:DIM], training/ngram_mix_probe.py's mix
+        w, t, *dim = spec.split(":")[1:]
+        sketch = NgramEncoder(dim=int(dim[0])) if dim else NgramEncoder()
+        return ConcatEncoder([(get_encoder("semantic"), 1 - float(w)), (sketch, float(w))], name=spec,
                              default_threshold=float(t))
     if spec in PRETRAINED:
         return CachedEncoder(spec, cache_dir)
@@ -202,7 +203,8 @@ def main() -> None:
     ap.add_argument("--encoders", default="ngram,semantic",
                     help="comma-separated: ngram, semantic, use-multi, e5-small, roformer-sim, a directory, "
                          "transformer:DIR (a fine-tuned transformer model's embeddings; give --threshold), or "
-                         "semantic+ngram:W:T (semantic mixed with the ngram sketch at weight W, threshold T)")
+                         "semantic+ngram:W:T[:DIM] (semantic mixed with the ngram sketch of DIM dimensions at weight W, "
+                         "threshold T)")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--others", type=int, default=4000, help="negative reviews the planted sets are mixed into")
     ap.add_argument("--skip-scale", action="store_true")

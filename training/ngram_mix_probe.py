@@ -51,6 +51,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--weights", default="0,0.2,0.3,0.4,0.5")
     ap.add_argument("--thresholds", default="0.3,0.35,0.4,0.45,0.5,0.55")
+    ap.add_argument("--sketch-dim", type=int, default=256, help="the ngram sketch's LSA dimensions (NgramEncoder dim)")
     args = ap.parse_args(argv)
     d = data_dir()
     if not (d / "annotations").is_dir():
@@ -61,10 +62,10 @@ def main(argv=None) -> int:
     t0 = time.time()
     semantic = get_encoder("semantic")
     S = planted_sets_encoded(semantic, d, sets=sets)
-    N = planted_sets_encoded(NgramEncoder(), d, sets=sets)
+    N = planted_sets_encoded(NgramEncoder(dim=args.sketch_dim), d, sets=sets)
     texts, groups = problem_records(d, "dev")
-    Xs, Xn = semantic.fit_encode(texts), NgramEncoder().fit_encode(texts)
-    print(f"encoded in {time.time() - t0:.0f} s; sets: {', '.join(sets)}")
+    Xs, Xn = semantic.fit_encode(texts), NgramEncoder(dim=args.sketch_dim).fit_encode(texts)
+    print(f"encoded in {time.time() - t0:.0f} s; sketch dim {args.sketch_dim}; sets: {', '.join(sets)}")
     print("| w | threshold | dev ARI | " + " | ".join(sets) + " | passes |")
     print("|---|---|---|" + "---|" * len(sets) + "---|")
     best = None
