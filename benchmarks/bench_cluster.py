@@ -49,7 +49,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
-from feedback_nlp.encoders import ConcatEncoder, Encoder, NgramEncoder, get_encoder  # noqa: E402
+from feedback_nlp.encoders import Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
 from planted_sets import NEW2, best_cluster, holdout, new_problems, reported  # noqa: E402
@@ -94,9 +94,7 @@ def make_encoder(spec: str, cache_dir: Path):
         return "ngram"  # fitted per run
     if spec.startswith("semantic+ngram:"):  # semantic+ngram:W:T[:DIM], training/ngram_mix_probe.py's mix
         w, t, *dim = spec.split(":")[1:]
-        sketch = NgramEncoder(dim=int(dim[0])) if dim else NgramEncoder()
-        return ConcatEncoder([(get_encoder("semantic"), 1 - float(w)), (sketch, float(w))], name=spec,
-                             default_threshold=float(t))
+        return semantic_ngram(float(w), float(t), name=spec, **({"dim": int(dim[0])} if dim else {}))
     if spec in PRETRAINED:
         return CachedEncoder(spec, cache_dir)
     if spec.startswith("transformer:"):
@@ -203,8 +201,8 @@ def main() -> None:
     ap.add_argument("--encoders", default="ngram,semantic",
                     help="comma-separated: ngram, semantic, use-multi, e5-small, roformer-sim, a directory, "
                          "transformer:DIR (a fine-tuned transformer model's embeddings; give --threshold), or "
-                         "semantic+ngram:W:T[:DIM] (semantic mixed with the ngram sketch of DIM dimensions at weight W, "
-                         "threshold T)")
+                         "semantic+ngram:W:T[:DIM] (semantic mixed with the ngram sketch of DIM dimensions at "
+                         "weight W, threshold T)")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--others", type=int, default=4000, help="negative reviews the planted sets are mixed into")
     ap.add_argument("--skip-scale", action="store_true")

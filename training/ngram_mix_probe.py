@@ -33,14 +33,15 @@ from train_semantic_encoder import ari_of, data_dir  # noqa: E402
 from tune_semantic_encoder import planted_scores, planted_sets_encoded, problem_records  # noqa: E402
 
 from feedback_nlp.encoders import NgramEncoder, get_encoder  # noqa: E402
+from feedback_nlp.encoders.concat import join_weighted  # noqa: E402
 
 #: The planted floor of issue 13: this many of 20 in one cluster, at this purity.
 FLOOR = (16, 0.5)
 
 
 def mix(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
-    """Rows whose dot products are ``(1 - w) a.a' + w b.b'`` (what ConcatEncoder builds)."""
-    return np.hstack([np.sqrt(1 - w) * a, np.sqrt(w) * b]).astype(np.float32)
+    """Rows whose dot products are ``(1 - w) a.a' + w b.b'``: ConcatEncoder's join of vectors encoded once."""
+    return join_weighted([a, b], [1 - w, w])
 
 
 def passes(scores: dict) -> bool:

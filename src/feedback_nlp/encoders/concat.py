@@ -13,7 +13,13 @@ import numpy as np
 
 from .base import Encoder
 
-__all__ = ["ConcatEncoder"]
+__all__ = ["ConcatEncoder", "join_weighted"]
+
+
+def join_weighted(blocks: Sequence[np.ndarray], weights: Sequence[float]) -> np.ndarray:
+    """Unit rows ``blocks`` scaled by ``sqrt(weight)`` and side by side (float32): the dot product of
+    two joined rows is ``sum(weight_i * cos_i)`` when the weights sum to 1."""
+    return np.hstack([np.float32(np.sqrt(w)) * b for w, b in zip(weights, blocks)]).astype(np.float32)
 
 
 class ConcatEncoder(Encoder):
@@ -42,7 +48,7 @@ class ConcatEncoder(Encoder):
         return sum(int(p.dim) for p in self.parts)
 
     def _join(self, blocks: list[np.ndarray]) -> np.ndarray:
-        return np.hstack([np.float32(np.sqrt(w)) * b for w, b in zip(self.weights, blocks)]).astype(np.float32)
+        return join_weighted(blocks, self.weights)
 
     def fit_encode(self, texts: Sequence[str], normalized: bool = False) -> np.ndarray:
         """Each part's ``fit_encode`` (the n-gram sketch learns from the texts it clusters)."""
