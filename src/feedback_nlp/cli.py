@@ -385,12 +385,17 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
                    help="text representation for clustering. semantic (default): the shipped projection of char "
                         "n-grams into a pretrained encoder's space, mixed with the issue-type probabilities and "
                         "domain word vectors; keeps paraphrases together (3.2x ngram's ARI on annotated problems; "
-                        "56 s per 100k texts on 2 cores; benchmarks/RESULTS.md). ngram: char n-gram TF-IDF fitted "
+                        "56 s per 100k texts on 2 cores, 34 s with --jobs 2; "
+                        "benchmarks/RESULTS.md). ngram: char n-gram TF-IDF fitted "
                         "on the input; 21-26 s per 100k, purer and smaller clusters, blind to synonyms. "
                         "semantic+ngram: the two mixed, for new problems (words our reviews never use): the planted "
-                        "target on 8 of 12 sets against 6 and 3, 68 s per 100k. NAME: "
+                        "target on 8 of 12 sets against 6 and 3, 73 s per 100k, 50 s with --jobs 2. NAME: "
                         "e5-small, use-multi or roformer-sim (each needs its extra; tens of texts per second) or an "
                         "encoder directory")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
+                   help="processes that encode the texts for clustering (-1: every CPU); the vectors agree to "
+                        "float32 rounding for any N (the same clusters on the 100k benchmark). The analysis "
+                        "before it runs in one process")
 
 
 def _encoder(args):
@@ -402,6 +407,16 @@ def _encoder(args):
         return get_encoder(args.encoder)
     except (MissingExtraError, ValueError, ModelFormatError) as e:
         raise CLIError(str(e).splitlines()[0]) from None
+
+
+def _jobs(args) -> int:
+    """``--jobs``, checked before any work."""
+    from .encoders.processes import resolve_n_jobs
+
+    try:
+        return resolve_n_jobs(args.jobs)
+    except ValueError:
+        raise CLIError(f"--jobs must be a positive number or -1 (every CPU), got {args.jobs}") from None
 
 
 def _add_cluster(sub) -> None:
@@ -436,7 +451,7 @@ def _cmd_cluster(args) -> int:
                                   min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
                                   model=args.model, threshold=args.similarity_threshold, seed=args.seed,
                                   all_sentiments=args.all_sentiments, encoding=args.encoding,
-                                  analyzer=analyzer_from_args(args), encoder=_encoder(args))
+                                  analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args))
     _report_reading(args, summary)
     return 0
 
@@ -477,7 +492,7 @@ def _cmd_report(args) -> int:
     summary = run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
                                  id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
                                  freq=args.freq, alpha=args.alpha, mask=not args.no_mask, encoding=args.encoding,
-                                 analyzer=analyzer_from_args(args), encoder=_encoder(args))
+                                 analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args))
     _report_reading(args, summary)
     return 0
 

@@ -322,7 +322,8 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
 def run_report_command(input_path: str, output_path: str, time_field: Optional[str] = None, text_field: str = "text",
                        id_field: str = "id", model: Optional[str] = None, title: Optional[str] = None,
                        min_size: int = 5, freq: Optional[str] = None, alpha: float = 0.001, mask: bool = True,
-                       fmt: Optional[str] = None, analyzer=None, encoder=None, encoding: str = "auto") -> dict:
+                       fmt: Optional[str] = None, analyzer=None, encoder=None, encoding: str = "auto",
+                       n_jobs: Optional[int] = 1) -> dict:
     """``feedback-nlp report``: read records, analyse, cluster, detect spikes, write HTML.
 
     Spikes are tested per issue type and per cluster (when ``time_field`` is
@@ -331,8 +332,9 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     (:func:`feedback_nlp.cluster.recurring_spam`); none of them is a recurring problem.
     Malformed rows are counted and skipped (``n_errors``, first row numbers in
     ``error_rows``). A ``time_field`` that no readable record has raises
-    ``InputFormatError``. ``encoder``: as in :class:`~feedback_nlp.cluster.ProblemClusterer`
-    (None: the default). Returns a small summary (counts, clusters, alerts as dicts).
+    ``InputFormatError``. ``encoder`` and ``n_jobs``: as in
+    :class:`~feedback_nlp.cluster.ProblemClusterer` (encoder None: the default). Returns a small
+    summary (counts, clusters, alerts as dicts).
     """
     from .cluster import ProblemClusterer, fit_without_recurring_spam
     from .io import ReadTally, read_records, record_channel
@@ -355,7 +357,7 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     # Posts copied across the period that raise nothing are flood spam (codebook), as `score --detect-floods`.
     results = fa.analyze_batch(texts, ids=ids, detect_floods=True, channels=channels) if texts else []
     times = raw_times if time_field else None
-    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder)
+    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder, n_jobs=n_jobs)
     # Recurring spam (a campaign of similar posts each below the per-record threshold) is
     # counted as spam, not shown as a recurring problem.
     labels, spam = fit_without_recurring_spam(cl, texts, results, times) if texts else ([], [])

@@ -9,6 +9,7 @@ import numpy as np
 from ..encoders import DEFAULT_ENCODER, Encoder, get_encoder
 from ..encoders.base import l2_normalize
 from ..encoders.ngram import NgramEncoder
+from ..encoders.processes import fit_encode as encode_in_processes, resolve_n_jobs
 from ..result import field_of
 from ..text import normalize
 from .linkage import average_linkage, group_means, spherical_kmeans
@@ -59,13 +60,18 @@ class ProblemClusterer:
         :class:`~feedback_nlp.encoders.Encoder` object. None: ``"ngram"`` when
         ``vectorizer_params`` are given, else :data:`DEFAULT_ENCODER`. The
         fitted encoder is ``encoder_`` (None after ``fit(embeddings=...)``).
+    n_jobs : int or None
+        Processes that encode the texts in ``fit`` (None: 1; -1: every CPU). The rows agree with
+        one process's to float32 rounding (:mod:`feedback_nlp.encoders.processes`; needs the
+        ``fork`` start method, else one process); linkage always runs here.
     """
 
     def __init__(self, min_size: int = 5, threshold: Optional[float] = None, assign_threshold: Optional[float] = None,
                  include_sentiments: Optional[Sequence[str]] = ("negative", "neutral"), drop_spam: bool = True,
                  max_units: int = 4000, seed: int = 0, n_representatives: int = 5, n_keywords: int = 8,
                  freq: str = "D", keyword_sample: int = 30, keyword_budget: int = 8000,
-                 vectorizer_params: Optional[dict] = None, encoder: Union[str, Encoder, None] = None):
+                 vectorizer_params: Optional[dict] = None, encoder: Union[str, Encoder, None] = None,
+                 n_jobs: Optional[int] = 1):
         self.min_size = min_size
         self.threshold = threshold
         self.assign_threshold = assign_threshold
@@ -80,6 +86,7 @@ class ProblemClusterer:
         self.keyword_budget = keyword_budget
         self.vectorizer_params = vectorizer_params
         self.encoder = encoder
+        self.n_jobs = n_jobs
 
     # -- helpers -------------------------------------------------------------------------
     def _eligible(self, norms: Sequence[str], results: Optional[Sequence[Any]]) -> np.ndarray:
@@ -108,7 +115,7 @@ class ProblemClusterer:
             self.encoder_ = None
             return l2_normalize(E.copy())
         self.encoder_ = self._make_encoder()
-        return self.encoder_.fit_encode(norms, normalized=True)
+        return encode_in_processes(self.encoder_, norms, self.n_jobs)
 
     def _make_encoder(self) -> Encoder:
         spec = self.encoder
@@ -174,6 +181,7 @@ class ProblemClusterer:
                 raise TypeError(f"text at position {i} must be str, got {type(t).__name__}")
         if times is not None and len(times) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(times)} times")
+        resolve_n_jobs(self.n_jobs)  # a bad value fails here, before any encoding
         norms = [normalize(t) for t in texts]
         elig = self._eligible(norms, results)
         idx = np.flatnonzero(elig)

@@ -14,7 +14,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
                         time_field: Optional[str] = None, min_size: int = 5, text_field: str = "text",
                         id_field: str = "id", model: Optional[str] = None, threshold: Optional[float] = None,
                         seed: int = 0, all_sentiments: bool = False, fmt: Optional[str] = None,
-                        analyzer=None, encoder=None, encoding: str = "auto") -> dict:
+                        analyzer=None, encoder=None, encoding: str = "auto", n_jobs: Optional[int] = 1) -> dict:
     """``feedback-nlp cluster``: read records, analyse them, cluster, write outputs.
 
     Output (``output_path``, JSONL/CSV by extension): one record per input row,
@@ -22,7 +22,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     and ``cluster_label``, plus ``error`` for malformed rows (which are not
     clustered). ``summary_path``: ``clusters.json`` with the settings, counts
     and :meth:`ProblemClusterer.get_cluster_info`. ``encoder``: as in
-    :class:`ProblemClusterer` (None: the default encoder). Returns the summary dict (with
+    :class:`ProblemClusterer` (None: the default encoder), as is ``n_jobs``. Returns the summary dict (with
     ``error_rows``, the first malformed row numbers, and the input ``encoding``). A
     ``time_field`` that no readable record has raises ``InputFormatError``.
     """
@@ -44,7 +44,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     texts = [rows[i][0].text for i in ok_pos]
     results = fa.analyze_batch(texts, ids=[rows[i][0].id for i in ok_pos],
                                channels=[record_channel(rows[i][0]) for i in ok_pos]) if texts else []
-    params = dict(min_size=min_size, seed=seed, encoder=encoder)
+    params = dict(min_size=min_size, seed=seed, encoder=encoder, n_jobs=n_jobs)
     if threshold is not None:
         params["threshold"] = threshold
     if all_sentiments:

@@ -36,18 +36,19 @@ __all__ = ["ConcatEncoder", "Encoder", "MissingExtraError", "NgramEncoder", "Pos
            "ENCODER_NAMES", "SEMANTIC_NGRAM", "l2_normalize", "semantic_ngram"]
 
 #: What clustering uses unless told otherwise: ``semantic`` (1.2.0), for its 3.2x higher ARI on
-#: annotated recurring problems, in 56 s per 100k texts. It keeps more of one problem's differently
-#: worded complaints together than ``ngram`` on six of nine planted sets; issue 13's purity target
-#: holds on the benchmark's sets, not on holdout ones, and on problems whose words our reviews never
-#: use it is no better than ``ngram`` (benchmarks/RESULTS.md). ``ngram`` is faster and makes purer,
-#: smaller clusters, blind to synonyms.
+#: annotated recurring problems, in 56 s per 100k texts (34 s with ``n_jobs=2``). It keeps more
+#: of one problem's differently worded complaints together than ``ngram`` on six of nine planted
+#: sets; issue 13's purity target holds on the benchmark's sets, not on holdout ones, and on problems
+#: whose words our reviews never use it is no better than ``ngram`` (benchmarks/RESULTS.md). ``ngram``
+#: is faster and makes purer, smaller clusters, blind to synonyms.
 DEFAULT_ENCODER = "semantic"
 SEMANTIC_MODEL_NAME = "feedback-zh-semantic"
 #: ``semantic`` mixed with the ``ngram`` sketch fitted on the texts clustered: (name, the sketch's
 #: weight, threshold), chosen by ``training/ngram_mix_probe.py`` on new and known problems. It keeps a
 #: new product's rare words telling: on the fresh new-problem sets 18-20 of 20 together at purity
-#: 0.9-1.0 where ``semantic`` gets 13-17, at the same ARI, but 68 s per 100k texts and the charger
-#: set at purity 0.475 (benchmarks/RESULTS.md), so it is not the default.
+#: 0.9-1.0 where ``semantic`` gets 13-17, at the same ARI, but 73 s per 100k texts in one process
+#: (50 s with ``n_jobs=2``) and the charger set at purity 0.475 (benchmarks/RESULTS.md), so it is not
+#: the default.
 SEMANTIC_NGRAM = ("semantic+ngram", 0.5, 0.3)
 #: Names ``get_encoder`` knows (besides directories and objects).
 ENCODER_NAMES = ("semantic", "ngram", SEMANTIC_NGRAM[0], *PRETRAINED)

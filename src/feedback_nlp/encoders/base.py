@@ -73,12 +73,15 @@ class Encoder:
     on training problems (cosines differ a lot between representations).
     Encoders that learn from the texts they are given (the n-gram sketch)
     override :meth:`fit_encode`; fixed encoders only implement :meth:`_encode`,
-    which receives normalised texts.
+    which receives normalised texts. ``per_text`` is True when each text's row depends on that
+    text alone (nothing learned from the batch, no threads of its own), so slices of the texts
+    may be encoded in separate processes (:mod:`.processes`).
     """
 
     name: str = "encoder"
     dim: int = 0
     default_threshold: float = 0.5
+    per_text: bool = False
 
     def _encode(self, norms: Sequence[str]) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -47,6 +47,10 @@ class ConcatEncoder(Encoder):
     def dim(self) -> int:  # type: ignore[override]
         return sum(int(p.dim) for p in self.parts)
 
+    @property
+    def per_text(self) -> bool:  # type: ignore[override]
+        return all(p.per_text for p in self.parts)
+
     def _join(self, blocks: list[np.ndarray]) -> np.ndarray:
         return join_weighted(blocks, self.weights)
 

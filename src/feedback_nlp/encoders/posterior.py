@@ -32,6 +32,7 @@ class PosteriorEncoder(Encoder):
     """
 
     default_threshold = 0.5
+    per_text = True
 
     def __init__(self, model: NgramModel, task: str = "issue_types"):
         if task not in model.heads:

@@ -61,6 +61,8 @@ class TableEncoder(Encoder):
         Free-form provenance written into ``encoder.json`` (teacher, licence, data, metrics).
     """
 
+    per_text = True
+
     def __init__(self, vocab: Sequence[str], table: np.ndarray, weights: np.ndarray, *, ngram_range=(1, 3),
                  use_words: bool = False, norm: str = "l2", mean: Optional[np.ndarray] = None,
                  remove: Optional[np.ndarray] = None, whiten: Optional[np.ndarray] = None,

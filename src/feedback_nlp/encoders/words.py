@@ -60,6 +60,8 @@ class WordVectorEncoder(Encoder):
         (``training/word_vector_probe.py --tokens keywords``).
     """
 
+    per_text = True
+
     def __init__(self, words: Sequence[str], vectors: np.ndarray, weights: np.ndarray, chars: Sequence[str] = (), *,
                  remove: Optional[np.ndarray] = None, whiten: Optional[np.ndarray] = None, name: str = "words",
                  default_threshold: float = 0.5, card: Optional[dict] = None,

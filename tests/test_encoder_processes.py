@@ -1,0 +1,104 @@
+"""Encoding in forked processes (feedback_nlp.encoders.processes): the same rows, in order."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import numpy as np
+import pytest
+
+from feedback_nlp.cluster import ProblemClusterer
+from feedback_nlp.encoders import ConcatEncoder, Encoder, NgramEncoder, get_encoder, processes
+from feedback_nlp.encoders.processes import fit_encode, resolve_n_jobs
+from feedback_nlp.text import normalize
+
+needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                                reason="encoding in processes needs the fork start method")
+
+
+class CountingEncoder(Encoder):
+    """Per-text rows from the characters' code points; counts the calls made in *this* process."""
+
+    name, dim = "counting", 8
+
+    def __init__(self, per_text: bool = True):
+        self.per_text, self.calls = per_text, 0
+
+    def _encode(self, norms):
+        self.calls += 1
+        return np.array([[(ord(c) % 97) + 1.0 for c in (s * 8)[:8]] for s in norms], dtype=np.float32)
+
+
+# Distinct texts, so that rows out of order cannot go unnoticed.
+TEXTS = [f"第{i}单快递{'慢' * (i % 5)}到货{i * 7}" for i in range(60)]
+NORMS = [normalize(t) for t in TEXTS]
+
+
+@pytest.fixture
+def small_jobs(monkeypatch):
+    """Fork even for the few texts of a test (the shipped floor keeps small inputs in one process)."""
+    monkeypatch.setattr(processes, "MIN_TEXTS_PER_JOB", 10)
+
+
+@needs_fork
+def test_per_text_encoder_is_encoded_in_workers_and_rows_come_back_in_order(small_jobs):
+    enc = CountingEncoder()
+    X = fit_encode(enc, NORMS, n_jobs=3)
+    assert enc.calls == 0  # every slice was encoded in a worker
+    np.testing.assert_array_equal(X, CountingEncoder().fit_encode(NORMS, normalized=True))
+
+
+@needs_fork
+def test_parts_that_learn_fit_in_the_parent_and_the_join_equals_one_process(small_jobs):
+    fixed, ngram = CountingEncoder(), NgramEncoder(seed=0, min_df=1, dim=4)
+    mix = ConcatEncoder([(fixed, 0.6), (ngram, 0.4)])
+    X = fit_encode(mix, NORMS, n_jobs=2)
+    assert fixed.calls == 0 and ngram.vectorizer.vocabulary_  # the sketch was fitted here, usable for predict
+    serial = ConcatEncoder([(CountingEncoder(), 0.6), (NgramEncoder(seed=0, min_df=1, dim=4), 0.4)])
+    np.testing.assert_array_equal(X, serial.fit_encode(NORMS, normalized=True))
+
+
+@needs_fork
+def test_shipped_semantic_encoder_gives_the_same_rows_in_two_processes(small_jobs):
+    enc = get_encoder("semantic")
+    assert enc.per_text and not get_encoder("ngram").per_text and not get_encoder("semantic+ngram").per_text
+    # A matrix product over fewer rows may round the last bit differently (the word vectors' whitening).
+    np.testing.assert_allclose(fit_encode(enc, NORMS, n_jobs=2), enc.fit_encode(NORMS, normalized=True),
+                               rtol=0, atol=1e-6)
+
+
+def test_stays_in_one_process_when_forking_cannot_help(monkeypatch):
+    not_per_text = CountingEncoder(per_text=False)
+    fit_encode(not_per_text, NORMS, n_jobs=2)
+    assert not_per_text.calls == 1
+    few = CountingEncoder()
+    fit_encode(few, NORMS, n_jobs=2)  # 60 texts: under MIN_TEXTS_PER_JOB per worker
+    assert few.calls == 1
+    monkeypatch.setattr(processes, "MIN_TEXTS_PER_JOB", 10)
+    monkeypatch.setattr(processes.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    no_fork = CountingEncoder()
+    np.testing.assert_array_equal(fit_encode(no_fork, NORMS, n_jobs=2), CountingEncoder().encode(NORMS))
+    assert no_fork.calls == 1
+
+
+def test_n_jobs_follows_scikit_learn_and_rejects_the_rest():
+    assert resolve_n_jobs(None) == 1 and resolve_n_jobs(1) == 1 and resolve_n_jobs(3) == 3
+    assert resolve_n_jobs(-1) == (os.cpu_count() or 1) and resolve_n_jobs(np.int64(2)) == 2
+    for bad in (0, -2, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="n_jobs"):
+            resolve_n_jobs(bad)
+
+
+@needs_fork
+def test_clusterer_n_jobs_gives_the_same_clusters(small_jobs):
+    texts = ["充电器用一会儿就发烫", "充电器烫得不敢摸", "充电的时候充电器特别烫"] * 8 + \
+            ["快递三天了还没到", "物流太慢等了一周", "快递一直不更新物流"] * 8
+    one = ProblemClusterer(min_size=3).fit(texts)
+    two = ProblemClusterer(min_size=3, n_jobs=2).fit(texts)
+    assert two.labels_ == one.labels_ and len(set(one.labels_) - {None}) >= 2
+    np.testing.assert_array_equal(two.centroids_, one.centroids_)
+    counting = CountingEncoder()
+    ProblemClusterer(min_size=3, encoder=counting, n_jobs=2).fit(texts)
+    assert counting.calls == 0  # the clusterer handed the encoding to the workers
+    with pytest.raises(ValueError, match="n_jobs"):
+        ProblemClusterer(n_jobs=0).fit(texts)
