@@ -37,6 +37,13 @@ def test_every_key_and_value_is_checked(bad, msg):
     assert models["severity"].heads["severity"].thresholds["critical"] == 0.04
 
 
+def test_a_bad_key_after_good_ones_moves_nothing():
+    models = _models()
+    with pytest.raises(ValueError, match="no operating point"):
+        apply_thresholds(models, {"severity.critical": 0.5, "severity.critical_unsignalled": 0.6, "severity.nope": 1})
+    assert models["severity"].heads["severity"].thresholds == {"critical": 0.04, "critical_unsignalled": 0.08}
+
+
 def test_channel_points_are_checked_too():
     with pytest.raises(ValueError, match="severity.nope@x: severity has no operating point"):
         channel_points(_models(), {"x": {"severity": {"nope": 0.5}}})

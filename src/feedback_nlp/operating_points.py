@@ -40,7 +40,8 @@ def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]
 
     A key ending in ``@CHANNEL`` (``"severity.critical@order_review"``) is the point for records of that
     channel only: the heads keep theirs, and the returned ``{channel: {task: {key: value}}}`` holds it
-    (what :class:`FeedbackAnalyzer` takes as ``channel_thresholds``).
+    (what :class:`FeedbackAnalyzer` takes as ``channel_thresholds``). All or nothing: every key and
+    value is checked before any head is changed.
     """
     flat: dict[tuple[str, str], Any] = {}
     for key, value in overrides.items():
@@ -52,16 +53,17 @@ def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]
                 raise ValueError(f"threshold {key!r}: use TASK.KEY or TASK.KEY@CHANNEL, e.g. severity.critical")
             flat[(task, name)] = value
     per_channel: dict[str, dict[str, dict[str, float]]] = {}
+    everywhere: dict[str, dict[str, float]] = {}
     for (task, key), value in flat.items():
         name, at, channel = str(key).partition(CHANNEL_SEP)
         if at and not channel:
             raise ValueError(f"threshold {task}.{key}: name the channel after {CHANNEL_SEP!r}")
         value = checked_point(models, task, name, value, f"{task}.{key}")
-        if at:
-            per_channel.setdefault(channel, {}).setdefault(task, {})[name] = value
-        else:
-            head = models[task].heads[task]
-            head.thresholds = {**head.thresholds, name: value}
+        target = per_channel.setdefault(channel, {}) if at else everywhere
+        target.setdefault(task, {})[name] = value
+    for task, points in everywhere.items():  # only now: a bad key above leaves every head as it was
+        head = models[task].heads[task]
+        head.thresholds = {**head.thresholds, **points}
     return per_channel
 
 
