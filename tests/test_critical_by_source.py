@@ -14,7 +14,8 @@ import critical_by_source  # noqa: E402
 
 TICKETS = [("吃了外卖全家上吐下泻，我要打12315投诉", "critical"), ("账号被盗了，有人用我的账号下单", "critical"),
            ("快递十天都没到，客服也不回消息", "medium")]
-REVIEWS = [("吃完拉肚子了", "critical"), ("质量很好，物流也快", "low"), ("房间很干净，服务热情", "low")]
+REVIEWS = [("吃完拉肚子了", "critical"), ("质量很好，物流也快", "low"), ("房间很干净，服务热情", "low"),
+           ("充电器用了三天就坏了，差评", "high")]  # P(critical) 0.06: in the shipped review band
 STREAM = ["下午拉肚子了", "很好吃，下次还点", "送餐很快", "房间不错"]
 
 
@@ -60,8 +61,10 @@ def test_rows_per_pair_with_sources_and_stream(tmp_path, capsys):
     assert lines[0].startswith("| critical points | dev all P / R | test all P / R | test order_review P / R")
     rows = [[c.strip() for c in line.strip("|").split(" | ")] for line in lines[2:]]
     assert [r[0] for r in rows] == ["0.04 / 0.08 everywhere (shipped)", "0.1 / 0.3 everywhere",
-                                    "0.1 / 0.3 for order_review only"]
-    assert rows[2][4] == rows[0][4] and all(r[5].endswith(f"of {n_stream}") for r in rows)
+                                    "0.1 / 0.3 for order_review only",
+                                    "0.1 / 0.3 for order_review only, no review band there"]
+    assert rows[2][4] == rows[0][4] == rows[3][4] and all(r[6].endswith(f"of {n_stream}") for r in rows)
+    assert rows[2][5] == "1 (0)" and rows[3][5] == "0 (0)"  # the charger review in the band, then no band
 
 
 def test_missing_data_is_a_clear_exit(tmp_path):

@@ -11,9 +11,12 @@ stream of ordinary reviews, where critical should be rare. Nothing is fitted or 
 
 A second table scores one mixed stream with points per channel: the annotations' own ``channel``
 field (``order_review`` for reviews, and for tickets written as reviews), the unannotated reviews as
-``order_review``. It compares the shipped pair everywhere, the first stricter pair everywhere, and
-that pair for ``order_review`` only (``--threshold severity.critical@order_review=...``), with
-the unannotated reviews sent to review (``needs_review``) beside those called critical.
+``order_review``. It compares the shipped pair everywhere, the first stricter pair everywhere, that
+pair for ``order_review`` only (``--threshold severity.critical@order_review=...``), and that pair
+with no critical review band on ``order_review`` (``severity.critical_review@order_review=1``: a
+P(critical) just below the point no longer raises the record to ``high`` with ``needs_review``),
+with the unannotated reviews sent to review (``needs_review``) beside those called critical, and
+the test ``order_review`` records in the band with the critical ones among them.
 """
 from __future__ import annotations
 
@@ -66,16 +69,23 @@ def main(argv=None) -> int:
     return 0
 
 
+def in_band(result) -> bool:
+    """Kept below critical by the review band (the reason ``decide_severity_combined`` writes)."""
+    return any(reason.startswith("needs review: close to critical") for reason in result.severity_reasons)
+
+
 def print_per_channel(model, ann, stream, shipped, strict, channel: str = "order_review") -> None:
     """The mixed-stream table of the module docstring."""
     a, b = strict
+    strict_here = {f"severity.critical@{channel}": a, f"severity.critical_unsignalled@{channel}": b}
     settings = [(f"{shipped[0]} / {shipped[1]} everywhere (shipped)", {}),
                 (f"{a} / {b} everywhere", {"severity.critical": a, "severity.critical_unsignalled": b}),
-                (f"{a} / {b} for {channel} only", {f"severity.critical@{channel}": a,
-                                                    f"severity.critical_unsignalled@{channel}": b})]
+                (f"{a} / {b} for {channel} only", strict_here),
+                (f"{a} / {b} for {channel} only, no review band there",
+                 {**strict_here, f"severity.critical_review@{channel}": 1.0})]
     print(f"\n| critical points | dev all P / R | test all P / R | test {channel} P / R | test other channels P / R "
-          "| unannotated dev reviews: critical, needs review |")
-    print("|---|---|---|---|---|---|")
+          f"| test {channel} in the review band (critical) | unannotated dev reviews: critical, needs review |")
+    print("|---|---|---|---|---|---|---|")
     for name, thresholds in settings:
         fa = FeedbackAnalyzer.load(model, thresholds=thresholds)
         cells = []
@@ -86,6 +96,8 @@ def print_per_channel(model, ann, stream, shipped, strict, channel: str = "order
             if s == "test":
                 cells.append(precision_recall(ann[s], res, lambda r: r["channel"] == channel))
                 cells.append(precision_recall(ann[s], res, lambda r: r["channel"] != channel))
+                band = [r["severity"] for r, x in zip(ann[s], res) if r["channel"] == channel and in_band(x)]
+                cells.append(f"{len(band)} ({band.count('critical')})")
         res = fa.analyze_batch(stream, batch_size=1024, channels=[channel] * len(stream))
         crit, review = sum(x.severity == "critical" for x in res), sum(x.needs_review for x in res)
         print(f"| {name} | " + " | ".join(cells) + f" | {crit}, {review} of {len(stream)} |")
