@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 
 import numpy as np
 import pytest
@@ -65,6 +66,40 @@ def test_shipped_semantic_encoder_gives_the_same_rows_in_two_processes(small_job
     # A matrix product over fewer rows may round the last bit differently (the word vectors' whitening).
     np.testing.assert_allclose(fit_encode(enc, NORMS, n_jobs=2), enc.fit_encode(NORMS, normalized=True),
                                rtol=0, atol=1e-6)
+
+
+class DyingEncoder(CountingEncoder):
+    """Dies in a worker as a process killed for memory would; raises in another."""
+
+    def __init__(self, how: str):
+        super().__init__()
+        self.how, self.parent = how, os.getpid()
+
+    def _encode(self, norms):
+        if os.getpid() != self.parent:
+            if self.how == "exit":
+                os._exit(1)
+            raise RuntimeError("encoder failed in a worker")
+        return super()._encode(norms)
+
+
+@needs_fork
+def test_a_worker_that_fails_or_dies_raises_in_the_parent(small_jobs):
+    from concurrent.futures.process import BrokenProcessPool
+
+    def waited_too_long(*_):
+        raise TimeoutError("the parent was left waiting for a dead worker's rows")
+
+    previous = signal.signal(signal.SIGALRM, waited_too_long)  # a hang would stall the suite: fail instead
+    signal.alarm(60)
+    try:
+        with pytest.raises(RuntimeError, match="encoder failed in a worker"):
+            fit_encode(DyingEncoder("raise"), NORMS, n_jobs=2)
+        with pytest.raises(BrokenProcessPool):
+            fit_encode(DyingEncoder("exit"), NORMS, n_jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_stays_in_one_process_when_forking_cannot_help(monkeypatch):

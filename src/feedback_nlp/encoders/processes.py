@@ -9,13 +9,16 @@ Parts that learn from the texts they encode (the n-gram sketch) fit in the paren
 
 Needs the ``fork`` start method (Linux): the workers inherit the loaded encoder and the texts,
 and only the rows travel back. Elsewhere, with ``n_jobs=1``, or for small inputs, everything
-runs in the parent.
+runs in the parent. A worker's exception is raised in the parent; a worker that dies (killed for
+memory) raises ``concurrent.futures.process.BrokenProcessPool`` rather than leaving the parent
+waiting for rows that never come (what ``multiprocessing.Pool`` would do).
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
 import signal
+from concurrent.futures import ProcessPoolExecutor
 from typing import Optional, Sequence
 
 import numpy as np
@@ -62,12 +65,13 @@ def fit_encode(encoder: Encoder, norms: Sequence[str], n_jobs: Optional[int] = 1
     if jobs <= 1 or not forked or "fork" not in multiprocessing.get_all_start_methods():
         return encoder.fit_encode(norms, normalized=True)
     bounds = np.linspace(0, len(norms), jobs + 1).astype(int)
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_init_worker, initargs=(parts, norms)) as pool:
-        pending = {i: [pool.apply_async(_encode_slice, (i, int(a), int(b))) for a, b in zip(bounds, bounds[1:])]
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(parts, norms)) as pool:
+        pending = {i: [pool.submit(_encode_slice, i, int(a), int(b)) for a, b in zip(bounds, bounds[1:])]
                    for i in forked}
         # The parts that learn from the texts fit here while the workers encode the others.
         blocks = {i: p.fit_encode(norms, normalized=True) for i, p in enumerate(parts) if i not in pending}
         for i, slices in pending.items():
-            blocks[i] = np.vstack([s.get() for s in slices])
+            blocks[i] = np.vstack([s.result() for s in slices])
     ordered = [blocks[i] for i in range(len(parts))]
     return encoder._join(ordered) if isinstance(encoder, ConcatEncoder) else ordered[0]
