@@ -120,6 +120,6 @@ def group_sum(X, labels, k, out):
     order = np.argsort(labels, kind="stable")
     sl = labels[order]
     starts = np.flatnonzero(np.r_[True, sl[1:] != sl[:-1]])
-    # Summed in float64 without a float64 copy of X (the same sums, 3x faster at 100k x 600).
+    # Summed in float64 without a float64 copy of X (the same sums; 500 MB less at 100k x 622).
     out[sl[starts]] = np.add.reduceat(X[order], starts, axis=0, dtype=np.float64)
     return out

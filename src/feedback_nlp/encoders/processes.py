@@ -64,6 +64,8 @@ def fit_encode(encoder: Encoder, norms: Sequence[str], n_jobs: Optional[int] = 1
     forked = [i for i, p in enumerate(parts) if p.per_text]
     if jobs <= 1 or not forked or "fork" not in multiprocessing.get_all_start_methods():
         return encoder.fit_encode(norms, normalized=True)
+    for i in forked:  # lazy tables (jieba's dictionary, featuriser keys) built once here, then inherited
+        parts[i].fit_encode(norms[:1], normalized=True)
     bounds = np.linspace(0, len(norms), jobs + 1).astype(int)
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(parts, norms)) as pool:
