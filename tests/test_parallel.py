@@ -8,7 +8,8 @@ import pytest
 
 from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS
 from feedback_nlp import FeedbackAnalyzer
-from feedback_nlp.parallel import ParallelAnalyzer
+from feedback_nlp import parallel
+from feedback_nlp.parallel import ParallelAnalyzer, analyze_in_processes
 from tiny_model import build_tiny_model
 
 TEXTS = ["快递十天都没到，客服也不回消息", "质量很好，下次还来", "颜色和图片不一样", "", "加微信 abc12345 兼职刷单",
@@ -94,3 +95,27 @@ def test_a_key_with_channels_passes_them_to_the_analyzer(workers):
     with ParallelAnalyzer(fa, workers=workers) as pa:
         got = [r for _, results in pa.map(batches, key=tuple) for r in results]
     assert [(r.id, r.severity) for r in got] == [(1, "high"), (2, "critical"), (3, "critical")]
+
+
+@pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this platform")
+def test_analyze_in_processes_equals_analyze_batch_floods_and_channels_included(monkeypatch):
+    monkeypatch.setattr(parallel, "TEXTS_PER_BATCH", 4)  # 30 texts: 8 batches over 2 workers
+    fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL_REVIEWS)
+    copied = "质量很好，下次还来，推荐大家购买"  # praise copied across batches: flood spam
+    texts = [CRITICAL_TEXT, copied, *TEXTS] * 3 + [copied] * 6
+    channels = ["order_review" if i in (8, 9) else None for i in range(len(texts))]
+    expected = fa.analyze_batch(texts, channels=channels, detect_floods=True)
+    here = []  # texts analysed in this process (a worker's calls append to its own copy)
+    real = fa.analyze_batch
+    monkeypatch.setattr(fa, "analyze_batch", lambda batch, **kw: here.append(len(batch)) or real(batch, **kw))
+    got = analyze_in_processes(fa, texts, channels=channels, workers=2, detect_floods=True)
+    assert here == [1]  # the pool's warm-up text only: the batches went to the workers
+    assert [r.to_dict() for r in got] == [r.to_dict() for r in expected]
+    assert sum(r.spam_type == "flood" for r in got) >= 9 and got[0].severity == got[16].severity == "critical"
+    assert got[8].severity == "high"  # CRITICAL_TEXT again, as an order_review record: its channel's points
+    assert analyze_in_processes(fa, texts, workers=2)[1].spam_type != "flood"  # no flood marking unless asked
+    with pytest.raises(TypeError, match="text at position 7 must be str"):
+        analyze_in_processes(fa, texts[:7] + [None] + texts[8:], workers=2)
+    with pytest.raises(ValueError, match="30 texts, 2 ids"):
+        analyze_in_processes(fa, texts, ids=[1, 2], workers=2)
+

@@ -393,9 +393,9 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
                         "e5-small, use-multi or roformer-sim (each needs its extra; tens of texts per second) or an "
                         "encoder directory")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                   help="processes that encode the texts for clustering (-1: every CPU); the vectors agree to "
-                        "float32 rounding for any N (the same clusters on the 100k benchmark). The analysis "
-                        "before it runs in one process")
+                   help="processes for the analysis and for encoding the texts to cluster (-1: every CPU); the "
+                        "results are the same and the vectors agree to float32 rounding for any N (the same "
+                        "clusters on the 100k benchmark)")
 
 
 def _encoder(args):

@@ -22,7 +22,10 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVa
 
 from .result import FeedbackResult
 
-__all__ = ["ParallelAnalyzer"]
+__all__ = ["ParallelAnalyzer", "analyze_in_processes", "TEXTS_PER_BATCH"]
+
+#: Texts per batch sent to a worker by :func:`analyze_in_processes` (fewer in all: one process).
+TEXTS_PER_BATCH = 4096
 
 # Results travel as tuples of FeedbackResult's fields: they unpickle about 4x faster
 # than dataclass instances, and unpickling happens in the parent, the busiest process.
@@ -153,3 +156,35 @@ class ParallelAnalyzer:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def analyze_in_processes(analyzer, texts: Sequence[str], ids: Optional[Sequence[Any]] = None,
+                         channels: Optional[Sequence[Optional[str]]] = None, workers: int = 1,
+                         detect_floods: bool = False, flood_min_group: int = 3) -> list[FeedbackResult]:
+    """``analyzer.analyze_batch(texts, ids=, channels=, detect_floods=)`` with batches of
+    :data:`TEXTS_PER_BATCH` texts analysed in up to ``workers`` forked processes: the same results,
+    in order. Flood marking needs the whole input, so it runs here afterwards. Without the fork
+    start method, or for one batch, everything runs in this process."""
+    texts = list(texts)
+    ids = list(range(1, len(texts) + 1)) if ids is None else list(ids)
+    channels = [None] * len(texts) if channels is None else list(channels)
+    if not len(texts) == len(ids) == len(channels):
+        raise ValueError(f"{len(texts)} texts, {len(ids)} ids and {len(channels)} channels")
+    workers = min(int(workers), -(-len(texts) // TEXTS_PER_BATCH))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return analyzer.analyze_batch(texts, ids=ids, channels=channels, detect_floods=detect_floods,
+                                      flood_min_group=flood_min_group)
+    for i, t in enumerate(texts):  # here, where the position is the caller's (a worker sees its batch's)
+        if not isinstance(t, str):
+            raise TypeError(f"text at position {i} must be str, got {type(t).__name__}")
+    batches = ((texts[s:s + TEXTS_PER_BATCH], ids[s:s + TEXTS_PER_BATCH], channels[s:s + TEXTS_PER_BATCH])
+               for s in range(0, len(texts), TEXTS_PER_BATCH))
+    out: list[FeedbackResult] = []
+    with ParallelAnalyzer(analyzer, workers=workers) as pool:
+        for _, results in pool.map(batches):
+            out.extend(results)
+    if detect_floods and len(out) >= flood_min_group:
+        from .pipeline import FloodMarker
+
+        FloodMarker(flood_min_group).mark(texts, out)
+    return out

@@ -332,12 +332,15 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     (:func:`feedback_nlp.cluster.recurring_spam`); none of them is a recurring problem.
     Malformed rows are counted and skipped (``n_errors``, first row numbers in
     ``error_rows``). A ``time_field`` that no readable record has raises
-    ``InputFormatError``. ``encoder`` and ``n_jobs``: as in
-    :class:`~feedback_nlp.cluster.ProblemClusterer` (encoder None: the default). Returns a small
+    ``InputFormatError``. ``encoder``: as in
+    :class:`~feedback_nlp.cluster.ProblemClusterer` (None: the default); ``n_jobs``: processes for the
+    analysis (:func:`~feedback_nlp.parallel.analyze_in_processes`) and the encoding. Returns a small
     summary (counts, clusters, alerts as dicts).
     """
     from .cluster import ProblemClusterer, fit_without_recurring_spam
+    from .encoders.processes import resolve_n_jobs
     from .io import ReadTally, read_records, record_channel
+    from .parallel import analyze_in_processes
     from .pipeline import FeedbackAnalyzer
 
     texts, ids, raw_times, channels = [], [], [], []
@@ -355,7 +358,8 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     n_err = tally.n_errors
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
     # Posts copied across the period that raise nothing are flood spam (codebook), as `score --detect-floods`.
-    results = fa.analyze_batch(texts, ids=ids, detect_floods=True, channels=channels) if texts else []
+    results = analyze_in_processes(fa, texts, ids=ids, channels=channels, workers=resolve_n_jobs(n_jobs),
+                                   detect_floods=True) if texts else []
     times = raw_times if time_field else None
     cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder, n_jobs=n_jobs)
     # Recurring spam (a campaign of similar posts each below the per-record threshold) is

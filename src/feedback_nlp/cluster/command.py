@@ -22,11 +22,14 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     and ``cluster_label``, plus ``error`` for malformed rows (which are not
     clustered). ``summary_path``: ``clusters.json`` with the settings, counts
     and :meth:`ProblemClusterer.get_cluster_info`. ``encoder``: as in
-    :class:`ProblemClusterer` (None: the default encoder), as is ``n_jobs``. Returns the summary dict (with
+    :class:`ProblemClusterer` (None: the default encoder); ``n_jobs``: processes for the analysis
+    (:func:`~feedback_nlp.parallel.analyze_in_processes`) and the encoding. Returns the summary dict (with
     ``error_rows``, the first malformed row numbers, and the input ``encoding``). A
     ``time_field`` that no readable record has raises ``InputFormatError``.
     """
+    from ..encoders.processes import resolve_n_jobs
     from ..io import ReadTally, open_writer, read_records, record_channel, error_record, ERROR_FIELD
+    from ..parallel import analyze_in_processes
     from ..pipeline import FeedbackAnalyzer
 
     rows = []
@@ -42,8 +45,9 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
     ok_pos = [i for i, (rec, _) in enumerate(rows) if rec.ok]
     texts = [rows[i][0].text for i in ok_pos]
-    results = fa.analyze_batch(texts, ids=[rows[i][0].id for i in ok_pos],
-                               channels=[record_channel(rows[i][0]) for i in ok_pos]) if texts else []
+    results = analyze_in_processes(fa, texts, ids=[rows[i][0].id for i in ok_pos],
+                                   channels=[record_channel(rows[i][0]) for i in ok_pos],
+                                   workers=resolve_n_jobs(n_jobs)) if texts else []
     params = dict(min_size=min_size, seed=seed, encoder=encoder, n_jobs=n_jobs)
     if threshold is not None:
         params["threshold"] = threshold
