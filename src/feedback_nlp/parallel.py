@@ -54,7 +54,7 @@ def _results(fut) -> list[FeedbackResult]:
     return [FeedbackResult(*t) for t in fut.result()]
 
 
-def _texts_ids(batch):
+def _batch_as_given(batch):
     return tuple(batch)
 
 
@@ -109,7 +109,7 @@ class ParallelAnalyzer:
         return self._pool
 
     def map(self, batches: Iterable[B],
-            key: Callable[[B], tuple] = _texts_ids) -> Iterator[tuple[B, list]]:
+            key: Callable[[B], tuple] = _batch_as_given) -> Iterator[tuple[B, list]]:
         """``(batch, results)`` for each batch, in input order.
 
         ``key(batch)`` gives the batch's ``(texts, ids)`` or ``(texts, ids, channels)``
