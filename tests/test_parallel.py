@@ -119,3 +119,14 @@ def test_analyze_in_processes_equals_analyze_batch_floods_and_channels_included(
     with pytest.raises(ValueError, match="30 texts, 2 ids"):
         analyze_in_processes(fa, texts, ids=[1, 2], workers=2)
 
+
+def test_analyze_in_processes_stays_here_without_fork_or_for_one_batch(monkeypatch, tiny):
+    here = []
+    real = tiny.analyze_batch
+    monkeypatch.setattr(tiny, "analyze_batch", lambda batch, **kw: here.append(len(batch)) or real(batch, **kw))
+    assert len(analyze_in_processes(tiny, TEXTS * 2, workers=2)) == 12  # one batch of TEXTS_PER_BATCH
+    monkeypatch.setattr(parallel, "TEXTS_PER_BATCH", 4)
+    monkeypatch.setattr(parallel.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert len(analyze_in_processes(tiny, TEXTS * 2, workers=2)) == 12
+    assert here == [12, 12]
+
