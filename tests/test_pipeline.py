@@ -83,6 +83,8 @@ def test_non_string_is_a_clear_error(analyzer):
         analyzer.analyze(None)
     with pytest.raises(TypeError, match="position 1"):
         analyzer.analyze_batch(["好", 3])
+    with pytest.raises(TypeError, match="position 5 must be str, got int"):  # counted across chunks
+        analyzer.analyze_batch(["好"] * 5 + [3], batch_size=2)
     with pytest.raises(ValueError, match="ids"):
         analyzer.analyze_batch(["好"], ids=[1, 2])
 

@@ -1,6 +1,6 @@
 import pytest
 
-from feedback_nlp.text import MAX_CHARS, han_share, is_not_chinese, mask_pii, normalize
+from feedback_nlp.text import MAX_CHARS, han_share, is_not_chinese, mask_pii, normalize, require_texts
 
 
 def test_nfkc_fullwidth_lowercase_and_whitespace():
@@ -76,3 +76,10 @@ def test_distinct_normalized_drops_empties_and_repeats_in_order():
     from feedback_nlp.text import distinct_normalized
 
     assert distinct_normalized(["好评", "  ", "好評", "ＡＢ", "ab", "差"]) == ["好评", "ab", "差"]
+
+
+def test_require_texts_names_the_first_non_string_by_position():
+    require_texts(["好", ""])
+    with pytest.raises(TypeError, match="text at position 12 must be str, got bytes"):
+        require_texts(["好", b"x", None], offset=11)
+

@@ -21,6 +21,7 @@ from collections import deque
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar
 
 from .result import FeedbackResult
+from .text import require_texts
 
 __all__ = ["ParallelAnalyzer", "analyze_in_processes", "TEXTS_PER_BATCH"]
 
@@ -174,9 +175,7 @@ def analyze_in_processes(analyzer, texts: Sequence[str], ids: Optional[Sequence[
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return analyzer.analyze_batch(texts, ids=ids, channels=channels, detect_floods=detect_floods,
                                       flood_min_group=flood_min_group)
-    for i, t in enumerate(texts):  # here, where the position is the caller's (a worker sees its batch's)
-        if not isinstance(t, str):
-            raise TypeError(f"text at position {i} must be str, got {type(t).__name__}")
+    require_texts(texts)  # here, where the position is the caller's (a worker sees its batch's)
     batches = ((texts[s:s + TEXTS_PER_BATCH], ids[s:s + TEXTS_PER_BATCH], channels[s:s + TEXTS_PER_BATCH])
                for s in range(0, len(texts), TEXTS_PER_BATCH))
     out: list[FeedbackResult] = []

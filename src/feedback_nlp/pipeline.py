@@ -25,7 +25,7 @@ from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam
-from .text import NOT_CHINESE_REASON, is_not_chinese, normalize
+from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
@@ -420,11 +420,8 @@ class FeedbackAnalyzer:
         return out
 
     def _analyze_chunk(self, texts: list, ids: list, offset: int, channels: list) -> list[FeedbackResult]:
-        norms = []
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"text at position {offset + i} must be str, got {type(t).__name__}")
-            norms.append(normalize(t))
+        require_texts(texts, offset)
+        norms = [normalize(t) for t in texts]
         docs = [Doc(id=i, text=t, norm=n, result=FeedbackResult(id=i), channel=c)
                 for i, t, n, c in zip(ids, texts, norms, channels)]
         live = [d for d in docs if d.norm]

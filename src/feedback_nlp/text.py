@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from typing import Iterable
+from typing import Any, Iterable, Sequence
 
 #: Texts are cut to this many characters (after the steps above) before
 #: scoring. More than 99.9% of reviews in the shared corpora are shorter.
@@ -41,6 +41,14 @@ def _t2s(text: str) -> str:
 
         conv = _local.conv = opencc.OpenCC("t2s")
     return conv.convert(text)
+
+
+def require_texts(texts: Sequence[Any], offset: int = 0) -> None:
+    """TypeError naming the first element that is not a string, by its position (``offset`` + index):
+    a batch fails on the record the caller can find, not deep inside a model."""
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"text at position {offset + i} must be str, got {type(t).__name__}")
 
 
 def normalize(text: str, max_chars: int = MAX_CHARS) -> str:

@@ -11,7 +11,7 @@ from ..encoders.base import l2_normalize
 from ..encoders.ngram import NgramEncoder
 from ..encoders.processes import fit_encode as encode_in_processes, resolve_n_jobs
 from ..result import field_of
-from ..text import normalize
+from ..text import normalize, require_texts
 from .linkage import average_linkage, group_means, spherical_kmeans
 from .summary import describe_clusters
 
@@ -176,9 +176,7 @@ class ProblemClusterer:
         datetimes); ``embeddings``: an ``[n, d]`` array replacing the built-in
         text representation. Sets ``labels_`` (cluster id or None per text)."""
         texts = list(texts)
-        for i, t in enumerate(texts):
-            if not isinstance(t, str):
-                raise TypeError(f"text at position {i} must be str, got {type(t).__name__}")
+        require_texts(texts)
         if times is not None and len(times) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(times)} times")
         resolve_n_jobs(self.n_jobs)  # a bad value fails here, before any encoding
