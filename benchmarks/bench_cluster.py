@@ -53,7 +53,7 @@ from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from planted_sets import NEW2, best_cluster, holdout, new_problems, reported  # noqa: E402
+from planted_sets import NEW2, NEW3, best_cluster, holdout, new_problems, reported  # noqa: E402
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -167,7 +167,8 @@ def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported
     return out
 
 
-PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, "new2": lambda: dict(NEW2)}
+PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, "new2": lambda: dict(NEW2),
+                 "new3": lambda: dict(NEW3)}
 
 
 # ----------------------------------------------------------------------------- 3. scale
@@ -216,8 +217,9 @@ def main() -> None:
     ap.add_argument("--planted-sets", choices=tuple(PLANTED_KINDS), default="reported",
                     help="reported: the benchmark's sets; holdout: sets written after semantic 1.2.0 was fixed; "
                          "new: problems absent from the background reviews, written after holdout; new2: more of "
-                         "those, the check for a setting chosen on SELECTION_NEW; holdout, new and new2 are read "
-                         "once per encoder version (benchmarks/planted_sets.py)")
+                         "those, the check for a setting chosen on SELECTION_NEW; new3: six more, written blind for the "
+                         "default-encoder decision; holdout and the new kinds are read once per encoder version "
+                         "(benchmarks/planted_sets.py)")
     ap.add_argument("--threshold", type=float, default=None,
                     help="override every encoder's default threshold in [1] and [2] (to show the trade-off; "
                          "the defaults are chosen on train problems)")
