@@ -131,7 +131,7 @@ def test_clusterer_n_jobs_gives_the_same_clusters(small_jobs):
     one = ProblemClusterer(min_size=3).fit(texts)
     two = ProblemClusterer(min_size=3, n_jobs=2).fit(texts)
     assert two.labels_ == one.labels_ and len(set(one.labels_) - {None}) >= 2
-    np.testing.assert_array_equal(two.centroids_, one.centroids_)
+    np.testing.assert_allclose(two.centroids_, one.centroids_, atol=1e-7)  # float32 rounding: sums over other slices
     counting = CountingEncoder()
     ProblemClusterer(min_size=3, encoder=counting, n_jobs=2).fit(texts)
     assert counting.encoded == 1  # the clusterer handed the encoding to the workers

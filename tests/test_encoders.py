@@ -301,3 +301,23 @@ def test_semantic_encoder_groups_annotated_problems_better_than_ngram():
         scores[enc] = (sk.adjusted_mutual_info_score(y, single), sk.adjusted_rand_score(y, single))
     assert scores["semantic"][0] >= 0.28 and scores["semantic"][0] > 1.8 * scores["ngram"][0], scores
     assert scores["semantic"][1] >= 3 * scores["ngram"][1], scores
+
+
+@pytest.mark.parametrize("chunk", [1, 3, 512])
+def test_weighted_row_sums_is_the_sparse_product_with_empty_and_long_rows(chunk):
+    from feedback_nlp.encoders.base import weighted_row_sums
+
+    rng = np.random.default_rng(0)
+    table = rng.normal(size=(50, 7)).astype(np.float32)
+    lengths = [0, 3, 1, 0, 40, 2, 0]  # the 40-token text is longer than the small chunks
+    indptr = np.r_[0, np.cumsum(lengths)].astype(np.int64)
+    ids = rng.integers(0, 50, size=indptr[-1])
+    w = rng.random(indptr[-1]).astype(np.float32)
+    want = np.zeros((len(lengths), 7))
+    for r, (a, b) in enumerate(zip(indptr, indptr[1:])):
+        for k in range(a, b):
+            want[r] += w[k] * table[ids[k]]
+    got = weighted_row_sums(indptr, ids, w, table, chunk_tokens=chunk)
+    assert got.dtype == np.float32 and got.shape == (7, 7)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert not got[[0, 3, 6]].any()

@@ -62,3 +62,14 @@ def test_padded_input():
     ids, w = rows.padded()
     assert ids.shape == w.shape and ids.shape[0] == 2
     assert w[1].sum() == 0
+
+
+def test_packed_keys_unpack_to_their_ngrams():
+    from feedback_nlp.features import packed_key_table, unpack_keys
+
+    vocab = {"a": 0, "好": 1, "不好": 2, "很不好": 3, "\n": 4, "\x00": 5, "\x00\x00": 6, "\ud800x": 7, "四个字符": 8}
+    keys, ids = packed_key_table(vocab, 1, 3)
+    assert 8 not in ids.tolist() and np.all(np.diff(keys) > 0)  # longer than 3: no key; sorted, unique
+    inv = {i: g for g, i in vocab.items()}
+    assert unpack_keys(keys) == [inv[i] for i in ids.tolist()]
+    assert unpack_keys(keys[:0]) == []

@@ -31,9 +31,51 @@ _CP_BITS = 21
 _MAX_PACKED = 3
 
 
-def _code_points(s: str) -> np.ndarray:
+def code_points(s: str) -> np.ndarray:
     """Code points of ``s`` (lone surrogates included, as Python indexes them) + 1, int64."""
     return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(np.int64) + 1
+
+
+def packed_ngram_keys(cps: np.ndarray, n: int) -> np.ndarray:
+    """The packed key of the n-gram starting at each position of ``cps`` (code points + 1) that has
+    ``n`` code points after it: ``len(cps) - n + 1`` keys."""
+    m = len(cps) - n + 1
+    key = cps[:m].copy()
+    for j in range(1, n):
+        key <<= _CP_BITS
+        key |= cps[j:j + m]
+    return key
+
+
+def packed_key_table(vocabulary: dict, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys, ids)``: the packed keys of the vocabulary's n-grams of ``lo``..``hi`` (<= 3) code
+    points, sorted, and their ids; tokens of other lengths are left out (no n-gram can match them)."""
+    grams = [g for g in vocabulary if lo <= len(g) <= hi]
+    ids = np.fromiter((vocabulary[g] for g in grams), dtype=np.int64, count=len(grams))
+    lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    cps = code_points("".join(grams))
+    starts = np.zeros(len(grams), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    keys = np.zeros(len(grams), dtype=np.int64)
+    for j in range(hi):
+        has = lengths > j
+        keys[has] = (keys[has] << _CP_BITS) | cps[starts[has] + j]
+    order = np.argsort(keys, kind="stable")
+    return keys[order], ids[order]
+
+
+def unpack_keys(keys: np.ndarray) -> list[str]:
+    """The n-grams (of 1..3 code points) of packed keys, in order: the inverse of the packing."""
+    mask = np.int64((1 << _CP_BITS) - 1)
+    cols = np.zeros((len(keys), _MAX_PACKED), dtype=np.int64)
+    k = np.array(keys, dtype=np.int64)
+    for j in range(_MAX_PACKED - 1, -1, -1):
+        cols[:, j] = k & mask
+        k >>= _CP_BITS
+    present = cols > 0  # a shorter n-gram leaves its leading columns empty
+    flat = (cols[present] - 1).astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    ends = np.cumsum(present.sum(1)).tolist()
+    return [flat[a:b] for a, b in zip([0] + ends[:-1], ends)]
 
 
 @dataclass
@@ -184,20 +226,7 @@ class NgramFeaturizer:
         if cached is not None and cached[0] is self.vocabulary_:
             return cached[1]
         lo, hi = self.ngram_range
-        table = None
-        if 1 <= lo and hi <= _MAX_PACKED:
-            grams = [g for g in self.vocabulary_ if lo <= len(g) <= hi]
-            ids = np.fromiter((self.vocabulary_[g] for g in grams), dtype=np.int64, count=len(grams))
-            lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-            cps = _code_points("".join(grams))
-            starts = np.zeros(len(grams), dtype=np.int64)
-            np.cumsum(lengths[:-1], out=starts[1:])
-            keys = np.zeros(len(grams), dtype=np.int64)
-            for j in range(hi):
-                has = lengths > j
-                keys[has] = (keys[has] << _CP_BITS) | cps[starts[has] + j]
-            order = np.argsort(keys, kind="stable")
-            table = (keys[order], ids[order])
+        table = packed_key_table(self.vocabulary_, lo, hi) if 1 <= lo and hi <= _MAX_PACKED else None
         self._keys_cache = (self.vocabulary_, table)
         return table
 
@@ -206,7 +235,7 @@ class NgramFeaturizer:
         lo, hi = self.ngram_range
         n_rows = len(texts)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_rows)
-        cps = _code_points("".join(texts))
+        cps = code_points("".join(texts))
         cps[(cps > ord("0") + 1) & (cps <= ord("9") + 1)] = ord("0") + 1  # step 1 (digits -> 0), on code points + 1
         row_at = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
         total = len(cps)
@@ -215,10 +244,7 @@ class NgramFeaturizer:
             m = total - n + 1
             if m <= 0:
                 continue
-            key = cps[:m].copy()
-            for j in range(1, n):
-                key <<= _CP_BITS
-                key |= cps[j:j + m]
+            key = packed_ngram_keys(cps, n)
             inside = row_at[:m] == row_at[n - 1:n - 1 + m]  # the n-gram does not cross two texts
             rows_parts.append(row_at[:m][inside])
             key_parts.append(key[inside])

@@ -25,6 +25,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..features import code_points, packed_key_table, packed_ngram_keys, unpack_keys
 from ..keywords import KeywordExtractor
 from ..text import normalize
 from .base import Encoder, l2_normalize
@@ -54,11 +55,31 @@ def text_tokens(norm: str, ngram_range=(1, 3), kx: Optional[KeywordExtractor] = 
     return out
 
 
-def count_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range=(1, 3), use_words: bool = False):
-    """Sparse counts ``(indptr, ids, counts)`` with ids from ``vocab`` (a defaultdict grown if ``grow``;
-    else unknown tokens are skipped)."""
+def count_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range=(1, 3), use_words: bool = False,
+                 key_table: Optional[tuple[np.ndarray, np.ndarray]] = None):
+    """Sparse counts ``(indptr, ids, counts)`` of :func:`text_tokens`, with ids from ``vocab`` (a
+    defaultdict grown in first-seen order if ``grow``; else unknown tokens are skipped).
+
+    Char n-grams of 1..3 without jieba words are found with numpy (:func:`_packed_tokens`, the same
+    counts as the per-text loop, several times faster); ``key_table``: ``features.packed_key_table``
+    of ``vocab``, when the caller keeps one."""
+    lo, hi = ngram_range
+    if lo == 1 and hi <= 3 and not use_words and (not grow or len(vocab) == 0):
+        rows, ids = _packed_tokens(norms, vocab, grow, hi, key_table)
+    else:
+        rows, ids = _listed_tokens(norms, vocab, grow, ngram_range, use_words)
+    # Count duplicates within a row: sort by (row, id).
+    nv = max(len(vocab), 1)
+    uniq, counts = np.unique(rows * nv + ids, return_counts=True)
+    urows, uids = uniq // nv, uniq % nv
+    indptr = np.zeros(len(norms) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(urows, minlength=len(norms)), out=indptr[1:])
+    return indptr, uids, counts.astype(np.float32)
+
+
+def _listed_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range, use_words: bool):
+    """``(rows, ids)`` of every token occurrence found, text by text (any n-gram range, jieba words)."""
     kx = KeywordExtractor(hmm=False) if use_words else None
-    ids = np.empty(0, dtype=np.int64)
     chunks: list[np.ndarray] = []
     lengths = np.zeros(len(norms), dtype=np.int64)
     buf: list[int] = []
@@ -76,16 +97,66 @@ def count_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range=(1, 3), us
             chunks.append(np.asarray(buf, dtype=np.int64))
             buf = []
     chunks.append(np.asarray(buf, dtype=np.int64))
-    ids = np.concatenate(chunks) if chunks else ids
     rows = np.repeat(np.arange(len(norms), dtype=np.int64), lengths)
-    # Count duplicates within a row: sort by (row, id).
-    nv = max(len(vocab), 1)
-    key = rows * nv + ids
-    uniq, counts = np.unique(key, return_counts=True)
-    urows, uids = uniq // nv, uniq % nv
-    indptr = np.zeros(len(norms) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(urows, minlength=len(norms)), out=indptr[1:])
-    return indptr, uids, counts.astype(np.float32)
+    return rows, np.concatenate(chunks)
+
+
+#: The code point ranges of ``_RUN`` (letters, digits, CJK), inclusive.
+_RUN_RANGES = ((0x30, 0x39), (0x61, 0x7A), (0xC0, 0x24F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+
+
+def _packed_tokens(norms: Sequence[str], vocab, grow: bool, hi: int, key_table=None):
+    """``(rows, ids)`` of the char n-grams (1..``hi`` <= 3) inside runs of all texts at once: each
+    n-gram packed into an int64 of code points (``features.packed_ngram_keys``), looked up in the
+    vocabulary's sorted keys, or (``grow``) given ids in the order ``text_tokens`` first meets them
+    (text, run, length, position), so that the vocabulary comes out as the loop's would."""
+    texts = [_URL.sub(" ", t) for t in norms]
+    # Each text followed by a space (never inside a run), so no n-gram spans two texts.
+    cps = code_points(" ".join(texts) + " ") if texts else np.zeros(0, np.int64)
+    raw = cps - 1
+    digit = (raw >= 0x30) & (raw <= 0x39)
+    cps[digit] = 0x30 + 1  # digits -> 0 (code points + 1, as packed)
+    in_run = np.zeros(len(raw), dtype=bool)
+    for a, b in _RUN_RANGES:
+        in_run |= (raw >= a) & (raw <= b)
+    row_at = np.repeat(np.arange(len(texts), dtype=np.int64),
+                       np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts)))
+    if grow:  # where each position's run starts, for the first-seen order
+        idx = np.arange(len(raw), dtype=np.int64)
+        is_start = in_run & ~np.r_[False, in_run[:-1]]
+        run_start = np.maximum.accumulate(np.where(is_start, idx, 0)) if len(raw) else idx
+        span = int((idx - run_start)[in_run].max()) + 1 if in_run.any() else 1
+    pos_parts, key_parts, order_parts = [], [], []
+    for n in range(1, hi + 1):
+        m = len(cps) - n + 1
+        if m <= 0:
+            continue
+        ok = in_run[:m].copy()
+        for j in range(1, n):
+            ok &= in_run[j:j + m]
+        pos = np.flatnonzero(ok)
+        pos_parts.append(pos)
+        key_parts.append(packed_ngram_keys(cps, n)[pos])
+        if grow:
+            order_parts.append((run_start[pos] * hi + (n - 1)) * span + (pos - run_start[pos]))
+    if not pos_parts:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    rows, keys = row_at[np.concatenate(pos_parts)], np.concatenate(key_parts)
+    if grow:
+        uniq, inv = np.unique(keys, return_inverse=True)
+        first = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, inv, np.concatenate(order_parts))
+        seen = np.argsort(first)  # unique values: the order text_tokens meets each n-gram first
+        new_id = np.empty(len(uniq), dtype=np.int64)
+        new_id[seen] = np.arange(len(uniq))
+        vocab.update(zip(unpack_keys(uniq[seen]), range(len(uniq))))
+        return rows, new_id[inv]
+    table_keys, table_ids = key_table if key_table is not None else packed_key_table(vocab, 1, hi)
+    if not len(table_keys):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    at = np.minimum(np.searchsorted(table_keys, keys), len(table_keys) - 1)
+    hit = table_keys[at] == keys
+    return rows[hit], table_ids[at[hit]]
 
 
 # =============================================================================== vectorizer
@@ -207,7 +278,11 @@ class TextVectorizer:
         out = np.zeros((len(norms), width), dtype=np.float32)
         if not norms:
             return out
-        indptr, ids, counts = count_tokens(norms, self.vocabulary_, False, self.ngram_range, self.use_words)
+        keys = self.__dict__.get("_keys")
+        if keys is None or keys[0] is not self.vocabulary_:
+            keys = (self.vocabulary_, packed_key_table(self.vocabulary_, 1, self.ngram_range[1]))
+            self._keys = keys
+        indptr, ids, counts = count_tokens(norms, self.vocabulary_, False, self.ngram_range, self.use_words, keys[1])
         w = self._weights(indptr, ids, counts)
         for s, block in self._sketch_all(indptr, ids, w):
             out[s:s + len(block)] = block if self.components_ is None else block @ self.components_

@@ -29,8 +29,9 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from ..features import packed_key_table
 from ..modeling import ModelFormatError
-from .base import Encoder, load_optional, save_arrays
+from .base import Encoder, load_optional, save_arrays, weighted_row_sums
 from .ngram import WORD_PREFIX, count_tokens
 
 __all__ = ["TableEncoder"]
@@ -67,7 +68,7 @@ class TableEncoder(Encoder):
                  use_words: bool = False, norm: str = "l2", mean: Optional[np.ndarray] = None,
                  remove: Optional[np.ndarray] = None, whiten: Optional[np.ndarray] = None,
                  name: str = "semantic", default_threshold: float = 0.5,
-                 card: Optional[dict] = None, chunk_tokens: int = 8192):
+                 card: Optional[dict] = None, chunk_tokens: int = 512):
         self.vocab = list(vocab)
         self.table = np.asarray(table)
         self.weights = np.asarray(weights, dtype=np.float32)
@@ -90,13 +91,16 @@ class TableEncoder(Encoder):
         self.card = dict(card or {})
         self.chunk_tokens = chunk_tokens
         self._index = {t: i for i, t in enumerate(self.vocab)}
+        self._keys: Optional[tuple[np.ndarray, np.ndarray]] = None  # the vocabulary's packed n-gram keys, when used
         # float16 on disk halves the files; float32 in memory: a float16 gather converts on every call.
         self._table32 = np.ascontiguousarray(self.table, dtype=np.float32)
 
     # -- encoding ------------------------------------------------------------------------
     def token_rows(self, norms: Sequence[str]):
         """Sparse weighted rows ``(indptr, ids, w)`` of normalised texts (unknown tokens skipped)."""
-        indptr, ids, counts = count_tokens(norms, self._index, False, self.ngram_range, self.use_words)
+        if self._keys is None and not self.use_words and self.ngram_range[0] == 1 and self.ngram_range[1] <= 3:
+            self._keys = packed_key_table(self._index, 1, self.ngram_range[1])
+        indptr, ids, counts = count_tokens(norms, self._index, False, self.ngram_range, self.use_words, self._keys)
         w = (1.0 + np.log(counts)) * self.weights[ids]
         lengths = np.diff(indptr)
         nonempty = lengths > 0
@@ -110,19 +114,7 @@ class TableEncoder(Encoder):
 
     def _encode(self, norms: Sequence[str]) -> np.ndarray:
         indptr, ids, w = self.token_rows(norms)
-        n = len(norms)
-        out = np.zeros((n, self.dim), dtype=np.float32)
-        s = 0
-        while s < n:  # chunks of ~chunk_tokens tokens: the gathered rows stay in cache (3x faster than 400k)
-            e = int(np.searchsorted(indptr, indptr[s] + self.chunk_tokens, side="right")) - 1
-            e = min(n, max(e, s + 1))
-            a, b = indptr[s], indptr[e]
-            if b > a:
-                rows = np.repeat(np.arange(e - s), np.diff(indptr[s:e + 1]))
-                vals = self._table32[ids[a:b]] * w[a:b, None]
-                starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-                out[s + rows[starts]] = np.add.reduceat(vals, starts, axis=0)
-            s = e
+        out = weighted_row_sums(indptr, ids, w, self._table32, self.chunk_tokens)
         empty = np.diff(indptr) == 0
         if self.mean is not None:
             out -= self.mean

@@ -24,7 +24,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from ..modeling import ModelFormatError
-from .base import Encoder, load_optional, save_arrays
+from .base import Encoder, load_optional, save_arrays, weighted_row_sums
 
 __all__ = ["WordVectorEncoder", "word_tokens"]
 
@@ -111,18 +111,7 @@ class WordVectorEncoder(Encoder):
     def mean_vectors(self, norms: Sequence[str]) -> np.ndarray:
         """Step 2 of the module docstring: each text's weighted mean vector (zero without known words)."""
         indptr, ids, w = self.rows(norms)
-        X = np.zeros((len(norms), self.dim), np.float32)
-        chunk = 4096  # texts per gather: the gathered rows stay small (np.add.at is ~5x slower)
-        for s in range(0, len(norms), chunk):
-            e = min(len(norms), s + chunk)
-            starts = indptr[s:e]
-            filled = np.flatnonzero(np.diff(indptr[s:e + 1]) > 0)
-            if not len(filled):
-                continue
-            a, b = indptr[s], indptr[e]
-            block = self._vectors32[ids[a:b]] * w[a:b, None]
-            X[s + filled] = np.add.reduceat(block, starts[filled] - a, axis=0)
-        return X
+        return weighted_row_sums(indptr, ids, w, self._vectors32)
 
     def _encode(self, norms: Sequence[str]) -> np.ndarray:
         X = self.mean_vectors(norms)
