@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS_ARGS
 import feedback_nlp  # noqa: E402
 from feedback_nlp import FeedbackAnalyzer  # noqa: E402
+from feedback_nlp import cli  # noqa: E402
 from feedback_nlp.cli import build_parser, main  # noqa: E402
 from feedback_nlp.io import SCORE_FIELDNAMES  # noqa: E402
 from feedback_nlp.result import FIELDS  # noqa: E402
@@ -676,11 +677,18 @@ def test_cluster_and_report_work_in_jobs_processes(tmp_path, monkeypatch):
         outs[jobs] = tmp_path / f"c{jobs}.jsonl"
         assert main(["cluster", str(data), "-o", str(outs[jobs]), "--min-size", "3", "--jobs", jobs]) == 0
     assert main(["report", str(data), "-o", str(tmp_path / "r.html"), "--min-size", "3", "-j", "-1"]) == 0
-    assert seen == [1, 2, os.cpu_count() or 1]
+    assert seen == [1, 2, processes.available_cpus()]
     assert outs["1"].read_text(encoding="utf-8") == outs["2"].read_text(encoding="utf-8")
     for command, out in (("cluster", "o.jsonl"), ("report", "r.html")):
         rc, _, err = run(monkeypatch, [command, str(data), "-o", str(tmp_path / out), "--jobs", "0"])
         assert rc == 2 and err.count("\n") == 1 and "--jobs must be a positive number or -1" in err
+    # Without --jobs: every CPU this process may use, at most AUTO_JOBS.
+    seen.clear()
+    for cpus in (1, 3, 64):
+        monkeypatch.setattr(processes, "available_cpus", lambda cpus=cpus: cpus)
+        assert main(["cluster", str(data), "-o", str(tmp_path / "auto.jsonl"), "--min-size", "3"]) == 0
+    assert seen == [1, 3, cli.AUTO_JOBS] and cli.AUTO_JOBS < 64
+    assert (tmp_path / "auto.jsonl").read_text(encoding="utf-8") == outs["1"].read_text(encoding="utf-8")
 
 
 def test_cluster_help_names_the_default_encoder_and_its_speed(capsys):

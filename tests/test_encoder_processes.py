@@ -49,6 +49,28 @@ def test_per_text_encoder_is_encoded_in_workers_and_rows_come_back_in_order(smal
     np.testing.assert_array_equal(X, CountingEncoder().fit_encode(NORMS, normalized=True))
 
 
+class BlasThreadsEncoder(Encoder):
+    """Each row: the BLAS threads of the process that encoded it."""
+
+    name, dim, per_text = "blas", 2, True
+
+    def _encode(self, norms):
+        from threadpoolctl import threadpool_info
+
+        n = max([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"], default=1)
+        return np.tile(np.array([n, 1.0], dtype=np.float32), (len(norms), 1))
+
+
+@needs_fork
+def test_workers_run_one_blas_thread_each(small_jobs):
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(2):  # the parent may use more
+        X = fit_encode(BlasThreadsEncoder(), NORMS, n_jobs=2)
+    threads = np.round(X[:, 0] / X[:, 1]).astype(int)  # rows are unit length: [n, 1] / |[n, 1]|
+    assert set(threads) == {1}  # every slice was encoded in a worker
+
+
 @needs_fork
 def test_parts_that_learn_fit_in_the_parent_and_the_join_equals_one_process(small_jobs):
     fixed, ngram = CountingEncoder(), NgramEncoder(seed=0, min_df=1, dim=4)
@@ -118,7 +140,8 @@ def test_stays_in_one_process_when_forking_cannot_help(monkeypatch):
 
 def test_n_jobs_follows_scikit_learn_and_rejects_the_rest():
     assert resolve_n_jobs(None) == 1 and resolve_n_jobs(1) == 1 and resolve_n_jobs(3) == 3
-    assert resolve_n_jobs(-1) == (os.cpu_count() or 1) and resolve_n_jobs(np.int64(2)) == 2
+    assert resolve_n_jobs(-1) == processes.available_cpus() and resolve_n_jobs(np.int64(2)) == 2
+    assert 1 <= processes.available_cpus() <= (os.cpu_count() or 1)
     for bad in (0, -2, 1.5, True, "2"):
         with pytest.raises(ValueError, match="n_jobs"):
             resolve_n_jobs(bad)

@@ -379,6 +379,11 @@ def _cmd_export(args) -> int:
 
 
 # ----------------------------------------------------------------------------- cluster / report
+#: Most processes ``--jobs`` starts by default: each forked worker copies the pages of the loaded
+#: models it touches, so memory grows with the count.
+AUTO_JOBS = 8
+
+
 def add_encoder_arg(p: argparse.ArgumentParser) -> None:
     """``--encoder``, shared by ``cluster`` and ``report``."""
     p.add_argument("--encoder", metavar="{ngram,semantic,NAME}", default="semantic",
@@ -392,10 +397,11 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
                         "target on 8 of 12 sets against 6 and 3, 73 s per 100k, 50 s with --jobs 2. NAME: "
                         "e5-small, use-multi or roformer-sim (each needs its extra; tens of texts per second) or an "
                         "encoder directory")
-    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N",
-                   help="processes for the analysis and for encoding the texts to cluster (-1: every CPU); the "
-                        "results are the same and the vectors agree to float32 rounding for any N (the same "
-                        "clusters on the 100k benchmark)")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help=f"processes for the analysis and for encoding the texts to cluster (default: every CPU "
+                        f"this process may use, at most {AUTO_JOBS}; 1: one process; -1: every CPU); the results "
+                        "are the same and the vectors agree to float32 rounding for any N (the same clusters on "
+                        "the 100k benchmark)")
 
 
 def _encoder(args):
@@ -410,9 +416,12 @@ def _encoder(args):
 
 
 def _jobs(args) -> int:
-    """``--jobs``, checked before any work."""
-    from .encoders.processes import resolve_n_jobs
+    """``--jobs``, checked before any work; by default every CPU this process may use, at most
+    :data:`AUTO_JOBS` (the results do not depend on it)."""
+    from .encoders.processes import available_cpus, resolve_n_jobs
 
+    if args.jobs is None:
+        return min(available_cpus(), AUTO_JOBS)
     try:
         return resolve_n_jobs(args.jobs)
     except ValueError:

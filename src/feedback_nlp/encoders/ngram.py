@@ -19,7 +19,6 @@ is shared with the table encoders (:mod:`.table`).
 """
 from __future__ import annotations
 
-import contextlib
 import re
 from typing import Optional, Sequence
 
@@ -300,15 +299,10 @@ def _take_rows(indptr, ids, w, rows):
 
 
 def _lapack_single_thread():
-    """Run LAPACK single-threaded when threadpoolctl is installed (optional).
+    """Run LAPACK single-threaded: threaded OpenBLAS LAPACK calls on a busy machine can be 10x
+    slower than one thread; BLAS matrix products are left alone."""
+    from threadpoolctl import threadpool_limits
 
-    Threaded OpenBLAS LAPACK calls on a busy machine can be 10x slower than one
-    thread; BLAS matrix products are left alone.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - optional
-        return contextlib.nullcontext()
     return threadpool_limits(1)
 
 

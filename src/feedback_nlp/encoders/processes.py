@@ -27,7 +27,7 @@ import numpy as np
 from .base import Encoder
 from .concat import ConcatEncoder
 
-__all__ = ["fit_encode", "resolve_n_jobs", "MIN_TEXTS_PER_JOB"]
+__all__ = ["available_cpus", "fit_encode", "resolve_n_jobs", "MIN_TEXTS_PER_JOB"]
 
 #: Fewer texts than this per worker are encoded in the parent (starting processes costs more).
 MIN_TEXTS_PER_JOB = 2000
@@ -38,18 +38,33 @@ _worker_parts: Sequence[Encoder] = ()
 _worker_norms: Sequence[str] = ()
 
 
+def available_cpus() -> int:
+    """CPUs this process may run on: its affinity mask where the OS keeps one (a container's cpuset),
+    else every CPU of the machine."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # macOS, Windows
+        return os.cpu_count() or 1
+
+
 def resolve_n_jobs(n_jobs: Optional[int]) -> int:
-    """``n_jobs`` as a count of processes: None is 1, -1 is every CPU (scikit-learn's convention)."""
+    """``n_jobs`` as a count of processes: None is 1, -1 is every CPU this process may use
+    (scikit-learn's convention)."""
     if n_jobs is None:
         return 1
     if not isinstance(n_jobs, (int, np.integer)) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1:
         raise ValueError(f"n_jobs must be a positive int, -1 (every CPU) or None, got {n_jobs!r}")
-    return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
+    return available_cpus() if n_jobs == -1 else int(n_jobs)
 
 
 def _init_worker(parts: Sequence[Encoder], norms: Sequence[str]) -> None:
     global _worker_parts, _worker_norms
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # One BLAS thread per worker: the workers already fill the CPUs, and BLAS threads of every worker
+    # competing for them made two-process encoding of 100k texts 8 s (25%) slower.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
     _worker_parts, _worker_norms = parts, norms
 
 
