@@ -631,7 +631,8 @@ def _tiny_encoder_dir(tmp_path) -> Path:
 
 def test_cluster_command_encoder_option(tmp_path):
     data = _timed_feedback(tmp_path / "fb.jsonl")
-    for spec, name in ((None, "semantic"), ("ngram", "ngram"), (str(_tiny_encoder_dir(tmp_path)), "tiny-test")):
+    for spec, name in ((None, "semantic+ngram"), ("semantic", "semantic"), ("ngram", "ngram"),
+                       (str(_tiny_encoder_dir(tmp_path)), "tiny-test")):
         summary = tmp_path / f"clusters-{name}.json"
         argv = ["cluster", str(data), "-o", str(tmp_path / f"{name}.jsonl"), "--summary", str(summary),
                 "--min-size", "3"] + (["--encoder", spec] if spec else [])
@@ -694,7 +695,7 @@ def test_cluster_and_report_work_in_jobs_processes(tmp_path, monkeypatch):
 def test_cluster_help_names_the_default_encoder_and_its_speed(capsys):
     assert main(["cluster", "--help"]) == 0
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "semantic (default)" in help_text and "per 100k texts" in help_text and "ngram:" in help_text
+    assert "semantic+ngram (default)" in help_text and "per 100k texts" in help_text and "ngram:" in help_text
 
 
 def test_score_detect_floods_across_batches(tmp_path, model_dir):

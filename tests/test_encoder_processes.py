@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from feedback_nlp.cluster import ProblemClusterer
-from feedback_nlp.encoders import ConcatEncoder, Encoder, NgramEncoder, get_encoder, processes
+from feedback_nlp.encoders import ConcatEncoder, Encoder, NgramEncoder, base, get_encoder, processes
 from feedback_nlp.encoders.processes import fit_encode, resolve_n_jobs
 from feedback_nlp.text import normalize
 
@@ -39,6 +39,7 @@ NORMS = [normalize(t) for t in TEXTS]
 def small_jobs(monkeypatch):
     """Fork even for the few texts of a test (the shipped floor keeps small inputs in one process)."""
     monkeypatch.setattr(processes, "MIN_TEXTS_PER_JOB", 10)
+    monkeypatch.setattr(base, "ENCODE_BLOCK", 8)
 
 
 @needs_fork
@@ -49,26 +50,28 @@ def test_per_text_encoder_is_encoded_in_workers_and_rows_come_back_in_order(smal
     np.testing.assert_array_equal(X, CountingEncoder().fit_encode(NORMS, normalized=True))
 
 
-class BlasThreadsEncoder(Encoder):
-    """Each row: the BLAS threads of the process that encoded it."""
+class BatchEncoder(Encoder):
+    """Each row: the size of the ``_encode`` call that encoded it and the BLAS threads it ran with."""
 
-    name, dim, per_text = "blas", 2, True
+    name, dim, per_text = "batch", 3, True
 
     def _encode(self, norms):
         from threadpoolctl import threadpool_info
 
-        n = max([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"], default=1)
-        return np.tile(np.array([n, 1.0], dtype=np.float32), (len(norms), 1))
+        threads = max([p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"], default=1)
+        return np.tile(np.array([len(norms), threads, 1.0], dtype=np.float32), (len(norms), 1))
 
 
 @needs_fork
-def test_workers_run_one_blas_thread_each(small_jobs):
+@pytest.mark.parametrize("n_jobs", [1, 2, 3])
+def test_every_process_encodes_the_same_aligned_blocks_in_one_blas_thread(small_jobs, n_jobs):
+    """What makes the rows the same to the bit: the same batches, the same BLAS threads."""
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(2):  # the parent may use more
-        X = fit_encode(BlasThreadsEncoder(), NORMS, n_jobs=2)
-    threads = np.round(X[:, 0] / X[:, 1]).astype(int)  # rows are unit length: [n, 1] / |[n, 1]|
-    assert set(threads) == {1}  # every slice was encoded in a worker
+    with threadpool_limits(2):  # the caller may allow more
+        X = fit_encode(BatchEncoder(), NORMS, n_jobs=n_jobs)
+    sizes, threads = np.round(X[:, :2] / X[:, 2:]).astype(int).T  # unit rows: divide by the constant 1
+    assert sizes.tolist() == [8] * 56 + [4] * 4 and set(threads) == {1}
 
 
 @needs_fork
@@ -85,9 +88,7 @@ def test_parts_that_learn_fit_in_the_parent_and_the_join_equals_one_process(smal
 def test_shipped_semantic_encoder_gives_the_same_rows_in_two_processes(small_jobs):
     enc = get_encoder("semantic")
     assert enc.per_text and not get_encoder("ngram").per_text and not get_encoder("semantic+ngram").per_text
-    # A matrix product over fewer rows may round the last bit differently (the word vectors' whitening).
-    np.testing.assert_allclose(fit_encode(enc, NORMS, n_jobs=2), enc.fit_encode(NORMS, normalized=True),
-                               rtol=0, atol=1e-6)
+    np.testing.assert_array_equal(fit_encode(enc, NORMS, n_jobs=2), enc.fit_encode(NORMS, normalized=True))
 
 
 class DyingEncoder(CountingEncoder):
@@ -132,6 +133,7 @@ def test_stays_in_one_process_when_forking_cannot_help(monkeypatch):
     fit_encode(few, NORMS, n_jobs=2)  # 60 texts: under MIN_TEXTS_PER_JOB per worker
     assert few.encoded == len(NORMS)
     monkeypatch.setattr(processes, "MIN_TEXTS_PER_JOB", 10)
+    monkeypatch.setattr(base, "ENCODE_BLOCK", 8)
     monkeypatch.setattr(processes.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     no_fork = CountingEncoder()
     np.testing.assert_array_equal(fit_encode(no_fork, NORMS, n_jobs=2), CountingEncoder().encode(NORMS))
@@ -154,7 +156,7 @@ def test_clusterer_n_jobs_gives_the_same_clusters(small_jobs):
     one = ProblemClusterer(min_size=3).fit(texts)
     two = ProblemClusterer(min_size=3, n_jobs=2).fit(texts)
     assert two.labels_ == one.labels_ and len(set(one.labels_) - {None}) >= 2
-    np.testing.assert_allclose(two.centroids_, one.centroids_, atol=1e-7)  # float32 rounding: sums over other slices
+    np.testing.assert_array_equal(two.centroids_, one.centroids_)  # to the bit: the same blocks, one BLAS thread
     counting = CountingEncoder()
     ProblemClusterer(min_size=3, encoder=counting, n_jobs=2).fit(texts)
     assert counting.encoded == 1  # the clusterer handed the encoding to the workers

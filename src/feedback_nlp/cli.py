@@ -386,22 +386,21 @@ AUTO_JOBS = 8
 
 def add_encoder_arg(p: argparse.ArgumentParser) -> None:
     """``--encoder``, shared by ``cluster`` and ``report``."""
-    p.add_argument("--encoder", metavar="{ngram,semantic,NAME}", default="semantic",
-                   help="text representation for clustering. semantic (default): the shipped projection of char "
-                        "n-grams into a pretrained encoder's space, mixed with the issue-type probabilities and "
-                        "domain word vectors; keeps paraphrases together (3.2x ngram's ARI on annotated problems; "
-                        "56 s per 100k texts on 2 cores, 34 s with --jobs 2; "
-                        "benchmarks/RESULTS.md). ngram: char n-gram TF-IDF fitted "
-                        "on the input; 21-26 s per 100k, purer and smaller clusters, blind to synonyms. "
-                        "semantic+ngram: the two mixed, for new problems (words our reviews never use): the planted "
-                        "target on 8 of 12 sets against 6 and 3, 73 s per 100k, 50 s with --jobs 2. NAME: "
-                        "e5-small, use-multi or roformer-sim (each needs its extra; tens of texts per second) or an "
-                        "encoder directory")
+    p.add_argument("--encoder", metavar="{semantic+ngram,semantic,ngram,NAME}", default="semantic+ngram",
+                   help="text representation for clustering. semantic+ngram (default): semantic mixed with the "
+                        "ngram sketch of the input, so that paraphrases and a new product's rare words both count "
+                        "(on six planted sets written blind it kept more of each problem together than semantic "
+                        "on all six; 3.2x ngram's ARI on annotated problems; 61 s per 100k texts on 2 cores in one "
+                        "process, less with --jobs; benchmarks/RESULTS.md). semantic: the shipped projection of "
+                        "char n-grams into a pretrained encoder's space, mixed with the issue-type probabilities "
+                        "and domain word vectors; faster and lighter, weaker on new problems. ngram: char n-gram "
+                        "TF-IDF fitted on the input; 21 s per 100k, purer and smaller clusters, blind to synonyms. "
+                        "NAME: e5-small, use-multi or roformer-sim (each needs its extra; tens of texts per second) "
+                        "or an encoder directory")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help=f"processes for the analysis and for encoding the texts to cluster (default: every CPU "
-                        f"this process may use, at most {AUTO_JOBS}; 1: one process; -1: every CPU); the results "
-                        "are the same and the vectors agree to float32 rounding for any N (the same clusters on "
-                        "the 100k benchmark)")
+                        f"this process may use, at most {AUTO_JOBS}; 1: one process; -1: every CPU); the output "
+                        "is the same for any N")
 
 
 def _encoder(args):

@@ -10,8 +10,8 @@ without re-clustering. numpy (+ jieba for keywords) only.
 One idea per module:
 
 - representation: an encoder from :mod:`feedback_nlp.encoders` turns texts into
-  unit vectors (``encoder=``: ``"semantic"`` by default, ``"ngram"``, a pretrained
-  encoder or any :class:`~feedback_nlp.encoders.Encoder`; or ``embeddings=`` in
+  unit vectors (``encoder=``: ``"semantic+ngram"`` by default, ``"semantic"``, ``"ngram"``,
+  a pretrained encoder or any :class:`~feedback_nlp.encoders.Encoder`; or ``embeddings=`` in
   :meth:`~ProblemClusterer.fit`);
 - :mod:`.linkage`: average-linkage agglomerative clustering with a similarity
   threshold (each encoder carries its own default threshold), with k-means

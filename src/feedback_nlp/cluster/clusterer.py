@@ -55,15 +55,15 @@ class ProblemClusterer:
     vectorizer_params : dict
         Passed to the ``ngram`` encoder's :class:`TextVectorizer` (ngram_range, use_words, dim, ...).
     encoder : str or Encoder or None
-        The text representation (see :mod:`feedback_nlp.encoders`): ``"ngram"``,
-        ``"semantic"``, a pretrained encoder's name, a directory, or an
+        The text representation (see :mod:`feedback_nlp.encoders`): ``"semantic+ngram"``,
+        ``"semantic"``, ``"ngram"``, a pretrained encoder's name, a directory, or an
         :class:`~feedback_nlp.encoders.Encoder` object. None: ``"ngram"`` when
         ``vectorizer_params`` are given, else :data:`DEFAULT_ENCODER`. The
         fitted encoder is ``encoder_`` (None after ``fit(embeddings=...)``).
     n_jobs : int or None
-        Processes that encode the texts in ``fit`` (None: 1; -1: every CPU). The rows agree with
-        one process's to float32 rounding (:mod:`feedback_nlp.encoders.processes`; needs the
-        ``fork`` start method, else one process); linkage always runs here.
+        Processes that encode the texts in ``fit`` (None: 1; -1: every CPU). The rows, so the
+        clusters, are the same as in one process, to the bit (:mod:`feedback_nlp.encoders.processes`;
+        needs the ``fork`` start method, else one process); linkage always runs here.
     """
 
     def __init__(self, min_size: int = 5, threshold: Optional[float] = None, assign_threshold: Optional[float] = None,

@@ -8,10 +8,11 @@
   unlabelled corpora and projected onto directions that tell the train annotations'
   problems apart, mixed (:mod:`.concat`) with the shipped model's issue-type
   probabilities (:mod:`.posterior`) and with domain word vectors (:mod:`.words`); knows
-  paraphrases, runs at n-gram speed; the default;
+  paraphrases, runs at n-gram speed;
 - ``"ngram"``: the char n-gram TF-IDF sketch + LSA (:mod:`.ngram`), fitted on the
   texts being clustered;
-- ``"semantic+ngram"``: the two mixed (:data:`SEMANTIC_NGRAM`), for spotting new problems;
+- ``"semantic+ngram"``: the two mixed (:data:`SEMANTIC_NGRAM`): paraphrases from the first,
+  a new product's rare words from the second; the default;
 - a pretrained encoder's name (:mod:`.pretrained`; ``e5-small``, ``use-multi``,
   ``roformer-sim``), each behind its own optional extra, slow on CPU;
 - a directory holding a table encoder (``encoder.json``; its ``mix`` entry, when present,
@@ -35,21 +36,17 @@ __all__ = ["ConcatEncoder", "Encoder", "MissingExtraError", "NgramEncoder", "Pos
            "TextVectorizer", "get_encoder", "load_encoder_dir", "semantic_encoder_path", "DEFAULT_ENCODER",
            "ENCODER_NAMES", "SEMANTIC_NGRAM", "l2_normalize", "semantic_ngram"]
 
-#: What clustering uses unless told otherwise: ``semantic`` (1.2.0), for its 3.2x higher ARI on
-#: annotated recurring problems, in 56 s per 100k texts (34 s with ``n_jobs=2``). It keeps more
-#: of one problem's differently worded complaints together than ``ngram`` on six of nine planted
-#: sets; issue 13's purity target holds on the benchmark's sets, not on holdout ones, and on problems
-#: whose words our reviews never use it is no better than ``ngram`` (benchmarks/RESULTS.md). ``ngram``
-#: is faster and makes purer, smaller clusters, blind to synonyms.
-DEFAULT_ENCODER = "semantic"
-SEMANTIC_MODEL_NAME = "feedback-zh-semantic"
 #: ``semantic`` mixed with the ``ngram`` sketch fitted on the texts clustered: (name, the sketch's
-#: weight, threshold), chosen by ``training/ngram_mix_probe.py`` on new and known problems. It keeps a
-#: new product's rare words telling: on the fresh new-problem sets 18-20 of 20 together at purity
-#: 0.9-1.0 where ``semantic`` gets 13-17, at the same ARI, but 73 s per 100k texts in one process
-#: (50 s with ``n_jobs=2``) and the charger set at purity 0.475 (benchmarks/RESULTS.md), so it is not
-#: the default.
+#: weight, threshold), chosen by ``training/ngram_mix_probe.py`` on new and known problems.
 SEMANTIC_NGRAM = ("semantic+ngram", 0.5, 0.3)
+#: What clustering uses unless told otherwise: ``semantic+ngram``. On six planted sets written blind
+#: for this choice it keeps more of each problem's paraphrases together than ``semantic`` on all six
+#: and meets the planted target on two where ``semantic`` meets it on none, at the same ARI on
+#: annotated problems (0.173 against 0.174, 3.2x ``ngram``); 61 s per 100k texts in one process,
+#: about 40 s in two (``n_jobs=2``), 1.9 GB at peak (benchmarks/RESULTS.md). ``semantic`` alone is
+#: faster and lighter; ``ngram`` is faster still, purer and blind to synonyms.
+DEFAULT_ENCODER = SEMANTIC_NGRAM[0]
+SEMANTIC_MODEL_NAME = "feedback-zh-semantic"
 #: Names ``get_encoder`` knows (besides directories and objects).
 ENCODER_NAMES = ("semantic", "ngram", SEMANTIC_NGRAM[0], *PRETRAINED)
 

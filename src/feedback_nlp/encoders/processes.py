@@ -3,9 +3,9 @@
 Why: the shipped encoders spend their time in single-threaded Python and numpy loops (jieba,
 token counting, gathers); clustering 100k texts waits on them. An encoder whose ``per_text`` is
 True gives each text a row that depends on that text alone, so contiguous slices encoded in
-forked processes and stacked are the same array up to float32 rounding: a matrix product over
-other rows may round its last bit differently (at most 4e-7 seen: the table and word sums,
-``base.weighted_row_sums``, and the word vectors' whitening); 100k clusterings came out the same.
+forked processes and stacked are the same array, to the bit: the slices are whole blocks of
+``base.ENCODE_BLOCK`` texts, the blocks one process encodes too, in one BLAS thread (matrix
+products round their last bit by batch shape and thread count, and clusterings amplify that).
 Parts that learn from the texts they encode (the n-gram sketch) fit in the parent meanwhile.
 
 Needs the ``fork`` start method (Linux): the workers inherit the loaded encoder and the texts,
@@ -24,6 +24,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from . import base
 from .base import Encoder
 from .concat import ConcatEncoder
 
@@ -75,14 +76,17 @@ def _encode_slice(part: int, start: int, stop: int) -> np.ndarray:
 def fit_encode(encoder: Encoder, norms: Sequence[str], n_jobs: Optional[int] = 1) -> np.ndarray:
     """``encoder.fit_encode(norms, normalized=True)``, its per-text parts encoded in ``n_jobs``
     forked processes (see the module docstring). ``norms``: normalised texts."""
-    jobs = min(resolve_n_jobs(n_jobs), len(norms) // MIN_TEXTS_PER_JOB)
+    n_blocks = -(-len(norms) // base.ENCODE_BLOCK)
+    jobs = min(resolve_n_jobs(n_jobs), len(norms) // MIN_TEXTS_PER_JOB, n_blocks)
     parts = list(encoder.parts) if isinstance(encoder, ConcatEncoder) else [encoder]
     forked = [i for i, p in enumerate(parts) if p.per_text]
     if jobs <= 1 or not forked or "fork" not in multiprocessing.get_all_start_methods():
         return encoder.fit_encode(norms, normalized=True)
     for i in forked:  # lazy tables (jieba's dictionary, featuriser keys) built once here, then inherited
         parts[i].fit_encode(norms[:1], normalized=True)
-    bounds = np.linspace(0, len(norms), jobs + 1).astype(int)
+    # Slices of whole encoding blocks (the last one ends with the texts): the same blocks, so the
+    # same bits, as in one process.
+    bounds = np.minimum(np.linspace(0, n_blocks, jobs + 1).astype(int) * base.ENCODE_BLOCK, len(norms))
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(parts, norms)) as pool:
         pending = {i: [pool.submit(_encode_slice, i, int(a), int(b)) for a, b in zip(bounds, bounds[1:])]
