@@ -54,26 +54,47 @@ def text_tokens(norm: str, ngram_range=(1, 3), kx: Optional[KeywordExtractor] = 
     return out
 
 
+#: Texts the numpy path counts at once: bounds its temporary arrays (about ten int64 per character).
+PACKED_CHUNK = 16384
+
+
 def count_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range=(1, 3), use_words: bool = False,
                  key_table: Optional[tuple[np.ndarray, np.ndarray]] = None):
     """Sparse counts ``(indptr, ids, counts)`` of :func:`text_tokens`, with ids from ``vocab`` (a
     defaultdict grown in first-seen order if ``grow``; else unknown tokens are skipped).
 
-    Char n-grams of 1..3 without jieba words are found with numpy (:func:`_packed_tokens`, the same
-    counts as the per-text loop, several times faster); ``key_table``: ``features.packed_key_table``
-    of ``vocab``, when the caller keeps one."""
+    Char n-grams of 1..3 without jieba words are found with numpy (:func:`_run_ngrams`, the same
+    counts as the per-text loop, several times faster), :data:`PACKED_CHUNK` texts at a time;
+    ``key_table``: ``features.packed_key_table`` of ``vocab``, when the caller keeps one."""
     lo, hi = ngram_range
-    if lo == 1 and hi <= 3 and not use_words and (not grow or len(vocab) == 0):
-        rows, ids = _packed_tokens(norms, vocab, grow, hi, key_table)
-    else:
-        rows, ids = _listed_tokens(norms, vocab, grow, ngram_range, use_words)
-    # Count duplicates within a row: sort by (row, id).
-    nv = max(len(vocab), 1)
-    uniq, counts = np.unique(rows * nv + ids, return_counts=True)
-    urows, uids = uniq // nv, uniq % nv
-    indptr = np.zeros(len(norms) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(urows, minlength=len(norms)), out=indptr[1:])
-    return indptr, uids, counts.astype(np.float32)
+    if not (lo == 1 and hi <= 3 and not use_words and (not grow or len(vocab) == 0)) or not len(norms):
+        return _row_counts(*_listed_tokens(norms, vocab, grow, ngram_range, use_words), len(norms))
+    if not grow and key_table is None:
+        key_table = packed_key_table(vocab, 1, hi)
+    seen = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # grow: the keys met so far (sorted) and their ids
+    pieces = []
+    for s in range(0, len(norms), PACKED_CHUNK):
+        part = norms[s:s + PACKED_CHUNK]
+        rows, keys, order = _run_ngrams(part, hi, grow)
+        if grow:
+            ids, seen = _grow_ids(keys, order, vocab, seen)
+        else:
+            rows, ids = _look_up(rows, keys, *key_table)
+        pieces.append(_row_counts(rows, ids, len(part)))
+    if len(pieces) == 1:
+        return pieces[0]
+    offsets = np.cumsum([0] + [len(p[1]) for p in pieces[:-1]])
+    indptr = np.concatenate([np.zeros(1, np.int64)] + [p[0][1:] + o for p, o in zip(pieces, offsets)])
+    return indptr, np.concatenate([p[1] for p in pieces]), np.concatenate([p[2] for p in pieces])
+
+
+def _row_counts(rows: np.ndarray, ids: np.ndarray, n: int):
+    """``(indptr, ids, counts)`` of ``n`` texts from one ``(row, id)`` pair per occurrence."""
+    nv = int(ids.max()) + 1 if len(ids) else 1
+    uniq, counts = np.unique(rows * nv + ids, return_counts=True)  # sorted by (row, id)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(uniq // nv, minlength=n), out=indptr[1:])
+    return indptr, uniq % nv, counts.astype(np.float32)
 
 
 def _listed_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range, use_words: bool):
@@ -104,28 +125,27 @@ def _listed_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range, use_wor
 _RUN_RANGES = ((0x30, 0x39), (0x61, 0x7A), (0xC0, 0x24F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 
 
-def _packed_tokens(norms: Sequence[str], vocab, grow: bool, hi: int, key_table=None):
-    """``(rows, ids)`` of the char n-grams (1..``hi`` <= 3) inside runs of all texts at once: each
-    n-gram packed into an int64 of code points (``features.packed_ngram_keys``), looked up in the
-    vocabulary's sorted keys, or (``grow``) given ids in the order ``text_tokens`` first meets them
-    (text, run, length, position), so that the vocabulary comes out as the loop's would."""
+def _run_ngrams(norms: Sequence[str], hi: int, with_order: bool):
+    """``(rows, keys, order)`` of every char n-gram (1..``hi`` <= 3) inside the runs of the texts,
+    each packed into an int64 of code points (``features.packed_ngram_keys``). ``order`` (with
+    ``with_order``) ranks the occurrences as :func:`text_tokens` meets them: text, run, length,
+    position."""
     texts = [_URL.sub(" ", t) for t in norms]
     # Each text followed by a space (never inside a run), so no n-gram spans two texts.
     cps = code_points(" ".join(texts) + " ") if texts else np.zeros(0, np.int64)
     raw = cps - 1
-    digit = (raw >= 0x30) & (raw <= 0x39)
-    cps[digit] = 0x30 + 1  # digits -> 0 (code points + 1, as packed)
+    cps[(raw >= 0x30) & (raw <= 0x39)] = 0x30 + 1  # digits -> 0 (code points + 1, as packed)
     in_run = np.zeros(len(raw), dtype=bool)
     for a, b in _RUN_RANGES:
         in_run |= (raw >= a) & (raw <= b)
     row_at = np.repeat(np.arange(len(texts), dtype=np.int64),
                        np.fromiter((len(t) + 1 for t in texts), dtype=np.int64, count=len(texts)))
-    if grow:  # where each position's run starts, for the first-seen order
+    if with_order:  # where each position's run starts
         idx = np.arange(len(raw), dtype=np.int64)
         is_start = in_run & ~np.r_[False, in_run[:-1]]
         run_start = np.maximum.accumulate(np.where(is_start, idx, 0)) if len(raw) else idx
         span = int((idx - run_start)[in_run].max()) + 1 if in_run.any() else 1
-    pos_parts, key_parts, order_parts = [], [], []
+    pos_parts, key_parts, order_parts = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
     for n in range(1, hi + 1):
         m = len(cps) - n + 1
         if m <= 0:
@@ -136,21 +156,34 @@ def _packed_tokens(norms: Sequence[str], vocab, grow: bool, hi: int, key_table=N
         pos = np.flatnonzero(ok)
         pos_parts.append(pos)
         key_parts.append(packed_ngram_keys(cps, n)[pos])
-        if grow:
+        if with_order:
             order_parts.append((run_start[pos] * hi + (n - 1)) * span + (pos - run_start[pos]))
-    if not pos_parts:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    rows, keys = row_at[np.concatenate(pos_parts)], np.concatenate(key_parts)
-    if grow:
-        uniq, inv = np.unique(keys, return_inverse=True)
-        first = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
-        np.minimum.at(first, inv, np.concatenate(order_parts))
-        seen = np.argsort(first)  # unique values: the order text_tokens meets each n-gram first
-        new_id = np.empty(len(uniq), dtype=np.int64)
-        new_id[seen] = np.arange(len(uniq))
-        vocab.update(zip(unpack_keys(uniq[seen]), range(len(uniq))))
-        return rows, new_id[inv]
-    table_keys, table_ids = key_table if key_table is not None else packed_key_table(vocab, 1, hi)
+    return row_at[np.concatenate(pos_parts)], np.concatenate(key_parts), np.concatenate(order_parts)
+
+
+def _grow_ids(keys: np.ndarray, order: np.ndarray, vocab, seen: tuple[np.ndarray, np.ndarray]):
+    """Ids of ``keys`` from the keys ``seen`` in earlier texts (sorted, with their ids); keys met here
+    for the first time get the next ids in the order ``order`` ranks their first occurrence, and join
+    ``vocab`` (as strings) and ``seen``."""
+    seen_keys, seen_ids = seen
+    uniq, inv = np.unique(keys, return_inverse=True)
+    at = np.minimum(np.searchsorted(seen_keys, uniq), max(len(seen_keys) - 1, 0))
+    old = seen_keys[at] == uniq if len(seen_keys) else np.zeros(len(uniq), dtype=bool)
+    ids = np.empty(len(uniq), dtype=np.int64)
+    ids[old] = seen_ids[at[old]]
+    new = np.flatnonzero(~old)
+    first = np.full(len(uniq), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, inv, order)
+    new = new[np.argsort(first[new])]  # first met first
+    ids[new] = np.arange(len(vocab), len(vocab) + len(new))
+    vocab.update(zip(unpack_keys(uniq[new]), ids[new].tolist()))
+    insert_at = np.searchsorted(seen_keys, uniq[~old])  # uniq is sorted, so these are too
+    seen = (np.insert(seen_keys, insert_at, uniq[~old]), np.insert(seen_ids, insert_at, ids[~old]))
+    return ids[inv], seen
+
+
+def _look_up(rows: np.ndarray, keys: np.ndarray, table_keys: np.ndarray, table_ids: np.ndarray):
+    """The occurrences whose key is in the vocabulary's sorted ``table_keys``, with their ids."""
     if not len(table_keys):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     at = np.minimum(np.searchsorted(table_keys, keys), len(table_keys) - 1)
