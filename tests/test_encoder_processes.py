@@ -162,3 +162,34 @@ def test_clusterer_n_jobs_gives_the_same_clusters(small_jobs):
     assert counting.encoded == 1  # the clusterer handed the encoding to the workers
     with pytest.raises(ValueError, match="n_jobs"):
         ProblemClusterer(n_jobs=0).fit(texts)
+
+
+@needs_fork
+def test_new_texts_encode_in_workers_with_the_fitted_sketch_here(small_jobs):
+    """``predict``'s path: a fitted mix encodes new texts; per-text parts in workers, the sketch's
+    transform in the parent, the same bits as one process."""
+    fixed, ngram = CountingEncoder(), NgramEncoder(seed=0, min_df=1, dim=4)
+    mix = ConcatEncoder([(fixed, 0.6), (ngram, 0.4)])
+    mix.fit_encode(NORMS[:30], normalized=True)
+    vocab = dict(ngram.vectorizer.vocabulary_)
+    fixed.encoded = 0
+    X = processes.encode(mix, NORMS, n_jobs=2)
+    assert fixed.encoded == 1 and ngram.vectorizer.vocabulary_ == vocab  # workers encoded; nothing refitted
+    np.testing.assert_array_equal(X, mix.encode(NORMS, normalized=True))
+
+
+@needs_fork
+def test_clusterer_predict_in_processes_and_its_bad_texts(small_jobs, monkeypatch):
+    from feedback_nlp.cluster import clusterer
+
+    seen = []
+    real = clusterer.encode_new_in_processes
+    monkeypatch.setattr(clusterer, "encode_new_in_processes", lambda enc, norms, n_jobs: seen.append(n_jobs)
+                        or real(enc, norms, n_jobs))
+    texts = ["充电器用一会儿就发烫", "充电器烫得不敢摸", "快递三天了还没到", "物流太慢等了一周"] * 8
+    cl = ProblemClusterer(min_size=3, encoder="semantic+ngram", n_jobs=2).fit(texts)
+    new = [f"{t}，第{i}次" for i, t in enumerate(texts * 2)]
+    assert cl.predict(new) == ProblemClusterer(min_size=3, encoder="semantic+ngram").fit(texts).predict(new)
+    assert seen == [2, 1] and len(set(cl.predict(new)) - {None}) >= 2
+    with pytest.raises(TypeError, match="position 2"):
+        cl.predict(["好", "差", None])

@@ -9,6 +9,7 @@ import numpy as np
 from ..encoders import DEFAULT_ENCODER, Encoder, get_encoder
 from ..encoders.base import l2_normalize
 from ..encoders.ngram import NgramEncoder
+from ..encoders.processes import encode as encode_new_in_processes
 from ..encoders.processes import fit_encode as encode_in_processes, resolve_n_jobs
 from ..result import field_of
 from ..text import normalize, require_texts
@@ -61,7 +62,7 @@ class ProblemClusterer:
         ``vectorizer_params`` are given, else :data:`DEFAULT_ENCODER`. The
         fitted encoder is ``encoder_`` (None after ``fit(embeddings=...)``).
     n_jobs : int or None
-        Processes that encode the texts in ``fit`` (None: 1; -1: every CPU). The rows, so the
+        Processes that encode the texts in ``fit`` and ``predict`` (None: 1; -1: every CPU). The rows, so the
         clusters, are the same as in one process, to the bit (:mod:`feedback_nlp.encoders.processes`;
         needs the ``fork`` start method, else one process); linkage always runs here.
     """
@@ -150,7 +151,7 @@ class ProblemClusterer:
             return l2_normalize(E.copy())
         if self.encoder_ is None:
             raise ValueError("this clusterer was fitted on embeddings; pass embeddings= to predict()")
-        return self.encoder_.encode(norms, normalized=True)
+        return encode_new_in_processes(self.encoder_, norms, self.n_jobs)
 
     def _assign(self, X: np.ndarray, means: np.ndarray, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
         n = len(X)
@@ -248,6 +249,8 @@ class ProblemClusterer:
         if not hasattr(self, "centroids_"):
             raise RuntimeError("ProblemClusterer is not fitted")
         texts = list(texts)
+        require_texts(texts)
+        resolve_n_jobs(self.n_jobs)
         norms = [normalize(t) for t in texts]
         elig = self._eligible(norms, results)
         out: list[Optional[int]] = [None] * len(texts)

@@ -28,7 +28,7 @@ from . import base
 from .base import Encoder
 from .concat import ConcatEncoder
 
-__all__ = ["available_cpus", "fit_encode", "resolve_n_jobs", "MIN_TEXTS_PER_JOB"]
+__all__ = ["available_cpus", "encode", "fit_encode", "resolve_n_jobs", "MIN_TEXTS_PER_JOB"]
 
 #: Fewer texts than this per worker are encoded in the parent (starting processes costs more).
 MIN_TEXTS_PER_JOB = 2000
@@ -70,20 +70,32 @@ def _init_worker(parts: Sequence[Encoder], norms: Sequence[str]) -> None:
 
 
 def _encode_slice(part: int, start: int, stop: int) -> np.ndarray:
-    return _worker_parts[part].fit_encode(_worker_norms[start:stop], normalized=True)
+    return _worker_parts[part].encode(_worker_norms[start:stop], normalized=True)
 
 
 def fit_encode(encoder: Encoder, norms: Sequence[str], n_jobs: Optional[int] = 1) -> np.ndarray:
     """``encoder.fit_encode(norms, normalized=True)``, its per-text parts encoded in ``n_jobs``
     forked processes (see the module docstring). ``norms``: normalised texts."""
+    return _in_processes(encoder, norms, n_jobs, fit=True)
+
+
+def encode(encoder: Encoder, norms: Sequence[str], n_jobs: Optional[int] = 1) -> np.ndarray:
+    """``encoder.encode(norms, normalized=True)`` (a fitted encoder: new texts), its per-text parts
+    encoded in ``n_jobs`` forked processes, the same bits as in one."""
+    return _in_processes(encoder, norms, n_jobs, fit=False)
+
+
+def _in_processes(encoder: Encoder, norms: Sequence[str], n_jobs: Optional[int], fit: bool) -> np.ndarray:
+    """Per-text parts (whose ``fit_encode`` is ``encode``) in workers; the others here, fitted first
+    with ``fit``."""
     n_blocks = -(-len(norms) // base.ENCODE_BLOCK)
     jobs = min(resolve_n_jobs(n_jobs), len(norms) // MIN_TEXTS_PER_JOB, n_blocks)
     parts = list(encoder.parts) if isinstance(encoder, ConcatEncoder) else [encoder]
     forked = [i for i, p in enumerate(parts) if p.per_text]
     if jobs <= 1 or not forked or "fork" not in multiprocessing.get_all_start_methods():
-        return encoder.fit_encode(norms, normalized=True)
+        return encoder.fit_encode(norms, normalized=True) if fit else encoder.encode(norms, normalized=True)
     for i in forked:  # lazy tables (jieba's dictionary, featuriser keys) built once here, then inherited
-        parts[i].fit_encode(norms[:1], normalized=True)
+        parts[i].encode(norms[:1], normalized=True)
     # Slices of whole encoding blocks (the last one ends with the texts): the same blocks, so the
     # same bits, as in one process.
     bounds = np.minimum(np.linspace(0, n_blocks, jobs + 1).astype(int) * base.ENCODE_BLOCK, len(norms))
@@ -91,8 +103,9 @@ def fit_encode(encoder: Encoder, norms: Sequence[str], n_jobs: Optional[int] = 1
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(parts, norms)) as pool:
         pending = {i: [pool.submit(_encode_slice, i, int(a), int(b)) for a, b in zip(bounds, bounds[1:])]
                    for i in forked}
-        # The parts that learn from the texts fit here while the workers encode the others.
-        blocks = {i: p.fit_encode(norms, normalized=True) for i, p in enumerate(parts) if i not in pending}
+        # The other parts (the n-gram sketch, which learns from the texts in a fit) run here meanwhile.
+        blocks = {i: (p.fit_encode if fit else p.encode)(norms, normalized=True)
+                  for i, p in enumerate(parts) if i not in pending}
         for i, slices in pending.items():
             blocks[i] = np.vstack([s.result() for s in slices])
     ordered = [blocks[i] for i in range(len(parts))]
