@@ -1,11 +1,11 @@
 """Benchmark ProblemClusterer per text representation (encoder), side by side.
 
-    cd /work/main && PYTHONPATH=src python3 benchmarks/bench_cluster.py [--encoders ngram,semantic] \
+    cd /work/main && PYTHONPATH=src python3 benchmarks/bench_cluster.py [--encoders semantic+ngram,semantic,ngram] \
         [--n 100000] [--n-jobs 1] [--skip-scale] [--others 4000]
 
 Data: $FEEDBACK_NLP_DATA or ../shared/data (read only; nothing is copied).
 Each encoder clusters with its own default threshold (chosen on train problems,
-never on the figures below). Encoders: ``ngram``, ``semantic``, a pretrained
+never on the figures below). Encoders: ``semantic+ngram`` (the default), ``semantic``, ``ngram``, a pretrained
 name (``use-multi``, ``e5-small``, ``roformer-sim``; needs its extra; their
 vectors are cached per text in ``work_data/teacher/``, shared with
 ``training/train_semantic_encoder.py``) or an encoder directory.
@@ -203,7 +203,7 @@ def scale_child(n: int, spec: str, n_jobs: int = 1) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--encoders", default="ngram,semantic",
+    ap.add_argument("--encoders", default="semantic+ngram,semantic,ngram",
                     help="comma-separated: ngram, semantic, use-multi, e5-small, roformer-sim, a directory, "
                          "transformer:DIR (a fine-tuned transformer model's embeddings; give --threshold), or "
                          "semantic+ngram:W:T[:DIM] (semantic mixed with the ngram sketch of DIM dimensions at "
@@ -217,8 +217,8 @@ def main() -> None:
     ap.add_argument("--planted-sets", choices=tuple(PLANTED_KINDS), default="reported",
                     help="reported: the benchmark's sets; holdout: sets written after semantic 1.2.0 was fixed; "
                          "new: problems absent from the background reviews, written after holdout; new2: more of "
-                         "those, the check for a setting chosen on SELECTION_NEW; new3: six more, written blind for the "
-                         "default-encoder decision; holdout and the new kinds are read once per encoder version "
+                         "those, the check for a setting chosen on SELECTION_NEW; new3: six more, written blind for "
+                         "the default-encoder decision; holdout and the new kinds are read once per encoder version "
                          "(benchmarks/planted_sets.py)")
     ap.add_argument("--threshold", type=float, default=None,
                     help="override every encoder's default threshold in [1] and [2] (to show the trade-off; "

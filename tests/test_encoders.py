@@ -243,7 +243,8 @@ def test_shipped_semantic_encoder_pairs_paraphrases_better_than_ngram():
 def test_default_clusterer_encoder_is_semantic_plus_ngram_and_the_others_are_a_choice():
     """semantic+ngram won the blind planted sets (NEW3, benchmarks/RESULTS.md); the others stay one argument away."""
     cl = ProblemClusterer(min_size=2).fit(["快递太慢了"] * 3 + ["房间很脏"] * 3)
-    assert cl.encoder_.name == "semantic+ngram" and cl.threshold_ == get_encoder("semantic+ngram").default_threshold == 0.3
+    assert cl.encoder_.name == "semantic+ngram"
+    assert cl.threshold_ == get_encoder("semantic+ngram").default_threshold == 0.3
     assert ProblemClusterer(min_size=2, encoder="semantic").fit(["快递太慢了"] * 3).threshold_ == 0.55
     assert ProblemClusterer(min_size=2, encoder="ngram").fit(["快递太慢了"] * 3).encoder_.name == "ngram"
     assert ProblemClusterer(vectorizer_params={"dim": 8}).fit(["快递太慢"] * 3).encoder_.name == "ngram"
