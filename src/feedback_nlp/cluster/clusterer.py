@@ -9,8 +9,7 @@ import numpy as np
 from ..encoders import DEFAULT_ENCODER, Encoder, get_encoder
 from ..encoders.base import l2_normalize
 from ..encoders.ngram import NgramEncoder
-from ..encoders.processes import encode as encode_new_in_processes
-from ..encoders.processes import fit_encode as encode_in_processes, resolve_n_jobs
+from ..encoders.processes import encode as encode_new_in_processes, fit_encode as encode_in_processes, resolve_n_jobs
 from ..result import field_of
 from ..text import normalize, require_texts
 from .linkage import average_linkage, group_means, spherical_kmeans

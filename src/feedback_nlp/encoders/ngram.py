@@ -59,18 +59,23 @@ PACKED_CHUNK = 16384
 
 
 def count_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range=(1, 3), use_words: bool = False,
-                 key_table: Optional[tuple[np.ndarray, np.ndarray]] = None):
+                 key_cache: Optional[dict] = None):
     """Sparse counts ``(indptr, ids, counts)`` of :func:`text_tokens`, with ids from ``vocab`` (a
     defaultdict grown in first-seen order if ``grow``; else unknown tokens are skipped).
 
     Char n-grams of 1..3 without jieba words are found with numpy (:func:`_run_ngrams`, the same
-    counts as the per-text loop, several times faster), :data:`PACKED_CHUNK` texts at a time;
-    ``key_table``: ``features.packed_key_table`` of ``vocab``, when the caller keeps one."""
+    counts as the per-text loop, several times faster), :data:`PACKED_CHUNK` texts at a time.
+    ``key_cache``: a dict the caller keeps with its fixed ``vocab``, where the vocabulary's packed
+    keys (``features.packed_key_table``) are built once."""
     lo, hi = ngram_range
     if not (lo == 1 and hi <= 3 and not use_words and (not grow or len(vocab) == 0)) or not len(norms):
         return _row_counts(*_listed_tokens(norms, vocab, grow, ngram_range, use_words), len(norms))
-    if not grow and key_table is None:
-        key_table = packed_key_table(vocab, 1, hi)
+    key_table = None
+    if not grow:
+        cache = {} if key_cache is None else key_cache
+        if cache.get("vocab") is not vocab or cache.get("hi") != hi:
+            cache.update(vocab=vocab, hi=hi, table=packed_key_table(vocab, 1, hi))
+        key_table = cache["table"]
     seen = (np.zeros(0, np.int64), np.zeros(0, np.int64))  # grow: the keys met so far (sorted) and their ids
     pieces = []
     for s in range(0, len(norms), PACKED_CHUNK):
@@ -310,11 +315,8 @@ class TextVectorizer:
         out = np.zeros((len(norms), width), dtype=np.float32)
         if not norms:
             return out
-        keys = self.__dict__.get("_keys")
-        if keys is None or keys[0] is not self.vocabulary_:
-            keys = (self.vocabulary_, packed_key_table(self.vocabulary_, 1, self.ngram_range[1]))
-            self._keys = keys
-        indptr, ids, counts = count_tokens(norms, self.vocabulary_, False, self.ngram_range, self.use_words, keys[1])
+        indptr, ids, counts = count_tokens(norms, self.vocabulary_, False, self.ngram_range, self.use_words,
+                                           self.__dict__.setdefault("_key_cache", {}))
         w = self._weights(indptr, ids, counts)
         for s, block in self._sketch_all(indptr, ids, w):
             out[s:s + len(block)] = block if self.components_ is None else block @ self.components_

@@ -29,7 +29,6 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from ..features import packed_key_table
 from ..modeling import ModelFormatError
 from .base import Encoder, load_optional, save_arrays, weighted_row_sums
 from .ngram import WORD_PREFIX, count_tokens
@@ -91,16 +90,14 @@ class TableEncoder(Encoder):
         self.card = dict(card or {})
         self.chunk_tokens = chunk_tokens
         self._index = {t: i for i, t in enumerate(self.vocab)}
-        self._keys: Optional[tuple[np.ndarray, np.ndarray]] = None  # the vocabulary's packed n-gram keys, when used
+        self._key_cache: dict = {}  # count_tokens keeps the vocabulary's packed n-gram keys here
         # float16 on disk halves the files; float32 in memory: a float16 gather converts on every call.
         self._table32 = np.ascontiguousarray(self.table, dtype=np.float32)
 
     # -- encoding ------------------------------------------------------------------------
     def token_rows(self, norms: Sequence[str]):
         """Sparse weighted rows ``(indptr, ids, w)`` of normalised texts (unknown tokens skipped)."""
-        if self._keys is None and not self.use_words and self.ngram_range[0] == 1 and self.ngram_range[1] <= 3:
-            self._keys = packed_key_table(self._index, 1, self.ngram_range[1])
-        indptr, ids, counts = count_tokens(norms, self._index, False, self.ngram_range, self.use_words, self._keys)
+        indptr, ids, counts = count_tokens(norms, self._index, False, self.ngram_range, self.use_words, self._key_cache)
         w = (1.0 + np.log(counts)) * self.weights[ids]
         lengths = np.diff(indptr)
         nonempty = lengths > 0
