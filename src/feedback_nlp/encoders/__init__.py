@@ -42,8 +42,8 @@ SEMANTIC_NGRAM = ("semantic+ngram", 0.5, 0.3)
 #: What clustering uses unless told otherwise: ``semantic+ngram``. On six planted sets written blind
 #: for this choice it keeps more of each problem's paraphrases together than ``semantic`` on all six
 #: and meets the planted target on two where ``semantic`` meets it on none, at the same ARI on
-#: annotated problems (0.173 against 0.174, 3.2x ``ngram``); 61 s per 100k texts in one process,
-#: about 40 s in two (``n_jobs=2``), 1.9 GB at peak (benchmarks/RESULTS.md). ``semantic`` alone is
+#: annotated problems (0.173 against 0.174, 3.2x ``ngram``); 60-64 s per 100k texts in one process,
+#: 42-44 s in two (``n_jobs=2``), 1.9 GB at peak (benchmarks/RESULTS.md). ``semantic`` alone is
 #: faster and lighter; ``ngram`` is faster still, purer and blind to synonyms.
 DEFAULT_ENCODER = SEMANTIC_NGRAM[0]
 SEMANTIC_MODEL_NAME = "feedback-zh-semantic"
