@@ -78,6 +78,27 @@ def unpack_keys(keys: np.ndarray) -> list[str]:
     return [flat[a:b] for a, b in zip([0] + ends[:-1], ends)]
 
 
+def look_up_keys(rows: np.ndarray, keys: np.ndarray, table_keys: np.ndarray, table_ids: np.ndarray):
+    """``(rows, ids)`` of the occurrences whose packed key is in the vocabulary's sorted ``table_keys``."""
+    if not len(table_keys):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pos = np.searchsorted(table_keys, keys)
+    np.minimum(pos, len(table_keys) - 1, out=pos)
+    hit = table_keys[pos] == keys
+    return rows[hit], table_ids[pos[hit]]
+
+
+def count_pairs(rows: np.ndarray, ids: np.ndarray, n_rows: int):
+    """``(indptr, row_of, ids, counts)``: each distinct ``(row, id)`` of one pair per occurrence, sorted
+    by row then id, with its count; ``indptr`` delimits the rows."""
+    v = np.int64(int(ids.max()) + 1 if len(ids) else 1)
+    keys, counts = np.unique(rows * v + ids, return_counts=True)
+    row_of = keys // v
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
+    return indptr, row_of, keys % v, counts
+
+
 @dataclass
 class SparseRows:
     """CSR-style batch of feature vectors: row i is ``ids[indptr[i]:indptr[i+1]]``."""
@@ -183,12 +204,7 @@ class NgramFeaturizer:
             rows, arr = self._lookup_packed(texts, *table)
         else:
             rows, arr = self._lookup_dict(texts)
-        v = np.int64(max(self.n_features, 1))
-        keys, counts = np.unique(rows * v + arr, return_counts=True)
-        row_of = keys // v
-        ids = keys % v
-        indptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
+        indptr, row_of, ids, counts = count_pairs(rows, arr, n_rows)
         tf = counts.astype(np.float32)
         if self.sublinear_tf:
             tf = 1.0 + np.log(tf)
@@ -251,11 +267,7 @@ class NgramFeaturizer:
         if not key_parts or not len(table_keys):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         keys = np.concatenate(key_parts)
-        rows = np.concatenate(rows_parts)
-        pos = np.searchsorted(table_keys, keys)
-        np.minimum(pos, len(table_keys) - 1, out=pos)
-        hit = table_keys[pos] == keys
-        return rows[hit], table_ids[pos[hit]]
+        return look_up_keys(np.concatenate(rows_parts), keys, table_keys, table_ids)
 
     def fit_transform(self, texts: Sequence[str]) -> SparseRows:
         return self.fit(texts).transform(texts)

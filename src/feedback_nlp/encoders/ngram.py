@@ -24,7 +24,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..features import code_points, packed_key_table, packed_ngram_keys, unpack_keys
+from ..features import (code_points, count_pairs, look_up_keys, packed_key_table, packed_ngram_keys,
+                        unpack_keys)
 from ..keywords import KeywordExtractor
 from ..text import normalize
 from .base import Encoder, l2_normalize
@@ -84,7 +85,7 @@ def count_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range=(1, 3), us
         if grow:
             ids, seen = _grow_ids(keys, order, vocab, seen)
         else:
-            rows, ids = _look_up(rows, keys, *key_table)
+            rows, ids = look_up_keys(rows, keys, *key_table)
         pieces.append(_row_counts(rows, ids, len(part)))
     if len(pieces) == 1:
         return pieces[0]
@@ -95,11 +96,8 @@ def count_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range=(1, 3), us
 
 def _row_counts(rows: np.ndarray, ids: np.ndarray, n: int):
     """``(indptr, ids, counts)`` of ``n`` texts from one ``(row, id)`` pair per occurrence."""
-    nv = int(ids.max()) + 1 if len(ids) else 1
-    uniq, counts = np.unique(rows * nv + ids, return_counts=True)  # sorted by (row, id)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(uniq // nv, minlength=n), out=indptr[1:])
-    return indptr, uniq % nv, counts.astype(np.float32)
+    indptr, _, uids, counts = count_pairs(rows, ids, n)
+    return indptr, uids, counts.astype(np.float32)
 
 
 def _listed_tokens(norms: Sequence[str], vocab, grow: bool, ngram_range, use_words: bool):
@@ -185,15 +183,6 @@ def _grow_ids(keys: np.ndarray, order: np.ndarray, vocab, seen: tuple[np.ndarray
     insert_at = np.searchsorted(seen_keys, uniq[~old])  # uniq is sorted, so these are too
     seen = (np.insert(seen_keys, insert_at, uniq[~old]), np.insert(seen_ids, insert_at, ids[~old]))
     return ids[inv], seen
-
-
-def _look_up(rows: np.ndarray, keys: np.ndarray, table_keys: np.ndarray, table_ids: np.ndarray):
-    """The occurrences whose key is in the vocabulary's sorted ``table_keys``, with their ids."""
-    if not len(table_keys):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    at = np.minimum(np.searchsorted(table_keys, keys), len(table_keys) - 1)
-    hit = table_keys[at] == keys
-    return rows[hit], table_ids[at[hit]]
 
 
 # =============================================================================== vectorizer
