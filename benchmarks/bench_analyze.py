@@ -231,14 +231,13 @@ def _dump(path: Path, texts, labels) -> str:
 
 
 def cli_run(inp: Path, output: str = "-", workers: int = 1) -> tuple[float, float, float]:
-    """``python -m feedback_nlp score INP -o OUTPUT -q [--workers N]``; (wall s, peak RSS MB, cpu s).
+    """``python -m feedback_nlp score INP -o OUTPUT -q --workers N`` (default 1: one process, as before
+    ``score`` used every CPU by default); (wall s, peak RSS MB, cpu s).
 
     stdout is discarded. CPU time includes the worker processes (reaped children); peak
     RSS is that of the largest process.
     """
-    cmd = [sys.executable, "-m", "feedback_nlp", "score", str(inp), "-o", output, "-q"]
-    if workers != 1:
-        cmd += ["--workers", str(workers)]
+    cmd = [sys.executable, "-m", "feedback_nlp", "score", str(inp), "-o", output, "-q", "--workers", str(workers)]
     wall, rss, _, ut, st = run_measured(cmd, stdout=subprocess.DEVNULL)
     return wall, rss / 2**20, ut + st
 

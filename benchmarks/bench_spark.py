@@ -31,10 +31,11 @@ sys.path.insert(0, str(REPO / "src"))
 
 
 def run_cli(jsonl: Path, out: Path) -> tuple[float, float]:
-    """(wall s, CPU s) of ``python -m feedback_nlp score`` in a fresh process."""
+    """(wall s, CPU s) of ``python -m feedback_nlp score --workers 1`` in a fresh process (one process, as measured)."""
     env = dict(os.environ, PYTHONPATH=str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
     t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, "-m", "feedback_nlp", "score", str(jsonl), "-o", str(out), "-q"],
+    p = subprocess.Popen([sys.executable, "-m", "feedback_nlp", "score", str(jsonl), "-o", str(out), "-q",
+                          "--workers", "1"],
                          env=env, cwd=REPO)
     _, status, ru = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0

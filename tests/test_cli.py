@@ -256,7 +256,7 @@ def test_score_20k_rows_stream_in_order(tmp_path, monkeypatch):
         for i in range(n):
             f.write(b"{oops\n" if i % 997 == 0 else b'{"id": %d, "text": "review %d"}\n' % (i, i))
     out = tmp_path / "out.jsonl"
-    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--batch-size", "512"])
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--batch-size", "512", "--workers", "1"])
     assert rc == 0
     count = 0
     with open(out, encoding="utf-8") as f:
@@ -940,7 +940,32 @@ def test_workers_must_be_positive(tmp_path, monkeypatch, model_dir):
     inp = tmp_path / "in.jsonl"
     inp.write_bytes(jl({"text": "好"}))
     rc, _, stderr = run(monkeypatch, ["score", str(inp), "--model", model_dir, "--workers", "0"])
-    _assert_one_line_error(rc, stderr, "--workers must be at least 1")
+    _assert_one_line_error(rc, stderr, "--workers must be a positive number or -1 (every CPU), got 0")
+
+
+def test_score_uses_every_cpu_by_default_at_most_auto_jobs(tmp_path, monkeypatch, model_dir):
+    from feedback_nlp import parallel
+    from feedback_nlp.encoders import processes
+
+    inp = _mixed_rows(tmp_path / "in.jsonl", n=60)
+    seen = []
+    real = parallel.ParallelAnalyzer.__init__
+
+    def spy(self, analyzer, workers=1, **kw):
+        seen.append(workers)
+        real(self, analyzer, workers=workers, **kw)
+
+    monkeypatch.setattr(parallel.ParallelAnalyzer, "__init__", spy)
+    outs = []
+    for cpus, flag in ((1, []), (3, []), (64, []), (3, ["--workers", "-1"]), (3, ["-w", "2"])):
+        monkeypatch.setattr(processes, "available_cpus", lambda cpus=cpus: cpus)
+        out = tmp_path / f"out{len(outs)}.jsonl"
+        rc, _, _ = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir, "--batch-size", "8",
+                                     *flag])
+        assert rc == 0
+        outs.append(out.read_bytes())
+    assert seen == [1, 3, cli.AUTO_JOBS, 3, 2] and cli.AUTO_JOBS < 64
+    assert len(set(outs)) == 1
 
 
 # ----------------------------------------------------------------------------- failures midway keep what was done

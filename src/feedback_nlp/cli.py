@@ -122,9 +122,10 @@ def _add_score(sub) -> None:
                         "(refused for JSONL output)")
     add_encoding_arg(p)
     p.add_argument("--batch-size", type=int, default=256, metavar="N", help="records per batch (default: 256)")
-    p.add_argument("-w", "--workers", type=int, default=1, metavar="N",
-                   help="worker processes analysing batches in parallel (default: 1 = this process); output "
-                        "order and content do not change; about one per CPU core is fastest")
+    p.add_argument("-w", "--workers", type=int, default=None, metavar="N",
+                   help=f"worker processes analysing batches in parallel (default: every CPU this process may "
+                        f"use, at most {AUTO_JOBS}; 1: this process only; -1: every CPU); output order and "
+                        "content do not change")
     p.add_argument("--detect-floods", action="store_true",
                    help="mark posts repeated across the file as spam type flood (copied complaints are never "
                         "marked; a post is marked from its --flood-min-group-th copy on)")
@@ -414,17 +415,22 @@ def _encoder(args):
         raise CLIError(str(e).splitlines()[0]) from None
 
 
-def _jobs(args) -> int:
-    """``--jobs``, checked before any work; by default every CPU this process may use, at most
-    :data:`AUTO_JOBS` (the results do not depend on it)."""
+def _processes(value: Optional[int], flag: str) -> int:
+    """A process count given as ``flag`` (``--jobs``, ``score --workers``), checked before any work; by
+    default every CPU this process may use, at most :data:`AUTO_JOBS` (the output does not depend on it)."""
     from .encoders.processes import available_cpus, resolve_n_jobs
 
-    if args.jobs is None:
+    if value is None:
         return min(available_cpus(), AUTO_JOBS)
     try:
-        return resolve_n_jobs(args.jobs)
+        return resolve_n_jobs(value)
     except ValueError:
-        raise CLIError(f"--jobs must be a positive number or -1 (every CPU), got {args.jobs}") from None
+        raise CLIError(f"{flag} must be a positive number or -1 (every CPU), got {value}") from None
+
+
+def _jobs(args) -> int:
+    """``--jobs`` of ``cluster`` and ``report``."""
+    return _processes(args.jobs, "--jobs")
 
 
 def _add_cluster(sub) -> None:
@@ -695,8 +701,7 @@ def _cmd_score(args) -> int:
 
     if args.batch_size < 1:
         raise CLIError("--batch-size must be at least 1")
-    if args.workers < 1:
-        raise CLIError("--workers must be at least 1")
+    workers = _processes(args.workers, "--workers")
     out_fmt = detect_format(args.output, args.output_format)  # fail on a bad output name before any work
     if args.bom and out_fmt == "jsonl":
         raise CLIError("--bom is for CSV/TSV output only; the output is JSONL "
@@ -719,7 +724,7 @@ def _cmd_score(args) -> int:
             writer = open_writer(args.output, fmt=args.output_format, fieldnames=fieldnames, bom=args.bom)
         except OSError as e:
             raise CLIError(f"cannot write {args.output}: {_one_line(e)}") from None
-        pool = ParallelAnalyzer(analyzer, workers=args.workers, batch_size=args.batch_size,
+        pool = ParallelAnalyzer(analyzer, workers=workers, batch_size=args.batch_size,
                                 loader=functools.partial(analyzer_from_args, args))
         with writer, pool:
             try:
