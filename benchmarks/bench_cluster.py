@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import random
@@ -40,7 +41,9 @@ import resource
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -53,7 +56,7 @@ from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from planted_sets import NEW2, NEW3, best_cluster, holdout, new_problems, reported  # noqa: E402
+from planted_sets import NEW2, NEW3, NEW4, best_cluster, holdout, new_problems, reported  # noqa: E402
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -148,6 +151,27 @@ def cold_texts(d: Path) -> list[str]:
     return rows
 
 
+#: Background reviews read against each planted set's problem by two readers (see its "about").
+SAME_PROBLEM_READS = Path(__file__).with_name("same_problem_reads.json")
+
+
+def same_problem_purity(name: str, texts: list[str], labels: list, positions: range) -> Optional[dict]:
+    """Purity of the best cluster counting background reviews both readers read as the set's problem
+    (:data:`SAME_PROBLEM_READS`) as on-problem too; a member nobody read counts as off-problem and is
+    counted in ``unread``. None for a set without readings."""
+    reads = json.loads(SAME_PROBLEM_READS.read_text(encoding="utf-8"))["sets"].get(name)
+    n, size = best_cluster(labels, positions)
+    if reads is None or not size:
+        return None
+    best = Counter(labels[i] for i in positions if labels[i] is not None).most_common(1)[0][0]
+    same, other, planted = set(reads["same"]), set(reads["other"]), set(positions)
+    background = [hashlib.sha1(texts[i].encode("utf-8")).hexdigest() for i, x in enumerate(labels)
+                  if x == best and i not in planted]
+    on = sum(h in same for h in background)
+    return {"same_problem_purity": round((n + on) / size, 3), "same_problem_background": on,
+            "unread": sum(h not in same and h not in other for h in background)}
+
+
 def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported) -> dict:
     others = corpus_texts(d, splits={"dev", "test"}, label="0")
     random.Random(0).shuffle(others)
@@ -164,11 +188,13 @@ def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported
         out[name] = {"in_best_cluster": n, "best_cluster_size": size,
                      "purity": round(n / size, 3) if size else 0.0, "clusters": len(set(labels) - {None}),
                      "seconds": round(dt, 1)}
+        if n_others == 4000:  # the readings are of this mix
+            out[name].update(same_problem_purity(name, texts, labels, pos) or {})
     return out
 
 
 PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, "new2": lambda: dict(NEW2),
-                 "new3": lambda: dict(NEW3)}
+                 "new3": lambda: dict(NEW3), "new4": lambda: dict(NEW4)}
 
 
 # ----------------------------------------------------------------------------- 3. scale
