@@ -15,10 +15,11 @@ def test_every_set_has_twenty_distinct_texts_and_no_text_is_in_two_kinds():
     kinds = {"reported": planted_sets.reported(), "selection": dict(planted_sets.SELECTION),
              "holdout": planted_sets.holdout(), "new": planted_sets.new_problems(),
              "selection_new": dict(planted_sets.SELECTION_NEW), "new2": dict(planted_sets.NEW2),
-             "new3": dict(planted_sets.NEW3), "new4": dict(planted_sets.NEW4)}
+             "new3": dict(planted_sets.NEW3), "new4": dict(planted_sets.NEW4),
+             "new5": dict(planted_sets.NEW5)}
     seen: dict[str, str] = {}
     for kind, sets in kinds.items():
-        assert len(sets) == (6 if kind in ("new3", "new4") else 3), kind
+        assert len(sets) == (6 if kind in ("new3", "new4", "new5") else 3), kind
         for name, texts in sets.items():
             norms = [normalize(t) for t in texts]
             assert len(texts) == 20 and len(set(norms)) == 20, (kind, name)
