@@ -42,3 +42,29 @@ def test_fit_projection_learns_a_student_that_maps_synonyms_together(tmp_path):
     H = back.encode(heat)
     S = back.encode(slow)
     assert V[0] @ H.mean(0) > V[0] @ S.mean(0) and V[1] @ S.mean(0) > V[1] @ H.mean(0)
+
+
+def test_dictionary_words_give_rows_to_ngrams_no_text_uses():
+    # '揽' and '派' occur in no training text; as dictionary words with the teacher's 'slow' vector
+    # they give their n-grams rows, so a text made of them lands on the slow side.
+    heat = ["充电器发烫", "插上就烫手", "用一会就很热", "机身过热", "手机热得厉害", "越充越烫"]
+    slow = ["快递太慢", "物流很慢", "送得很迟", "迟迟不到", "慢得要命", "到货太迟"]
+    Y = np.array([[1.0, 0.0, 0.1]] * len(heat) + [[0.0, 1.0, 0.1]] * len(slow), dtype=np.float32)
+    words = ["揽收", "派件", "揽件", "揽收派件", "派件员"]  # each character in 3+ of them (the vocabulary's min_df)
+    Yw = np.array([[0.0, 1.0, 0.1]] * len(words), dtype=np.float32)
+    kw = dict(max_features=300, dim=2, lam=0.1, use_words=False, val_share=0.0, log=lambda *a: None)
+    probe, X, W_T, _, rep = tse.fit_projection(heat + slow, Y, [None] * 12, words=(words, Yw, 0.5), **kw)
+    assert rep["dictionary_words"] == 5 and rep["dictionary_word_weight"] == 0.5
+    assert X.shape[0] == 12  # the texts' rows only: the student's mean is theirs
+    enc = tse.make_student(probe, X, W_T)
+    v, H, S = enc.encode(["揽收派件"])[0], enc.encode(heat).mean(0), enc.encode(slow).mean(0)
+    assert v @ S > v @ H + 0.1
+    # Without the words their n-grams are outside the vocabulary: the text has no features at all.
+    probe0, _, _, _, rep0 = tse.fit_projection(heat + slow, Y, [None] * 12, **kw)
+    assert rep0["dictionary_words"] == 0 and "揽" not in probe0.vocab and "揽" in probe.vocab
+
+
+def test_dictionary_words_are_the_most_frequent_short_words():
+    words = tse.dictionary_words(200)
+    assert 150 <= len(words) <= 200 and len(set(words)) == len(words)
+    assert all(2 <= len(w) <= 4 for w in words) and "我们" in words[:50]

@@ -53,6 +53,8 @@ def main(argv=None) -> int:
     ap.add_argument("--weights", default="0,0.2,0.3,0.4,0.5")
     ap.add_argument("--thresholds", default="0.3,0.35,0.4,0.45,0.5,0.55")
     ap.add_argument("--sketch-dim", type=int, default=256, help="the ngram sketch's LSA dimensions (NgramEncoder dim)")
+    ap.add_argument("--semantic", default="semantic", metavar="DIR",
+                    help="the semantic encoder to mix (default: the shipped one; or a directory, e.g. a candidate)")
     args = ap.parse_args(argv)
     d = data_dir()
     if not (d / "annotations").is_dir():
@@ -61,7 +63,7 @@ def main(argv=None) -> int:
 
     sets = {**SELECTION, **SELECTION_NEW}
     t0 = time.time()
-    semantic = get_encoder("semantic")
+    semantic = get_encoder(args.semantic)
     S = planted_sets_encoded(semantic, d, sets=sets)
     N = planted_sets_encoded(NgramEncoder(dim=args.sketch_dim), d, sets=sets)
     texts, groups = problem_records(d, "dev")

