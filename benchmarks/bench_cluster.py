@@ -56,7 +56,7 @@ from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from planted_sets import NEW2, NEW3, NEW4, NEW5, best_cluster, holdout, new_problems, reported  # noqa: E402
+from planted_sets import NEW2, NEW3, NEW4, NEW5, NEW6, best_cluster, holdout, new_problems, reported  # noqa: E402
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -195,7 +195,7 @@ def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported
 
 PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, "new2": lambda: dict(NEW2),
                  "new3": lambda: dict(NEW3), "new4": lambda: dict(NEW4),
-                 "new5": lambda: dict(NEW5)}
+                 "new5": lambda: dict(NEW5), "new6": lambda: dict(NEW6)}
 
 
 # ----------------------------------------------------------------------------- 3. scale

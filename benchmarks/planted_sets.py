@@ -18,8 +18,10 @@ Kinds kept apart so that no setting is chosen on what is reported:
   encoder (``--planted-sets new3``), never used to choose a setting.
 - ``NEW4``: six more (sixth session), written blind in the same way; read once per encoder
   (``--planted-sets new4``), never used to choose a setting.
-- ``NEW5``: six more (sixth session), written blind in the same way and committed UNREAD: kept for the
-  check of the next candidate default (``--planted-sets new5``); write down the rule before reading it.
+- ``NEW5``: six more (sixth session), written blind in the same way; first read for the check of the
+  ``use-multi+ngram`` candidate (not adopted), read once per encoder since (``--planted-sets new5``).
+- ``NEW6``: six more (sixth session), written blind; first read for the check of ``use-multi+semantic``
+  (``--planted-sets new6``).
 
 Each set is one problem that a clustering should find as one group among thousands of other
 negative reviews, however it is worded.
@@ -451,3 +453,56 @@ NEW5_PETGROOM = [
 ]
 NEW5 = {"ricecooker": NEW5_RICECOOKER, "downjacket": NEW5_DOWNJACKET, "backpack": NEW5_BACKPACK,
         "flowers": NEW5_FLOWERS, "gym": NEW5_GYM, "petgroom": NEW5_PETGROOM}
+
+
+#: Sixth new-problem holdout sets, written on 2026-12-06 (sixth session) by a writer who saw no encoder's output
+#: and ran no clustering on them. Product words in the 7,068 negative dev/test reviews, counted by substring before
+#: finalising: 台灯 0, 护眼灯 0, 学习灯 0, 读写灯 0, 书桌灯 0, 频闪 1, 闪烁 1; 保温杯 0, 焖烧杯 0, 保温壶 0, 保温 4;
+#: 空气炸锅 0, 炸锅 0, 塑料味 0; 大闸蟹 0, 螃蟹 0, 蟹 1, 死蟹 0; 干洗 2, 洗衣店 0, 送洗 0, 洗坏 0;
+#: 美甲 0, 指甲 2, 甲油胶 0, 光疗 0, 翘边 0
+#: a desk / eye-care lamp flickers and strobes, hurting eyes (台灯, 护眼灯, 学习灯, 读写灯; 闪, 频闪, 忽明忽暗, 晃)
+NEW6_LAMP = [
+    "台灯一直在闪，看书十分钟眼睛就酸", "说好的护眼灯，结果频闪得厉害，拿手机一拍全是横条纹", "灯光一跳一跳的，孩子写作业根本没法用", "买给儿子学习用的灯，亮度调低就开始抖，退货吧",
+    "这盏桌灯忽明忽暗，还以为是家里电压问题，换了插座照样", "这灯闪得我头疼", "开了半小时光就开始一闪一闪，跟坏了的日光灯管一样", "宣传无频闪，实测闪烁明显，虚假宣传", "书桌灯用了三天，低档位下肉眼都能看出在跳",
+    "晚上看书灯老是晃，眼睛又干又涩，还不如以前那个老台灯", "联系客服说是正常现象？光线一直抖动也叫正常？", "读写灯亮着亮着就暗一下再亮，隔几秒来一次", "这个led灯闪烁严重，申请退款了",
+    "学习灯买来就有问题，光源不稳，忽亮忽灭", "灯管那块一直频繁闪动，太影响视力了", "夹子灯开最低档在那抽风似的闪，高档稍好点但也不稳", "给老人装在床头看报纸用，他说这灯晃眼，看不了几行",
+    "亮度不稳定，照在纸上明显感觉一明一暗的，差评", "打着护眼的旗号卖，结果比普通灯还伤眼，光闪个不停，孩子用完直揉眼睛，已经找售后了", "闪烁问题太明显了",
+]
+#: a thermos cup does not keep drinks hot, water goes cold in hours (保温杯, 水杯, 焖烧杯, 保温壶; 不保温, 凉了)
+NEW6_THERMOS = [
+    "保温杯根本不保温，早上灌的开水中午就凉透了", "倒进去滚烫的水，两个小时后喝已经是温吞水", "号称保温12小时，实际3小时就凉了，骗人", "杯子外壁烫手，说明真空层根本没做好", "买的不锈钢水杯，热水放一上午变成凉白开",
+    "冬天带去上班，到了单位水就不热了，要它何用", "这个焖烧杯焖粥焖不熟，温度掉得太快", "装热茶下午喝是凉的，跟普通玻璃杯没区别", "不保温！不保温！不保温！", "保温效果极差，晚上灌的热水第二天早上冰凉",
+    "给孩子上学带水的，中午回来说水是冷的", "找客服说让我先用开水预热，预热了也一样凉得快", "温度保持不住，一两个小时就降下来了", "杯身摸着都是热的，热量全跑出来了，估计漏气", "保温壶买来装开水，半天就凉，申请退货",
+    "说是双层真空，结果里面的水一会儿就不烫了", "早上出门泡的枸杞水，到公司打开居然是凉的，气死", "这杯子只能当普通水杯用，保温功能形同虚设", "送爸妈的，老人家说晚上倒的热水半夜想喝已经冷了，丢人", "水凉得也太快了吧",
+]
+#: an air fryer gives off a plastic / chemical / burnt smell when heating (空气炸锅, 炸锅; 塑料味, 怪味, 异味)
+NEW6_FRYER = [
+    "空气炸锅一开机就一股塑料味，熏得人头晕", "炸锅加热时有很刺鼻的化学味道，不敢用来做吃的", "按说明空烧了好几次，那股焦臭味还是散不掉", "烤出来的鸡翅都带着一股怪味，全倒了",
+    "新买的无油炸锅味道太大了，厨房里全是胶皮味", "一通电就冒异味，开窗都散不完", "客服说新机正常会有味，可都用了一周了还是熏眼睛", "做个薯条吃着有股塑料烧焦的味儿，不放心", "这锅一热起来就臭，像电线烧了一样",
+    "有毒吧？味道冲得孩子直咳嗽", "开机五分钟满屋子怪味，退了", "炸出来的东西吃进嘴里有一股化工味，恶心", "空炸锅加热时刺鼻，闻着像劣质塑料", "用柠檬水煮过也没用，气味一点没减",
+    "给我妈买的，她说每次用都有一股焦糊塑料味，不敢再用", "烤红薯都串味了，这味道真受不了", "机器后面出风口一直往外冒臭味", "味道大到邻居都来问是不是什么烧着了", "异味严重，已申请退款",
+    "炸锅里那个篮子一加热就有味道",
+]
+#: live hairy crabs ordered online arrive dead and smelly (大闸蟹, 螃蟹, 蟹礼盒; 死了, 不动, 臭了)
+NEW6_CRAB = [
+    "大闸蟹到手死了一半，还有两只都臭了", "螃蟹收到时一动不动，全是死的", "买的蟹礼盒，打开一股腥臭味，八只死了五只", "说好的鲜活发货，到我手里没一只会动", "冰袋都化了，蟹全部翻白肚子",
+    "公蟹母蟹各四只，活的就剩俩", "快递路上耽搁了两天，螃蟹都死透了，不敢吃", "商家承诺死蟹包赔，联系客服却一直推脱", "死蟹不能吃的常识大家都知道吧？你们还发这种货", "蟹腿都掉了，捏一下软塌塌的，早就死了",
+    "一开泡沫箱就闻到臭味，全扔了", "过节送人的，对方打开一看全是死的，丢死人了", "拍照给客服看了，只同意赔两只，剩下的怎么算", "这批阳澄湖的没一只活的，绑绳里都不吐泡泡", "蒸之前发现好几只已经发臭，肉是散的",
+    "收到就挂了，要求退款", "鲜活水产变成死货，物流冷链根本没做好", "大个的那几只全死了，小的倒还活着两只", "家里老人说死螃蟹吃了会中毒，一整箱只能丢掉，几百块打水漂", "到货全死，一只活的没有",
+]
+#: a dry-cleaning / laundry shop shrinks, fades or damages clothes (干洗店, 洗衣店, 送洗; 缩水, 洗坏, 掉色)
+NEW6_DRYCLEAN = [
+    "干洗店把我的羊毛大衣洗缩水了，小了一个码", "送去洗的真丝裙子回来颜色发花，一块深一块浅", "洗衣店把西装洗出褶子烫不平，还说本来就这样", "羽绒服送洗回来扁了，毛都结成团", "上门取件洗衣，衣服拿回来少了一颗扣子",
+    "羊绒衫洗完硬邦邦的，还起了一层球", "白衬衫送洗回来发黄了，领口还有印子", "这家店洗坏了我的外套，只愿意赔洗衣费", "大衣洗完袖子短了一截，根本没法穿", "皮衣送去护理，回来表面裂了好几道",
+    "付了八十块洗一件外套，结果掉色染了内衬", "洗坏了还不认账，客服一直说是面料问题", "拿回来的毛衣缩得跟童装一样", "送洗的窗帘回来变短了还皱巴巴的", "新买的呢子大衣第一次拿去洗就废了",
+    "衣服洗完亮片掉了一大片，找店家他说不负责", "取回来发现裤子烫出一道亮光印，心疼", "真的不建议在这里洗贵的衣服，我三千多的大衣洗成这样，只给赔两百", "洗出来还有股怪味，污渍也没去掉", "整件衣服洗变形了",
+]
+#: a nail-salon manicure lifts and peels off within days (美甲, 指甲, 甲油胶, 光疗; 翘边, 掉了, 起皮, 剥落)
+NEW6_NAIL = [
+    "美甲做完第三天就翘边了", "刚做的指甲不到一周掉了好几片", "甲油胶洗个碗就起皮，一撕就下来", "花了两百多做的光疗，四天就开始剥落", "做完回家第二天，无名指那片整个掉了", "指尖那里翘起来，头发老是被勾住",
+    "延长甲掉了两个，去店里补还要收钱", "款式挺好看，就是太不持久，一周就脱落", "做的猫眼甲五天就斑驳了，跟掉漆一样", "找美甲师说是我手太爱出汗，这也能甩锅？", "胶没刷到边，没几天全从边缘起翘",
+    "指甲做完洗了个头就掉了一片，无语", "上次在这做的还能撑三周，这次三天就崩", "钻掉了，底色也起皮，完全不像刚做的", "美甲店说保持七天，结果第四天就开始掉", "和朋友一起做的，两个人的都翘边了",
+    "卸了重做，结果还是没几天就剥了，浪费时间", "指甲表面裂开起翘，里面还进了水发白", "要了退款说不退，只能免费补一次，补完又掉了，这技术真的不行", "做完一周掉光",
+]
+NEW6 = {"flicker_lamp": NEW6_LAMP, "thermos_cold": NEW6_THERMOS, "fryer_smell": NEW6_FRYER,
+        "crabs_dead": NEW6_CRAB, "dryclean_ruined": NEW6_DRYCLEAN, "nails_peel": NEW6_NAIL}

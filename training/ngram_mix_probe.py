@@ -54,7 +54,10 @@ def main(argv=None) -> int:
     ap.add_argument("--thresholds", default="0.3,0.35,0.4,0.45,0.5,0.55")
     ap.add_argument("--sketch-dim", type=int, default=256, help="the ngram sketch's LSA dimensions (NgramEncoder dim)")
     ap.add_argument("--semantic", default="semantic", metavar="DIR",
-                    help="the semantic encoder to mix (default: the shipped one; or a directory, e.g. a candidate)")
+                    help="the semantic encoder to mix (default: the shipped one; or a directory, e.g. a candidate, "
+                         "or a pretrained encoder's name)")
+    ap.add_argument("--partner", default="ngram", metavar="ENCODER",
+                    help="what it is mixed with at weight w (default: the ngram sketch; or an encoder name)")
     args = ap.parse_args(argv)
     d = data_dir()
     if not (d / "annotations").is_dir():
@@ -65,9 +68,12 @@ def main(argv=None) -> int:
     t0 = time.time()
     semantic = get_encoder(args.semantic)
     S = planted_sets_encoded(semantic, d, sets=sets)
-    N = planted_sets_encoded(NgramEncoder(dim=args.sketch_dim), d, sets=sets)
+    def partner():
+        return NgramEncoder(dim=args.sketch_dim) if args.partner == "ngram" else get_encoder(args.partner)
+
+    N = planted_sets_encoded(partner(), d, sets=sets)
     texts, groups = problem_records(d, "dev")
-    Xs, Xn = semantic.fit_encode(texts), NgramEncoder(dim=args.sketch_dim).fit_encode(texts)
+    Xs, Xn = semantic.fit_encode(texts), partner().fit_encode(texts)
     print(f"encoded in {time.time() - t0:.0f} s; sketch dim {args.sketch_dim}; sets: {', '.join(sets)}")
     print("| w | threshold | dev ARI | " + " | ".join(sets) + " | passes |")
     print("|---|---|---|" + "---|" * len(sets) + "---|")
