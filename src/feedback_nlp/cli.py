@@ -396,7 +396,9 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
                         "char n-grams into a pretrained encoder's space, mixed with the issue-type probabilities "
                         "and domain word vectors; faster and lighter, weaker on new problems. ngram: char n-gram "
                         "TF-IDF fitted on the input; 21 s per 100k, purer and smaller clusters, blind to synonyms. "
-                        "NAME: e5-small, use-multi or roformer-sim (each needs its extra; tens of texts per second) "
+                        "NAME: e5-small, use-multi or roformer-sim (each needs its extra; use-multi about 600 "
+                        "texts/s on 2 cores, the others tens; use-multi keeps new problems together best, known "
+                        "ones less purely) "
                         "or an encoder directory")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help=f"processes for the analysis and for encoding the texts to cluster (default: every CPU "

@@ -2,7 +2,8 @@
 
 Each sits behind its own optional extra; without it, building one raises
 :class:`~.base.MissingExtraError` with one line naming the extra. They are
-slow on CPU (tens of texts per second on 2 cores) and serve as teachers for
+slower than the n-gram encoders on CPU (``use-multi`` about 600 texts/s on 2 cores, the others tens;
+benchmarks/RESULTS.md) and serve as teachers for
 the shipped ``semantic`` encoder and as opt-in encoders for users who can wait.
 
 =================  ==============================  ===========  =========================================
