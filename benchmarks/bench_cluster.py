@@ -41,7 +41,6 @@ import resource
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Optional
 
@@ -56,7 +55,8 @@ from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from planted_sets import NEW2, NEW3, NEW4, NEW5, NEW6, best_cluster, holdout, new_problems, reported  # noqa: E402
+from planted_sets import (NEW2, NEW3, NEW4, NEW5, NEW6, best_cluster, best_label, holdout,  # noqa: E402
+                          new_problems, reported)
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -163,7 +163,7 @@ def same_problem_purity(name: str, texts: list[str], labels: list, positions: ra
     n, size = best_cluster(labels, positions)
     if reads is None or not size:
         return None
-    best = Counter(labels[i] for i in positions if labels[i] is not None).most_common(1)[0][0]
+    best = best_label(labels, positions)
     same, other, planted = set(reads["same"]), set(reads["other"]), set(positions)
     background = [hashlib.sha1(texts[i].encode("utf-8")).hexdigest() for i, x in enumerate(labels)
                   if x == best and i not in planted]
@@ -244,9 +244,9 @@ def main() -> None:
     ap.add_argument("--planted-sets", choices=tuple(PLANTED_KINDS), default="reported",
                     help="reported: the benchmark's sets; holdout: sets written after semantic 1.2.0 was fixed; "
                          "new: problems absent from the background reviews, written after holdout; new2: more of "
-                         "those, the check for a setting chosen on SELECTION_NEW; new3: six more, written blind for "
-                         "the default-encoder decision; holdout and the new kinds are read once per encoder version "
-                         "(benchmarks/planted_sets.py)")
+                         "those, the check for a setting chosen on SELECTION_NEW; new3 to new6: six each, written blind, "
+                         "each first read for one decision (benchmarks/planted_sets.py); holdout and the new kinds "
+                         "are read once per encoder version")
     ap.add_argument("--threshold", type=float, default=None,
                     help="override every encoder's default threshold in [1] and [2] (to show the trade-off; "
                          "the defaults are chosen on train problems)")

@@ -247,15 +247,21 @@ def reported() -> dict[str, list[str]]:
     return {"charger (tests)": PLANTED, "earbud": PLANTED_EARBUD, "washer": PLANTED_WASHER}
 
 
-def best_cluster(labels, positions) -> tuple[int, int]:
-    """(planted texts in the cluster holding most of them, that cluster's size); (0, 0) if none is clustered."""
+def best_label(labels, positions):
+    """The cluster holding most of the planted texts at ``positions`` (ties: the first seen); None if none is
+    clustered."""
     from collections import Counter
 
     c = Counter(labels[i] for i in positions if labels[i] is not None)
-    if not c:
+    return c.most_common(1)[0][0] if c else None
+
+
+def best_cluster(labels, positions) -> tuple[int, int]:
+    """(planted texts in the cluster holding most of them, that cluster's size); (0, 0) if none is clustered."""
+    best = best_label(labels, positions)
+    if best is None:
         return 0, 0
-    best, n = c.most_common(1)[0]
-    return n, sum(1 for x in labels if x == best)
+    return sum(1 for i in positions if labels[i] == best), sum(1 for x in labels if x == best)
 
 
 #: Third new-problem holdout sets, written on 2026-12-05 (fifth session) by a writer who saw no encoder's output
