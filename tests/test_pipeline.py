@@ -103,8 +103,21 @@ def test_analyze_frame():
     assert list(out.index) == [10, 11, 12]
     assert "sentiment_pred" in out.columns and "severity" in out.columns
     assert out.loc[11, "severity_reasons"] == ["empty text"]
+    assert out["error"].tolist() == [None, "text field must be a string, got null", None]
     with pytest.raises(KeyError, match="text"):
         fa.analyze_frame(df)
+
+
+def test_analyze_frame_names_texts_that_are_not_strings():
+    pd = pytest.importorskip("pandas")
+    fa = FeedbackAnalyzer.load()
+    # pandas reads a column of numeric-looking reviews as numbers; a gap makes them floats
+    df = pd.DataFrame({"text": [666, 2.5, float("nan"), "快递太慢了"], "error": ["a", "b", "c", "d"]})
+    out = fa.analyze_frame(df)
+    assert out["error"].tolist() == ["a", "b", "c", "d"]  # the frame's own column is kept
+    assert out["error_pred"].tolist() == ["text field must be a string, got number"] * 2 + [
+        "text field must be a string, got null", None]
+    assert out["sentiment"].tolist()[:3] == ["neutral"] * 3 and out["issue_types"].tolist()[3] != []
 
 
 def test_custom_routing_file(tmp_path):

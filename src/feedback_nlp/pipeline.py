@@ -467,21 +467,31 @@ class FeedbackAnalyzer:
 
     def analyze_frame(self, df, text_col: str = "text", id_col: Optional[str] = None, batch_size: int = 256,
                       channel_col: Optional[str] = None):
-        """pandas in, pandas out: ``df`` plus one column per result field (index kept).
+        """pandas in, pandas out: ``df`` plus one column per result field and ``error`` (index kept).
 
-        Missing texts (NaN/None) get the neutral empty-text result. ``channel_col``: the column
-        naming each record's channel (missing values: no channel).
+        A text that is not a string (NaN, None, or a number pandas read from a numeric-looking
+        column such as "666") gets the neutral empty-text result and, in ``error``, the message
+        ``feedback-nlp score`` writes for it ("text field must be a string, got number"): read
+        such columns as text (``dtype=str``). ``error`` is None for every other row.
+        ``channel_col``: the column naming each record's channel (missing values: no channel).
         """
         import pandas as pd
+
+        from .io import ERROR_FIELD, record_from_object
 
         for col in (text_col, channel_col):
             if col is not None and col not in df.columns:
                 raise KeyError(f"column {col!r} not in the frame (columns: {', '.join(map(str, df.columns))})")
-        texts = [t if isinstance(t, str) else "" for t in df[text_col].tolist()]
+        column = df[text_col].astype(object)
+        values = column.where(column.notna(), None).tolist()
+        texts = [t if isinstance(t, str) else "" for t in values]
         ids = df[id_col].tolist() if id_col else list(df.index)
         channels = [None if pd.isna(c) else str(c) for c in df[channel_col].tolist()] if channel_col else None
         results = self.analyze_batch(texts, ids=ids, batch_size=batch_size, channels=channels)
         res = pd.DataFrame([r.to_dict() for r in results], index=df.index).drop(columns=["id"])
+        errors = [None if isinstance(t, str) else record_from_object({text_col: t}, i, text_field=text_col).error
+                  for i, t in enumerate(values, 1)]
+        res[ERROR_FIELD] = pd.Series(errors, index=df.index, dtype=object)  # None stays None, not NaN
         overlap = [c for c in res.columns if c in df.columns]
         if overlap:
             res = res.rename(columns={c: f"{c}_pred" for c in overlap})
