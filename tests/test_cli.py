@@ -1007,8 +1007,9 @@ def test_unexpected_failure_keeps_the_batches_already_written(tmp_path, monkeypa
     ids = [r["id"] for r in lines(out.read_bytes())]
     if workers == "1":
         assert ids == list(range(20))  # the two batches before the third, the failing one
-    else:  # each forked worker counts its own calls: some worker's third batch fails, and only that varies
-        assert ids == list(range(len(ids))) and len(ids) % 10 == 0 and 20 <= len(ids) <= 40
+    else:  # each forked worker goes on from the parent's count at the fork (its warm-up call included), so
+        # which batch fails varies with the scheduling; what is written is still whole batches, in order
+        assert ids == list(range(len(ids))) and len(ids) % 10 == 0 and 10 <= len(ids) <= 40
 
 
 # ----------------------------------------------------------------------------- --threshold
