@@ -55,8 +55,8 @@ from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from planted_sets import (NEW2, NEW3, NEW4, NEW5, NEW6, best_cluster, best_label, holdout,  # noqa: E402
-                          new_problems, reported)
+from planted_sets import (NEW2, NEW3, NEW4, NEW5, NEW6, NEW7, NEW8, best_cluster, best_label,  # noqa: E402
+                          holdout, new_problems, reported)
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -195,7 +195,8 @@ def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported
 
 PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, "new2": lambda: dict(NEW2),
                  "new3": lambda: dict(NEW3), "new4": lambda: dict(NEW4),
-                 "new5": lambda: dict(NEW5), "new6": lambda: dict(NEW6)}
+                 "new5": lambda: dict(NEW5), "new6": lambda: dict(NEW6),
+                 "new7": lambda: dict(NEW7), "new8": lambda: dict(NEW8)}
 
 
 # ----------------------------------------------------------------------------- 3. scale
@@ -244,9 +245,9 @@ def main() -> None:
     ap.add_argument("--planted-sets", choices=tuple(PLANTED_KINDS), default="reported",
                     help="reported: the benchmark's sets; holdout: sets written after semantic 1.2.0 was fixed; "
                          "new: problems absent from the background reviews, written after holdout; new2: more of "
-                         "those, the check for a setting chosen on SELECTION_NEW; new3 to new6: six each, written blind, "
-                         "each first read for one decision (benchmarks/planted_sets.py); holdout and the new kinds "
-                         "are read once per encoder version")
+                         "those, the check for a setting chosen on SELECTION_NEW; new3 to new8: six each, written "
+                         "blind, each first read for one decision (benchmarks/planted_sets.py); holdout and the new "
+                         "kinds are read once per encoder version")
     ap.add_argument("--threshold", type=float, default=None,
                     help="override every encoder's default threshold in [1] and [2] (to show the trade-off; "
                          "the defaults are chosen on train problems)")
