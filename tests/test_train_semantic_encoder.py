@@ -54,17 +54,37 @@ def test_dictionary_words_give_rows_to_ngrams_no_text_uses():
     Yw = np.array([[0.0, 1.0, 0.1]] * len(words), dtype=np.float32)
     kw = dict(max_features=300, dim=2, lam=0.1, use_words=False, val_share=0.0, log=lambda *a: None)
     probe, X, W_T, _, rep = tse.fit_projection(heat + slow, Y, [None] * 12, words=(words, Yw, 0.5), **kw)
-    assert rep["dictionary_words"] == 5 and rep["dictionary_word_weight"] == 0.5
+    assert rep["extra_rows"] == 5 and rep["extra_row_weight"] == 0.5
     assert X.shape[0] == 12  # the texts' rows only: the student's mean is theirs
     enc = tse.make_student(probe, X, W_T)
     v, H, S = enc.encode(["揽收派件"])[0], enc.encode(heat).mean(0), enc.encode(slow).mean(0)
     assert v @ S > v @ H + 0.1
     # Without the words their n-grams are outside the vocabulary: the text has no features at all.
     probe0, _, _, _, rep0 = tse.fit_projection(heat + slow, Y, [None] * 12, **kw)
-    assert rep0["dictionary_words"] == 0 and "揽" not in probe0.vocab and "揽" in probe.vocab
+    assert rep0["extra_rows"] == 0 and "揽" not in probe0.vocab and "揽" in probe.vocab
 
 
 def test_dictionary_words_are_the_most_frequent_short_words():
     words = tse.dictionary_words(200)
     assert 150 <= len(words) <= 200 and len(set(words)) == len(words)
     assert all(2 <= len(w) <= 4 for w in words) and "我们" in words[:50]
+
+
+def test_substituted_nouns_put_every_noun_into_a_review_once_in_turn():
+    texts = ["快递太慢了", "充电器发烫", "客服态度差"]
+    nouns = {"快递": 5, "充电器": 5, "客服": 5, "驾校": 1, "体温计": 1, "保温杯": 1}
+    out = tse.substituted_nouns(texts, 6, nouns=nouns, seed=3)
+    assert len(out) == len(set(out)) and 4 <= len(out) <= 6
+    # rare nouns (count 1) get contexts as common ones do: the swap goes through the nouns in turn
+    assert {"驾校", "体温计", "保温杯"} <= {n for t in out for n in nouns if n in t}
+    assert out == tse.substituted_nouns(texts, 6, nouns=nouns, seed=3)  # seeded
+    assert tse.substituted_nouns(["没有名词啊"], 3, nouns=nouns) == []
+    # only the clause around the swapped noun: the teacher's vector is about the noun's context
+    two = tse.substituted_nouns(["昨天下单了，快递太慢了，很生气"], 1, nouns={"快递": 1}, seed=0)
+    assert two == ["快递太慢了"]
+
+
+def test_dictionary_nouns_are_tagged_nouns_of_two_to_four_characters():
+    nouns = tse.dictionary_nouns()
+    assert len(nouns) > 100000 and "驾校" in nouns and "体温计" in nouns
+    assert all(2 <= len(w) <= 4 for w in nouns) and "我们" not in nouns

