@@ -52,7 +52,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
-from feedback_nlp.encoders import Encoder, get_encoder, semantic_ngram  # noqa: E402
+from feedback_nlp.encoders import SEMANTIC_NGRAM, Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
 from planted_sets import (NEW2, NEW3, NEW4, NEW5, NEW6, NEW7, NEW8, best_cluster, best_label,  # noqa: E402
@@ -99,6 +99,8 @@ def make_encoder(spec: str, cache_dir: Path):
     if spec.startswith("semantic+ngram:"):  # semantic+ngram:W:T[:DIM], training/ngram_mix_probe.py's mix
         w, t, *dim = spec.split(":")[1:]
         return semantic_ngram(float(w), float(t), name=spec, **({"dim": int(dim[0])} if dim else {}))
+    if spec.endswith("+ngram") and spec != "semantic+ngram":  # DIR+ngram: a candidate semantic in the default mix
+        return semantic_ngram(SEMANTIC_NGRAM[1], SEMANTIC_NGRAM[2], name=spec, semantic=spec[:-len("+ngram")])
     if spec in PRETRAINED:
         return CachedEncoder(spec, cache_dir)
     if spec.startswith("transformer:"):
@@ -235,7 +237,7 @@ def main() -> None:
                     help="comma-separated: ngram, semantic, use-multi, e5-small, roformer-sim, a directory, "
                          "transformer:DIR (a fine-tuned transformer model's embeddings; give --threshold), or "
                          "semantic+ngram:W:T[:DIM] (semantic mixed with the ngram sketch of DIM dimensions at "
-                         "weight W, threshold T)")
+                         "weight W, threshold T), or DIR+ngram (a semantic encoder directory in the default's mix)")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--n-jobs", type=int, default=1,
                     help="processes encoding the texts in [3] (ProblemClusterer's n_jobs)")

@@ -36,3 +36,16 @@ def test_the_shipped_readings_name_texts_by_hash_only():
     for s in reads["sets"].values():
         assert all(len(h) == 40 and int(h, 16) >= 0 for h in s["same"] + s["other"])
         assert not set(s["same"]) & set(s["other"])
+
+
+def test_a_candidate_directory_joins_the_default_mix(tmp_path):
+    from test_encoders import tiny_table
+
+    from feedback_nlp.encoders import SEMANTIC_NGRAM, NgramEncoder, TableEncoder
+
+    d = tiny_table().save_pretrained(tmp_path / "candidate")
+    enc = bench_cluster.make_encoder(f"{d}+ngram", tmp_path)
+    table, sketch = enc.parts
+    assert isinstance(table, TableEncoder) and table.name == "tiny" and isinstance(sketch, NgramEncoder)
+    assert list(enc.weights) == [1 - SEMANTIC_NGRAM[1], SEMANTIC_NGRAM[1]]
+    assert enc.default_threshold == SEMANTIC_NGRAM[2] and enc.name == f"{d}+ngram"

@@ -113,10 +113,12 @@ def _table_with_mix(d: Path, spec: dict) -> Encoder:
     return ConcatEncoder([(table, 1 - weight), (posterior, weight)], name=table.name, default_threshold=threshold)
 
 
-def semantic_ngram(weight: float, threshold: float, name: str = SEMANTIC_NGRAM[0], **ngram_params) -> ConcatEncoder:
-    """The shipped ``semantic`` encoder mixed with an ``ngram`` sketch (``ngram_params``: its
-    :class:`TextVectorizer` settings) at ``weight``, clustering at ``threshold``."""
-    return ConcatEncoder([(load_encoder_dir(semantic_encoder_path()), 1 - weight),
+def semantic_ngram(weight: float, threshold: float, name: str = SEMANTIC_NGRAM[0],
+                   semantic: Union[str, Path, None] = None, **ngram_params) -> ConcatEncoder:
+    """The shipped ``semantic`` encoder (or the encoder directory ``semantic``, e.g. a candidate)
+    mixed with an ``ngram`` sketch (``ngram_params``: its :class:`TextVectorizer` settings) at
+    ``weight``, clustering at ``threshold``."""
+    return ConcatEncoder([(load_encoder_dir(semantic or semantic_encoder_path()), 1 - weight),
                           (NgramEncoder(**ngram_params), weight)], name=name, default_threshold=threshold)
 
 
