@@ -88,3 +88,21 @@ def test_dictionary_nouns_are_tagged_nouns_of_two_to_four_characters():
     nouns = tse.dictionary_nouns()
     assert len(nouns) > 100000 and "驾校" in nouns and "体温计" in nouns
     assert all(2 <= len(w) <= 4 for w in nouns) and "我们" not in nouns
+
+
+def test_extra_rows_come_from_outside_the_held_out_share_and_leave_the_texts_out():
+    from types import SimpleNamespace
+
+    class Cache:
+        def embed(self, texts, chunk=500):
+            return np.zeros((len(texts), 3), np.float32)
+
+    # ten texts: the first (10%) is fit_projection's held-out share and gives no clause
+    texts = ["房间太吵了"] + [f"手机屏幕坏了{i}" for i in range(9)]
+    opts = dict(dictionary_words=0, dictionary_weight=0.1, substitute_nouns=0, substitute_weight=0.5)
+    assert tse.extra_rows(texts, Cache(), SimpleNamespace(**opts)) is None
+    extra, Y, w = tse.extra_rows(texts, Cache(), SimpleNamespace(**{**opts, "substitute_nouns": 30}))
+    assert w == 0.5 and len(Y) == len(extra) == 30
+    assert not any("吵" in t for t in extra) and not set(extra) & set(texts)
+    with pytest.raises(SystemExit):
+        tse.extra_rows(texts, Cache(), SimpleNamespace(**{**opts, "dictionary_words": 5, "substitute_nouns": 5}))

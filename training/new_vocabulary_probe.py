@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 for sub in ("src", "training", "benchmarks"):
     sys.path.insert(0, str(REPO / sub))
 
-from train_semantic_encoder import (TeacherCache, data_dir, dictionary_words, fit_projection,  # noqa: E402
-                                    make_student, substituted_nouns, training_texts)
+from train_semantic_encoder import (TeacherCache, data_dir, extra_rows, fit_projection, make_student,  # noqa: E402
+                                    training_texts)
 from tune_semantic_encoder import planted_negatives  # noqa: E402
 
 
@@ -78,15 +78,7 @@ def main(argv=None) -> int:
     texts = training_texts(d, args.n_corpus)
     cache = TeacherCache("use-multi", Path(args.cache))
     Y = cache.embed(texts)
-    words = None
-    if args.substitute_nouns:
-        # the clauses train_semantic_encoder.py fits (drawn outside its held-out share): their vectors are cached
-        extra = [t for t in substituted_nouns(texts[int(len(texts) * 0.1):], args.substitute_nouns)
-                 if t not in set(texts)]
-        words = (extra, cache.embed(extra, chunk=5000), args.substitute_weight)
-    elif args.dictionary_words:
-        extra = [w for w in dictionary_words(args.dictionary_words) if w not in set(texts)]
-        words = (extra, cache.embed(extra, chunk=5000), args.dictionary_weight)
+    words = extra_rows(texts, cache, args)  # the rows train_semantic_encoder.py fits: their vectors are cached
     probe, X, W_T, _, rep = fit_projection(texts, Y, [None] * len(texts), max_features=args.max_features, dim=256,
                                            lam=1.0, use_words=False, val_share=0.0, words=words, log=lambda *a: None)
     enc = make_student(probe, X, W_T)

@@ -247,9 +247,32 @@ def substituted_nouns(texts: list[str], m: int, nouns: Optional[dict] = None, se
     return list(out)
 
 
+#: The share of the training texts held out for the projection's cosine to the teacher.
+VAL_SHARE = 0.1
+
+
+def extra_rows(texts: list[str], cache: TeacherCache, args) -> Optional[tuple[list[str], np.ndarray, float]]:
+    """``fit_projection``'s ``words`` from the command's options: dictionary words (``--dictionary-words``)
+    or swapped-noun clauses (``--substitute-nouns``, drawn from the texts outside the held-out share, which
+    stays unseen), minus the training texts themselves, with their teacher vectors and row weight; None
+    for neither."""
+    if args.dictionary_words and args.substitute_nouns:
+        sys.exit("--dictionary-words and --substitute-nouns are two alternatives; give one")
+    if args.dictionary_words:
+        extra, weight = dictionary_words(args.dictionary_words), args.dictionary_weight
+    elif args.substitute_nouns:
+        fitted = texts[int(len(texts) * VAL_SHARE):]
+        extra, weight = substituted_nouns(fitted, args.substitute_nouns), args.substitute_weight
+    else:
+        return None
+    seen = set(texts)
+    extra = [t for t in extra if t not in seen]
+    return extra, cache.embed(extra, chunk=5000), weight
+
+
 def fit_projection(norms: list[str], Y: np.ndarray, labels: list, *, max_features: int, dim: int, lam: float,
-                   use_words: bool, val_share: float = 0.1, words: Optional[tuple[list[str], np.ndarray, float]] = None,
-                   log=print):
+                   use_words: bool, val_share: float = VAL_SHARE,
+                   words: Optional[tuple[list[str], np.ndarray, float]] = None, log=print):
     """Fit the student's parts. Vocabulary + idf on ``norms``; the teacher ``Y`` centred and cut to
     its top ``dim`` principal directions (``Z``); ridge ``W_T``: X -> Z. ``labels`` (a problem
     group name or None per text) give a second ridge ``W_D``: X -> (centroid of the text's problem
@@ -475,17 +498,7 @@ def main(argv=None) -> None:
         print(args.teacher, problem_ari(Cached(), sel_texts, sel_names, [float(x) for x in ths.split(",")]))
         return
     labels = [fit_map.get(t) for t in texts]
-    words = None
-    if args.dictionary_words and args.substitute_nouns:
-        sys.exit("--dictionary-words and --substitute-nouns are two alternatives; give one")
-    if args.dictionary_words:
-        seen = set(texts)
-        extra = [w for w in dictionary_words(args.dictionary_words) if w not in seen]
-        words = (extra, cache.embed(extra, chunk=5000), args.dictionary_weight)
-    if args.substitute_nouns:  # from texts outside fit_projection's held-out share, which stays unseen
-        seen = set(texts)
-        extra = [t for t in substituted_nouns(texts[int(len(texts) * 0.1):], args.substitute_nouns) if t not in seen]
-        words = (extra, cache.embed(extra, chunk=5000), args.substitute_weight)
+    words = extra_rows(texts, cache, args)
     t0 = time.perf_counter()
     probe, X, W_T, W_D, rep = fit_projection(texts, Y, labels, max_features=args.max_features, dim=args.dim,
                                              lam=args.lam, use_words=args.words, words=words)
