@@ -49,3 +49,13 @@ def test_a_candidate_directory_joins_the_default_mix(tmp_path):
     assert isinstance(table, TableEncoder) and table.name == "tiny" and isinstance(sketch, NgramEncoder)
     assert list(enc.weights) == [1 - SEMANTIC_NGRAM[1], SEMANTIC_NGRAM[1]]
     assert enc.default_threshold == SEMANTIC_NGRAM[2] and enc.name == f"{d}+ngram"
+
+
+def test_mean_pairwise_cosine_counts_each_pair_once_and_no_text_with_itself():
+    import numpy as np
+
+    import planted_cohesion
+
+    P = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 3.0]])  # cosines 1, 0, 0 over the three pairs
+    assert abs(planted_cohesion.mean_pairwise_cosine(P) - 1 / 3) < 1e-9
+    assert abs(planted_cohesion.mean_pairwise_cosine(P[:2]) - 1.0) < 1e-9
