@@ -174,14 +174,24 @@ def same_problem_purity(name: str, texts: list[str], labels: list, positions: ra
             "unread": sum(h not in same and h not in other for h in background)}
 
 
-def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported) -> dict:
+def planted_background(d: Path, n_others: int) -> list[str]:
+    """The negative dev/test reviews a planted set is mixed into: a seeded sample of ``n_others``."""
     others = corpus_texts(d, splits={"dev", "test"}, label="0")
     random.Random(0).shuffle(others)
-    others = others[:n_others]
+    return others[:n_others]
+
+
+def planted_mix(others: list[str], planted: list[str]) -> tuple[list[str], range]:
+    """``planted`` placed in the middle of ``others``: the texts and the planted positions."""
+    half = len(others) // 2
+    return others[:half] + list(planted) + others[half:], range(half, half + len(planted))
+
+
+def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported) -> dict:
+    others = planted_background(d, n_others)
     out = {}
     for name, planted in sets().items():
-        texts = others[: n_others // 2] + planted + others[n_others // 2:]
-        pos = range(n_others // 2, n_others // 2 + len(planted))
+        texts, pos = planted_mix(others, planted)
         t0 = time.perf_counter()
         cl = ProblemClusterer(seed=0, encoder=encoder, threshold=threshold)
         labels = cl.fit_predict(texts)

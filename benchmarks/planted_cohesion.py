@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -43,9 +42,7 @@ def main(argv=None) -> int:
     d = bc.data_dir()
     if not (d / "annotations").is_dir():
         sys.exit(f"needs the shared data ({d}); set FEEDBACK_NLP_DATA")
-    others = bc.corpus_texts(d, splits={"dev", "test"}, label="0")  # bench_planted's background, same order
-    random.Random(0).shuffle(others)
-    others = others[:4000]
+    others = bc.planted_background(d, 4000)
     for spec in args.encoders.split(","):
         enc = bc.make_encoder(spec, Path(args.cache))
         if enc == "ngram":
@@ -54,8 +51,9 @@ def main(argv=None) -> int:
         cohesion = {}
         for kind in args.planted_sets.split(","):
             for name, planted in bc.PLANTED_KINDS[kind]().items():
-                X = enc.fit_encode(others[:2000] + list(planted) + others[2000:])
-                cohesion[f"{kind}/{name}"] = round(mean_pairwise_cosine(X[2000:2000 + len(planted)]), 3)
+                texts, pos = bc.planted_mix(others, planted)
+                X = enc.fit_encode(texts)
+                cohesion[f"{kind}/{name}"] = round(mean_pairwise_cosine(X[pos.start:pos.stop]), 3)
         under = sum(v < threshold for v in cohesion.values())
         print(json.dumps({"encoder": spec, "threshold": threshold, "sets": len(cohesion), "under_threshold": under,
                           "median": round(float(np.median(list(cohesion.values()))), 3), "per_set": cohesion},
