@@ -27,7 +27,7 @@ for sub in ("src", "training", "benchmarks"):
 
 from train_semantic_encoder import (TeacherCache, data_dir, extra_rows, fit_projection, make_student,  # noqa: E402
                                     training_texts)
-from tune_semantic_encoder import planted_negatives  # noqa: E402
+from tune_semantic_encoder import planted_sets_encoded  # noqa: E402
 
 
 def neighbour_purity(X: np.ndarray, planted: range, k: int = 10) -> float:
@@ -39,17 +39,18 @@ def neighbour_purity(X: np.ndarray, planted: range, k: int = 10) -> float:
     return float(((nearest >= planted.start) & (nearest < planted.stop)).mean())
 
 
-def selection_mixes(d: Path) -> dict:
-    """{"new/NAME" or "known/NAME": (texts, planted range)}: each selection set inside 4,000 negatives."""
+def selection_sets() -> dict:
+    """The selection planted sets by ``"new/NAME"`` (SELECTION_NEW) and ``"known/NAME"`` (SELECTION)."""
     from planted_sets import SELECTION, SELECTION_NEW
 
-    negs = list(planted_negatives(d, 4000))
-    sets = {**{f"new/{k}": v for k, v in SELECTION_NEW.items()}, **{f"known/{k}": v for k, v in SELECTION.items()}}
-    return {k: (negs[:2000] + list(v) + negs[2000:], range(2000, 2000 + len(v))) for k, v in sets.items()}
+    return {**{f"new/{k}": v for k, v in SELECTION_NEW.items()}, **{f"known/{k}": v for k, v in SELECTION.items()}}
 
 
-def score(encode, mixes: dict) -> dict:
-    out = {k: round(neighbour_purity(encode(t), pos), 3) for k, (t, pos) in mixes.items()}
+def score(encoder, d: Path) -> dict:
+    """Neighbour purity of each selection set in 4,000 negative train reviews (the tuner's mixes), and the
+    mean over the new and over the known sets."""
+    encoded = planted_sets_encoded(encoder, d, sets=selection_sets())
+    out = {k: round(neighbour_purity(X, pos), 3) for k, (_, X, pos) in encoded.items()}
     for kind in ("new", "known"):
         out[f"mean {kind}"] = round(float(np.mean([v for k, v in out.items() if k.startswith(kind + "/")])), 3)
     return out
@@ -69,12 +70,11 @@ def main(argv=None) -> int:
     d = data_dir()
     if not (d / "annotations").is_dir():
         sys.exit(f"needs the shared data ({d}); set FEEDBACK_NLP_DATA")
-    mixes = selection_mixes(d)
     for name in filter(None, args.encoders.split(",")):
         from feedback_nlp.encoders import get_encoder
 
         enc = get_encoder(name)
-        print(name, json.dumps(score(enc.fit_encode, mixes)), flush=True)
+        print(name, json.dumps(score(enc, d)), flush=True)
     texts = training_texts(d, args.n_corpus)
     cache = TeacherCache("use-multi", Path(args.cache))
     Y = cache.embed(texts)
@@ -84,7 +84,7 @@ def main(argv=None) -> int:
     enc = make_student(probe, X, W_T)
     label = (f"projection, {rep['extra_rows']} extra rows at weight {rep['extra_row_weight']}, "
              f"{rep['features']} features")
-    print(label, json.dumps(score(enc.encode, mixes)), flush=True)
+    print(label, json.dumps(score(enc, d)), flush=True)
     return 0
 
 
