@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import functools
 import hashlib
 import json
 import os
@@ -157,11 +158,17 @@ def cold_texts(d: Path) -> list[str]:
 SAME_PROBLEM_READS = Path(__file__).with_name("same_problem_reads.json")
 
 
+@functools.lru_cache(maxsize=None)
+def _readings(path: Path) -> dict:
+    """The readers' file's sets, read once per run (every planted set of a mix looks itself up)."""
+    return json.loads(path.read_text(encoding="utf-8"))["sets"]
+
+
 def same_problem_purity(name: str, texts: list[str], labels: list, positions: range) -> Optional[dict]:
     """Purity of the best cluster counting background reviews both readers read as the set's problem
     (:data:`SAME_PROBLEM_READS`) as on-problem too; a member nobody read counts as off-problem and is
     counted in ``unread``. None for a set without readings."""
-    reads = json.loads(SAME_PROBLEM_READS.read_text(encoding="utf-8"))["sets"].get(name)
+    reads = _readings(SAME_PROBLEM_READS).get(name)
     n, size = best_cluster(labels, positions)
     if reads is None or not size:
         return None

@@ -181,32 +181,27 @@ def mean_cosine(A: np.ndarray, B: np.ndarray) -> float:
     return float(np.mean(np.sum(A * B, axis=1)))
 
 
+def short_dictionary_words():
+    """(word, count, part-of-speech tag or None) of jieba's dictionary, for its words of 2-4 characters."""
+    import jieba
+
+    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 2 and 2 <= len(parts[0]) <= 4:
+                yield parts[0], int(parts[1]), parts[2] if len(parts) >= 3 else None
+
+
 def dictionary_words(n: int) -> list[str]:
     """The ``n`` most frequent words of 2-4 characters in jieba's dictionary, normalised and distinct:
     vocabulary far beyond our reviews (new products, services), for the teacher to place."""
-    import jieba
-
-    rows = []
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
-        for line in f:
-            word, freq = line.split()[:2]
-            if 2 <= len(word) <= 4:
-                rows.append((-int(freq), word))
-    rows.sort()
+    rows = sorted((-freq, word) for word, freq, _ in short_dictionary_words())
     return [w for w in dict.fromkeys(normalize(w) for _, w in rows[:n]) if w]
 
 
 def dictionary_nouns(tags=("n", "nz", "vn", "nt")) -> dict[str, int]:
     """jieba's dictionary nouns of 2-4 characters (its part-of-speech tags ``tags``) and their counts."""
-    import jieba
-
-    out = {}
-    with open(Path(jieba.__file__).parent / "dict.txt", encoding="utf-8") as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) >= 3 and 2 <= len(parts[0]) <= 4 and parts[2] in tags:
-                out[parts[0]] = int(parts[1])
-    return out
+    return {word: freq for word, freq, tag in short_dictionary_words() if tag in tags}
 
 
 _CLAUSE_END = re.compile(r"[，。！？；,.!?;~～…\s]+")
