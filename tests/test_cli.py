@@ -643,6 +643,18 @@ def test_cluster_command_encoder_option(tmp_path):
     assert info["n_clusters"] >= 2
 
 
+def test_cluster_command_recentre_option(tmp_path, capsys):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    summary = tmp_path / "clusters.json"
+    argv = ["cluster", str(data), "-o", str(tmp_path / "c.jsonl"), "--summary", str(summary), "--min-size", "3",
+            "--encoder", "ngram", "--recentre", "0"]
+    assert main(argv) == 2  # no threshold for the centred space: one line, nothing written
+    assert "--similarity-threshold" in capsys.readouterr().err and not summary.exists()
+    assert main(argv + ["--similarity-threshold", "0.2"]) == 0
+    info = json.loads(summary.read_text(encoding="utf-8"))
+    assert info["settings"]["recentre"] == 0 and info["settings"]["threshold"] == 0.2
+
+
 def test_report_command_takes_an_encoder(tmp_path):
     data = _timed_feedback(tmp_path / "fb.jsonl")
     out = tmp_path / "report.html"

@@ -451,6 +451,10 @@ def _add_cluster(sub) -> None:
     p.add_argument("--similarity-threshold", type=float, default=None, metavar="S",
                    help="similarity cut-off for merging clusters (default: the encoder's own, chosen on "
                         "training problems)")
+    p.add_argument("--recentre", type=int, default=None, metavar="K",
+                   help="opt-in: similarity relative to the input (vectors centred on it, its top K principal "
+                        "directions removed); needs --similarity-threshold. Finds more small problems among many "
+                        "others and erases a problem that is a large share of the input")
     add_encoder_arg(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--all-sentiments", action="store_true", help="cluster positive feedback too")
@@ -463,11 +467,14 @@ def _cmd_cluster(args) -> int:
     from .cluster import run_cluster_command
 
     _require_input(args.input)
+    if args.recentre is not None and (args.recentre < 0 or args.similarity_threshold is None):
+        raise CLIError("--recentre K needs K >= 0 and --similarity-threshold (the defaults are for raw cosines)")
     summary = run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
                                   min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
                                   model=args.model, threshold=args.similarity_threshold, seed=args.seed,
                                   all_sentiments=args.all_sentiments, encoding=args.encoding,
-                                  analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args))
+                                  analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args),
+                                  recentre=args.recentre)
     _report_reading(args, summary)
     return 0
 

@@ -13,6 +13,7 @@ from ..encoders.processes import encode as encode_new_in_processes, fit_encode a
 from ..result import field_of
 from ..text import normalize, require_texts
 from .linkage import average_linkage, group_means, spherical_kmeans
+from .recentre import apply_recentre, fit_recentre
 from .summary import describe_clusters
 
 __all__ = ["ProblemClusterer", "EMBEDDINGS_THRESHOLD"]
@@ -32,8 +33,14 @@ class ProblemClusterer:
         Merge clusters while the mean cosine similarity of their members is at
         least this (higher: tighter, smaller clusters, more noise). None: the
         encoder's own ``default_threshold`` (cosines differ by representation;
-        :data:`EMBEDDINGS_THRESHOLD` with ``embeddings=``). The value in force
-        after ``fit`` is ``threshold_``.
+        :data:`EMBEDDINGS_THRESHOLD` with ``embeddings=``); these hold for raw cosines,
+        so with ``recentre`` a threshold must be given. The value in force after ``fit`` is ``threshold_``.
+    recentre : int or None
+        Opt-in: take cosines relative to the batch (:mod:`.recentre`): the vectors minus the mean of
+        the texts clustered, minus their top ``recentre`` principal directions, re-normalised (0: centred
+        only). It finds more small problems among many others, and erases a problem that makes up a large
+        share of the batch (benchmarks/RESULTS.md, "Clustering relative to the batch"). None (default):
+        the vectors as they are. ``predict`` uses the fitted ``mean_`` and ``components_``.
     assign_threshold : float or None
         A text joins the cluster whose mean it is most similar to when that
         similarity is at least this (default: ``threshold``). Used for the
@@ -71,7 +78,7 @@ class ProblemClusterer:
                  max_units: int = 4000, seed: int = 0, n_representatives: int = 5, n_keywords: int = 8,
                  freq: str = "D", keyword_sample: int = 30, keyword_budget: int = 8000,
                  vectorizer_params: Optional[dict] = None, encoder: Union[str, Encoder, None] = None,
-                 n_jobs: Optional[int] = 1):
+                 n_jobs: Optional[int] = 1, recentre: Optional[int] = None):
         self.min_size = min_size
         self.threshold = threshold
         self.assign_threshold = assign_threshold
@@ -87,6 +94,7 @@ class ProblemClusterer:
         self.vectorizer_params = vectorizer_params
         self.encoder = encoder
         self.n_jobs = n_jobs
+        self.recentre = recentre
 
     # -- helpers -------------------------------------------------------------------------
     def _eligible(self, norms: Sequence[str], results: Optional[Sequence[Any]]) -> np.ndarray:
@@ -129,6 +137,15 @@ class ProblemClusterer:
             return NgramEncoder(**params)
         return get_encoder(spec)
 
+    def _check_recentre(self) -> None:
+        r = self.recentre
+        if r is None:
+            return
+        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 0:
+            raise ValueError(f"recentre must be None or an int >= 0; got {r!r}")
+        if self.threshold is None:
+            raise ValueError("give threshold= with recentre: the default thresholds are for raw cosines")
+
     def _threshold(self) -> float:
         """The merge threshold in force: ``threshold``, else the encoder's default
         (:data:`EMBEDDINGS_THRESHOLD` for ``embeddings=``)."""
@@ -136,6 +153,18 @@ class ProblemClusterer:
             return float(self.threshold)
         enc = getattr(self, "encoder_", None)
         return EMBEDDINGS_THRESHOLD if enc is None else float(enc.default_threshold)
+
+    def _space_fit(self, X: np.ndarray) -> np.ndarray:
+        """With ``recentre``: fit ``mean_`` and ``components_`` on the vectors clustered and apply them."""
+        self.mean_ = self.components_ = None
+        if self.recentre is None:
+            return X
+        self.mean_, self.components_ = fit_recentre(X, int(self.recentre))
+        return apply_recentre(X, self.mean_, self.components_)
+
+    def _space(self, X: np.ndarray) -> np.ndarray:
+        mean = getattr(self, "mean_", None)  # None: fitted in the raw space
+        return X if mean is None else apply_recentre(X, mean, self.components_)
 
     @property
     def vectorizer_(self):
@@ -147,10 +176,10 @@ class ProblemClusterer:
             E = np.asarray(embeddings, dtype=np.float32)
             if E.ndim != 2 or len(E) != len(norms) or E.shape[1] != self.centroids_.shape[1]:
                 raise ValueError(f"embeddings must be [{len(norms)}, {self.centroids_.shape[1]}]; got {E.shape}")
-            return l2_normalize(E.copy())
+            return self._space(l2_normalize(E.copy()))
         if self.encoder_ is None:
             raise ValueError("this clusterer was fitted on embeddings; pass embeddings= to predict()")
-        return encode_new_in_processes(self.encoder_, norms, self.n_jobs)
+        return self._space(encode_new_in_processes(self.encoder_, norms, self.n_jobs))
 
     def _assign(self, X: np.ndarray, means: np.ndarray, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
         n = len(X)
@@ -179,7 +208,8 @@ class ProblemClusterer:
         require_texts(texts)
         if times is not None and len(times) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(times)} times")
-        resolve_n_jobs(self.n_jobs)  # a bad value fails here, before any encoding
+        resolve_n_jobs(self.n_jobs)  # bad values fail here, before any encoding
+        self._check_recentre()
         norms = [normalize(t) for t in texts]
         elig = self._eligible(norms, results)
         idx = np.flatnonzero(elig)
@@ -190,13 +220,14 @@ class ProblemClusterer:
         self.cluster_info_: list[dict] = []
         if len(idx) == 0:
             self.encoder_ = None
+            self.mean_ = self.components_ = None
             self.threshold_ = self._threshold()
             return self
         sub_norms = [norms[i] for i in idx]
         if embeddings is not None and len(embeddings) != n:
             raise ValueError(f"embeddings must have one row per text ({n}); got {len(embeddings)}")
         sub_emb = None if embeddings is None else np.asarray(embeddings)[idx]
-        X = self._embed_fit(sub_norms, sub_emb)
+        X = self._space_fit(self._embed_fit(sub_norms, sub_emb))
         self.threshold_ = self._threshold()
         rng = np.random.default_rng(self.seed)
         m = len(X)
