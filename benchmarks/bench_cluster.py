@@ -56,8 +56,8 @@ from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import SEMANTIC_NGRAM, Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from planted_sets import (NEW2, NEW3, NEW4, NEW5, NEW6, NEW7, NEW8, best_cluster, best_label,  # noqa: E402
-                          holdout, new_problems, reported)
+from planted_sets import (NEW2, NEW3, NEW4, NEW5, NEW6, NEW7, NEW8, NEW9, NEW10, best_cluster,  # noqa: E402
+                          best_label, holdout, new_problems, reported)
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -110,7 +110,7 @@ def make_encoder(spec: str, cache_dir: Path):
 
 
 # ----------------------------------------------------------------------------- 1. recurring problems
-def bench_problems(d: Path, encoder, threshold=None) -> dict:
+def bench_problems(d: Path, encoder, threshold=None, recentre=None) -> dict:
     from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
     recs = []
@@ -119,7 +119,7 @@ def bench_problems(d: Path, encoder, threshold=None) -> dict:
             recs += [r for r in map(json.loads, f) if r.get("problem")]
     texts, y = [r["text"] for r in recs], [canonical(r["problem"]) for r in recs]
     t0 = time.perf_counter()
-    cl = ProblemClusterer(min_size=2, seed=0, encoder=encoder, threshold=threshold)
+    cl = ProblemClusterer(min_size=2, seed=0, encoder=encoder, threshold=threshold, recentre=recentre)
     labels = cl.fit_predict(texts)
     dt = time.perf_counter() - t0
     single = [l if l is not None else f"noise{i}" for i, l in enumerate(labels)]
@@ -194,13 +194,13 @@ def planted_mix(others: list[str], planted: list[str]) -> tuple[list[str], range
     return others[:half] + list(planted) + others[half:], range(half, half + len(planted))
 
 
-def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported) -> dict:
+def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported, recentre=None) -> dict:
     others = planted_background(d, n_others)
     out = {}
     for name, planted in sets().items():
         texts, pos = planted_mix(others, planted)
         t0 = time.perf_counter()
-        cl = ProblemClusterer(seed=0, encoder=encoder, threshold=threshold)
+        cl = ProblemClusterer(seed=0, encoder=encoder, threshold=threshold, recentre=recentre)
         labels = cl.fit_predict(texts)
         dt = time.perf_counter() - t0
         n, size = best_cluster(labels, pos)
@@ -215,7 +215,8 @@ def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported
 PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, "new2": lambda: dict(NEW2),
                  "new3": lambda: dict(NEW3), "new4": lambda: dict(NEW4),
                  "new5": lambda: dict(NEW5), "new6": lambda: dict(NEW6),
-                 "new7": lambda: dict(NEW7), "new8": lambda: dict(NEW8)}
+                 "new7": lambda: dict(NEW7), "new8": lambda: dict(NEW8),
+                 "new9": lambda: dict(NEW9), "new10": lambda: dict(NEW10)}
 
 
 # ----------------------------------------------------------------------------- 3. scale
@@ -264,12 +265,14 @@ def main() -> None:
     ap.add_argument("--planted-sets", choices=tuple(PLANTED_KINDS), default="reported",
                     help="reported: the benchmark's sets; holdout: sets written after semantic 1.2.0 was fixed; "
                          "new: problems absent from the background reviews, written after holdout; new2: more of "
-                         "those, the check for a setting chosen on SELECTION_NEW; new3 to new8: six each, written "
+                         "those, the check for a setting chosen on SELECTION_NEW; new3 to new10: six each, written "
                          "blind, each first read for one decision (benchmarks/planted_sets.py); holdout and the new "
                          "kinds are read once per encoder version")
     ap.add_argument("--threshold", type=float, default=None,
                     help="override every encoder's default threshold in [1] and [2] (to show the trade-off; "
                          "the defaults are chosen on train problems)")
+    ap.add_argument("--recentre", type=int, default=None, metavar="K",
+                    help="cluster [1] and [2] relative to the batch (ProblemClusterer(recentre=K)); needs --threshold")
     ap.add_argument("--cache", default=str(REPO / "work_data" / "teacher"))
     ap.add_argument("--scale-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -283,9 +286,10 @@ def main() -> None:
     results = {}
     for spec in args.encoders.split(","):
         enc = make_encoder(spec, Path(args.cache))
-        r = {"problems": bench_problems(d, enc, args.threshold)}
+        r = {"problems": bench_problems(d, enc, args.threshold, args.recentre)}
         if not args.skip_planted:
-            r["planted"] = bench_planted(d, enc, args.others, args.threshold, PLANTED_KINDS[args.planted_sets])
+            r["planted"] = bench_planted(d, enc, args.others, args.threshold, PLANTED_KINDS[args.planted_sets],
+                                         args.recentre)
         if not args.skip_scale and spec not in PRETRAINED and not spec.startswith("transformer:"):
             out = subprocess.run([sys.executable, __file__, "--scale-child", spec, "--n", str(args.n),
                                   "--n-jobs", str(args.n_jobs)],

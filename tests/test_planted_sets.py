@@ -17,10 +17,12 @@ def test_every_set_has_twenty_distinct_texts_and_no_text_is_in_two_kinds():
              "selection_new": dict(planted_sets.SELECTION_NEW), "new2": dict(planted_sets.NEW2),
              "new3": dict(planted_sets.NEW3), "new4": dict(planted_sets.NEW4),
              "new5": dict(planted_sets.NEW5), "new6": dict(planted_sets.NEW6),
-             "new7": dict(planted_sets.NEW7), "new8": dict(planted_sets.NEW8)}
+             "new7": dict(planted_sets.NEW7), "new8": dict(planted_sets.NEW8),
+             "new9": dict(planted_sets.NEW9), "new10": dict(planted_sets.NEW10)}
     seen: dict[str, str] = {}
     for kind, sets in kinds.items():
-        assert len(sets) == (6 if kind in ("new3", "new4", "new5", "new6", "new7", "new8") else 3), kind
+        six = ("new3", "new4", "new5", "new6", "new7", "new8", "new9", "new10")
+        assert len(sets) == (6 if kind in six else 3), kind
         for name, texts in sets.items():
             norms = [normalize(t) for t in texts]
             assert len(texts) == 20 and len(set(norms)) == 20, (kind, name)
