@@ -22,11 +22,12 @@ Kinds kept apart so that no setting is chosen on what is reported:
   ``use-multi+ngram`` candidate (not adopted), read once per encoder since (``--planted-sets new5``).
 - ``NEW6``: six more (sixth session), written blind; first read for the check of ``use-multi+semantic``
   (``--planted-sets new6``).
-- ``NEW7``: six more (seventh session), written blind; first read for the check of the 1.3.0 semantic candidate
-  (``--planted-sets new7``).
+- ``NEW7``: six more (seventh session), written blind; first read (eighth session) for the check of clustering
+  relative to the batch, ``recentre=1`` (``--planted-sets new7``).
 - ``NEW8``: six more (seventh session), written blind; kept unread for the next decision (``--planted-sets new8``).
-- ``NEW9``: six more (eighth session), written blind; kept unread for the next decision (``--planted-sets new9``).
-- ``NEW10``: six more (eighth session), written blind; kept unread for the decision after
+- ``NEW9``: six more (eighth session), written blind; kept unread for the decision after
+  (``--planted-sets new9``).
+- ``NEW10``: six more (eighth session), written blind; kept unread for the one after that
   (``--planted-sets new10``).
 
 Each set is one problem that a clustering should find as one group among thousands of other
@@ -521,7 +522,7 @@ NEW6 = {"flicker_lamp": NEW6_LAMP, "thermos_cold": NEW6_THERMOS, "fryer_smell": 
 
 
 #: Seventh new-problem holdout sets, written on 2026-12-06 (seventh session) by a writer who saw no encoder's output
-#: and ran no clustering on them; first read for the check of the 1.3.0 semantic candidate (``--planted-sets new7``).
+#: and ran no clustering on them; first read (eighth session) for the check of ``recentre=1`` (``--planted-sets new7``).
 #: Product words in the 7,068 negative dev/test reviews, counted by substring before finalising: 电动牙刷 0, 牙刷 1,
 #: 刷头 0, 刷柄 0, 刷毛 0, 声波 0, 马达 0, 电机 1, 不震 0, 不转 1 (震动 4 and 振动 3, each in 1 text); 燃气灶 0,
 #: 煤气灶 0, 天然气 0, 液化气 0, 灶 0, 灶台 0, 灶具 0, 灶眼 0, 炉头 0, 炉子 0, 点火 0, 打火 0, 打不着 0, 点不着 0,

@@ -16,6 +16,8 @@ One idea per module:
 - :mod:`.linkage`: average-linkage agglomerative clustering with a similarity
   threshold (each encoder carries its own default threshold), with k-means
   micro-clusters above ``max_units`` texts;
+- :mod:`.recentre`: opt-in cosines relative to the batch (``recentre=K``: mean and top K principal
+  directions removed);
 - :mod:`.clusterer`: the estimator (eligibility, final reassignment to the nearest
   cluster mean, ``min_size``, stable ids, ``predict``);
 - :mod:`.summary`: keywords, labels, representatives, mixes and counts per cluster;

@@ -4,8 +4,9 @@ All reviews in a batch of complaints share a common direction ("this is a compla
 have a floor that depends on the batch, and a fixed merge threshold cuts paraphrases of one problem
 apart when their shared meaning sits just above that floor. Removing the batch's mean and its first
 principal direction(s) ("all-but-the-top", Mu & Viswanath 2018) measures similarity against the batch
-instead; the default encoder's threshold is chosen for this space (benchmarks/RESULTS.md, "Clustering
-relative to the batch").
+instead. The price: a problem that is a large share of the batch *is* its mean or first direction, and
+is removed with it. Hence opt-in (``ProblemClusterer(recentre=K)``), with the figures in
+benchmarks/RESULTS.md, "Clustering relative to the batch".
 """
 from __future__ import annotations
 
