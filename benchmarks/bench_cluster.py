@@ -57,7 +57,7 @@ from feedback_nlp.encoders import SEMANTIC_NGRAM, Encoder, get_encoder, semantic
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
 from planted_sets import (NEW2, NEW3, NEW4, NEW5, NEW6, NEW7, NEW8, NEW9, NEW10, best_cluster,  # noqa: E402
-                          best_label, holdout, new_problems, reported)
+                          best_label, holdout, new_problems, planted_elsewhere, reported)
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -205,8 +205,8 @@ def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported
         dt = time.perf_counter() - t0
         n, size = best_cluster(labels, pos)
         out[name] = {"in_best_cluster": n, "best_cluster_size": size,
-                     "purity": round(n / size, 3) if size else 0.0, "clusters": len(set(labels) - {None}),
-                     "seconds": round(dt, 1)}
+                     "purity": round(n / size, 3) if size else 0.0, **planted_elsewhere(labels, pos),
+                     "clusters": len(set(labels) - {None}), "seconds": round(dt, 1)}
         if n_others == 4000:  # the readings are of this mix
             out[name].update(same_problem_purity(name, texts, labels, pos) or {})
     return out

@@ -271,6 +271,13 @@ def best_cluster(labels, positions) -> tuple[int, int]:
     return sum(1 for i in positions if labels[i] == best), sum(1 for x in labels if x == best)
 
 
+def planted_elsewhere(labels, positions) -> dict:
+    """Where the planted texts outside the best cluster went: ``unclustered`` (noise) or ``in_other_clusters``."""
+    best = best_label(labels, positions)
+    return {"unclustered": sum(1 for i in positions if labels[i] is None),
+            "in_other_clusters": sum(1 for i in positions if labels[i] is not None and labels[i] != best)}
+
+
 #: Third new-problem holdout sets, written on 2026-12-05 (fifth session) by a writer who saw no encoder's output
 #: and ran no clustering on them. Read once per encoder with ``bench_cluster.py --planted-sets new3``; never used
 #: to choose a setting. Product words in the 7,068 negative dev/test reviews, counted by substring before

@@ -28,3 +28,11 @@ def test_every_set_has_twenty_distinct_texts_and_no_text_is_in_two_kinds():
             assert len(texts) == 20 and len(set(norms)) == 20, (kind, name)
             for n in norms:
                 assert seen.setdefault(n, kind) == kind, (n, kind, seen[n])
+
+
+def test_best_cluster_and_where_the_rest_went():
+    labels = [0, 0, None, 1, 1, 1, None, 0]
+    planted = range(3, 8)  # texts 3..7: three in cluster 1, one unclustered, one in cluster 0
+    assert planted_sets.best_cluster(labels, planted) == (3, 3)
+    assert planted_sets.planted_elsewhere(labels, planted) == {"unclustered": 1, "in_other_clusters": 1}
+    assert planted_sets.planted_elsewhere([None] * 4, range(4)) == {"unclustered": 4, "in_other_clusters": 0}
