@@ -24,10 +24,10 @@ Kinds kept apart so that no setting is chosen on what is reported:
   (``--planted-sets new6``).
 - ``NEW7``: six more (seventh session), written blind; first read (eighth session) for the check of clustering
   relative to the batch, ``recentre=1`` (``--planted-sets new7``).
-- ``NEW8``: six more (seventh session), written blind; kept unread for the next decision (``--planted-sets new8``).
-- ``NEW9``: six more (eighth session), written blind; kept unread for the decision after
-  (``--planted-sets new9``).
-- ``NEW10``: six more (eighth session), written blind; kept unread for the one after that
+- ``NEW8``: six more (seventh session), written blind; first read (eighth session) for the check of relative
+  clusters with the raw ones as a safety net (``--planted-sets new8``).
+- ``NEW9``: six more (eighth session), written blind; kept unread for the next decision (``--planted-sets new9``).
+- ``NEW10``: six more (eighth session), written blind; kept unread for the decision after
   (``--planted-sets new10``).
 
 Each set is one problem that a clustering should find as one group among thousands of other
@@ -591,7 +591,8 @@ NEW7 = {"toothbrush_dead": NEW7_TOOTHBRUSH, "stove_noignite": NEW7_STOVE, "mover
 
 
 #: Eighth new-problem holdout sets, written on 2026-12-06 (seventh session) together with NEW7 by a writer who saw
-#: no encoder's output and ran no clustering on them; kept unread for the next decision (``--planted-sets new8``).
+#: no encoder's output and ran no clustering on them; first read (eighth session) for the check of relative clusters
+#: with the raw ones as a safety net (``--planted-sets new8``).
 #: Product words in the 7,068 negative dev/test reviews, counted by substring before finalising: 油烟机 0,
 #: 抽油烟机 0, 吸油烟机 0, 烟机 0, 油烟 0, 吸力 0, 排烟 0, 烟道 0, 风量 0, 抽风机 0; 理发店 0, 理发师 0, 理发 0,
 #: 发廊 0, 托尼 0, 发型 0, 刘海 0, 发尾 0, 剪短 0, 打薄 0, 鬓角 0, 美发 3 (not in the texts; 剪, in 7, is in 17;
