@@ -220,7 +220,7 @@ PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, 
 
 
 # ----------------------------------------------------------------------------- 3. scale
-def scale_child(n: int, spec: str, n_jobs: int = 1) -> None:
+def scale_child(n: int, spec: str, n_jobs: int = 1, threshold=None, recentre=None) -> None:
     d = data_dir()
     texts = corpus_texts(d) + cold_texts(d)
     random.Random(0).shuffle(texts)
@@ -231,7 +231,7 @@ def scale_child(n: int, spec: str, n_jobs: int = 1) -> None:
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load0 = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), time.process_time()
-    cl = ProblemClusterer(seed=0, encoder=encoder, n_jobs=n_jobs)
+    cl = ProblemClusterer(seed=0, encoder=encoder, n_jobs=n_jobs, threshold=threshold, recentre=recentre)
     labels = cl.fit_predict(texts)
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     load1 = os.getloadavg()[0]
@@ -269,15 +269,15 @@ def main() -> None:
                          "blind, each first read for one decision (benchmarks/planted_sets.py); holdout and the new "
                          "kinds are read once per encoder version")
     ap.add_argument("--threshold", type=float, default=None,
-                    help="override every encoder's default threshold in [1] and [2] (to show the trade-off; "
+                    help="override every encoder's default threshold in [1], [2] and [3] (to show the trade-off; "
                          "the defaults are chosen on train problems)")
     ap.add_argument("--recentre", type=int, default=None, metavar="K",
-                    help="cluster [1] and [2] relative to the batch (ProblemClusterer(recentre=K)); needs --threshold")
+                    help="cluster [1], [2] and [3] relative to the batch (ProblemClusterer(recentre=K)); needs --threshold")
     ap.add_argument("--cache", default=str(REPO / "work_data" / "teacher"))
     ap.add_argument("--scale-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.scale_child:
-        scale_child(args.n, args.scale_child, args.n_jobs)
+        scale_child(args.n, args.scale_child, args.n_jobs, args.threshold, args.recentre)
         return
     d = data_dir()
     if not (d / "annotations" / "test.jsonl").is_file():
@@ -291,8 +291,10 @@ def main() -> None:
             r["planted"] = bench_planted(d, enc, args.others, args.threshold, PLANTED_KINDS[args.planted_sets],
                                          args.recentre)
         if not args.skip_scale and spec not in PRETRAINED and not spec.startswith("transformer:"):
+            tuned = (["--threshold", str(args.threshold)] if args.threshold is not None else []) + \
+                (["--recentre", str(args.recentre)] if args.recentre is not None else [])
             out = subprocess.run([sys.executable, __file__, "--scale-child", spec, "--n", str(args.n),
-                                  "--n-jobs", str(args.n_jobs)],
+                                  "--n-jobs", str(args.n_jobs), *tuned],
                                  capture_output=True, text=True)
             r["scale"] = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else out.stderr[-2000:]
         results[spec] = r

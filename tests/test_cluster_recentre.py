@@ -69,3 +69,20 @@ def test_bad_recentre_fails_before_encoding(bad):
 def test_recentre_needs_a_threshold():
     with pytest.raises(ValueError, match="threshold"):
         ProblemClusterer(recentre=1).fit(["充电器发烫"] * 3)
+
+
+def test_the_raw_safety_net_gives_back_a_problem_the_batch_direction_erased():
+    # Two halves: the first principal direction is what separates them, so removing it leaves each text
+    # with noise only; the raw clusters come back, predict included.
+    X = two_problems_on_a_common_direction()
+    texts = [f"t{i}" for i in range(len(X))]
+    cl = ProblemClusterer(min_size=3, threshold=0.5, recentre=1).fit(texts, embeddings=X)
+    assert None not in cl.labels_ and len(set(cl.labels_)) == 1 and cl.restored_.tolist() == [True]
+    assert cl.get_cluster_info()[0]["cohesion"] > 0.8  # measured in the raw space it lives in
+    assert cl.predict(texts, embeddings=X) == cl.labels_
+
+
+def test_the_safety_net_leaves_relative_clusters_alone():
+    X = two_problems_on_a_common_direction()
+    cl = ProblemClusterer(min_size=3, threshold=0.5, recentre=0).fit([f"t{i}" for i in range(20)], embeddings=X)
+    assert cl.restored_.tolist() == [False, False]

@@ -454,7 +454,7 @@ def _add_cluster(sub) -> None:
     p.add_argument("--recentre", type=int, default=None, metavar="K",
                    help="opt-in: similarity relative to the input (vectors centred on it, its top K principal "
                         "directions removed); needs --similarity-threshold. Finds more small problems among many "
-                        "others and erases a problem that is a large share of the input")
+                        "others; a problem that is a large share of the input is kept by a second, raw pass")
     add_encoder_arg(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--all-sentiments", action="store_true", help="cluster positive feedback too")

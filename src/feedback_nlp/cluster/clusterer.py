@@ -22,6 +22,18 @@ __all__ = ["ProblemClusterer", "EMBEDDINGS_THRESHOLD"]
 EMBEDDINGS_THRESHOLD = 0.2
 
 
+def _by_size(lab: np.ndarray, min_size: int) -> np.ndarray:
+    """The groups of ``lab`` with at least ``min_size`` members, renumbered largest first (ties: the first
+    member) for stable ids; -1 for the rest."""
+    groups, first, counts = np.unique(lab[lab >= 0], return_index=True, return_counts=True)
+    keep = counts >= min_size
+    groups, first, counts = groups[keep], first[keep], counts[keep]
+    big = groups[np.lexsort((first, -counts))]
+    newid = np.full(int(lab.max()) + 2 if len(lab) else 1, -1, dtype=np.int64)
+    newid[big] = np.arange(len(big))
+    return np.where(lab >= 0, newid[np.maximum(lab, 0)], -1)
+
+
 class ProblemClusterer:
     """Find recurring problems in feedback texts (see the module docstring).
 
@@ -38,9 +50,12 @@ class ProblemClusterer:
     recentre : int or None
         Opt-in: take cosines relative to the batch (:mod:`.recentre`): the vectors minus the mean of
         the texts clustered, minus their top ``recentre`` principal directions, re-normalised (0: centred
-        only). It finds more small problems among many others, and erases a problem that makes up a large
-        share of the batch (benchmarks/RESULTS.md, "Clustering relative to the batch"). None (default):
-        the vectors as they are. ``predict`` uses the fitted ``mean_`` and ``components_``.
+        only). It finds more small problems among many others, but a problem that makes up a large share
+        of the batch *is* that mean or direction and would vanish; so the texts of a raw-space cluster (at
+        the encoder's own threshold) that the relative pass leaves unclustered are given back as a cluster
+        when they are at least half of it (``restored_`` marks those; they live in the raw space, for
+        ``predict`` too). None (default): the vectors as they are, one pass. Figures: benchmarks/RESULTS.md,
+        "Clustering relative to the batch".
     assign_threshold : float or None
         A text joins the cluster whose mean it is most similar to when that
         similarity is at least this (default: ``threshold``). Used for the
@@ -162,10 +177,6 @@ class ProblemClusterer:
         self.mean_, self.components_ = fit_recentre(X, int(self.recentre))
         return apply_recentre(X, self.mean_, self.components_)
 
-    def _space(self, X: np.ndarray) -> np.ndarray:
-        mean = getattr(self, "mean_", None)  # None: fitted in the raw space
-        return X if mean is None else apply_recentre(X, mean, self.components_)
-
     @property
     def vectorizer_(self):
         """The fitted :class:`TextVectorizer` of the ``ngram`` encoder (None for other encoders)."""
@@ -176,18 +187,19 @@ class ProblemClusterer:
             E = np.asarray(embeddings, dtype=np.float32)
             if E.ndim != 2 or len(E) != len(norms) or E.shape[1] != self.centroids_.shape[1]:
                 raise ValueError(f"embeddings must be [{len(norms)}, {self.centroids_.shape[1]}]; got {E.shape}")
-            return self._space(l2_normalize(E.copy()))
+            return l2_normalize(E.copy())
         if self.encoder_ is None:
             raise ValueError("this clusterer was fitted on embeddings; pass embeddings= to predict()")
-        return self._space(encode_new_in_processes(self.encoder_, norms, self.n_jobs))
+        return encode_new_in_processes(self.encoder_, norms, self.n_jobs)
 
-    def _assign(self, X: np.ndarray, means: np.ndarray, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _assign(X: np.ndarray, means: np.ndarray, thr: float, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+        """The nearest mean of each row when its similarity is at least ``thr`` (else -1), and that similarity."""
         n = len(X)
         lab = np.full(n, -1, dtype=np.int64)
         sim = np.zeros(n, dtype=np.float32)
         if len(means) == 0 or n == 0:
             return lab, sim
-        thr = self.threshold_ if self.assign_threshold is None else self.assign_threshold
         for s in range(0, n, chunk):
             S = X[s:s + chunk] @ means.T
             j = np.argmax(S, axis=1)
@@ -217,18 +229,37 @@ class ProblemClusterer:
         self.n_texts_, self.n_eligible_ = n, int(len(idx))
         self.labels_: list[Optional[int]] = [None] * n
         self.centroids_ = np.zeros((0, 1), dtype=np.float32)
+        self.restored_ = np.zeros(0, dtype=bool)
+        self.mean_ = self.components_ = None
         self.cluster_info_: list[dict] = []
         if len(idx) == 0:
             self.encoder_ = None
-            self.mean_ = self.components_ = None
             self.threshold_ = self._threshold()
             return self
         sub_norms = [norms[i] for i in idx]
         if embeddings is not None and len(embeddings) != n:
             raise ValueError(f"embeddings must have one row per text ({n}); got {len(embeddings)}")
         sub_emb = None if embeddings is None else np.asarray(embeddings)[idx]
-        X = self._space_fit(self._embed_fit(sub_norms, sub_emb))
+        X_raw = self._embed_fit(sub_norms, sub_emb)
         self.threshold_ = self._threshold()
+        assign = self.threshold_ if self.assign_threshold is None else float(self.assign_threshold)
+        if self.recentre is None:
+            X = X_raw
+            final = self._cluster(X, self.threshold_, assign)
+            self.restored_ = np.zeros(int(final.max(initial=-1)) + 1, dtype=bool)
+        else:
+            X = self._space_fit(X_raw.copy())
+            final, X = self._with_raw_safety_net(self._cluster(X, self.threshold_, assign), X, X_raw)
+        k = len(self.restored_)
+        self.centroids_ = group_means(X, final, np.arange(k)) if k else np.zeros((0, X.shape[1]), dtype=np.float32)
+        for j, i in enumerate(idx):
+            self.labels_[i] = int(final[j]) if final[j] >= 0 else None
+        self.cluster_info_ = describe_clusters(self, texts, norms, idx, X, final, results, times)
+        return self
+
+    def _cluster(self, X: np.ndarray, threshold: float, assign: float) -> np.ndarray:
+        """Cluster ids (largest first; -1: noise) of the rows of ``X``: linkage at ``threshold``, then two
+        rounds of reassignment to the nearest mean at ``assign``, then ``min_size``."""
         rng = np.random.default_rng(self.seed)
         m = len(X)
         if m <= self.max_units:
@@ -239,7 +270,7 @@ class ProblemClusterer:
             keep = sizes > 0
             remap = np.cumsum(keep) - 1
             unit_of, sums, sizes = remap[unit_of], sums[keep], sizes[keep]
-        root = average_linkage(sums, sizes, self.threshold_)
+        root = average_linkage(sums, sizes, threshold)
         lab = root[unit_of]
         # Keep big-enough groups, then reassign every text to its nearest mean
         # (twice: means of the first assignment are refined once).
@@ -250,22 +281,36 @@ class ProblemClusterer:
                 lab = np.full(m, -1)
                 break
             means = group_means(X, lab, big)
-            lab, _ = self._assign(X, means)
+            lab, _ = self._assign(X, means, assign)
             lab = np.where(lab >= 0, big[lab] if len(big) else lab, -1)
-        groups, first, counts = np.unique(lab[lab >= 0], return_index=True, return_counts=True)
-        keep = counts >= self.min_size
-        groups, first, counts = groups[keep], first[keep], counts[keep]
-        # Order clusters by size (desc), ties by their first member: stable ids.
-        big = groups[np.lexsort((first, -counts))]
-        newid = np.full(int(lab.max()) + 2 if len(lab) else 1, -1, dtype=np.int64)
-        newid[big] = np.arange(len(big))
-        final = np.where(lab >= 0, newid[np.maximum(lab, 0)], -1)
-        self.centroids_ = (group_means(X, final, np.arange(len(big))) if len(big)
-                           else np.zeros((0, X.shape[1]), dtype=np.float32))
-        for j, i in enumerate(idx):
-            self.labels_[i] = int(final[j]) if final[j] >= 0 else None
-        self.cluster_info_ = describe_clusters(self, texts, norms, idx, X, final, results, times)
-        return self
+        return _by_size(lab, self.min_size)
+
+    def _with_raw_safety_net(self, final: np.ndarray, X: np.ndarray, X_raw: np.ndarray):
+        """Give back what the relative pass erased: the texts of a raw-space cluster (the encoder's own
+        threshold) that the relative pass left unclustered form a cluster again when they are at least half
+        of it and ``min_size``. Returns the ids (largest first) and each row in its cluster's space."""
+        raw_threshold = self._raw_threshold()
+        raw = self._cluster(X_raw, raw_threshold, raw_threshold)
+        lab = final.copy()
+        nxt = int(final.max(initial=-1)) + 1
+        first_restored = nxt
+        for r in range(int(raw.max(initial=-1)) + 1):
+            members = np.flatnonzero(raw == r)
+            noise = members[final[members] < 0]
+            if len(noise) >= max(self.min_size, 0.5 * len(members)):
+                lab[noise] = nxt
+                nxt += 1
+        final = _by_size(lab, 1)
+        old_of_new = np.full(int(final.max(initial=-1)) + 1, -1, dtype=np.int64)
+        old_of_new[final[final >= 0]] = lab[final >= 0]
+        self.restored_ = old_of_new >= first_restored
+        in_raw = (final >= 0) & self.restored_[np.maximum(final, 0)]
+        X[in_raw] = X_raw[in_raw]
+        return final, X
+
+    def _raw_threshold(self) -> float:
+        enc = getattr(self, "encoder_", None)
+        return EMBEDDINGS_THRESHOLD if enc is None else float(enc.default_threshold)
 
     def fit_predict(self, texts: Sequence[str], results=None, times=None, embeddings=None) -> list[Optional[int]]:
         """Fit and return ``labels_`` (cluster id per text, None = not clustered)."""
@@ -292,10 +337,26 @@ class ProblemClusterer:
         if len(idx) == 0 or len(self.centroids_) == 0:
             return out
         X = self._embed([norms[i] for i in idx], None if embeddings is None else np.asarray(embeddings)[idx])
-        lab, _ = self._assign(X, self.centroids_)
+        lab = self._assign_new(X)
         for j, i in enumerate(idx):
             out[i] = int(lab[j]) if lab[j] >= 0 else None
         return out
+
+    def _assign_new(self, X_raw: np.ndarray) -> np.ndarray:
+        """``predict``'s step: each cluster in its own space (relative, or raw for one the safety net restored)."""
+        assign = self.threshold_ if self.assign_threshold is None else float(self.assign_threshold)
+        if getattr(self, "mean_", None) is None:
+            return self._assign(X_raw, self.centroids_, assign)[0]
+        restored = self.restored_
+        rel_ids, raw_ids = np.flatnonzero(~restored), np.flatnonzero(restored)
+        X = apply_recentre(X_raw.copy(), self.mean_, self.components_)
+        lab, _ = self._assign(X, self.centroids_[rel_ids], assign)
+        lab = np.where(lab >= 0, rel_ids[np.maximum(lab, 0)] if len(rel_ids) else -1, -1)
+        rest = np.flatnonzero(lab < 0)
+        if len(raw_ids) and len(rest):
+            lab_raw, _ = self._assign(X_raw[rest], self.centroids_[raw_ids], self._raw_threshold())
+            lab[rest] = np.where(lab_raw >= 0, raw_ids[np.maximum(lab_raw, 0)], -1)
+        return lab
 
     def get_cluster_info(self) -> list[dict]:
         """One JSON-serialisable dict per cluster, largest first (see the module docstring):

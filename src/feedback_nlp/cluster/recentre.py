@@ -5,8 +5,8 @@ have a floor that depends on the batch, and a fixed merge threshold cuts paraphr
 apart when their shared meaning sits just above that floor. Removing the batch's mean and its first
 principal direction(s) ("all-but-the-top", Mu & Viswanath 2018) measures similarity against the batch
 instead. The price: a problem that is a large share of the batch *is* its mean or first direction, and
-is removed with it. Hence opt-in (``ProblemClusterer(recentre=K)``), with the figures in
-benchmarks/RESULTS.md, "Clustering relative to the batch".
+is removed with it, which is why ``ProblemClusterer(recentre=K)`` also clusters the raw vectors and gives
+such a problem back. Opt-in; the figures are in benchmarks/RESULTS.md, "Clustering relative to the batch".
 """
 from __future__ import annotations
 
