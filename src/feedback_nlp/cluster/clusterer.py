@@ -161,21 +161,17 @@ class ProblemClusterer:
         if self.threshold is None:
             raise ValueError("give threshold= with recentre: the default thresholds are for raw cosines")
 
-    def _threshold(self) -> float:
-        """The merge threshold in force: ``threshold``, else the encoder's default
-        (:data:`EMBEDDINGS_THRESHOLD` for ``embeddings=``)."""
-        if self.threshold is not None:
-            return float(self.threshold)
+    def _default_threshold(self) -> float:
+        """The fitted encoder's own threshold (:data:`EMBEDDINGS_THRESHOLD` for ``embeddings=``), for raw cosines."""
         enc = getattr(self, "encoder_", None)
         return EMBEDDINGS_THRESHOLD if enc is None else float(enc.default_threshold)
 
-    def _space_fit(self, X: np.ndarray) -> np.ndarray:
-        """With ``recentre``: fit ``mean_`` and ``components_`` on the vectors clustered and apply them."""
-        self.mean_ = self.components_ = None
-        if self.recentre is None:
-            return X
-        self.mean_, self.components_ = fit_recentre(X, int(self.recentre))
-        return apply_recentre(X, self.mean_, self.components_)
+    def _threshold(self) -> float:
+        """The merge threshold in force: ``threshold``, else the encoder's default."""
+        return float(self.threshold) if self.threshold is not None else self._default_threshold()
+
+    def _assign_threshold(self) -> float:
+        return self.threshold_ if self.assign_threshold is None else float(self.assign_threshold)
 
     @property
     def vectorizer_(self):
@@ -242,14 +238,15 @@ class ProblemClusterer:
         sub_emb = None if embeddings is None else np.asarray(embeddings)[idx]
         X_raw = self._embed_fit(sub_norms, sub_emb)
         self.threshold_ = self._threshold()
-        assign = self.threshold_ if self.assign_threshold is None else float(self.assign_threshold)
         if self.recentre is None:
             X = X_raw
-            final = self._cluster(X, self.threshold_, assign)
+            final = self._cluster(X, self.threshold_, self._assign_threshold())
             self.restored_ = np.zeros(int(final.max(initial=-1)) + 1, dtype=bool)
         else:
-            X = self._space_fit(X_raw.copy())
-            final, X = self._with_raw_safety_net(self._cluster(X, self.threshold_, assign), X, X_raw)
+            self.mean_, self.components_ = fit_recentre(X_raw, int(self.recentre))
+            X = apply_recentre(X_raw.copy(), self.mean_, self.components_)
+            final = self._cluster(X, self.threshold_, self._assign_threshold())
+            final, X = self._with_raw_safety_net(final, X, X_raw)
         k = len(self.restored_)
         self.centroids_ = group_means(X, final, np.arange(k)) if k else np.zeros((0, X.shape[1]), dtype=np.float32)
         for j, i in enumerate(idx):
@@ -289,7 +286,7 @@ class ProblemClusterer:
         """Give back what the relative pass erased: the texts of a raw-space cluster (the encoder's own
         threshold) that the relative pass left unclustered form a cluster again when they are at least half
         of it and ``min_size``. Returns the ids (largest first) and each row in its cluster's space."""
-        raw_threshold = self._raw_threshold()
+        raw_threshold = self._default_threshold()
         raw = self._cluster(X_raw, raw_threshold, raw_threshold)
         lab = final.copy()
         nxt = int(final.max(initial=-1)) + 1
@@ -307,10 +304,6 @@ class ProblemClusterer:
         in_raw = (final >= 0) & self.restored_[np.maximum(final, 0)]
         X[in_raw] = X_raw[in_raw]
         return final, X
-
-    def _raw_threshold(self) -> float:
-        enc = getattr(self, "encoder_", None)
-        return EMBEDDINGS_THRESHOLD if enc is None else float(enc.default_threshold)
 
     def fit_predict(self, texts: Sequence[str], results=None, times=None, embeddings=None) -> list[Optional[int]]:
         """Fit and return ``labels_`` (cluster id per text, None = not clustered)."""
@@ -344,7 +337,7 @@ class ProblemClusterer:
 
     def _assign_new(self, X_raw: np.ndarray) -> np.ndarray:
         """``predict``'s step: each cluster in its own space (relative, or raw for one the safety net restored)."""
-        assign = self.threshold_ if self.assign_threshold is None else float(self.assign_threshold)
+        assign = self._assign_threshold()
         if getattr(self, "mean_", None) is None:
             return self._assign(X_raw, self.centroids_, assign)[0]
         restored = self.restored_
@@ -354,7 +347,7 @@ class ProblemClusterer:
         lab = np.where(lab >= 0, rel_ids[np.maximum(lab, 0)] if len(rel_ids) else -1, -1)
         rest = np.flatnonzero(lab < 0)
         if len(raw_ids) and len(rest):
-            lab_raw, _ = self._assign(X_raw[rest], self.centroids_[raw_ids], self._raw_threshold())
+            lab_raw, _ = self._assign(X_raw[rest], self.centroids_[raw_ids], self._default_threshold())
             lab[rest] = np.where(lab_raw >= 0, raw_ids[np.maximum(lab_raw, 0)], -1)
         return lab
 
