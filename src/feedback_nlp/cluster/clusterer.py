@@ -288,15 +288,15 @@ class ProblemClusterer:
         of it and ``min_size``. Returns the ids (largest first) and each row in its cluster's space."""
         raw_threshold = self._default_threshold()
         raw = self._cluster(X_raw, raw_threshold, raw_threshold)
+        k = int(raw.max(initial=-1)) + 1
+        left_out = (raw >= 0) & (final < 0)
+        n_left = np.bincount(raw[left_out], minlength=k)
+        back = n_left >= np.maximum(self.min_size, 0.5 * np.bincount(raw[raw >= 0], minlength=k))
+        first_restored = int(final.max(initial=-1)) + 1
+        new_id = first_restored + np.cumsum(back) - 1  # in raw-cluster order
         lab = final.copy()
-        nxt = int(final.max(initial=-1)) + 1
-        first_restored = nxt
-        for r in range(int(raw.max(initial=-1)) + 1):
-            members = np.flatnonzero(raw == r)
-            noise = members[final[members] < 0]
-            if len(noise) >= max(self.min_size, 0.5 * len(members)):
-                lab[noise] = nxt
-                nxt += 1
+        give = left_out & back[np.maximum(raw, 0)]
+        lab[give] = new_id[raw[give]]
         final = _by_size(lab, 1)
         old_of_new = np.full(int(final.max(initial=-1)) + 1, -1, dtype=np.int64)
         old_of_new[final[final >= 0]] = lab[final >= 0]
