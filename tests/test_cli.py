@@ -655,6 +655,15 @@ def test_cluster_command_recentre_option(tmp_path, capsys):
     assert info["settings"]["recentre"] == 0 and info["settings"]["threshold"] == 0.2
 
 
+def test_report_command_recentre_option(tmp_path, capsys):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    out = tmp_path / "r.html"
+    argv = ["report", str(data), "-o", str(out), "--min-size", "3", "--encoder", "ngram", "--recentre", "0"]
+    assert main(argv) == 2  # fails before reading: one line, nothing written
+    assert "--similarity-threshold" in capsys.readouterr().err and not out.exists()
+    assert main(argv + ["--similarity-threshold", "0.2"]) == 0 and "<svg" in out.read_text(encoding="utf-8")
+
+
 def test_report_command_takes_an_encoder(tmp_path):
     data = _timed_feedback(tmp_path / "fb.jsonl")
     out = tmp_path / "report.html"

@@ -172,6 +172,21 @@ def test_run_report_command(tmp_path):
     assert charts["issue_types"] > 0 and charts["sentiment_over_time"] > 0
 
 
+def test_run_report_command_passes_the_similarity_settings(tmp_path):
+    fa = _analyzer_or_skip()
+    inp = tmp_path / "in.jsonl"
+    with open(inp, "w", encoding="utf-8") as f:
+        for r in example_records(20):
+            f.write(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n")
+    out = tmp_path / "report.html"
+    kw = dict(analyzer=fa, min_size=3, encoder="ngram")
+    assert run_report_command(str(inp), str(out), **kw)["n_clusters"] >= 1
+    assert run_report_command(str(inp), str(out), threshold=1.01, **kw)["n_clusters"] == 0  # nothing is that similar
+    assert run_report_command(str(inp), str(out), threshold=0.2, recentre=0, **kw)["n_clusters"] >= 1
+    with pytest.raises(ValueError, match="threshold"):
+        run_report_command(str(inp), str(out), recentre=0, **kw)
+
+
 def test_run_cluster_command(tmp_path):
     fa = _analyzer_or_skip()
     from feedback_nlp.cluster import run_cluster_command

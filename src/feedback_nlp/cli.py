@@ -435,6 +435,23 @@ def _jobs(args) -> int:
     return _processes(args.jobs, "--jobs")
 
 
+def _add_similarity_args(p) -> None:
+    """``--similarity-threshold`` and ``--recentre`` of ``cluster`` and ``report``."""
+    p.add_argument("--similarity-threshold", type=float, default=None, metavar="S",
+                   help="similarity cut-off for merging clusters (default: the encoder's own, chosen on "
+                        "training problems)")
+    p.add_argument("--recentre", type=int, default=None, metavar="K",
+                   help="opt-in: similarity relative to the input (vectors centred on it, its top K principal "
+                        "directions removed); needs --similarity-threshold. Finds more small problems among many "
+                        "others; a problem that is a large share of the input is kept by a second, raw pass")
+
+
+def _check_similarity_args(args) -> None:
+    """Fail before any record is read (the clusterer's own check comes after the analysis)."""
+    if args.recentre is not None and (args.recentre < 0 or args.similarity_threshold is None):
+        raise CLIError("--recentre K needs K >= 0 and --similarity-threshold (the defaults are for raw cosines)")
+
+
 def _add_cluster(sub) -> None:
     p = sub.add_parser("cluster", help="cluster complaints into recurring problems",
                        description="Analyse INPUT, cluster its complaints (spam removed; negative and neutral by "
@@ -448,13 +465,7 @@ def _add_cluster(sub) -> None:
     p.add_argument("--min-size", type=int, default=5, help="smallest cluster kept (smaller ones are noise)")
     p.add_argument("--text-field", default="text")
     p.add_argument("--id-field", default="id")
-    p.add_argument("--similarity-threshold", type=float, default=None, metavar="S",
-                   help="similarity cut-off for merging clusters (default: the encoder's own, chosen on "
-                        "training problems)")
-    p.add_argument("--recentre", type=int, default=None, metavar="K",
-                   help="opt-in: similarity relative to the input (vectors centred on it, its top K principal "
-                        "directions removed); needs --similarity-threshold. Finds more small problems among many "
-                        "others; a problem that is a large share of the input is kept by a second, raw pass")
+    _add_similarity_args(p)
     add_encoder_arg(p)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--all-sentiments", action="store_true", help="cluster positive feedback too")
@@ -467,8 +478,7 @@ def _cmd_cluster(args) -> int:
     from .cluster import run_cluster_command
 
     _require_input(args.input)
-    if args.recentre is not None and (args.recentre < 0 or args.similarity_threshold is None):
-        raise CLIError("--recentre K needs K >= 0 and --similarity-threshold (the defaults are for raw cosines)")
+    _check_similarity_args(args)
     summary = run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
                                   min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
                                   model=args.model, threshold=args.similarity_threshold, seed=args.seed,
@@ -502,6 +512,7 @@ def _add_report(sub) -> None:
     p.add_argument("--freq", choices=["D", "W"], default=None, help="bucket per day or week (default: by span)")
     p.add_argument("--alpha", type=float, default=0.001, help="false-alarm rate of spike alerts")
     p.add_argument("--no-mask", action="store_true", help="show texts without PII masking")
+    _add_similarity_args(p)
     add_encoder_arg(p)
     add_encoding_arg(p)
     add_model_args(p)
@@ -512,10 +523,12 @@ def _cmd_report(args) -> int:
     from .report import run_report_command
 
     _require_input(args.input)
+    _check_similarity_args(args)
     summary = run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
                                  id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
                                  freq=args.freq, alpha=args.alpha, mask=not args.no_mask, encoding=args.encoding,
-                                 analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args))
+                                 analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args),
+                                 threshold=args.similarity_threshold, recentre=args.recentre)
     _report_reading(args, summary)
     return 0
 

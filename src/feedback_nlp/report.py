@@ -323,7 +323,8 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
                        id_field: str = "id", model: Optional[str] = None, title: Optional[str] = None,
                        min_size: int = 5, freq: Optional[str] = None, alpha: float = 0.001, mask: bool = True,
                        fmt: Optional[str] = None, analyzer=None, encoder=None, encoding: str = "auto",
-                       n_jobs: Optional[int] = 1) -> dict:
+                       n_jobs: Optional[int] = 1, threshold: Optional[float] = None,
+                       recentre: Optional[int] = None) -> dict:
     """``feedback-nlp report``: read records, analyse, cluster, detect spikes, write HTML.
 
     Spikes are tested per issue type and per cluster (when ``time_field`` is
@@ -361,7 +362,8 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     results = analyze_in_processes(fa, texts, ids=ids, channels=channels, workers=resolve_n_jobs(n_jobs),
                                    detect_floods=True) if texts else []
     times = raw_times if time_field else None
-    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder, n_jobs=n_jobs)
+    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder, n_jobs=n_jobs, threshold=threshold,
+                          recentre=recentre)
     # Recurring spam (a campaign of similar posts each below the per-record threshold) is
     # counted as spam, not shown as a recurring problem.
     labels, spam = fit_without_recurring_spam(cl, texts, results, times) if texts else ([], [])
