@@ -52,7 +52,7 @@ sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from feedback_nlp.cluster import ProblemClusterer  # noqa: E402
+from feedback_nlp.cluster import SIMILARITIES, ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import SEMANTIC_NGRAM, Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
@@ -110,7 +110,7 @@ def make_encoder(spec: str, cache_dir: Path):
 
 
 # ----------------------------------------------------------------------------- 1. recurring problems
-def bench_problems(d: Path, encoder, threshold=None, recentre=None) -> dict:
+def bench_problems(d: Path, encoder, **params) -> dict:
     from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score
 
     recs = []
@@ -119,7 +119,7 @@ def bench_problems(d: Path, encoder, threshold=None, recentre=None) -> dict:
             recs += [r for r in map(json.loads, f) if r.get("problem")]
     texts, y = [r["text"] for r in recs], [canonical(r["problem"]) for r in recs]
     t0 = time.perf_counter()
-    cl = ProblemClusterer(min_size=2, seed=0, encoder=encoder, threshold=threshold, recentre=recentre)
+    cl = ProblemClusterer(min_size=2, seed=0, encoder=encoder, **params)
     labels = cl.fit_predict(texts)
     dt = time.perf_counter() - t0
     single = [l if l is not None else f"noise{i}" for i, l in enumerate(labels)]
@@ -194,13 +194,13 @@ def planted_mix(others: list[str], planted: list[str]) -> tuple[list[str], range
     return others[:half] + list(planted) + others[half:], range(half, half + len(planted))
 
 
-def bench_planted(d: Path, encoder, n_others: int, threshold=None, sets=reported, recentre=None) -> dict:
+def bench_planted(d: Path, encoder, n_others: int, sets=reported, **params) -> dict:
     others = planted_background(d, n_others)
     out = {}
     for name, planted in sets().items():
         texts, pos = planted_mix(others, planted)
         t0 = time.perf_counter()
-        cl = ProblemClusterer(seed=0, encoder=encoder, threshold=threshold, recentre=recentre)
+        cl = ProblemClusterer(seed=0, encoder=encoder, **params)
         labels = cl.fit_predict(texts)
         dt = time.perf_counter() - t0
         n, size = best_cluster(labels, pos)
@@ -220,7 +220,7 @@ PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, 
 
 
 # ----------------------------------------------------------------------------- 3. scale
-def scale_child(n: int, spec: str, n_jobs: int = 1, threshold=None, recentre=None) -> None:
+def scale_child(n: int, spec: str, n_jobs: int = 1, **params) -> None:
     d = data_dir()
     texts = corpus_texts(d) + cold_texts(d)
     random.Random(0).shuffle(texts)
@@ -231,7 +231,7 @@ def scale_child(n: int, spec: str, n_jobs: int = 1, threshold=None, recentre=Non
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     load0 = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), time.process_time()
-    cl = ProblemClusterer(seed=0, encoder=encoder, n_jobs=n_jobs, threshold=threshold, recentre=recentre)
+    cl = ProblemClusterer(seed=0, encoder=encoder, n_jobs=n_jobs, **params)
     labels = cl.fit_predict(texts)
     dt, cpu = time.perf_counter() - t0, time.process_time() - c0
     load1 = os.getloadavg()[0]
@@ -247,6 +247,11 @@ def scale_child(n: int, spec: str, n_jobs: int = 1, threshold=None, recentre=Non
                       "worker_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
                       "rss_before_fit_mib": round(rss0), "clusters": len(cl.get_cluster_info()),
                       "clustered": sum(l is not None for l in labels)}))
+
+
+def _params(args) -> dict:
+    """The clusterer settings the command line gives, for [1], [2] and [3]."""
+    return dict(threshold=args.threshold, recentre=args.recentre, similarity=args.similarity)
 
 
 def main() -> None:
@@ -272,12 +277,16 @@ def main() -> None:
                     help="override every encoder's default threshold in [1], [2] and [3] (to show the trade-off; "
                          "the defaults are chosen on train problems)")
     ap.add_argument("--recentre", type=int, default=None, metavar="K",
-                    help="cluster [1], [2] and [3] relative to the batch (ProblemClusterer(recentre=K)); needs --threshold")
+                    help="cluster [1], [2] and [3] relative to the batch (ProblemClusterer(recentre=K)); needs --threshold "
+                         "and --similarity cosine")
+    ap.add_argument("--similarity", choices=SIMILARITIES, default="auto",
+                    help="ProblemClusterer(similarity=) in [1], [2] and [3]: auto (the default: shared neighbours up "
+                         "to 8,000 texts, cosines above), snn or cosine (the earlier default)")
     ap.add_argument("--cache", default=str(REPO / "work_data" / "teacher"))
     ap.add_argument("--scale-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.scale_child:
-        scale_child(args.n, args.scale_child, args.n_jobs, args.threshold, args.recentre)
+        scale_child(args.n, args.scale_child, args.n_jobs, **_params(args))
         return
     d = data_dir()
     if not (d / "annotations" / "test.jsonl").is_file():
@@ -286,13 +295,13 @@ def main() -> None:
     results = {}
     for spec in args.encoders.split(","):
         enc = make_encoder(spec, Path(args.cache))
-        r = {"problems": bench_problems(d, enc, args.threshold, args.recentre)}
+        r = {"problems": bench_problems(d, enc, **_params(args))}
         if not args.skip_planted:
-            r["planted"] = bench_planted(d, enc, args.others, args.threshold, PLANTED_KINDS[args.planted_sets],
-                                         args.recentre)
+            r["planted"] = bench_planted(d, enc, args.others, PLANTED_KINDS[args.planted_sets], **_params(args))
         if not args.skip_scale and spec not in PRETRAINED and not spec.startswith("transformer:"):
             tuned = (["--threshold", str(args.threshold)] if args.threshold is not None else []) + \
-                (["--recentre", str(args.recentre)] if args.recentre is not None else [])
+                (["--recentre", str(args.recentre)] if args.recentre is not None else []) + \
+                ["--similarity", args.similarity]
             out = subprocess.run([sys.executable, __file__, "--scale-child", spec, "--n", str(args.n),
                                   "--n-jobs", str(args.n_jobs), *tuned],
                                  capture_output=True, text=True)

@@ -639,8 +639,12 @@ def test_cluster_command_encoder_option(tmp_path):
         assert main(argv) == 0
         info = json.loads(summary.read_text(encoding="utf-8"))
         assert info["settings"]["encoder"] == name
-    assert info["settings"]["threshold"] == 0.8  # the tiny encoder's own default threshold
+    assert info["settings"]["similarity"] == "snn" and info["settings"]["threshold"] == 0.1
+    assert info["settings"]["min_cosine"] == pytest.approx(2 / 3 * 0.8)  # from the tiny encoder's own threshold
     assert info["n_clusters"] >= 2
+    assert main(argv + ["--similarity", "cosine"]) == 0
+    info = json.loads(summary.read_text(encoding="utf-8"))
+    assert info["settings"]["threshold"] == 0.8 and info["settings"]["min_cosine"] is None  # the encoder's own
 
 
 def test_cluster_command_recentre_option(tmp_path, capsys):
@@ -650,7 +654,9 @@ def test_cluster_command_recentre_option(tmp_path, capsys):
             "--encoder", "ngram", "--recentre", "0"]
     assert main(argv) == 2  # no threshold for the centred space: one line, nothing written
     assert "--similarity-threshold" in capsys.readouterr().err and not summary.exists()
-    assert main(argv + ["--similarity-threshold", "0.2"]) == 0
+    assert main(argv + ["--similarity-threshold", "0.2"]) == 2  # recentre is for cosines
+    assert "--similarity cosine" in capsys.readouterr().err and not summary.exists()
+    assert main(argv + ["--similarity-threshold", "0.2", "--similarity", "cosine"]) == 0
     info = json.loads(summary.read_text(encoding="utf-8"))
     assert info["settings"]["recentre"] == 0 and info["settings"]["threshold"] == 0.2
 
@@ -661,7 +667,8 @@ def test_report_command_recentre_option(tmp_path, capsys):
     argv = ["report", str(data), "-o", str(out), "--min-size", "3", "--encoder", "ngram", "--recentre", "0"]
     assert main(argv) == 2  # fails before reading: one line, nothing written
     assert "--similarity-threshold" in capsys.readouterr().err and not out.exists()
-    assert main(argv + ["--similarity-threshold", "0.2"]) == 0 and "<svg" in out.read_text(encoding="utf-8")
+    assert main(argv + ["--similarity-threshold", "0.2", "--similarity", "cosine"]) == 0
+    assert "<svg" in out.read_text(encoding="utf-8")
 
 
 def test_report_command_takes_an_encoder(tmp_path):

@@ -138,8 +138,11 @@ def test_results_filter_spam_and_positive_and_fill_mixes():
     assert cl.predict([spam, praise], results=results2[-2:]) == [None, None]
     info = cl.get_cluster_info()
     refund = next(c for c in info if "退款" in c["label"])
-    assert refund["issue_type_mix"]["after_sales"]["count"] == refund["size"]
-    assert refund["severity_mix"]["high"]["share"] == 1.0
+    members = [i for i, lab in enumerate(labels) if lab == refund["cluster_id"]]
+    n_refund = sum(truth[i] == "refund" for i in members)  # the mixes count what the members' results say
+    assert n_refund >= 0.75 * refund["size"]
+    assert refund["issue_type_mix"]["after_sales"]["count"] == n_refund
+    assert refund["severity_mix"]["high"]["count"] == n_refund
     assert refund["sentiment_mix"] == {"negative": {"count": refund["size"], "share": 1.0}}
     assert refund["first_seen"] <= refund["last_seen"]
     assert sum(refund["counts"].values()) == refund["size"]
@@ -295,8 +298,8 @@ _nmi = normalized_mutual_info
 def test_nmi_on_annotated_problems():
     """dev+test records with a non-empty ``problem`` (1,329 records, ~700 problem names).
 
-    The n-gram encoder (NMI rewards its fine splits; the semantic encoder's broader
-    clusters are tested by ARI in test_encoders.py).
+    The n-gram encoder on cosines (NMI rewards its fine splits; the semantic encoder's broader
+    clusters and shared-neighbour clusters are tested by ARI in test_encoders.py).
     Measured (seed 0, min_size=2, threshold 0.2): NMI 0.83 with each noise point
     its own singleton cluster, 0.81 with all noise as one cluster, 0.83 on the
     clustered 95% only. For scale: every record alone scores NMI 0.91 (the names
@@ -309,7 +312,7 @@ def test_nmi_on_annotated_problems():
             recs += [r for r in map(json.loads, f) if r.get("problem")]
     texts = [r["text"] for r in recs]
     y = [r["problem"] for r in recs]
-    labels = ProblemClusterer(min_size=2, seed=0, encoder="ngram").fit_predict(texts)
+    labels = ProblemClusterer(min_size=2, seed=0, encoder="ngram", similarity="cosine").fit_predict(texts)
     single = [l if l is not None else f"noise{i}" for i, l in enumerate(labels)]
     one = [l if l is not None else -1 for l in labels]
     assert _nmi(y, single) >= 0.80

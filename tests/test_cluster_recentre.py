@@ -40,16 +40,16 @@ def test_apply_recentre_removes_the_mean_and_the_components_and_renormalises():
 def test_recentring_separates_problems_that_share_the_batch_direction():
     X = two_problems_on_a_common_direction()
     texts = [f"t{i}" for i in range(len(X))]
-    raw = ProblemClusterer(min_size=3, threshold=0.5).fit_predict(texts, embeddings=X)
+    raw = ProblemClusterer(min_size=3, threshold=0.5, similarity="cosine").fit_predict(texts, embeddings=X)
     assert len(set(raw)) == 1  # every raw cosine is above 0.5: one cluster
-    rel = ProblemClusterer(min_size=3, threshold=0.5, recentre=0).fit_predict(texts, embeddings=X)
+    rel = ProblemClusterer(min_size=3, threshold=0.5, similarity="cosine", recentre=0).fit_predict(texts, embeddings=X)
     assert len(set(rel[:10])) == 1 and len(set(rel[10:])) == 1 and rel[0] != rel[10] and None not in rel
 
 
 def test_predict_uses_the_fitted_centring():
     X = two_problems_on_a_common_direction()
     texts = [f"t{i}" for i in range(len(X))]
-    cl = ProblemClusterer(min_size=3, threshold=0.5, recentre=0).fit(texts, embeddings=X)
+    cl = ProblemClusterer(min_size=3, threshold=0.5, similarity="cosine", recentre=0).fit(texts, embeddings=X)
     assert cl.mean_.shape == (16,) and cl.components_.shape == (0, 16) and None not in cl.labels_
     assert cl.predict(texts, embeddings=X) == cl.labels_
 
@@ -63,12 +63,12 @@ def test_raw_space_by_default():
 @pytest.mark.parametrize("bad", [-1, 1.5, "auto", True])
 def test_bad_recentre_fails_before_encoding(bad):
     with pytest.raises(ValueError, match="recentre"):
-        ProblemClusterer(threshold=0.3, recentre=bad).fit(["充电器发烫"] * 3)
+        ProblemClusterer(threshold=0.3, similarity="cosine", recentre=bad).fit(["充电器发烫"] * 3)
 
 
 def test_recentre_needs_a_threshold():
     with pytest.raises(ValueError, match="threshold"):
-        ProblemClusterer(recentre=1).fit(["充电器发烫"] * 3)
+        ProblemClusterer(similarity="cosine", recentre=1).fit(["充电器发烫"] * 3)
 
 
 def test_the_raw_safety_net_gives_back_a_problem_the_batch_direction_erased():
@@ -76,7 +76,7 @@ def test_the_raw_safety_net_gives_back_a_problem_the_batch_direction_erased():
     # with noise only; the raw clusters come back, predict included.
     X = two_problems_on_a_common_direction()
     texts = [f"t{i}" for i in range(len(X))]
-    cl = ProblemClusterer(min_size=3, threshold=0.5, recentre=1).fit(texts, embeddings=X)
+    cl = ProblemClusterer(min_size=3, threshold=0.5, similarity="cosine", recentre=1).fit(texts, embeddings=X)
     assert None not in cl.labels_ and len(set(cl.labels_)) == 1 and cl.restored_.tolist() == [True]
     assert cl.get_cluster_info()[0]["cohesion"] > 0.8  # measured in the raw space it lives in
     assert cl.predict(texts, embeddings=X) == cl.labels_
@@ -84,5 +84,6 @@ def test_the_raw_safety_net_gives_back_a_problem_the_batch_direction_erased():
 
 def test_the_safety_net_leaves_relative_clusters_alone():
     X = two_problems_on_a_common_direction()
-    cl = ProblemClusterer(min_size=3, threshold=0.5, recentre=0).fit([f"t{i}" for i in range(20)], embeddings=X)
+    cl = ProblemClusterer(min_size=3, threshold=0.5, similarity="cosine", recentre=0).fit([f"t{i}" for i in range(20)],
+                                                                                       embeddings=X)
     assert cl.restored_.tolist() == [False, False]

@@ -182,9 +182,12 @@ def test_run_report_command_passes_the_similarity_settings(tmp_path):
     kw = dict(analyzer=fa, min_size=3, encoder="ngram")
     assert run_report_command(str(inp), str(out), **kw)["n_clusters"] >= 1
     assert run_report_command(str(inp), str(out), threshold=1.01, **kw)["n_clusters"] == 0  # nothing is that similar
-    assert run_report_command(str(inp), str(out), threshold=0.2, recentre=0, **kw)["n_clusters"] >= 1
+    assert run_report_command(str(inp), str(out), threshold=0.2, recentre=0, similarity="cosine",
+                              **kw)["n_clusters"] >= 1
     with pytest.raises(ValueError, match="threshold"):
-        run_report_command(str(inp), str(out), recentre=0, **kw)
+        run_report_command(str(inp), str(out), recentre=0, similarity="cosine", **kw)
+    with pytest.raises(ValueError, match="cosine"):
+        run_report_command(str(inp), str(out), threshold=0.2, recentre=0, **kw)
 
 
 def test_run_cluster_command(tmp_path):

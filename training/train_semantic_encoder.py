@@ -365,7 +365,8 @@ def ari_of(X: np.ndarray, texts: list[str], groups: list[str], threshold: float)
 
     from feedback_nlp.cluster import ProblemClusterer
 
-    lab = ProblemClusterer(min_size=2, threshold=threshold, seed=0).fit_predict(texts, embeddings=X)
+    lab = ProblemClusterer(min_size=2, threshold=threshold, seed=0, similarity="cosine").fit_predict(texts,
+                                                                                                  embeddings=X)
     return float(adjusted_rand_score(groups, [x if x is not None else f"noise{i}" for i, x in enumerate(lab)]))
 
 
@@ -390,7 +391,7 @@ def planted_proxy(encoder, sets: list[tuple[list[str], list[str]]], thresholds) 
         texts = negatives[:half] + planted + negatives[half:]
         X = encoder.encode(texts)
         for t in thresholds:
-            lab = ProblemClusterer(threshold=t, seed=0).fit_predict(texts, embeddings=X)
+            lab = ProblemClusterer(threshold=t, seed=0, similarity="cosine").fit_predict(texts, embeddings=X)
             n, size = best_cluster(lab, range(half, half + len(planted)))
             score = round(min(n / len(planted), n / size), 4) if size else 0.0
             out[round(float(t), 3)] = min(out[round(float(t), 3)], score)

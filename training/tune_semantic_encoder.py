@@ -162,7 +162,7 @@ def planted_scores(encoded: dict, threshold: float) -> dict:
 
     out = {}
     for name, (texts, X, planted) in encoded.items():
-        lab = ProblemClusterer(threshold=threshold, seed=0).fit_predict(texts, embeddings=X)
+        lab = ProblemClusterer(threshold=threshold, seed=0, similarity="cosine").fit_predict(texts, embeddings=X)
         n, size = best_cluster(lab, planted)
         out[name] = {"in_best_cluster": n, "best_cluster_size": size, "purity": round(n / size, 3) if size else 0.0}
     return out

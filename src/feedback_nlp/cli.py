@@ -436,20 +436,26 @@ def _jobs(args) -> int:
 
 
 def _add_similarity_args(p) -> None:
-    """``--similarity-threshold`` and ``--recentre`` of ``cluster`` and ``report``."""
+    """``--similarity``, ``--similarity-threshold`` and ``--recentre`` of ``cluster`` and ``report``."""
+    p.add_argument("--similarity", choices=("auto", "snn", "cosine"), default="auto",
+                   help="how alike two texts are: snn the share of nearest neighbours they have in common, which "
+                        "groups paraphrases of one problem; cosine the plain cosine (fewer one-off texts in small "
+                        "inputs, finer problems in large ones); auto (default) snn up to 8,000 texts clustered, "
+                        "cosine above")
     p.add_argument("--similarity-threshold", type=float, default=None, metavar="S",
-                   help="similarity cut-off for merging clusters (default: the encoder's own, chosen on "
-                        "training problems)")
+                   help="cut-off for merging clusters (default: 0.1 for snn; the encoder's own for cosine)")
     p.add_argument("--recentre", type=int, default=None, metavar="K",
-                   help="opt-in: similarity relative to the input (vectors centred on it, its top K principal "
-                        "directions removed); needs --similarity-threshold. Finds more small problems among many "
-                        "others; a problem that is a large share of the input is kept by a second, raw pass")
+                   help="opt-in, with --similarity cosine: cosines relative to the input (vectors centred on it, "
+                        "its top K principal directions removed); needs --similarity-threshold. A problem that is "
+                        "a large share of the input is kept by a second, raw pass")
 
 
 def _check_similarity_args(args) -> None:
     """Fail before any record is read (the clusterer's own check comes after the analysis)."""
-    if args.recentre is not None and (args.recentre < 0 or args.similarity_threshold is None):
-        raise CLIError("--recentre K needs K >= 0 and --similarity-threshold (the defaults are for raw cosines)")
+    if args.recentre is not None and (args.recentre < 0 or args.similarity_threshold is None
+                                      or args.similarity != "cosine"):
+        raise CLIError("--recentre K needs K >= 0, --similarity cosine and --similarity-threshold (the defaults "
+                       "are for raw cosines)")
 
 
 def _add_cluster(sub) -> None:
@@ -484,7 +490,7 @@ def _cmd_cluster(args) -> int:
                                   model=args.model, threshold=args.similarity_threshold, seed=args.seed,
                                   all_sentiments=args.all_sentiments, encoding=args.encoding,
                                   analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args),
-                                  recentre=args.recentre)
+                                  recentre=args.recentre, similarity=args.similarity)
     _report_reading(args, summary)
     return 0
 
@@ -528,7 +534,8 @@ def _cmd_report(args) -> int:
                                  id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
                                  freq=args.freq, alpha=args.alpha, mask=not args.no_mask, encoding=args.encoding,
                                  analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args),
-                                 threshold=args.similarity_threshold, recentre=args.recentre)
+                                 threshold=args.similarity_threshold, recentre=args.recentre,
+                                 similarity=args.similarity)
     _report_reading(args, summary)
     return 0
 

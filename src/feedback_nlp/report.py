@@ -324,7 +324,7 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
                        min_size: int = 5, freq: Optional[str] = None, alpha: float = 0.001, mask: bool = True,
                        fmt: Optional[str] = None, analyzer=None, encoder=None, encoding: str = "auto",
                        n_jobs: Optional[int] = 1, threshold: Optional[float] = None,
-                       recentre: Optional[int] = None) -> dict:
+                       recentre: Optional[int] = None, similarity: str = "auto") -> dict:
     """``feedback-nlp report``: read records, analyse, cluster, detect spikes, write HTML.
 
     Spikes are tested per issue type and per cluster (when ``time_field`` is
@@ -333,8 +333,8 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     (:func:`feedback_nlp.cluster.recurring_spam`); none of them is a recurring problem.
     Malformed rows are counted and skipped (``n_errors``, first row numbers in
     ``error_rows``). A ``time_field`` that no readable record has raises
-    ``InputFormatError``. ``encoder``: as in
-    :class:`~feedback_nlp.cluster.ProblemClusterer` (None: the default); ``n_jobs``: processes for the
+    ``InputFormatError``. ``encoder``, ``similarity``, ``threshold`` and ``recentre``: as in
+    :class:`~feedback_nlp.cluster.ProblemClusterer` (None: the defaults); ``n_jobs``: processes for the
     analysis (:func:`~feedback_nlp.parallel.analyze_in_processes`) and the encoding. Returns a small
     summary (counts, clusters, alerts as dicts).
     """
@@ -363,7 +363,7 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
                                    detect_floods=True) if texts else []
     times = raw_times if time_field else None
     cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder, n_jobs=n_jobs, threshold=threshold,
-                          recentre=recentre)
+                          recentre=recentre, similarity=similarity)
     # Recurring spam (a campaign of similar posts each below the per-record threshold) is
     # counted as spam, not shown as a recurring problem.
     labels, spam = fit_without_recurring_spam(cl, texts, results, times) if texts else ([], [])

@@ -13,9 +13,10 @@ One idea per module:
   unit vectors (``encoder=``: ``"semantic+ngram"`` by default, ``"semantic"``, ``"ngram"``,
   a pretrained encoder or any :class:`~feedback_nlp.encoders.Encoder`; or ``embeddings=`` in
   :meth:`~ProblemClusterer.fit`);
+- :mod:`.snn`: shared-nearest-neighbour similarity (the default up to ``SNN_MAX_TEXTS`` texts,
+  ``similarity="auto"``): two texts are alike when their nearest neighbours above a cosine floor are the same;
 - :mod:`.linkage`: average-linkage agglomerative clustering with a similarity
-  threshold (each encoder carries its own default threshold), with k-means
-  micro-clusters above ``max_units`` texts;
+  threshold, on cosines or on a given matrix, with k-means micro-clusters above ``max_units`` texts;
 - :mod:`.recentre`: opt-in cosines relative to the batch (``recentre=K``: mean and top K principal
   directions removed);
 - :mod:`.clusterer`: the estimator (eligibility, final reassignment to the nearest
@@ -24,23 +25,24 @@ One idea per module:
 - :mod:`.spam`: recurring spam (a campaign of similar posts) kept out of the problems;
 - :mod:`.command`: the ``feedback-nlp cluster`` command.
 
-Clustering: clusters are merged while the mean cosine similarity between their
-members is at least ``threshold``. Up to ``max_units`` texts are clustered from
-single texts; above that, texts are first grouped into ``max_units``
-micro-clusters by a few rounds of spherical k-means (seeded), and the
-micro-clusters are merged. Finally each text is (re)assigned to the cluster
-whose mean it is most similar to, if that similarity is at least
-``assign_threshold`` (default: ``threshold``), means are recomputed once, and
+Clustering: clusters are merged while the mean similarity between their members
+is at least ``threshold``: the share of shared neighbours (default 0.1; up to 8,000 texts
+by default), or the cosine (each encoder carries its own default; above 8,000 texts). Up to
+``max_units`` texts are clustered from single texts; above that, texts are first
+grouped into ``max_units`` micro-clusters by a few rounds of spherical k-means
+(seeded), and the micro-clusters are merged. Finally each text is (re)assigned to
+the cluster it is most similar to on average, if that similarity is at least
+``assign_threshold`` (default: ``threshold``), the clusters are recomputed once, and
 clusters smaller than ``min_size`` are dropped: their texts are noise,
 ``cluster_id`` None. :meth:`~ProblemClusterer.predict` applies the same last step to new texts.
 
 Results are deterministic for the same input (order included) and ``seed``.
 """
 from ..encoders.ngram import TextVectorizer
-from .clusterer import EMBEDDINGS_THRESHOLD, ProblemClusterer
+from .clusterer import EMBEDDINGS_THRESHOLD, SIMILARITIES, SNN_MAX_TEXTS, SNN_THRESHOLD, ProblemClusterer
 from .command import run_cluster_command
 from .linkage import average_linkage
 from .spam import fit_without_recurring_spam, recurring_spam
 
 __all__ = ["ProblemClusterer", "TextVectorizer", "run_cluster_command", "average_linkage", "EMBEDDINGS_THRESHOLD",
-           "fit_without_recurring_spam", "recurring_spam"]
+           "SNN_THRESHOLD", "SNN_MAX_TEXTS", "SIMILARITIES", "fit_without_recurring_spam", "recurring_spam"]

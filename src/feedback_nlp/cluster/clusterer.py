@@ -12,14 +12,28 @@ from ..encoders.ngram import NgramEncoder
 from ..encoders.processes import encode as encode_new_in_processes, fit_encode as encode_in_processes, resolve_n_jobs
 from ..result import field_of
 from ..text import normalize, require_texts
-from .linkage import average_linkage, group_means, spherical_kmeans
+from .linkage import average_linkage, group_means, matrix_average_linkage, spherical_kmeans
 from .recentre import apply_recentre, fit_recentre
+from .snn import nearest_units, profiles, scores, snn_matrix, unit_neighbours
 from .summary import describe_clusters
 
-__all__ = ["ProblemClusterer", "EMBEDDINGS_THRESHOLD"]
+__all__ = ["ProblemClusterer", "EMBEDDINGS_THRESHOLD", "SNN_THRESHOLD", "SNN_MAX_TEXTS", "SIMILARITIES"]
 
-#: Merge threshold when ``embeddings=`` are given and no ``threshold`` (the n-gram default of old).
+#: Cosine merge threshold when ``embeddings=`` are given and no ``threshold`` (the n-gram default of old).
 EMBEDDINGS_THRESHOLD = 0.2
+#: Default merge threshold on shared-neighbour similarity (any encoder; chosen on the 36 read planted sets
+#: and the annotated problems under a rule written beforehand, benchmarks/RESULTS.md).
+SNN_THRESHOLD = 0.1
+#: Default ``min_cosine`` for ``"snn"``: this share of the encoder's cosine threshold (0.2 for the default encoder;
+#: chosen with SNN_THRESHOLD, under the same rule).
+FLOOR_SHARE = 2 / 3
+#: ``similarity="auto"`` takes shared neighbours up to this many texts clustered and cosines above. Shared
+#: neighbours were chosen on batches of 4,020 texts (4,000 micro-clusters, about one text each); at 100,000
+#: texts the micro-clusters hold 25 texts each, ten of them span 250 texts, and the clusters grow into topics
+#: (144 clusters; every planted problem at purity <= 0.09, benchmarks/RESULTS.md).
+SNN_MAX_TEXTS = 8000
+#: ``similarity=`` values: ``"auto"`` (the default), shared nearest neighbours, raw cosines.
+SIMILARITIES = ("auto", "snn", "cosine")
 
 
 def _by_size(lab: np.ndarray, min_size: int) -> np.ndarray:
@@ -41,23 +55,36 @@ class ProblemClusterer:
     ----------
     min_size : int
         Smallest cluster kept; texts of smaller clusters get ``cluster_id`` None.
+    similarity : "auto", "snn" or "cosine"
+        How alike two texts are. ``"snn"`` (:mod:`.snn`): the share of their ``n_neighbors + 1`` nearest
+        texts (by cosine) they have in common, so paraphrases whose cosines sit under any fixed cut still
+        group when they are each other's neighbours. ``"cosine"``: the raw cosine (the earlier default; the
+        encoders' ``default_threshold`` values are for it). ``"auto"`` (default): ``"snn"`` up to
+        :data:`SNN_MAX_TEXTS` texts clustered, ``"cosine"`` above. The choice made is ``similarity_``.
+    n_neighbors : int
+        Neighbours per text for ``"snn"`` (capped at the number of texts minus one). Above ``max_units`` texts,
+        lists of micro-clusters span about as many texts (``unit_neighbors_`` micro-clusters, at least 1).
+    min_cosine : float or None
+        For ``"snn"``: a neighbour counts only when its cosine is at least this, so problems smaller than
+        ``n_neighbors`` do not merge through neighbours they share nothing with. None: :data:`FLOOR_SHARE` times
+        the encoder's cosine threshold. The value in force after ``fit`` is ``min_cosine_``.
     threshold : float or None
-        Merge clusters while the mean cosine similarity of their members is at
-        least this (higher: tighter, smaller clusters, more noise). None: the
-        encoder's own ``default_threshold`` (cosines differ by representation;
-        :data:`EMBEDDINGS_THRESHOLD` with ``embeddings=``); these hold for raw cosines,
-        so with ``recentre`` a threshold must be given. The value in force after ``fit`` is ``threshold_``.
+        Merge clusters while the mean similarity of their members is at least this (higher: tighter,
+        smaller clusters, more noise). None: :data:`SNN_THRESHOLD` for ``"snn"``; for ``"cosine"`` the
+        encoder's own ``default_threshold`` (cosines differ by representation; :data:`EMBEDDINGS_THRESHOLD`
+        with ``embeddings=``), which holds for raw cosines, so with ``recentre`` a threshold must be given.
+        The value in force after ``fit`` is ``threshold_``.
     recentre : int or None
-        Opt-in: take cosines relative to the batch (:mod:`.recentre`): the vectors minus the mean of
-        the texts clustered, minus their top ``recentre`` principal directions, re-normalised (0: centred
-        only). It finds more small problems among many others, but a problem that makes up a large share
-        of the batch *is* that mean or direction and would vanish; so the texts of a raw-space cluster (at
-        the encoder's own threshold) that the relative pass leaves unclustered are given back as a cluster
-        when they are at least half of it (``restored_`` marks those; they live in the raw space, for
-        ``predict`` too). None (default): the vectors as they are, one pass. Figures: benchmarks/RESULTS.md,
-        "Clustering relative to the batch".
+        Opt-in, with ``similarity="cosine"``: take cosines relative to the batch (:mod:`.recentre`): the
+        vectors minus the mean of the texts clustered, minus their top ``recentre`` principal directions,
+        re-normalised (0: centred only). It finds more small problems among many others, but a problem that
+        makes up a large share of the batch *is* that mean or direction and would vanish; so the texts of a
+        raw-space cluster (at the encoder's own threshold) that the relative pass leaves unclustered are given
+        back as a cluster when they are at least half of it (``restored_`` marks those; they live in the raw
+        space, for ``predict`` too). None (default): the vectors as they are, one pass. Figures:
+        benchmarks/RESULTS.md, "Clustering relative to the batch".
     assign_threshold : float or None
-        A text joins the cluster whose mean it is most similar to when that
+        A text joins the cluster it is most similar to on average when that
         similarity is at least this (default: ``threshold``). Used for the
         final assignment in ``fit`` and by ``predict``.
     include_sentiments : tuple of str or None
@@ -93,7 +120,8 @@ class ProblemClusterer:
                  max_units: int = 4000, seed: int = 0, n_representatives: int = 5, n_keywords: int = 8,
                  freq: str = "D", keyword_sample: int = 30, keyword_budget: int = 8000,
                  vectorizer_params: Optional[dict] = None, encoder: Union[str, Encoder, None] = None,
-                 n_jobs: Optional[int] = 1, recentre: Optional[int] = None):
+                 n_jobs: Optional[int] = 1, recentre: Optional[int] = None, similarity: str = "auto",
+                 n_neighbors: int = 10, min_cosine: Optional[float] = None):
         self.min_size = min_size
         self.threshold = threshold
         self.assign_threshold = assign_threshold
@@ -110,6 +138,9 @@ class ProblemClusterer:
         self.encoder = encoder
         self.n_jobs = n_jobs
         self.recentre = recentre
+        self.similarity = similarity
+        self.n_neighbors = n_neighbors
+        self.min_cosine = min_cosine
 
     # -- helpers -------------------------------------------------------------------------
     def _eligible(self, norms: Sequence[str], results: Optional[Sequence[Any]]) -> np.ndarray:
@@ -152,23 +183,38 @@ class ProblemClusterer:
             return NgramEncoder(**params)
         return get_encoder(spec)
 
-    def _check_recentre(self) -> None:
+    def _check_params(self) -> None:
+        if self.similarity not in SIMILARITIES:
+            raise ValueError(f"similarity must be one of {SIMILARITIES}; got {self.similarity!r}")
+        k = self.n_neighbors
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+            raise ValueError(f"n_neighbors must be an int >= 1; got {k!r}")
         r = self.recentre
         if r is None:
             return
         if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 0:
             raise ValueError(f"recentre must be None or an int >= 0; got {r!r}")
+        if self.similarity != "cosine":
+            raise ValueError("recentre works on cosines: give similarity='cosine' with it")
         if self.threshold is None:
             raise ValueError("give threshold= with recentre: the default thresholds are for raw cosines")
 
     def _default_threshold(self) -> float:
-        """The fitted encoder's own threshold (:data:`EMBEDDINGS_THRESHOLD` for ``embeddings=``), for raw cosines."""
+        """:data:`SNN_THRESHOLD`, or for cosines :meth:`_cosine_threshold`."""
+        return SNN_THRESHOLD if self.similarity_ == "snn" else self._cosine_threshold()
+
+    def _cosine_threshold(self) -> float:
+        """The fitted encoder's own cosine threshold (:data:`EMBEDDINGS_THRESHOLD` for ``embeddings=``)."""
         enc = getattr(self, "encoder_", None)
         return EMBEDDINGS_THRESHOLD if enc is None else float(enc.default_threshold)
 
     def _threshold(self) -> float:
         """The merge threshold in force: ``threshold``, else the encoder's default."""
         return float(self.threshold) if self.threshold is not None else self._default_threshold()
+
+    def _min_cosine(self) -> float:
+        """The ``"snn"`` neighbour floor in force: ``min_cosine``, else :data:`FLOOR_SHARE` x the cosine threshold."""
+        return float(self.min_cosine) if self.min_cosine is not None else FLOOR_SHARE * self._cosine_threshold()
 
     def _assign_threshold(self) -> float:
         return self.threshold_ if self.assign_threshold is None else float(self.assign_threshold)
@@ -217,7 +263,7 @@ class ProblemClusterer:
         if times is not None and len(times) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(times)} times")
         resolve_n_jobs(self.n_jobs)  # bad values fail here, before any encoding
-        self._check_recentre()
+        self._check_params()
         norms = [normalize(t) for t in texts]
         elig = self._eligible(norms, results)
         idx = np.flatnonzero(elig)
@@ -227,10 +273,14 @@ class ProblemClusterer:
         self.centroids_ = np.zeros((0, 1), dtype=np.float32)
         self.restored_ = np.zeros(0, dtype=bool)
         self.mean_ = self.components_ = None
+        self.unit_vectors_ = self.profiles_ = None
         self.cluster_info_: list[dict] = []
+        self.similarity_ = self.similarity
+        if self.similarity == "auto":
+            self.similarity_ = "snn" if len(idx) <= SNN_MAX_TEXTS else "cosine"
         if len(idx) == 0:
             self.encoder_ = None
-            self.threshold_ = self._threshold()
+            self.threshold_, self.min_cosine_ = self._threshold(), self._min_cosine()
             return self
         sub_norms = [norms[i] for i in idx]
         if embeddings is not None and len(embeddings) != n:
@@ -238,6 +288,7 @@ class ProblemClusterer:
         sub_emb = None if embeddings is None else np.asarray(embeddings)[idx]
         X_raw = self._embed_fit(sub_norms, sub_emb)
         self.threshold_ = self._threshold()
+        self.min_cosine_ = self._min_cosine()
         if self.recentre is None:
             X = X_raw
             final = self._cluster(X, self.threshold_, self._assign_threshold())
@@ -254,19 +305,23 @@ class ProblemClusterer:
         self.cluster_info_ = describe_clusters(self, texts, norms, idx, X, final, results, times)
         return self
 
-    def _cluster(self, X: np.ndarray, threshold: float, assign: float) -> np.ndarray:
-        """Cluster ids (largest first; -1: noise) of the rows of ``X``: linkage at ``threshold``, then two
-        rounds of reassignment to the nearest mean at ``assign``, then ``min_size``."""
-        rng = np.random.default_rng(self.seed)
+    def _units(self, X: np.ndarray):
+        """The texts themselves up to ``max_units``, else k-means micro-clusters: (unit of each row, sums, sizes)."""
         m = len(X)
         if m <= self.max_units:
-            unit_of = np.arange(m)
-            sums, sizes = X.astype(np.float64), np.ones(m)
-        else:
-            unit_of, sums, sizes = spherical_kmeans(X, self.max_units, rng)
-            keep = sizes > 0
-            remap = np.cumsum(keep) - 1
-            unit_of, sums, sizes = remap[unit_of], sums[keep], sizes[keep]
+            return np.arange(m), X.astype(np.float64), np.ones(m)
+        unit_of, sums, sizes = spherical_kmeans(X, self.max_units, np.random.default_rng(self.seed))
+        keep = sizes > 0
+        remap = np.cumsum(keep) - 1
+        return remap[unit_of], sums[keep], sizes[keep]
+
+    def _cluster(self, X: np.ndarray, threshold: float, assign: float) -> np.ndarray:
+        """Cluster ids (largest first; -1: noise) of the rows of ``X``: linkage at ``threshold``, then two
+        rounds of reassignment at ``assign``, then ``min_size``."""
+        if self.similarity_ == "snn":
+            return self._cluster_snn(X, threshold, assign)
+        m = len(X)
+        unit_of, sums, sizes = self._units(X)
         root = average_linkage(sums, sizes, threshold)
         lab = root[unit_of]
         # Keep big-enough groups, then reassign every text to its nearest mean
@@ -281,6 +336,31 @@ class ProblemClusterer:
             lab, _ = self._assign(X, means, assign)
             lab = np.where(lab >= 0, big[lab] if len(big) else lab, -1)
         return _by_size(lab, self.min_size)
+
+    def _cluster_snn(self, X: np.ndarray, threshold: float, assign: float) -> np.ndarray:
+        """:meth:`_cluster` on shared-neighbour similarity (:mod:`.snn`); keeps the unit vectors and the
+        clusters' neighbour profiles for ``predict``."""
+        m = len(X)
+        unit_of, sums, sizes = self._units(X)
+        U = l2_normalize(sums.astype(np.float32))
+        # Lists span about n_neighbors texts: fewer units when micro-clusters hold several texts each.
+        self.unit_neighbors_ = k = max(1, int(round(self.n_neighbors * len(U) / m)))
+        unit_lists = unit_neighbours(U, k, self.min_cosine_)
+        lab = matrix_average_linkage(snn_matrix(unit_lists), sizes, threshold)[unit_of]
+        lists = unit_lists if m <= self.max_units else nearest_units(X, U, k, self.min_cosine_)
+        for _ in range(2):
+            groups, counts = np.unique(lab[lab >= 0], return_counts=True)
+            big = groups[counts >= self.min_size]
+            if len(big) == 0:
+                lab = np.full(m, -1)
+                break
+            S = scores(lists, profiles(lists, lab, len(U), big))
+            j = np.argmax(S, axis=1)
+            lab = np.where(S[np.arange(m), j] >= assign, big[j], -1)
+        final = _by_size(lab, self.min_size)
+        self.unit_vectors_ = U
+        self.profiles_ = profiles(lists, final, len(U), np.arange(int(final.max(initial=-1)) + 1))
+        return final
 
     def _with_raw_safety_net(self, final: np.ndarray, X: np.ndarray, X_raw: np.ndarray):
         """Give back what the relative pass erased: the texts of a raw-space cluster (the encoder's own
@@ -338,6 +418,10 @@ class ProblemClusterer:
     def _assign_new(self, X_raw: np.ndarray) -> np.ndarray:
         """``predict``'s step: each cluster in its own space (relative, or raw for one the safety net restored)."""
         assign = self._assign_threshold()
+        if getattr(self, "profiles_", None) is not None:
+            S = scores(nearest_units(X_raw, self.unit_vectors_, self.unit_neighbors_, self.min_cosine_), self.profiles_)
+            j = np.argmax(S, axis=1)
+            return np.where(S[np.arange(len(X_raw)), j] >= assign, j, -1)
         if getattr(self, "mean_", None) is None:
             return self._assign(X_raw, self.centroids_, assign)[0]
         restored = self.restored_

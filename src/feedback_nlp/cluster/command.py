@@ -15,7 +15,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
                         id_field: str = "id", model: Optional[str] = None, threshold: Optional[float] = None,
                         seed: int = 0, all_sentiments: bool = False, fmt: Optional[str] = None,
                         analyzer=None, encoder=None, encoding: str = "auto", n_jobs: Optional[int] = 1,
-                        recentre: Optional[int] = None) -> dict:
+                        recentre: Optional[int] = None, similarity: str = "auto") -> dict:
     """``feedback-nlp cluster``: read records, analyse them, cluster, write outputs.
 
     Output (``output_path``, JSONL/CSV by extension): one record per input row,
@@ -23,9 +23,9 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     and ``cluster_label``, plus ``error`` for malformed rows (which are not
     clustered). ``summary_path``: ``clusters.json`` with the settings, counts
     and :meth:`ProblemClusterer.get_cluster_info`. ``encoder``: as in
-    :class:`ProblemClusterer` (None: the default encoder), as is ``recentre``; ``n_jobs``: processes for the analysis
-    (:func:`~feedback_nlp.parallel.analyze_in_processes`) and the encoding. Returns the summary dict (with
-    ``error_rows``, the first malformed row numbers, and the input ``encoding``). A
+    :class:`ProblemClusterer` (None: the default encoder), as are ``recentre`` and ``similarity``; ``n_jobs``:
+    processes for the analysis (:func:`~feedback_nlp.parallel.analyze_in_processes`) and the encoding. Returns the
+    summary dict (with ``error_rows``, the first malformed row numbers, and the input ``encoding``). A
     ``time_field`` that no readable record has raises ``InputFormatError``.
     """
     from ..encoders.processes import resolve_n_jobs
@@ -49,7 +49,8 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     results = analyze_in_processes(fa, texts, ids=[rows[i][0].id for i in ok_pos],
                                    channels=[record_channel(rows[i][0]) for i in ok_pos],
                                    workers=resolve_n_jobs(n_jobs)) if texts else []
-    params = dict(min_size=min_size, seed=seed, encoder=encoder, n_jobs=n_jobs, recentre=recentre)
+    params = dict(min_size=min_size, seed=seed, encoder=encoder, n_jobs=n_jobs, recentre=recentre,
+                  similarity=similarity)
     if threshold is not None:
         params["threshold"] = threshold
     if all_sentiments:
@@ -81,7 +82,11 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
         "n_clusters": len(info),
         "n_recurring_spam": len(spam),
         "settings": {"min_size": min_size, "encoder": getattr(getattr(cl, "encoder_", None), "name", None),
-                     "threshold": getattr(cl, "threshold_", cl.threshold), "recentre": recentre, "seed": seed,
+                     "similarity": getattr(cl, "similarity_", similarity),
+                     "threshold": getattr(cl, "threshold_", cl.threshold),
+                     "min_cosine": getattr(cl, "min_cosine_", None) if getattr(cl, "similarity_", None) == "snn"
+                     else None,
+                     "recentre": recentre, "seed": seed,
                      "include_sentiments": list(cl.include_sentiments) if cl.include_sentiments else None,
                      "drop_spam": cl.drop_spam, "time_field": time_field},
         "clusters": info,

@@ -13,7 +13,7 @@ import numpy as np
 
 from ..encoders.base import l2_normalize
 
-__all__ = ["average_linkage", "spherical_kmeans", "group_means"]
+__all__ = ["average_linkage", "matrix_average_linkage", "spherical_kmeans", "group_means"]
 
 
 class _Agglo:
@@ -80,6 +80,50 @@ def average_linkage(sums: np.ndarray, sizes: np.ndarray, threshold: float) -> np
     (a reducible linkage), deterministic (ties go to the lower index).
     """
     return _Agglo.run(np.asarray(sums), np.asarray(sizes), threshold)
+
+
+def matrix_average_linkage(W: np.ndarray, sizes: np.ndarray, threshold: float) -> np.ndarray:
+    """Average linkage on a given similarity matrix (for similarities that are not dot products, such as
+    shared neighbours): merge groups while the size-weighted mean similarity between them is >= threshold.
+
+    ``W[a, b]`` is the similarity of groups a and b (symmetric), ``sizes[a]`` the texts in group a; a merged
+    row is the size-weighted mean of its parts' rows (Lance-Williams). Rounds of reciprocal-nearest-neighbour
+    merges, as :func:`average_linkage`; returns, for each group, the index of the group it ended up in.
+    """
+    m = len(W)
+    root = np.arange(m)
+    if m < 2:
+        return root
+    S = np.array(W, dtype=np.float32, copy=True)
+    np.fill_diagonal(S, -np.inf)
+    sizes = np.asarray(sizes, dtype=np.float32).copy()
+    idx = np.arange(m)
+    active = np.ones(m, dtype=bool)
+    while True:
+        nn = np.argmax(S, axis=1)
+        best = S[idx, nn]
+        cand = active & (best >= threshold) & (nn[nn] == idx) & (idx < nn)
+        if not cand.any():
+            break
+        a = idx[cand]
+        b = nn[a]
+        wa, wb = sizes[a], sizes[b]
+        tot = wa + wb
+        # Rows, then columns: the (a1, a2) entry of two merges in one round averages all four parts.
+        S[a, :] = (wa[:, None] * S[a, :] + wb[:, None] * S[b, :]) / tot[:, None]
+        S[:, a] = (S[:, a] * wa + S[:, b] * wb) / tot
+        sizes[a] = tot
+        S[b, :] = -np.inf
+        S[:, b] = -np.inf
+        S[a, a] = -np.inf
+        root[b] = a
+        active[b] = False
+    while True:
+        nxt = root[root]
+        if np.array_equal(nxt, root):
+            break
+        root = nxt
+    return root
 
 
 def spherical_kmeans(X: np.ndarray, k: int, rng, n_iter: int = 2, chunk: int = 8192):
