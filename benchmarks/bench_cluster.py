@@ -275,13 +275,13 @@ def main() -> None:
                          "kinds are read once per encoder version")
     ap.add_argument("--threshold", type=float, default=None,
                     help="override every encoder's default threshold in [1], [2] and [3] (to show the trade-off; "
-                         "the defaults are chosen on train problems)")
+                         "the defaults are chosen on train problems); a cosine unless --similarity snn")
     ap.add_argument("--recentre", type=int, default=None, metavar="K",
                     help="cluster [1], [2] and [3] relative to the batch (ProblemClusterer(recentre=K)); needs --threshold "
-                         "and --similarity cosine")
+                         "(cosines)")
     ap.add_argument("--similarity", choices=SIMILARITIES, default="auto",
                     help="ProblemClusterer(similarity=) in [1], [2] and [3]: auto (the default: shared neighbours up "
-                         "to 8,000 texts, cosines above), snn or cosine (the earlier default)")
+                         "to 8,000 texts, cosines above or with --threshold), snn or cosine (the earlier default)")
     ap.add_argument("--cache", default=str(REPO / "work_data" / "teacher"))
     ap.add_argument("--scale-child", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()

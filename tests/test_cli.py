@@ -654,9 +654,9 @@ def test_cluster_command_recentre_option(tmp_path, capsys):
             "--encoder", "ngram", "--recentre", "0"]
     assert main(argv) == 2  # no threshold for the centred space: one line, nothing written
     assert "--similarity-threshold" in capsys.readouterr().err and not summary.exists()
-    assert main(argv + ["--similarity-threshold", "0.2"]) == 2  # recentre is for cosines
-    assert "--similarity cosine" in capsys.readouterr().err and not summary.exists()
-    assert main(argv + ["--similarity-threshold", "0.2", "--similarity", "cosine"]) == 0
+    assert main(argv + ["--similarity-threshold", "0.2", "--similarity", "snn"]) == 2  # recentre is for cosines
+    assert "--similarity snn" in capsys.readouterr().err and not summary.exists()
+    assert main(argv + ["--similarity-threshold", "0.2"]) == 0  # auto: a given threshold is a cosine
     info = json.loads(summary.read_text(encoding="utf-8"))
     assert info["settings"]["recentre"] == 0 and info["settings"]["threshold"] == 0.2
 

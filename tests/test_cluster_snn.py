@@ -160,7 +160,7 @@ def test_predict_follows_the_neighbours_in_text_and_micro_cluster_units():
 def test_snn_settings_are_checked():
     X = np.eye(4, dtype=np.float32)
     for bad in (dict(similarity="jaccard"), dict(n_neighbors=0), dict(n_neighbors=True),
-                dict(recentre=1, threshold=0.2)):  # recentre is for cosines
+                dict(recentre=1, threshold=0.2, similarity="snn")):  # recentre is for cosines
         with pytest.raises(ValueError):
             ProblemClusterer(**bad).fit(["a", "b", "c", "d"], embeddings=X)
     cl = ProblemClusterer(min_size=1).fit(["a", "b", "c", "d"], embeddings=X)
@@ -178,3 +178,7 @@ def test_auto_takes_shared_neighbours_for_small_batches_and_cosines_above(monkey
     cl = ProblemClusterer(seed=0).fit(names, embeddings=X)
     assert cl.similarity_ == "cosine" and cl.profiles_ is None and cl.threshold_ == 0.2  # EMBEDDINGS_THRESHOLD
     assert ProblemClusterer(seed=0, similarity="snn").fit(names, embeddings=X).similarity_ == "snn"
+    monkeypatch.setattr(clusterer, "SNN_MAX_TEXTS", 8000)
+    assert ProblemClusterer(seed=0).fit(names, embeddings=X).similarity_ == "snn"
+    cl = ProblemClusterer(seed=0, threshold=0.25).fit(names, embeddings=X)  # a given threshold is a cosine
+    assert cl.similarity_ == "cosine" and cl.threshold_ == 0.25

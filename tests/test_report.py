@@ -187,7 +187,7 @@ def test_run_report_command_passes_the_similarity_settings(tmp_path):
     with pytest.raises(ValueError, match="threshold"):
         run_report_command(str(inp), str(out), recentre=0, similarity="cosine", **kw)
     with pytest.raises(ValueError, match="cosine"):
-        run_report_command(str(inp), str(out), threshold=0.2, recentre=0, **kw)
+        run_report_command(str(inp), str(out), threshold=0.2, recentre=0, similarity="snn", **kw)
 
 
 def test_run_cluster_command(tmp_path):

@@ -441,11 +441,12 @@ def _add_similarity_args(p) -> None:
                    help="how alike two texts are: snn the share of nearest neighbours they have in common, which "
                         "groups paraphrases of one problem; cosine the plain cosine (fewer one-off texts in small "
                         "inputs, finer problems in large ones); auto (default) snn up to 8,000 texts clustered, "
-                        "cosine above")
+                        "cosine above or when --similarity-threshold is given")
     p.add_argument("--similarity-threshold", type=float, default=None, metavar="S",
-                   help="cut-off for merging clusters (default: 0.1 for snn; the encoder's own for cosine)")
+                   help="cut-off for merging clusters (default: 0.1 for snn; the encoder's own for cosine); "
+                        "a cosine unless --similarity snn")
     p.add_argument("--recentre", type=int, default=None, metavar="K",
-                   help="opt-in, with --similarity cosine: cosines relative to the input (vectors centred on it, "
+                   help="opt-in, on cosines: cosines relative to the input (vectors centred on it, "
                         "its top K principal directions removed); needs --similarity-threshold. A problem that is "
                         "a large share of the input is kept by a second, raw pass")
 
@@ -453,9 +454,9 @@ def _add_similarity_args(p) -> None:
 def _check_similarity_args(args) -> None:
     """Fail before any record is read (the clusterer's own check comes after the analysis)."""
     if args.recentre is not None and (args.recentre < 0 or args.similarity_threshold is None
-                                      or args.similarity != "cosine"):
-        raise CLIError("--recentre K needs K >= 0, --similarity cosine and --similarity-threshold (the defaults "
-                       "are for raw cosines)")
+                                      or args.similarity == "snn"):
+        raise CLIError("--recentre K needs K >= 0 and --similarity-threshold, and works on cosines (not with "
+                       "--similarity snn)")
 
 
 def _add_cluster(sub) -> None:

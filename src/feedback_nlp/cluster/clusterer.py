@@ -60,7 +60,8 @@ class ProblemClusterer:
         texts (by cosine) they have in common, so paraphrases whose cosines sit under any fixed cut still
         group when they are each other's neighbours. ``"cosine"``: the raw cosine (the earlier default; the
         encoders' ``default_threshold`` values are for it). ``"auto"`` (default): ``"snn"`` up to
-        :data:`SNN_MAX_TEXTS` texts clustered, ``"cosine"`` above. The choice made is ``similarity_``.
+        :data:`SNN_MAX_TEXTS` texts clustered, ``"cosine"`` above, and ``"cosine"`` whenever a ``threshold``
+        is given (the thresholds of earlier versions are cosines). The choice made is ``similarity_``.
     n_neighbors : int
         Neighbours per text for ``"snn"`` (capped at the number of texts minus one). Above ``max_units`` texts,
         lists of micro-clusters span about as many texts (``unit_neighbors_`` micro-clusters, at least 1).
@@ -75,7 +76,7 @@ class ProblemClusterer:
         with ``embeddings=``), which holds for raw cosines, so with ``recentre`` a threshold must be given.
         The value in force after ``fit`` is ``threshold_``.
     recentre : int or None
-        Opt-in, with ``similarity="cosine"``: take cosines relative to the batch (:mod:`.recentre`): the
+        Opt-in, on cosines (not with ``similarity="snn"``): take cosines relative to the batch (:mod:`.recentre`): the
         vectors minus the mean of the texts clustered, minus their top ``recentre`` principal directions,
         re-normalised (0: centred only). It finds more small problems among many others, but a problem that
         makes up a large share of the batch *is* that mean or direction and would vanish; so the texts of a
@@ -194,8 +195,8 @@ class ProblemClusterer:
             return
         if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 0:
             raise ValueError(f"recentre must be None or an int >= 0; got {r!r}")
-        if self.similarity != "cosine":
-            raise ValueError("recentre works on cosines: give similarity='cosine' with it")
+        if self.similarity == "snn":
+            raise ValueError("recentre works on cosines, not with similarity='snn'")
         if self.threshold is None:
             raise ValueError("give threshold= with recentre: the default thresholds are for raw cosines")
 
@@ -277,7 +278,7 @@ class ProblemClusterer:
         self.cluster_info_: list[dict] = []
         self.similarity_ = self.similarity
         if self.similarity == "auto":
-            self.similarity_ = "snn" if len(idx) <= SNN_MAX_TEXTS else "cosine"
+            self.similarity_ = "snn" if self.threshold is None and len(idx) <= SNN_MAX_TEXTS else "cosine"
         if len(idx) == 0:
             self.encoder_ = None
             self.threshold_, self.min_cosine_ = self._threshold(), self._min_cosine()
