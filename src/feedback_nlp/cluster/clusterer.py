@@ -48,6 +48,12 @@ def _by_size(lab: np.ndarray, min_size: int) -> np.ndarray:
     return np.where(lab >= 0, newid[np.maximum(lab, 0)], -1)
 
 
+def _best(S: np.ndarray, thr: float) -> np.ndarray:
+    """Each row's best column when its score is at least ``thr``, else -1."""
+    j = np.argmax(S, axis=1)
+    return np.where(S[np.arange(len(S)), j] >= thr, j, -1)
+
+
 class ProblemClusterer:
     """Find recurring problems in feedback texts (see the module docstring).
 
@@ -321,22 +327,22 @@ class ProblemClusterer:
         rounds of reassignment at ``assign``, then ``min_size``."""
         if self.similarity_ == "snn":
             return self._cluster_snn(X, threshold, assign)
-        m = len(X)
         unit_of, sums, sizes = self._units(X)
-        root = average_linkage(sums, sizes, threshold)
-        lab = root[unit_of]
-        # Keep big-enough groups, then reassign every text to its nearest mean
-        # (twice: means of the first assignment are refined once).
+        lab = average_linkage(sums, sizes, threshold)[unit_of]
+        lab = self._reassign(lab, lambda lab, big: self._assign(X, group_means(X, lab, big), assign)[0])
+        return _by_size(lab, self.min_size)
+
+    def _reassign(self, lab: np.ndarray, pick) -> np.ndarray:
+        """Keep the groups of ``min_size`` or more, then move every text to the one ``pick(lab, big)`` gives
+        (an index into ``big``, or -1 for none); twice, so the groups of the first move are refined once."""
         for _ in range(2):
             groups, counts = np.unique(lab[lab >= 0], return_counts=True)
             big = groups[counts >= self.min_size]
             if len(big) == 0:
-                lab = np.full(m, -1)
-                break
-            means = group_means(X, lab, big)
-            lab, _ = self._assign(X, means, assign)
-            lab = np.where(lab >= 0, big[lab] if len(big) else lab, -1)
-        return _by_size(lab, self.min_size)
+                return np.full(len(lab), -1)
+            j = pick(lab, big)
+            lab = np.where(j >= 0, big[np.maximum(j, 0)], -1)
+        return lab
 
     def _cluster_snn(self, X: np.ndarray, threshold: float, assign: float) -> np.ndarray:
         """:meth:`_cluster` on shared-neighbour similarity (:mod:`.snn`); keeps the unit vectors and the
@@ -349,15 +355,7 @@ class ProblemClusterer:
         unit_lists = unit_neighbours(U, k, self.min_cosine_)
         lab = matrix_average_linkage(snn_matrix(unit_lists), sizes, threshold)[unit_of]
         lists = unit_lists if m <= self.max_units else nearest_units(X, U, k, self.min_cosine_)
-        for _ in range(2):
-            groups, counts = np.unique(lab[lab >= 0], return_counts=True)
-            big = groups[counts >= self.min_size]
-            if len(big) == 0:
-                lab = np.full(m, -1)
-                break
-            S = scores(lists, profiles(lists, lab, len(U), big))
-            j = np.argmax(S, axis=1)
-            lab = np.where(S[np.arange(m), j] >= assign, big[j], -1)
+        lab = self._reassign(lab, lambda lab, big: _best(scores(lists, profiles(lists, lab, len(U), big)), assign))
         final = _by_size(lab, self.min_size)
         self.unit_vectors_ = U
         self.profiles_ = profiles(lists, final, len(U), np.arange(int(final.max(initial=-1)) + 1))
@@ -420,9 +418,8 @@ class ProblemClusterer:
         """``predict``'s step: each cluster in its own space (relative, or raw for one the safety net restored)."""
         assign = self._assign_threshold()
         if getattr(self, "profiles_", None) is not None:
-            S = scores(nearest_units(X_raw, self.unit_vectors_, self.unit_neighbors_, self.min_cosine_), self.profiles_)
-            j = np.argmax(S, axis=1)
-            return np.where(S[np.arange(len(X_raw)), j] >= assign, j, -1)
+            lists = nearest_units(X_raw, self.unit_vectors_, self.unit_neighbors_, self.min_cosine_)
+            return _best(scores(lists, self.profiles_), assign)
         if getattr(self, "mean_", None) is None:
             return self._assign(X_raw, self.centroids_, assign)[0]
         restored = self.restored_

@@ -61,13 +61,16 @@ class _Agglo:
                 nn[rows] = np.argmax(S[rows], axis=1)
                 best[rows] = S[rows, nn[rows]]
             best[~active] = -np.inf
-        # Path compression: every group points at its surviving root.
-        while True:
-            nxt = root[root]
-            if np.array_equal(nxt, root):
-                break
-            root = nxt
-        return root
+        return _compress(root)
+
+
+def _compress(root: np.ndarray) -> np.ndarray:
+    """Path compression: every group points at its surviving root."""
+    while True:
+        nxt = root[root]
+        if np.array_equal(nxt, root):
+            return root
+        root = nxt
 
 
 def average_linkage(sums: np.ndarray, sizes: np.ndarray, threshold: float) -> np.ndarray:
@@ -118,12 +121,7 @@ def matrix_average_linkage(W: np.ndarray, sizes: np.ndarray, threshold: float) -
         S[a, a] = -np.inf
         root[b] = a
         active[b] = False
-    while True:
-        nxt = root[root]
-        if np.array_equal(nxt, root):
-            break
-        root = nxt
-    return root
+    return _compress(root)
 
 
 def spherical_kmeans(X: np.ndarray, k: int, rng, n_iter: int = 2, chunk: int = 8192):
