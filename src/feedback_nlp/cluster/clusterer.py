@@ -415,7 +415,8 @@ class ProblemClusterer:
         return out
 
     def _assign_new(self, X_raw: np.ndarray) -> np.ndarray:
-        """``predict``'s step: each cluster in its own space (relative, or raw for one the safety net restored)."""
+        """``predict``'s step: by neighbour profiles (``"snn"``), else each cluster in its own space (relative, or
+        raw for one the safety net restored)."""
         assign = self._assign_threshold()
         if getattr(self, "profiles_", None) is not None:
             lists = nearest_units(X_raw, self.unit_vectors_, self.unit_neighbors_, self.min_cosine_)
