@@ -84,8 +84,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
         "settings": {"min_size": min_size, "encoder": getattr(getattr(cl, "encoder_", None), "name", None),
                      "similarity": getattr(cl, "similarity_", similarity),
                      "threshold": getattr(cl, "threshold_", cl.threshold),
-                     "min_cosine": getattr(cl, "min_cosine_", None) if getattr(cl, "similarity_", None) == "snn"
-                     else None,
+                     "min_cosine": round(cl.min_cosine_, 6) if getattr(cl, "similarity_", None) == "snn" else None,
                      "recentre": recentre, "seed": seed,
                      "include_sentiments": list(cl.include_sentiments) if cl.include_sentiments else None,
                      "drop_spam": cl.drop_spam, "time_field": time_field},
