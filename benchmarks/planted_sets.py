@@ -26,9 +26,10 @@ Kinds kept apart so that no setting is chosen on what is reported:
   relative to the batch, ``recentre=1`` (``--planted-sets new7``).
 - ``NEW8``: six more (seventh session), written blind; first read (eighth session) for the check of relative
   clusters with the raw ones as a safety net (``--planted-sets new8``).
-- ``NEW9``: six more (eighth session), written blind; kept unread for the next decision (``--planted-sets new9``).
-- ``NEW10``: six more (eighth session), written blind; kept unread for the decision after
-  (``--planted-sets new10``).
+- ``NEW9``: six more (eighth session), written blind; first read (ninth session) for the check of clustering on
+  shared nearest neighbours, rank alone (``--planted-sets new9``).
+- ``NEW10``: six more (eighth session), written blind; first read (ninth session) for the check of shared
+  neighbours above a cosine floor, adopted as the default (``--planted-sets new10``).
 
 Each set is one problem that a clustering should find as one group among thousands of other
 negative reviews, however it is worded.
