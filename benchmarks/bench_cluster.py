@@ -278,8 +278,8 @@ def main() -> None:
                     help="override every encoder's default threshold in [1], [2] and [3] (to show the trade-off; "
                          "the defaults are chosen on train problems); a cosine unless --similarity snn")
     ap.add_argument("--recentre", type=int, default=None, metavar="K",
-                    help="cluster [1], [2] and [3] relative to the batch (ProblemClusterer(recentre=K)); needs --threshold "
-                         "(cosines)")
+                    help="cluster [1], [2] and [3] relative to the batch (ProblemClusterer(recentre=K)); needs "
+                         "--threshold (cosines)")
     ap.add_argument("--similarity", choices=SIMILARITIES, default="auto",
                     help="ProblemClusterer(similarity=) in [1], [2] and [3]: auto (the default: shared neighbours up "
                          "to 8,000 texts, cosines above or with --threshold), snn or cosine (the earlier default)")
