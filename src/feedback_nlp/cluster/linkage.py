@@ -145,15 +145,20 @@ def spherical_kmeans(X: np.ndarray, k: int, rng, n_iter: int = 2, chunk: int = 8
 def group_means(X: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Mean row of X for each label in ``groups`` (labels < 0 ignored)."""
     groups = np.asarray(groups)
-    pos = np.full(int(max(labels.max(initial=-1), groups.max(initial=-1))) + 1, -1, dtype=np.int64)
-    pos[groups] = np.arange(len(groups))
-    g = np.where(labels >= 0, pos[np.maximum(labels, 0)], -1)
+    g = group_positions(labels, groups)
     sel = g >= 0
     sums = np.zeros((len(groups), X.shape[1]), dtype=np.float64)
     group_sum(X[sel], g[sel], len(groups), sums)
     cnt = np.bincount(g[sel], minlength=len(groups)).astype(np.float64)
     cnt[cnt == 0] = 1
     return (sums / cnt[:, None]).astype(np.float32)
+
+
+def group_positions(labels: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """For each label, its position in ``groups``; -1 for a negative label or one not in ``groups``."""
+    pos = np.full(int(max(labels.max(initial=-1), groups.max(initial=-1))) + 1, -1, dtype=np.int64)
+    pos[groups] = np.arange(len(groups))
+    return np.where(labels >= 0, pos[np.maximum(labels, 0)], -1)
 
 
 def group_sum(X, labels, k, out):

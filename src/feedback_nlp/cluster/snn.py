@@ -14,11 +14,13 @@ Each text and each unit has a neighbour list of up to ``k + 1`` units (a unit's 
 the floor holds the id ``n_units``, which matches nothing. The similarity of two lists is the number of units
 they share over ``k + 1``; the similarity of a text to a cluster is its mean over the cluster's texts,
 ``A_x . profile_c`` with the cluster's *profile*, the share of its texts that list each unit.
-Figures: benchmarks/RESULTS.md, "Clustering on shared neighbours".
+Figures: benchmarks/RESULTS.md, "Clustering on shared nearest neighbours".
 """
 from __future__ import annotations
 
 import numpy as np
+
+from .linkage import group_positions
 
 __all__ = ["unit_neighbours", "nearest_units", "snn_matrix", "profiles", "scores"]
 
@@ -78,9 +80,7 @@ def profiles(lists: np.ndarray, labels: np.ndarray, n_units: int, groups: np.nda
     groups = np.asarray(groups)
     if len(groups) == 0:
         return np.zeros((n_units + 1, 0), dtype=np.float32)
-    pos = np.full(int(max(labels.max(initial=-1), groups.max(initial=-1))) + 1, -1, dtype=np.int64)
-    pos[groups] = np.arange(len(groups))
-    g = np.where(labels >= 0, pos[np.maximum(labels, 0)], -1)
+    g = group_positions(labels, groups)
     sel = g >= 0
     P = np.zeros((n_units + 1, len(groups)), dtype=np.float64)
     np.add.at(P, (lists[sel].ravel(), np.repeat(g[sel], lists.shape[1])), 1.0)
