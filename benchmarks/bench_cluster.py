@@ -56,8 +56,8 @@ from feedback_nlp.cluster import SIMILARITIES, ProblemClusterer  # noqa: E402
 from feedback_nlp.encoders import SEMANTIC_NGRAM, Encoder, get_encoder, semantic_ngram  # noqa: E402
 from feedback_nlp.encoders.pretrained import PRETRAINED  # noqa: E402
 from feedback_nlp.metrics import normalized_mutual_info as nmi  # noqa: E402
-from planted_sets import (NEW2, NEW3, NEW4, NEW5, NEW6, NEW7, NEW8, NEW9, NEW10, NEW11, NEW12,  # noqa: E402
-                          best_cluster, best_label, holdout, new_problems, planted_elsewhere, reported)
+from planted_sets import (NEW2, NEW3, NEW4, NEW5, NEW6, NEW7, NEW8, NEW9, NEW10, NEW11, NEW12, NEW13,  # noqa: E402
+                          NEW14, best_cluster, best_label, holdout, new_problems, planted_elsewhere, reported)
 from problem_groups import canonical  # noqa: E402
 
 def data_dir() -> Path:
@@ -217,7 +217,8 @@ PLANTED_KINDS = {"reported": reported, "holdout": holdout, "new": new_problems, 
                  "new5": lambda: dict(NEW5), "new6": lambda: dict(NEW6),
                  "new7": lambda: dict(NEW7), "new8": lambda: dict(NEW8),
                  "new9": lambda: dict(NEW9), "new10": lambda: dict(NEW10),
-                 "new11": lambda: dict(NEW11), "new12": lambda: dict(NEW12)}
+                 "new11": lambda: dict(NEW11), "new12": lambda: dict(NEW12),
+                 "new13": lambda: dict(NEW13), "new14": lambda: dict(NEW14)}
 
 
 # ----------------------------------------------------------------------------- 3. scale
@@ -271,7 +272,7 @@ def main() -> None:
     ap.add_argument("--planted-sets", choices=tuple(PLANTED_KINDS), default="reported",
                     help="reported: the benchmark's sets; holdout: sets written after semantic 1.2.0 was fixed; "
                          "new: problems absent from the background reviews, written after holdout; new2: more of "
-                         "those, the check for a setting chosen on SELECTION_NEW; new3 to new12: six each, written "
+                         "those, the check for a setting chosen on SELECTION_NEW; new3 to new14: six each, written "
                          "blind, each first read for one decision (benchmarks/planted_sets.py); holdout and the new "
                          "kinds are read once per encoder version")
     ap.add_argument("--threshold", type=float, default=None,

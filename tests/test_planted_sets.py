@@ -19,10 +19,12 @@ def test_every_set_has_twenty_distinct_texts_and_no_text_is_in_two_kinds():
              "new5": dict(planted_sets.NEW5), "new6": dict(planted_sets.NEW6),
              "new7": dict(planted_sets.NEW7), "new8": dict(planted_sets.NEW8),
              "new9": dict(planted_sets.NEW9), "new10": dict(planted_sets.NEW10),
-             "new11": dict(planted_sets.NEW11), "new12": dict(planted_sets.NEW12)}
+             "new11": dict(planted_sets.NEW11), "new12": dict(planted_sets.NEW12),
+             "new13": dict(planted_sets.NEW13), "new14": dict(planted_sets.NEW14)}
     seen: dict[str, str] = {}
     for kind, sets in kinds.items():
-        six = ("new3", "new4", "new5", "new6", "new7", "new8", "new9", "new10", "new11", "new12")
+        six = ("new3", "new4", "new5", "new6", "new7", "new8", "new9", "new10", "new11", "new12",
+               "new13", "new14")
         assert len(sets) == (6 if kind in six else 3), kind
         for name, texts in sets.items():
             norms = [normalize(t) for t in texts]
