@@ -30,9 +30,11 @@ Kinds kept apart so that no setting is chosen on what is reported:
   shared nearest neighbours, rank alone (``--planted-sets new9``).
 - ``NEW10``: six more (eighth session), written blind; first read (ninth session) for the check of shared
   neighbours above a cosine floor, adopted as the default (``--planted-sets new10``).
-- ``NEW11``: six more (ninth session), written blind; kept unread for the next decision (``--planted-sets new11``).
-- ``NEW12``: likewise, for the decision after (``--planted-sets new12``).
-- ``NEW13``: six more, written blind by a helper; kept unread for a later decision (``--planted-sets new13``).
+- ``NEW11``: six more (ninth session), written blind; first read (tenth session) for the check of the advice to
+  cluster with ``use-multi`` on shared neighbours (``--planted-sets new11``).
+- ``NEW12``: six more (ninth session), written blind; kept unread for the next decision (``--planted-sets new12``).
+- ``NEW13``: six more (tenth session), written blind by a helper;
+  kept unread for a later decision (``--planted-sets new13``).
 - ``NEW14``: likewise (``--planted-sets new14``).
 
 Each set is one problem that a clustering should find as one group among thousands of other
@@ -800,7 +802,7 @@ NEW10 = {"lipstick_snapped": NEW10_LIPSTICK, "recharge_missing": NEW10_RECHARGE,
 
 
 #: Eleventh new-problem holdout sets, written blind on 2026-12-06 (ninth session) by a writer who saw no encoder's
-#: output and ran no clustering, encoder or model on them; kept unread for the next decision (``--planted-sets new11``).
+#: output and ran no clustering, encoder or model on them; first read in the tenth session (``--planted-sets new11``).
 #: Product and failure words in the 7,068 negative dev/test reviews, counted by substring before finalising: 智能门锁 0, 智能锁
 #: 0, 门锁 1, 指纹锁 0, 密码锁 0, 电子锁 0, 人脸识别 1, 开锁 0, 撬门 0, 面板 1, 钥匙孔 0, 应急钥匙 0, 验证失败 0, 识别失败 0, 开不了门 1, 进不了家门 0, 关在门外 0, 鎖 0
 #: (指纹, in 18, is in 6; 识别, in 9, is in 4; 打不开, in 12, is in 1; 锁, in 18, is in 7; 门, in 181, is in 9); 猫砂 0, 貓砂 0, 豆腐砂

@@ -397,9 +397,9 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
                         "and domain word vectors; faster and lighter, weaker on new problems. ngram: char n-gram "
                         "TF-IDF fitted on the input; 21 s per 100k, purer and smaller clusters, blind to synonyms. "
                         "NAME: e5-small, use-multi or roformer-sim (each needs its extra; use-multi about 600 "
-                        "texts/s on 2 cores, the others tens; use-multi keeps new problems together best, known "
-                        "ones less purely) "
-                        "or an encoder directory")
+                        "texts/s on 2 cores, the others tens; use-multi finds the most problems in batches up to "
+                        "8,000 texts: 29 of 36 planted sets against the default's 20, but a lower ARI on annotated "
+                        "problems, 0.122 against 0.208) or an encoder directory")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help=f"processes for the analysis and for encoding the texts to cluster (default: every CPU "
                         f"this process may use, at most {AUTO_JOBS}; 1: one process; -1: every CPU); the output "
