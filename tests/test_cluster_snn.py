@@ -182,3 +182,28 @@ def test_auto_takes_shared_neighbours_for_small_batches_and_cosines_above(monkey
     assert ProblemClusterer(seed=0).fit(names, embeddings=X).similarity_ == "snn"
     cl = ProblemClusterer(seed=0, threshold=0.25).fit(names, embeddings=X)  # a given threshold is a cosine
     assert cl.similarity_ == "cosine" and cl.threshold_ == 0.25
+
+
+def test_texts_the_encoder_cannot_read_stay_unclustered():
+    # A mix whose topic part is empty for emoji-only texts: their rows are short (only the constant part), so
+    # their cosines stay under the floor, as on cosines; scaled up to unit length they would form a cluster.
+    from feedback_nlp.encoders import ConcatEncoder, Encoder
+
+    class Topics(Encoder):
+        name, default_threshold, dim = "topics", 0.9, 2
+
+        def _encode(self, norms):
+            return np.array([[float("电池" in s), float("快递" in s)] for s in norms], dtype=np.float32)
+
+    class Constant(Encoder):  # the same row for every text, as issue-type priors of an unreadable text
+        name, default_threshold, dim = "constant", 0.9, 1
+
+        def _encode(self, norms):
+            return np.ones((len(norms), 1), dtype=np.float32)
+
+    enc = ConcatEncoder([(Topics(), 0.8), (Constant(), 0.2)], default_threshold=0.9)
+    texts = ["电池不耐用"] * 3 + ["快递太慢了"] * 3 + ["😀😀", "👍", "🙏🙏", "🎉", "😡"]
+    for similarity in ("snn", "cosine"):
+        labels = ProblemClusterer(min_size=2, encoder=enc, similarity=similarity).fit_predict(texts)
+        assert labels[0] == labels[2] != labels[3] == labels[5], similarity
+        assert labels[6:] == [None] * 5, similarity

@@ -48,6 +48,14 @@ def _by_size(lab: np.ndarray, min_size: int) -> np.ndarray:
     return np.where(lab >= 0, newid[np.maximum(lab, 0)], -1)
 
 
+def _at_most_unit(sums: np.ndarray) -> np.ndarray:
+    """Rows longer than 1 (sums of several texts) scaled to unit length, shorter ones kept (float32). A text the
+    encoder reads only in part (emoji, a script it lacks) has a row shorter than 1, and so low cosines to
+    everything; scaling it up would give such texts neighbours among each other, and a cluster."""
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.maximum(norms, 1.0)).astype(np.float32)
+
+
 def _best(S: np.ndarray, thr: float) -> np.ndarray:
     """Each row's best column when its score is at least ``thr``, else -1."""
     j = np.argmax(S, axis=1)
@@ -349,7 +357,7 @@ class ProblemClusterer:
         clusters' neighbour profiles for ``predict``."""
         m = len(X)
         unit_of, sums, sizes = self._units(X)
-        U = l2_normalize(sums.astype(np.float32))
+        U = _at_most_unit(sums)
         # Lists span about n_neighbors texts: fewer units when micro-clusters hold several texts each.
         self.unit_neighbors_ = k = max(1, int(round(self.n_neighbors * len(U) / m)))
         unit_lists = unit_neighbours(U, k, self.min_cosine_)
