@@ -106,3 +106,36 @@ def test_extra_rows_come_from_outside_the_held_out_share_and_leave_the_texts_out
     assert not any("吵" in t for t in extra) and not set(extra) & set(texts)
     with pytest.raises(SystemExit):
         tse.extra_rows(texts, Cache(), SimpleNamespace(**{**opts, "dictionary_words": 5, "substitute_nouns": 5}))
+
+
+def test_teacher_cache_reuses_vectors_and_saves_at_the_end_not_every_chunk(tmp_path, monkeypatch):
+    calls = []
+
+    class Teacher:
+        def encode(self, texts, normalized=False):
+            calls.append(len(texts))
+            return np.array([[len(t), 1.0] for t in texts], dtype=np.float32)
+
+    monkeypatch.setitem(tse.PRETRAINED, "tiny-teacher", Teacher)
+    cache = tse.TeacherCache("tiny-teacher", tmp_path)
+    saves = []
+    monkeypatch.setattr(cache, "save", lambda: saves.append(len(cache.vecs)))
+    texts = [f"文本{i}" * (i % 3 + 1) for i in range(10)]
+    X = cache.embed(texts, chunk=3, log=lambda *a: None)
+    assert calls == [3, 3, 3, 1] and saves == [10]  # four chunks, one save after the last
+    assert X.shape == (10, 2) and X[0, 0] == len(texts[0])
+    cache.embed(texts[:4] + ["新的"], chunk=3, log=lambda *a: None, save_every=0.0)
+    assert calls[-1] == 1 and saves == [10, 11]  # only the new text is encoded
+    cache.embed(["甲", "乙", "丙", "丁"], chunk=1, log=lambda *a: None, save_every=0.0)
+    assert saves[2:] == [12, 13, 14, 15]  # save_every=0: after every chunk
+
+
+def test_teacher_cache_round_trips_through_its_file(tmp_path, monkeypatch):
+    class Teacher:
+        def encode(self, texts, normalized=False):
+            return np.ones((len(texts), 3), dtype=np.float32)
+
+    monkeypatch.setitem(tse.PRETRAINED, "tiny-teacher", Teacher)
+    tse.TeacherCache("tiny-teacher", tmp_path).embed(["一", "二"], log=lambda *a: None)
+    again = tse.TeacherCache("tiny-teacher", tmp_path)
+    assert len(again.vecs) == 2 and again.embed(["二"], log=lambda *a: None).shape == (1, 3)

@@ -108,18 +108,25 @@ class TeacherCache:
         np.savez(tmp, keys=np.array(keys), vecs=np.stack([self.vecs[k] for k in keys]).astype(np.float32))
         os.replace(tmp, self.path)
 
-    def embed(self, norms: list[str], chunk: int = 500, log=print) -> np.ndarray:
-        """Vectors of already-normalised texts, computing (and saving) the missing ones."""
+    def embed(self, norms: list[str], chunk: int = 500, log=print, save_every: float = 120.0) -> np.ndarray:
+        """Vectors of already-normalised texts, computing (and saving) the missing ones.
+
+        The cache is saved after the last chunk and, in between, once ``save_every`` seconds have passed: an
+        interrupted run keeps most of its work, and the whole cache (over a GB) is not rewritten every
+        ``chunk`` texts: use-multi filled it at about 100 texts/s that way, and at about 350 with one save
+        (3,000 new texts, loading included; 2026-12-06)."""
         missing = list(dict.fromkeys(t for t in norms if self.key(t) not in self.vecs))
         if missing:
             if self._encoder is None:
                 self._encoder = PRETRAINED[self.teacher]()
-            t0 = time.perf_counter()
+            t0 = last_save = time.perf_counter()
             for s in range(0, len(missing), chunk):
                 part = missing[s:s + chunk]
                 for t, v in zip(part, self._encoder.encode(part, normalized=True)):
                     self.vecs[self.key(t)] = v
-                self.save()
+                if s + chunk >= len(missing) or time.perf_counter() - last_save >= save_every:
+                    self.save()
+                    last_save = time.perf_counter()
                 done = s + len(part)
                 log(f"  {self.teacher}: {done}/{len(missing)} new texts, "
                     f"{done / (time.perf_counter() - t0):.1f} texts/s")
