@@ -726,6 +726,16 @@ def test_cluster_help_names_the_default_encoder_and_its_speed(capsys):
     assert "semantic+ngram (default)" in help_text and "per 100k texts" in help_text and "ngram:" in help_text
 
 
+
+def test_similarity_choices_are_the_clusterers():
+    # The CLI spells them out to keep numpy out of parser start-up; they must not drift apart.
+    from feedback_nlp.cluster import SIMILARITIES
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    for command in ("cluster", "report"):
+        option = next(a for a in sub.choices[command]._actions if "--similarity" in a.option_strings)
+        assert tuple(option.choices) == SIMILARITIES and option.default == "auto"
+
 def test_score_detect_floods_across_batches(tmp_path, model_dir):
     from feedback_nlp.pipeline import FloodMarker
     from feedback_nlp.result import FeedbackResult
