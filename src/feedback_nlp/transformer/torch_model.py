@@ -27,7 +27,9 @@ IGNORE = -100
 
 class MultiTaskModel(nn.Module):
     """One encoder (any ``transformers`` encoder returning ``last_hidden_state``) and a
-    linear head per task over the mean-pooled token states (padding excluded)."""
+    linear head per task over the mean-pooled token states (padding excluded), or over the
+    encoder's own ``pooler_output`` when its config says ``sentence_pooling = "encoder"``
+    (USE pools inside the network: :mod:`feedback_nlp.transformer.convert.use_model`)."""
 
     def __init__(self, encoder: nn.Module, heads: Mapping[str, HeadSpec], dropout: float = 0.1):
         super().__init__()
@@ -39,7 +41,10 @@ class MultiTaskModel(nn.Module):
         self.heads = nn.ModuleDict({t: nn.Linear(hidden, len(h.labels)) for t, h in heads.items()})
 
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
+        if getattr(self.encoder.config, "sentence_pooling", "mean") == "encoder":
+            return out.pooler_output
+        h = out.last_hidden_state
         m = attention_mask.unsqueeze(-1).to(h.dtype)
         return (h * m).sum(1) / m.sum(1).clamp(min=1.0)
 
@@ -259,6 +264,10 @@ def save_model_dir(model: MultiTaskModel, tokenizer, directory: str | Path, card
     tokenizer_entry = tokenizer.save(directory)
     export_onnx(model, directory / "model.onnx", max_len=tokenizer.max_len)
     onnx_files: dict = {"float32": "model.onnx"}
+    if quantize and not getattr(model.encoder.config, "int8_presets_apply", True):
+        quantize = False
+        onnx_files["int8_skipped"] = (f"no int8 variant: the presets name BERT modules that "
+                                      f"{model.encoder.config.model_type} lacks")
     if quantize:
         int8 = quantize_int8(directory / "model.onnx", directory / "model.int8.onnx", int8_preset)
         onnx_files["int8"] = "model.int8.onnx"
@@ -276,9 +285,12 @@ def save_model_dir(model: MultiTaskModel, tokenizer, directory: str | Path, card
     card["tokenizer"] = tokenizer_entry
     card["onnx"] = {**onnx_files, "inputs": ["input_ids", "attention_mask"],
                     "outputs": list(model.tasks) + ["logits", "embeddings"],
-                    "embeddings": "mean of the last layer's token states over attention_mask"}
-    card["encoder"] = {"dir": "encoder", "hidden_size": model.encoder.config.hidden_size,
-                       "num_hidden_layers": model.encoder.config.num_hidden_layers}
+                    "embeddings": "the encoder's pooler_output (for USE: its sentence vector before the L2 norm)"
+                    if getattr(model.encoder.config, "sentence_pooling", "mean") == "encoder"
+                    else "mean of the last layer's token states over attention_mask"}
+    card["encoder"] = {"dir": "encoder", "model_type": model.encoder.config.model_type,
+                       "hidden_size": model.encoder.config.hidden_size,
+                       "num_hidden_layers": getattr(model.encoder.config, "num_hidden_layers", None)}
     card["heads_weights"] = "heads.safetensors"
     tasks = {}
     for t, spec in model.specs.items():

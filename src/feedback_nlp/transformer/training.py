@@ -160,6 +160,9 @@ def fine_tune(base: str | Path, train_records: list[Record], heads: Mapping[str,
     np.random.seed(seed)
     torch.manual_seed(seed)
     device = pick_device(device)
+    from .convert import register_encoders
+
+    register_encoders()
     encoder = AutoModel.from_pretrained(str(base))
     model = MultiTaskModel(encoder, heads).to(device)
     for r in train_records:

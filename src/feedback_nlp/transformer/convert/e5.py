@@ -54,6 +54,7 @@ import numpy as np
 from ...encoders.base import package_dir
 from ..wordpiece import WordPieceTokenizer, _is_cjk, _is_control, _is_punctuation, _is_whitespace, basic_tokenize
 from ..unigram import UnigramTokenizer
+from ._prune import _useful_char, prune_unigram
 from ._write import load_checked, write_model_dir
 
 #: licence and provenance written next to every converted directory (``PROVENANCE.json``).
@@ -175,14 +176,6 @@ def source_tokenizer(e5: E5Q4, prefix: str = "", max_len: int = 512) -> UnigramT
                             max_len=max_len)
 
 
-def _useful_char(c: str) -> bool:
-    """Scripts a Chinese e-commerce review uses besides CJK ideographs (Latin, Greek, Cyrillic,
-    punctuation and symbols, kana, bopomofo, variation selectors, full-width forms, emoji)."""
-    cp = ord(c)
-    return (cp < 0x530 or 0x2000 <= cp < 0x2C00 or 0x3000 <= cp < 0x3130 or 0xFE00 <= cp < 0xFE10
-            or 0xFF00 <= cp < 0xFFF0 or 0x1F000 <= cp < 0x1FB00)
-
-
 def wordpiece_vocab(e5: E5Q4, n_words: int = 8000, texts: Iterable[str] = ()) -> tuple[list[str], list[int]]:
     """``(vocab.txt tokens, e5 embedding row of each)``: a WordPiece vocabulary over e5's
     pieces that BERT's tokenization rules can use (see the module docstring)."""
@@ -237,37 +230,9 @@ def wordpiece_vocab(e5: E5Q4, n_words: int = 8000, texts: Iterable[str] = ()) ->
 
 def unigram_vocab(e5: E5Q4, n_words: int = 30000, texts: Iterable[str] = (), prefix: str = "query: ",
                   max_len: int = 512) -> tuple[UnigramTokenizer, list[int]]:
-    """``(pruned tokenizer, e5 embedding row of each piece)``: e5's own pieces, fewer of them.
-
-    Kept: the special tokens (first, in the WordPiece layout's order: pad, unk, cls, sep,
-    mask), ``▁``, every piece of CJK and the scripts reviews use (:func:`_useful_char`) that
-    holds a CJK character, is one character long or has no letter or digit, the ``n_words``
-    highest-scoring multi-character ASCII words and numbers, and every piece e5's tokenization
-    picks for ``texts`` (with ``prefix``).  Pieces keep their scores, so a pruned vocabulary tokenizes as e5
-    does wherever no dropped piece would have won."""
-    sp = source_tokenizer(e5)
-    keep: set[int] = set()
-    ascii_words = []
-    for p, i in sp.vocab.items():
-        body = p.lstrip("▁")
-        if not body:
-            keep.add(i)
-        elif all(_is_cjk(ord(c)) or _useful_char(c) for c in body):
-            if len(body) == 1 or any(_is_cjk(ord(c)) for c in body) or not any(c.isalnum() for c in body):
-                keep.add(i)  # Chinese, single characters, punctuation runs such as "”，" or "。。。"
-            elif body.isascii():
-                ascii_words.append((-float(sp.scores[i]), i))
-    keep.update(i for _, i in sorted(ascii_words)[:n_words])
-    for text in texts:
-        keep.update(sp.tokenize_ids(prefix + text))
-    keep.discard(sp.unk_id)
-    order = [sp.special_tokens[k] for k in ("pad", "unk", "cls", "sep", "mask") if k in sp.special_tokens]
-    rows = order + sorted(keep - set(order))
-    specials = {k: order.index(sp.special_tokens[k]) for k in ("pad", "unk", "cls", "sep", "mask")
-                if k in sp.special_tokens}
-    tok = UnigramTokenizer([e5.pieces[r] for r in rows], [float(e5.scores[r]) for r in rows], specials,
-                           normalization=e5.norm, unk_score=sp.unk_score, prefix=prefix, max_len=max_len)
-    return tok, rows
+    """``(pruned tokenizer, e5 embedding row of each piece)``: e5's own pieces, fewer of them
+    (:func:`~feedback_nlp.transformer.convert._prune.prune_unigram` says which are kept)."""
+    return prune_unigram(source_tokenizer(e5, prefix=prefix, max_len=max_len), n_words, texts)
 
 
 def _hf_state(e5: E5Q4, rows: Sequence[int]) -> dict[str, np.ndarray]:
