@@ -374,9 +374,11 @@ def test_cli_train_converts_a_named_wheel_base(tiny_base, tmp_path, monkeypatch)
                             for i, (t, y) in enumerate(SENT_ONLY + [(r[0], r[3]) for r in ROWS])), encoding="utf-8")
     out = tmp_path / "tx_named"
     assert main(["train", "--backend", "transformer", "--base", "tiny-wheel", "--task", "sentiment", "--data", str(data),
-                 "--max-steps", "2", "--batch-size", "4", "--max-len", "32", "--device", "cpu", "-o", str(out)]) == 0
+                 "--max-steps", "2", "--batch-size", "4", "--max-len", "32", "--device", "cpu", "--seed", "3",
+                 "-o", str(out)]) == 0
     card = json.loads((out / "model.json").read_text(encoding="utf-8"))
     assert card["base"] == "tiny-wheel" and card["base_provenance"] == {"name": "tiny-wheel", "licence": "MIT"}
+    assert card["training"]["seed"] == 3  # --seed reaches fine_tune
 
 
 def _unigram_base(d: Path) -> Path:

@@ -218,6 +218,8 @@ def _add_train(sub) -> None:
     p.add_argument("--batch-size", type=int, default=32, help="transformer backend: texts per step (default 32)")
     p.add_argument("--lr", type=float, default=5e-5, help="transformer backend: encoder learning rate (heads 10x)")
     p.add_argument("--device", default="auto", help="transformer backend: auto (GPU when available), cpu or cuda")
+    p.add_argument("--seed", type=int, default=0,
+                   help="transformer backend: random seed of the heads' initialisation and the batch order (default 0)")
     p.add_argument("-o", "--output", required=True, help="model directory to write")
     p.set_defaults(func=_cmd_train)
 
@@ -243,7 +245,7 @@ def _cmd_train(args) -> int:
 
         out = train_task_model(args.base, args.task, train, dev, args.output, labels=labels, card=card,
                                max_steps=args.max_steps, max_len=args.max_len, batch_size=args.batch_size,
-                               lr=args.lr, device=args.device,
+                               lr=args.lr, device=args.device, seed=args.seed,
                                log=lambda msg: print(msg, file=sys.stderr))
         from .transformer.runtime import TransformerModel
 

@@ -213,7 +213,7 @@ def fine_tune(base: str | Path, train_records: list[Record], heads: Mapping[str,
             break
     model.eval().to("cpu")
     return model, {"steps": step, "seconds": round(time.time() - t0, 1), "batch_size": batch_size, "lr": lr,
-                   "device": device, "n_train_records": len(train_records)}
+                   "device": device, "seed": seed, "n_train_records": len(train_records)}
 
 
 # --- our own encoder: character vocabulary + MLM ---------------------------------------------
