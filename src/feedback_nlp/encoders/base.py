@@ -6,14 +6,11 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
+from ..extras import MissingExtraError, install_hint
 from ..text import normalize
 
 __all__ = ["Encoder", "MissingExtraError", "l2_normalize", "package_dir", "require_extra", "save_arrays",
            "load_optional", "weighted_row_sums"]
-
-
-class MissingExtraError(ImportError):
-    """An optional encoder's package is not installed; the message is one line naming the extra."""
 
 
 def require_extra(module: str, what: str, extra: str):
@@ -23,7 +20,7 @@ def require_extra(module: str, what: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError as e:
-        raise MissingExtraError(f'{what} needs the [{extra}] extra: pip install "feedback-nlp[{extra}]"') from e
+        raise MissingExtraError(install_hint(what, extra)) from e
 
 
 def package_dir(module: str, what: str, extra: str, install: str = ""):

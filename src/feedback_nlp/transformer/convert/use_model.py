@@ -9,13 +9,16 @@ root of their number, then a feed-forward net).
 """
 from __future__ import annotations
 
-import torch
-import torch.nn.functional as F
-from torch import nn
-from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel
-from transformers.modeling_outputs import BaseModelOutputWithPooling
+from ...extras import require_extra
 
-from .use import MODEL_TYPE
+require_extra("transformer", "the use-multi teacher", ("torch", "transformers"))
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel  # noqa: E402
+from transformers.modeling_outputs import BaseModelOutputWithPooling  # noqa: E402
+
+from .use import MODEL_TYPE  # noqa: E402
 
 
 class UseMultiConfig(PretrainedConfig):
