@@ -212,7 +212,8 @@ def _add_train(sub) -> None:
     p.add_argument("--base", help="transformer backend: base encoder, a local directory or hub id with a WordPiece "
                                   "vocab.txt or a unigram.json (e.g. bert-base-chinese, or a "
                                   "training/pretrain_encoder.py output), or roformer-sim / e5-small / "
-                                  "e5-small-wordpiece / use-multi (converted from the installed wheel; docs/TRANSFORMER.md)")
+                                  "e5-small-wordpiece / use-multi (converted from the installed wheel; "
+                                  "docs/TRANSFORMER.md)")
     p.add_argument("--max-steps", type=int, default=1000, help="transformer backend: optimiser steps (default 1000)")
     p.add_argument("--max-len", type=int, default=128, help="transformer backend: tokens per text (default 128)")
     p.add_argument("--batch-size", type=int, default=32, help="transformer backend: texts per step (default 32)")

@@ -40,9 +40,14 @@ class MultiTaskModel(nn.Module):
         self.dropout = nn.Dropout(dropout)
         self.heads = nn.ModuleDict({t: nn.Linear(hidden, len(h.labels)) for t, h in heads.items()})
 
+    @property
+    def pools_inside(self) -> bool:
+        """Whether the heads read the encoder's own ``pooler_output`` instead of mean-pooled states."""
+        return getattr(self.encoder.config, "sentence_pooling", "mean") == "encoder"
+
     def embed(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         out = self.encoder(input_ids=input_ids, attention_mask=attention_mask)
-        if getattr(self.encoder.config, "sentence_pooling", "mean") == "encoder":
+        if self.pools_inside:
             return out.pooler_output
         h = out.last_hidden_state
         m = attention_mask.unsqueeze(-1).to(h.dtype)
@@ -286,8 +291,7 @@ def save_model_dir(model: MultiTaskModel, tokenizer, directory: str | Path, card
     card["onnx"] = {**onnx_files, "inputs": ["input_ids", "attention_mask"],
                     "outputs": list(model.tasks) + ["logits", "embeddings"],
                     "embeddings": "the encoder's pooler_output (for USE: its sentence vector before the L2 norm)"
-                    if getattr(model.encoder.config, "sentence_pooling", "mean") == "encoder"
-                    else "mean of the last layer's token states over attention_mask"}
+                    if model.pools_inside else "mean of the last layer's token states over attention_mask"}
     card["encoder"] = {"dir": "encoder", "model_type": model.encoder.config.model_type,
                        "hidden_size": model.encoder.config.hidden_size,
                        "num_hidden_layers": getattr(model.encoder.config, "num_hidden_layers", None)}

