@@ -20,8 +20,9 @@ from feedback_nlp.labelled_data import LabelledData  # noqa: E402
 from feedback_nlp.modeling import ModelFormatError  # noqa: E402
 from feedback_nlp.text import normalize  # noqa: E402
 from feedback_nlp.transformer import TransformerModel, WordPieceTokenizer, is_transformer_dir  # noqa: E402
-from feedback_nlp.transformer.training import (Record, build_char_vocab, default_heads, fine_tune,  # noqa: E402
-                                               merge_task_sets, select_tasks, tune_and_evaluate)
+from feedback_nlp.transformer.training import (Record, add_soft_targets, build_char_vocab,  # noqa: E402
+                                               default_heads, fine_tune, merge_task_sets, select_tasks,
+                                               tune_and_evaluate)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -157,6 +158,51 @@ def test_masked_loss_trains_only_labelled_heads(tiny_base):
     for t in ("spam", "issue_types", "severity"):
         g = model.heads[t].weight.grad
         assert g is None or float(g.abs().sum()) == 0.0
+
+
+def test_soft_targets_are_the_teachers_probabilities():
+    """A multi-label record may carry a teacher's probability per label (distillation): the loss is
+    binary cross-entropy against those values; a multi-class head refuses them."""
+    from feedback_nlp.transformer.torch_model import multitask_loss
+    from feedback_nlp.transformer.training import _targets
+
+    heads = default_heads()
+    labels = heads["issue_types"].labels
+    soft = {lab: 0.09 * (j + 1) for j, lab in enumerate(labels)}
+    batch = [Record("a", {"issue_types": soft}), Record("b", {"issue_types": ["payment"]}), Record("c", {})]
+    y = _targets(batch, heads, "cpu")
+    np.testing.assert_allclose(y["issue_types"][0].numpy(), [soft[lab] for lab in labels], rtol=1e-6)
+    assert y["issue_types"][1].tolist() == [float(lab == "payment") for lab in labels]
+    assert y["issue_types:mask"].tolist() == [True, True, False]
+    z = {t: torch.zeros((3, len(h.labels))) for t, h in heads.items()}
+    _, parts = multitask_loss(z, y, heads)
+    assert parts["issue_types"] == pytest.approx(float(np.log(2)), rel=1e-6)  # BCE at logit 0 is log 2 for any target
+    z["issue_types"][0] = torch.tensor([float(np.log(soft[lab] / (1 - soft[lab]))) for lab in labels])
+    _, better = multitask_loss(z, y, heads)
+    assert better["issue_types"] < parts["issue_types"]  # the teacher's own logits fit its soft row best
+    with pytest.raises(ValueError, match="multi-label heads only"):
+        _targets([Record("d", {"sentiment": {"positive": 0.7, "negative": 0.3}})], heads, "cpu")
+
+
+def test_add_soft_targets_keeps_gold_labels_and_adds_new_texts():
+    records, _ = _records()
+    heads = default_heads()
+    k = len(heads["issue_types"].labels)
+    texts = [ROWS[0][0], SENT_ONLY[0][0], "一段新的评论，没有任何标签", "  "]
+    probs = {"issue_types": np.tile(np.linspace(0.05, 0.95, k), (len(texts), 1)),
+             "sentiment": np.full((len(texts), 3), 1 / 3)}
+    out = add_soft_targets(records, texts, probs, heads)
+    by_text = {r.text: r for r in out}
+    assert by_text[normalize(ROWS[0][0])].labels["issue_types"] == ROWS[0][2]  # gold wins
+    got = by_text[normalize(SENT_ONLY[0][0])].labels
+    assert got["sentiment"] == SENT_ONLY[0][1] and isinstance(got["issue_types"], dict)
+    assert got["issue_types"][heads["issue_types"].labels[-1]] == pytest.approx(0.95)
+    new = by_text[normalize(texts[2])]
+    assert set(new.labels) == {"issue_types"}  # multi-class tasks get no soft target
+    assert len(out) == len(records) + 1  # the whitespace-only text adds nothing
+    picked, weights = select_tasks(out, ["issue_types"], annotated_repeat=3)
+    w = {r.text: x for r, x in zip(picked, weights)}
+    assert w[normalize(ROWS[0][0])] == 3 and w[normalize(texts[2])] == 1  # soft targets are not annotations
 
 
 def test_model_directory_layout(trained):
@@ -310,6 +356,27 @@ def test_an_ensemble_teacher_loads_only_int8_graphs(trained, tmp_path, monkeypat
     assert opened == [True, True]
     np.testing.assert_allclose(got["issue_types"], q.predict_proba([normalize(t) for t in texts])["issue_types"],
                                atol=1e-5)
+
+
+def test_a_teacher_without_an_int8_graph_teaches_in_fp32(trained, tmp_path):
+    """A use-multi teacher has no model.int8.onnx: training/distill_student.py scores it with model.onnx."""
+    import shutil
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
+    import distill_student as ds
+
+    from feedback_nlp.ensemble import EnsembleModel
+
+    _, _, out = trained
+    fp32 = tmp_path / "fp32"
+    shutil.copytree(out, fp32)
+    (fp32 / "model.int8.onnx").unlink()
+    m = TransformerModel.from_pretrained(fp32)
+    EnsembleModel([m, m], {"issue_types": [0.5, 0.5]}, member_paths=[str(fp32)] * 2).save_pretrained(tmp_path / "ens")
+    texts = [r[0] for r in ROWS[:4]]
+    want = m.predict_proba([normalize(t) for t in texts])["issue_types"]
+    for teacher in (tmp_path / "ens", fp32):
+        np.testing.assert_allclose(ds.teacher_probs(teacher, texts, cache=None)["issue_types"], want, atol=1e-6)
 
 
 def test_pipeline_runs_on_the_transformer_model(trained):

@@ -67,8 +67,8 @@ def teacher_probs(teacher: Path, texts: list[str], cache: Path | None, model=Non
     from feedback_nlp.transformer import TransformerModel
     from feedback_nlp.transformer.runtime import is_transformer_dir
 
-    def int8(source):
-        return TransformerModel.from_pretrained(source, quantized=True)
+    def int8(source):  # a teacher without an int8 graph (use-multi) teaches in fp32
+        return TransformerModel.from_pretrained(source, quantized=(Path(source) / "model.int8.onnx").is_file())
 
     if is_ensemble_dir(teacher):
         ens = EnsembleModel.from_pretrained(
@@ -87,7 +87,7 @@ def teacher_probs(teacher: Path, texts: list[str], cache: Path | None, model=Non
         z = np.load(cache, allow_pickle=False)
         if str(z["key"]) == key:
             return {t: z[t] for t in z.files if t != "key"}
-    tm = model if model is not None else int8(teacher)
+    tm = model if model is not None else int8(teacher) if is_transformer_dir(teacher) else _load_model(teacher)
     t0 = time.time()
     out: dict[str, list] = {}
     step = 4096

@@ -83,6 +83,11 @@ def main(argv=None) -> int:
                          "attention, heads and embedding tables stay fp32), encoder = every encoder linear layer, "
                          "all = onnxruntime's default incl. heads and embeddings (docs/TRANSFORMER.md#int8)")
     ap.add_argument("--skip-corpus-eval", action="store_true", help="skip the corpus sentiment / complaint checks")
+    ap.add_argument("--teacher", default=None,
+                    help="distil: a model directory (transformer, n-gram or ensemble) whose probabilities on every "
+                         "corpus train review become soft targets for the multi-label heads among --tasks (issue "
+                         "types); the annotations keep their gold labels")
+    ap.add_argument("--teacher-cache", type=Path, default=None, help="--teacher: cache of its probabilities (.npz)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--evaluate-only", action="store_true",
                     help="no training: evaluate the model directory -o that this script saved before")
@@ -112,8 +117,8 @@ def train_and_evaluate(args, argv, t0: float) -> int:
 
     from feedback_nlp.tasks.routing import DEFAULT_ROUTING
     from feedback_nlp.transformer.torch_model import save_model_dir
-    from feedback_nlp.transformer.training import (default_heads, fine_tune, load_base_tokenizer, merge_task_sets,
-                                                   select_tasks)
+    from feedback_nlp.transformer.training import (add_soft_targets, default_heads, fine_tune, load_base_tokenizer,
+                                                   merge_task_sets, select_tasks)
     from train_baseline import build_sets
 
     if args.threads:
@@ -127,11 +132,18 @@ def train_and_evaluate(args, argv, t0: float) -> int:
     data_dir = shared_data_dir(args.data)
     train, dev, test, corp, ann = build_sets(data_dir, seed=args.seed)
     tasks = [t for t in REQUIRED_TASKS if t in args.tasks]
-    records, weights = select_tasks(merge_task_sets(train), tasks, args.ann_repeat)
+    heads = {t: h for t, h in default_heads().items() if t in tasks}
+    distillation = None
+    if args.teacher:
+        train, distillation = teacher_targets(args.teacher, args.teacher_cache, train, corp, ann, heads)
+        records = add_soft_targets(merge_task_sets(train), distillation.pop("texts"), distillation.pop("probs"),
+                                   heads)
+    else:
+        records = merge_task_sets(train)
+    records, weights = select_tasks(records, tasks, args.ann_repeat)
     tok = load_base_tokenizer(base, args.max_len)
     n_labels = {t: sum(t in r.labels for r in records) for t in tasks}
     print(f"{len(records)} training records; labelled per task: {n_labels} ({time.time() - t0:.0f}s)")
-    heads = {t: h for t, h in default_heads().items() if t in tasks}
     model, stats = fine_tune(base, records, heads, tok, max_steps=args.max_steps,
                              batch_size=args.batch_size, lr=args.lr, device=args.device, seed=args.seed,
                              max_minutes=args.max_minutes, record_weights=weights)
@@ -148,12 +160,47 @@ def train_and_evaluate(args, argv, t0: float) -> int:
                      "labelled_records_per_task": n_labels, "torch": torch.__version__},
         "training_data": {"built_by": "training/train_baseline.py build_sets (train splits)",
                           "n_records": len(records)},
+        **({"distillation": distillation} if distillation else {}),
     }
     out = Path(args.output)
     save_model_dir(model, tok, out, card, quantize=not args.no_quantize,
                    routing=DEFAULT_ROUTING if "issue_types" in tasks else None, int8_preset=args.int8_preset)
     print(f"saved {out} ({time.time() - t0:.0f}s); choosing thresholds on dev and evaluating")
     return evaluate(out, tasks, dev, test, corp, ann, args.skip_corpus_eval, t0)
+
+
+def teacher_targets(teacher: str, cache, train: dict, corp: dict, ann: dict, heads: dict) -> tuple[dict, dict]:
+    """What ``--teacher`` adds: the teacher's probabilities on every corpus train review for the
+    multi-label heads it has, in each head's label order. Those heads then train on the gold
+    annotations plus these soft targets: ``build_sets``' praise reviews with empty labels are dropped,
+    the teacher's probabilities replace them. Returns the new train sets and the card's
+    ``distillation`` entry (with ``texts`` and ``probs`` to pop)."""
+    import numpy as np
+
+    from distill_student import teacher_probs
+    from feedback_nlp.labelled_data import LabelledData
+    from feedback_nlp.pipeline import _load_model
+    from train_baseline import CORPORA
+
+    model = _load_model(teacher)
+    soft = [t for t, h in heads.items() if h.kind == "multilabel" and t in model.heads]
+    if not soft:
+        raise SystemExit(f"--teacher {teacher}: it has none of the multi-label heads of --tasks ({', '.join(heads)})")
+    texts = [r["text"] for name in CORPORA for r in corp[name]["train"]]
+    probs = teacher_probs(Path(teacher), texts, cache)
+    aligned = {}
+    for t in soft:
+        cols = [model.heads[t].labels.index(lab) for lab in heads[t].labels]
+        aligned[t] = np.asarray(probs[t])[:, cols]
+    train = dict(train)
+    for t in soft:
+        rows = ann["train"]
+        train[t] = LabelledData([r["text"] for r in rows], [r[t] for r in rows], [r["id"] for r in rows], True)
+    entry = {"teacher": str(teacher), "soft_tasks": soft, "soft_texts": "corpus train reviews",
+             "n_soft_texts": len(texts), "mean_teacher_probability": {
+                 t: [round(float(v), 4) for v in aligned[t].mean(axis=0)] for t in soft},
+             "texts": texts, "probs": aligned}
+    return train, entry
 
 
 def evaluate(out: Path, tasks: list[str], dev, test, corp, ann, skip_corpus_eval: bool, t0) -> int:

@@ -66,8 +66,30 @@ def select_tasks(records: Sequence[Record], tasks: Sequence[str], annotated_repe
         labels = {t: y for t, y in r.labels.items() if t in keep}
         if labels:
             out.append(Record(r.text, labels, r.ids))
-            weights.append(annotated_repeat if annotated_task in r.labels else 1)
+            gold = annotated_task in r.labels and not isinstance(r.labels[annotated_task], Mapping)
+            weights.append(annotated_repeat if gold else 1)
     return out, weights
+
+
+def add_soft_targets(records: list[Record], texts: Sequence[str], probs: Mapping[str, np.ndarray],
+                     specs: Mapping[str, HeadSpec]) -> list[Record]:
+    """Distillation targets: each of ``texts`` gets a teacher's probabilities (``probs[task]``, one row
+    per text, columns in ``specs[task].labels`` order) for every multi-label task it has no gold label
+    for, on its record (a new one for a text not among ``records``). Gold labels always win."""
+    by_text = {r.text: r for r in records}
+    out = list(records)
+    for k, text in enumerate(texts):
+        n = normalize(text)
+        if not n:
+            continue
+        rec = by_text.get(n)
+        if rec is None:
+            rec = by_text[n] = Record(n)
+            out.append(rec)
+        for t, p in probs.items():
+            if t in specs and specs[t].kind == MULTILABEL and t not in rec.labels:
+                rec.labels[t] = {lab: float(v) for lab, v in zip(specs[t].labels, p[k])}
+    return out
 
 
 def pick_device(device: str = "auto") -> str:
@@ -93,10 +115,16 @@ def _targets(batch: list[Record], specs: Mapping[str, HeadSpec], device: str) ->
             for i, r in enumerate(batch):
                 if t in r.labels:
                     m[i] = True
-                    for lab in r.labels[t]:
-                        y[i, spec.labels.index(lab)] = 1.0
+                    if isinstance(r.labels[t], Mapping):  # soft target: a teacher's probability per label
+                        for lab, p in r.labels[t].items():
+                            y[i, spec.labels.index(lab)] = float(p)
+                    else:
+                        for lab in r.labels[t]:
+                            y[i, spec.labels.index(lab)] = 1.0
             out[t], out[t + ":mask"] = y.to(device), m.to(device)
         else:
+            if any(isinstance(r.labels.get(t), Mapping) for r in batch):
+                raise ValueError(f"{t}: soft (probability) targets are supported for multi-label heads only")
             idx = {lab: j for j, lab in enumerate(spec.labels)}
             out[t] = torch.tensor([idx[r.labels[t]] if t in r.labels else IGNORE for r in batch],
                                   dtype=torch.long, device=device)
