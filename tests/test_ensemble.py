@@ -40,6 +40,33 @@ def test_weighted_mean_aligned_by_label_name(members):
     assert list(ens.predict_proba(NORMS)) == ["issue_types"]
 
 
+def test_a_member_no_task_weighs_is_not_run(members):
+    """Dev may give a member weight 0 everywhere: serving skips it; fitting still scores every member."""
+    _, a, b = members
+    ma, mb = NgramModel.from_pretrained(a), NgramModel.from_pretrained(b)
+    calls = []
+
+    class Counting:
+        heads, routing = mb.heads, None
+
+        def predict_proba(self, texts):
+            calls.append(len(texts))
+            return mb.predict_proba(texts)
+
+    ens = EnsembleModel([ma, Counting()], {"issue_types": [1, 0], "sentiment": [1, 0]})
+    got = ens.predict_proba(NORMS)
+    assert calls == []
+    np.testing.assert_allclose(got["issue_types"], ma.predict_proba(NORMS)["issue_types"], atol=1e-6)
+    ens = EnsembleModel([Counting(), ma], {"issue_types": [0, 1]})  # the first member (reversed labels) unused
+    np.testing.assert_allclose(ens.predict_proba(NORMS)["issue_types"],
+                               ma.predict_proba(NORMS)["issue_types"][:, ::-1], atol=1e-6)
+    ens.set_weights("issue_types", [0.5, 0.5])
+    ens.predict_proba(NORMS)
+    assert calls == [len(NORMS)]
+    ens.fit({"issue_types": LabelledData(TEXTS, [["logistics"]] * len(TEXTS), multilabel=True)}, grid=[0.0, 1.0])
+    assert len(calls) == 2  # the fit scored it once (cached), whatever weight it tried
+
+
 def test_members_must_agree_on_labels_and_weights_must_fit(members, tmp_path):
     _, a, _ = members
     other = build_tiny_model(tmp_path / "c", heads_spec={"issue_types": ("multilabel", ["x", "y"])})

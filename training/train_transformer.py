@@ -30,6 +30,12 @@ keep the annotation repeat they would have in the full mix. A model for some tas
 serves them next to the default model: ``FeedbackAnalyzer.load(tasks={TASK: DIR})``;
 its corpus sentiment figures are measured that way (the n-gram model for the rest).
 
+``--teacher DIR`` distils: every corpus train review gets the teacher's probabilities (a
+transformer, n-gram or ensemble directory, e.g. ``training/build_ensemble.py``'s) as soft
+targets for the multi-label heads among ``--tasks`` (issue types), next to the gold annotations;
+``--teacher-cache FILE`` keeps those probabilities between runs. The card records it
+(``distillation``).
+
 ``--evaluate-only -o DIR`` skips training: it reloads a directory this script saved and runs
 the rest (thresholds on dev, test metrics, corpus checks, the card), e.g. after a run that
 stopped once its model was saved, or for a model trained on another machine.

@@ -95,11 +95,15 @@ class EnsembleModel:
         self.weights[task] = w / w.sum()
 
     # -- scoring -------------------------------------------------------------------------------
-    def _member_probs(self, norm_texts: Sequence[str]) -> list[dict[str, np.ndarray]]:
+    def _member_probs(self, norm_texts: Sequence[str]) -> list[Optional[dict[str, np.ndarray]]]:
+        """Each member's probabilities; None for a member no task weighs (dev may choose weight 0
+        for one: it is not run), except while :meth:`fit` is choosing the weights."""
         key = (len(norm_texts), hash(tuple(norm_texts)))
         if self._memo is not None and key in self._memo:
             return self._memo[key]
-        out = [m.predict_proba(norm_texts) for m in self.members]
+        fitting = self._memo is not None
+        out = [m.predict_proba(norm_texts) if fitting or any(w[i] > 0 for w in self.weights.values()) else None
+               for i, m in enumerate(self.members)]
         if self._memo is not None:
             self._memo[key] = out
         return out
@@ -111,8 +115,9 @@ class EnsembleModel:
     def combine(self, per_member: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
         """The weighted mean of the members' probabilities (one ``{task: [n, k]}`` per member, in
         each member's own label order), in the ensemble's label order: what :meth:`predict_proba`
-        returns, for members scored elsewhere (e.g. a teacher's cached probabilities)."""
-        n = len(next(iter(per_member[0].values())))
+        returns, for members scored elsewhere (e.g. a teacher's cached probabilities). A member no
+        task weighs may be None."""
+        n = len(next(iter(next(p for p in per_member if p is not None).values())))
         out = {}
         for task in self.tasks:
             acc = np.zeros((n, len(self.heads[task].labels)), np.float64)
