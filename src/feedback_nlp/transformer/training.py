@@ -38,20 +38,30 @@ class Record:
     ids: list = field(default_factory=list)
 
 
+def _record_for(text: str, by_text: dict[str, Record], records: list[Record]) -> Optional[Record]:
+    """The record of ``text`` once normalised, made and appended to ``records`` when new; None when
+    nothing is left of the text."""
+    n = normalize(text)
+    if not n:
+        return None
+    rec = by_text.get(n)
+    if rec is None:
+        rec = by_text[n] = Record(n)
+        records.append(rec)
+    return rec
+
+
 def merge_task_sets(sets: Mapping[str, LabelledData]) -> list[Record]:
     """One record per distinct normalised text with every label the sets give it
     (the first label seen wins when a text occurs twice for one task)."""
     by_text: dict[str, Record] = {}
+    records: list[Record] = []
     for task, data in sets.items():
         for text, y in zip(data.texts, data.labels):
-            n = normalize(text)
-            if not n:
-                continue
-            rec = by_text.get(n)
-            if rec is None:
-                rec = by_text[n] = Record(n)
-            rec.labels.setdefault(task, y)
-    return list(by_text.values())
+            rec = _record_for(text, by_text, records)
+            if rec is not None:
+                rec.labels.setdefault(task, y)
+    return records
 
 
 def select_tasks(records: Sequence[Record], tasks: Sequence[str], annotated_repeat: int = 1,
@@ -79,13 +89,9 @@ def add_soft_targets(records: list[Record], texts: Sequence[str], probs: Mapping
     by_text = {r.text: r for r in records}
     out = list(records)
     for k, text in enumerate(texts):
-        n = normalize(text)
-        if not n:
-            continue
-        rec = by_text.get(n)
+        rec = _record_for(text, by_text, out)
         if rec is None:
-            rec = by_text[n] = Record(n)
-            out.append(rec)
+            continue
         for t, p in probs.items():
             if t in specs and specs[t].kind == MULTILABEL and t not in rec.labels:
                 rec.labels[t] = {lab: float(v) for lab, v in zip(specs[t].labels, p[k])}
