@@ -486,7 +486,9 @@ def test_cli_train_distils_a_teacher_into_the_student(trained, tiny_base, tmp_pa
                            (["--task", "topic", "--multilabel", "--teacher", str(teacher), "--unlabelled",
                              str(unlabelled)], "has no 'topic' head"),
                            (["--task", "sentiment", "--teacher", str(teacher),
-                             "--unlabelled", str(unlabelled)], "multi-label 'sentiment' head")):
+                             "--unlabelled", str(unlabelled)], "multi-label 'sentiment' head"),
+                           (["--task", "issue_types", "--teacher", str(teacher), "--unlabelled", str(unlabelled),
+                             "--gold-repeat", "0"], "--gold-repeat must be 1 or more")):
         assert main(common + extra + ["-o", str(tmp_path / "x")]) == 2
         assert message in capsys.readouterr().err
     assert main(["train", "--task", "issue_types", "--data", str(data), "--teacher", str(teacher), "--unlabelled",

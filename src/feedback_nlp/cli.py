@@ -277,6 +277,8 @@ def _cmd_train(args) -> int:
 
     if args.unlabelled and not args.teacher:
         raise CLIError("--unlabelled needs --teacher: the model whose probabilities label those texts")
+    if args.gold_repeat < 1:
+        raise CLIError(f"--gold-repeat must be 1 or more, got {args.gold_repeat}")
     teacher = _load_teacher(args) if args.teacher else None
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     train = _read_task_data(args.data, args.task, args, labels)
