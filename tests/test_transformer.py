@@ -161,8 +161,8 @@ def test_masked_loss_trains_only_labelled_heads(tiny_base):
 
 
 def test_soft_targets_are_the_teachers_probabilities():
-    """A multi-label record may carry a teacher's probability per label (distillation): the loss is
-    binary cross-entropy against those values; a multi-class head refuses them."""
+    """A record may carry a teacher's probability per label (distillation): the loss is binary
+    cross-entropy against those values (multi-label) or cross-entropy against the distribution."""
     from feedback_nlp.transformer.torch_model import multitask_loss
     from feedback_nlp.transformer.training import _targets
 
@@ -180,8 +180,24 @@ def test_soft_targets_are_the_teachers_probabilities():
     z["issue_types"][0] = torch.tensor([float(np.log(soft[lab] / (1 - soft[lab]))) for lab in labels])
     _, better = multitask_loss(z, y, heads)
     assert better["issue_types"] < parts["issue_types"]  # the teacher's own logits fit its soft row best
-    with pytest.raises(ValueError, match="multi-label heads only"):
-        _targets([Record("d", {"sentiment": {"positive": 0.7, "negative": 0.3}})], heads, "cpu")
+    # multi-class: one soft record turns the batch's targets into class probabilities (gold one-hot)
+    batch = [Record("d", {"sentiment": {"positive": 0.7, "negative": 0.3}}), Record("e", {"sentiment": "neutral"}),
+             Record("f", {})]
+    y = _targets(batch, heads, "cpu")
+    labs = heads["sentiment"].labels
+    np.testing.assert_allclose(y["sentiment"][:2].numpy(), [[{"positive": 0.7, "negative": 0.3}.get(lab, 0.0)
+                                                             for lab in labs], [float(lab == "neutral") for lab in labs]],
+                               rtol=1e-6)
+    assert y["sentiment:mask"].tolist() == [True, True, False]
+    z = {t: torch.randn((3, len(h.labels)), generator=torch.Generator().manual_seed(0)) for t, h in heads.items()}
+    _, parts = multitask_loss(z, y, heads)
+    want = -(y["sentiment"][:2] * torch.log_softmax(z["sentiment"][:2], -1)).sum(-1).mean()
+    assert parts["sentiment"] == pytest.approx(float(want), rel=1e-5)
+    assert _targets([Record("g", {"sentiment": "neutral"})], heads, "cpu")["sentiment"].dtype == torch.long
+    from feedback_nlp.transformer.training import class_weights_for
+
+    w = class_weights_for(batch + [Record("h", {"sentiment": "neutral"})], heads, ["sentiment"], power=1.0)
+    assert w["sentiment"].tolist() == [0.0, pytest.approx(1 / 3), 0.0]  # gold labels only: two neutral of three classes
 
 
 def test_add_soft_targets_keeps_gold_labels_and_adds_new_texts():
@@ -190,7 +206,7 @@ def test_add_soft_targets_keeps_gold_labels_and_adds_new_texts():
     k = len(heads["issue_types"].labels)
     texts = [ROWS[0][0], SENT_ONLY[0][0], "一段新的评论，没有任何标签", "  "]
     probs = {"issue_types": np.tile(np.linspace(0.05, 0.95, k), (len(texts), 1)),
-             "sentiment": np.full((len(texts), 3), 1 / 3)}
+             "sentiment": np.full((len(texts), 3), 1 / 3), "topic": np.ones((len(texts), 2))}
     out = add_soft_targets(records, texts, probs, heads)
     by_text = {r.text: r for r in out}
     assert by_text[normalize(ROWS[0][0])].labels["issue_types"] == ROWS[0][2]  # gold wins
@@ -198,7 +214,9 @@ def test_add_soft_targets_keeps_gold_labels_and_adds_new_texts():
     assert got["sentiment"] == SENT_ONLY[0][1] and isinstance(got["issue_types"], dict)
     assert got["issue_types"][heads["issue_types"].labels[-1]] == pytest.approx(0.95)
     new = by_text[normalize(texts[2])]
-    assert set(new.labels) == {"issue_types"}  # multi-class tasks get no soft target
+    assert set(new.labels) == {"issue_types", "sentiment"}  # a task without specs here gets nothing
+    assert new.labels["sentiment"] == pytest.approx({lab: 1 / 3 for lab in heads["sentiment"].labels})
+    assert isinstance(by_text[normalize(ROWS[0][0])].labels["sentiment"], str)  # gold sentiment kept
     assert len(out) == len(records) + 1  # the whitespace-only text adds nothing
     picked, weights = select_tasks(out, ["issue_types"], annotated_repeat=3)
     w = {r.text: x for r, x in zip(picked, weights)}
@@ -436,8 +454,17 @@ def test_teacher_columns_follow_the_students_label_order():
     assert teacher_columns(Teacher(), HeadSpec("topic", MULTILABEL, ["a"]), []).shape == (0, 1)
     with pytest.raises(DistillationError, match="lacks the label"):
         teacher_columns(Teacher(), HeadSpec("topic", MULTILABEL, ["a", "z"]), ["一"])
-    with pytest.raises(DistillationError, match="multi-label 'mood' head"):
+    with pytest.raises(DistillationError, match="multilabel 'mood' head like the student's; its head is multiclass"):
         teacher_columns(Teacher(), HeadSpec("mood", MULTILABEL, ["x"]), ["一"])
+
+    class Classes:
+        heads = {"mood": HeadSpec("mood", MULTICLASS, ["x", "y", "z"])}
+
+        def predict_proba(self, texts):
+            return {"mood": np.tile([0.5, 0.2, 0.3], (len(texts), 1))}
+
+    got = teacher_columns(Classes(), HeadSpec("mood", MULTICLASS, ["z", "x"]), ["一"])
+    np.testing.assert_allclose(got, [[0.375, 0.625]])  # renormalised over the student's classes
 
 
 def test_cli_train_distils_a_teacher_into_the_student(trained, tiny_base, tmp_path, capsys, monkeypatch):
@@ -485,12 +512,16 @@ def test_cli_train_distils_a_teacher_into_the_student(trained, tiny_base, tmp_pa
                            (["--task", "issue_types", "--unlabelled", str(unlabelled)], "needs --teacher"),
                            (["--task", "topic", "--multilabel", "--teacher", str(teacher), "--unlabelled",
                              str(unlabelled)], "has no 'topic' head"),
-                           (["--task", "sentiment", "--teacher", str(teacher),
-                             "--unlabelled", str(unlabelled)], "multi-label 'sentiment' head"),
                            (["--task", "issue_types", "--teacher", str(teacher), "--unlabelled", str(unlabelled),
                              "--gold-repeat", "0"], "--gold-repeat must be 1 or more")):
         assert main(common + extra + ["-o", str(tmp_path / "x")]) == 2
         assert message in capsys.readouterr().err
+    seen.clear()
+    assert main(common + ["--task", "sentiment", "--teacher", str(teacher), "--unlabelled", str(unlabelled),
+                          "-o", str(tmp_path / "sentiment")]) == 0  # a multi-class head learns the distribution
+    capsys.readouterr()
+    soft = {r.text: r.labels["sentiment"] for r in seen["records"]}[normalize(SENT_ONLY[0][0])]
+    assert set(soft) == {"negative", "neutral", "positive"} and sum(soft.values()) == pytest.approx(1.0)
     assert main(["train", "--task", "issue_types", "--data", str(data), "--teacher", str(teacher), "--unlabelled",
                  str(unlabelled), "-o", str(tmp_path / "y")]) == 2
     assert "distils into a transformer student" in capsys.readouterr().err

@@ -222,8 +222,8 @@ def _add_train(sub) -> None:
     p.add_argument("--seed", type=int, default=0,
                    help="transformer backend: random seed of the heads' initialisation and the batch order (default 0)")
     p.add_argument("--teacher", metavar="MODEL_DIR",
-                   help="transformer backend, multi-label task: distil. A model directory (n-gram, transformer or "
-                        "ensemble) with a head for --task; its probabilities on the --unlabelled texts become soft "
+                   help="transformer backend: distil. A model directory (n-gram, transformer or ensemble) with a "
+                        "head of the same kind for --task; its probabilities on the --unlabelled texts become soft "
                         "targets beside your labelled records (docs/TRANSFORMER.md)")
     p.add_argument("--unlabelled", metavar="FILE", help="with --teacher: a CSV/JSONL file of texts (--text-field)")
     p.add_argument("--gold-repeat", type=int, default=1,

@@ -64,8 +64,9 @@ def multitask_loss(logits: Mapping[str, torch.Tensor], targets: Mapping[str, tor
                    ) -> tuple[torch.Tensor, dict[str, float]]:
     """Sum over tasks of each head's loss on the rows labelled for it.
 
-    ``targets[task]``: multiclass -> int64 ``[B]`` with ``-100`` where unlabelled;
-    multilabel -> float ``[B, k]`` plus ``targets[task + ":mask"]`` bool ``[B]``.
+    ``targets[task]``: multiclass -> int64 ``[B]`` with ``-100`` where unlabelled, or float ``[B, k]``
+    class probabilities (soft targets) plus ``targets[task + ":mask"]`` bool ``[B]``;
+    multilabel -> float ``[B, k]`` plus the mask.
     A task with no labelled row in the batch contributes nothing.
     """
     total = None
@@ -77,6 +78,12 @@ def multitask_loss(logits: Mapping[str, torch.Tensor], targets: Mapping[str, tor
             if not bool(m.any()):
                 continue
             loss = F.binary_cross_entropy_with_logits(z[m], targets[t][m])
+        elif targets[t].is_floating_point():  # soft targets: a probability per class, rows chosen by the mask
+            m = targets[t + ":mask"]
+            if not bool(m.any()):
+                continue
+            w = None if class_weights is None else class_weights.get(t)
+            loss = F.cross_entropy(z[m], targets[t][m], weight=w)
         else:
             y = targets[t]
             if not bool((y != IGNORE).any()):

@@ -84,8 +84,8 @@ def select_tasks(records: Sequence[Record], tasks: Sequence[str], annotated_repe
 def add_soft_targets(records: list[Record], texts: Sequence[str], probs: Mapping[str, np.ndarray],
                      specs: Mapping[str, HeadSpec]) -> list[Record]:
     """Distillation targets: each of ``texts`` gets a teacher's probabilities (``probs[task]``, one row
-    per text, columns in ``specs[task].labels`` order) for every multi-label task it has no gold label
-    for, on its record (a new one for a text not among ``records``). Gold labels always win."""
+    per text, columns in ``specs[task].labels`` order) for every task it has no gold label for, on its
+    record (a new one for a text not among ``records``). Gold labels always win."""
     by_text = {r.text: r for r in records}
     out = list(records)
     for k, text in enumerate(texts):
@@ -93,7 +93,7 @@ def add_soft_targets(records: list[Record], texts: Sequence[str], probs: Mapping
         if rec is None:
             continue
         for t, p in probs.items():
-            if t in specs and specs[t].kind == MULTILABEL and t not in rec.labels:
+            if t in specs and t not in rec.labels:
                 rec.labels[t] = {lab: float(v) for lab, v in zip(specs[t].labels, p[k])}
     return out
 
@@ -113,24 +113,27 @@ def default_heads(labels: Optional[Mapping[str, Sequence[str]]] = None) -> dict[
 
 
 def _targets(batch: list[Record], specs: Mapping[str, HeadSpec], device: str) -> dict[str, torch.Tensor]:
+    """Per task: multi-label -> float ``[B, k]`` + ``TASK:mask``; multi-class -> int64 class ids with
+    ``IGNORE``, or, when a record of the batch carries soft targets (a teacher's probability per
+    label), float ``[B, k]`` rows (one-hot for gold labels) + ``TASK:mask``."""
     out = {}
     for t, spec in specs.items():
-        if spec.kind == MULTILABEL:
+        soft = any(isinstance(r.labels.get(t), Mapping) for r in batch)
+        if spec.kind == MULTILABEL or soft:
             y = torch.zeros((len(batch), len(spec.labels)), dtype=torch.float32)
             m = torch.zeros(len(batch), dtype=torch.bool)
             for i, r in enumerate(batch):
                 if t in r.labels:
                     m[i] = True
-                    if isinstance(r.labels[t], Mapping):  # soft target: a teacher's probability per label
-                        for lab, p in r.labels[t].items():
+                    y_i = r.labels[t]
+                    if isinstance(y_i, Mapping):  # soft target: a teacher's probability per label
+                        for lab, p in y_i.items():
                             y[i, spec.labels.index(lab)] = float(p)
                     else:
-                        for lab in r.labels[t]:
+                        for lab in (y_i if spec.kind == MULTILABEL else [y_i]):
                             y[i, spec.labels.index(lab)] = 1.0
             out[t], out[t + ":mask"] = y.to(device), m.to(device)
         else:
-            if any(isinstance(r.labels.get(t), Mapping) for r in batch):
-                raise ValueError(f"{t}: soft (probability) targets are supported for multi-label heads only")
             idx = {lab: j for j, lab in enumerate(spec.labels)}
             out[t] = torch.tensor([idx[r.labels[t]] if t in r.labels else IGNORE for r in batch],
                                   dtype=torch.long, device=device)
@@ -165,11 +168,12 @@ def length_bucketed_batches(n_items: int, lengths: Sequence[int], batch_size: in
 
 def class_weights_for(records: Sequence[Record], specs: Mapping[str, HeadSpec], tasks: Sequence[str],
                       power: float = 0.5) -> dict[str, torch.Tensor]:
-    """Inverse-frequency class weights ``(n / (k * count)) ** power`` (power 0.5: softened)."""
+    """Inverse-frequency class weights ``(n / (k * count)) ** power`` (power 0.5: softened), from the
+    gold labels (soft targets are not counted)."""
     out = {}
     for t in tasks:
         spec = specs[t]
-        counts = Counter(r.labels[t] for r in records if t in r.labels)
+        counts = Counter(r.labels[t] for r in records if t in r.labels and not isinstance(r.labels[t], Mapping))
         n = sum(counts.values())
         w = [((n / (len(spec.labels) * counts[lab])) ** power) if counts.get(lab) else 0.0 for lab in spec.labels]
         out[t] = torch.tensor(w, dtype=torch.float32)
@@ -444,21 +448,26 @@ def tune_and_evaluate(directory: str | Path, dev_sets: Mapping[str, LabelledData
 
 
 class DistillationError(ValueError):
-    """A teacher that cannot teach this head (no multi-label head for the task, or missing labels)."""
+    """A teacher that cannot teach this head (no head of the same kind for the task, or missing labels)."""
 
 
 def teacher_columns(teacher, head: HeadSpec, texts: Sequence[str]) -> np.ndarray:
-    """``teacher``'s probabilities for ``head.task`` on ``texts``, in ``head``'s label order; a
-    :class:`DistillationError` when it has no such multi-label head or lacks one of its labels."""
+    """``teacher``'s probabilities for ``head.task`` on ``texts``, in ``head``'s label order (a
+    multi-class row renormalised over those labels); a :class:`DistillationError` when it has no
+    head of ``head``'s kind for the task or lacks one of its labels."""
     th = teacher.heads.get(head.task)
-    if head.kind != MULTILABEL or th is None or th.kind != MULTILABEL:
-        raise DistillationError(f"distillation needs a multi-label {head.task!r} head in the student and the teacher")
+    if th is None or th.kind != head.kind:
+        raise DistillationError(f"the teacher needs a {head.kind} {head.task!r} head like the student's"
+                                + (f"; its head is {th.kind}" if th is not None else ""))
     missing = [lab for lab in head.labels if lab not in th.labels]
     if missing:
         raise DistillationError(f"the teacher's {head.task!r} head lacks the label(s) {', '.join(missing)}")
-    probs = np.asarray(teacher.predict_proba([normalize(t) for t in texts])[head.task]) if texts else \
+    probs = np.asarray(teacher.predict_proba([normalize(t) for t in texts])[head.task], np.float64) if texts else \
         np.zeros((0, len(th.labels)))
-    return probs[:, [th.labels.index(lab) for lab in head.labels]]
+    probs = probs[:, [th.labels.index(lab) for lab in head.labels]]
+    if head.kind != MULTILABEL:
+        probs = probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
+    return probs
 
 
 def train_task_model(base: str | Path, task: str, train: LabelledData, dev: Optional[LabelledData],
@@ -473,7 +482,7 @@ def train_task_model(base: str | Path, task: str, train: LabelledData, dev: Opti
     :func:`tune_and_evaluate` path as ``training/train_transformer.py``, for one
     task (built-in or custom). Thresholds are chosen on ``dev`` when given.
 
-    Distillation (a multi-label ``task``): ``teacher``, a loaded task model with a head for ``task``
+    Distillation: ``teacher``, a loaded task model with a head of the same kind for ``task``
     (e.g. an ensemble), gives each ``unlabelled`` text its probabilities as soft targets
     (:func:`add_soft_targets`); the labelled records are seen ``gold_repeat`` times per epoch.
     """
