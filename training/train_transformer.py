@@ -181,10 +181,9 @@ def teacher_targets(teacher: str, cache, train: dict, corp: dict, ann: dict, hea
     annotations plus these soft targets: ``build_sets``' praise reviews with empty labels are dropped,
     the teacher's probabilities replace them. Returns the new train sets and the card's
     ``distillation`` entry (with ``texts`` and ``probs`` to pop)."""
-    import numpy as np
-
     from distill_student import teacher_probs
     from feedback_nlp.labelled_data import LabelledData
+    from feedback_nlp.transformer.training import align_to_head
     from feedback_nlp.pipeline import _load_model
     from train_baseline import CORPORA
 
@@ -194,10 +193,7 @@ def teacher_targets(teacher: str, cache, train: dict, corp: dict, ann: dict, hea
         raise SystemExit(f"--teacher {teacher}: it has none of the multi-label heads of --tasks ({', '.join(heads)})")
     texts = [r["text"] for name in CORPORA for r in corp[name]["train"]]
     probs = teacher_probs(Path(teacher), texts, cache)
-    aligned = {}
-    for t in soft:
-        cols = [model.heads[t].labels.index(lab) for lab in heads[t].labels]
-        aligned[t] = np.asarray(probs[t])[:, cols]
+    aligned = {t: align_to_head(probs[t], model.heads[t], heads[t]) for t in soft}
     train = dict(train)
     for t in soft:
         rows = ann["train"]

@@ -451,23 +451,30 @@ class DistillationError(ValueError):
     """A teacher that cannot teach this head (no head of the same kind for the task, or missing labels)."""
 
 
-def teacher_columns(teacher, head: HeadSpec, texts: Sequence[str]) -> np.ndarray:
-    """``teacher``'s probabilities for ``head.task`` on ``texts``, in ``head``'s label order (a
-    multi-class row renormalised over those labels); a :class:`DistillationError` when it has no
-    head of ``head``'s kind for the task or lacks one of its labels."""
-    th = teacher.heads.get(head.task)
+def align_to_head(probs: np.ndarray, teacher_head: Optional[HeadSpec], head: HeadSpec) -> np.ndarray:
+    """A teacher's probabilities (columns in ``teacher_head``'s label order) in ``head``'s label order,
+    a multi-class row renormalised over those labels; a :class:`DistillationError` when the teacher
+    has no head of ``head``'s kind for the task or lacks one of its labels."""
+    th = teacher_head
     if th is None or th.kind != head.kind:
         raise DistillationError(f"the teacher needs a {head.kind} {head.task!r} head like the student's"
                                 + (f"; its head is {th.kind}" if th is not None else ""))
     missing = [lab for lab in head.labels if lab not in th.labels]
     if missing:
         raise DistillationError(f"the teacher's {head.task!r} head lacks the label(s) {', '.join(missing)}")
-    probs = np.asarray(teacher.predict_proba([normalize(t) for t in texts])[head.task], np.float64) if texts else \
-        np.zeros((0, len(th.labels)))
-    probs = probs[:, [th.labels.index(lab) for lab in head.labels]]
+    probs = np.asarray(probs, np.float64).reshape(-1, len(th.labels))[:, [th.labels.index(lab) for lab in head.labels]]
     if head.kind != MULTILABEL:
         probs = probs / np.maximum(probs.sum(axis=1, keepdims=True), 1e-12)
     return probs
+
+
+def teacher_columns(teacher, head: HeadSpec, texts: Sequence[str]) -> np.ndarray:
+    """``teacher``'s probabilities for ``head.task`` on ``texts``, aligned by :func:`align_to_head`
+    (checked before the teacher runs)."""
+    th = teacher.heads.get(head.task)
+    align_to_head(np.zeros((0, len(th.labels) if th else 0)), th, head)
+    probs = teacher.predict_proba([normalize(t) for t in texts])[head.task] if texts else np.zeros((0, len(th.labels)))
+    return align_to_head(probs, th, head)
 
 
 def train_task_model(base: str | Path, task: str, train: LabelledData, dev: Optional[LabelledData],
