@@ -185,9 +185,9 @@ def test_soft_targets_are_the_teachers_probabilities():
              Record("f", {})]
     y = _targets(batch, heads, "cpu")
     labs = heads["sentiment"].labels
-    np.testing.assert_allclose(y["sentiment"][:2].numpy(), [[{"positive": 0.7, "negative": 0.3}.get(lab, 0.0)
-                                                             for lab in labs], [float(lab == "neutral") for lab in labs]],
-                               rtol=1e-6)
+    want_rows = [[{"positive": 0.7, "negative": 0.3}.get(lab, 0.0) for lab in labs],
+                 [float(lab == "neutral") for lab in labs]]
+    np.testing.assert_allclose(y["sentiment"][:2].numpy(), want_rows, rtol=1e-6)
     assert y["sentiment:mask"].tolist() == [True, True, False]
     z = {t: torch.randn((3, len(h.labels)), generator=torch.Generator().manual_seed(0)) for t, h in heads.items()}
     _, parts = multitask_loss(z, y, heads)
