@@ -183,17 +183,19 @@ def teacher_targets(teacher: str, cache, train: dict, corp: dict, ann: dict, hea
     ``distillation`` entry (with ``texts`` and ``probs`` to pop)."""
     from distill_student import teacher_probs
     from feedback_nlp.labelled_data import LabelledData
+    from feedback_nlp.modeling import heads_from_card
     from feedback_nlp.transformer.training import align_to_head
-    from feedback_nlp.pipeline import _load_model
     from train_baseline import CORPORA
 
-    model = _load_model(teacher)
-    soft = [t for t, h in heads.items() if h.kind == "multilabel" and t in model.heads]
+    # the teacher's heads from its card: teacher_probs loads the model itself (per-member caches)
+    card = json.loads((Path(teacher) / "model.json").read_text(encoding="utf-8"))
+    teacher_heads = heads_from_card(card, Path(teacher))
+    soft = [t for t, h in heads.items() if h.kind == "multilabel" and t in teacher_heads]
     if not soft:
         raise SystemExit(f"--teacher {teacher}: it has none of the multi-label heads of --tasks ({', '.join(heads)})")
     texts = [r["text"] for name in CORPORA for r in corp[name]["train"]]
     probs = teacher_probs(Path(teacher), texts, cache)
-    aligned = {t: align_to_head(probs[t], model.heads[t], heads[t]) for t in soft}
+    aligned = {t: align_to_head(probs[t], teacher_heads[t], heads[t]) for t in soft}
     train = dict(train)
     for t in soft:
         rows = ann["train"]
