@@ -234,14 +234,14 @@ def _add_train(sub) -> None:
 
 def _read_texts(path: str, args) -> list[str]:
     """The readable texts of a CSV/JSONL file (``--unlabelled``); malformed rows are skipped and counted."""
-    from .io import InputFormatError, read_records
+    from .io import InputFormatError, read_records, readable_inputs
 
     try:
         with read_records(path, text_field=args.text_field, id_field=args.id_field, encoding=args.encoding) as rows:
             records = list(rows)
     except (InputFormatError, FileNotFoundError) as e:
         raise CLIError(str(e)) from None
-    texts = [r.text for r in records if r.ok]
+    texts = readable_inputs(records, channel_field=None)[0]
     if len(texts) < len(records):
         print(f"{path}: {len(records) - len(texts)} malformed row(s) skipped", file=sys.stderr)
     return texts
