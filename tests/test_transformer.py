@@ -493,7 +493,7 @@ def test_cli_train_distils_a_teacher_into_the_student(trained, tiny_base, tmp_pa
               "--batch-size", "4", "--max-len", "48", "--device", "cpu"]
     assert main(common + ["--task", "issue_types", "--teacher", str(teacher), "--unlabelled", str(unlabelled),
                           "--gold-repeat", "2", "-o", str(out)]) == 0
-    assert "1 malformed row(s) skipped" in capsys.readouterr().err
+    assert f"{unlabelled}: read 3 records, 1 malformed (rows: 4)" in capsys.readouterr().err
     tm = TransformerModel.from_pretrained(teacher)
     want = tm.predict_proba([normalize(t) for t, _ in SENT_ONLY])["issue_types"]
     col = {lab: j for j, lab in enumerate(tm.heads["issue_types"].labels)}

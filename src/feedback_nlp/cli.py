@@ -233,18 +233,22 @@ def _add_train(sub) -> None:
 
 
 def _read_texts(path: str, args) -> list[str]:
-    """The readable texts of a CSV/JSONL file (``--unlabelled``); malformed rows are skipped and counted."""
-    from .io import InputFormatError, read_records, readable_inputs
+    """The readable texts of a CSV/JSONL file (``--unlabelled``); malformed rows are skipped and
+    reported as the reading commands report them (encoding note, :func:`malformed_summary`)."""
+    from .io import InputFormatError, ReadTally, read_records, readable_inputs
 
+    tally = ReadTally()
     try:
         with read_records(path, text_field=args.text_field, id_field=args.id_field, encoding=args.encoding) as rows:
             records = list(rows)
+            note_encoding(args.encoding, rows.encoding, path)
     except (InputFormatError, FileNotFoundError) as e:
         raise CLIError(str(e)) from None
-    texts = readable_inputs(records, channel_field=None)[0]
-    if len(texts) < len(records):
-        print(f"{path}: {len(records) - len(texts)} malformed row(s) skipped", file=sys.stderr)
-    return texts
+    for rec in records:
+        tally.add(rec)
+    print(f"{path}: " + malformed_summary("read", tally.n_records - tally.n_errors, tally.n_errors, tally.error_rows),
+          file=sys.stderr)
+    return readable_inputs(records, channel_field=None)[0]
 
 
 def _load_teacher(args):
