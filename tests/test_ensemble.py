@@ -12,8 +12,10 @@ import pytest
 
 from feedback_nlp import EnsembleModel, FeedbackAnalyzer, ModelFormatError, NgramModel
 from feedback_nlp.labelled_data import LabelledData
+from feedback_nlp.metrics import multilabel_report
 from feedback_nlp.tasks.base import HeadSpec
 from feedback_nlp.text import normalize
+from feedback_nlp.train import head_predictions
 from tiny_model import HEADS, TEXTS, build_tiny_model
 
 NORMS = [normalize(t) for t in TEXTS]
@@ -226,3 +228,50 @@ def test_dev_criterion_per_task():
     issues = HeadSpec("issue_types", "multilabel", ["a", "b"])
     assert dev_score(issues, {"accuracy": 0.5, "micro_f1": 0.8, "macro_f1": 0.7}) == pytest.approx(1.5)
     assert dev_score(HeadSpec("sentiment", "multiclass", ["negative", "positive"]), {"accuracy": 0.8}) == 0.8
+
+
+def test_cross_validate_decides_each_row_with_a_choice_made_without_it():
+    """Out-of-fold: the weights and thresholds that decide a dev row were chosen on the other folds
+    (so the figure is below the in-sample one where the choice fits dev noise), each member scores
+    each text once, and the ensemble itself is left as it was."""
+    rng = np.random.default_rng(3)
+    labels = ["a", "b"]
+    texts = [f"第{i}条" for i in range(80)]
+    truth = [[lab for lab in labels if rng.random() < 0.3] for _ in texts]
+    head = HeadSpec("issue_types", "multilabel", labels)
+    noise = [_Fixed(head, {normalize(t): list(rng.random(2)) for t in texts}) for _ in range(2)]
+    calls = []
+    for m in noise:
+        real = m.predict_proba
+        m.predict_proba = lambda norms, real=real: (calls.append(len(norms)), real(norms))[1]
+    dev = LabelledData(texts, truth, multilabel=True)
+    ens = EnsembleModel(noise, {"issue_types": [0.5, 0.5]}).fit({"issue_types": dev})
+    before = (list(ens.weights["issue_types"]), dict(ens.heads["issue_types"].thresholds))
+    calls.clear()
+    cv = ens.cross_validate({"issue_types": dev, "spam": dev}, folds=4)["issue_types"]
+    assert calls == [80, 80]  # one pass per member over the dev texts
+    in_sample = ens.card["ensemble_fit"]["issue_types"]["dev_score"]
+    assert cv["micro_f1"] + cv["macro_f1"] < in_sample - 0.05  # thresholds tuned on noise do not carry over
+    assert cv["folds"] == 4 and sum(cv["per_class"][lab]["support"] for lab in labels) == sum(map(len, truth))
+    assert (list(ens.weights["issue_types"]), dict(ens.heads["issue_types"].thresholds)) == before
+
+
+def test_cross_validate_matches_fit_when_one_fold_is_scored_by_hand():
+    """Each fold's decisions are those of an ensemble fitted on the other folds alone."""
+    dev, _, noise = _oracle_and_noise(4)
+    other = _oracle_and_noise(5)[2]  # a second guesser: the folds' choices differ
+    ens = EnsembleModel([noise, other], {"issue_types": [0.5, 0.5]})
+    cv = ens.cross_validate({"issue_types": dev}, folds=3, seed=7)["issue_types"]
+    fold = np.random.default_rng(7).permutation(len(dev)) % 3
+    pooled = [None] * len(dev)
+    for f in range(3):
+        take = lambda rows: LabelledData([dev.texts[i] for i in rows], [dev.labels[i] for i in rows],  # noqa: E731
+                                         multilabel=True)
+        inner = EnsembleModel([noise, other], {"issue_types": [0.5, 0.5]})
+        inner.fit({"issue_types": take(np.flatnonzero(fold != f))})
+        held = np.flatnonzero(fold == f)
+        for i, d in zip(held, head_predictions(inner, "issue_types", take(held))[0]):
+            pooled[i] = d
+    assert cv["micro_f1"] == pytest.approx(multilabel_report(dev.labels, pooled, ["a", "b", "c"])["micro_f1"])
+    with pytest.raises(ValueError, match="at least 2"):
+        ens.cross_validate({"issue_types": dev}, folds=1)

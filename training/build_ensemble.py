@@ -40,6 +40,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
     ap.add_argument("--grid", type=float, nargs="+", default=None,
                     help="weights to try: the first member's (two members), each member's (more)")
+    ap.add_argument("--cv", type=int, default=0, metavar="FOLDS",
+                    help="also put cross-validated dev metrics on the card: each fold decided by weights and "
+                         "thresholds chosen on the other folds (EnsembleModel.cross_validate; default: off)")
     ap.add_argument("--min-critical-recall", type=float, default=0.90,
                     help="severity: the dev recall floor of critical while thresholds are chosen")
     args = ap.parse_args(argv)
@@ -71,6 +74,8 @@ def main(argv=None) -> int:
 
     ens.fit({t: dev[t] for t in args.tasks}, grid=args.grid or DEFAULT_GRID, score=score,
             min_critical_recall=args.min_critical_recall)
+    cv = ens.cross_validate({t: dev[t] for t in args.tasks}, folds=args.cv, grid=args.grid or DEFAULT_GRID,
+                            score=score, min_critical_recall=args.min_critical_recall) if args.cv else {}
     tasks = {}
     for t in args.tasks:
         entry = {"metrics": {s: evaluate_head(ens, t, sets[t]) for s, sets in (("dev", dev), ("test", test))},
@@ -79,9 +84,12 @@ def main(argv=None) -> int:
             entry["binary_accuracy"] = {s: head_binary_accuracy(ens, corp, s) for s in ("dev", "test")}
             entry["members_binary_accuracy_test"] = {p: head_binary_accuracy(m, corp, "test")
                                                      for p, m in zip(args.member, members)}
+        if t in cv:
+            entry["metrics"]["dev_cross_validated"] = cv[t]
         tasks[t] = entry
         print(t, json.dumps({"weights": ens.card["ensemble_fit"][t]["weights"],
                              "dev": summary(entry["metrics"]["dev"]), "test": summary(entry["metrics"]["test"]),
+                             **({"dev_cross_validated": summary(cv[t])} if t in cv else {}),
                              "members_test": entry["members_test"],
                              **({"binary_test": entry["binary_accuracy"]["test"]} if t == "sentiment" else {})},
                             ensure_ascii=False), flush=True)

@@ -191,6 +191,12 @@ def evaluate_head(model: NgramModel, task: str, data: LabelledData) -> dict:
     """Metrics of one task on labelled data: accuracy, per-class P/R/F1, micro/macro F1,
     confusion matrix (single-label), expected calibration error; for severity also the
     quadratic weighted kappa and critical recall; for spam the binary spam F1."""
+    pred, probs = head_predictions(model, task, data)
+    return report_predictions(model.heads[task], data.labels, pred, probs)
+
+
+def head_predictions(model: NgramModel, task: str, data: LabelledData) -> tuple[list, np.ndarray]:
+    """``(decisions, probabilities)`` of one task on ``data``, decided as the pipeline decides."""
     head = model.heads[task]
     norms = [normalize(t) for t in data.texts]
     all_probs = model.predict_proba(norms)
@@ -198,21 +204,25 @@ def evaluate_head(model: NgramModel, task: str, data: LabelledData) -> dict:
     combined = None
     if head.combiner is not None:
         combined = head.combiner.predict_proba(norms, all_probs, {t: h.labels for t, h in model.heads.items()})
-    pred = decide(head, probs, norms, combined)
+    return decide(head, probs, norms, combined), probs
+
+
+def report_predictions(head: HeadSpec, truth: Sequence, pred: Sequence, probs: np.ndarray) -> dict:
+    """:func:`evaluate_head`'s metrics for decisions made elsewhere (e.g. pooled over folds)."""
     if head.kind == MULTILABEL:
-        rep = multilabel_report(data.labels, pred, head.labels)
-        truth = np.array([[lab in ls for lab in head.labels] for ls in data.labels])
+        rep = multilabel_report(truth, pred, head.labels)
+        gold = np.array([[lab in ls for lab in head.labels] for ls in truth])
         rep["ece"] = expected_calibration_error(np.maximum(probs, 1 - probs).ravel(),
-                                                ((probs >= 0.5) == truth).ravel())
+                                                ((probs >= 0.5) == gold).ravel())
         return rep
-    rep = classification_report(data.labels, pred, head.labels)
+    rep = classification_report(truth, pred, head.labels)
     conf = probs.max(axis=1)
-    rep["ece"] = expected_calibration_error(conf, np.array(head.labels)[probs.argmax(axis=1)] == np.array(data.labels))
+    rep["ece"] = expected_calibration_error(conf, np.array(head.labels)[probs.argmax(axis=1)] == np.array(truth))
     if head.labels == SEVERITIES:
-        rep["quadratic_weighted_kappa"] = quadratic_weighted_kappa(data.labels, pred, head.labels)
+        rep["quadratic_weighted_kappa"] = quadratic_weighted_kappa(truth, pred, head.labels)
         rep["critical_recall"] = rep["per_class"]["critical"]["recall"]
     if head.labels == SPAM_CLASSES:
-        rep["spam_binary"] = binary_f1([y != "not_spam" for y in data.labels], [y != "not_spam" for y in pred])
+        rep["spam_binary"] = binary_f1([y != "not_spam" for y in truth], [y != "not_spam" for y in pred])
     return rep
 
 
