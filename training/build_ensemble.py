@@ -48,6 +48,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if len(args.member) < 2:
         ap.error("give two or more --member")
+    if args.cv and args.cv < 2:
+        ap.error("--cv: give 2 or more folds (0: off)")
 
     from feedback_nlp.ensemble import DEFAULT_GRID, EnsembleModel, dev_score
     from feedback_nlp.labelled_data import shared_data_dir

@@ -264,13 +264,13 @@ class _TextMemo:
         self._rows: dict[str, dict[str, np.ndarray]] = {}
 
     def predict_proba(self, norm_texts: Sequence[str]) -> dict[str, np.ndarray]:
+        if not norm_texts:
+            return self.member.predict_proba([])
         new = list(dict.fromkeys(t for t in norm_texts if t not in self._rows))
         if new:
             probs = self.member.predict_proba(new)
             for i, t in enumerate(new):
                 self._rows[t] = {task: p[i] for task, p in probs.items()}
-        if not norm_texts:
-            return self.member.predict_proba([])
         return {task: np.array([self._rows[t][task] for t in norm_texts]) for task in self._rows[norm_texts[0]]}
 
 
