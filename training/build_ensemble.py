@@ -74,10 +74,10 @@ def main(argv=None) -> int:
             return sentiment_criterion(m["accuracy"], head_binary_accuracy(model, dev_corpora, "dev"))
         return dev_score(model.heads[task], m)
 
-    ens.fit({t: dev[t] for t in args.tasks}, grid=args.grid or DEFAULT_GRID, score=score,
-            min_critical_recall=args.min_critical_recall)
-    cv = ens.cross_validate({t: dev[t] for t in args.tasks}, folds=args.cv, grid=args.grid or DEFAULT_GRID,
-                            score=score, min_critical_recall=args.min_critical_recall) if args.cv else {}
+    dev_sets, grid = {t: dev[t] for t in args.tasks}, args.grid or DEFAULT_GRID
+    ens.fit(dev_sets, grid=grid, score=score, min_critical_recall=args.min_critical_recall)
+    cv = ens.cross_validate(dev_sets, folds=args.cv, grid=grid, score=score,
+                            min_critical_recall=args.min_critical_recall) if args.cv else {}
     tasks = {}
     for t in args.tasks:
         entry = {"metrics": {s: evaluate_head(ens, t, sets[t]) for s, sets in (("dev", dev), ("test", test))},
