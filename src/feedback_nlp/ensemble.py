@@ -79,7 +79,7 @@ class EnsembleModel:
         self.tasks = list(self.heads)
         self.routing = next((m.routing for m in self.members if getattr(m, "routing", None)), None)
         self.card = dict(card or {})
-        self._memo: Optional[dict] = None
+        self._fitting = False
 
     def _member_head(self, i: int, task: str) -> HeadSpec:
         heads = self.members[i].heads
@@ -98,15 +98,8 @@ class EnsembleModel:
     def _member_probs(self, norm_texts: Sequence[str]) -> list[Optional[dict[str, np.ndarray]]]:
         """Each member's probabilities; None for a member no task weighs (dev may choose weight 0
         for one: it is not run), except while :meth:`fit` is choosing the weights."""
-        key = (len(norm_texts), hash(tuple(norm_texts)))
-        if self._memo is not None and key in self._memo:
-            return self._memo[key]
-        fitting = self._memo is not None
-        out = [m.predict_proba(norm_texts) if fitting or any(w[i] > 0 for w in self.weights.values()) else None
-               for i, m in enumerate(self.members)]
-        if self._memo is not None:
-            self._memo[key] = out
-        return out
+        return [m.predict_proba(norm_texts) if self._fitting or any(w[i] > 0 for w in self.weights.values()) else None
+                for i, m in enumerate(self.members)]
 
     def predict_proba(self, norm_texts: Sequence[str]) -> dict[str, np.ndarray]:
         """Probabilities per task for already-normalised texts: the weighted mean of the members'."""
@@ -136,13 +129,14 @@ class EnsembleModel:
         every mix whose weights are all in ``grid`` and sum to 1 (:func:`weight_mixes`). The
         criterion: micro + macro F1 (multilabel), spam-vs-not F1 (spam), quadratic weighted kappa
         (severity), else accuracy; ``score(model, task, dev_metrics)`` replaces it (e.g. to add
-        other dev data: the members' probabilities are cached during the fit). Ties go to the
+        other dev data: the members' probabilities are kept per text during the fit). Ties go to the
         more even mix. The dev score of each mix goes on ``card["ensemble_fit"]``."""
         from .train import evaluate_head, tune_thresholds
 
         mixes = weight_mixes(len(self.members), grid)
         even = 1.0 / len(self.members)
-        self._memo = {}
+        members, self._fitting = self.members, True
+        self.members = [m if isinstance(m, _TextMemo) else _TextMemo(m) for m in members]  # each text scored once
         try:
             report = {}
             for task, data in dev.items():
@@ -163,7 +157,7 @@ class EnsembleModel:
                                 "grid": {_mix_key(mix): round(v, 6) for v, mix, _ in tried}, "n_dev": len(data.texts)}
             self.card["ensemble_fit"] = report
         finally:
-            self._memo = None
+            self.members, self._fitting = members, False
         return self
 
     def cross_validate(self, dev: Mapping[str, Any], folds: int = 5, seed: int = 0,
@@ -257,21 +251,28 @@ class EnsembleModel:
 
 
 class _TextMemo:
-    """A member whose probabilities are kept per text (for :meth:`EnsembleModel.cross_validate`)."""
+    """A member whose probabilities are kept per text, so that choosing weights and thresholds
+    (:meth:`EnsembleModel.fit`, :meth:`EnsembleModel.cross_validate`) scores each text once."""
 
     def __init__(self, member: Any):
         self.member, self.heads, self.routing = member, member.heads, getattr(member, "routing", None)
         self._rows: dict[str, dict[str, np.ndarray]] = {}
+        self._last: tuple[tuple, dict] = ((), {})  # the last batch: fit asks for the same texts once per mix
 
     def predict_proba(self, norm_texts: Sequence[str]) -> dict[str, np.ndarray]:
         if not norm_texts:
             return self.member.predict_proba([])
+        key = tuple(norm_texts)
+        if key == self._last[0]:
+            return self._last[1]
         new = list(dict.fromkeys(t for t in norm_texts if t not in self._rows))
         if new:
             probs = self.member.predict_proba(new)
             for i, t in enumerate(new):
                 self._rows[t] = {task: p[i] for task, p in probs.items()}
-        return {task: np.array([self._rows[t][task] for t in norm_texts]) for task in self._rows[norm_texts[0]]}
+        out = {task: np.array([self._rows[t][task] for t in norm_texts]) for task in self._rows[norm_texts[0]]}
+        self._last = (key, out)
+        return out
 
 
 def _rows(data, idx: np.ndarray):
