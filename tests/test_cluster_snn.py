@@ -73,6 +73,40 @@ def test_matrix_linkage_equals_average_linkage_on_cosines():
         assert _partition(a) == _partition(b)
 
 
+def _naive_linkage(W, sizes, threshold):
+    """Average linkage the slow way: every round, every group's nearest neighbour from scratch."""
+    groups = [[i] for i in range(len(W))]
+    sizes = np.asarray(sizes, dtype=np.float64)
+    while len(groups) > 1:
+        def sim(g, h):
+            w = np.outer(sizes[g], sizes[h])
+            return float((W[np.ix_(g, h)] * w).sum() / w.sum())
+        S = np.array([[sim(g, h) if i != j else -np.inf for j, h in enumerate(groups)] for i, g in enumerate(groups)])
+        nn = S.argmax(axis=1)
+        pairs = [(i, int(nn[i])) for i in range(len(groups)) if nn[nn[i]] == i and i < nn[i] and S[i, nn[i]] >= threshold]
+        if not pairs:
+            break
+        gone = {j for _, j in pairs}
+        for i, j in pairs:
+            groups[i] = groups[i] + groups[j]
+        groups = [g for k, g in enumerate(groups) if k not in gone]
+    return {frozenset(g) for g in groups}
+
+
+def test_both_linkages_equal_a_from_scratch_average_linkage():
+    """The shared reciprocal-nearest-neighbour rounds keep each row's nearest neighbour up to date
+    between rounds instead of recomputing them all; the result must not change."""
+    rng = np.random.default_rng(5)
+    for trial in range(12):
+        X = _unit(rng, 50, d=4)
+        sizes = rng.integers(1, 4, size=50).astype(np.float64)
+        W = (X @ X.T).astype(np.float64)
+        for t in (0.0, 0.3, 0.6):
+            want = _naive_linkage(W, sizes, t)
+            assert _partition(average_linkage(X * sizes[:, None], sizes, t)) == want
+            assert _partition(matrix_average_linkage(W, sizes, t)) == want
+
+
 def test_matrix_linkage_weights_groups_by_size():
     # b is close to the 9-text group a and far from c; size-weighted, (a, b) averages 0.2 x 9/10 + 0.9 x 1/10.
     W = np.array([[1.0, 0.9, 0.2], [0.9, 1.0, 0.0], [0.2, 0.0, 1.0]], dtype=np.float32)

@@ -16,52 +16,45 @@ from ..encoders.base import l2_normalize
 __all__ = ["average_linkage", "matrix_average_linkage", "spherical_kmeans", "group_means"]
 
 
-class _Agglo:
-    """Average linkage with union-find bookkeeping (used by ProblemClusterer)."""
-
-    @staticmethod
-    def run(sums: np.ndarray, sizes: np.ndarray, threshold: float) -> np.ndarray:
-        k = len(sizes)
-        root = np.arange(k)
-        if k < 2:
-            return root
-        sums = sums.astype(np.float32).copy()
-        sizes = sizes.astype(np.float32).copy()
-        means = sums / sizes[:, None]
-        S = means @ means.T
-        np.fill_diagonal(S, -np.inf)
-        active = np.ones(k, dtype=bool)
-        idx = np.arange(k)
-        nn = np.argmax(S, axis=1)
-        best = S[idx, nn]
-        while True:
-            cand = active & (best >= threshold) & (nn[nn] == idx) & (idx < nn)
-            if not cand.any():
-                break
-            a = idx[cand]
-            b = nn[a]
-            sums[a] += sums[b]
-            sizes[a] += sizes[b]
-            active[b] = False
-            root[b] = a
-            means[a] = sums[a] / sizes[a][:, None]
-            S[b, :] = -np.inf
-            S[:, b] = -np.inf
-            new = means[a] @ means.T
-            new[:, ~active] = -np.inf
-            S[a, :] = new
-            S[:, a] = new.T
-            S[a, a] = -np.inf
-            touched = np.isin(nn, b) | np.isin(nn, a)
-            touched[a] = True
-            touched |= (new.T > best[:, None]).any(axis=1)
-            touched &= active
-            if touched.any():
-                rows = idx[touched]
-                nn[rows] = np.argmax(S[rows], axis=1)
-                best[rows] = S[rows, nn[rows]]
-            best[~active] = -np.inf
-        return _compress(root)
+def _reciprocal_merges(S: np.ndarray, threshold: float, merge) -> np.ndarray:
+    """Rounds of reciprocal-nearest-neighbour merges on the similarity matrix ``S`` (changed in
+    place; its diagonal -inf): every pair of mutual nearest neighbours at least ``threshold``
+    apart merges, b into a. ``merge(a, b)`` writes the merged groups' rows and columns of ``S``
+    (the linkage). Exact for a reducible linkage such as average linkage; deterministic, ties go
+    to the lower index. Returns, for each group, the index of the group it ended up in."""
+    k = len(S)
+    root = np.arange(k)
+    if k < 2:
+        return root
+    active = np.ones(k, dtype=bool)
+    idx = np.arange(k)
+    nn = np.argmax(S, axis=1)
+    best = S[idx, nn]
+    while True:
+        cand = active & (best >= threshold) & (nn[nn] == idx) & (idx < nn)
+        if not cand.any():
+            break
+        a = idx[cand]
+        b = nn[a]
+        merge(a, b)
+        active[b] = False
+        root[b] = a
+        S[np.ix_(a, ~active)] = -np.inf  # merges' columns: retired groups, this round's b included
+        S[b, :] = -np.inf
+        S[:, b] = -np.inf
+        S[np.ix_(~active, a)] = -np.inf
+        S[a, a] = -np.inf
+        # A row needs a new argmax only if it pointed at a merged group or now finds one at least as near.
+        touched = np.isin(nn, b) | np.isin(nn, a)
+        touched[a] = True
+        touched |= (S[:, a] >= best[:, None]).any(axis=1)
+        touched &= active
+        if touched.any():
+            rows = idx[touched]
+            nn[rows] = np.argmax(S[rows], axis=1)
+            best[rows] = S[rows, nn[rows]]
+        best[~active] = -np.inf
+    return _compress(root)
 
 
 def _compress(root: np.ndarray) -> np.ndarray:
@@ -82,7 +75,23 @@ def average_linkage(sums: np.ndarray, sizes: np.ndarray, threshold: float) -> np
     Rounds of reciprocal-nearest-neighbour merges: exact average linkage
     (a reducible linkage), deterministic (ties go to the lower index).
     """
-    return _Agglo.run(np.asarray(sums), np.asarray(sizes), threshold)
+    sums = np.asarray(sums, dtype=np.float32).copy()
+    sizes = np.asarray(sizes, dtype=np.float32).copy()
+    if len(sizes) < 2:
+        return np.arange(len(sizes))
+    means = sums / sizes[:, None]
+    S = means @ means.T
+    np.fill_diagonal(S, -np.inf)
+
+    def merge(a, b):
+        sums[a] += sums[b]
+        sizes[a] += sizes[b]
+        means[a] = sums[a] / sizes[a][:, None]
+        new = means[a] @ means.T
+        S[a, :] = new
+        S[:, a] = new.T
+
+    return _reciprocal_merges(S, threshold, merge)
 
 
 def matrix_average_linkage(W: np.ndarray, sizes: np.ndarray, threshold: float) -> np.ndarray:
@@ -93,35 +102,19 @@ def matrix_average_linkage(W: np.ndarray, sizes: np.ndarray, threshold: float) -
     row is the size-weighted mean of its parts' rows (Lance-Williams). Rounds of reciprocal-nearest-neighbour
     merges, as :func:`average_linkage`; returns, for each group, the index of the group it ended up in.
     """
-    m = len(W)
-    root = np.arange(m)
-    if m < 2:
-        return root
     S = np.array(W, dtype=np.float32, copy=True)
     np.fill_diagonal(S, -np.inf)
     sizes = np.asarray(sizes, dtype=np.float32).copy()
-    idx = np.arange(m)
-    active = np.ones(m, dtype=bool)
-    while True:
-        nn = np.argmax(S, axis=1)
-        best = S[idx, nn]
-        cand = active & (best >= threshold) & (nn[nn] == idx) & (idx < nn)
-        if not cand.any():
-            break
-        a = idx[cand]
-        b = nn[a]
+
+    def merge(a, b):
         wa, wb = sizes[a], sizes[b]
         tot = wa + wb
         # Rows, then columns: the (a1, a2) entry of two merges in one round averages all four parts.
         S[a, :] = (wa[:, None] * S[a, :] + wb[:, None] * S[b, :]) / tot[:, None]
         S[:, a] = (S[:, a] * wa + S[:, b] * wb) / tot
         sizes[a] = tot
-        S[b, :] = -np.inf
-        S[:, b] = -np.inf
-        S[a, a] = -np.inf
-        root[b] = a
-        active[b] = False
-    return _compress(root)
+
+    return _reciprocal_merges(S, threshold, merge)
 
 
 def spherical_kmeans(X: np.ndarray, k: int, rng, n_iter: int = 2, chunk: int = 8192):
