@@ -558,14 +558,18 @@ def _cmd_cluster(args) -> int:
 
     _require_input(args.input)
     _check_similarity_args(args)
-    summary = run_cluster_command(args.input, args.output, summary_path=args.summary, time_field=args.time_field,
-                                  min_size=args.min_size, text_field=args.text_field, id_field=args.id_field,
-                                  model=args.model, threshold=args.similarity_threshold, seed=args.seed,
-                                  all_sentiments=args.all_sentiments, encoding=args.encoding,
-                                  analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args),
-                                  recentre=args.recentre, similarity=args.similarity)
+    summary = run_cluster_command(args.input, args.output, summary_path=args.summary, seed=args.seed,
+                                  all_sentiments=args.all_sentiments, **_clustering_kwargs(args))
     _report_reading(args, summary)
     return 0
+
+
+def _clustering_kwargs(args) -> dict:
+    """What ``cluster`` and ``report`` pass alike: the input's fields, the model and the clustering settings."""
+    return dict(time_field=args.time_field, min_size=args.min_size, text_field=args.text_field,
+                id_field=args.id_field, model=args.model, encoding=args.encoding, analyzer=analyzer_from_args(args),
+                encoder=_encoder(args), n_jobs=_jobs(args), threshold=args.similarity_threshold,
+                recentre=args.recentre, similarity=args.similarity)
 
 
 def _report_reading(args, summary: dict) -> None:
@@ -603,12 +607,8 @@ def _cmd_report(args) -> int:
 
     _require_input(args.input)
     _check_similarity_args(args)
-    summary = run_report_command(args.input, args.output, time_field=args.time_field, text_field=args.text_field,
-                                 id_field=args.id_field, model=args.model, title=args.title, min_size=args.min_size,
-                                 freq=args.freq, alpha=args.alpha, mask=not args.no_mask, encoding=args.encoding,
-                                 analyzer=analyzer_from_args(args), encoder=_encoder(args), n_jobs=_jobs(args),
-                                 threshold=args.similarity_threshold, recentre=args.recentre,
-                                 similarity=args.similarity)
+    summary = run_report_command(args.input, args.output, title=args.title, freq=args.freq, alpha=args.alpha,
+                                 mask=not args.no_mask, **_clustering_kwargs(args))
     _report_reading(args, summary)
     return 0
 
