@@ -473,14 +473,18 @@ def test_ensemble_of_two_trained_models_serves_and_evaluates(tmp_path, capsys):
     assert main(["ensemble", "--member", str(tmp_path / "a"), "--member", str(tmp_path / "a"), "--task", "severity",
                  "--dev", str(data), "-o", str(out)]) != 0
     assert "has no 'severity' head" in capsys.readouterr().err
-    # --cv: the dev figures once more, each fold decided by a choice made without it; every weight printed
+    # --cv: the dev figures once more, each fold decided by a choice made without it; every weight printed;
+    # a member dev gives weight 0 is left out of the directory (same decisions, one load less)
     three = ["ensemble", "--task", "issue_types", "--dev", str(data), "--label-field", "label", "-o", str(out)]
     for name in ("a", "b", "a"):
         three += ["--member", str(tmp_path / name)]
     assert main(three + ["--cv", "3", "--grid", "0", "0.5", "1"]) == 0
     err = capsys.readouterr().err
-    fit = json.loads((out / "model.json").read_text(encoding="utf-8"))["tasks"]["issue_types"]
-    assert f"weights {' / '.join(f'{w:g}' for w in fit['weights'])} chosen" in err
+    card = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    fit = card["tasks"]["issue_types"]
+    assert card["ensemble_fit"]["issue_types"]["weights"] == [0.0, 0.5, 0.5] and "weights 0 / 0.5 / 0.5 chosen" in err
+    assert fit["weights"] == [0.5, 0.5] and [m["path"] for m in card["members"]] == ["../b", "../a"]
+    assert card["left_out"] == [str(tmp_path / "a")] and f"left out of {out} (weight 0 on dev, never run)" in err
     cv = fit["metrics"]["dev_cross_validated"]
     assert cv["folds"] == 3 and f"cross-validated (3 folds, chosen without the fold): dev accuracy {cv['accuracy']}" in err
     assert main(three + ["--cv", "1"]) != 0 and "--cv 1: give 2 to" in capsys.readouterr().err

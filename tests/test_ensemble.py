@@ -115,6 +115,30 @@ def test_save_and_load_round_trip_with_relative_member_paths(members, tmp_path):
         EnsembleModel.from_pretrained(moved / "ens")
 
 
+def test_without_unused_drops_members_no_task_weighs(members):
+    """A member dev gave weight 0 in every task is never run: the saved ensemble leaves it out (one load
+    less) and decides exactly as before; the card names what it was chosen from. Two members always stay."""
+    root, a, b = members
+    ma, mb = NgramModel.from_pretrained(a), NgramModel.from_pretrained(b)
+    ens = EnsembleModel([mb, ma, mb], {"issue_types": [0, 0.3, 0.7], "sentiment": [0, 1, 0]},
+                        member_paths=[str(b), str(a), str(b) + "-copy"])
+    labels = ens.heads["issue_types"].labels
+    ens.heads["issue_types"].thresholds = {lab: 0.25 + 0.05 * i for i, lab in enumerate(labels)}
+    small = ens.without_unused()
+    assert small.member_paths == [str(a), str(b) + "-copy"] and small.card["left_out"] == [str(b)]
+    assert small.card["candidates"] == ens.member_paths
+    for task, p in ens.predict_proba(NORMS).items():
+        got = small.predict_proba(NORMS)[task]
+        cols = [small.heads[task].labels.index(lab) for lab in ens.heads[task].labels]
+        np.testing.assert_allclose(got[:, cols], p, atol=1e-6)
+        assert small.heads[task].thresholds == ens.heads[task].thresholds
+    one = EnsembleModel([ma, mb, ma], {"issue_types": [0, 1, 0]}, member_paths=["x", "y", "z"]).without_unused()
+    assert one.member_paths == ["x", "y"] and one.card["left_out"] == ["z"]
+    assert ens.without_unused().without_unused().member_paths == small.member_paths
+    both = EnsembleModel([ma, mb], {"issue_types": [0.5, 0.5]})
+    assert both.without_unused() is both
+
+
 def test_members_load_through_a_given_loader(members):
     """``load_member`` replaces how each member is opened (distillation loads int8 graphs this way)."""
     root, a, b = members

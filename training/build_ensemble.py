@@ -12,7 +12,9 @@ accuracy on the corpora's dev splits; the other tasks by the library's criterion
 (:meth:`feedback_nlp.ensemble.EnsembleModel.fit`). Per task the card gets the dev score of
 every grid point, dev and test metrics
 (:func:`feedback_nlp.train.evaluate_head`), the members' own test metrics at their own
-thresholds, and for sentiment the binary accuracy on the three review corpora. Use it
+thresholds, and for sentiment the binary accuracy on the three review corpora. Members that dev
+gives weight 0 in every task are left out of the directory (``EnsembleModel.without_unused``; the
+card's ``candidates`` lists every member tried). Use it
 next to the default model: ``FeedbackAnalyzer.load(tasks={"issue_types": OUT})`` or
 ``feedback-nlp score ... --task-model issue_types=OUT``.
 """
@@ -97,8 +99,11 @@ def main(argv=None) -> int:
                             ensure_ascii=False), flush=True)
     ens.card["tasks"] = tasks
     ens.card["seconds"] = round(time.time() - t0, 1)
+    ens = ens.without_unused()  # members dev gave weight 0 in every task are not written (the card lists them)
     ens.save_pretrained(args.output)
-    print(f"wrote {args.output} ({ens.card['seconds']}s)")
+    left_out = ens.card.get("left_out")
+    print(f"wrote {args.output} ({ens.card['seconds']}s)" + (f"; left out (weight 0): {', '.join(left_out)}"
+                                                             if left_out else ""))
     return 0
 
 

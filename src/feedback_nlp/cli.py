@@ -412,12 +412,16 @@ def _cmd_ensemble(args) -> int:
     if args.cv:
         metrics["dev_cross_validated"] = ens.cross_validate({args.task: dev}, folds=args.cv, grid=grid)[args.task]
     ens.card.setdefault("tasks", {})[args.task] = {"metrics": metrics}
+    ens = ens.without_unused()
     out = ens.save_pretrained(args.output)
     write_report(rep, out / "eval_dev")
     fit = ens.card["ensemble_fit"][args.task]
     print(f"{args.task}: weights {' / '.join(f'{w:g}' for w in fit['weights'])} chosen on {len(dev)} dev texts; "
           f"dev accuracy {rep[args.task]['accuracy']}, micro-F1 {rep[args.task]['micro_f1']}, "
           f"macro-F1 {rep[args.task]['macro_f1']}", file=sys.stderr)
+    if ens.card.get("left_out"):
+        print(f"{args.task}: left out of {out} (weight 0 on dev, never run): {', '.join(ens.card['left_out'])}",
+              file=sys.stderr)
     if args.cv:
         cv = metrics["dev_cross_validated"]
         print(f"{args.task}: cross-validated ({args.cv} folds, chosen without the fold): dev accuracy {cv['accuracy']}, "

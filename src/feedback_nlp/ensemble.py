@@ -197,6 +197,24 @@ class EnsembleModel:
             out[task] = {**report_predictions(self.heads[task], data.labels, pred, probs), "folds": folds, "seed": seed}
         return out
 
+    def without_unused(self) -> "EnsembleModel":
+        """A copy without the members no task weighs (dev chose weight 0 for them everywhere):
+        they are never run, but every load would still read them. Weights, thresholds and so every
+        decision stay the same; the card keeps the members the weights were chosen from
+        (``candidates``, the order of ``ensemble_fit``'s grid) and those left out (``left_out``).
+        At least two members stay."""
+        keep = [i for i in range(len(self.members)) if any(w[i] > 0 for w in self.weights.values())]
+        if len(keep) == len(self.members):
+            return self
+        if len(keep) < 2:  # an ensemble has two members; keep the first unused one beside the used one
+            keep = sorted(set(keep) | {next(i for i in range(len(self.members)) if i not in keep)})
+        paths = self.member_paths
+        card = {**self.card, "candidates": list(paths) if paths is not None else self.card.get("candidates"),
+                "left_out": [paths[i] if paths is not None else i for i in range(len(self.members)) if i not in keep]}
+        heads = {t: HeadSpec(t, h.kind, list(h.labels), dict(h.thresholds)) for t, h in self.heads.items()}
+        return EnsembleModel([self.members[i] for i in keep], {t: w[keep] for t, w in self.weights.items()}, heads,
+                             [paths[i] for i in keep] if paths is not None else None, card)
+
     # -- persistence -----------------------------------------------------------------------------
     def save_pretrained(self, directory: str | Path) -> Path:
         """Write ``model.json`` (members by path, weights, heads) into ``directory``."""
