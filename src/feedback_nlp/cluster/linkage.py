@@ -42,7 +42,6 @@ def _reciprocal_merges(S: np.ndarray, threshold: float, merge) -> np.ndarray:
         S[np.ix_(a, ~active)] = -np.inf  # merges' columns: retired groups, this round's b included
         S[b, :] = -np.inf
         S[:, b] = -np.inf
-        S[np.ix_(~active, a)] = -np.inf
         S[a, a] = -np.inf
         # A row needs a new argmax only if it pointed at a merged group or now finds one at least as near.
         touched = np.isin(nn, b) | np.isin(nn, a)
