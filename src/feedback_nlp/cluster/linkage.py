@@ -76,8 +76,6 @@ def average_linkage(sums: np.ndarray, sizes: np.ndarray, threshold: float) -> np
     """
     sums = np.asarray(sums, dtype=np.float32).copy()
     sizes = np.asarray(sizes, dtype=np.float32).copy()
-    if len(sizes) < 2:
-        return np.arange(len(sizes))
     means = sums / sizes[:, None]
     S = means @ means.T
     np.fill_diagonal(S, -np.inf)
