@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from feedback_nlp.features import NgramFeaturizer, linear_scores
+from feedback_nlp.features import NgramFeaturizer, document_frequencies, linear_scores
 
 TEXTS = ["很好", "质量很差", "快递太慢了", "很好很好", "差评"]
 
@@ -24,6 +24,16 @@ def test_transform_matches_written_rule():
     assert set(got) == set(w)
     for k, v in w.items():
         assert got[k] == pytest.approx(v / norm, rel=1e-5)
+
+
+def test_idf_counts_texts_not_occurrences():
+    # "好" four times in one text and once in another: in 2 of 3 texts, so idf = ln(4 / 3) + 1.
+    texts = ["好好好好", "很好", "差"]
+    df, n = document_frequencies(texts, list)
+    assert (df["好"], df["很"], n) == (2, 1, 3)
+    f = NgramFeaturizer(ngram_range=(1, 1), min_df=1).fit(texts)
+    assert f.idf_[f.vocabulary_["好"]] == pytest.approx(np.log(4 / 3) + 1)
+    assert f.vocabulary_["好"] == 0  # most frequent first
 
 
 def test_linear_scores_equal_sparse_product():

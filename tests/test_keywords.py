@@ -56,6 +56,9 @@ def test_fit_learns_idf_and_is_deterministic():
     assert kx.n_docs_ == len(corpus)
     # A word in many documents has a lower idf than a rare one.
     assert kx.idf_["房间"] < kx.idf_["地毯"]
+    # Document frequency: a word repeated inside one text counts once.
+    twice = KeywordExtractor().fit(["骑手骑手骑手", "房间很脏", "房间太小"])
+    assert twice.idf_["骑手"] > twice.idf_["房间"]
     assert kx.extract(DELIVERY, top_k=4) == KeywordExtractor().fit(corpus).extract(DELIVERY, top_k=4)
     # A fixed idf table is used as given.
     fixed = KeywordExtractor(idf={"骑手": 10.0, "太慢": 0.1, "送餐": 0.1, "小时": 0.1})

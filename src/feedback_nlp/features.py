@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 
@@ -99,6 +99,16 @@ def count_pairs(rows: np.ndarray, ids: np.ndarray, n_rows: int):
     return indptr, row_of, keys % v, counts
 
 
+def document_frequencies(texts: Iterable[str], tokenize: Callable[[str], Iterable[str]]) -> tuple[Counter, int]:
+    """In how many texts each token occurs, and the number of texts: the counts an IDF table is fitted from."""
+    df: Counter = Counter()
+    n_docs = 0
+    for t in texts:
+        df.update(set(tokenize(t)))
+        n_docs += 1
+    return df, n_docs
+
+
 @dataclass
 class SparseRows:
     """CSR-style batch of feature vectors: row i is ``ids[indptr[i]:indptr[i+1]]``."""
@@ -168,11 +178,7 @@ class NgramFeaturizer:
     # -- fitting ----------------------------------------------------------------
     def fit(self, texts: Iterable[str]) -> "NgramFeaturizer":
         """Build the vocabulary and IDF table from normalised texts."""
-        df: Counter[str] = Counter()
-        n_docs = 0
-        for t in texts:
-            df.update(set(self.ngrams(t)))
-            n_docs += 1
+        df, n_docs = document_frequencies(texts, self.ngrams)
         if n_docs == 0:
             raise ValueError("cannot fit a featurizer on zero texts")
         kept = [(g, c) for g, c in df.items() if c >= self.min_df]

@@ -29,6 +29,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Hashable, Iterable, Mapping, Optional, Sequence
 
+from .features import document_frequencies
 from .text import normalize
 
 __all__ = ["KeywordExtractor", "load_stop_words", "tokenize", "MEANINGFUL_SINGLE_CHARS", "STOPWORDS_PATH"]
@@ -180,11 +181,7 @@ class KeywordExtractor:
     # -- IDF ----------------------------------------------------------------------------
     def fit(self, texts: Iterable[str]) -> "KeywordExtractor":
         """Learn IDF over documents: ``idf = ln((1 + n) / (1 + df)) + 1`` (smooth)."""
-        df: Counter[str] = Counter()
-        n = 0
-        for t in texts:
-            df.update(set(self.tokenize(t)))
-            n += 1
+        df, n = document_frequencies(texts, self.tokenize)
         if n == 0:
             raise ValueError("cannot fit a KeywordExtractor on zero texts")
         self.idf_ = {w: math.log((1.0 + n) / (1.0 + c)) + 1.0 for w, c in df.items()}
