@@ -152,6 +152,13 @@ def test_non_chinese_text_goes_to_review_with_a_reason(analyzer):
     assert english.to_dict()["severity_reasons"].count(NOT_CHINESE_REASON) == 1
 
 
+def test_text_the_model_cannot_read_goes_to_review(analyzer):
+    # No character the shipped model has seen: the heads' prior, unsure, so a person checks it (README).
+    for r in analyzer.analyze_batch(["🙂", "🦩🦩", "〠"]):
+        assert r.needs_review and r.issue_types == [] and r.severity == "low" and not r.is_spam
+        assert r.sentiment_score == pytest.approx(-0.3348, abs=1e-4)
+
+
 def test_custom_task_fields_and_name_clash(tmp_path):
     from tiny_model import build_tiny_model
 
