@@ -69,6 +69,19 @@ def test_a_member_no_task_weighs_is_not_run(members):
     assert len(calls) == 2  # the fit scored it once (cached), whatever weight it tried
 
 
+def test_reads_a_text_when_a_weighed_member_does(members):
+    _, a, _ = members
+    ma = NgramModel.from_pretrained(a)
+
+    class NoReads:  # a transformer: reads every text
+        heads, routing, predict_proba = ma.heads, None, ma.predict_proba
+
+    texts = ["快递", "🙂"]
+    assert EnsembleModel([ma, ma], {"sentiment": [1, 1]}).reads(texts).tolist() == [True, False]
+    assert EnsembleModel([ma, NoReads()], {"sentiment": [1, 1]}).reads(texts).tolist() == [True, True]
+    assert EnsembleModel([ma, NoReads()], {"sentiment": [1, 0]}).reads(texts).tolist() == [True, False]
+
+
 def test_members_must_agree_on_labels_and_weights_must_fit(members, tmp_path):
     _, a, _ = members
     other = build_tiny_model(tmp_path / "c", heads_spec={"issue_types": ("multilabel", ["x", "y"])})

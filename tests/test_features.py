@@ -36,6 +36,25 @@ def test_idf_counts_texts_not_occurrences():
     assert f.vocabulary_["好"] == 0  # most frequent first
 
 
+def test_reads_is_whether_a_text_has_a_known_ngram():
+    f = NgramFeaturizer(min_df=1).fit(TEXTS)
+    # "好评" has no known character but "差评" gave "评": read; "🙂", "〠" and "" have none
+    texts = ["很好", "🙂", "🙂评", "〠", "", "123", "很🙂"]
+    assert f.reads(texts).tolist() == (np.diff(f.transform(texts).indptr) > 0).tolist()
+    assert f.reads(texts).tolist() == [True, False, True, False, False, False, True]
+    assert f.reads([]).shape == (0,)
+
+
+def test_reads_finds_a_known_ngram_whose_characters_are_unknown():
+    # A bigram kept while its characters were cut: the one-character lookup misses it, the rule does not.
+    f = NgramFeaturizer(ngram_range=(1, 2), min_df=1).fit(["ab"])
+    f.vocabulary_ = {"ab": 0}
+    f.idf_ = f.idf_[:1]
+    assert f.reads(["ab", "a", "ba"]).tolist() == [True, False, False]
+    g = NgramFeaturizer(ngram_range=(2, 2), min_df=1).fit(["很好"])  # no one-character n-grams at all
+    assert g.reads(["很好", "很"]).tolist() == [True, False]
+
+
 def test_linear_scores_equal_sparse_product():
     f = NgramFeaturizer(min_df=1).fit(TEXTS)
     rows = f.transform(TEXTS + ["", "未知"])

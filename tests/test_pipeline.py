@@ -152,11 +152,30 @@ def test_non_chinese_text_goes_to_review_with_a_reason(analyzer):
     assert english.to_dict()["severity_reasons"].count(NOT_CHINESE_REASON) == 1
 
 
-def test_text_the_model_cannot_read_goes_to_review(analyzer):
-    # No character the shipped model has seen: the heads' prior, unsure, so a person checks it (README).
+def test_text_the_model_cannot_read_gets_neutral_sentiment(analyzer):
+    # No n-gram the shipped model knows: sentiment neutral at 0 instead of the heads' prior (negative
+    # -0.33, unsure), no issue, severity low, nothing to review; the reason says why (README).
+    from feedback_nlp.pipeline import UNREAD_REASON
+
     for r in analyzer.analyze_batch(["🙂", "🦩🦩", "〠"]):
-        assert r.needs_review and r.issue_types == [] and r.severity == "low" and not r.is_spam
-        assert r.sentiment_score == pytest.approx(-0.3348, abs=1e-4)
+        assert (r.sentiment, r.sentiment_score) == ("neutral", 0.0)
+        assert not r.needs_review and r.issue_types == [] and r.severity == "low" and not r.is_spam
+        assert r.severity_reasons.count(UNREAD_REASON) == 1
+    # what it reads keeps its sentiment
+    thumbs, angry, mixed = analyzer.analyze_batch(["👍👍👍", "😡😡", "🦩🦩太差了"])
+    assert (thumbs.sentiment, angry.sentiment, mixed.sentiment) == ("positive", "negative", "negative")
+    assert all(UNREAD_REASON not in r.severity_reasons for r in (thumbs, angry, mixed))
+
+
+def test_unread_text_is_decided_by_the_sentiment_model_in_use(tmp_path):
+    from tiny_model import build_tiny_model
+
+    from feedback_nlp.pipeline import UNREAD_REASON
+
+    fa = FeedbackAnalyzer.load(build_tiny_model(tmp_path / "m"))
+    unread, read = fa.analyze_batch(["🙂", "快递"])
+    assert (unread.sentiment, unread.sentiment_score) == ("neutral", 0.0) and UNREAD_REASON in unread.severity_reasons
+    assert read.sentiment_score != 0.0 and UNREAD_REASON not in read.severity_reasons
 
 
 def test_custom_task_fields_and_name_clash(tmp_path):

@@ -32,6 +32,7 @@
  *   "sentiment", "sentiment_score", "is_spam", "spam_score", "spam_type_model",
  *   "issue_types", "primary_issue", "issue_scores", "severity_model", "needs_review".
  * An empty text (after normalisation) gets the library's neutral result and "empty": true.
+ * A text with no n-gram the model knows gets sentiment neutral, as in the library ("probs" keeps the heads').
  * A line that is not a JSON object with a string text becomes {"id", "error"}.
  *
  * Requires: onnxruntime-node; opencc-js (Traditional -> Simplified) unless --normalized.
@@ -266,14 +267,14 @@ function issueDecision(heads, ip, thresholds) {
  * escalation rules that can raise the severity or the spam signals that can turn a spam type
  * into "ad"; hence severity_model / spam_type_model.
  */
-function decide(model, probs, norm) {
+function decide(model, probs, norm, unread = false) {
   const heads = model.card.tasks;
   // The heads' own thresholds: this host runs the heads, not the Python decision stage
   // (combiners), so it uses head_thresholds where the card has them (Python: load(decisions=False)).
   const th = (task) => heads[task].head_thresholds || heads[task].thresholds || {};
   const out = {};
   // sentiment: argmax label; score = P(positive) - P(negative), computed in float32
-  const sp = probs.sentiment;
+  const sp = sentimentProbs(model, probs, unread);
   const sl = heads.sentiment.labels;
   out.sentiment = sl[argmax(sp)];
   const sentScore = Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]);
@@ -342,6 +343,7 @@ function loadRouting(dir, card) {
 
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 const NOT_CHINESE_REASON = 'not Chinese: the models cover Chinese only, check by hand';
+const UNREAD_REASON = 'unread: the model knows none of these characters, sentiment neutral';
 // Python's [^\w:：]+ and [^\W\d_]+ (\w: letters, numbers, underscore; \d: decimal digits).
 const SYMBOLS = /[^\p{L}\p{N}_:：]+/gu;
 const LETTER_RUN = /[\p{L}\p{Nl}\p{No}]+/gu;
@@ -459,7 +461,7 @@ function applyThresholds(model, items) {
 }
 
 /** The decisions FeedbackAnalyzer.load() makes for one non-empty normalised text (of ``channel``, or null). */
-function decideFull(model, probs, norm, channel = null) {
+function decideFull(model, probs, norm, channel = null, unread = false) {
   const heads = model.card.tasks;
   const rules = model.rules;
   const own = channel !== null && model.channelPoints ? model.channelPoints[channel] || {} : {};
@@ -498,7 +500,7 @@ function decideFull(model, probs, norm, channel = null) {
   out.issue_types = out.is_spam ? [] : chosen;
   out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;
   // sentiment
-  const sp = probs.sentiment;
+  const sp = sentimentProbs(model, probs, unread);
   const sl = heads.sentiment.labels;
   out.sentiment = sl[argmax(sp)];
   out.sentiment_score = round6(Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]));
@@ -561,6 +563,7 @@ function decideFull(model, probs, norm, channel = null) {
   const sentConf = Math.max(...sp) < (th('sentiment').review ?? 0.5);
   const sevConf = Math.max(...probs.severity) < (vt.review ?? 0.4);
   out.needs_review = spamMargin || sentConf || sevConf || reviewReasons.length > 0;
+  if (unread) out.severity_reasons.push(UNREAD_REASON);
   if (isNotChinese(norm)) {
     out.needs_review = true;
     out.severity_reasons.push(NOT_CHINESE_REASON);
@@ -585,6 +588,17 @@ function route(table, primary, severity) {
   if (team === null) return null;
   const over = (table.sla_overrides || {})[primary] || {};
   return { team, sla_hours: over[severity] ?? (table.sla_hours || {})[severity] ?? null };
+}
+
+/** pipeline._mark_unread: the model knows no n-gram of the text (and its sentiment head has "neutral"). */
+function isUnread(model, norm) {
+  return model.card.tasks.sentiment.labels.includes('neutral') && featurize(model, norm).ids.length === 0;
+}
+
+/** The sentiment probabilities decided on: neutral (one-hot) for an unread text, not the head's prior.
+ * Only the sentiment decision changes; the combiners read the heads' own probabilities. */
+function sentimentProbs(model, probs, unread) {
+  return unread ? model.card.tasks.sentiment.labels.map((l) => (l === 'neutral' ? 1 : 0)) : probs.sentiment;
 }
 
 /** The library's result for a text that is empty after normalisation. */
@@ -648,6 +662,7 @@ const SELFTEST_SCRIPT = [
 const SELFTEST_DECISIONS = [
   ['质量很好,物流也快,下次还来买', { sentiment: 'positive', issue_types: [] }],
   ['快递十天都没到,客服也不回消息,什么垃圾平台', { sentiment: 'negative', issue_types: ['customer_service', 'logistics'] }],
+  ['🦩🦩', { sentiment: 'neutral', issue_types: [] }], // no n-gram the model knows: neutral, not the prior
 ];
 
 async function selftest(modelDir) {
@@ -665,7 +680,7 @@ async function selftest(modelDir) {
   SELFTEST_DECISIONS.forEach(([norm, want], i) => {
     const p = {};
     for (const t of model.tasks) p[t] = probs[t][i];
-    const got = decide(model, p, norm);
+    const got = decide(model, p, norm, isUnread(model, norm));
     check(got.sentiment === want.sentiment, `${norm}: sentiment ${got.sentiment}, want ${want.sentiment}`);
     check(JSON.stringify(got.issue_types) === JSON.stringify(want.issue_types),
       `${norm}: issue types ${JSON.stringify(got.issue_types)}, want ${JSON.stringify(want.issue_types)}`);
@@ -717,7 +732,9 @@ async function main() {
         return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true,
           ...(args.headsOnly ? {} : neutralResult()) });
       }
-      const decided = args.headsOnly ? decide(model, p, b.norm) : decideFull(model, p, b.norm, b.channel);
+      const unread = isUnread(model, b.norm);
+      const decided = args.headsOnly ? decide(model, p, b.norm, unread)
+        : decideFull(model, p, b.norm, b.channel, unread);
       return JSON.stringify({ id: b.id, norm: b.norm, probs: p, ...decided });
     });
     if (lines.length) process.stdout.write(lines.join('\n') + '\n');
@@ -747,7 +764,8 @@ async function main() {
 }
 
 module.exports = {
-  loadModel, applyThresholds, normalize, featurize, predictProba, decide, decideFull, textEvidence, isNotChinese,
+  loadModel, applyThresholds, normalize, featurize, predictProba, isUnread, decide, decideFull, textEvidence,
+  isNotChinese,
   readNpyFloat32, round6,
 };
 

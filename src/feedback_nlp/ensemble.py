@@ -105,6 +105,16 @@ class EnsembleModel:
         """Probabilities per task for already-normalised texts: the weighted mean of the members'."""
         return self.combine(self._member_probs(list(norm_texts)))
 
+    def reads(self, norm_texts: Sequence[str]) -> np.ndarray:
+        """Whether some weighed member reads each text (:meth:`NgramModel.reads`); a member without
+        ``reads`` (a transformer) is taken to read every text."""
+        texts = list(norm_texts)
+        known = np.zeros(len(texts), dtype=bool)
+        for i, m in enumerate(self.members):
+            if any(w[i] > 0 for w in self.weights.values()):
+                known |= m.reads(texts) if hasattr(m, "reads") else True
+        return known
+
     def combine(self, per_member: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
         """The weighted mean of the members' probabilities (one ``{task: [n, k]}`` per member, in
         each member's own label order), in the ensemble's label order: what :meth:`predict_proba`

@@ -252,14 +252,18 @@ class NgramFeaturizer:
         self._keys_cache = (self.vocabulary_, table)
         return table
 
+    @staticmethod
+    def _packed_codes(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``(code points + 1 after step 1, the row of each)`` of a batch, end to end."""
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        cps = code_points("".join(texts))
+        cps[(cps > ord("0") + 1) & (cps <= ord("9") + 1)] = ord("0") + 1  # step 1 (digits -> 0), on code points + 1
+        return cps, np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+
     def _lookup_packed(self, texts: Sequence[str], table_keys: np.ndarray,
                        table_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = self.ngram_range
-        n_rows = len(texts)
-        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n_rows)
-        cps = code_points("".join(texts))
-        cps[(cps > ord("0") + 1) & (cps <= ord("9") + 1)] = ord("0") + 1  # step 1 (digits -> 0), on code points + 1
-        row_at = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+        cps, row_at = self._packed_codes(texts)
         total = len(cps)
         rows_parts, key_parts = [], []
         for n in range(lo, hi + 1):
@@ -274,6 +278,23 @@ class NgramFeaturizer:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         keys = np.concatenate(key_parts)
         return look_up_keys(np.concatenate(rows_parts), keys, table_keys, table_ids)
+
+    def reads(self, texts: Sequence[str]) -> np.ndarray:
+        """Whether each normalised text has an n-gram in the vocabulary (bool ``[n]``).
+
+        A text with none (``🙂`` in a model trained without it) gets only the heads' biases, which
+        say nothing about it. The n-grams of a known n-gram are nearly always known too, so texts
+        with a known character are settled by one lookup and the rest by :meth:`transform`.
+        """
+        known = np.zeros(len(texts), dtype=bool)
+        table = self._key_table()
+        if len(texts) and table is not None and self.ngram_range[0] == 1:
+            cps, row_at = self._packed_codes(texts)
+            known[look_up_keys(row_at, cps, *table)[0]] = True  # a character's key is its code point + 1
+        rest = np.flatnonzero(~known)
+        if len(rest):
+            known[rest] = np.diff(self.transform([texts[i] for i in rest]).indptr) > 0
+        return known
 
     def fit_transform(self, texts: Sequence[str]) -> SparseRows:
         return self.fit(texts).transform(texts)

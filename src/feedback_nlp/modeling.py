@@ -217,6 +217,10 @@ class NgramModel:
         logits = self.logits(self.featurizer.transform(texts))
         return {t: self.heads[t].probabilities(z) for t, z in logits.items()}
 
+    def reads(self, texts: list[str]) -> np.ndarray:
+        """Whether each normalised text has an n-gram the model knows (:meth:`NgramFeaturizer.reads`)."""
+        return self.featurizer.reads(texts)
+
     # -- persistence ----------------------------------------------------------------
     def save_pretrained(self, directory: str | Path) -> Path:
         directory = Path(directory)

@@ -28,6 +28,8 @@ from .tasks.spam import decide_spam
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
+#: In ``severity_reasons`` of a text the sentiment model cannot read (README, "Output fields").
+UNREAD_REASON = "unread: the model knows none of these characters, sentiment neutral"
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
 
 
@@ -148,6 +150,7 @@ class Doc:
     combined: dict[str, np.ndarray] = field(default_factory=dict)  # task -> combiner probabilities
     review_reasons: list[str] = field(default_factory=list)
     channel: Optional[str] = None  # where the record came from; picks its operating points
+    unread: bool = False  # the sentiment model knows none of its n-grams (UNREAD_REASON)
 
 
 class FeedbackAnalyzer:
@@ -359,6 +362,8 @@ class FeedbackAnalyzer:
         sent_conf = float(doc.probs["sentiment"].max()) < self._points("sentiment", doc).get("review", 0.5)
         sev_conf = float(doc.probs["severity"].max()) < self._points("severity", doc).get("review", 0.4)
         r.needs_review = bool(spam_margin or sent_conf or sev_conf or doc.review_reasons)
+        if doc.unread:
+            r.severity_reasons = [*r.severity_reasons, UNREAD_REASON]
         if is_not_chinese(doc.norm):  # outside what the models cover
             r.needs_review, r.severity_reasons = True, [*r.severity_reasons, NOT_CHINESE_REASON]
 
@@ -439,6 +444,7 @@ class FeedbackAnalyzer:
                 for task in tasks:
                     for d, p in zip(live, probs[task]):
                         d.probs[task] = p
+            self._mark_unread(live, live_norms)
             for d in live:
                 d.fired = escalation_signals(d.norm)
             self._combine(live, live_norms, by_model)
@@ -446,6 +452,21 @@ class FeedbackAnalyzer:
                 for _, component in self.components:
                     component(d)
         return [d.result for d in docs]
+
+    def _mark_unread(self, live: list[Doc], norms: list[str]) -> None:
+        """A text the sentiment model cannot read (no n-gram it knows: ``🙂``, ``〠``) gets sentiment
+        neutral at score 0 instead of the head's prior, which would be a confident-looking guess;
+        the other heads' priors already mean no issue and severity low. A model without ``reads``
+        (a transformer) reads every text."""
+        model = self.task_models["sentiment"]
+        labels = list(self._head("sentiment").labels)
+        if not hasattr(model, "reads") or "neutral" not in labels:
+            return
+        neutral = np.zeros(len(labels), np.float32)
+        neutral[labels.index("neutral")] = 1.0
+        for d, known in zip(live, model.reads(norms)):
+            if not known:
+                d.unread, d.probs["sentiment"] = True, neutral
 
     def _combine(self, live: list[Doc], norms: list[str], by_model: Mapping[int, Mapping[str, np.ndarray]]) -> None:
         """Second-stage decisions (combiners) for a chunk at once: each reads every head of its own model."""

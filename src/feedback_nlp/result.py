@@ -26,7 +26,9 @@ class FeedbackResult:
     its column types from them. ``needs_review`` is true when a decision sits close to
     its threshold (the reason is then in ``severity_reasons``), or when the text is not
     Chinese (the models cover Simplified and Traditional Chinese only): then
-    ``severity_reasons`` also holds :data:`feedback_nlp.text.NOT_CHINESE_REASON`.
+    ``severity_reasons`` also holds :data:`feedback_nlp.text.NOT_CHINESE_REASON`. A text the
+    sentiment model cannot read (no n-gram it knows) gets ``neutral`` and
+    :data:`feedback_nlp.pipeline.UNREAD_REASON`.
 
     ``extra`` holds the fields of custom tasks (``FeedbackAnalyzer.load(tasks={"topic":
     DIR})``), written after :data:`FIELDS` by :meth:`to_dict`: ``topic`` (the label of a
