@@ -11,9 +11,9 @@ import sys
 
 import pytest
 
-from feedback_nlp.io import (DETECT_BYTES, SCORE_FIELDNAMES, InputFormatError, InputRecord, ReadTally,
-                             bad_bytes_error, detect_encoding, detect_format, error_record, open_text, open_writer,
-                             legacy_hint, read_records)
+from feedback_nlp.io import (DETECT_BYTES, SCORE_FIELDNAMES, UNCLOSED_QUOTE_ERROR, InputFormatError, InputRecord,
+                             ReadTally, bad_bytes_error, detect_encoding, detect_format, error_record, legacy_hint,
+                             open_text, open_writer, read_records)
 from feedback_nlp.result import FIELDS
 
 
@@ -286,6 +286,31 @@ def test_csv_malformed_rows(tmp_path):
     assert recs[4].error == "empty row"
     assert recs[5].error.startswith("invalid UTF-8 at byte ")
     assert (recs[6].id, recs[6].text, recs[6].error) == ("6", "最后", None)
+
+
+@pytest.mark.parametrize("rest", ['3,c\n4,d\n', '3,c\n4,"d"\n'])  # to the end of the file / to the next quote
+def test_csv_stray_quote_costs_its_own_row_only(tmp_path, rest):
+    # Lenient CSV would read rows 3 and 4 into row 2's text; they are read again as rows.
+    data = ('id,text\n1,a\n2,"b\n' + rest + '5,"多行\n文本",\n').encode()
+    recs = list(read_records(write_bytes(tmp_path, "in.csv", data)))
+    assert [(r.row, r.id, r.text, r.error) for r in recs] == [
+        (1, "1", "a", None), (2, 2, None, UNCLOSED_QUOTE_ERROR), (3, "3", "c", None), (4, "4", "d", None),
+        (5, 5, None, "expected 2 columns, got 3")]  # a well-formed quoted field still spans lines
+    at_end = list(read_records(write_bytes(tmp_path, "end.csv", 'id,text\n1,"a\n2,b\n'.encode())))
+    assert [(r.id, r.text, r.error) for r in at_end] == [(1, None, UNCLOSED_QUOTE_ERROR), ("2", "b", None)]
+
+
+def test_csv_many_stray_quotes_each_cost_one_row(tmp_path):
+    n = 3000
+    data = "id,text\n" + "".join(f'{i},"x\n' for i in range(1, n + 1))
+    recs = list(read_records(write_bytes(tmp_path, "in.csv", data.encode())))
+    assert [r.row for r in recs] == list(range(1, n + 1))
+    assert all(r.error == UNCLOSED_QUOTE_ERROR for r in recs[:-1]) and recs[-1].error is None
+
+
+def test_csv_header_with_a_stray_quote_is_refused(tmp_path):
+    with pytest.raises(InputFormatError, match="cannot read the header: .*quote .*not closed"):
+        read_records(write_bytes(tmp_path, "in.csv", 'id,"text\n1,a\n'.encode()))
 
 
 def test_csv_missing_id_column_uses_row_number(tmp_path):

@@ -80,6 +80,19 @@ def test_single_label_needs_two_classes_and_utf8(tmp_path):
         read_labelled_file(g, encoding="utf-8")
 
 
+def test_csv_stray_quote_is_one_bad_row_not_the_rest_of_the_file(tmp_path):
+    p = tmp_path / "quote.csv"
+    rows = '1,快递太慢,neg\n2,"质量差,neg\n\n3,很满意,pos\n4,"很好",pos\n'
+    p.write_text("id,text,label\n" + rows, encoding="utf-8")
+    with pytest.raises(TrainingDataError) as e:
+        read_labelled_file(p, min_examples=1)
+    problems = [line for line in str(e.value).splitlines() if line.startswith("  - ")]
+    assert problems == ["  - row 2: malformed row: a quote opened in this row is not closed before its line ends"]
+    p.write_text('id,text,label\n1,快递太慢,neg\n\n3,很满意,pos\n4,"很好",pos\n', encoding="utf-8")
+    data = read_labelled_file(p, min_examples=1)  # a blank line is skipped, as csv.DictReader does
+    assert (data.texts, data.labels) == (["快递太慢", "很满意", "很好"], ["neg", "pos", "pos"])
+
+
 def test_report_files(tmp_path):
     train = LabelledData(POS + NEG, ["positive"] * 6 + ["negative"] * 6)
     model = train_model({"sentiment": train}, C=10.0, verbose=False)

@@ -24,7 +24,9 @@ may be gzip-compressed (``.jsonl.gz``). ``"-"`` is stdin/stdout as JSONL unless
   newlines). The first row is the header; row ``n`` is the n-th record after
   it (a quoted multi-line field counts once). Malformed: invalid UTF-8 in the
   row, a different number of columns than the header, a blank row
-  (``"empty row"``).
+  (``"empty row"``), a quote not closed before its line ends
+  (:data:`UNCLOSED_QUOTE_ERROR`; the lines it took in are read again as rows,
+  :func:`csv_records`).
 * TSV: tab-separated, *no quoting* (the IANA/database-dump convention: a ``"``
   is an ordinary character, a field cannot hold a tab or newline). A quoted
   TSV written by pandas still reads, but its quotes stay in the text.
@@ -72,6 +74,7 @@ import os
 import re
 import sys
 import zlib
+from collections import deque
 from dataclasses import dataclass, field
 from typing import IO, Any, Iterable, Iterator, Mapping, Optional, Sequence
 
@@ -594,13 +597,11 @@ class RecordReader(Iterator[InputRecord]):
                 self._text = io.TextIOWrapper(stream, encoding=text_enc, errors=MARK_ERRORS, newline="\n")
                 self._it = self._jsonl(self._text)
         else:
-            self._lines: list[str] = []
             if csv.field_size_limit() < _FIELD_LIMIT:  # process-wide; raising it is harmless
                 csv.field_size_limit(_FIELD_LIMIT)
             self._text = io.TextIOWrapper(stream, encoding=text_enc, errors=MARK_ERRORS, newline="")
-            self._csv = csv.reader(self._tap(), delimiter="\t" if fmt == "tsv" else ",",
-                                   quoting=csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL,
-                                   strict=False)
+            self._csv = csv_records(self._text, delimiter="\t" if fmt == "tsv" else ",",
+                                    quoting=csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL)
             self._read_header()
             self._it = self._rows()
 
@@ -687,23 +688,15 @@ class RecordReader(Iterator[InputRecord]):
         return record_from_object(obj, row, self.text_field, self.id_field)
 
     # -- CSV / TSV ------------------------------------------------------------------
-    def _tap(self) -> Iterator[str]:
-        # Feed csv.reader line by line, remembering the raw lines of the current row
-        # (csv.reader never reads ahead of the record it is building).
-        for line in self._text:
-            self._lines.append(line)
-            yield line
-
     def _read_header(self) -> None:
         try:
-            header = next(self._csv)
+            header, err, lines = next(self._csv)
         except StopIteration:  # empty file: no header, no rows
             self.header = []
             return
-        except csv.Error as e:
-            raise InputFormatError(f"{self.name}: cannot read the header: {e}") from None
-        raw = "".join(self._lines)
-        self._lines.clear()
+        if err is not None:
+            raise InputFormatError(f"{self.name}: cannot read the header: {err}")
+        raw = "".join(lines)
         if _MARKED.search(raw):
             raise InputFormatError(f"{self.name}: the header is not valid {_encoding_label(self.encoding)}"
                                    + (" (name the encoding with --encoding)" if self.encoding == "utf-8" else ""))
@@ -718,19 +711,8 @@ class RecordReader(Iterator[InputRecord]):
             return
         header, n = self.header, len(self.header)
         tf, idf = self.text_field, self.id_field
-        row = 0
-        while True:
-            try:
-                values = next(self._csv)
-                err = None
-            except StopIteration:
-                break
-            except csv.Error as e:  # e.g. NUL byte, field too large
-                values, err = None, f"malformed row: {e}"
-            row += 1
-            lines = self._lines
+        for row, (values, err, lines) in enumerate(self._csv, 1):
             raw = lines[0] if len(lines) == 1 else "".join(lines)
-            lines.clear()
             if err is None:
                 err = bad_bytes_error(raw, self.encoding)
             if err is not None:
@@ -745,6 +727,65 @@ class RecordReader(Iterator[InputRecord]):
                 continue
             fields = dict(zip(header, values))
             yield InputRecord(row, _id_or_row(fields, idf, row), fields[tf], None, fields)
+
+
+#: The error of a CSV row whose quote is not closed properly (the lines it took in are read again as rows).
+UNCLOSED_QUOTE_ERROR = "malformed row: a quote opened in this row is not closed before its line ends"
+
+
+def csv_records(lines: Iterable[str], delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL
+                ) -> Iterator[tuple[Optional[list[str]], Optional[str], list[str]]]:
+    """``(values, error, raw lines)`` per record of lenient CSV, one line read at a time.
+
+    ``error`` (values None) is ``"malformed row: ..."`` for a row :mod:`csv` refuses (a NUL byte,
+    a field too large) and :data:`UNCLOSED_QUOTE_ERROR` for a record read over several lines that
+    strict CSV refuses: a quote opened in its first line was not closed before that line ended, so
+    the lenient reader took in the lines after it, up to the next quote or the end of the file.
+    Those lines are read again as records: a stray quote costs one row, not the rows after it.
+    """
+    src = _RecordLines(lines)
+    reader = csv.reader(src, delimiter=delimiter, quoting=quoting, strict=False)
+    while True:
+        try:
+            values, err = next(reader), None
+        except StopIteration:
+            return
+        except csv.Error as e:
+            values, err = None, f"malformed row: {e}"
+        taken = src.take()
+        if err is None and len(taken) > 1 and quoting != csv.QUOTE_NONE:
+            try:
+                well_formed = len(list(csv.reader(taken, delimiter=delimiter, quoting=quoting, strict=True))) == 1
+            except csv.Error:
+                well_formed = False
+            if not well_formed:
+                src.give_back(taken[1:])
+                values, err, taken = None, UNCLOSED_QUOTE_ERROR, taken[:1]
+        yield values, err, taken
+
+
+class _RecordLines:
+    """The lines csv.reader reads, remembering those of the record being read (it never reads ahead
+    of it); lines given back are read again first."""
+
+    def __init__(self, lines: Iterable[str]):
+        self._lines, self._back, self._taken = iter(lines), deque(), []
+
+    def __iter__(self) -> "_RecordLines":
+        return self
+
+    def __next__(self) -> str:
+        line = self._back.popleft() if self._back else next(self._lines)
+        self._taken.append(line)
+        return line
+
+    def take(self) -> list[str]:
+        """The lines read since the last call."""
+        taken, self._taken = self._taken, []
+        return taken
+
+    def give_back(self, lines: Sequence[str]) -> None:
+        self._back.extendleft(reversed(lines))
 
 
 def _short(e: BaseException, limit: int = 200) -> str:

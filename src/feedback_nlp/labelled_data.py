@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .io import InputFormatError, bad_bytes_error, open_text
+from .io import InputFormatError, bad_bytes_error, csv_records, open_text
 from .text import normalize
 
 CORPORA = {
@@ -173,12 +173,16 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
                 raw.append((i, obj.get(id_field), obj.get(text_field, None) if text_field in obj else KeyError,
                             obj.get(label_field, KeyError)))
         else:
-            reader = csv.DictReader(f, delimiter="\t" if suffix == ".tsv" else ",")
+            # As csv.DictReader reads it (blank rows skipped, missing cells None), but a stray quote
+            # is one bad row instead of swallowing the rows after it (feedback_nlp.io.csv_records).
+            records = (r for r in csv_records(f, delimiter="\t" if suffix == ".tsv" else ",") if r[0] != [])
+            fieldnames = next((values for values, _, _ in records), None)
             for col in (text_field, label_field):
-                if reader.fieldnames is None or col not in reader.fieldnames:
-                    raise TrainingDataError(f"{path}: no column {col!r} (columns: {reader.fieldnames})")
-            for i, r in enumerate(reader, 1):
-                bad = next(filter(None, (bad_bytes_error(v, enc) for v in r.values() if isinstance(v, str))), None)
+                if fieldnames is None or col not in fieldnames:
+                    raise TrainingDataError(f"{path}: no column {col!r} (columns: {fieldnames})")
+            for i, (values, err, _) in enumerate(records, 1):
+                r = {} if values is None else dict(zip(fieldnames, values))
+                bad = err or next(filter(None, (bad_bytes_error(v, enc) for v in r.values())), None)
                 if bad is not None:
                     problems.append(f"row {i}: {bad}")
                     continue
