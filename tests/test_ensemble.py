@@ -73,7 +73,7 @@ def test_reads_a_text_when_a_weighed_member_does(members):
     _, a, _ = members
     ma = NgramModel.from_pretrained(a)
 
-    class NoReads:  # a transformer: reads every text
+    class NoReads:  # a model without reads: taken to read every text
         heads, routing, predict_proba = ma.heads, None, ma.predict_proba
 
     texts = ["快递", "🙂"]

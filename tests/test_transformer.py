@@ -399,7 +399,7 @@ def test_a_teacher_without_an_int8_graph_teaches_in_fp32(trained, tmp_path):
 
 def test_pipeline_runs_on_the_transformer_model(trained):
     from feedback_nlp.cluster import ProblemClusterer
-    from feedback_nlp.pipeline import REQUIRED_TASKS, FeedbackAnalyzer
+    from feedback_nlp.pipeline import REQUIRED_TASKS, UNREAD_REASON, FeedbackAnalyzer
 
     _, _, out = trained
     tm = TransformerModel.from_pretrained(out)
@@ -408,6 +408,10 @@ def test_pipeline_runs_on_the_transformer_model(trained):
     res = fa.analyze_batch(texts)
     assert len(res) == len(texts)
     assert res[-1].severity_reasons == ["empty text"]
+    # a text of [UNK] pieces alone is unread: sentiment neutral, as on the n-gram backend
+    unread, read = fa.analyze_batch(["🙂🦩", ROWS[0][0]])
+    assert (unread.sentiment, unread.sentiment_score) == ("neutral", 0.0) and UNREAD_REASON in unread.severity_reasons
+    assert UNREAD_REASON not in read.severity_reasons and tm.reads(["🙂🦩", ROWS[0][0]]).tolist() == [False, True]
     assert all(r.sentiment in ("negative", "neutral", "positive") for r in res)
     emb = tm.embed([normalize(t) for t in texts[:12]])
     assert emb.shape == (12, 32) and np.isfinite(emb).all()

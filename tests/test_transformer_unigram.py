@@ -36,6 +36,14 @@ def test_prefix_is_tokenized_with_the_text():
     assert tok(prefix="ok ").tokenize("太慢") == ["▁ok", "▁", "太", "慢"]
 
 
+def test_reads_needs_a_known_piece_of_the_texts_own():
+    t, prefixed = tok(), tok(prefix="ok ")
+    assert t.reads("物流") and t.reads("太慢🙂") and prefixed.reads("物流")
+    # "🙂" is "▁" + <unk>: a bare word-start mark is not reading it, nor is the prefix's "▁ok"
+    assert not t.reads("🙂") and not prefixed.reads("🙂") and not t.reads("")
+    assert prefixed.reads("ok")  # a piece the prefix also has counts once the text is more than the prefix
+
+
 def test_file_round_trip(tmp_path):
     t = tok(prefix="ok ", unk_score=-30.0)
     entry = t.save(tmp_path)

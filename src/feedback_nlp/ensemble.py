@@ -107,7 +107,7 @@ class EnsembleModel:
 
     def reads(self, norm_texts: Sequence[str]) -> np.ndarray:
         """Whether some weighed member reads each text (:meth:`NgramModel.reads`); a member without
-        ``reads`` (a transformer) is taken to read every text."""
+        ``reads`` is taken to read every text."""
         texts = list(norm_texts)
         known = np.zeros(len(texts), dtype=bool)
         for i, m in enumerate(self.members):

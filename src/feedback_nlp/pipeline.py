@@ -456,8 +456,8 @@ class FeedbackAnalyzer:
     def _mark_unread(self, live: list[Doc], norms: list[str]) -> None:
         """A text the sentiment model cannot read (no n-gram it knows: ``🙂``, ``〠``) gets sentiment
         neutral at score 0 instead of the head's prior, which would be a confident-looking guess;
-        the other heads' priors already mean no issue and severity low. A model without ``reads``
-        (a transformer) reads every text."""
+        the other heads' priors already mean no issue and severity low. A transformer reads a text
+        with a piece other than [UNK]; a model without ``reads`` reads every text."""
         model = self.task_models["sentiment"]
         labels = list(self._head("sentiment").labels)
         if not hasattr(model, "reads") or "neutral" not in labels:

@@ -177,6 +177,12 @@ class TransformerModel:
         """Probabilities per task for already-normalised texts (softmax / sigmoid in the graph)."""
         return self.predict(norm_texts, with_embeddings=False)[0]
 
+    def reads(self, norm_texts: Sequence[str]) -> np.ndarray:
+        """Whether each normalised text has a piece the tokenizer knows
+        (:meth:`feedback_nlp.transformer.sequences.SequenceTokenizer.reads`): a text of [UNK] pieces alone
+        (an emoji missing from the vocabulary) is scored on its length only."""
+        return np.array([self.tokenizer.reads(t) for t in norm_texts], dtype=bool)
+
     def embed(self, norm_texts: Sequence[str]) -> np.ndarray:
         """Mean-pooled last-layer token states, ``[n, hidden]`` float32 (for ProblemClusterer)."""
         return self.predict(norm_texts, with_embeddings=True)[1]
