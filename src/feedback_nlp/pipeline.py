@@ -150,7 +150,7 @@ class Doc:
     combined: dict[str, np.ndarray] = field(default_factory=dict)  # task -> combiner probabilities
     review_reasons: list[str] = field(default_factory=list)
     channel: Optional[str] = None  # where the record came from; picks its operating points
-    unread: bool = False  # the sentiment model knows none of its n-grams (UNREAD_REASON)
+    unread: bool = False  # the sentiment model cannot read the text (UNREAD_REASON)
 
 
 class FeedbackAnalyzer:
@@ -385,7 +385,8 @@ class FeedbackAnalyzer:
         TypeError naming its position (nothing is silently dropped). A text that
         is empty after normalisation (empty, whitespace, control characters) gets
         the neutral result: not spam, no issue, neutral, score 0, severity low,
-        reason "empty text".
+        reason "empty text". A text the sentiment model cannot read (no n-gram it
+        knows: ``🙂``) gets sentiment neutral at 0 and :data:`UNREAD_REASON`.
 
         ``detect_floods=True`` also looks for posts repeated *across* the batch
         (:class:`feedback_nlp.dedup.NearDuplicateIndex`: SimHash over character
