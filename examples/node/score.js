@@ -190,9 +190,8 @@ function padBatch(model, feats) {
   };
 }
 
-/** Per-task probability rows (arrays of numbers) for normalised texts. */
-async function predictProba(model, norms) {
-  const feats = norms.map((s) => featurize(model, s));
+/** Per-task probability rows (arrays of numbers) for normalised texts (featurised once, as given). */
+async function predictProba(model, norms, feats = norms.map((s) => featurize(model, s))) {
   const out = await model.session.run(padBatch(model, feats), model.tasks);
   const res = {};
   for (const t of model.tasks) {
@@ -590,9 +589,10 @@ function route(table, primary, severity) {
   return { team, sla_hours: over[severity] ?? (table.sla_hours || {})[severity] ?? null };
 }
 
-/** pipeline._mark_unread: the model knows no n-gram of the text (and its sentiment head has "neutral"). */
-function isUnread(model, norm) {
-  return model.card.tasks.sentiment.labels.includes('neutral') && featurize(model, norm).ids.length === 0;
+/** pipeline._mark_unread: the model knows no n-gram of the text (its featurize() row is empty) and its
+ * sentiment head has "neutral". */
+function isUnread(model, feat) {
+  return model.card.tasks.sentiment.labels.includes('neutral') && feat.ids.length === 0;
 }
 
 /** The sentiment probabilities decided on: neutral (one-hot) for an unread text, not the head's prior.
@@ -676,11 +676,12 @@ async function selftest(modelDir) {
   }
   for (const [norm, want] of SELFTEST_SCRIPT) check(isNotChinese(norm) === want, `isNotChinese(${norm}) != ${want}`);
   const model = await loadModel(modelDir);
-  const probs = await predictProba(model, SELFTEST_DECISIONS.map(([t]) => t));
+  const feats = SELFTEST_DECISIONS.map(([t]) => featurize(model, t));
+  const probs = await predictProba(model, SELFTEST_DECISIONS.map(([t]) => t), feats);
   SELFTEST_DECISIONS.forEach(([norm, want], i) => {
     const p = {};
     for (const t of model.tasks) p[t] = probs[t][i];
-    const got = decide(model, p, norm, isUnread(model, norm));
+    const got = decide(model, p, norm, isUnread(model, feats[i]));
     check(got.sentiment === want.sentiment, `${norm}: sentiment ${got.sentiment}, want ${want.sentiment}`);
     check(JSON.stringify(got.issue_types) === JSON.stringify(want.issue_types),
       `${norm}: issue types ${JSON.stringify(got.issue_types)}, want ${JSON.stringify(want.issue_types)}`);
@@ -721,18 +722,20 @@ async function main() {
   let row = 0;
   const flush = async () => {
     const good = batch.filter((b) => b.norm !== undefined);
-    const probs = good.length ? await predictProba(model, good.map((b) => b.norm)) : {};
+    const feats = good.map((b) => featurize(model, b.norm));
+    const probs = good.length ? await predictProba(model, good.map((b) => b.norm), feats) : {};
     let g = 0;
     const lines = batch.map((b) => {
       if (b.error) return JSON.stringify({ id: b.id, error: b.error });
       const p = {};
       for (const t of model.tasks) p[t] = probs[t][g];
+      const feat = feats[g];
       g += 1;
       if (!b.norm) { // empty after normalisation: the library's neutral result, no model
         return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true,
           ...(args.headsOnly ? {} : neutralResult()) });
       }
-      const unread = isUnread(model, b.norm);
+      const unread = isUnread(model, feat);
       const decided = args.headsOnly ? decide(model, p, b.norm, unread)
         : decideFull(model, p, b.norm, b.channel, unread);
       return JSON.stringify({ id: b.id, norm: b.norm, probs: p, ...decided });
