@@ -205,11 +205,7 @@ class NgramFeaturizer:
         Within a row, ids come out sorted ascending (order does not matter to the rule).
         """
         n_rows = len(texts)
-        table = self._key_table()
-        if table is not None:
-            rows, arr = self._lookup_packed(texts, *table)
-        else:
-            rows, arr = self._lookup_dict(texts)
+        rows, arr = self._occurrences(texts)
         indptr, row_of, ids, counts = count_pairs(rows, arr, n_rows)
         tf = counts.astype(np.float32)
         if self.sublinear_tf:
@@ -226,6 +222,10 @@ class NgramFeaturizer:
     # entry per occurrence. Two equivalent implementations: a numpy one for n <= 3
     # (each n-gram packed into one int64 of code points and looked up in a sorted
     # key table; ~20x faster than a dict lookup per n-gram) and the plain one.
+    def _occurrences(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        table = self._key_table()
+        return self._lookup_packed(texts, *table) if table is not None else self._lookup_dict(texts)
+
     def _lookup_dict(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         get = self.vocabulary_.get
         lo, hi = self.ngram_range
@@ -284,7 +284,7 @@ class NgramFeaturizer:
 
         A text with none (``🙂`` in a model trained without it) gets only the heads' biases, which
         say nothing about it. The n-grams of a known n-gram are nearly always known too, so texts
-        with a known character are settled by one lookup and the rest by :meth:`transform`.
+        with a known character are settled by one lookup and the rest by steps 1-3 of the rule.
         """
         known = np.zeros(len(texts), dtype=bool)
         table = self._key_table()
@@ -293,7 +293,7 @@ class NgramFeaturizer:
             known[look_up_keys(row_at, cps, *table)[0]] = True  # a character's key is its code point + 1
         rest = np.flatnonzero(~known)
         if len(rest):
-            known[rest] = np.diff(self.transform([texts[i] for i in rest]).indptr) > 0
+            known[rest[self._occurrences([texts[i] for i in rest])[0]]] = True
         return known
 
     def fit_transform(self, texts: Sequence[str]) -> SparseRows:
