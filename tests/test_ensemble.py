@@ -80,6 +80,12 @@ def test_reads_a_text_when_a_weighed_member_does(members):
     assert EnsembleModel([ma, ma], {"sentiment": [1, 1]}).reads(texts).tolist() == [True, False]
     assert EnsembleModel([ma, NoReads()], {"sentiment": [1, 1]}).reads(texts).tolist() == [True, True]
     assert EnsembleModel([ma, NoReads()], {"sentiment": [1, 0]}).reads(texts).tolist() == [True, False]
+    # a member weighed for issue types only reads for issue types, not for sentiment
+    both = EnsembleModel([ma, NoReads()], {"sentiment": [1, 0], "issue_types": [0.5, 0.5]})
+    assert both.reads(texts, task="sentiment").tolist() == [True, False]
+    assert both.reads(texts, task="issue_types").tolist() == [True, True] == both.reads(texts).tolist()
+    with pytest.raises(ValueError, match="does not serve 'severity'"):
+        both.reads(texts, task="severity")
 
 
 def test_members_must_agree_on_labels_and_weights_must_fit(members, tmp_path):

@@ -178,6 +178,26 @@ def test_unread_text_is_decided_by_the_sentiment_model_in_use(tmp_path):
     assert read.sentiment_score != 0.0 and UNREAD_REASON not in read.severity_reasons
 
 
+def test_unread_asks_an_ensemble_about_its_sentiment_members_only(tmp_path):
+    # A member weighed for issue types only adds nothing to sentiment, so it cannot make it read.
+    from tiny_model import build_tiny_model
+
+    from feedback_nlp.ensemble import EnsembleModel
+    from feedback_nlp.modeling import NgramModel
+    from feedback_nlp.pipeline import REQUIRED_TASKS, UNREAD_REASON
+
+    m = NgramModel.from_pretrained(build_tiny_model(tmp_path / "m"))
+
+    class ReadsAll:  # a member without reads: taken to read every text
+        heads, routing, predict_proba = m.heads, None, m.predict_proba
+
+    ens = EnsembleModel([m, ReadsAll()], {"sentiment": [1, 0], "issue_types": [0.5, 0.5]})
+    fa = FeedbackAnalyzer({t: ens if t in ("sentiment", "issue_types") else m for t in REQUIRED_TASKS})
+    unread, read = fa.analyze_batch(["🙂", "快递"])
+    assert (unread.sentiment, unread.sentiment_score) == ("neutral", 0.0) and UNREAD_REASON in unread.severity_reasons
+    assert UNREAD_REASON not in read.severity_reasons
+
+
 def test_custom_task_fields_and_name_clash(tmp_path):
     from tiny_model import build_tiny_model
 

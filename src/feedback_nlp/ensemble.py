@@ -105,13 +105,17 @@ class EnsembleModel:
         """Probabilities per task for already-normalised texts: the weighted mean of the members'."""
         return self.combine(self._member_probs(list(norm_texts)))
 
-    def reads(self, norm_texts: Sequence[str]) -> np.ndarray:
-        """Whether some weighed member reads each text (:meth:`NgramModel.reads`); a member without
-        ``reads`` is taken to read every text."""
+    def reads(self, norm_texts: Sequence[str], task: Optional[str] = None) -> np.ndarray:
+        """Whether some member weighed for ``task`` (any task when None) reads each text
+        (:meth:`NgramModel.reads`): a member with weight 0 for the task adds nothing to its
+        probabilities, so it cannot make them read. A member without ``reads`` reads every text."""
+        if task is not None and task not in self.weights:
+            raise ValueError(f"the ensemble does not serve {task!r}; it serves {', '.join(self.weights)}")
         texts = list(norm_texts)
+        weights = self.weights.values() if task is None else [self.weights[task]]
         known = np.zeros(len(texts), dtype=bool)
         for i, m in enumerate(self.members):
-            if any(w[i] > 0 for w in self.weights.values()):
+            if any(w[i] > 0 for w in weights):
                 known |= m.reads(texts) if hasattr(m, "reads") else True
         return known
 

@@ -217,8 +217,9 @@ class NgramModel:
         logits = self.logits(self.featurizer.transform(texts))
         return {t: self.heads[t].probabilities(z) for t, z in logits.items()}
 
-    def reads(self, texts: list[str]) -> np.ndarray:
-        """Whether each normalised text has an n-gram the model knows (:meth:`NgramFeaturizer.reads`)."""
+    def reads(self, texts: list[str], task: Optional[str] = None) -> np.ndarray:
+        """Whether each normalised text has an n-gram the model knows (:meth:`NgramFeaturizer.reads`);
+        the same for every ``task``, since all heads read one featuriser."""
         return self.featurizer.reads(texts)
 
     # -- persistence ----------------------------------------------------------------

@@ -465,7 +465,7 @@ class FeedbackAnalyzer:
             return
         neutral = np.zeros(len(labels), np.float32)
         neutral[labels.index("neutral")] = 1.0
-        for d, known in zip(live, model.reads(norms)):
+        for d, known in zip(live, model.reads(norms, task="sentiment")):
             if not known:
                 d.unread, d.probs["sentiment"] = True, neutral
 

@@ -177,10 +177,10 @@ class TransformerModel:
         """Probabilities per task for already-normalised texts (softmax / sigmoid in the graph)."""
         return self.predict(norm_texts, with_embeddings=False)[0]
 
-    def reads(self, norm_texts: Sequence[str]) -> np.ndarray:
+    def reads(self, norm_texts: Sequence[str], task: Optional[str] = None) -> np.ndarray:
         """Whether each normalised text has a piece the tokenizer knows
         (:meth:`feedback_nlp.transformer.sequences.SequenceTokenizer.reads`): a text of [UNK] pieces alone
-        (an emoji missing from the vocabulary) is scored on its length only."""
+        (an emoji missing from the vocabulary) is scored on its length only. The same for every ``task``."""
         return np.array([self.tokenizer.reads(t) for t in norm_texts], dtype=bool)
 
     def embed(self, norm_texts: Sequence[str]) -> np.ndarray:
