@@ -47,6 +47,8 @@ def test_teacher_targets_align_the_teachers_labels_and_replace_the_praise_filler
     new, entry = tt.teacher_targets(str(teacher), None, train, corp, ann, heads)
     assert new["issue_types"].texts == ["付款扣了两次钱"] and new["issue_types"].labels == [["payment"]]
     assert new["sentiment"] is train["sentiment"] and train["issue_types"].texts[1] == "好评"  # input left as it was
-    assert entry["soft_tasks"] == ["issue_types"] and entry["texts"] == reviews[:len(CORPORA)]
-    want = _load_model(teacher).predict_proba([normalize(t) for t in entry["texts"]])["issue_types"]
-    np.testing.assert_allclose(entry["probs"]["issue_types"], want[:, ::-1], atol=1e-6)
+    assert entry["soft_tasks"] == ["issue_types", "sentiment"] and entry["texts"] == reviews[:len(CORPORA)]
+    assert entry["annotations"] == {normalize("付款扣了两次钱")}
+    want = _load_model(teacher).predict_proba([normalize(t) for t in entry["texts"]])
+    np.testing.assert_allclose(entry["probs"]["issue_types"], want["issue_types"][:, ::-1], atol=1e-6)
+    np.testing.assert_allclose(entry["probs"]["sentiment"], want["sentiment"], atol=1e-6)

@@ -223,6 +223,28 @@ def test_add_soft_targets_keeps_gold_labels_and_adds_new_texts():
     assert w[normalize(ROWS[0][0])] == 3 and w[normalize(texts[2])] == 1  # soft targets are not annotations
 
 
+def test_add_soft_targets_blends_gold_labels_outside_the_kept_texts():
+    """``gold_weight`` below 1 (sentiment distillation): a corpus review's gold label becomes that much
+    of its target and the teacher's probabilities the rest; a kept text (an annotation) stays gold."""
+    records, _ = _records()
+    heads = default_heads()
+    texts = [ROWS[0][0], SENT_ONLY[0][0]]
+    teacher = np.array([[0.2, 0.6, 0.2], [0.1, 0.1, 0.8]])
+    labels = heads["sentiment"].labels
+    out = add_soft_targets(records, texts, {"sentiment": teacher}, heads, gold_weight=0.25,
+                           keep={normalize(ROWS[0][0])})
+    by_text = {r.text: r for r in out}
+    assert by_text[normalize(ROWS[0][0])].labels["sentiment"] == ROWS[0][3]  # kept: gold as it was
+    gold = SENT_ONLY[0][1]
+    want = {lab: 0.25 * (lab == gold) + 0.75 * v for lab, v in zip(labels, teacher[1])}
+    assert by_text[normalize(SENT_ONLY[0][0])].labels["sentiment"] == pytest.approx(want)
+    assert sum(want.values()) == pytest.approx(1.0)
+    again = add_soft_targets(_records()[0], texts, {"sentiment": teacher}, heads)  # default: gold wins
+    assert {r.text: r for r in again}[normalize(SENT_ONLY[0][0])].labels["sentiment"] == gold
+    with pytest.raises(ValueError, match="gold_weight"):
+        add_soft_targets(records, texts, {"sentiment": teacher}, heads, gold_weight=1.5)
+
+
 def test_model_directory_layout(trained):
     _, _, out = trained
     card = json.loads((out / "model.json").read_text(encoding="utf-8"))

@@ -32,9 +32,11 @@ its corpus sentiment figures are measured that way (the n-gram model for the res
 
 ``--teacher DIR`` distils: every corpus train review gets the teacher's probabilities (a
 transformer, n-gram or ensemble directory, e.g. ``training/build_ensemble.py``'s) as soft
-targets for the multi-label heads among ``--tasks`` (issue types), next to the gold annotations;
-``--teacher-cache FILE`` keeps those probabilities between runs. The card records it
-(``distillation``).
+targets for the heads among ``--tasks`` the teacher has, next to the gold annotations. Issue
+types (multi-label) have no gold label on a review, so the teacher's probabilities are the
+target; sentiment (multi-class) has the corpus's, so the target is ``--gold-weight`` of it plus
+the rest from the teacher. ``--teacher-cache FILE`` keeps those probabilities between runs.
+The card records it (``distillation``).
 
 ``--evaluate-only -o DIR`` skips training: it reloads a directory this script saved and runs
 the rest (thresholds on dev, test metrics, corpus checks, the card), e.g. after a run that
@@ -91,9 +93,12 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-corpus-eval", action="store_true", help="skip the corpus sentiment / complaint checks")
     ap.add_argument("--teacher", default=None,
                     help="distil: a model directory (transformer, n-gram or ensemble) whose probabilities on every "
-                         "corpus train review become soft targets for the multi-label heads among --tasks (issue "
-                         "types); the annotations keep their gold labels")
+                         "corpus train review become soft targets for the heads among --tasks it has; the "
+                         "annotations keep their gold labels")
     ap.add_argument("--teacher-cache", type=Path, default=None, help="--teacher: cache of its probabilities (.npz)")
+    ap.add_argument("--gold-weight", type=float, default=0.5,
+                    help="--teacher, multi-class heads (sentiment): a corpus review's target is this much of its "
+                         "gold label plus the rest from the teacher (default 0.5; 1 = gold only)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--evaluate-only", action="store_true",
                     help="no training: evaluate the model directory -o that this script saved before")
@@ -143,7 +148,8 @@ def train_and_evaluate(args, argv, t0: float) -> int:
     if args.teacher:
         train, distillation = teacher_targets(args.teacher, args.teacher_cache, train, corp, ann, heads)
         records = add_soft_targets(merge_task_sets(train), distillation.pop("texts"), distillation.pop("probs"),
-                                   heads)
+                                   heads, gold_weight=args.gold_weight, keep=distillation.pop("annotations"))
+        distillation["gold_weight"] = args.gold_weight
     else:
         records = merge_task_sets(train)
     records, weights = select_tasks(records, tasks, args.ann_repeat)
@@ -177,33 +183,36 @@ def train_and_evaluate(args, argv, t0: float) -> int:
 
 def teacher_targets(teacher: str, cache, train: dict, corp: dict, ann: dict, heads: dict) -> tuple[dict, dict]:
     """What ``--teacher`` adds: the teacher's probabilities on every corpus train review for the
-    multi-label heads it has, in each head's label order. Those heads then train on the gold
-    annotations plus these soft targets: ``build_sets``' praise reviews with empty labels are dropped,
-    the teacher's probabilities replace them. Returns the new train sets and the card's
-    ``distillation`` entry (with ``texts`` and ``probs`` to pop)."""
+    heads of ``heads`` it has, in each head's label order. A multi-label head then trains on the
+    gold annotations plus these soft targets: ``build_sets``' praise reviews with empty labels are
+    dropped, the teacher's probabilities replace them. A multi-class head keeps its train set: its
+    reviews' gold labels are blended with the teacher's (``add_soft_targets``). Returns the new
+    train sets and the card's ``distillation`` entry (with ``texts``, ``probs`` and ``annotations``,
+    the normalised annotation texts whose gold labels stay as they are, to pop)."""
     from distill_student import teacher_probs
     from feedback_nlp.labelled_data import LabelledData
     from feedback_nlp.modeling import heads_from_card
+    from feedback_nlp.text import normalize
     from feedback_nlp.transformer.training import align_to_head
     from train_baseline import CORPORA
 
     # the teacher's heads from its card: teacher_probs loads the model itself (per-member caches)
     card = json.loads((Path(teacher) / "model.json").read_text(encoding="utf-8"))
     teacher_heads = heads_from_card(card, Path(teacher))
-    soft = [t for t, h in heads.items() if h.kind == "multilabel" and t in teacher_heads]
+    soft = [t for t in heads if t in teacher_heads]
     if not soft:
-        raise SystemExit(f"--teacher {teacher}: it has none of the multi-label heads of --tasks ({', '.join(heads)})")
+        raise SystemExit(f"--teacher {teacher}: it has none of the heads of --tasks ({', '.join(heads)})")
     texts = [r["text"] for name in CORPORA for r in corp[name]["train"]]
     probs = teacher_probs(Path(teacher), texts, cache)
     aligned = {t: align_to_head(probs[t], teacher_heads[t], heads[t]) for t in soft}
     train = dict(train)
-    for t in soft:
+    for t in (t for t in soft if heads[t].kind == "multilabel"):
         rows = ann["train"]
         train[t] = LabelledData([r["text"] for r in rows], [r[t] for r in rows], [r["id"] for r in rows], True)
     entry = {"teacher": str(teacher), "soft_tasks": soft, "soft_texts": "corpus train reviews",
              "n_soft_texts": len(texts), "mean_teacher_probability": {
                  t: [round(float(v), 4) for v in aligned[t].mean(axis=0)] for t in soft},
-             "texts": texts, "probs": aligned}
+             "texts": texts, "probs": aligned, "annotations": {normalize(r["text"]) for r in ann["train"]}}
     return train, entry
 
 

@@ -13,7 +13,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping, Optional, Sequence
+from typing import Callable, Collection, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -82,10 +82,16 @@ def select_tasks(records: Sequence[Record], tasks: Sequence[str], annotated_repe
 
 
 def add_soft_targets(records: list[Record], texts: Sequence[str], probs: Mapping[str, np.ndarray],
-                     specs: Mapping[str, HeadSpec]) -> list[Record]:
+                     specs: Mapping[str, HeadSpec], gold_weight: float = 1.0,
+                     keep: Collection[str] = ()) -> list[Record]:
     """Distillation targets: each of ``texts`` gets a teacher's probabilities (``probs[task]``, one row
     per text, columns in ``specs[task].labels`` order) for every task it has no gold label for, on its
-    record (a new one for a text not among ``records``). Gold labels always win."""
+    record (a new one for a text not among ``records``). A gold label is blended with them,
+    ``gold_weight * gold + (1 - gold_weight) * teacher`` (1: gold wins, the default; below 1 for
+    labels that read a text less faithfully than the teacher, such as a corpus's rating-based
+    sentiment), except on the records whose normalised text is in ``keep`` (the annotations)."""
+    if not 0.0 <= gold_weight <= 1.0:
+        raise ValueError(f"gold_weight must be in [0, 1], got {gold_weight}")
     by_text = {r.text: r for r in records}
     out = list(records)
     for k, text in enumerate(texts):
@@ -93,8 +99,15 @@ def add_soft_targets(records: list[Record], texts: Sequence[str], probs: Mapping
         if rec is None:
             continue
         for t, p in probs.items():
-            if t in specs and t not in rec.labels:
+            if t not in specs:
+                continue
+            gold = rec.labels.get(t)
+            if gold is None:
                 rec.labels[t] = {lab: float(v) for lab, v in zip(specs[t].labels, p[k])}
+            elif gold_weight < 1.0 and not isinstance(gold, Mapping) and rec.text not in keep:
+                on = set(gold) if specs[t].kind == MULTILABEL else {gold}
+                rec.labels[t] = {lab: gold_weight * (lab in on) + (1.0 - gold_weight) * float(v)
+                                 for lab, v in zip(specs[t].labels, p[k])}
     return out
 
 
