@@ -149,6 +149,8 @@ DECISION_TEXTS = [
     "退货要等多久？", "完全没法用", "Terrible quality, the zipper broke on day one 拉链坏了",
     "啊啊啊啊啊 http://t.cn/abc 加我", "哈哈哈哈哈哈 扫码 领券 www.a.com",  # the head says gibberish / irrelevant: signals make it ad
 ]
+#: Spam that is negative and raises an issue type: sent to review unless spam.review_complaints is 0.
+SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"
 
 
 def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
@@ -157,7 +159,8 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     node = _require_node()
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
-    norms = [normalize(t) for t in test_texts + DECISION_TEXTS + ["差差差差差差差差", "。。。，，，！！", "", "  "]]
+    extra = [SPAM_COMPLAINT_TEXT, "差差差差差差差差", "。。。，，，！！", "", "  "]
+    norms = [normalize(t) for t in test_texts + DECISION_TEXTS + extra]
     got = _run_node(node, model_dir, [{"id": i, "text": n} for i, n in enumerate(norms)], tmp_path, "--normalized")
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
     _assert_same_decisions(got, results, norms)
@@ -191,7 +194,7 @@ def _assert_same_decisions(got: list[dict], results, norms: list[str]) -> None:
 #: Points moved for everyone and per channel, as `feedback-nlp score --threshold` takes them.
 MOVED_POINTS = {"severity.critical": 0.06, "severity.critical@order_review": 0.1,
                 "severity.critical_unsignalled@order_review": 0.3, "issue_types.gate@cs_chat": 0.7,
-                "spam.spam@social": 0.3,
+                "spam.spam@social": 0.3, "spam.review_complaints@email": 0, "spam.review_margin@cs_chat": 0.05,
                 **{k.replace("order_review", "email"): v for k, v in NEVER_CRITICAL_REVIEWS.items()}}
 
 
@@ -201,7 +204,7 @@ def test_node_operating_points_per_channel_match_python(model_dir, test_texts, t
     node = _require_node()
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
-    norms = [normalize(t) for t in test_texts[:600] + DECISION_TEXTS + [CRITICAL_TEXT] * 5]
+    norms = [normalize(t) for t in test_texts[:600] + DECISION_TEXTS + [CRITICAL_TEXT] * 5 + [SPAM_COMPLAINT_TEXT] * 5]
     channels = [(None, "order_review", "cs_chat", "social", "email")[i % 5] for i in range(len(norms))]
     records = [{"id": i, "text": n, **({"src": c} if c else {})} for i, (n, c) in enumerate(zip(norms, channels))]
     args = [x for k, v in MOVED_POINTS.items() for x in ("--threshold", f"{k}={v}")]

@@ -198,6 +198,24 @@ def test_unread_asks_an_ensemble_about_its_sentiment_members_only(tmp_path):
     assert UNREAD_REASON not in read.severity_reasons
 
 
+def test_spam_that_reads_as_a_complaint_goes_to_review(analyzer):
+    # A real complaint must not be discarded unseen: spam that is negative and raises an issue type
+    # goes to a person, with the issue types in the reason; spam.review_complaints = 0 turns it off.
+    from feedback_nlp.pipeline import SPAM_COMPLAINT_REASON
+
+    complaint = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"
+    r = analyzer.analyze(complaint)
+    assert r.is_spam and r.issue_types == [] and r.sentiment == "negative" and r.needs_review
+    assert r.severity_reasons == ["spam", f"{SPAM_COMPLAINT_REASON} pricing_promotion"]
+    off = FeedbackAnalyzer.load(thresholds={"spam.review_complaints": 0}).analyze(complaint)
+    assert off.is_spam and not off.needs_review and off.severity_reasons == ["spam"]
+    # spam raising an issue type without reading negative stays out of review
+    ad = analyzer.analyze("白条 分期乐 美团月付 提额套出 手续费低 秒到 +V：tx_777")
+    assert ad.is_spam and ad.sentiment != "negative" and not ad.needs_review and ad.severity_reasons == ["spam"]
+    with pytest.raises(ValueError, match="review_complaints, review_margin"):
+        FeedbackAnalyzer.load(thresholds={"spam.nope": 0})
+
+
 def test_custom_task_fields_and_name_clash(tmp_path):
     from tiny_model import build_tiny_model
 

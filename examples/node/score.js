@@ -266,6 +266,12 @@ function issueDecision(heads, ip, thresholds) {
  * escalation rules that can raise the severity or the spam signals that can turn a spam type
  * into "ad"; hence severity_model / spam_type_model.
  */
+/** pipeline._review: spam that is negative and raises an issue type (``chosen``, before spam emptied it)
+ * goes to a person unless the spam point ``review_complaints`` is 0. */
+function spamComplaint(out, chosen, st) {
+  return out.is_spam && chosen.length > 0 && out.sentiment === 'negative' && (st.review_complaints ?? 1) !== 0;
+}
+
 function decide(model, probs, norm, unread = false) {
   const heads = model.card.tasks;
   // The heads' own thresholds: this host runs the heads, not the Python decision stage
@@ -304,7 +310,7 @@ function decide(model, probs, norm, unread = false) {
   const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
   const sentConf = Math.max(...sp) < (th('sentiment').review ?? 0.5);
   const sevConf = Math.max(...vp) < (vt.review ?? 0.4);
-  out.needs_review = spamMargin || sentConf || sevConf || isNotChinese(norm);
+  out.needs_review = spamMargin || spamComplaint(out, chosen, st) || sentConf || sevConf || isNotChinese(norm);
   return out;
 }
 
@@ -343,6 +349,8 @@ function loadRouting(dir, card) {
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
 const NOT_CHINESE_REASON = 'not Chinese: the models cover Chinese only, check by hand';
 const UNREAD_REASON = 'unread: the model knows none of these characters, sentiment neutral';
+// pipeline.SPAM_COMPLAINT_REASON: a spam record that is negative and raises an issue type goes to review
+const SPAM_COMPLAINT_REASON = 'needs review: spam, yet negative and raising';
 // Python's [^\w:：]+ and [^\W\d_]+ (\w: letters, numbers, underscore; \d: decimal digits).
 const SYMBOLS = /[^\p{L}\p{N}_:：]+/gu;
 const LETTER_RUN = /[\p{L}\p{Nl}\p{No}]+/gu;
@@ -426,6 +434,11 @@ const fmt2 = (x) => x.toFixed(2);
  * them: a plain key moves the head's point, a key with @CHANNEL the point for records of that channel
  * only (model.channelPoints[channel][task]: the head's points with the channel's on top).
  */
+// operating_points.REVIEW_DEFAULTS: review points every head of a task takes, also where its card has none
+const REVIEW_DEFAULTS = {
+  spam: { review_margin: 0.15, review_complaints: 1 }, sentiment: { review: 0.5 }, severity: { review: 0.4 },
+};
+
 function applyThresholds(model, items) {
   const heads = model.card.tasks;
   const perChannel = {};
@@ -439,9 +452,10 @@ function applyThresholds(model, items) {
       throw new Error(`--threshold ${item}: unknown task ${task} (tasks: ${Object.keys(heads).join(', ')})`);
     }
     const points = heads[task].thresholds || {};
-    if (!(key in points)) {
+    const known = [...new Set([...Object.keys(points), ...Object.keys(REVIEW_DEFAULTS[task] || {})])];
+    if (!known.includes(key)) {
       throw new Error(`--threshold ${item}: ${task} has no operating point ${key} ` +
-        `(it has: ${Object.keys(points).sort().join(', ')})`);
+        `(it has: ${known.sort().join(', ')})`);
     }
     const value = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(value)) {
@@ -561,7 +575,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
   const sentConf = Math.max(...sp) < (th('sentiment').review ?? 0.5);
   const sevConf = Math.max(...probs.severity) < (vt.review ?? 0.4);
-  out.needs_review = spamMargin || sentConf || sevConf || reviewReasons.length > 0;
+  const complaint = spamComplaint(out, chosen, st);
+  if (complaint) out.severity_reasons.push(`${SPAM_COMPLAINT_REASON} ${chosen.join(', ')}`);
+  out.needs_review = spamMargin || complaint || sentConf || sevConf || reviewReasons.length > 0;
   if (unread) out.severity_reasons.push(UNREAD_REASON);
   if (isNotChinese(norm)) {
     out.needs_review = true;

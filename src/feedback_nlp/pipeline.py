@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import numpy as np
 
 from .modeling import ModelFormatError, NgramModel, resolve_model_path
-from .operating_points import apply_thresholds, channel_points
+from .operating_points import REVIEW_DEFAULTS, apply_thresholds, channel_points
 from .result import FIELDS, FeedbackResult
 from .tasks.base import MULTILABEL
 from .tasks.evidence import text_evidence
@@ -30,6 +30,9 @@ from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
 #: In ``severity_reasons`` of a text the sentiment model cannot read (README, "Output fields").
 UNREAD_REASON = "unread: the model knows none of these characters, sentiment neutral"
+#: In ``severity_reasons`` of a spam record that also reads as a complaint (README, "Output fields"),
+#: followed by the issue types it raises.
+SPAM_COMPLAINT_REASON = "needs review: spam, yet negative and raising"
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
 
 
@@ -151,6 +154,7 @@ class Doc:
     review_reasons: list[str] = field(default_factory=list)
     channel: Optional[str] = None  # where the record came from; picks its operating points
     unread: bool = False  # the sentiment model cannot read the text (UNREAD_REASON)
+    spam_issues: list[str] = field(default_factory=list)  # the issue types a spam record would have had
 
 
 class FeedbackAnalyzer:
@@ -292,6 +296,8 @@ class FeedbackAnalyzer:
             chosen = illness_first(chosen, doc.norm, head.labels)
         r.issue_types = [] if r.is_spam else chosen
         r.primary_issue = r.issue_types[0] if r.issue_types else None
+        if r.is_spam:
+            doc.spam_issues = list(chosen)
 
     def _sentiment(self, doc: Doc) -> None:
         label, score = decide_sentiment(doc.probs["sentiment"])
@@ -348,7 +354,9 @@ class FeedbackAnalyzer:
 
         True when the severity decision put a record in the critical review band (just below a
         critical point: kept at ``high``, the reason is in ``severity_reasons``), when the spam
-        score is within ``review_margin`` (default 0.15) of the spam point, or the
+        score is within ``review_margin`` (default 0.15) of the spam point, when a spam record
+        reads as a complaint (negative, and an issue type reached its threshold; spam's
+        ``review_complaints``, on unless 0: a real complaint must not be discarded unseen), or the
         (temperature-calibrated) sentiment or severity confidence — the head's max probability —
         is below that head's ``thresholds["review"]``, or the text is not Chinese
         (:func:`feedback_nlp.text.is_not_chinese`; the reason is added to ``severity_reasons``).
@@ -357,11 +365,17 @@ class FeedbackAnalyzer:
         threshold is 0 (severity confidence alone sends nothing to review; the band does).
         """
         r = doc.result
-        t = self._points("spam", doc)
-        spam_margin = abs(r.spam_score - t.get("spam", 0.5)) < t.get("review_margin", 0.15)
-        sent_conf = float(doc.probs["sentiment"].max()) < self._points("sentiment", doc).get("review", 0.5)
-        sev_conf = float(doc.probs["severity"].max()) < self._points("severity", doc).get("review", 0.4)
-        r.needs_review = bool(spam_margin or sent_conf or sev_conf or doc.review_reasons)
+        t, d = self._points("spam", doc), REVIEW_DEFAULTS
+        spam_margin = abs(r.spam_score - t.get("spam", 0.5)) < t.get("review_margin", d["spam"]["review_margin"])
+        sent_conf = float(doc.probs["sentiment"].max()) < self._points("sentiment", doc).get(
+            "review", d["sentiment"]["review"])
+        sev_conf = float(doc.probs["severity"].max()) < self._points("severity", doc).get(
+            "review", d["severity"]["review"])
+        complaint = bool(r.is_spam and doc.spam_issues and r.sentiment == "negative"
+                         and t.get("review_complaints", d["spam"]["review_complaints"]))
+        if complaint:
+            r.severity_reasons = [*r.severity_reasons, f"{SPAM_COMPLAINT_REASON} {', '.join(doc.spam_issues)}"]
+        r.needs_review = bool(spam_margin or complaint or sent_conf or sev_conf or doc.review_reasons)
         if doc.unread:
             r.severity_reasons = [*r.severity_reasons, UNREAD_REASON]
         if is_not_chinese(doc.norm):  # outside what the models cover
