@@ -102,7 +102,7 @@ def test_node_heads_match_python_on_normalised_test_texts(model_dir, test_texts,
     """--heads-only: the probabilities and the heads' own decisions (load(decisions=False))."""
     node = _require_node()
     # + filler the rules catch below the model threshold (repeated unit, punctuation only, emoji)
-    norms = [normalize(t) for t in test_texts + ["差差差差差差差差", "在吗在吗在吗在吗在吗", "。。。，，，！！", "👍👍"]]
+    norms = [normalize(t) for t in test_texts + ["差差差差差差差差", "在吗在吗在吗在吗在吗", "。。。，，，！！", "👍👍", "五星好评"]]
     records = [{"id": i, "text": n} for i, n in enumerate(norms)]
     got = _run_node(node, model_dir, records, tmp_path, "--normalized", "--heads-only")
     assert [g["id"] for g in got] == list(range(len(norms)))
@@ -151,6 +151,8 @@ DECISION_TEXTS = [
 ]
 #: Spam that is negative and raises an issue type: sent to review unless spam.review_complaints is 0.
 SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"
+#: Praise the spam decision types flood although it does not repeat itself: not spam unless spam.flood_repetition is 0.
+FLOOD_ONCE_TEXT = "五星好评"
 
 
 def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
@@ -159,7 +161,7 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     node = _require_node()
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
-    extra = [SPAM_COMPLAINT_TEXT, "差差差差差差差差", "。。。，，，！！", "", "  "]
+    extra = [SPAM_COMPLAINT_TEXT, FLOOD_ONCE_TEXT, "差差差差差差差差", "。。。，，，！！", "", "  "]
     norms = [normalize(t) for t in test_texts + DECISION_TEXTS + extra]
     got = _run_node(node, model_dir, [{"id": i, "text": n} for i, n in enumerate(norms)], tmp_path, "--normalized")
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
@@ -195,6 +197,7 @@ def _assert_same_decisions(got: list[dict], results, norms: list[str]) -> None:
 MOVED_POINTS = {"severity.critical": 0.06, "severity.critical@order_review": 0.1,
                 "severity.critical_unsignalled@order_review": 0.3, "issue_types.gate@cs_chat": 0.7,
                 "spam.spam@social": 0.3, "spam.review_complaints@email": 0, "spam.review_margin@cs_chat": 0.05,
+                "spam.flood_repetition@order_review": 0,
                 **{k.replace("order_review", "email"): v for k, v in NEVER_CRITICAL_REVIEWS.items()}}
 
 
@@ -204,7 +207,8 @@ def test_node_operating_points_per_channel_match_python(model_dir, test_texts, t
     node = _require_node()
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
-    norms = [normalize(t) for t in test_texts[:600] + DECISION_TEXTS + [CRITICAL_TEXT] * 5 + [SPAM_COMPLAINT_TEXT] * 5]
+    norms = [normalize(t) for t in test_texts[:600] + DECISION_TEXTS + [CRITICAL_TEXT] * 5 + [SPAM_COMPLAINT_TEXT] * 5
+             + [FLOOD_ONCE_TEXT] * 5]
     channels = [(None, "order_review", "cs_chat", "social", "email")[i % 5] for i in range(len(norms))]
     records = [{"id": i, "text": n, **({"src": c} if c else {})} for i, (n, c) in enumerate(zip(norms, channels))]
     args = [x for k, v in MOVED_POINTS.items() for x in ("--threshold", f"{k}={v}")]

@@ -198,6 +198,17 @@ def test_unread_asks_an_ensemble_about_its_sentiment_members_only(tmp_path):
     assert UNREAD_REASON not in read.severity_reasons
 
 
+def test_praise_written_once_is_not_flood(analyzer):
+    # The shipped spam decision calls "好评" flood at 0.89; flood needs the text to repeat itself
+    # (spam.flood_repetition, 0.5): praise once is a review, repeated many times it is flood.
+    for text in ("好评", "五星好评", "不错还好挺不错"):
+        r = analyzer.analyze(text)
+        assert not r.is_spam and r.spam_type is None and r.sentiment == "positive" and r.spam_score > 0.5, text
+    assert analyzer.analyze("不错不错不错不错不错不错不错啊").spam_type == "flood"
+    off = FeedbackAnalyzer.load(thresholds={"spam.flood_repetition": 0}).analyze("好评")
+    assert (off.is_spam, off.spam_type) == (True, "flood")
+
+
 def test_spam_that_reads_as_a_complaint_goes_to_review(analyzer):
     # A real complaint must not be discarded unseen: spam that is negative and raises an issue type
     # goes to a person, with the issue types in the reason; spam.review_complaints = 0 turns it off.

@@ -44,3 +44,18 @@ def test_punctuation_only_is_gibberish_but_emoji_praise_is_not():
     assert decide_spam(clean, "？？？？？？", 0.5, 0.7)[:2] == (True, "gibberish")
     assert decide_spam(clean, "👍👍👍", 0.5, 0.7)[0] is False
     assert decide_spam(clean, "？？？？？？", 0.5, None)[0] is False  # rules off
+
+
+def test_flood_needs_the_text_to_repeat_itself():
+    # codebook: flood is the same short text repeated inside one record; "好评" once is not spam
+    flood = np.array([0.05, 0.01, 0.01, 0.01, 0.9, 0.02])  # the model says flood
+    assert SPAM_CLASSES[4] == "flood"
+    for once in ("好评", "五星好评", "不错还好挺不错"):
+        assert decide_spam(flood, once, 0.5, flood_repetition=0.5) == (False, None, pytest.approx(0.95))
+        assert decide_spam(flood, once, 0.5)[:2] == (True, "flood")  # the check off
+    assert decide_spam(flood, "不错不错不错不错不错不错不错啊", 0.5, flood_repetition=0.5)[:2] == (True, "flood")
+    # an ad the model typed flood stays spam: the signals make it an ad first
+    assert decide_spam(flood, "加v abc12345 兼职", 0.5, flood_repetition=0.5)[:2] == (True, "ad")
+    # the filler rule's own floods repeat themselves by construction
+    clean = np.array([0.95, 0.01, 0.01, 0.01, 0.01, 0.01])
+    assert decide_spam(clean, "差劲差劲差劲差劲差劲差劲差劲", 0.5, 0.7, flood_repetition=0.5)[:2] == (True, "flood")

@@ -251,6 +251,12 @@ function ruleSpamType(norm, repeatThreshold) {
   return punctuationOnly(norm) ? 'gibberish' : null;
 }
 
+/** decide_spam's flood check: flood is the same text repeated inside one record, so a text typed flood
+ * that repeats itself less than the point spam.flood_repetition (default 0.5) is not spam. */
+function floodWithoutRepetition(type, norm, st) {
+  return type === 'flood' && unitRepetition(norm)[0] < (st.flood_repetition ?? DEFAULT_POINTS.spam.flood_repetition);
+}
+
 /** decide_issue_types without a gate: rounded scores, and the labels at or over their thresholds,
  * most likely first. */
 function issueDecision(heads, ip, thresholds) {
@@ -293,6 +299,10 @@ function decide(model, probs, norm, unread = false) {
   if (!out.is_spam && st.repeat != null) { // filler: one unit repeated over the whole text
     out.spam_type_model = ruleSpamType(norm, st.repeat);
     out.is_spam = out.spam_type_model !== null;
+  }
+  if (floodWithoutRepetition(out.spam_type_model, norm, st)) {
+    out.is_spam = false;
+    out.spam_type_model = null;
   }
   out.spam_score = round6(spamScore);
   // issue types: per-label thresholds, most likely first; none when spam
@@ -434,9 +444,11 @@ const fmt2 = (x) => x.toFixed(2);
  * them: a plain key moves the head's point, a key with @CHANNEL the point for records of that channel
  * only (model.channelPoints[channel][task]: the head's points with the channel's on top).
  */
-// operating_points.REVIEW_DEFAULTS: review points every head of a task takes, also where its card has none
-const REVIEW_DEFAULTS = {
-  spam: { review_margin: 0.15, review_complaints: 1 }, sentiment: { review: 0.5 }, severity: { review: 0.4 },
+// operating_points.DEFAULT_POINTS: points every head of a task takes, also where its card has none
+const DEFAULT_POINTS = {
+  spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1 },
+  sentiment: { review: 0.5 },
+  severity: { review: 0.4 },
 };
 
 function applyThresholds(model, items) {
@@ -452,7 +464,7 @@ function applyThresholds(model, items) {
       throw new Error(`--threshold ${item}: unknown task ${task} (tasks: ${Object.keys(heads).join(', ')})`);
     }
     const points = heads[task].thresholds || {};
-    const known = [...new Set([...Object.keys(points), ...Object.keys(REVIEW_DEFAULTS[task] || {})])];
+    const known = [...new Set([...Object.keys(points), ...Object.keys(DEFAULT_POINTS[task] || {})])];
     if (!known.includes(key)) {
       throw new Error(`--threshold ${item}: ${task} has no operating point ${key} ` +
         `(it has: ${known.sort().join(', ')})`);
@@ -499,6 +511,10 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   if (out.is_spam && rules) {
     const sig = rules.spam;
     if ((sig.link.test(norm) || sig.contact.test(norm)) && sig.solicit.test(norm)) out.spam_type = 'ad';
+  }
+  if (floodWithoutRepetition(out.spam_type, norm, st)) {
+    out.is_spam = false;
+    out.spam_type = null;
   }
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate

@@ -11,23 +11,24 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["CHANNEL_SEP", "REVIEW_DEFAULTS", "apply_thresholds", "channel_points", "checked_point"]
+__all__ = ["CHANNEL_SEP", "DEFAULT_POINTS", "apply_thresholds", "channel_points", "checked_point"]
 
 #: Separates an operating point's key from the channel it is for: ``severity.critical@order_review``.
 CHANNEL_SEP = "@"
-#: The review points every head of a task takes, with the value used when its card has none
-#: (``pipeline.FeedbackAnalyzer._review``): how close to the spam point a score goes to review,
-#: whether a spam record that reads as a complaint goes to review (0 turns it off), and the
+#: Points every head of a task takes, with the value used when its card has none
+#: (``pipeline.FeedbackAnalyzer``): the repetition under which a text the spam decision calls
+#: ``flood`` is not spam (``tasks.spam.decide_spam``), how close to the spam point a score goes to
+#: review, whether a spam record that reads as a complaint goes to review (0 turns it off), and the
 #: sentiment / severity confidence under which a record goes to review.
-REVIEW_DEFAULTS = {"spam": {"review_margin": 0.15, "review_complaints": 1.0}, "sentiment": {"review": 0.5},
-                   "severity": {"review": 0.4}}
+DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0},
+                  "sentiment": {"review": 0.5}, "severity": {"review": 0.4}}
 
 
 def checked_point(models: Mapping[str, Any], task: str, name: str, value: Any, shown: str) -> float:
     """``value`` as a finite float, after checking that ``task`` has the operating point ``name``."""
     if task not in models:
         raise ValueError(f"threshold {shown}: unknown task {task!r} (tasks: {', '.join(models)})")
-    known = {*models[task].heads[task].thresholds, *REVIEW_DEFAULTS.get(task, {})}
+    known = {*models[task].heads[task].thresholds, *DEFAULT_POINTS.get(task, {})}
     if name not in known:
         raise ValueError(f"threshold {shown}: {task} has no operating point {name!r} "
                          f"(it has: {', '.join(sorted(known))})")

@@ -16,7 +16,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 import numpy as np
 
 from .modeling import ModelFormatError, NgramModel, resolve_model_path
-from .operating_points import REVIEW_DEFAULTS, apply_thresholds, channel_points
+from .operating_points import DEFAULT_POINTS, apply_thresholds, channel_points
 from .result import FIELDS, FeedbackResult
 from .tasks.base import MULTILABEL
 from .tasks.evidence import text_evidence
@@ -280,10 +280,10 @@ class FeedbackAnalyzer:
     def _spam(self, doc: Doc) -> None:
         points = self._points("spam", doc)
         r = doc.result
-        r.is_spam, r.spam_type, score = decide_spam(doc.probs["spam"], doc.norm,
-                                                    points.get("spam", 0.5),
-                                                    points.get("repeat"),
-                                                    combined=doc.combined.get("spam"))
+        r.is_spam, r.spam_type, score = decide_spam(
+            doc.probs["spam"], doc.norm, points.get("spam", 0.5), points.get("repeat"),
+            combined=doc.combined.get("spam"),
+            flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
         r.spam_score = round(score, 6)
 
     def _issue_types(self, doc: Doc) -> None:
@@ -365,7 +365,7 @@ class FeedbackAnalyzer:
         threshold is 0 (severity confidence alone sends nothing to review; the band does).
         """
         r = doc.result
-        t, d = self._points("spam", doc), REVIEW_DEFAULTS
+        t, d = self._points("spam", doc), DEFAULT_POINTS
         spam_margin = abs(r.spam_score - t.get("spam", 0.5)) < t.get("review_margin", d["spam"]["review_margin"])
         sent_conf = float(doc.probs["sentiment"].max()) < self._points("sentiment", doc).get(
             "review", d["sentiment"]["review"])

@@ -139,7 +139,7 @@ def rule_spam_type(text: str, repeat_threshold: float) -> str | None:
 
 def decide_spam(probs: np.ndarray, text: str, threshold: float,
                 repeat_threshold: float | None = None, combined: np.ndarray | None = None,
-                ) -> tuple[bool, str | None, float]:
+                flood_repetition: float | None = None) -> tuple[bool, str | None, float]:
     """Return ``(is_spam, spam_type, spam_score)`` from one row of spam-head probabilities.
 
     ``spam_score`` = 1 - P(not_spam), or the spam combiner's P(spam) when ``combined`` is
@@ -149,7 +149,9 @@ def decide_spam(probs: np.ndarray, text: str, threshold: float,
     over the whole text (:func:`unit_repetition` >= ``repeat_threshold``; ``None``
     disables this rule and the next) -> ``gibberish`` for one character repeated, else
     ``flood``; a text of punctuation only (:func:`punctuation_only`) -> ``gibberish``. Readable evidence sharpens the type of a flagged text
-    (link/contact + solicitation -> ad).
+    (link/contact + solicitation -> ad). Flood is the same text repeated inside one record
+    (codebook), so a text typed ``flood`` that repeats itself less than ``flood_repetition``
+    (:func:`unit_repetition`; "好评" once, "五星好评") is not spam; the score stays as it was.
     """
     score = float(1.0 - probs[0]) if combined is None else float(combined[1])
     is_spam = score >= threshold
@@ -161,4 +163,6 @@ def decide_spam(probs: np.ndarray, text: str, threshold: float,
         signals = spam_signals(text)
         if (signals.has_link or signals.has_contact) and signals.solicits:
             spam_type = "ad"
+    if spam_type == "flood" and flood_repetition is not None and unit_repetition(text)[0] < flood_repetition:
+        return False, None, score
     return is_spam, spam_type, score
