@@ -267,17 +267,18 @@ function issueDecision(heads, ip, thresholds) {
   return { scores, chosen };
 }
 
+/** pipeline._review: spam that is negative and raises an issue type (``chosen``, before spam emptied it)
+ * goes to a person unless the spam point ``review_complaints`` is 0. */
+function spamComplaint(out, chosen, st) {
+  const on = (st.review_complaints ?? DEFAULT_POINTS.spam.review_complaints) !== 0;
+  return on && out.is_spam && chosen.length > 0 && out.sentiment === 'negative';
+}
+
 /**
  * --heads-only: the heads' decisions (FeedbackAnalyzer.load(decisions=False)) without the
  * escalation rules that can raise the severity or the spam signals that can turn a spam type
  * into "ad"; hence severity_model / spam_type_model.
  */
-/** pipeline._review: spam that is negative and raises an issue type (``chosen``, before spam emptied it)
- * goes to a person unless the spam point ``review_complaints`` is 0. */
-function spamComplaint(out, chosen, st) {
-  return out.is_spam && chosen.length > 0 && out.sentiment === 'negative' && (st.review_complaints ?? 1) !== 0;
-}
-
 function decide(model, probs, norm, unread = false) {
   const heads = model.card.tasks;
   // The heads' own thresholds: this host runs the heads, not the Python decision stage
@@ -317,9 +318,10 @@ function decide(model, probs, norm, unread = false) {
   const vt = th('severity');
   out.severity_model = out.is_spam ? 'low' : SEVERITIES[modelSeverity(vp, vt)];
   // needs_review: a decision close to its threshold
-  const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
-  const sentConf = Math.max(...sp) < (th('sentiment').review ?? 0.5);
-  const sevConf = Math.max(...vp) < (vt.review ?? 0.4);
+  const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5))
+    < (st.review_margin ?? DEFAULT_POINTS.spam.review_margin);
+  const sentConf = Math.max(...sp) < (th('sentiment').review ?? DEFAULT_POINTS.sentiment.review);
+  const sevConf = Math.max(...vp) < (vt.review ?? DEFAULT_POINTS.severity.review);
   out.needs_review = spamMargin || spamComplaint(out, chosen, st) || sentConf || sevConf || isNotChinese(norm);
   return out;
 }
@@ -439,11 +441,6 @@ function combine(comb, ctx) {
 /** Python's f"{x:.2f}" (exact binary ties cannot occur for these probabilities). */
 const fmt2 = (x) => x.toFixed(2);
 
-/**
- * --threshold TASK.KEY=VALUE and TASK.KEY@CHANNEL=VALUE, as FeedbackAnalyzer.load(thresholds=) takes
- * them: a plain key moves the head's point, a key with @CHANNEL the point for records of that channel
- * only (model.channelPoints[channel][task]: the head's points with the channel's on top).
- */
 // operating_points.DEFAULT_POINTS: points every head of a task takes, also where its card has none
 const DEFAULT_POINTS = {
   spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1 },
@@ -451,6 +448,11 @@ const DEFAULT_POINTS = {
   severity: { review: 0.4 },
 };
 
+/**
+ * --threshold TASK.KEY=VALUE and TASK.KEY@CHANNEL=VALUE, as FeedbackAnalyzer.load(thresholds=) takes
+ * them: a plain key moves the head's point, a key with @CHANNEL the point for records of that channel
+ * only (model.channelPoints[channel][task]: the head's points with the channel's on top).
+ */
 function applyThresholds(model, items) {
   const heads = model.card.tasks;
   const perChannel = {};
@@ -588,9 +590,10 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
     out.route = route(model.routing, out.primary_issue, out.severity);
   }
   // needs_review (pipeline._review)
-  const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5)) < (st.review_margin ?? 0.15);
-  const sentConf = Math.max(...sp) < (th('sentiment').review ?? 0.5);
-  const sevConf = Math.max(...probs.severity) < (vt.review ?? 0.4);
+  const spamMargin = Math.abs(out.spam_score - (st.spam ?? 0.5))
+    < (st.review_margin ?? DEFAULT_POINTS.spam.review_margin);
+  const sentConf = Math.max(...sp) < (th('sentiment').review ?? DEFAULT_POINTS.sentiment.review);
+  const sevConf = Math.max(...probs.severity) < (vt.review ?? DEFAULT_POINTS.severity.review);
   const complaint = spamComplaint(out, chosen, st);
   if (complaint) out.severity_reasons.push(`${SPAM_COMPLAINT_REASON} ${chosen.join(', ')}`);
   out.needs_review = spamMargin || complaint || sentConf || sevConf || reviewReasons.length > 0;
