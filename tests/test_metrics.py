@@ -43,3 +43,23 @@ def test_normalized_mutual_info():
     sklearn_metrics = pytest.importorskip("sklearn.metrics")
     a, b = [0, 0, 1, 1, 2, 2, 2], [0, 1, 1, 1, 2, 2, 0]
     assert normalized_mutual_info(a, b) == pytest.approx(sklearn_metrics.normalized_mutual_info_score(a, b))
+
+
+def test_decision_report_counts_praise_and_bare_verdicts_given_an_issue():
+    from feedback_nlp.metrics import decision_report
+
+    def rec(sentiment, issues=(), severity="low", spam=False):
+        return {"is_spam": spam, "spam_type": "ad" if spam else None, "issue_types": list(issues),
+                "sentiment": sentiment, "severity": severity}
+
+    records = [rec("positive"), rec("positive"), rec("negative"), rec("negative"), rec("negative"),
+               rec("negative", ["logistics"], "medium"), rec("negative", spam=True)]
+    results = [{"is_spam": False, "spam_type": None, "issue_types": issues, "severity": sev, "route": route,
+                "needs_review": False}
+               for issues, sev, route in [([], "low", None), (["logistics"], "low", None), (["product_quality"],
+                                          "medium", "QA"), ([], "low", None), ([], "low", None),
+                                          (["logistics"], "medium", "WH"), ([], "low", None)]]
+    rep = decision_report(records, results)
+    assert rep["praise_given_an_issue"] == {"n": 2, "rate": 0.5}
+    assert rep["verdict_given_an_issue"] == {"n": 3, "rate": round(1 / 3, 4)}  # the spam record does not count
+    assert rep["unrouted_medium_or_above"] == 0

@@ -153,6 +153,8 @@ DECISION_TEXTS = [
 SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"
 #: Praise the spam decision types flood although it does not repeat itself: not spam unless spam.flood_repetition is 0.
 FLOOD_ONCE_TEXT = "五星好评"
+#: A bare verdict the heads give an issue type: none, and low, unless issue_types.bare_verdict is 0.
+BARE_VERDICT_TEXT = "失望"
 
 
 def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
@@ -161,13 +163,19 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     node = _require_node()
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
-    extra = [SPAM_COMPLAINT_TEXT, FLOOD_ONCE_TEXT, "差差差差差差差差", "。。。，，，！！", "", "  "]
+    extra = [SPAM_COMPLAINT_TEXT, FLOOD_ONCE_TEXT, BARE_VERDICT_TEXT, "差评！不推荐😡", "真的很差，我要去12315投诉",
+             "差差差差差差差差", "。。。，，，！！", "", "  "]
     norms = [normalize(t) for t in test_texts + DECISION_TEXTS + extra]
     got = _run_node(node, model_dir, [{"id": i, "text": n} for i, n in enumerate(norms)], tmp_path, "--normalized")
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
     _assert_same_decisions(got, results, norms)
     scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
-    assert all(r.severity_reasons[0].startswith("decision:") for r in scored)  # the stage ran, not the heads
+    from feedback_nlp.pipeline import BARE_VERDICT_REASON
+
+    # the stage ran, not the heads: a decision, or the bare-verdict rule (the stage's too)
+    assert all(r.severity_reasons[0].startswith("decision:") or r.severity_reasons == [BARE_VERDICT_REASON]
+               for r in scored)
+    assert sum(r.severity_reasons == [BARE_VERDICT_REASON] for r in scored) >= 2
     assert {r.severity for r in results} == {"low", "medium", "high", "critical"}
     assert any(r.spam_type == "ad" for r in results) and any(r.route for r in results)
 
@@ -197,7 +205,7 @@ def _assert_same_decisions(got: list[dict], results, norms: list[str]) -> None:
 MOVED_POINTS = {"severity.critical": 0.06, "severity.critical@order_review": 0.1,
                 "severity.critical_unsignalled@order_review": 0.3, "issue_types.gate@cs_chat": 0.7,
                 "spam.spam@social": 0.3, "spam.review_complaints@email": 0, "spam.review_margin@cs_chat": 0.05,
-                "spam.flood_repetition@order_review": 0,
+                "spam.flood_repetition@order_review": 0, "issue_types.bare_verdict@social": 0,
                 **{k.replace("order_review", "email"): v for k, v in NEVER_CRITICAL_REVIEWS.items()}}
 
 
@@ -208,7 +216,7 @@ def test_node_operating_points_per_channel_match_python(model_dir, test_texts, t
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
     norms = [normalize(t) for t in test_texts[:600] + DECISION_TEXTS + [CRITICAL_TEXT] * 5 + [SPAM_COMPLAINT_TEXT] * 5
-             + [FLOOD_ONCE_TEXT] * 5]
+             + [FLOOD_ONCE_TEXT] * 5 + [BARE_VERDICT_TEXT] * 5]
     channels = [(None, "order_review", "cs_chat", "social", "email")[i % 5] for i in range(len(norms))]
     records = [{"id": i, "text": n, **({"src": c} if c else {})} for i, (n, c) in enumerate(zip(norms, channels))]
     args = [x for k, v in MOVED_POINTS.items() for x in ("--threshold", f"{k}={v}")]
@@ -231,9 +239,10 @@ def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):
     py = python_patterns()
     js = {f"rule:{r['reason']}": r["pattern"] for r in rules["escalation_rules"]}
     js.update({"illness": rules["illness"], **{f"spam:{k}": v for k, v in rules["spam_signals"].items()},
-               **{f"text:{k}": v for k, v in rules["text_evidence"].items()}})
+               **{f"text:{k}": v for k, v in rules["text_evidence"].items()},
+               **{f"verdict:{k}": v for k, v in rules["bare_verdict"].items() if k != "max_chars"}})
     assert js.keys() == py.keys()
-    norms = [normalize(t) for t in test_texts + DECISION_TEXTS]
+    norms = [normalize(t) for t in test_texts + DECISION_TEXTS + [BARE_VERDICT_TEXT]]
     norms += [evidence._SYMBOLS.sub("", n) for n in norms] + ["١٢٣٤٥٦٧٨", "ｗｗｗ.ａ.ｃｏｍ", "a.com好", "a.com 好",
                                                                "加\ufeff微信", "电话 1 3 8 0 0 1 3 8 0 0 0",
                                                                "电话一三八零零一三八零零零", "加vx:ab12"]

@@ -227,6 +227,25 @@ def test_spam_that_reads_as_a_complaint_goes_to_review(analyzer):
         FeedbackAnalyzer.load(thresholds={"spam.nope": 0})
 
 
+def test_a_bare_verdict_raises_no_issue_and_is_low(analyzer):
+    # Codebook v1.1: "差评！", "不推荐", "失望" name no problem: no issue type, low, no owner. The heads
+    # give "失望" product_quality + logistics at medium; issue_types.bare_verdict = 0 gives that back.
+    from feedback_nlp.pipeline import BARE_VERDICT_REASON
+
+    for text in ("差评！", "不推荐", "失望", "真的很差，再也不买了"):
+        r = analyzer.analyze(text)
+        assert (r.issue_types, r.severity, r.route) == ([], "low", None), text
+        assert r.severity_reasons == [BARE_VERDICT_REASON] and r.sentiment == "negative" and not r.is_spam, text
+    off = FeedbackAnalyzer.load(thresholds={"issue_types.bare_verdict": 0}).analyze("失望")
+    assert off.issue_types and off.severity == "medium" and off.route
+    # a problem named, or an escalation signal, keeps the decision
+    assert analyzer.analyze("质量差").issue_types == ["product_quality"]
+    threat = analyzer.analyze("差评，我要去12315投诉")
+    assert threat.severity == "critical" and threat.route and BARE_VERDICT_REASON not in threat.severity_reasons
+    # the heads alone (no decision stage) do not apply it, as Node's --heads-only
+    assert FeedbackAnalyzer.load(decisions=False).analyze("失望").issue_types
+
+
 def test_custom_task_fields_and_name_clash(tmp_path):
     from tiny_model import build_tiny_model
 

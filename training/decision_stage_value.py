@@ -31,6 +31,7 @@ ROWS = [  # (name, how to read it from a decision report)
     ("issue types micro F1", lambda r: r["issue_types"]["micro_f1"]),
     ("issue types macro F1", lambda r: r["issue_types"]["macro_f1"]),
     ("praise given an issue type", lambda r: r["praise_given_an_issue"]["rate"]),
+    ("negative, no problem raised, given an issue type", lambda r: r["verdict_given_an_issue"]["rate"]),
     ("share sent to review", lambda r: r["needs_review_share"]),
 ]
 

@@ -484,6 +484,8 @@ def model_card_markdown(card: dict, distillation: str = "", label_audit: dict | 
         ("praise (positive, no issue) given an issue type", dt["dev"]["praise_given_an_issue"]["rate"],
          dt["test"]["praise_given_an_issue"]["rate"], "≤ 0.03",
          _ok(dt["test"]["praise_given_an_issue"]["rate"], 0.03, higher=False)),
+        *([("negative, no problem raised (\"差评！\"), given an issue type", dt["dev"]["verdict_given_an_issue"]["rate"],
+            dt["test"]["verdict_given_an_issue"]["rate"], "", "")] if "verdict_given_an_issue" in dt["test"] else []),
         ("non-spam records at medium or above with no route", dt["dev"]["unrouted_medium_or_above"],
          dt["test"]["unrouted_medium_or_above"], "0", _ok(dt["test"]["unrouted_medium_or_above"], 0, higher=False)),
         *[(name, sa["dev"][corpus], sa["test"][corpus], f"≥ {target:.3f}", _ok(sa["test"][corpus], target))
@@ -694,6 +696,9 @@ def readme_quality_block(card: dict) -> str:
          f"{t['issue_types']['micro_f1']} / {t['issue_types']['macro_f1']}", "≥ 0.739 / ≥ 0.706"),
         ("issue types", "praise (positive, no issue) given an issue type", d["praise_given_an_issue"]["rate"],
          t["praise_given_an_issue"]["rate"], "≤ 0.03"),
+        *([("issue types", f"negative, no problem raised (\"差评！\"; n = {t['verdict_given_an_issue']['n']} on test), "
+            "given an issue type", d["verdict_given_an_issue"]["rate"], t["verdict_given_an_issue"]["rate"], "")]
+          if "verdict_given_an_issue" in t else []),
         ("routing", "non-spam records at medium or above without a route", d["unrouted_medium_or_above"],
          t["unrouted_medium_or_above"], "0"),
         ("sentiment", "binary accuracy by sign: shopping / food delivery / hotel",

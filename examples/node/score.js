@@ -348,7 +348,19 @@ function loadDecisionRules(dir, card) {
     text: compile(raw.text_evidence),
     cjkRun: new RegExp(raw.text_evidence.cjk_run, `${raw.flags}g`),
     spam: compile(raw.spam_signals),
+    verdict: raw.bare_verdict ? {
+      maxChars: raw.bare_verdict.max_chars,
+      verdict: re(raw.bare_verdict.verdict),
+      phrases: new RegExp(raw.bare_verdict.phrases, `${raw.flags}g`),
+      notLetter: new RegExp(raw.bare_verdict.not_letter, `${raw.flags}g`),
+    } : null,
   };
+}
+
+/** tasks/verdict.py is_bare_verdict: a verdict ("差评！", "不推荐") that names nothing else. */
+function isBareVerdict(v, norm) {
+  if (!v || [...norm].length > v.maxChars || !v.verdict.test(norm)) return false;
+  return norm.replace(v.notLetter, '').replace(v.phrases, '') === '';
 }
 
 /** The routing table the card names (routing.json), or the codebook's when it names none. */
@@ -363,6 +375,7 @@ const NOT_CHINESE_REASON = 'not Chinese: the models cover Chinese only, check by
 const UNREAD_REASON = 'unread: the model knows none of these characters, sentiment neutral';
 // pipeline.SPAM_COMPLAINT_REASON: a spam record that is negative and raises an issue type goes to review
 const SPAM_COMPLAINT_REASON = 'needs review: spam, yet negative and raising';
+const BARE_VERDICT_REASON = 'bare verdict: names no problem';
 // Python's [^\w:：]+ and [^\W\d_]+ (\w: letters, numbers, underscore; \d: decimal digits).
 const SYMBOLS = /[^\p{L}\p{N}_:：]+/gu;
 const LETTER_RUN = /[\p{L}\p{Nl}\p{No}]+/gu;
@@ -444,6 +457,7 @@ const fmt2 = (x) => x.toFixed(2);
 // operating_points.DEFAULT_POINTS: points every head of a task takes, also where its card has none
 const DEFAULT_POINTS = {
   spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1 },
+  issue_types: { bare_verdict: 1 },
   sentiment: { review: 0.5 },
   severity: { review: 0.4 },
 };
@@ -525,6 +539,10 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const issues = issueDecision(heads, probs.issue_types, it);
   out.issue_scores = issues.scores;
   let chosen = combined.issue_types && combined.issue_types[1] < (it.gate ?? 0) ? [] : issues.chosen;
+  // a bare verdict on which no escalation signal fires: no issue type, severity low (codebook v1.1)
+  const bareVerdict = Boolean(heads.issue_types.combiner && !out.is_spam && !fired.length
+    && isBareVerdict(rules.verdict, norm) && (it.bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0);
+  if (bareVerdict) chosen = [];
   if (heads.issue_types.combiner && il.includes('product_quality') && rules.illness.test(norm)) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
   }
@@ -541,6 +559,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   if (out.is_spam) {
     out.severity = 'low';
     out.severity_reasons = ['spam'];
+  } else if (bareVerdict) {
+    out.severity = 'low';
+    out.severity_reasons = [BARE_VERDICT_REASON];
   } else if (combined.severity) {
     const p = combined.severity;
     const pc = p[3];

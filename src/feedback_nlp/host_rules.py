@@ -3,7 +3,8 @@
 The decision stage (:mod:`feedback_nlp.decisions`) weighs evidence that comes from regular
 expressions: the escalation rules of :mod:`~feedback_nlp.tasks.severity`, the text evidence
 of :mod:`~feedback_nlp.tasks.evidence`, the spam signals that sharpen a spam type to ``ad``
-and the illness rule that puts ``product_quality`` first. A host that loads the exported ONNX
+the illness rule that puts ``product_quality`` first and the bare-verdict rule of
+:mod:`~feedback_nlp.tasks.verdict`. A host that loads the exported ONNX
 graph (``examples/node/score.js``) needs the same patterns; :func:`write_decision_rules`
 writes them to ``decision_rules.json`` beside the graph, so this module stays their only
 source. Patterns are translated to JavaScript (``new RegExp(pattern, "u")``) where Python's
@@ -68,8 +69,9 @@ def python_patterns() -> dict:
     """The decision stage's patterns as Python compiled them, by the names the file uses:
     ``rule:<reason>`` (escalation rules), ``illness``, ``text:<name>`` (text evidence; its letter
     runs ``[^\\W\\d_]`` and dropped symbols ``[^\\w:：]`` are spelled with Unicode properties in the
-    host) and ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``)."""
-    from .tasks import evidence, spam
+    host), ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``) and
+    ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`)."""
+    from .tasks import evidence, spam, verdict
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES
 
@@ -80,11 +82,14 @@ def python_patterns() -> dict:
                        ("solicit", "_SOLICIT"), ("cjk_run", "_CJK_RUN")):
         out[f"text:{name}"] = getattr(evidence, attr)
     out.update({"spam:link": spam._LINK, "spam:contact": spam._CONTACT, "spam:solicit": spam._SOLICIT})
+    out.update({"verdict:verdict": verdict._VERDICT, "verdict:phrases": verdict._PHRASES,
+                "verdict:not_letter": verdict._NOT_LETTER})
     return out
 
 
 def decision_rules() -> dict:
     """Every pattern of :func:`python_patterns`, translated (see :func:`js_pattern`), in the file's layout."""
+    from .tasks import verdict
     from .tasks.severity import ESCALATION_RULES
 
     py = {name: js_pattern(p) for name, p in python_patterns().items()}
@@ -96,6 +101,8 @@ def decision_rules() -> dict:
         "illness": py["illness"],
         "text_evidence": {k[5:]: v for k, v in py.items() if k.startswith("text:")},
         "spam_signals": {k[5:]: v for k, v in py.items() if k.startswith("spam:")},
+        "bare_verdict": {"max_chars": verdict.MAX_CHARS,
+                         **{k[8:]: v for k, v in py.items() if k.startswith("verdict:")}},
     }
 
 

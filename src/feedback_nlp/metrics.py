@@ -123,7 +123,8 @@ def decision_report(records: Sequence[Mapping], results: Sequence) -> dict:
     ``records`` are dicts with is_spam, spam_type, issue_types, sentiment, severity;
     ``results`` the matching :class:`~feedback_nlp.result.FeedbackResult` objects (or dicts).
     Reports precision and recall per severity level and per spam type (not only aggregates),
-    critical precision/recall, the share of praise given an issue type, and how many non-spam
+    critical precision/recall, the share of praise and of negative records raising no problem (bare
+    verdicts, "差评！") given an issue type, and how many non-spam
     records at medium or above have no route.
     """
     from .result import field_of
@@ -153,6 +154,7 @@ def decision_report(records: Sequence[Mapping], results: Sequence) -> dict:
     issues = multilabel_report([r["issue_types"] for r in records],
                                [list(get(x, "issue_types") or []) for x in results], labels)
     praise = [i for i in non_spam if records[i]["sentiment"] == "positive" and not records[i]["issue_types"]]
+    verdicts = [i for i in non_spam if records[i]["sentiment"] == "negative" and not records[i]["issue_types"]]
     unrouted = [i for i, x in enumerate(results) if not get(x, "is_spam")
                 and SEVERITIES.index(get(x, "severity")) >= 1 and get(x, "route") is None]
     crit = severity["per_class"]["critical"]
@@ -167,6 +169,8 @@ def decision_report(records: Sequence[Mapping], results: Sequence) -> dict:
                         "per_class": issues["per_class"]},
         "praise_given_an_issue": {"n": len(praise), "rate": round(float(np.mean(
             [bool(get(results[i], "issue_types")) for i in praise])), 4) if praise else 0.0},
+        "verdict_given_an_issue": {"n": len(verdicts), "rate": round(float(np.mean(
+            [bool(get(results[i], "issue_types")) for i in verdicts])), 4) if verdicts else 0.0},
         "unrouted_medium_or_above": len(unrouted),
         "needs_review_share": round(float(np.mean([bool(get(x, "needs_review")) for x in results])), 4)
         if len(results) else 0.0,

@@ -18,9 +18,11 @@ CHANNEL_SEP = "@"
 #: Points every head of a task takes, with the value used when its card has none
 #: (``pipeline.FeedbackAnalyzer``): the repetition under which a text the spam decision calls
 #: ``flood`` is not spam (``tasks.spam.decide_spam``), how close to the spam point a score goes to
-#: review, whether a spam record that reads as a complaint goes to review (0 turns it off), and the
-#: sentiment / severity confidence under which a record goes to review.
+#: review, whether a spam record that reads as a complaint goes to review (0 turns it off), whether a
+#: bare verdict ("差评！", ``tasks.verdict``) gets no issue type and severity low (0 turns it off), and
+#: the sentiment / severity confidence under which a record goes to review.
 DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0},
+                  "issue_types": {"bare_verdict": 1.0},
                   "sentiment": {"review": 0.5}, "severity": {"review": 0.4}}
 
 

@@ -25,6 +25,7 @@ from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam
+from .tasks.verdict import is_bare_verdict
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
@@ -33,6 +34,8 @@ UNREAD_REASON = "unread: the model knows none of these characters, sentiment neu
 #: In ``severity_reasons`` of a spam record that also reads as a complaint (README, "Output fields"),
 #: followed by the issue types it raises.
 SPAM_COMPLAINT_REASON = "needs review: spam, yet negative and raising"
+#: The ``severity_reasons`` of a bare verdict (``tasks.verdict``): no issue type, severity low.
+BARE_VERDICT_REASON = "bare verdict: names no problem"
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
 
 
@@ -155,6 +158,7 @@ class Doc:
     channel: Optional[str] = None  # where the record came from; picks its operating points
     unread: bool = False  # the sentiment model cannot read the text (UNREAD_REASON)
     spam_issues: list[str] = field(default_factory=list)  # the issue types a spam record would have had
+    bare_verdict: bool = False  # a verdict naming no problem ("差评！"): no issue type, low
 
 
 class FeedbackAnalyzer:
@@ -287,12 +291,18 @@ class FeedbackAnalyzer:
         r.spam_score = round(score, 6)
 
     def _issue_types(self, doc: Doc) -> None:
-        head = self._head("issue_types")
-        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, self._points("issue_types", doc),
+        """Issue types over their thresholds. The decision stage gives none to a bare verdict ("差评！",
+        "不推荐") on which no escalation signal fires (codebook v1.1; the point ``bare_verdict``, on
+        unless 0) and puts ``product_quality`` first when the text reports illness."""
+        head, points = self._head("issue_types"), self._points("issue_types", doc)
+        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, points,
                                             raised=doc.combined.get("issue_types"))
         r = doc.result
         r.issue_scores = scores
-        if head.combiner is not None:  # decision stage: the codebook's illness rule orders the labels
+        if head.combiner is not None:  # decision stage: bare verdicts, the codebook's illness rule
+            if (not r.is_spam and not doc.fired and is_bare_verdict(doc.norm)
+                    and points.get("bare_verdict", DEFAULT_POINTS["issue_types"]["bare_verdict"])):
+                doc.bare_verdict, chosen = True, []
             chosen = illness_first(chosen, doc.norm, head.labels)
         r.issue_types = [] if r.is_spam else chosen
         r.primary_issue = r.issue_types[0] if r.issue_types else None
@@ -307,6 +317,9 @@ class FeedbackAnalyzer:
         r = doc.result
         if r.is_spam:
             r.severity, r.severity_reasons = "low", ["spam"]
+            return
+        if doc.bare_verdict:
+            r.severity, r.severity_reasons = "low", [BARE_VERDICT_REASON]
             return
         points = self._points("severity", doc)
         if "severity" in doc.combined:

@@ -1,0 +1,65 @@
+"""Rule Y, the bare-verdict decision (``tasks.verdict``): what it changes, on the annotations and corpora.
+
+Prints, for the annotations' dev and test splits, the decision figures with the point
+``issue_types.bare_verdict`` at 0 (off) and 1 (the default): issue micro/macro F1, severity
+accuracy and kappa, and how many negative records raising no problem get an issue type. Then
+every annotation record (train, dev, test) the rule hits whose gold has an issue type, and the
+corpus reviews of the dev and test splits it hits, with ``--sample`` of them drawn at random
+(seed 0) to read for texts that name a concrete problem (the rule's false hits).
+
+    python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+
+from feedback_nlp import FeedbackAnalyzer
+from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus
+from feedback_nlp.metrics import decision_report
+from feedback_nlp.tasks.severity import escalation_signals
+from feedback_nlp.tasks.verdict import is_bare_verdict
+from feedback_nlp.text import normalize
+
+
+def hits(text: str) -> bool:
+    norm = normalize(text)
+    return is_bare_verdict(norm) and not escalation_signals(norm)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", default=None)
+    ap.add_argument("--sample", type=int, default=50)
+    args = ap.parse_args(argv)
+    analyzers = {v: FeedbackAnalyzer.load(thresholds={"issue_types.bare_verdict": v}) for v in (0, 1)}
+    for split in ("dev", "test"):
+        recs = load_annotations(split, args.data_dir)
+        verdicts = [i for i, r in enumerate(recs) if not r["is_spam"] and r["sentiment"] == "negative"
+                    and not r["issue_types"]]
+        for v, a in analyzers.items():
+            res = a.analyze_batch([r["text"] for r in recs])
+            rep = decision_report(recs, res)
+            given = sum(bool(res[i].issue_types) for i in verdicts)
+            print(f"{split} bare_verdict={v}: issue micro/macro F1 {rep['issue_types']['micro_f1']:.4f} / "
+                  f"{rep['issue_types']['macro_f1']:.4f}; severity accuracy {rep['severity']['accuracy']:.4f}, "
+                  f"kappa {rep['severity']['quadratic_weighted_kappa']:.4f}; negative records raising no problem "
+                  f"given an issue type {given} of {len(verdicts)}")
+    print("annotation records the rule hits whose gold has an issue type (non-spam):")
+    for split in ("train", "dev", "test"):
+        recs = load_annotations(split, args.data_dir)
+        hit = [r for r in recs if not r["is_spam"] and hits(r["text"])]
+        harm = [r for r in hit if r["issue_types"]]
+        print(f"  {split}: {len(hit)} non-spam hits, {len(harm)} with a gold issue type")
+        for r in harm:
+            print(f"    {r['text'][:60]!r} gold {r['issue_types']} {r['sentiment']} {r['severity']}")
+    reviews = [r for name in CORPORA for split in ("dev", "test") for r in load_corpus(name, split, args.data_dir)]
+    hit = [r for r in reviews if hits(r["text"])]
+    print(f"corpus reviews, dev + test: {len(hit)} of {len(reviews)} hit "
+          f"({sum(r['label'] == 0 for r in hit)} labelled negative)")
+    for r in random.Random(0).sample(hit, min(args.sample, len(hit))):
+        print(f"    {r['label']} {r['text'][:60]!r}")
+
+
+if __name__ == "__main__":
+    main()
