@@ -396,6 +396,15 @@ def test_an_ensemble_teacher_loads_only_int8_graphs(trained, tmp_path, monkeypat
     assert opened == [True, True]
     np.testing.assert_allclose(got["issue_types"], q.predict_proba([normalize(t) for t in texts])["issue_types"],
                                atol=1e-5)
+    # fp32=True (train_transformer.py --teacher-fp32): the graph the members serve with, cached apart
+    opened.clear()
+    cache = tmp_path / "c.npz"
+    ds.teacher_probs(tmp_path / "ens", texts, cache=cache)
+    full = ds.teacher_probs(tmp_path / "ens", texts, cache=cache, fp32=True)
+    assert opened == [True, True, False, False]
+    f = TransformerModel.from_pretrained(out)
+    np.testing.assert_allclose(full["issue_types"], f.predict_proba([normalize(t) for t in texts])["issue_types"],
+                               atol=1e-5)
 
 
 def test_a_teacher_without_an_int8_graph_teaches_in_fp32(trained, tmp_path):

@@ -55,12 +55,15 @@ def texts_digest(texts: list[str]) -> str:
     return h.hexdigest()
 
 
-def teacher_probs(teacher: Path, texts: list[str], cache: Path | None, model=None) -> dict[str, np.ndarray]:
-    """The teacher's probabilities per task for ``texts`` (normalised here), cached by teacher and texts.
+def teacher_probs(teacher: Path, texts: list[str], cache: Path | None, model=None,
+                  fp32: bool = False) -> dict[str, np.ndarray]:
+    """The teacher's probabilities per task for ``texts`` (normalised here), cached by teacher, texts
+    and precision.
 
     An ensemble directory (``training/build_ensemble.py``) teaches with its members' weighted mean:
     each transformer member is scored (and cached, as ``CACHE.MEMBER.npz``) like a lone teacher (its
-    int8 graph, the only one loaded), the others directly. ``model``: the teacher already loaded."""
+    int8 graph, the only one loaded, unless ``fp32``: the graph it serves with, slower), the others
+    directly. ``model``: the teacher already loaded."""
     from feedback_nlp.ensemble import EnsembleModel, is_ensemble_dir
     from feedback_nlp.pipeline import _load_model
     from feedback_nlp.text import normalize
@@ -68,7 +71,8 @@ def teacher_probs(teacher: Path, texts: list[str], cache: Path | None, model=Non
     from feedback_nlp.transformer.runtime import is_transformer_dir
 
     def int8(source):  # a teacher without an int8 graph (use-multi) teaches in fp32
-        return TransformerModel.from_pretrained(source, quantized=(Path(source) / "model.int8.onnx").is_file())
+        return TransformerModel.from_pretrained(
+            source, quantized=not fp32 and (Path(source) / "model.int8.onnx").is_file())
 
     if is_ensemble_dir(teacher):
         ens = EnsembleModel.from_pretrained(
@@ -77,12 +81,12 @@ def teacher_probs(teacher: Path, texts: list[str], cache: Path | None, model=Non
         for source, member in zip(ens.member_paths, ens.members):
             if is_transformer_dir(source):
                 member_cache = None if cache is None else cache.with_name(f"{cache.stem}.{Path(source).name}.npz")
-                per_member.append(teacher_probs(Path(source), texts, member_cache, model=member))
+                per_member.append(teacher_probs(Path(source), texts, member_cache, model=member, fp32=fp32))
             else:
                 per_member.append(member.predict_proba([normalize(x) for x in texts]))
         return ens.combine(per_member)
 
-    key = f"{teacher.resolve()}|{len(texts)}|{texts_digest(texts)}"
+    key = f"{teacher.resolve()}|{len(texts)}|{texts_digest(texts)}" + ("|fp32" if fp32 else "")
     if cache is not None and cache.is_file():
         z = np.load(cache, allow_pickle=False)
         if str(z["key"]) == key:
