@@ -35,8 +35,11 @@ transformer, n-gram or ensemble directory, e.g. ``training/build_ensemble.py``'s
 targets for the heads among ``--tasks`` the teacher has, next to the gold annotations. Issue
 types (multi-label) have no gold label on a review, so the teacher's probabilities are the
 target; sentiment (multi-class) has the corpus's, so the target is ``--gold-weight`` of it plus
-the rest from the teacher. ``--teacher-cache FILE`` keeps those probabilities between runs.
-The card records it (``distillation``).
+the rest from the teacher. With ``spam`` among ``--tasks`` (and the teacher's heads), every corpus
+train review gets the teacher's spam probabilities as well, blended like sentiment where the review
+is already in spam's train set (as ``not_spam``). ``--teacher-cache FILE`` keeps those probabilities between
+runs; ``--teacher-fp32`` scores a transformer teacher with the graph it serves with instead of its
+int8 one. The card records it (``distillation``).
 
 ``--evaluate-only -o DIR`` skips training: it reloads a directory this script saved and runs
 the rest (thresholds on dev, test metrics, corpus checks, the card), e.g. after a run that
