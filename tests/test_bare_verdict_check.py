@@ -1,0 +1,54 @@
+"""training/bare_verdict_check.py: what the bare-verdict point changes, on data written here."""
+from __future__ import annotations
+
+import csv
+import json
+import sys
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "training"))
+import bare_verdict_check  # noqa: E402
+
+ANNOTATIONS = [  # (text, issue_types, sentiment, severity)
+    ("失望", [], "negative", "low"),  # a bare verdict the heads give issue types
+    ("太差了", [], "negative", "low"),
+    ("非常不满意", ["product_quality"], "negative", "medium"),  # gold against the codebook: listed as harm
+    ("快递十天都没到，客服也不回消息", ["logistics", "customer_service"], "negative", "medium"),
+    ("质量很好，物流也快", [], "positive", "low"),
+]
+REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1)]
+
+
+def _data(tmp_path):
+    (tmp_path / "annotations").mkdir()
+    for split in ("train", "dev", "test"):
+        rows = [{"id": f"{split}{i}", "text": t, "is_spam": False, "spam_type": None, "issue_types": it,
+                 "sentiment": s, "severity": v} for i, (t, it, s, v) in enumerate(ANNOTATIONS)]
+        (tmp_path / "annotations" / f"{split}.jsonl").write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    (tmp_path / "corpora").mkdir()
+    (tmp_path / "splits").mkdir()
+    for fname in ("online_shopping_10_cats", "waimai_10k", "chnsenticorp_htl_all"):
+        with open(tmp_path / "corpora" / f"{fname}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["id", "label", "review"])
+            w.writerows([f"{fname[:4]}-{i}", label, text] for i, (text, label) in enumerate(REVIEWS))
+        with open(tmp_path / "splits" / f"{fname}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["id", "split"])
+            w.writerows([f"{fname[:4]}-{i}", "dev"] for i in range(len(REVIEWS)))
+    return tmp_path
+
+
+def test_figures_with_the_point_off_and_on(tmp_path, capsys):
+    bare_verdict_check.main(["--data-dir", str(_data(tmp_path)), "--sample", "2"])
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    off, on = [line for line in lines if line.startswith("dev bare_verdict=")]
+    # "失望" and "太差了" lose the issue types the heads gave them; the point at 0 leaves them
+    assert off.endswith("given an issue type 2 of 2") and on.endswith("given an issue type 0 of 2")
+    assert "  dev: 3 non-spam hits, 1 with a gold issue type" in lines
+    assert "    '非常不满意' gold ['product_quality'] negative medium" in lines
+    assert "corpus reviews, dev + test: 3 of 9 hit (3 labelled negative)" in lines  # "不推荐" in each corpus
+    assert sum(line.startswith("    0 '不推荐'") for line in lines) == 2  # the sample
