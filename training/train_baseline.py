@@ -605,6 +605,9 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
 - `issue_types.gate` = {th['issue_types'].get('gate')}: P(a problem is raised) from the issue gate; below it no issue type is
   given (issue types are for problems raised, never for aspects praised). Per-label thresholds as
   before.
+- `issue_types.bare_verdict` = 1 (every model takes it; 0 turns it off): a bare verdict that names no
+  problem ("差评！", "不推荐", `feedback_nlp.tasks.verdict`) with no escalation signal gets no issue
+  type and `low` (codebook v1.1; `python training/bare_verdict_check.py` measures it).
 - Routing: every non-spam record at medium or above gets a route. With no issue type over its
   threshold, the most likely one is taken when it reaches half its threshold, else `other`
   (a threat or alarm naming no concrete problem, codebook v1.2).
