@@ -541,7 +541,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   let chosen = combined.issue_types && combined.issue_types[1] < (it.gate ?? 0) ? [] : issues.chosen;
   // a bare verdict on which no escalation signal fires: no issue type, severity low (codebook v1.1)
   const bareVerdict = Boolean(heads.issue_types.combiner && !out.is_spam && !fired.length
-    && isBareVerdict(rules.verdict, norm) && (it.bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0);
+    && (it.bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0 && isBareVerdict(rules.verdict, norm));
   if (bareVerdict) chosen = [];
   if (heads.issue_types.combiner && il.includes('product_quality') && rules.illness.test(norm)) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];

@@ -300,8 +300,9 @@ class FeedbackAnalyzer:
         r = doc.result
         r.issue_scores = scores
         if head.combiner is not None:  # decision stage: bare verdicts, the codebook's illness rule
-            if (not r.is_spam and not doc.fired and is_bare_verdict(doc.norm)
-                    and points.get("bare_verdict", DEFAULT_POINTS["issue_types"]["bare_verdict"])):
+            if (not r.is_spam and not doc.fired
+                    and points.get("bare_verdict", DEFAULT_POINTS["issue_types"]["bare_verdict"])
+                    and is_bare_verdict(doc.norm)):
                 doc.bare_verdict, chosen = True, []
             chosen = illness_first(chosen, doc.norm, head.labels)
         r.issue_types = [] if r.is_spam else chosen
