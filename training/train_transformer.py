@@ -217,9 +217,10 @@ def teacher_targets(teacher: str, cache, train: dict, corp: dict, ann: dict, hea
     for t in (t for t in soft if heads[t].kind == "multilabel"):
         rows = ann["train"]
         train[t] = LabelledData([r["text"] for r in rows], [r[t] for r in rows], [r["id"] for r in rows], True)
-    entry = {"teacher": str(teacher), "teacher_precision": "fp32" if fp32 else "int8", "soft_tasks": soft, "soft_texts": "corpus train reviews",
-             "n_soft_texts": len(texts), "mean_teacher_probability": {
-                 t: [round(float(v), 4) for v in aligned[t].mean(axis=0)] for t in soft},
+    # teacher_probs scores a transformer without an int8 graph (use-multi) in fp32 either way
+    entry = {"teacher": str(teacher), "teacher_precision": "fp32" if fp32 else "int8 where the teacher has one",
+             "soft_tasks": soft, "soft_texts": "corpus train reviews", "n_soft_texts": len(texts),
+             "mean_teacher_probability": {t: [round(float(v), 4) for v in aligned[t].mean(axis=0)] for t in soft},
              "texts": texts, "probs": aligned, "annotations": {normalize(r["text"]) for r in ann["train"]}}
     return train, entry
 
