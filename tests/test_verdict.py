@@ -17,3 +17,17 @@ def test_a_verdict_that_names_nothing_else_is_bare(text):
 ])
 def test_a_text_naming_anything_else_is_not(text):
     assert not is_bare_verdict(normalize(text))
+
+
+
+def test_the_decision_rule_takes_a_bare_verdict_only_when_no_escalation_signal_fires():
+    from feedback_nlp.tasks.severity import escalation_signals
+    from feedback_nlp.tasks.verdict import names_no_problem
+
+    def rule(text):
+        norm = normalize(text)
+        return names_no_problem(norm, escalation_signals(norm))
+
+    assert rule("差评！") and rule("再也不买了")
+    assert is_bare_verdict(normalize("必须差评！")) and not rule("必须差评！")  # a threat of a bad review: high
+    assert not rule("快递太慢，差评")

@@ -18,13 +18,14 @@ from feedback_nlp import FeedbackAnalyzer
 from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus
 from feedback_nlp.metrics import decision_report
 from feedback_nlp.tasks.severity import escalation_signals
-from feedback_nlp.tasks.verdict import is_bare_verdict
+from feedback_nlp.tasks.verdict import names_no_problem
 from feedback_nlp.text import normalize
 
 
 def hits(text: str) -> bool:
+    """Whether the decision stage's bare-verdict rule takes this text (spam aside)."""
     norm = normalize(text)
-    return is_bare_verdict(norm) and not escalation_signals(norm)
+    return names_no_problem(norm, escalation_signals(norm))
 
 
 def main(argv=None) -> None:

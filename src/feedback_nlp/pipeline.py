@@ -25,7 +25,7 @@ from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam
-from .tasks.verdict import is_bare_verdict
+from .tasks.verdict import names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
@@ -300,9 +300,8 @@ class FeedbackAnalyzer:
         r = doc.result
         r.issue_scores = scores
         if head.combiner is not None:  # decision stage: bare verdicts, the codebook's illness rule
-            if (not r.is_spam and not doc.fired
-                    and points.get("bare_verdict", DEFAULT_POINTS["issue_types"]["bare_verdict"])
-                    and is_bare_verdict(doc.norm)):
+            if (not r.is_spam and points.get("bare_verdict", DEFAULT_POINTS["issue_types"]["bare_verdict"])
+                    and names_no_problem(doc.norm, doc.fired)):
                 doc.bare_verdict, chosen = True, []
             chosen = illness_first(chosen, doc.norm, head.labels)
         r.issue_types = [] if r.is_spam else chosen

@@ -11,6 +11,7 @@ so "质量差" and "太小了" still name their problem.
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 #: Negative judgements that name no aspect of the purchase (longest alternatives first).
 VERDICTS = (
@@ -40,3 +41,9 @@ def is_bare_verdict(norm: str) -> bool:
     if len(norm) > MAX_CHARS or not _VERDICT.search(norm):
         return False
     return not _PHRASES.sub("", _NOT_LETTER.sub("", norm))
+
+
+def names_no_problem(norm: str, fired: Sequence[object]) -> bool:
+    """The decision stage's rule: a bare verdict on which no escalation signal (``fired``) fires gets
+    no issue type and ``low``. A threat ("差评！投诉！") keeps its signal and its severity."""
+    return not fired and is_bare_verdict(norm)
