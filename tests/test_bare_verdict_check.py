@@ -16,6 +16,7 @@ ANNOTATIONS = [  # (text, issue_types, sentiment, severity)
     ("非常不满意", ["product_quality"], "negative", "medium"),  # gold against the codebook: listed as harm
     ("快递十天都没到，客服也不回消息", ["logistics", "customer_service"], "negative", "medium"),
     ("质量很好，物流也快", [], "positive", "low"),
+    ("🥰🥰！", [], "positive", "low"),  # no words: the heads had read its "！" as a critical complaint
 ]
 REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1)]
 
@@ -52,3 +53,6 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
     assert "    '非常不满意' gold ['product_quality'] negative medium" in lines
     assert "corpus reviews, dev + test: 3 of 9 hit (3 labelled negative)" in lines  # "不推荐" in each corpus
     assert sum(line.startswith("    0 '不推荐'") for line in lines) == 2  # the sample
+    # texts with no words: listed with gold and decisions, in every split
+    assert "  dev '🥰🥰！' False positive low [] | False positive 0.8 low []" in lines
+    assert lines[-1] == "  agree with the gold, of 3: sentiment 3, severity 3, issue types 3, spam 3"

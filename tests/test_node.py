@@ -164,18 +164,20 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
     extra = [SPAM_COMPLAINT_TEXT, FLOOD_ONCE_TEXT, BARE_VERDICT_TEXT, "差评！不推荐😡", "真的很差，我要去12315投诉",
-             "差差差差差差差差", "。。。，，，！！", "", "  "]
+             "差差差差差差差差", "。。。，，，！！", "", "  ", "🥰🥰！", "🤮", "👍！！", "🥰🤮", "。", "💯💯!!"]
     norms = [normalize(t) for t in test_texts + DECISION_TEXTS + extra]
     got = _run_node(node, model_dir, [{"id": i, "text": n} for i, n in enumerate(norms)], tmp_path, "--normalized")
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
     _assert_same_decisions(got, results, norms)
     scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
-    from feedback_nlp.pipeline import BARE_VERDICT_REASON
+    from feedback_nlp.pipeline import BARE_VERDICT_REASON, NO_WORDS_REASON
 
-    # the stage ran, not the heads: a decision, or the bare-verdict rule (the stage's too)
-    assert all(r.severity_reasons[0].startswith("decision:") or r.severity_reasons == [BARE_VERDICT_REASON]
-               for r in scored)
+    # the stage ran, not the heads: a decision, or the bare-verdict or no-words rule (the stage's too)
+    assert all(r.severity_reasons[0].startswith("decision:") or r.severity_reasons[0] in (BARE_VERDICT_REASON,
+               NO_WORDS_REASON) for r in scored)
     assert sum(r.severity_reasons == [BARE_VERDICT_REASON] for r in scored) >= 2
+    assert {r.sentiment for r in scored if r.severity_reasons[0] == NO_WORDS_REASON} == {"positive", "negative",
+                                                                                          "neutral"}
     assert {r.severity for r in results} == {"low", "medium", "high", "critical"}
     assert any(r.spam_type == "ad" for r in results) and any(r.route for r in results)
 
@@ -240,9 +242,10 @@ def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):
     js = {f"rule:{r['reason']}": r["pattern"] for r in rules["escalation_rules"]}
     js.update({"illness": rules["illness"], **{f"spam:{k}": v for k, v in rules["spam_signals"].items()},
                **{f"text:{k}": v for k, v in rules["text_evidence"].items()},
-               **{f"verdict:{k}": v for k, v in rules["bare_verdict"].items() if k != "max_chars"}})
+               **{f"verdict:{k}": v for k, v in rules["bare_verdict"].items() if k != "max_chars"},
+               "no_words:word": rules["no_words"]["word"]})
     assert js.keys() == py.keys()
-    norms = [normalize(t) for t in test_texts + DECISION_TEXTS + [BARE_VERDICT_TEXT]]
+    norms = [normalize(t) for t in test_texts + DECISION_TEXTS + [BARE_VERDICT_TEXT, "🥰🥰！", "_", "٣", "ⅷ"]]
     norms += [evidence._SYMBOLS.sub("", n) for n in norms] + ["١٢٣٤٥٦٧٨", "ｗｗｗ.ａ.ｃｏｍ", "a.com好", "a.com 好",
                                                                "加\ufeff微信", "电话 1 3 8 0 0 1 3 8 0 0 0",
                                                                "电话一三八零零一三八零零零", "加vx:ab12"]

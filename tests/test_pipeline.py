@@ -157,7 +157,7 @@ def test_text_the_model_cannot_read_gets_neutral_sentiment(analyzer):
     # -0.33, unsure), no issue, severity low, nothing to review; the reason says why (README).
     from feedback_nlp.pipeline import UNREAD_REASON
 
-    for r in analyzer.analyze_batch(["🙂", "🦩🦩", "〠"]):
+    for r in analyzer.analyze_batch(["ꙮ", "ሀሁ", "𓀀"]):  # letters of scripts it never saw (no words: below)
         assert (r.sentiment, r.sentiment_score) == ("neutral", 0.0)
         assert not r.needs_review and r.issue_types == [] and r.severity == "low" and not r.is_spam
         assert r.severity_reasons.count(UNREAD_REASON) == 1
@@ -165,6 +165,28 @@ def test_text_the_model_cannot_read_gets_neutral_sentiment(analyzer):
     thumbs, angry, mixed = analyzer.analyze_batch(["👍👍👍", "😡😡", "🦩🦩太差了"])
     assert (thumbs.sentiment, angry.sentiment, mixed.sentiment) == ("positive", "negative", "negative")
     assert all(UNREAD_REASON not in r.severity_reasons for r in (thumbs, angry, mixed))
+
+
+def test_a_text_with_no_words_raises_no_issue_and_takes_its_emoji_sentiment(analyzer):
+    # The heads read only the punctuation of "🥰🥰！" (critical, product_quality, negative) and know few emoji
+    # ("🤮" was neutral). With no letter or digit a text names no problem: no issue type, low, no owner, and its
+    # sentiment is its emoji's (tasks.sentiment.EMOJI_POSITIVE / EMOJI_NEGATIVE) at ±0.8, else neutral.
+    from feedback_nlp.pipeline import NO_WORDS_REASON, UNREAD_REASON
+
+    texts = ["🥰🥰！", "🌹🌹🌹！！！", "👍！！", "🤮", "👎👎", "。", "🐶", "🥰🤮"]
+    want = ["positive", "positive", "positive", "negative", "negative", "neutral", "neutral", "neutral"]
+    for text, sentiment, r in zip(texts, want, analyzer.analyze_batch(texts)):
+        assert (r.issue_types, r.severity, r.route, r.is_spam) == ([], "low", None, False), text
+        assert r.severity_reasons == [NO_WORDS_REASON] and UNREAD_REASON not in r.severity_reasons, text
+        assert (r.sentiment, r.sentiment_score) == (sentiment, {"positive": 0.8, "negative": -0.8}.get(sentiment, 0.0))
+        assert not r.needs_review, text
+    # spam keeps its decision and takes the same sentiment: punctuation alone is neutral (codebook: gibberish)
+    spam = analyzer.analyze("？？？？？？？？？？？？")
+    assert spam.is_spam and spam.sentiment == "neutral" and spam.severity_reasons == ["spam"]
+    # one letter or digit and the model decides; the heads alone (no decision stage) do not apply it
+    assert analyzer.analyze("好！！").severity_reasons[0].startswith("decision:")
+    heads = FeedbackAnalyzer.load(decisions=False).analyze("🥰🥰！")
+    assert NO_WORDS_REASON not in heads.severity_reasons and heads.sentiment != "positive"
 
 
 def test_unread_text_is_decided_by_the_sentiment_model_in_use(tmp_path):

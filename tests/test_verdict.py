@@ -31,3 +31,11 @@ def test_the_decision_rule_takes_a_bare_verdict_only_when_no_escalation_signal_f
     assert rule("差评！") and rule("再也不买了")
     assert is_bare_verdict(normalize("必须差评！")) and not rule("必须差评！")  # a threat of a bad review: high
     assert not rule("快递太慢，差评")
+
+
+@pytest.mark.parametrize("text, words", [("🥰🥰！", False), ("。", False), ("？？？", False), ("_", False),
+                                         ("👍🏻", False), ("好！！", True), ("ok👍", True), ("666", True), ("٣", True)])
+def test_has_words_means_a_letter_or_digit_of_any_script(text, words):
+    from feedback_nlp.tasks.verdict import has_words
+
+    assert has_words(normalize(text)) is words

@@ -1,11 +1,13 @@
 """Rule Y, the bare-verdict decision (``tasks.verdict``): what it changes, on the annotations and corpora.
+Also the other texts that name no problem, those with no words (``tasks.verdict.has_words``, rule AE).
 
 Prints, for the annotations' dev and test splits, the decision figures with the point
 ``issue_types.bare_verdict`` at 0 (off) and 1 (the default): issue micro/macro F1, severity
 accuracy and kappa, and how many negative records raising no problem get an issue type. Then
 every annotation record (train, dev, test) the rule hits whose gold has an issue type, and the
 corpus reviews of the dev and test splits it hits, with ``--sample`` of them drawn at random
-(seed 0) to read for texts that name a concrete problem (the rule's false hits).
+(seed 0) to read for texts that name a concrete problem (the rule's false hits). Last, every annotation
+record with no words ("🥰🥰！", "？？？"), its gold labels next to the decisions, and how often they agree.
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -18,7 +20,7 @@ from feedback_nlp import FeedbackAnalyzer
 from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus
 from feedback_nlp.metrics import decision_report
 from feedback_nlp.tasks.severity import escalation_signals
-from feedback_nlp.tasks.verdict import names_no_problem
+from feedback_nlp.tasks.verdict import has_words, names_no_problem
 from feedback_nlp.text import normalize
 
 
@@ -60,6 +62,24 @@ def main(argv=None) -> None:
           f"({sum(r['label'] == 0 for r in hit)} labelled negative)")
     for r in random.Random(0).sample(hit, min(args.sample, len(hit))):
         print(f"    {r['label']} {r['text'][:60]!r}")
+    no_words(analyzers[1], args.data_dir)
+
+
+def no_words(analyzer, data_dir=None) -> None:
+    """Every annotation record with no words: gold and decided spam, sentiment, severity, issue types."""
+    print("annotation records with no words (gold | decided):")
+    agree, n = {"sentiment": 0, "severity": 0, "issue types": 0, "spam": 0}, 0
+    for split in ("train", "dev", "test"):
+        recs = [r for r in load_annotations(split, data_dir) if not has_words(normalize(r["text"]))]
+        for r, z in zip(recs, analyzer.analyze_batch([r["text"] for r in recs])):
+            n += 1
+            agree["sentiment"] += z.sentiment == r["sentiment"]
+            agree["severity"] += z.severity == r["severity"]
+            agree["issue types"] += set(z.issue_types) == set(r["issue_types"])
+            agree["spam"] += z.is_spam == bool(r["is_spam"])
+            print(f"  {split} {r['text'][:30]!r} {r['is_spam']} {r['sentiment']} {r['severity']} {r['issue_types']}"
+                  f" | {z.is_spam} {z.sentiment} {z.sentiment_score} {z.severity} {z.issue_types}")
+    print(f"  agree with the gold, of {n}: " + ", ".join(f"{k} {v}" for k, v in agree.items()))
 
 
 if __name__ == "__main__":

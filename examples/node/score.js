@@ -354,7 +354,35 @@ function loadDecisionRules(dir, card) {
       phrases: new RegExp(raw.bare_verdict.phrases, `${raw.flags}g`),
       notLetter: new RegExp(raw.bare_verdict.not_letter, `${raw.flags}g`),
     } : null,
+    noWords: raw.no_words ? {
+      word: re(raw.no_words.word),
+      positive: new Set(Array.from(raw.no_words.emoji_positive)),
+      negative: new Set(Array.from(raw.no_words.emoji_negative)),
+      confidence: raw.no_words.emoji_confidence,
+    } : null,
   };
+}
+
+/** pipeline._mark_no_words: a text with no letter or digit ("🥰🥰！", "。"; tasks/verdict.py has_words), when the
+ * sentiment head has negative, neutral and positive. */
+function hasNoWords(rules, labels, norm) {
+  return Boolean(rules && rules.noWords && ['negative', 'neutral', 'positive'].every((l) => labels.includes(l))
+    && !rules.noWords.word.test(norm));
+}
+
+/** tasks/sentiment.py emoji_probs: the emoji's side at emoji_confidence and the rest neutral; neutral alone when
+ * the text has no listed emoji or both kinds. */
+function emojiProbs(nw, labels, norm) {
+  const chars = Array.from(norm);
+  const pos = chars.some((c) => nw.positive.has(c));
+  const neg = chars.some((c) => nw.negative.has(c));
+  const probs = labels.map(() => 0);
+  if (pos === neg) probs[labels.indexOf('neutral')] = 1;
+  else {
+    probs[labels.indexOf(pos ? 'positive' : 'negative')] = Math.fround(nw.confidence);
+    probs[labels.indexOf('neutral')] = Math.fround(1 - nw.confidence);
+  }
+  return probs;
 }
 
 /** tasks/verdict.py is_bare_verdict: a verdict ("差评！", "不推荐") that names nothing else. */
@@ -376,6 +404,7 @@ const UNREAD_REASON = 'unread: the model knows none of these characters, sentime
 // pipeline.SPAM_COMPLAINT_REASON: a spam record that is negative and raises an issue type goes to review
 const SPAM_COMPLAINT_REASON = 'needs review: spam, yet negative and raising';
 const BARE_VERDICT_REASON = 'bare verdict: names no problem';
+const NO_WORDS_REASON = 'no words (emoji or punctuation alone): names no problem';
 // Python's [^\w:：]+ and [^\W\d_]+ (\w: letters, numbers, underscore; \d: decimal digits).
 const SYMBOLS = /[^\p{L}\p{N}_:：]+/gu;
 const LETTER_RUN = /[\p{L}\p{Nl}\p{No}]+/gu;
@@ -546,11 +575,14 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   if (heads.issue_types.combiner && il.includes('product_quality') && rules.illness.test(norm)) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
   }
+  // emoji or punctuation alone name no problem; sentiment from the emoji (pipeline._mark_no_words)
+  const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
+  if (noWords) chosen = [];
   out.issue_types = out.is_spam ? [] : chosen;
   out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;
   // sentiment
-  const sp = sentimentProbs(model, probs, unread);
   const sl = heads.sentiment.labels;
+  const sp = noWords ? emojiProbs(rules.noWords, sl, norm) : sentimentProbs(model, probs, unread);
   out.sentiment = sl[argmax(sp)];
   out.sentiment_score = round6(Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]));
   // severity (tasks/severity.py decide_severity_combined / decide_severity)
@@ -562,6 +594,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   } else if (bareVerdict) {
     out.severity = 'low';
     out.severity_reasons = [BARE_VERDICT_REASON];
+  } else if (noWords) {
+    out.severity = 'low';
+    out.severity_reasons = [NO_WORDS_REASON];
   } else if (combined.severity) {
     const p = combined.severity;
     const pc = p[3];
@@ -618,7 +653,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const complaint = spamComplaint(out, chosen, st);
   if (complaint) out.severity_reasons.push(`${SPAM_COMPLAINT_REASON} ${chosen.join(', ')}`);
   out.needs_review = spamMargin || complaint || sentConf || sevConf || reviewReasons.length > 0;
-  if (unread) out.severity_reasons.push(UNREAD_REASON);
+  if (unread && !noWords) out.severity_reasons.push(UNREAD_REASON);
   if (isNotChinese(norm)) {
     out.needs_review = true;
     out.severity_reasons.push(NOT_CHINESE_REASON);

@@ -3,8 +3,8 @@
 The decision stage (:mod:`feedback_nlp.decisions`) weighs evidence that comes from regular
 expressions: the escalation rules of :mod:`~feedback_nlp.tasks.severity`, the text evidence
 of :mod:`~feedback_nlp.tasks.evidence`, the spam signals that sharpen a spam type to ``ad``
-the illness rule that puts ``product_quality`` first and the bare-verdict rule of
-:mod:`~feedback_nlp.tasks.verdict`. A host that loads the exported ONNX
+the illness rule that puts ``product_quality`` first, and the bare-verdict and no-words rules of
+:mod:`~feedback_nlp.tasks.verdict` (with the emoji lists of :mod:`~feedback_nlp.tasks.sentiment`). A host that loads the exported ONNX
 graph (``examples/node/score.js``) needs the same patterns; :func:`write_decision_rules`
 writes them to ``decision_rules.json`` beside the graph, so this module stays their only
 source. Patterns are translated to JavaScript (``new RegExp(pattern, "u")``) where Python's
@@ -70,7 +70,8 @@ def python_patterns() -> dict:
     ``rule:<reason>`` (escalation rules), ``illness``, ``text:<name>`` (text evidence; its letter
     runs ``[^\\W\\d_]`` and dropped symbols ``[^\\w:：]`` are spelled with Unicode properties in the
     host), ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``) and
-    ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`)."""
+    ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`) and ``no_words:word``
+    (:func:`~feedback_nlp.tasks.verdict.has_words`)."""
     from .tasks import evidence, spam, verdict
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES
@@ -84,12 +85,13 @@ def python_patterns() -> dict:
     out.update({"spam:link": spam._LINK, "spam:contact": spam._CONTACT, "spam:solicit": spam._SOLICIT})
     out.update({"verdict:verdict": verdict._VERDICT, "verdict:phrases": verdict._PHRASES,
                 "verdict:not_letter": verdict._NOT_LETTER})
+    out["no_words:word"] = verdict._WORD
     return out
 
 
 def decision_rules() -> dict:
     """Every pattern of :func:`python_patterns`, translated (see :func:`js_pattern`), in the file's layout."""
-    from .tasks import verdict
+    from .tasks import sentiment, verdict
     from .tasks.severity import ESCALATION_RULES
 
     py = {name: js_pattern(p) for name, p in python_patterns().items()}
@@ -103,6 +105,8 @@ def decision_rules() -> dict:
         "spam_signals": {k[5:]: v for k, v in py.items() if k.startswith("spam:")},
         "bare_verdict": {"max_chars": verdict.MAX_CHARS,
                          **{k[8:]: v for k, v in py.items() if k.startswith("verdict:")}},
+        "no_words": {"word": py["no_words:word"], "emoji_positive": sentiment.EMOJI_POSITIVE,
+                     "emoji_negative": sentiment.EMOJI_NEGATIVE, "emoji_confidence": sentiment.EMOJI_CONFIDENCE},
     }
 
 

@@ -22,10 +22,10 @@ from .tasks.base import MULTILABEL
 from .tasks.evidence import text_evidence
 from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.routing import RoutingTable
-from .tasks.sentiment import decide_sentiment
+from .tasks.sentiment import decide_sentiment, emoji_probs
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam
-from .tasks.verdict import names_no_problem
+from .tasks.verdict import has_words, names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
@@ -36,6 +36,8 @@ UNREAD_REASON = "unread: the model knows none of these characters, sentiment neu
 SPAM_COMPLAINT_REASON = "needs review: spam, yet negative and raising"
 #: The ``severity_reasons`` of a bare verdict (``tasks.verdict``): no issue type, severity low.
 BARE_VERDICT_REASON = "bare verdict: names no problem"
+#: The ``severity_reasons`` of a text with no letter or digit ("🥰🥰！", "。"; ``tasks.verdict.has_words``).
+NO_WORDS_REASON = "no words (emoji or punctuation alone): names no problem"
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
 
 
@@ -159,6 +161,7 @@ class Doc:
     unread: bool = False  # the sentiment model cannot read the text (UNREAD_REASON)
     spam_issues: list[str] = field(default_factory=list)  # the issue types a spam record would have had
     bare_verdict: bool = False  # a verdict naming no problem ("差评！"): no issue type, low
+    no_words: bool = False  # emoji / punctuation alone ("🥰🥰！"), decision stage: no issue type, low, emoji sentiment
 
 
 class FeedbackAnalyzer:
@@ -208,6 +211,9 @@ class FeedbackAnalyzer:
             ("severity", self._severity), ("routing", self._route), ("review", self._review)]
         if self.extra_tasks:
             self.components.append(("custom_tasks", self._custom_tasks))
+        #: Whether a decision stage runs (a head has a combiner; not with ``load(decisions=False)``). Its rules
+        #: beside the combiners (bare verdicts, texts with no words) are not applied to the heads alone.
+        self.decision_stage = any(self._head(t).combiner is not None for t in REQUIRED_TASKS)
 
     @property
     def output_fields(self) -> list[str]:
@@ -304,6 +310,8 @@ class FeedbackAnalyzer:
                     and names_no_problem(doc.norm, doc.fired)):
                 doc.bare_verdict, chosen = True, []
             chosen = illness_first(chosen, doc.norm, head.labels)
+        if doc.no_words:  # decision stage: emoji or punctuation alone name no problem
+            chosen = []
         r.issue_types = [] if r.is_spam else chosen
         r.primary_issue = r.issue_types[0] if r.issue_types else None
         if r.is_spam:
@@ -320,6 +328,9 @@ class FeedbackAnalyzer:
             return
         if doc.bare_verdict:
             r.severity, r.severity_reasons = "low", [BARE_VERDICT_REASON]
+            return
+        if doc.no_words:
+            r.severity, r.severity_reasons = "low", [NO_WORDS_REASON]
             return
         points = self._points("severity", doc)
         if "severity" in doc.combined:
@@ -389,7 +400,7 @@ class FeedbackAnalyzer:
         if complaint:
             r.severity_reasons = [*r.severity_reasons, f"{SPAM_COMPLAINT_REASON} {', '.join(doc.spam_issues)}"]
         r.needs_review = bool(spam_margin or complaint or sent_conf or sev_conf or doc.review_reasons)
-        if doc.unread:
+        if doc.unread and not doc.no_words:
             r.severity_reasons = [*r.severity_reasons, UNREAD_REASON]
         if is_not_chinese(doc.norm):  # outside what the models cover
             r.needs_review, r.severity_reasons = True, [*r.severity_reasons, NOT_CHINESE_REASON]
@@ -473,6 +484,8 @@ class FeedbackAnalyzer:
                     for d, p in zip(live, probs[task]):
                         d.probs[task] = p
             self._mark_unread(live, live_norms)
+            if self.decision_stage:
+                self._mark_no_words(live)
             for d in live:
                 d.fired = escalation_signals(d.norm)
             self._combine(live, live_norms, by_model)
@@ -495,6 +508,18 @@ class FeedbackAnalyzer:
         for d, known in zip(live, model.reads(norms, task="sentiment")):
             if not known:
                 d.unread, d.probs["sentiment"] = True, neutral
+
+    def _mark_no_words(self, live: list[Doc]) -> None:
+        """Decision stage: a text with no letter or digit ("🥰🥰！", "。", "？？？") names no problem (no issue
+        type and ``low`` unless spam) and is decided on the sentiment its emoji take
+        (:func:`feedback_nlp.tasks.sentiment.emoji_probs`): the heads read only its punctuation, which gave
+        "🥰🥰！" critical and negative. Only the decisions change; the combiners read the heads' own output."""
+        labels = list(self._head("sentiment").labels)
+        if not {"negative", "neutral", "positive"} <= set(labels):
+            return
+        for d in live:
+            if not has_words(d.norm):
+                d.no_words, d.probs["sentiment"] = True, emoji_probs(d.norm, labels)
 
     def _combine(self, live: list[Doc], norms: list[str], by_model: Mapping[int, Mapping[str, np.ndarray]]) -> None:
         """Second-stage decisions (combiners) for a chunk at once: each reads every head of its own model."""

@@ -1,6 +1,8 @@
 """Sentiment: a 3-way head whose signed score is comparable with binary corpora."""
 from __future__ import annotations
 
+from typing import Optional, Sequence
+
 import numpy as np
 
 SENTIMENTS = ["negative", "neutral", "positive"]
@@ -17,3 +19,37 @@ def decide_sentiment(probs: np.ndarray) -> tuple[str, float]:
     label = SENTIMENTS[int(np.argmax(probs))]
     score = float(probs[2] - probs[0])
     return label, score
+
+
+#: Emoji whose meaning in a review is praise / a complaint (the codebook: "👍" alone is positive), read for a
+#: text with no words (:func:`feedback_nlp.tasks.verdict.has_words`), where the model reads only punctuation
+#: and knows few emoji ("🥰🥰！" had been negative).
+EMOJI_POSITIVE = "👍👌👏🙌💯❤♥💕💖💗💓💞💘💝😍🥰😘😊☺🙂😀😃😄😁😆🤗🌹💐🎉🎊✨⭐🌟🤩😋😎✌🆗💪🏆🥇👑🤝🥳😻"
+EMOJI_NEGATIVE = "👎😡😠🤬🤮🤢💩😤😒🙄😞😔😟😢😭😩😫😖😣💔❌🖕😰😱🤡😑☹🙁😾👿💢"
+#: The probability of the emoji's side (the rest neutral), so the signed score is ±0.8; the model gives
+#: "❤️❤️❤️", which it reads, 0.87.
+EMOJI_CONFIDENCE = 0.8
+_EMOJI_POSITIVE, _EMOJI_NEGATIVE = frozenset(EMOJI_POSITIVE), frozenset(EMOJI_NEGATIVE)
+
+
+def emoji_sentiment(norm: str) -> Optional[str]:
+    """``"positive"`` / ``"negative"`` when the text holds emoji of :data:`EMOJI_POSITIVE` or
+    :data:`EMOJI_NEGATIVE` and none of the other list; None otherwise (no such emoji, or both kinds)."""
+    chars = set(norm)
+    positive, negative = bool(chars & _EMOJI_POSITIVE), bool(chars & _EMOJI_NEGATIVE)
+    if positive == negative:
+        return None
+    return "positive" if positive else "negative"
+
+
+def emoji_probs(norm: str, labels: Sequence[str]) -> np.ndarray:
+    """The sentiment distribution over ``labels`` a text with no words is decided on: :data:`EMOJI_CONFIDENCE`
+    on the side its emoji take (:func:`emoji_sentiment`) and the rest on neutral, or neutral alone."""
+    side = emoji_sentiment(norm)
+    probs = np.zeros(len(labels), np.float32)
+    if side is None:
+        probs[list(labels).index("neutral")] = 1.0
+    else:
+        probs[list(labels).index(side)] = EMOJI_CONFIDENCE
+        probs[list(labels).index("neutral")] = 1.0 - EMOJI_CONFIDENCE
+    return probs

@@ -1,4 +1,4 @@
-"""Bare verdicts: negative judgements that name no problem ("差评！", "不推荐", "失望").
+"""Texts that name no problem: bare verdicts ("差评！", "不推荐", "失望") and texts with no words ("🥰🥰！").
 
 The codebook (v1.1) labels them not spam, negative, no issue type, low: there is nothing for a
 team to fix. The heads read "差评" next to thousands of complaints and give such texts an issue
@@ -34,6 +34,8 @@ MAX_CHARS = 60
 _PHRASES = re.compile(VERDICTS + "|" + FILLER)
 _VERDICT = re.compile(VERDICTS)
 _NOT_LETTER = re.compile(r"[^\w]|\d|_")  # spelt without \W so hosts can translate it
+#: A letter or digit of any script (Python's ``\w`` less the underscore).
+_WORD = re.compile(r"(?!_)\w")
 
 
 def is_bare_verdict(norm: str) -> bool:
@@ -41,6 +43,13 @@ def is_bare_verdict(norm: str) -> bool:
     if len(norm) > MAX_CHARS or not _VERDICT.search(norm):
         return False
     return not _PHRASES.sub("", _NOT_LETTER.sub("", norm))
+
+
+def has_words(norm: str) -> bool:
+    """False for a text of emoji, punctuation and symbols alone ("🥰🥰！", "。"): it names no problem (the
+    decision stage gives it no issue type and ``low``) and its sentiment is read from its emoji
+    (:func:`feedback_nlp.tasks.sentiment.emoji_probs`), not from what the model makes of its punctuation."""
+    return _WORD.search(norm) is not None
 
 
 def names_no_problem(norm: str, fired: Sequence[object]) -> bool:
