@@ -4,7 +4,8 @@ The decision stage (:mod:`feedback_nlp.decisions`) weighs evidence that comes fr
 expressions: the escalation rules of :mod:`~feedback_nlp.tasks.severity`, the text evidence
 of :mod:`~feedback_nlp.tasks.evidence`, the spam signals that sharpen a spam type to ``ad``
 the illness rule that puts ``product_quality`` first, and the bare-verdict and no-words rules of
-:mod:`~feedback_nlp.tasks.verdict` (with the emoji lists of :mod:`~feedback_nlp.tasks.sentiment`). A host that loads the exported ONNX
+:mod:`~feedback_nlp.tasks.verdict` (with the emoji lists of
+:mod:`~feedback_nlp.tasks.sentiment`). A host that loads the exported ONNX
 graph (``examples/node/score.js``) needs the same patterns; :func:`write_decision_rules`
 writes them to ``decision_rules.json`` beside the graph, so this module stays their only
 source. Patterns are translated to JavaScript (``new RegExp(pattern, "u")``) where Python's
