@@ -23,8 +23,9 @@ def decide_sentiment(probs: np.ndarray) -> tuple[str, float]:
 
 #: Emoji whose meaning in a review is praise / a complaint (the codebook: "👍" alone is positive), read for a
 #: text with no words (:func:`feedback_nlp.tasks.verdict.has_words`), where the model reads only punctuation
-#: and knows few emoji ("🥰🥰！" had been negative).
-EMOJI_POSITIVE = "👍👌👏🙌💯❤♥💕💖💗💓💞💘💝😍🥰😘😊☺🙂😀😃😄😁😆🤗🌹💐🎉🎊✨⭐🌟🤩😋😎✌🆗💪🏆🥇👑🤝🥳😻"
+#: and knows few emoji ("🥰🥰！" had been negative). Left out: emoji whose use in Chinese reviews is often ironic
+#: (🙂 "微笑", 😅, 😂, 🙃) or unclear (🙏, 🤔).
+EMOJI_POSITIVE = "👍👌👏🙌💯❤♥💕💖💗💓💞💘💝😍🥰😘😊☺😀😃😄😁😆🤗🌹💐🎉🎊✨⭐🌟🤩😋😎✌🆗💪🏆🥇👑🤝🥳😻"
 EMOJI_NEGATIVE = "👎😡😠🤬🤮🤢💩😤😒🙄😞😔😟😢😭😩😫😖😣💔❌🖕😰😱🤡😑☹🙁😾👿💢"
 #: The probability of the emoji's side (the rest neutral), so the signed score is ±0.8; the model gives
 #: "❤️❤️❤️", which it reads, 0.87.
