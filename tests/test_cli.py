@@ -488,6 +488,15 @@ def test_ensemble_of_two_trained_models_serves_and_evaluates(tmp_path, capsys):
     cv = fit["metrics"]["dev_cross_validated"]
     assert cv["folds"] == 3 and f"cross-validated (3 folds, chosen without the fold): dev accuracy {cv['accuracy']}" in err
     assert main(three + ["--cv", "1"]) != 0 and "--cv 1: give 2 to" in capsys.readouterr().err
+    # weights outside [0, 1], or none that sum to 1 over three members: one line, before any fitting
+    two = three[:-2]
+    for grid, message in ((["1.5"], "weights are between 0 and 1, got 1.5"), (["nan"], "got nan"),
+                          (["-0.5", "0.5"], "got -0.5")):
+        assert main(two + ["--grid", *grid]) == 2 and message in capsys.readouterr().err
+    assert main(three + ["--grid", "0.9"]) == 2 and "no weights in the grid [0.9] sum to 1" in capsys.readouterr().err
+    # --multilabel against the members' kind of head
+    assert main(["evaluate", str(out), "--data", str(data), "--label-field", "label", "--no-multilabel"]) == 2
+    assert "issue_types head is multi-label; drop --no-multilabel" in capsys.readouterr().err
 
 
 def test_task_model_adds_a_custom_task_to_every_command(tmp_path, monkeypatch, model_dir):
@@ -598,6 +607,9 @@ def test_evaluate_unknown_task_is_a_clear_error(tmp_path, capsys, model_dir):
     data = _tickets_csv(tmp_path / "t.csv")
     assert main(["evaluate", model_dir, "--data", str(data), "--task", "nope"]) == 2
     assert "no task nope" in capsys.readouterr().err
+    # a single-label head read with --multilabel had crashed in the confusion matrix
+    assert main(["evaluate", model_dir, "--data", str(data), "--task", "sentiment", "--multilabel"]) == 2
+    assert "sentiment head is single-label; drop --multilabel" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- cluster / report
@@ -774,6 +786,34 @@ def test_score_detect_floods_across_batches(tmp_path, model_dir):
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in rows] == list(range(6))
     assert [r["spam_type"] == "flood" for r in rows] == [False, False, True, True, True, True]
+    # the same marks whatever the batch size or the number of workers ("from its 3rd copy on")
+    for extra in (["--batch-size", "1"], ["--batch-size", "6"], ["--batch-size", "1", "-w", "2"]):
+        assert main(["score", str(data), "-o", str(out), "--detect-floods", "-q", *extra]) == 0
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert [r["spam_type"] == "flood" for r in rows] == [False, False, True, True, True, True], extra
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--detect-floods", "--flood-min-group", "1"], "--flood-min-group must be at least 2"),
+    (["--detect-floods", "--flood-min-group", "0"], "--flood-min-group must be at least 2"),
+])
+def test_score_refuses_a_flood_of_one(tmp_path, monkeypatch, model_dir, args, message):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"id": 1, "text": "质量不错"}))
+    rc, _, err = run(monkeypatch, ["score", str(inp), "-o", str(tmp_path / "o.jsonl"), "-q", *args])
+    assert rc == 2 and message in err and "Traceback" not in err
+
+
+def test_more_workers_than_cpus_are_capped_with_a_note(tmp_path, monkeypatch, model_dir):
+    # -w 9999 had forked one process per worker (thousands) before any record was read
+    from feedback_nlp.cli import _processes
+    from feedback_nlp.encoders.processes import available_cpus
+
+    assert _processes(9999, "--workers") == available_cpus()
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl({"id": 1, "text": "快递太慢"}, {"id": 2, "text": "质量不错"}))
+    rc, _, err = run(monkeypatch, ["score", str(inp), "-o", str(tmp_path / "o.jsonl"), "-w", "9999"])
+    assert rc == 0 and f"using {available_cpus()}" in err
 
 
 def test_score_csv_with_bom(tmp_path, monkeypatch, model_dir):

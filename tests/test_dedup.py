@@ -98,3 +98,13 @@ def test_analyze_batch_marks_copied_praise_but_never_a_complaint():
     # fewer copies than the minimum: nothing is marked
     res = fa.analyze_batch([praise, praise, complaint], detect_floods=True)
     assert not any(r.spam_type == "flood" for r in res)
+
+
+def test_add_many_counting_sees_each_group_as_a_stream_would():
+    texts = ["好评好评，五星好评，非常满意"] * 3 + ["快递太慢了，十天才到"] + ["好评好评，五星好评，非常满意！"]
+    one_by_one = NearDuplicateIndex()
+    want = [(i, one_by_one.group_size(one_by_one.add(t))) for i, t in enumerate(texts)]
+    assert NearDuplicateIndex().add_many_counting(texts) == want == [(0, 1), (1, 2), (2, 3), (3, 1), (4, 4)]
+    split = NearDuplicateIndex()
+    assert split.add_many_counting(texts[:2]) + split.add_many_counting(texts[2:]) == want
+    assert NearDuplicateIndex().add_many_counting([]) == []

@@ -124,12 +124,14 @@ def _add_score(sub) -> None:
     p.add_argument("--batch-size", type=int, default=256, metavar="N", help="records per batch (default: 256)")
     p.add_argument("-w", "--workers", type=int, default=None, metavar="N",
                    help=f"worker processes analysing batches in parallel (default: every CPU this process may "
-                        f"use, at most {AUTO_JOBS}; 1: this process only; -1: every CPU); output order and "
-                        "content do not change")
+                        f"use, at most {AUTO_JOBS}; 1: this process only; -1: every CPU; never more than the CPUs); output "
+                        "order and content do not change")
     p.add_argument("--detect-floods", action="store_true",
                    help="mark posts repeated across the file as spam type flood (copied complaints are never "
                         "marked; a post is marked from its --flood-min-group-th copy on)")
-    p.add_argument("--flood-min-group", type=int, default=3, metavar="N")
+    p.add_argument("--flood-min-group", type=int, default=3, metavar="N",
+                   help="copies that make a flood (default: 3, at least 2); with --detect-floods the output does "
+                        "not depend on --batch-size or --workers")
     add_model_args(p)
     p.add_argument("--channel-field", default="channel", metavar="NAME",
                    help="field/column naming each record's channel (default: channel), for operating points "
@@ -181,6 +183,16 @@ def _read_task_data(path, task, args, labels=None):
         raise CLIError(str(e)) from None
     note_encoding(args.encoding, data.encoding, str(path))
     return data
+
+
+def _check_multilabel(args, task, head) -> None:
+    """``--multilabel`` / ``--no-multilabel`` against a model's head: its kind decides how labels are read."""
+    from .tasks.base import MULTILABEL
+
+    given = getattr(args, "multilabel", None)
+    if given is not None and given != (head.kind == MULTILABEL):
+        kind = "multi-label" if head.kind == MULTILABEL else "single-label"
+        raise CLIError(f"the model's {task} head is {kind}; drop --{'' if given else 'no-'}multilabel")
 
 
 def _add_train(sub) -> None:
@@ -354,6 +366,8 @@ def _cmd_evaluate(args) -> int:
     unknown = [t for t in tasks if t not in model.heads]
     if unknown:
         raise CLIError(f"the model has no task {', '.join(unknown)} (it has {', '.join(model.heads)})")
+    for t in tasks:
+        _check_multilabel(args, t, model.heads[t])
     report = {t: evaluate_head(model, t, _read_task_data(args.data, t, args, model.heads[t].labels)) for t in tasks}
     prefix = args.output or f"eval_{Path(args.data).stem}"
     j, m = write_report(report, prefix)
@@ -389,7 +403,7 @@ def _add_ensemble(sub) -> None:
 
 
 def _cmd_ensemble(args) -> int:
-    from .ensemble import DEFAULT_GRID, EnsembleModel
+    from .ensemble import DEFAULT_GRID, EnsembleModel, weight_mixes
     from .modeling import ModelFormatError
     from .pipeline import _load_model
     from .train import evaluate_head, write_report
@@ -402,10 +416,18 @@ def _cmd_ensemble(args) -> int:
                             card={"name": Path(args.output).name, "command": _invocation("ensemble")})
     except (ModelFormatError, FileNotFoundError, ValueError) as e:
         raise CLIError(str(e)) from None
+    _check_multilabel(args, args.task, ens.heads[args.task])
     dev = _read_task_data(args.dev, args.task, args, ens.heads[args.task].labels)
     if args.cv and not 2 <= args.cv <= len(dev):
         raise CLIError(f"--cv {args.cv}: give 2 to {len(dev)} folds (the dev records)")
     grid = args.grid or DEFAULT_GRID
+    bad = [w for w in grid if not 0.0 <= w <= 1.0]  # also nan
+    if bad:
+        raise CLIError(f"--grid: weights are between 0 and 1, got {' '.join(f'{w:g}' for w in bad)}")
+    try:
+        weight_mixes(len(members), grid)
+    except ValueError as e:
+        raise CLIError(f"--grid: {e}") from None
     ens.fit({args.task: dev}, grid=grid)
     rep = {args.task: evaluate_head(ens, args.task, dev)}
     metrics = {"dev": rep[args.task]}
@@ -478,8 +500,8 @@ def add_encoder_arg(p: argparse.ArgumentParser) -> None:
                         "problems, 0.122 against 0.208) or an encoder directory")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
                    help=f"processes for the analysis and for encoding the texts to cluster (default: every CPU "
-                        f"this process may use, at most {AUTO_JOBS}; 1: one process; -1: every CPU); the output "
-                        "is the same for any N")
+                        f"this process may use, at most {AUTO_JOBS}; 1: one process; -1: every CPU; never more than "
+                        "the CPUs); the output is the same for any N")
 
 
 def _encoder(args):
@@ -501,9 +523,14 @@ def _processes(value: Optional[int], flag: str) -> int:
     if value is None:
         return min(available_cpus(), AUTO_JOBS)
     try:
-        return resolve_n_jobs(value)
+        n = resolve_n_jobs(value)
     except ValueError:
         raise CLIError(f"{flag} must be a positive number or -1 (every CPU), got {value}") from None
+    if n > available_cpus():  # more processes than CPUs gain nothing, and each holds a model
+        print(f"note: {flag} {value} is more than the {available_cpus()} CPUs this process may use; "
+              f"using {available_cpus()}", file=sys.stderr)
+        n = available_cpus()
+    return n
 
 
 def _jobs(args) -> int:
@@ -807,6 +834,8 @@ def _cmd_score(args) -> int:
 
     if args.batch_size < 1:
         raise CLIError("--batch-size must be at least 1")
+    if args.flood_min_group < 2:
+        raise CLIError(f"--flood-min-group must be at least 2 (a flood is a repeated post), got {args.flood_min_group}")
     workers = _processes(args.workers, "--workers")
     out_fmt = detect_format(args.output, args.output_format)  # fail on a bad output name before any work
     if args.bom and out_fmt == "jsonl":
@@ -838,7 +867,7 @@ def _cmd_score(args) -> int:
                 if args.detect_floods:
                     from .pipeline import FloodMarker
 
-                    floods = FloodMarker(args.flood_min_group)
+                    floods = FloodMarker(args.flood_min_group, stream=True)
                 inputs = functools.partial(readable_inputs, channel_field=args.channel_field)
                 for chunk, batch in pool.map(_chunks(reader, args.batch_size), key=inputs):
                     for rec, out in zip(chunk, output_records(chunk, batch, analyzer.output_fields, floods)):

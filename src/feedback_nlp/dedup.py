@@ -196,6 +196,17 @@ class NearDuplicateIndex:
             ids.extend(self._add_canonical(buf))
         return ids
 
+    def add_many_counting(self, texts: Sequence[str], normalized: bool = False) -> list[tuple[int, int]]:
+        """Index texts in order; return each one's item id and its :meth:`group_size` right after it
+        was added (what a stream read one text at a time would have seen, whatever the chunking)."""
+        canons = [canonical(t, normalized) for t in texts]
+        fps = simhash_many(canons).tolist() if canons else []
+        out = []
+        for c, fp in zip(canons, fps):
+            item = self._add_fp(fp if len(c) >= self.min_chars else None)
+            out.append((item, self.group_size(item)))
+        return out
+
     def _add_canonical(self, canons: list[str]) -> list[int]:
         fps = simhash_many(canons).tolist()
         return [self._add_fp(fp if len(c) >= self.min_chars else None) for c, fp in zip(canons, fps)]

@@ -182,8 +182,10 @@ def analyze_in_processes(analyzer, texts: Sequence[str], ids: Optional[Sequence[
     with ParallelAnalyzer(analyzer, workers=workers) as pool:
         for _, results in pool.map(batches):
             out.extend(results)
-    if detect_floods and len(out) >= flood_min_group:
+    if detect_floods:
         from .pipeline import FloodMarker
 
-        FloodMarker(flood_min_group).mark(texts, out)
+        marker = FloodMarker(flood_min_group)  # checks flood_min_group
+        if len(out) >= marker.min_group:
+            marker.mark(texts, out)
     return out

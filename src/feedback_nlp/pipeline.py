@@ -118,23 +118,33 @@ class FloodMarker:
     :meth:`FeedbackAnalyzer.analyze_batch`), over one batch or a stream of batches.
 
     The near-duplicate index persists across :meth:`mark` calls, so a stream of
-    millions of rows is checked as a whole (memory: a few dozen bytes per row). In
-    a stream, a record is marked when its group, counting everything seen so far,
-    has ``min_group`` members: the first copies, already written, stay unmarked.
+    millions of rows is checked as a whole (memory: a few dozen bytes per row).
+    ``stream=False`` (one batch): every member of a group of ``min_group`` or more is
+    marked. ``stream=True`` (``feedback-nlp score``, batch after batch): a record is marked
+    when its group, counting the records before it and itself, has ``min_group`` members;
+    the first copies, already written, stay unmarked, and the output does not depend on
+    how the stream is cut into batches.
     """
 
-    def __init__(self, min_group: int = 3):
+    def __init__(self, min_group: int = 3, stream: bool = False):
         from .dedup import NearDuplicateIndex
 
-        self.min_group = min_group
+        if isinstance(min_group, bool) or not isinstance(min_group, (int, np.integer)) or min_group < 2:
+            raise ValueError(f"flood_min_group must be an integer of at least 2 (a flood is a repeated post), "
+                             f"got {min_group!r}")
+        self.min_group, self.stream = int(min_group), stream
         self.index = NearDuplicateIndex()
 
     def mark(self, texts: Sequence[str], results: Sequence[FeedbackResult]) -> int:
         """Index ``texts`` and mark their ``results`` in place; return how many were marked."""
-        items = self.index.add_many([t if isinstance(t, str) else "" for t in texts])
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        if self.stream:
+            counted = self.index.add_many_counting(texts)
+        else:
+            counted = [(item, None) for item in self.index.add_many(texts)]
         marked = 0
-        for item, r in zip(items, results):
-            size = self.index.group_size(item)
+        for (item, seen), r in zip(counted, results):
+            size = self.index.group_size(item) if seen is None else seen
             if size < self.min_group or r.is_spam or r.issue_types or r.severity != "low":
                 continue
             r.is_spam, r.spam_type = True, "flood"
@@ -440,6 +450,9 @@ class FeedbackAnalyzer:
         marked. Marked records get ``severity_reasons`` ``["spam", "flood: one of
         N near-identical posts in this batch"]`` and no route.
         """
+        if isinstance(texts, (str, bytes)):  # list("快递") would analyse each character as a text
+            raise TypeError("analyze_batch takes a sequence of texts, got one string; use analyze(text) or "
+                            "analyze_batch([text])")
         texts = list(texts)
         if ids is None:
             ids = list(range(1, len(texts) + 1))
@@ -459,8 +472,10 @@ class FeedbackAnalyzer:
         for start in range(0, len(texts), batch_size):
             stop = start + batch_size
             out.extend(self._analyze_chunk(texts[start:stop], ids[start:stop], start, channels[start:stop]))
-        if detect_floods and len(out) >= flood_min_group:
-            FloodMarker(flood_min_group).mark(texts, out)
+        if detect_floods:
+            marker = FloodMarker(flood_min_group)  # checks flood_min_group
+            if len(out) >= marker.min_group:
+                marker.mark(texts, out)
         return out
 
     def _analyze_chunk(self, texts: list, ids: list, offset: int, channels: list) -> list[FeedbackResult]:
@@ -553,16 +568,19 @@ class FeedbackAnalyzer:
 
         from .io import ERROR_FIELD, record_from_object
 
-        for col in (text_col, channel_col):
+        for col in (text_col, id_col, channel_col):
             if col is not None and col not in df.columns:
                 raise KeyError(f"column {col!r} not in the frame (columns: {', '.join(map(str, df.columns))})")
+            if col is not None and not isinstance(df[col], pd.Series):
+                raise ValueError(f"the frame has more than one column named {col!r}")
         column = df[text_col].astype(object)
         values = column.where(column.notna(), None).tolist()
         texts = [t if isinstance(t, str) else "" for t in values]
         ids = df[id_col].tolist() if id_col else list(df.index)
         channels = [None if pd.isna(c) else str(c) for c in df[channel_col].tolist()] if channel_col else None
         results = self.analyze_batch(texts, ids=ids, batch_size=batch_size, channels=channels)
-        res = pd.DataFrame([r.to_dict() for r in results], index=df.index).drop(columns=["id"])
+        res = pd.DataFrame([r.to_dict() for r in results], index=df.index, columns=self.output_fields).drop(
+            columns=["id"])
         errors = [None if isinstance(t, str) else record_from_object({text_col: t}, i, text_field=text_col).error
                   for i, t in enumerate(values, 1)]
         res[ERROR_FIELD] = pd.Series(errors, index=df.index, dtype=object)  # None stays None, not NaN
