@@ -665,3 +665,82 @@ def test_read_tally_summary_and_required_field():
     tally.require_field(None)
     with pytest.raises(InputFormatError, match=r"--time-field 'nope': no record has this field \(fields: text, ts\)"):
         tally.require_field("nope")
+
+
+# ----------------------------------------------------------------------------- broken .gz within the detection prefix
+def _gz_rows(n: int) -> bytes:
+    """n JSONL rows that compress poorly (so that a cut half-way still holds whole rows), well under DETECT_BYTES."""
+    return jl(*({"id": i, "text": f"{i * 7919 % 100003:06d}评论{i * 104729 % 99991:06d}"} for i in range(n)))
+
+
+def test_small_truncated_gzip_gives_its_rows_then_a_one_line_error(tmp_path):
+    data = _gz_rows(800)
+    assert len(data) < DETECT_BYTES
+    full = gzip.compress(data)
+    path = write_bytes(tmp_path, "cut.jsonl.gz", full[: len(full) // 2])
+    got = []
+    with pytest.raises(InputFormatError, match=r"cut\.jsonl\.gz: cannot read past row (\d+): truncated or corrupt "
+                                               r"gzip data \(Compressed file ended") as e:
+        with read_records(path) as reader:
+            got.extend(reader)
+    n = int(str(e.value).split("past row ")[1].split(":")[0])
+    assert 0 < n < 800 and [r.id for r in got] == list(range(n)) and all(r.ok for r in got)
+
+
+def test_small_corrupt_gzip_is_an_input_format_error(tmp_path):
+    damaged = bytearray(gzip.compress(_gz_rows(50)))
+    damaged[10] |= 0b110  # the first deflate block gets the reserved block type: zlib.error "invalid block type"
+    for name in ("bad.jsonl.gz", "bad.csv.gz"):
+        path = write_bytes(tmp_path, name, bytes(damaged))
+        with pytest.raises(InputFormatError, match=rf"{name}: cannot read past row 0: truncated or corrupt gzip data "
+                                                   r"\(Error -3 .*invalid block type\)"):
+            with read_records(path) as reader:  # CSV: when its header is read, by read_records
+                list(reader)
+
+
+def test_truncated_gzip_csv_header_is_an_input_format_error(tmp_path):
+    full = gzip.compress(b"id,text\n" + b"".join(b"%d,text %d\n" % (i, i) for i in range(100)))
+    path = write_bytes(tmp_path, "head.csv.gz", full[:12])
+    for encoding in ("auto", "utf-8"):
+        with pytest.raises(InputFormatError, match=r"head\.csv\.gz: cannot read past row 0: truncated or corrupt gzip"):
+            read_records(path, encoding=encoding)
+
+
+# ----------------------------------------------------------------------------- utf-16 / utf-32 need a BOM
+@pytest.mark.parametrize("enc", ["utf-16", "UTF16", "utf-32"])
+@pytest.mark.parametrize("name", ["in.csv", "in.tsv", "in.jsonl"])
+def test_bom_codec_without_bom_is_an_input_format_error(tmp_path, enc, name):
+    base = "utf-32" if "32" in enc else "utf-16"
+    path = write_bytes(tmp_path, name, b'id,text\n1,x\n' if name != "in.jsonl" else jl({"id": 1, "text": "x"}))
+    with pytest.raises(InputFormatError, match=rf"in\.\w+: --encoding {base} needs a byte order mark .* "
+                                               rf"--encoding {base}-le or {base}-be"):
+        with read_records(path, encoding=enc) as reader:
+            list(reader)
+    with pytest.raises(InputFormatError, match="needs a byte order mark"):
+        open_text(path, enc)
+
+
+@pytest.mark.parametrize("enc", ["utf-16", "utf-32"])
+def test_bom_codec_with_bom_and_empty_input_still_read(tmp_path, enc):
+    path = write_bytes(tmp_path, "in.csv", "id,text\n1,好\n".encode(enc))  # Python's utf-16/32 write a BOM
+    with read_records(path, encoding=enc) as reader:
+        assert [(r.id, r.text) for r in reader] == [("1", "好")] and reader.encoding == enc
+    with read_records(write_bytes(tmp_path, "empty.jsonl", b""), encoding=enc) as reader:
+        assert list(reader) == []
+
+
+# ----------------------------------------------------------------------------- lone surrogate escapes
+def test_lone_surrogate_escapes_read_as_replacement_character(tmp_path):
+    lines = [r'{"id": 1, "text": "\u5feb\u9012\ud83d"}',
+             r'{"id": "\udc80", "text": "ok", "\ud800k": ["\ude00", {"a": "\ud83d"}]}',
+             r'{"id": 3, "text": "\ud83d\ude00 \\ud800"}']  # a pair is one character; an escaped backslash is text
+    for enc in ("utf-8", "gb18030"):
+        path = write_bytes(tmp_path, "sur.jsonl", ("\n".join(lines) + "\n").encode(enc))
+        with read_records(path, encoding=enc) as reader:
+            recs = list(reader)
+        assert [r.text for r in recs] == ["快递\ufffd", "ok", "😀 \\ud800"]
+        assert recs[1].id == "\ufffd" and recs[1].fields["\ufffdk"] == ["\ufffd", {"a": "\ufffd"}]
+    out = tmp_path / "out.jsonl"
+    with open_writer(str(out)) as w:
+        w.write_many(r.fields for r in recs)
+    assert out.read_bytes().decode("utf-8").count("\ufffd") == 5  # written as UTF-8, not \u-escaped

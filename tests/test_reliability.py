@@ -254,7 +254,7 @@ HOSTILE = [
 ]
 # Rows that look hostile but are valid and must be scored with this exact text.
 TRICKY_OK = [
-    ({"id": 10 ** 30, "text": "\ud800 lone surrogate escape"}, "\ud800 lone surrogate escape"),
+    ({"id": 10 ** 30, "text": "\ud800 lone surrogate escape"}, "\ufffd lone surrogate escape"),  # U+FFFD
     ({"id": 1.5, "text": "[[[[[[" * 200}, "[[[[[[" * 200),   # many brackets inside a string: json path
     ({"text": "a\u0000b", "x": [[[[1]]]]}, "a\u0000b"),
 ]
@@ -265,12 +265,16 @@ def _good_line(k: int, text: str) -> bytes:
 
 
 def _expected_ok(line: bytes):
-    """The oracle: the standard library's reading of a line (None = must be an error)."""
+    """The oracle: the standard library's reading of a line (None = must be an error), lone surrogates
+    replaced by U+FFFD as the reader does (no writer could encode them)."""
+    from feedback_nlp.io import replace_lone_surrogates
+
     try:
         obj = json.loads(line.decode("utf-8"))
     except (ValueError, RecursionError):
         return None
-    return obj["text"] if isinstance(obj, dict) and isinstance(obj.get("text"), str) else None
+    ok = isinstance(obj, dict) and isinstance(obj.get("text"), str)
+    return replace_lone_surrogates(obj["text"]) if ok else None
 
 
 def _check_rows(path, lines_, encoding="utf-8"):

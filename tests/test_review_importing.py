@@ -53,3 +53,52 @@ def test_import_rejects_other_files_clearly(tmp_path, capsys, content, msg):
     assert msg in capsys.readouterr().err
 
 
+
+
+def _task(data, result=None, **extra) -> dict:
+    return {"id": 1, "data": data, "annotations": [{"id": 1, "result": result if result is not None else []}], **extra}
+
+
+def _choice(name, value):
+    return {"from_name": name, "to_name": "text", "type": "choices", "value": {"choices": value}}
+
+
+LABELLED = [_choice("is_spam", ["false"]), _choice("sentiment", ["negative"]), _choice("severity", ["low"])]
+
+
+@pytest.mark.parametrize("data", ["str", [1], 5])
+def test_task_whose_data_is_not_an_object_is_reported_invalid(data):
+    res = import_annotations([_task(data)])
+    assert res.records == [] and res.summary.invalid == {1: [f"data is not an object (got {type(data).__name__})"]}
+
+
+def test_malformed_annotations_and_results_are_reported_not_raised():
+    tasks = [{"id": 1, "data": {"text": "快递很慢"}, "annotations": 5},
+             {"id": 2, "data": {"text": "快递很慢"}, "annotations": "abc"},
+             {"id": 3, "data": {"text": "快递很慢"}, "annotations": [{"id": 1, "result": 5}]},
+             {"id": [4], "data": {"text": "快递很慢"}, "annotations": [{"id": 1, "result": []}]}]
+    s = import_annotations(tasks).summary
+    assert s.invalid == {1: ["annotations is not a list (got int)"], 2: ["annotations is not a list (got str)"],
+                         3: ["annotation result is not a list (got int)"]}
+    assert s.incomplete == {"#4": ["is_spam", "sentiment", "severity"]}  # an id that cannot key the summary
+    assert s.n_reported == s.n_tasks == 4
+
+
+def test_single_choice_given_as_a_string_is_one_choice():
+    result = [_choice("is_spam", "false"), _choice("sentiment", "negative"), _choice("severity", "low"),
+              _choice("issue_types", "logistics")]
+    res = import_annotations([_task({"text": "快递很慢"}, result)])
+    assert res.summary.n_reported == 0
+    r = res.records[0]
+    assert (r["is_spam"], r["sentiment"], r["severity"], r["issue_types"]) == (False, "negative", "low", ["logistics"])
+
+
+def test_lone_surrogate_in_export_becomes_replacement_character(tmp_path, capsys):
+    exp = tmp_path / "export.json"
+    # json.dumps escapes the lone surrogates as \ud800 / \udc80, as a hand-cut emoji would be
+    exp.write_text(json.dumps([_task({"text": "快递\ud800", "id": "r\udc80"}, LABELLED)]), encoding="utf-8")
+    out, summ = tmp_path / "labels.jsonl", tmp_path / "summary.json"
+    assert main(["review", "import", str(exp), "-o", str(out), "--summary", str(summ)]) == 0
+    rec = json.loads(out.read_text(encoding="utf-8"))
+    assert (rec["id"], rec["text"]) == ("r\ufffd", "快递\ufffd")
+    assert "imported 1 records" in capsys.readouterr().err

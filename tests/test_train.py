@@ -214,3 +214,21 @@ def test_fit_soft_head_follows_soft_targets():
     balanced = fit_soft_head(X, targets * np.array([0.1, 0, 1]), ml, balanced=True)
     plain = fit_soft_head(X, targets * np.array([0.1, 0, 1]), ml)
     assert balanced[1][0] > plain[1][0] + 0.5  # the rare positive outcome weighs more
+
+
+def test_csv_rows_with_wrong_column_count_are_refused(tmp_path):
+    p = tmp_path / "cols.csv"
+    rows = "1,质量很好,pos\n2,质量很差,neg\n3,很满意,pos\n101,质量很差,neg,多出来的列\n102,质量\n4,很差,neg\n"
+    p.write_text("id,text,label\n" + rows, encoding="utf-8")
+    with pytest.raises(TrainingDataError) as e:
+        read_labelled_file(p, min_examples=1)
+    problems = [line for line in str(e.value).splitlines() if line.startswith("  - ")]
+    assert problems == ["  - row 4: expected 3 columns, got 4", "  - row 5: expected 3 columns, got 2"]
+
+
+@pytest.mark.parametrize("enc", ["utf-16", "utf-32"])
+def test_bom_codec_without_bom_is_a_training_data_error(tmp_path, enc):
+    p = tmp_path / "nobom.csv"
+    p.write_text("id,text,label\n1,好,pos\n2,差,neg\n", encoding="utf-8")
+    with pytest.raises(TrainingDataError, match=f"--encoding {enc} needs a byte order mark"):
+        read_labelled_file(p, min_examples=1, encoding=enc)

@@ -6,7 +6,10 @@ string instead of a text. Output written with one record per input record
 therefore has the same count and order as the input, malformed rows included.
 Whole-input problems (file not found, unknown extension, a CSV header without
 the text column) raise :class:`InputFormatError` / ``OSError`` when
-:func:`read_records` is called, before any record is read.
+:func:`read_records` is called, before any record is read. An input that breaks
+off (a truncated or corrupt ``.gz``) gives the rows before the break, then
+:class:`InputFormatError` ``"NAME: cannot read past row N: ..."`` from the iteration,
+wherever the break falls (a break in a CSV header: when :func:`read_records` is called).
 
 Formats
 -------
@@ -19,7 +22,9 @@ may be gzip-compressed (``.jsonl.gz``). ``"-"`` is stdin/stdout as JSONL unless
   not skipped, so that row numbers, line numbers and output lines stay aligned
   (a final newline at the end of the file does not make an extra row).
   Malformed: invalid UTF-8, invalid JSON, not an object, no text field, text not
-  a string (``null`` and numbers included).
+  a string (``null`` and numbers included). A lone surrogate escape (``"\\ud83d"``,
+  an emoji cut in half) in any key or string value reads as U+FFFD, so that every
+  UTF-8 writer can write the record.
 * CSV: RFC 4180 as read by :mod:`csv` (quoted fields may hold commas, quotes and
   newlines). The first row is the header; row ``n`` is the n-th record after
   it (a quoted multi-line field counts once). Malformed: invalid UTF-8 in the
@@ -45,9 +50,11 @@ rows stays UTF-8 (those rows become error records; when a row's bytes read as
 GB18030 or Big5 Chinese text, its message adds which encoding to name, as for a
 file whose legacy rows start after the detection prefix); a start that fits no
 encoding is an :class:`InputFormatError` asking for an explicit encoding. Any
-codec name Python knows (``gbk``, ``big5``, ``utf-16``...) is used as given.
-Decoding stays streaming: only the detection prefix is held, then rows are
-decoded one at a time. ``RecordReader.encoding`` is the codec used.
+codec name Python knows (``gbk``, ``big5``, ``utf-16``...) is used as given;
+``utf-16`` / ``utf-32`` need a byte order mark (an input without one is an
+:class:`InputFormatError` that names ``utf-16-le`` / ``utf-16-be``). Decoding
+stays streaming: only the detection prefix is held, then rows are decoded one at a time.
+``RecordReader.encoding`` is the codec used.
 
 JSON parsing uses orjson; a line orjson refuses, or one with very many brackets
 (orjson has no depth limit of its own in older versions), is parsed again with
@@ -85,7 +92,8 @@ from .result import FIELDS
 __all__ = ["InputRecord", "InputFormatError", "RecordReader", "RecordWriter", "read_records", "open_writer",
            "open_text", "error_record", "record_from_object", "score_records", "output_records", "detect_format",
            "detect_encoding", "resolve_encoding", "bad_bytes_error", "legacy_hint", "json_bytes", "ReadTally",
-           "ERROR_FIELD", "CHANNEL_FIELD", "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS"]
+           "ERROR_FIELD", "CHANNEL_FIELD", "SCORE_FIELDNAMES", "DETECT_BYTES", "MARK_ERRORS",
+           "replace_lone_surrogates"]
 
 #: Name of the column / key that holds the reason a row could not be scored.
 ERROR_FIELD = "error"
@@ -105,6 +113,11 @@ DETECT_BYTES = 64 * 1024
 MARK_ERRORS = "feedback_nlp.mark"
 _MARKED = re.compile("[\udc00-\udcff]")
 _CJK = re.compile("[\u4e00-\u9fff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# A \u escape of a surrogate: only a line holding one (or, decoded from a legacy codec, a surrogate
+# itself) can parse to a lone surrogate.
+_SURROGATE_ESCAPE = re.compile("\\\\u[dD][89a-fA-F]|[\ud800-\udfff]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 # Lines with more opening brackets than this skip orjson (3.8 overflows the C stack on
 # ~100k levels instead of raising) and go to json, which raises RecursionError.
 _MAX_BRACKETS = 500
@@ -435,12 +448,15 @@ def legacy_hint(raw: bytes) -> str:
 
 
 class _Prepend(io.RawIOBase):
-    """``head``, then the rest of ``stream``: detection reads the start of a pipe without losing it."""
+    """``head``, then the rest of ``stream``: detection reads the start of a pipe without losing it.
 
-    def __init__(self, head: bytes, stream: IO[bytes], close_stream: bool):
+    ``failure``: the error that ended the read of ``head`` (a broken ``.gz``), raised again after it."""
+
+    def __init__(self, head: bytes, stream: IO[bytes], close_stream: bool, failure: Optional[BaseException] = None):
         self._head = memoryview(head)
         self._stream = stream
         self._close_stream = close_stream
+        self._failure = failure
         self._read = getattr(stream, "readinto1", None) or stream.readinto
 
     def readable(self) -> bool:
@@ -452,6 +468,8 @@ class _Prepend(io.RawIOBase):
             b[:n] = self._head[:n]
             self._head = self._head[n:]
             return n
+        if self._failure is not None:
+            raise self._failure
         return self._read(b)
 
     def close(self) -> None:
@@ -467,22 +485,72 @@ def _isatty(stream) -> bool:
         return False
 
 
+#: What reading a broken ``.gz`` raises (a cut file: EOFError; damaged data: zlib.error; no gzip at all: BadGzipFile).
+_GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def _read_error(name: str, e: BaseException, rows_read: int) -> InputFormatError:
+    """The one-line error for an input that breaks off after ``rows_read`` rows."""
+    what = f"truncated or corrupt gzip data ({_short(e)})" if isinstance(e, _GZIP_ERRORS) else _short(e)
+    return InputFormatError(f"{name}: cannot read past row {rows_read}: {what}")
+
+
+def _read_head(stream: IO[bytes], size: int) -> tuple[bytes, Optional[BaseException]]:
+    """Up to ``size`` bytes of ``stream``, and the gzip error that cut them short (else None).
+
+    Read a piece at a time, so that what a truncated or corrupt ``.gz`` gave before it broke is kept:
+    its rows are read, and the error comes where it does in a larger file (``cannot read past row N``).
+    """
+    read = getattr(stream, "read1", None) or stream.read
+    chunks, n = [], 0
+    try:
+        while n < size:
+            chunk = read(size - n)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            n += len(chunk)
+    except _GZIP_ERRORS as e:
+        return b"".join(chunks), e
+    return b"".join(chunks), None
+
+
+#: Codecs that need a byte order mark: without one Python's decoder stops with a bare UnicodeError.
+_BOM_CODECS = {"utf-16": (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE),
+               "utf-32": (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)}
+
+
 def _sniff(stream: IO[bytes], encoding: str, name: str, close_stream: bool) -> tuple[IO[bytes], str]:
     """Resolve ``encoding`` for ``stream``; for "auto", detect it on the first
-    :data:`DETECT_BYTES` and return a stream that still starts at the beginning."""
+    :data:`DETECT_BYTES` and return a stream that still starts at the beginning.
+
+    ``utf-16`` / ``utf-32`` on an input that does not start with a byte order mark is an
+    :class:`InputFormatError` naming the ``-le`` / ``-be`` codecs (which need none).
+    """
     enc = resolve_encoding(encoding)
+    if enc in _BOM_CODECS:
+        head, failure = _read_head(stream, 4)
+        if head and not head.startswith(_BOM_CODECS[enc]):
+            if close_stream:
+                stream.close()
+            raise InputFormatError(f"{name}: --encoding {enc} needs a byte order mark at the start of the input "
+                                   f"and there is none; name the byte order: --encoding {enc}-le or {enc}-be")
+        return io.BufferedReader(_Prepend(head, stream, close_stream, failure)), enc
     if enc != "auto":
         return stream, enc
     if _isatty(stream):  # someone typing: do not wait for 64 KiB
         return stream, "utf-8"
-    head = stream.read(DETECT_BYTES)
-    enc = detect_encoding(head, final=len(head) < DETECT_BYTES)
+    head, failure = _read_head(stream, DETECT_BYTES)
+    # a cut head may end inside a character: detection then ignores its last line
+    enc = detect_encoding(head, final=len(head) < DETECT_BYTES and failure is None)
     if enc is None:
         if close_stream:
             stream.close()
+        if failure is not None:
+            raise _read_error(name, failure, 0)
         raise InputFormatError(f"{name}: cannot tell the text encoding (it is not UTF-8 and no other encoding "
                                f"fits its first {len(head):,} bytes); name it, e.g. --encoding gb18030 or big5")
-    return io.BufferedReader(_Prepend(head, stream, close_stream), buffer_size=DETECT_BYTES), enc
+    return io.BufferedReader(_Prepend(head, stream, close_stream, failure), buffer_size=DETECT_BYTES), enc
 
 
 def _open_bytes(path: str) -> tuple[IO[bytes], bool]:
@@ -567,6 +635,38 @@ def _loads(data):
     return json.loads(data)
 
 
+def replace_lone_surrogates(obj: Any) -> Any:
+    """``obj`` (parsed JSON) with every lone surrogate in its strings and keys replaced by U+FFFD.
+
+    JSON may escape half an emoji (``"\\ud83d"``); Python keeps it as a lone surrogate that no
+    UTF-8 writer can encode, so readers replace it once, here. Lists and dicts are changed in
+    place; iterative, as the nesting may be deep.
+    """
+    if isinstance(obj, str):
+        return _SURROGATE.sub("\ufffd", obj)
+    stack = [obj]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if any(isinstance(k, str) and _SURROGATE.search(k) for k in node):
+                items = [(_SURROGATE.sub("\ufffd", k) if isinstance(k, str) else k, v) for k, v in node.items()]
+                node.clear()
+                node.update(items)
+            keys: Iterable = list(node)
+        elif isinstance(node, list):
+            keys = range(len(node))
+        else:
+            continue
+        for k in keys:
+            v = node[k]
+            if isinstance(v, str):
+                if _SURROGATE.search(v):
+                    node[k] = _SURROGATE.sub("\ufffd", v)
+            elif isinstance(v, (dict, list)):
+                stack.append(v)
+    return obj
+
+
 def _id_or_row(fields: Mapping, id_field: str, row: int) -> Any:
     v = fields.get(id_field) if id_field else None
     if v is None or v == "":
@@ -615,8 +715,8 @@ class RecordReader(Iterator[InputRecord]):
         except StopIteration:
             self.close()
             raise
-        except (EOFError, zlib.error, UnicodeError) as e:  # truncated .gz and the like: the input ends here
-            raise InputFormatError(f"{self.name}: cannot read past row {self.rows_read}: {e}") from None
+        except (*_GZIP_ERRORS, UnicodeError) as e:  # truncated .gz and the like: the input ends here
+            raise _read_error(self.name, e, self.rows_read) from None
         self.rows_read = rec.row
         return rec
 
@@ -685,6 +785,8 @@ class RecordReader(Iterator[InputRecord]):
                 return InputRecord(row, row, None, f"invalid JSON: {_short(e)}")
         if isinstance(obj, dict) and self.id_field and type(obj.get(self.id_field)) is float:
             obj = json.loads(raw)  # an integer id beyond 64 bits: orjson made it a float
+        if (_SURROGATE_ESCAPE_BYTES if binary else _SURROGATE_ESCAPE).search(raw):
+            obj = replace_lone_surrogates(obj)
         return record_from_object(obj, row, self.text_field, self.id_field)
 
     # -- CSV / TSV ------------------------------------------------------------------
@@ -883,6 +985,10 @@ def read_records(path: str, text_field: str = "text", id_field: str = "id",
                                        "(one object per line)")
         stream, enc = _sniff(stream, encoding, name, close)
         return RecordReader(stream, f, text_field, id_field, close, name=name, encoding=enc)
+    except (*_GZIP_ERRORS, UnicodeError) as e:  # the input breaks off before its first row (or in the header)
+        if close:
+            stream.close()
+        raise _read_error(name, e, 0) from None
     except BaseException:
         if close:
             stream.close()

@@ -28,6 +28,10 @@ class TrainingDataError(ValueError):
     """Training data that cannot be used; the message lists every problem found."""
 
 
+class MissingLabelField(TrainingDataError):
+    """No record of the file has the label field at all (``evaluate`` without ``--task`` skips that task)."""
+
+
 @dataclass
 class LabelledData:
     """Texts with labels: ``labels[i]`` is a label (single-label) or a list (multi-label)."""
@@ -114,8 +118,8 @@ def _split_labels(value, multilabel: bool) -> list[str] | str | None:
 def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", label_field: str = "label",
                        id_field: str = "id", multilabel: bool = False, labels: Optional[Sequence[str]] = None,
                        min_examples: int = 2, null_label: Optional[str] = None,
-                       encoding: str = "auto") -> LabelledData:
-    """Read and validate a CSV or JSONL training file.
+                       encoding: str = "auto", purpose: str = "train") -> LabelledData:
+    """Read and validate a CSV or JSONL training file (or, with ``purpose="evaluate"``, a test file).
 
     Parameters
     ----------
@@ -130,16 +134,24 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
     null_label : str, optional
         Label for records whose label is null/empty (e.g. ``not_spam`` for a
         ``spam_type`` column); by default such records are errors.
+    purpose : "train" or "evaluate"
+        ``"evaluate"``: a file to score a model on, so a label may be rare or absent (``min_examples``
+        and "at least two classes" are not checked) and ``labels`` are the model's.
     encoding : str
         ``"auto"`` (UTF-8 with or without BOM, else detected, e.g. GB18030 or Big5;
         see :func:`feedback_nlp.io.read_records`) or a codec name. A row with bytes
-        that are not valid in it is a problem like any other.
+        that are not valid in it is a problem like any other, and so is a CSV/TSV row with
+        more or fewer cells than the header (``score`` refuses those rows too).
 
     Raises
     ------
     TrainingDataError
-        listing every problem (up to 20 examples each) before any training starts.
+        listing every problem (up to 20 examples each) before any training starts;
+        :class:`MissingLabelField` when no record has ``label_field``.
     """
+    if purpose not in ("train", "evaluate"):
+        raise ValueError(f"purpose must be 'train' or 'evaluate', got {purpose!r}")
+    evaluating = purpose == "evaluate"
     path = Path(path)
     problems: list[str] = []
     raw: list[tuple[int, object, object, object]] = []  # (row, id, text, label)
@@ -179,15 +191,20 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
             fieldnames = next((values for values, _, _ in records), None)
             for col in (text_field, label_field):
                 if fieldnames is None or col not in fieldnames:
-                    raise TrainingDataError(f"{path}: no column {col!r} (columns: {fieldnames})")
+                    error = MissingLabelField if col == label_field and fieldnames is not None else TrainingDataError
+                    raise error(f"{path}: no column {col!r} (columns: {fieldnames})")
             for i, (values, err, _) in enumerate(records, 1):
                 r = {} if values is None else dict(zip(fieldnames, values))
                 bad = err or next(filter(None, (bad_bytes_error(v, enc) for v in r.values())), None)
+                if bad is None and len(values) != len(fieldnames):  # as feedback_nlp.io reports it for score
+                    bad = f"expected {len(fieldnames)} columns, got {len(values)}"
                 if bad is not None:
                     problems.append(f"row {i}: {bad}")
                     continue
                 raw.append((i, r.get(id_field), r.get(text_field), r.get(label_field)))
 
+    if raw and all(label is KeyError for _, _, _, label in raw):
+        raise MissingLabelField(f"{path}: no record has the field {label_field!r}")
     issues: dict[str, list[str]] = {}
 
     def note(kind: str, where: str):
@@ -230,16 +247,16 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
     if labels is not None:
         unknown = sorted(set(found) - set(labels))
         if unknown:
-            issues["unknown labels (not in --labels)"] = unknown
+            issues["unknown labels (not labels of the model)" if evaluating else "unknown labels (not in --labels)"] = unknown
     label_set = list(labels) if labels is not None else sorted(found)
     rare = [f"{lab} ({found.get(lab, 0)})" for lab in label_set if found.get(lab, 0) < min_examples]
-    if rare:
+    if rare and not evaluating:
         issues[f"labels with fewer than {min_examples} examples"] = rare
-    if not multilabel and len([lab for lab in label_set if found.get(lab)]) < 2:
+    if not evaluating and not multilabel and len([lab for lab in label_set if found.get(lab)]) < 2:
         issues["need at least two classes"] = [", ".join(label_set) or "(none)"]
     for kind, where in issues.items():
         shown = ", ".join(map(str, where[:20])) + (f" … (+{len(where) - 20} more)" if len(where) > 20 else "")
         problems.append(f"{kind}: {shown}")
     if problems:
-        raise TrainingDataError(f"{path}: cannot train on this file:\n  - " + "\n  - ".join(problems))
+        raise TrainingDataError(f"{path}: cannot {purpose} on this file:\n  - " + "\n  - ".join(problems))
     return LabelledData(texts, ys, ids, multilabel, encoding="utf-8" if enc == "utf-8-sig" else enc)

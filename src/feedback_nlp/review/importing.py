@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from ..io import replace_lone_surrogates
 from ..tasks import ISSUE_TYPES
 from .config import CONTROLS
 from .listing import listed
@@ -25,7 +26,7 @@ class ImportSummary:
     skipped: list = field(default_factory=list)  # every annotation cancelled
     unannotated: list = field(default_factory=list)  # no annotation at all (drafts do not count)
     incomplete: dict = field(default_factory=dict)  # task id -> required labels missing
-    invalid: dict = field(default_factory=dict)  # task id -> unknown label values / no text
+    invalid: dict = field(default_factory=dict)  # task id -> unknown label values / no text / malformed task
     duplicate_ids: dict = field(default_factory=dict)  # task id -> record id already imported
 
     @property
@@ -79,7 +80,12 @@ def read_export(path: str | Path) -> list[dict]:
 
 
 def checked_export(tasks: Any, source: str) -> list[dict]:
-    """``tasks`` (parsed JSON from ``source``, a file or a server) checked to be a ``JSON`` export."""
+    """``tasks`` (parsed JSON from ``source``, a file or a server) checked to be a ``JSON`` export.
+
+    A lone surrogate escape in the JSON (``"\\ud800"``, half an emoji) becomes U+FFFD, so that the
+    records and the summary can be written as UTF-8.
+    """
+    tasks = replace_lone_surrogates(tasks)
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
@@ -113,14 +119,16 @@ def _winner(annotations: Sequence[Mapping]) -> Optional[Mapping]:
 def _labels_of(result: Sequence) -> dict[str, Any]:
     """from_name -> the value a result item carries (choices list, or text)."""
     out: dict[str, Any] = {}
-    for item in result or []:
+    for item in result if isinstance(result, list) else []:
         if not isinstance(item, Mapping):
             continue
         name, value = item.get("from_name"), item.get("value") or {}
         if name not in CONTROLS or not isinstance(value, Mapping):
             continue
         if "choices" in value:
-            out[name] = [str(v) for v in (value.get("choices") or [])]
+            choices = value.get("choices") or []
+            # a single choice given as a string (not Label Studio's list) is that one choice, not its letters
+            out[name] = [str(v) for v in choices] if isinstance(choices, list) else [str(choices)]
         elif "text" in value:
             t = value.get("text")
             out[name] = " ".join(t) if isinstance(t, list) else str(t or "")
@@ -132,6 +140,12 @@ def record_from_annotation(task: Mapping, annotation: Mapping, text_key: str = "
     data = task.get("data") or {}
     got = _labels_of(annotation.get("result"))
     missing, invalid = [], []
+    if not isinstance(annotation.get("result"), (list, type(None))):
+        invalid.append(f"annotation result is not a list (got {type(annotation.get('result')).__name__})")
+        return None, missing, invalid
+    if not isinstance(data, Mapping):  # hand-edited or foreign export: no text to read
+        invalid.append(f"data is not an object (got {type(data).__name__})")
+        return None, missing, invalid
     text = data.get(text_key)
     if not isinstance(text, str) or not text.strip():
         invalid.append(f"no text in data[{text_key!r}]")
@@ -180,7 +194,12 @@ def import_annotations(tasks: Iterable[Mapping], text_key: str = "text") -> Impo
     for i, task in enumerate(tasks, 1):
         s.n_tasks += 1
         tid = task.get("id", f"#{i}")
+        if not isinstance(tid, (str, int, float)):  # a summary key: a list or object id is named by position
+            tid = f"#{i}"
         annotations = task.get("annotations") or []
+        if not isinstance(annotations, list):
+            s.invalid[tid] = [f"annotations is not a list (got {type(annotations).__name__})"]
+            continue
         if not annotations:
             s.unannotated.append(tid)
             continue
