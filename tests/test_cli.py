@@ -610,6 +610,22 @@ def test_evaluate_unknown_task_is_a_clear_error(tmp_path, capsys, model_dir):
     # a single-label head read with --multilabel had crashed in the confusion matrix
     assert main(["evaluate", model_dir, "--data", str(data), "--task", "sentiment", "--multilabel"]) == 2
     assert "sentiment head is single-label; drop --multilabel" in capsys.readouterr().err
+    # a test file is not a training file: a class may be missing or rare; without --task, tasks whose
+    # labels the file lacks are skipped with a note (they had failed the whole command)
+    two = tmp_path / "two.jsonl"
+    two.write_text('{"text": "快递太慢了", "sentiment": "negative"}\n{"text": "物流慢", "sentiment": "negative"}\n',
+                   encoding="utf-8")
+    assert main(["evaluate", model_dir, "--data", str(two), "-o", str(tmp_path / "rep")]) == 0
+    err = capsys.readouterr().err
+    assert "has no labels for spam, issue_types, severity; evaluated the others" in err
+    assert set(json.loads((tmp_path / "rep.json").read_text(encoding="utf-8"))) == {"sentiment"}
+    two.write_text('{"text": "快递太慢了", "sentiment": "angry"}\n', encoding="utf-8")
+    assert main(["evaluate", model_dir, "--data", str(two), "--task", "sentiment"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot evaluate on this file:" in err and "not labels of the model): angry" in err
+    two.write_text('{"text": "快递太慢了", "x": "angry"}\n', encoding="utf-8")
+    assert main(["evaluate", model_dir, "--data", str(two)]) == 2
+    assert "has labels for no task of the model" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- cluster / report
@@ -1117,3 +1133,138 @@ def test_threshold_option_moves_an_operating_point(monkeypatch):
     for bad in ("severity.critical", "critical=0.5", "severity.critical=abc", "severity.nope=0.5"):
         rc, _, err = run(monkeypatch, ["analyze", "--threshold", bad, text])
         assert rc == 2 and "threshold" in err and "Traceback" not in err, (bad, err)
+
+
+# ----------------------------------------------------------------------------- broken input within the first 64 KiB
+def _damaged_gzip(path: Path) -> Path:
+    data = bytearray(__import__("gzip").compress(jl(*({"id": i, "text": "快递很慢"} for i in range(40)))))
+    data[10] |= 0b110  # the reserved deflate block type: zlib.error at the first read
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("command", ["score", "cluster", "report", "review export"])
+def test_small_corrupt_gzip_is_a_one_line_error(tmp_path, monkeypatch, model_dir, command):
+    inp = _damaged_gzip(tmp_path / "in.jsonl.gz")
+    argv = {"score": ["score", str(inp), "-o", str(tmp_path / "o.jsonl"), "-w", "1"],
+            "cluster": ["cluster", str(inp), "-o", str(tmp_path / "o.jsonl"), "--encoder", "ngram"],
+            "report": ["report", str(inp), "-o", str(tmp_path / "r.html"), "--encoder", "ngram"],
+            "review export": ["review", "export", str(inp), "-o", str(tmp_path / "t.json")]}[command]
+    rc, _, stderr = run(monkeypatch, argv + ["--model", model_dir])
+    _assert_one_line_error(rc, stderr, "in.jsonl.gz: cannot read past row 0: truncated or corrupt gzip data")
+
+
+def test_small_truncated_gzip_keeps_the_rows_before_it(tmp_path, monkeypatch, model_dir):
+    import gzip
+
+    full = gzip.compress(jl(*({"id": i, "text": f"第{i}条评论，快递{i * 7919 % 10007}天才到"} for i in range(600))))
+    inp = tmp_path / "in.jsonl.gz"
+    inp.write_bytes(full[: len(full) // 2])
+    out = tmp_path / "out.jsonl"
+    rc, _, stderr = run(monkeypatch, ["score", str(inp), "-o", str(out), "--model", model_dir, "-w", "1"])
+    _assert_one_line_error(rc, stderr, "cannot read past row")
+    n = int(stderr.split("cannot read past row ")[1].split(":")[0])
+    assert 0 < n < 600 and [r["id"] for r in lines(out.read_bytes())] == list(range(n))
+
+
+@pytest.mark.parametrize("enc", ["utf-16", "utf-32"])
+def test_bom_codec_without_bom_is_a_one_line_error(tmp_path, monkeypatch, model_dir, enc):
+    (tmp_path / "in.csv").write_bytes(b"id,text,sentiment\n1,x,positive\n2,y,negative\n")
+    needle = f"needs a byte order mark at the start of the input and there is none; name the byte order: " \
+             f"--encoding {enc}-le or {enc}-be"
+    monkeypatch.chdir(tmp_path)
+    model = ["--model", model_dir]
+    for argv in (["score", "in.csv", "-o", "o.jsonl", "-w", "1", *model], ["analyze", *model],
+                 ["review", "export", "in.csv", "-o", "t.json", *model],
+                 ["train", "--task", "sentiment", "--data", "in.csv", "-o", "m"]):
+        rc, _, stderr = run(monkeypatch, argv + ["--encoding", enc], stdin=b'{"text": "x"}\n')
+        _assert_one_line_error(rc, stderr, needle)
+
+
+def test_lone_surrogate_escape_is_written_as_replacement_character(tmp_path, monkeypatch, model_dir):
+    inp = tmp_path / "sur.jsonl"
+    inp.write_text('{"id": 1, "text": "\\u5feb\\u9012\\ud83d"}\n' * 6, encoding="ascii")
+    out = tmp_path / "tasks.json"
+    rc, _, _ = run(monkeypatch, ["review", "export", str(inp), "-o", str(out), "--model", model_dir])
+    assert rc == 0 and [t["data"]["text"] for t in json.loads(out.read_text(encoding="utf-8"))] == ["快递\ufffd"] * 6
+    rc, stdout, _ = run(monkeypatch, ["score", str(inp), "--keep-text", "--model", model_dir, "-w", "1"])
+    assert rc == 0 and [r["text"] for r in lines(stdout)] == ["快递\ufffd"] * 6
+
+
+# ----------------------------------------------------------------------------- cluster / report: robustness
+def _jsonl(path: Path, rows) -> Path:
+    path.write_bytes(jl(*rows))
+    return path
+
+
+@pytest.mark.parametrize("command, out", [("cluster", "o.jsonl"), ("report", "r.html")])
+@pytest.mark.parametrize("flags, needle", [
+    (["--similarity-threshold", "nan"], "--similarity-threshold must be a finite number, got nan"),
+    (["--similarity-threshold", "inf"], "--similarity-threshold must be a finite number, got inf"),
+    (["--min-size", "-5"], "--min-size must be at least 1, got -5"),
+    (["--min-size", "0"], "--min-size must be at least 1, got 0")])
+def test_cluster_and_report_refuse_nonsensical_settings_in_one_line(tmp_path, monkeypatch, command, out, flags,
+                                                                     needle):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    rc, _, err = run(monkeypatch, [command, str(data), "-o", str(tmp_path / out), "-j", "1", *flags])
+    _assert_one_line_error(rc, err, needle)
+    assert not (tmp_path / out).exists()
+
+
+def test_cluster_refuses_a_negative_seed_in_one_line(tmp_path, monkeypatch):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    rc, _, err = run(monkeypatch, ["cluster", str(data), "-o", str(tmp_path / "o.jsonl"), "--seed", "-1"])
+    _assert_one_line_error(rc, err, "--seed must be 0 or more, got -1")
+
+
+@pytest.mark.parametrize("alpha", ["2", "0", "-1", "nan", "1"])
+@pytest.mark.parametrize("timed", [True, False])
+def test_report_refuses_an_alpha_outside_0_1_before_any_analysis(tmp_path, monkeypatch, alpha, timed):
+    data = _timed_feedback(tmp_path / "fb.jsonl")
+    argv = ["report", str(data), "-o", str(tmp_path / "r.html"), "-j", "1", f"--alpha={alpha}"]
+    rc, _, err = run(monkeypatch, argv + (["--time-field", "created_at"] if timed else []))
+    _assert_one_line_error(rc, err, "--alpha must be in (0, 1), got")
+    assert not (tmp_path / "r.html").exists()
+
+
+@pytest.mark.parametrize("command, out", [("cluster", "o.jsonl"), ("report", "r.html")])
+@pytest.mark.parametrize("texts", [["快递十天都没到", "衣服有色差"],
+                                   [f"{t}，第{i}次了" for i, t in enumerate(["快递十天都没到", "衣服有色差", "充电器发烫",
+                                                                          "客服不回消息", "退款没到账"] * 4)]])
+def test_recentre_works_when_the_raw_pass_finds_no_cluster(tmp_path, monkeypatch, command, out, texts):
+    data = _jsonl(tmp_path / "in.jsonl", ({"id": i, "text": t} for i, t in enumerate(texts)))
+    rc, _, err = run(monkeypatch, [command, str(data), "-o", str(tmp_path / out), "-j", "1", "--recentre", "2",
+                                   "--similarity-threshold", "0.5"])
+    assert rc == 0 and "Traceback" not in err, err
+    if command == "cluster":
+        assert [r["id"] for r in lines((tmp_path / out).read_bytes())] == list(range(len(texts)))
+
+
+@pytest.mark.parametrize("command, out", [("cluster", "o.jsonl"), ("report", "r.html")])
+@pytest.mark.parametrize("encoder", [[], ["--encoder", "ngram"]])
+def test_cluster_and_report_take_a_last_text_without_ngrams(tmp_path, monkeypatch, command, out, encoder):
+    """A lone old iOS emoji (private use, U+E001-E537) has no character n-gram."""
+    data = _jsonl(tmp_path / "in.jsonl", [{"id": 1, "text": "快递十天都没到，客服也不回消息"}, {"id": 2, "text": "\ue000"},
+                                          {"id": 3, "text": "快递十天都没到，客服也不回消息"}, {"id": 4, "text": "\ue537"}])
+    rc, _, err = run(monkeypatch, [command, str(data), "-o", str(tmp_path / out), "-j", "1", *encoder])
+    assert rc == 0 and "Traceback" not in err, err
+    if command == "cluster":
+        assert [r["id"] for r in lines((tmp_path / out).read_bytes())] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("times", [["9999-12-31"], ["0001-01-01", "2024-01-01"], ["0100-01-01"] + ["2024-01-02"] * 6,
+                                   ["9000-01-01"] + ["2024-01-02"] * 6])
+def test_cluster_and_report_take_times_at_the_ends_of_the_date_range(tmp_path, monkeypatch, times):
+    data = _jsonl(tmp_path / "in.jsonl", ({"id": i, "text": f"快递十天都没到，客服也不回消息{i}", "time": t}
+                                          for i, t in enumerate(times)))
+    summary = tmp_path / "s.json"
+    rc, _, err = run(monkeypatch, ["cluster", str(data), "-o", str(tmp_path / "o.jsonl"), "-j", "1",
+                                   "--time-field", "time", "--summary", str(summary)])
+    assert rc == 0 and "Traceback" not in err, err
+    assert json.loads(summary.read_text(encoding="utf-8"))["n_records"] == len(times)
+    rc, _, err = run(monkeypatch, ["report", str(data), "-o", str(tmp_path / "r.html"), "-j", "1",
+                                   "--time-field", "time"])
+    assert rc == 0 and "Traceback" not in err, err
+    assert err.splitlines()[0] == f"analysed {len(times)} records, 0 malformed"
+    if len(times) > 1:  # the far-off time is named and left out of the trends only
+        assert err.splitlines()[1].startswith("feedback-nlp: 1 record dated outside ")

@@ -5,7 +5,6 @@ import csv
 import json
 import os
 import random
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -341,3 +340,34 @@ def test_recurring_spam_takes_quiet_posts_with_spam_evidence():
     labels = [0] * 3 + [1] * 3 + [2] * 3 + [3] * 4 + [4] * 3
     assert recurring_spam(labels, results, texts) == [0, 1, 2, 3, 4, 5, 9, 10, 11]
     assert recurring_spam(labels[:2] + [None] * (len(texts) - 2), results, texts) == []  # fewer than 3
+
+
+@pytest.mark.parametrize("encoder", [None, "ngram"])
+@pytest.mark.parametrize("tail", [["\ue001"], ["\ue001", "\ue537"]])
+def test_texts_without_ngrams_anywhere_are_left_unclustered(encoder, tail):
+    """Old iOS emoji (private use) have no character n-gram; as the last text they once broke the n-gram count."""
+    texts = ["\ue000"] + ["快递十天都没到，客服也不回消息"] * 3 + tail
+    labels = ProblemClusterer(min_size=2, encoder=encoder).fit_predict(texts)
+    assert labels[0] is None and labels[1] == labels[2] == labels[3] == 0 and labels[4:] == [None] * len(tail)
+
+
+@pytest.mark.parametrize("kw, name", [(dict(min_size=-5), "min_size"), (dict(min_size=0), "min_size"),
+                                      (dict(min_size=2.5), "min_size"), (dict(threshold=float("nan")), "threshold"),
+                                      (dict(threshold=float("inf")), "threshold"), (dict(threshold="0.3"), "threshold"),
+                                      (dict(assign_threshold=float("nan")), "assign_threshold"),
+                                      (dict(min_cosine=float("nan")), "min_cosine"), (dict(seed=-1), "seed"),
+                                      (dict(freq="M"), "freq")])
+def test_nonsensical_settings_are_refused_when_the_clusterer_is_made(kw, name):
+    with pytest.raises(ValueError, match=name):
+        ProblemClusterer(**kw)
+    ProblemClusterer(min_size=1, threshold=-1.0, assign_threshold=1.01, seed=0, freq="w")  # extreme, yet meaningful
+
+
+@pytest.mark.parametrize("kw, name", [(dict(threshold=float("nan")), "threshold"), (dict(min_size=-5), "min_size"),
+                                      (dict(seed=-1), "seed")])
+def test_run_cluster_command_refuses_bad_settings_before_reading(tmp_path, kw, name):
+    from feedback_nlp.cluster import run_cluster_command
+
+    with pytest.raises(ValueError, match=name):  # the input does not exist: the settings are checked first
+        run_cluster_command(str(tmp_path / "missing.jsonl"), str(tmp_path / "o.jsonl"), **kw)
+    assert not (tmp_path / "o.jsonl").exists()

@@ -87,3 +87,28 @@ def test_the_safety_net_leaves_relative_clusters_alone():
     cl = ProblemClusterer(min_size=3, threshold=0.5, similarity="cosine", recentre=0).fit([f"t{i}" for i in range(20)],
                                                                                        embeddings=X)
     assert cl.restored_.tolist() == [False, False]
+
+
+@pytest.mark.parametrize("n", [1, 2, 12])
+def test_recentre_with_no_raw_cluster_leaves_every_text_unclustered(n):
+    # Orthogonal texts: neither pass finds a cluster, and the safety net has nothing to give back.
+    X = np.eye(16, dtype=np.float32)[:n]
+    cl = ProblemClusterer(min_size=2, threshold=0.5, similarity="cosine", recentre=1).fit([f"t{i}" for i in range(n)],
+                                                                                       embeddings=X)
+    assert cl.labels_ == [None] * n and cl.restored_.tolist() == [] and cl.get_cluster_info() == []
+
+
+def test_recentre_keeps_relative_clusters_when_the_raw_pass_finds_none():
+    X = np.eye(16, dtype=np.float32)[:6]  # raw cosines 0: no raw cluster; a threshold of -1 merges all
+    cl = ProblemClusterer(min_size=2, threshold=-1.0, similarity="cosine", recentre=0).fit([f"t{i}" for i in range(6)],
+                                                                                        embeddings=X)
+    assert cl.labels_ == [0] * 6 and cl.restored_.tolist() == [False]
+
+
+@pytest.mark.parametrize("texts", [["快递十天都没到", "衣服有色差"],
+                                   ["快递十天都没到", "衣服有色差", "充电器发烫", "客服不回消息", "退款没到账"] * 4])
+def test_recentre_on_texts_that_form_no_raw_cluster(texts):
+    texts = [f"{t}{i}" for i, t in enumerate(texts)]  # all different
+    cl = ProblemClusterer(min_size=5, threshold=0.5, similarity="cosine", recentre=2, encoder="ngram")
+    labels = cl.fit_predict(texts)
+    assert len(labels) == len(texts) and cl.predict(texts) == labels

@@ -89,3 +89,21 @@ def test_a_long_text_and_many_texts_count_as_the_loop():
     assert list(a.items()) == list(b.items())
     np.testing.assert_array_equal(got[0][:3], [0, 3, 9])  # 好 好好 好好好; 6 n-grams of 差评差评差评
     assert got[2][:3].tolist() == [100_000.0, 99_999.0, 99_998.0]
+
+
+def test_fit_transform_gives_zero_rows_to_texts_without_ngrams_anywhere():
+    """Old iOS emoji (private use) have no n-gram; such a text last once broke the per-row counts."""
+    for texts in (["快递十天都没到，客服也不回消息", "\ue000"], ["\ue000"], ["", "\ue001", ""],
+                  ["\ue000", "快递没到", "", "快递不回", "\ue537"]):
+        X = ngram.TextVectorizer().fit_transform(texts)
+        has_ngrams = [any("\ue000" > c or c > "\uf8ff" for c in t) for t in texts]
+        np.testing.assert_allclose(np.linalg.norm(X, axis=1), np.asarray(has_ngrams, float), atol=1e-5)
+
+
+@SETTINGS
+@given(texts=TEXTS.filter(bool), empty_at=st.lists(st.integers(0, 12), max_size=4), min_df=st.integers(1, 3))
+def test_fit_transform_rows_equal_transform_with_empty_rows_anywhere(texts, empty_at, min_df):
+    for i in sorted(empty_at):
+        texts.insert(min(i, len(texts)), "\ue000")
+    v = ngram.TextVectorizer(min_df=min_df, dim=None, sketch_dim=64)
+    np.testing.assert_allclose(v.fit_transform(texts), v.transform(texts), atol=1e-5)

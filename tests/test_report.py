@@ -382,3 +382,45 @@ def test_chart_labels_are_not_clipped_in_chromium(tmp_path):
     assert m, dom[-2000:]
     clipped = json.loads(html.unescape(m.group(1)))
     assert ">价格促销与平台规则 (pricing_promotion)</text>" in page and clipped == [], clipped
+
+
+def _dated(times: list[str]) -> list[dict]:
+    return [{"id": i, "text": "快递十天都没到", "is_spam": False, "issue_types": ["logistics"], "sentiment": "negative",
+             "severity": "medium", "time": t} for i, t in enumerate(times)]
+
+
+def test_one_far_off_time_leaves_the_time_charts_daily_and_one_period_long():
+    page = render_report(_dated(["0100-01-01"] + ["2024-01-02"] * 6), generated_at="x")
+    charts = check_html(page)
+    assert charts["sentiment_over_time"] == 2  # the axis and one bar: one day, not 700,000 days or 100,000 weeks
+    assert "Sentiment per day" in page
+    assert "7 records" in page and "1 record dated outside 2024-01-02 – 2024-01-02 left out of the time" in page
+
+
+@pytest.mark.parametrize("times", [["9999-12-31"], ["0001-01-01", "2024-01-01"], ["0001-01-01T00:00+01:00"]])
+def test_report_renders_times_at_the_ends_of_the_date_range(times):
+    check_html(render_report(_dated(times), generated_at="x"))
+
+
+@pytest.mark.parametrize("far", ["0100-01-01", "9000-01-01", "9999-12-31", "0001-01-01"])
+def test_run_report_command_leaves_a_far_off_time_out_of_the_trends_only(tmp_path, far):
+    fa = _analyzer_or_skip()
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps({"id": i, "text": f"快递十天都没到，客服也不回消息{i}",
+                                       "time": far if i == 0 else "2024-01-02"}, ensure_ascii=False) + "\n"
+                           for i in range(7)), encoding="utf-8")
+    out = tmp_path / "r.html"
+    summary = run_report_command(str(inp), str(out), time_field="time", analyzer=fa, min_size=3)
+    assert summary["n_records"] == 7 and summary["n_errors"] == 0  # still analysed and counted
+    assert summary["n_out_of_range"] == 1 and summary["trend_window"] == ["2024-01-02", "2024-01-02"]
+    assert check_html(out.read_text(encoding="utf-8"))["sentiment_over_time"] == 2  # one period
+
+
+@pytest.mark.parametrize("kw, match", [(dict(alpha=2), "alpha"), (dict(alpha=0), "alpha"), (dict(alpha=-1), "alpha"),
+                                       (dict(alpha=float("nan")), "alpha"), (dict(freq="M"), "freq"),
+                                       (dict(min_size=-5), "min_size"), (dict(threshold=float("nan")), "threshold")])
+def test_run_report_command_refuses_bad_settings_before_reading(tmp_path, kw, match):
+    # The input does not exist: the settings are checked first, with or without a time field.
+    with pytest.raises(ValueError, match=match):
+        run_report_command(str(tmp_path / "missing.jsonl"), str(tmp_path / "r.html"), **kw)
+    assert not (tmp_path / "r.html").exists()

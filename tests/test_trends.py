@@ -6,7 +6,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from feedback_nlp.trends import Alert, count_series, detect_spikes, parse_time, period_start, poisson_sf
+from feedback_nlp.trends import (MAX_PERIODS, Alert, count_series, detect_spikes, parse_time, period_start,
+                                 poisson_sf, trend_window)
 
 D0 = dt.date(2024, 1, 1)
 
@@ -118,3 +119,40 @@ def test_count_series_feeds_detect_spikes():
     alerts = detect_spikes(count_series(times, keys))
     assert [a.period_start for a in alerts] == [(dt.date(2024, 1, 1) + dt.timedelta(days=80)).isoformat()]
     assert "logistics:" in alerts[0].reason
+
+
+def test_count_series_and_detect_spikes_work_at_the_ends_of_the_date_range():
+    assert count_series(["9999-12-31"], ["a"]) == {"a": [(dt.date(9999, 12, 31), 1)]}
+    assert count_series(["9999-12-31"], ["a"], freq="W") == {"a": [(dt.date(9999, 12, 27), 1)]}
+    assert count_series(["0001-01-01"], ["a"]) == {"a": [(dt.date(1, 1, 1), 1)]}
+    assert parse_time("0001-01-01T00:00+01:00") is None  # before datetime.min once in UTC
+    quiet = [(dt.date(1, 1, 1) + dt.timedelta(days=i), 1) for i in range(10)]
+    assert detect_spikes({"a": quiet + [(dt.date(9999, 12, 31), 1)]}) == []
+    last = dt.date(9999, 12, 27)
+    weeks = [(last - dt.timedelta(weeks=i), 1) for i in range(10, 0, -1)] + [(last, 30)]
+    alerts = detect_spikes({"a": weeks}, freq="W")
+    assert [(a.period_start, a.period_end) for a in alerts] == [("9999-12-27", "9999-12-31")]  # the week is cut
+
+
+@pytest.mark.parametrize("far", ["0100-01-01", "9000-01-01", "0001-01-01", "9999-12-31"])
+@pytest.mark.parametrize("freq", ["D", "W"])
+def test_one_far_off_time_is_left_out_of_a_bounded_series(far, freq):
+    times = [far] + ["2024-01-02"] * 6
+    s = count_series(times, ["a"] * 7, freq=freq)
+    assert len(s["a"]) == 1 and s["a"][0][1] == 6  # one period, not every day or week in between
+    assert trend_window(times, freq) == (period_start(dt.date(2024, 1, 2), freq),) * 2
+
+
+def test_trend_window_keeps_the_busiest_stretch_of_max_periods():
+    times = [f"2024-01-{d:02d}" for d in (1, 2, 3, 10, 11, 12, 13)]
+    assert trend_window(times, max_periods=5) == (dt.date(2024, 1, 10), dt.date(2024, 1, 13))
+    assert trend_window(times[:6], max_periods=3) == (dt.date(2024, 1, 10), dt.date(2024, 1, 12))  # ties: latest
+    assert trend_window(times, max_periods=None) == (dt.date(2024, 1, 1), dt.date(2024, 1, 13))
+    assert trend_window(["bad", None]) is None
+    s = count_series(times, ["a"] * 7, max_periods=5)
+    assert [p.day for p, _ in s["a"]] == [10, 11, 12, 13]
+    window = (dt.date(2024, 1, 2), dt.date(2024, 1, 3))
+    assert count_series(times, ["a"] * 7, window=window) == {"a": [(dt.date(2024, 1, 2), 1), (dt.date(2024, 1, 3), 1)]}
+    long = [(dt.datetime(2010, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(0, 6000, 3)]
+    periods = count_series(long, ["a"] * len(long))["a"]
+    assert MAX_PERIODS - 3 < len(periods) <= MAX_PERIODS and periods[-1][0] == dt.date(2010, 1, 1) + dt.timedelta(5997)

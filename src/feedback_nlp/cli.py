@@ -170,15 +170,21 @@ def _invocation(command: str) -> str:
     return f"{PROG} " + " ".join(sys.argv[1:]) if sys.argv[1:2] == [command] else f"{PROG} {command}"
 
 
-def _read_task_data(path, task, args, labels=None):
-    from .labelled_data import TrainingDataError, read_labelled_file
+def _read_task_data(path, task, args, labels=None, purpose="train", missing_ok=False):
+    """The labelled file for ``task``; with ``missing_ok``, None when no record has the task's label field."""
+    from .labelled_data import MissingLabelField, TrainingDataError, read_labelled_file
 
     field, multi, null = TASK_DEFAULTS.get(task, ("label", False, None))
     multilabel = args.multilabel if getattr(args, "multilabel", None) is not None else multi
     try:
         data = read_labelled_file(path, text_field=args.text_field, label_field=args.label_field or field,
                                   id_field=args.id_field, multilabel=multilabel, labels=labels,
-                                  null_label=None if args.label_field else null, encoding=args.encoding)
+                                  null_label=None if args.label_field else null, encoding=args.encoding,
+                                  purpose=purpose)
+    except MissingLabelField as e:
+        if missing_ok:
+            return None
+        raise CLIError(str(e)) from None
     except TrainingDataError as e:
         raise CLIError(str(e)) from None
     note_encoding(args.encoding, data.encoding, str(path))
@@ -368,7 +374,16 @@ def _cmd_evaluate(args) -> int:
         raise CLIError(f"the model has no task {', '.join(unknown)} (it has {', '.join(model.heads)})")
     for t in tasks:
         _check_multilabel(args, t, model.heads[t])
-    report = {t: evaluate_head(model, t, _read_task_data(args.data, t, args, model.heads[t].labels)) for t in tasks}
+    # without --task, every task whose labels the file has; a task named with --task must be there
+    data = {t: _read_task_data(args.data, t, args, model.heads[t].labels, purpose="evaluate",
+                               missing_ok=not args.task) for t in tasks}
+    skipped = [t for t, d in data.items() if d is None]
+    if len(skipped) == len(tasks):
+        raise CLIError(f"{args.data} has labels for no task of the model ({', '.join(tasks)}; "
+                       f"name the field with --label-field and the task with --task)")
+    if skipped:
+        print(f"note: {args.data} has no labels for {', '.join(skipped)}; evaluated the others", file=sys.stderr)
+    report = {t: evaluate_head(model, t, d) for t, d in data.items() if d is not None}
     prefix = args.output or f"eval_{Path(args.data).stem}"
     j, m = write_report(report, prefix)
     print(format_report(report))
@@ -546,20 +561,28 @@ def _add_similarity_args(p) -> None:
                         "inputs, finer problems in large ones); auto (default) snn up to 8,000 texts clustered, "
                         "cosine above or when --similarity-threshold is given")
     p.add_argument("--similarity-threshold", type=float, default=None, metavar="S",
-                   help="cut-off for merging clusters (default: 0.1 for snn; the encoder's own for cosine); "
-                        "a cosine unless --similarity snn")
+                   help="cut-off for merging clusters, a finite number (default: 0.1 for snn; the encoder's own "
+                        "for cosine); a cosine unless --similarity snn")
     p.add_argument("--recentre", type=int, default=None, metavar="K",
                    help="opt-in, on cosines: cosines relative to the input (vectors centred on it, "
                         "its top K principal directions removed); needs --similarity-threshold. A problem that is "
                         "a large share of the input is kept by a second, raw pass")
 
 
-def _check_similarity_args(args) -> None:
-    """Fail before any record is read (the clusterer's own check comes after the analysis)."""
+def _check_clustering_args(args) -> None:
+    """Fail before any record is read, naming the flag (the clusterer's own ValueError would be a traceback)."""
+    import math
+
     if args.recentre is not None and (args.recentre < 0 or args.similarity_threshold is None
                                       or args.similarity == "snn"):
         raise CLIError("--recentre K needs K >= 0 and --similarity-threshold, and works on cosines (not with "
                        "--similarity snn)")
+    if args.similarity_threshold is not None and not math.isfinite(args.similarity_threshold):
+        raise CLIError(f"--similarity-threshold must be a finite number, got {args.similarity_threshold}")
+    if args.min_size < 1:
+        raise CLIError(f"--min-size must be at least 1, got {args.min_size}")
+    if getattr(args, "seed", 0) < 0:
+        raise CLIError(f"--seed must be 0 or more, got {args.seed}")
 
 
 def _add_cluster(sub) -> None:
@@ -572,12 +595,12 @@ def _add_cluster(sub) -> None:
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--summary", help="write the clusters as JSON here")
     p.add_argument("--time-field", help="timestamp field: adds first/last seen and counts per period")
-    p.add_argument("--min-size", type=int, default=5, help="smallest cluster kept (smaller ones are noise)")
+    p.add_argument("--min-size", type=int, default=5, help="smallest cluster kept, at least 1 (smaller ones are noise)")
     p.add_argument("--text-field", default="text")
     p.add_argument("--id-field", default="id")
     _add_similarity_args(p)
     add_encoder_arg(p)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the sketch and the micro-clusters (0 or more)")
     p.add_argument("--all-sentiments", action="store_true", help="cluster positive feedback too")
     add_encoding_arg(p)
     add_model_args(p)
@@ -588,7 +611,7 @@ def _cmd_cluster(args) -> int:
     from .cluster import run_cluster_command
 
     _require_input(args.input)
-    _check_similarity_args(args)
+    _check_clustering_args(args)
     summary = run_cluster_command(args.input, args.output, summary_path=args.summary, seed=args.seed,
                                   all_sentiments=args.all_sentiments, **_clustering_kwargs(args))
     _report_reading(args, summary)
@@ -612,19 +635,25 @@ def _report_reading(args, summary: dict) -> None:
 
 
 def _add_report(sub) -> None:
+    from .trends import MAX_PERIODS  # stdlib-only module
+
     p = sub.add_parser("report", help="write the periodic feedback report as one self-contained HTML file",
                        description="Charts of the issue-type mix, sentiment and severity over time, top "
                                    "recurring problems with examples, spike alerts and spam share; one HTML "
                                    "file with no external resources. PII is masked unless --no-mask.")
     p.add_argument("input", metavar="INPUT")
     p.add_argument("-o", "--output", required=True, help="HTML file to write")
-    p.add_argument("--time-field", help="timestamp field (enables trends and alerts)")
+    p.add_argument("--time-field", help=f"timestamp field (enables trends and alerts). They span at most "
+                                        f"{MAX_PERIODS} periods: records dated outside the busiest such stretch "
+                                        "(e.g. a year 0001 or 9999 placeholder) are analysed, clustered and "
+                                        "counted but left out of the trends and alerts, with a note")
     p.add_argument("--text-field", default="text")
     p.add_argument("--id-field", default="id")
     p.add_argument("--title", default=None)
-    p.add_argument("--min-size", type=int, default=5)
+    p.add_argument("--min-size", type=int, default=5, help="smallest cluster kept, at least 1")
     p.add_argument("--freq", choices=["D", "W"], default=None, help="bucket per day or week (default: by span)")
-    p.add_argument("--alpha", type=float, default=0.001, help="false-alarm rate of spike alerts")
+    p.add_argument("--alpha", type=float, default=0.001,
+                   help="false-alarm rate of spike alerts, in (0, 1) (default: 0.001)")
     p.add_argument("--no-mask", action="store_true", help="show texts without PII masking")
     _add_similarity_args(p)
     add_encoder_arg(p)
@@ -637,10 +666,17 @@ def _cmd_report(args) -> int:
     from .report import run_report_command
 
     _require_input(args.input)
-    _check_similarity_args(args)
+    _check_clustering_args(args)
+    if not 0 < args.alpha < 1:  # NaN too; checked without --time-field as well
+        raise CLIError(f"--alpha must be in (0, 1), got {args.alpha}")
     summary = run_report_command(args.input, args.output, title=args.title, freq=args.freq, alpha=args.alpha,
                                  mask=not args.no_mask, **_clustering_kwargs(args))
     _report_reading(args, summary)
+    n_out = summary.get("n_out_of_range", 0)
+    if n_out:
+        lo, hi = summary["trend_window"]
+        print(f"{PROG}: {n_out} record{'s' if n_out != 1 else ''} dated outside {lo} .. {hi} left out of the "
+              "trends and alerts", file=sys.stderr)
     return 0
 
 

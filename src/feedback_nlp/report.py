@@ -14,15 +14,15 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from .result import field_of
 from .tasks.issue_types import ISSUE_TYPE_NAMES
 from .text import mask_pii
-from .trends import Alert, count_series, detect_spikes, parse_time, period_start
+from .trends import Alert, count_series, detect_spikes, parse_time, period_start, trend_window
 
-__all__ = ["render_report", "run_report_command"]
+__all__ = ["render_report", "run_report_command", "trend_frame"]
 
 ISSUE_LABELS = ISSUE_TYPE_NAMES
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -179,6 +179,20 @@ def _times_of(records: Sequence[Any], time_field: str) -> list[Optional[datetime
     return [parse_time(field_of(r, time_field)) for r in records]
 
 
+def trend_frame(times: Iterable[Optional[datetime]], freq: Optional[str] = None
+                ) -> tuple[str, Optional[tuple[date, date]], int]:
+    """The period of the time charts and alerts (``freq``, else weekly when the trend spans more than 90
+    days), the trend's first and last period (:func:`~feedback_nlp.trends.trend_window`: at most
+    :data:`~feedback_nlp.trends.MAX_PERIODS` of them) and how many of ``times`` fall outside it. The span is
+    taken on the daily window, so that one far-off time does not make the charts weekly."""
+    ok = [t for t in times if t is not None]
+    days = trend_window(ok, "D")
+    f = (freq or ("W" if days and (days[1] - days[0]).days > 90 else "D")).upper()
+    window = trend_window(ok, f)
+    n_out = sum(1 for t in ok if not window[0] <= period_start(t, f) <= window[1]) if window else 0
+    return f, window, n_out
+
+
 # --------------------------------------------------------------------------- report
 def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mapping[str, Any]] = (),
                   alerts: Iterable[Alert | Mapping[str, Any]] = (), title: str = "Feedback report",
@@ -193,7 +207,9 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
     ``time_field``. ``clusters``: ``ProblemClusterer.get_cluster_info()``.
     ``alerts``: :class:`~feedback_nlp.trends.Alert` objects or their dicts.
     ``freq``: ``"D"`` or ``"W"`` for the time charts (default: weekly when the
-    data spans more than 90 days). ``generated_at`` fixes the timestamp shown
+    data spans more than 90 days). The time charts span at most
+    :data:`~feedback_nlp.trends.MAX_PERIODS` periods (:func:`trend_frame`); records dated outside are
+    left out of them, and counted in a note. ``generated_at`` fixes the timestamp shown
     (for reproducible output). ``n_malformed``: input rows that could not be read,
     shown next to the record count (a reader of the page should know what is missing).
     """
@@ -206,14 +222,18 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
     sent_counts = Counter(field_of(r, "sentiment") for r in valid if field_of(r, "sentiment"))
     sev_counts = Counter(field_of(r, "severity") for r in valid if field_of(r, "severity"))
     times = _times_of(records, time_field)
-    timed = [(t, r) for t, r, s in zip(times, records, spam) if t is not None and not s]
+    f, window, n_out = trend_frame(times, freq)
+    timed = [(t, r) for t, r, s in zip(times, records, spam)
+             if t is not None and not s and window[0] <= period_start(t, f) <= window[1]]
     when = generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
     out = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
            f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
            f"<h1>{_esc(title)}</h1>", f'<div class="meta">Generated {_esc(when)} · {n} records'
            + (f" · {n_malformed} malformed input row{'s' if n_malformed != 1 else ''} skipped" if n_malformed else "")
-           + (" · texts PII-masked" if mask else "") + "</div>"]
+           + (" · texts PII-masked" if mask else "")
+           + (f" · {n_out} record{'s' if n_out != 1 else ''} dated outside {window[0]} – {window[1]} left out of "
+              "the time charts and alerts" if n_out else "") + "</div>"]
     neg = sent_counts.get("negative", 0)
     crit = sev_counts.get("critical", 0) + sev_counts.get("high", 0)
     alert_list = [a.to_dict() if isinstance(a, Alert) else dict(a) for a in alerts]
@@ -247,9 +267,7 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
 
     # Sentiment and severity, over time when there are times.
     if timed:
-        lo, hi = min(t for t, _ in timed), max(t for t, _ in timed)
-        f = (freq or ("W" if (hi - lo).days > 90 else "D")).upper()
-        periods_d = count_series([t for t, _ in timed], ["all"] * len(timed), freq=f)["all"]
+        periods_d = count_series([t for t, _ in timed], ["all"] * len(timed), freq=f, window=window)["all"]
         periods = [p.isoformat() for p, _ in periods_d]
         pos = {p: i for i, p in enumerate(periods)}
         for field, cats, nm in (("sentiment", SENTIMENTS, "sentiment_over_time"),
@@ -336,7 +354,11 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     ``InputFormatError``. ``encoder``, ``similarity``, ``threshold`` and ``recentre``: as in
     :class:`~feedback_nlp.cluster.ProblemClusterer` (None: the defaults); ``n_jobs``: processes for the
     analysis (:func:`~feedback_nlp.parallel.analyze_in_processes`) and the encoding. Returns a small
-    summary (counts, clusters, alerts as dicts).
+    summary (counts, clusters, alerts as dicts). The trends and alerts span at most
+    :data:`~feedback_nlp.trends.MAX_PERIODS` periods (:func:`trend_frame`): records dated outside are still
+    analysed, clustered and counted, but left out of them (``n_out_of_range``; ``trend_window``: the first and
+    last period). Bad settings (``alpha`` outside (0, 1), ``freq``, the clusterer's) raise ValueError before
+    any reading.
     """
     from .cluster import ProblemClusterer, fit_without_recurring_spam
     from .encoders.processes import resolve_n_jobs
@@ -344,6 +366,12 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     from .parallel import analyze_in_processes
     from .pipeline import FeedbackAnalyzer
 
+    if not 0 < alpha < 1:  # NaN too
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    if freq is not None and str(freq).upper() not in ("D", "W"):
+        raise ValueError(f"freq must be 'D' or 'W', got {freq!r}")
+    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder, n_jobs=n_jobs, threshold=threshold,
+                          recentre=recentre, similarity=similarity)  # bad settings fail here, before any reading
     texts, ids, raw_times, channels = [], [], [], []
     tally = ReadTally()
     with read_records(input_path, text_field=text_field, id_field=id_field, fmt=fmt, encoding=encoding) as reader:
@@ -362,8 +390,6 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     results = analyze_in_processes(fa, texts, ids=ids, channels=channels, workers=resolve_n_jobs(n_jobs),
                                    detect_floods=True) if texts else []
     times = raw_times if time_field else None
-    cl = ProblemClusterer(min_size=min_size, freq=(freq or "D"), encoder=encoder, n_jobs=n_jobs, threshold=threshold,
-                          recentre=recentre, similarity=similarity)
     # Recurring spam (a campaign of similar posts each below the per-record threshold) is
     # counted as spam, not shown as a recurring problem.
     labels, spam = fit_without_recurring_spam(cl, texts, results, times) if texts else ([], [])
@@ -376,15 +402,15 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
         d["cluster_id"] = lab
         d["time"] = tm
     alerts: list[Alert] = []
+    window, n_out = None, 0
     if time_field and records:
-        parsed = [parse_time(tm) for tm in raw_times]
-        ok = [p for p in parsed if p is not None]
-        f = (freq or ("W" if ok and (max(ok) - min(ok)).days > 90 else "D")).upper()
+        # The same period and window as the charts of render_report (from the same times).
+        f, window, n_out = trend_frame([parse_time(tm) for tm in raw_times], freq)
         issue_keys = [None if d["is_spam"] else (d["issue_types"] or None) for d in records]
-        alerts = detect_spikes(count_series(raw_times, issue_keys, freq=f), alpha=alpha, freq=f)
+        alerts = detect_spikes(count_series(raw_times, issue_keys, freq=f, window=window), alpha=alpha, freq=f)
         label_of = {c["cluster_id"]: c["label"] for c in clusters}
         ckeys = [f"problem #{lab} {label_of.get(lab, '')}".strip() if lab is not None else None for lab in labels]
-        alerts += detect_spikes(count_series(raw_times, ckeys, freq=f), alpha=alpha, freq=f)
+        alerts += detect_spikes(count_series(raw_times, ckeys, freq=f, window=window), alpha=alpha, freq=f)
         alerts.sort(key=lambda a: a.p_value)
     page = render_report(records, clusters, alerts, title=title or f"Feedback report: {input_path}", mask=mask,
                          time_field="time", freq=freq, n_malformed=n_err)
@@ -392,4 +418,5 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
         fh.write(page)
     return {"n_records": len(texts) + n_err, "n_errors": n_err, "error_rows": tally.error_rows,
             "encoding": reader.encoding, "n_clusters": len(clusters),
-            "n_alerts": len(alerts), "alerts": [a.to_dict() for a in alerts], "output": output_path}
+            "n_alerts": len(alerts), "alerts": [a.to_dict() for a in alerts], "output": output_path,
+            "n_out_of_range": n_out, "trend_window": [d.isoformat() for d in window] if window else None}

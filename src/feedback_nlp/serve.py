@@ -65,7 +65,8 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
     from starlette.concurrency import run_in_threadpool
 
     from . import __version__
-    from .io import ERROR_FIELD, SCORE_FIELDNAMES, json_bytes, record_from_object, score_records
+    from .io import (ERROR_FIELD, SCORE_FIELDNAMES, json_bytes, record_from_object, replace_lone_surrogates,
+                     score_records)
 
     if max_records < 1 or max_bytes < 1:
         raise ValueError("max_records and max_bytes must be at least 1")
@@ -163,6 +164,8 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
         if len(items) > max_records:
             return error(413, f"too many records: {len(items):,}, the limit is {max_records:,} per request "
                               "(--max-records)")
+        # as the JSONL reader does: a lone surrogate escape ("\ud83d", half an emoji) reads as U+FFFD
+        items = replace_lone_surrogates(list(items))
         if req.texts is not None:
             records = [record_from_object({"text": t}, i) for i, t in enumerate(items, 1)]
         else:

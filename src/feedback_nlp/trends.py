@@ -5,6 +5,11 @@ category...) are bucketed per day or week (:func:`count_series`); then each
 key's count in each period is compared with that key's own baseline
 (:func:`detect_spikes`).
 
+A trend spans at most :data:`MAX_PERIODS` periods (:func:`trend_window`): when the times span more, the
+``MAX_PERIODS`` consecutive periods that hold the most records are kept and the records outside them (a
+typo'd year, a 0001-01-01 or 9999-12-31 placeholder) are left out of the series, so one far-off timestamp
+cannot stretch a series over centuries of empty days.
+
 Method
 ------
 For period t of a key, the baseline is the **trailing median** of the key's
@@ -42,8 +47,11 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Hashable, Iterable, Mapping, Optional, Sequence
 
-__all__ = ["Alert", "count_series", "detect_spikes", "estimate_dispersion", "parse_time", "period_start",
-           "period_label", "poisson_sf"]
+__all__ = ["Alert", "MAX_PERIODS", "count_series", "detect_spikes", "estimate_dispersion", "parse_time",
+           "period_start", "period_label", "poisson_sf", "trend_window"]
+
+#: Most periods a trend spans (:func:`trend_window`): about ten years of days, seventy of weeks.
+MAX_PERIODS = 3660
 
 
 # --------------------------------------------------------------------------- time helpers
@@ -52,7 +60,7 @@ def parse_time(value: Any) -> Optional[datetime]:
     Unix timestamp in seconds; None for None, empty or unparseable values.
 
     Timezone-aware values are converted to UTC and made naive, so that records
-    from different offsets land in consistent days.
+    from different offsets land in consistent days (None when that falls outside the datetime range).
     """
     if value is None:
         return None
@@ -83,7 +91,10 @@ def parse_time(value: Any) -> Optional[datetime]:
     else:
         return None
     if dt.tzinfo is not None:
-        dt = (dt - dt.utcoffset()).replace(tzinfo=None)
+        try:
+            dt = (dt - dt.utcoffset()).replace(tzinfo=None)
+        except OverflowError:  # e.g. 0001-01-01T00:00+01:00 is before datetime.min in UTC
+            return None
     return dt
 
 
@@ -109,8 +120,33 @@ def period_label(start: date, freq: str = "D") -> str:
     return start.isoformat() if freq.upper() == "D" else f"week of {start.isoformat()}"
 
 
+def trend_window(times: Iterable[Any], freq: str = "D",
+                 max_periods: Optional[int] = MAX_PERIODS) -> Optional[tuple[date, date]]:
+    """The first and last period start of a trend of ``times`` (parsed with :func:`parse_time`; None when
+    none parses): every period seen when they span at most ``max_periods`` periods (None: no bound), else
+    the ``max_periods`` consecutive periods holding the most times (ties: the latest), bounded by the
+    times inside. Times outside are out of range for the trend."""
+    step = _step(freq).days
+    ords = sorted(period_start(dt, freq).toordinal() for dt in map(parse_time, times) if dt is not None)
+    if not ords:
+        return None
+    span = (max_periods - 1) * step if max_periods is not None else None
+    if span is not None and span < 0:
+        raise ValueError(f"max_periods must be None or >= 1, got {max_periods}")
+    if span is None or ords[-1] - ords[0] <= span:
+        return date.fromordinal(ords[0]), date.fromordinal(ords[-1])
+    best, i = (0, 0, 0), 0
+    for j, o in enumerate(ords):  # the window ending at each time: two pointers over the sorted ordinals
+        while o - ords[i] > span:
+            i += 1
+        if j - i + 1 >= best[0]:
+            best = (j - i + 1, i, j)
+    return date.fromordinal(ords[best[1]]), date.fromordinal(ords[best[2]])
+
+
 def count_series(times: Sequence[Any], keys: Sequence[Hashable | Iterable[Hashable]], freq: str = "D",
-                 fill: bool = True) -> dict[Hashable, list[tuple[date, int]]]:
+                 fill: bool = True, max_periods: Optional[int] = MAX_PERIODS,
+                 window: Optional[tuple[date, date]] = None) -> dict[Hashable, list[tuple[date, int]]]:
     """Count records per key and period.
 
     ``times[i]`` is parsed with :func:`parse_time`; ``keys[i]`` is one key, a
@@ -119,32 +155,39 @@ def count_series(times: Sequence[Any], keys: Sequence[Hashable | Iterable[Hashab
     every key's series covers the full range of periods seen in the data,
     zeros included (a spike test needs the quiet periods too). Periods are
     ``datetime.date`` objects (the period start), sorted.
+
+    The series span at most ``max_periods`` periods: records outside
+    ``window`` (first and last period start; default :func:`trend_window` of
+    all ``times``, keyed or not) are skipped too, as out of range.
     """
     if len(times) != len(keys):
         raise ValueError(f"{len(times)} times but {len(keys)} keys")
+    if window is None:
+        window = trend_window(times, freq, max_periods)
+    if window is None:
+        return {}
+    lo, hi = period_start(window[0], freq), period_start(window[1], freq)
     counts: dict[Hashable, Counter] = defaultdict(Counter)
-    lo: Optional[date] = None
-    hi: Optional[date] = None
+    first: Optional[date] = None
+    last: Optional[date] = None
     for t, k in zip(times, keys):
         dt = parse_time(t)
         if dt is None or k is None:
             continue
         p = period_start(dt, freq)
-        lo = p if lo is None or p < lo else lo
-        hi = p if hi is None or p > hi else hi
+        if not lo <= p <= hi:
+            continue
+        first = p if first is None or p < first else first
+        last = p if last is None or p > last else last
         ks = k if isinstance(k, (list, tuple, set, frozenset)) else (k,)
         for kk in ks:
             if kk is not None:
                 counts[kk][p] += 1
     out: dict[Hashable, list[tuple[date, int]]] = {}
-    if lo is None:
+    if first is None or last is None:
         return out
-    step = _step(freq)
-    periods: list[date] = []
-    p = lo
-    while p <= hi:
-        periods.append(p)
-        p += step
+    # By ordinals: adding a step to the last period could overflow (9999-12-31).
+    periods = [date.fromordinal(o) for o in range(first.toordinal(), last.toordinal() + 1, _step(freq).days)]
     for k in sorted(counts, key=lambda x: (str(type(x)), str(x))):
         c = counts[k]
         out[k] = [(p, c.get(p, 0)) for p in periods] if fill else sorted(c.items())
@@ -248,7 +291,9 @@ def detect_spikes(series: Mapping[Hashable, Sequence[tuple[Any, int]]], alpha: f
     ``since``: only periods on or after this date are tested (they still use
     earlier periods as baseline) — e.g. "alert on yesterday only".
     See the module docstring for the test. Alerts are sorted by p-value,
-    then key and period.
+    then key and period. Any dates work (0001-01-01 to 9999-12-31; the last
+    week's end is cut at 9999-12-31), and the work grows with the periods that
+    have a count, not with the span between them.
     """
     if not 0 < alpha < 1:
         raise ValueError("alpha must be in (0, 1)")
@@ -256,50 +301,55 @@ def detect_spikes(series: Mapping[Hashable, Sequence[tuple[Any, int]]], alpha: f
         raise ValueError("correction must be 'bonferroni' or 'none'")
     if dispersion < 1:
         raise ValueError("dispersion must be >= 1")
-    step = _step(freq)
+    step = _step(freq).days
     since_d = _to_date(since) if since is not None else None
-    tests: list[tuple[Any, date, int, float]] = []
+    top = date.max.toordinal()
+    # Periods as ordinals (date arithmetic overflows at 0001-01-01 and 9999-12-31). Only periods with a count
+    # can alert, so only those are tested; the quiet ones are counted in m, which keeps the work bounded by
+    # the records, not by the span between the first and last period.
+    tests: list[tuple[Any, int, int, float]] = []
+    n_tests = 0
     for key, pts in series.items():
-        counts: dict[date, int] = {}
+        counts: dict[int, int] = {}
         for p, c in pts:
             d = _to_date(p)
             if d is None:
                 continue
-            counts[d] = counts.get(d, 0) + int(c)
+            o = d.toordinal()
+            counts[o] = counts.get(o, 0) + int(c)
         if not counts:
             continue
-        days = sorted(counts)
-        first, last = days[0], days[-1]
-        t = first
-        while t <= last:
-            obs = counts.get(t, 0)
-            if since_d is None or t >= since_d:
-                hist = []
-                h = t - step
-                for _ in range(baseline_window):
-                    if h < first:
-                        break
-                    hist.append(counts.get(h, 0))
-                    h -= step
-                if len(hist) >= min_history:
-                    tests.append((key, t, obs, max(_median(hist), floor)))
-            t += step
+        first, last = min(counts), max(counts)
+        if baseline_window < min_history:
+            continue  # no period has enough history
+        # Period k (first + k * step) is tested when k >= min_history and it is on or after since.
+        k_lo = max(min_history, 0)
+        if since_d is not None:
+            k_lo = max(k_lo, -(-(since_d.toordinal() - first) // step))
+        k_hi = (last - first) // step
+        n_tests += max(0, k_hi - k_lo + 1)
+        for t, obs in counts.items():
+            k, off = divmod(t - first, step)
+            if off or k < k_lo or obs <= 0 or obs < min_count:
+                continue
+            hist = [counts.get(t - i * step, 0) for i in range(1, min(baseline_window, k) + 1)]
+            tests.append((key, t, obs, max(_median(hist), floor)))
     # m = every (key, period) with enough history, whatever its count (a data-
     # independent family size keeps the Bonferroni bound valid).
-    m = max(1, len(tests)) if correction == "bonferroni" else 1
+    m = max(1, n_tests) if correction == "bonferroni" else 1
     level = alpha / m
     alerts: list[Alert] = []
     for key, t, obs, exp in tests:
-        if obs < min_count or obs < min_ratio * exp:
+        if obs < min_ratio * exp:
             continue
         p = poisson_sf(int(math.floor(obs / dispersion)), exp / dispersion) if dispersion > 1 else poisson_sf(obs, exp)
         if p >= level:
             continue
         z = (obs - exp) / math.sqrt(dispersion * exp)
-        end = t + step - timedelta(days=1)
-        when = t.isoformat() if step.days == 1 else f"the week of {t.isoformat()}"
+        start, end = date.fromordinal(t), date.fromordinal(min(t + step - 1, top))
+        when = start.isoformat() if step == 1 else f"the week of {start.isoformat()}"
         reason = f"{key}: {obs} {noun} on {when} vs {exp:.1f} expected ({_fmt_p(p)})"
-        alerts.append(Alert(key=key, period_start=t.isoformat(), period_end=end.isoformat(), observed=obs,
+        alerts.append(Alert(key=key, period_start=start.isoformat(), period_end=end.isoformat(), observed=obs,
                             expected=round(exp, 3), p_value=p, z=round(z, 3), reason=reason))
     alerts.sort(key=lambda a: (a.p_value, str(a.key), a.period_start))
     return alerts

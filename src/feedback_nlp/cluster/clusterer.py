@@ -65,10 +65,12 @@ def _best(S: np.ndarray, thr: float) -> np.ndarray:
 class ProblemClusterer:
     """Find recurring problems in feedback texts (see the module docstring).
 
+    Parameters are checked when the clusterer is made (and again in ``fit``): a bad value raises ValueError.
+
     Parameters
     ----------
     min_size : int
-        Smallest cluster kept; texts of smaller clusters get ``cluster_id`` None.
+        Smallest cluster kept, at least 1; texts of smaller clusters get ``cluster_id`` None.
     similarity : "auto", "snn" or "cosine"
         How alike two texts are. ``"snn"`` (:mod:`.snn`): the share of their ``n_neighbors + 1`` nearest
         texts (by cosine) they have in common, so paraphrases whose cosines sit under any fixed cut still
@@ -84,10 +86,11 @@ class ProblemClusterer:
         ``n_neighbors`` do not merge through neighbours they share nothing with. None: :data:`FLOOR_SHARE` times
         the encoder's cosine threshold. The value in force after ``fit`` is ``min_cosine_``.
     threshold : float or None
-        Merge clusters while the mean similarity of their members is at least this (higher: tighter,
-        smaller clusters, more noise). None: :data:`SNN_THRESHOLD` for ``"snn"``; for ``"cosine"`` the
-        encoder's own ``default_threshold`` (cosines differ by representation; :data:`EMBEDDINGS_THRESHOLD`
-        with ``embeddings=``), which holds for raw cosines, so with ``recentre`` a threshold must be given.
+        Merge clusters while the mean similarity of their members is at least this (a finite number; higher:
+        tighter, smaller clusters, more noise; above 1 nothing merges). None: :data:`SNN_THRESHOLD` for
+        ``"snn"``; for ``"cosine"`` the encoder's own ``default_threshold`` (cosines differ by representation;
+        :data:`EMBEDDINGS_THRESHOLD` with ``embeddings=``), which holds for raw cosines, so with ``recentre`` a
+        threshold must be given.
         The value in force after ``fit`` is ``threshold_``.
     recentre : int or None
         Opt-in, on cosines (not with ``similarity="snn"``): take cosines relative to the batch (:mod:`.recentre`): the
@@ -109,7 +112,7 @@ class ProblemClusterer:
         Cluster single texts up to this many; above, merge this many
         k-means micro-clusters instead (bounds time and memory).
     seed : int
-        Seeds the sketch, the SVD and the micro-clusters.
+        Seeds the sketch, the SVD and the micro-clusters (>= 0).
     n_representatives : int
         Representative texts per cluster (closest to the centroid, PII masked).
     n_keywords : int
@@ -156,6 +159,7 @@ class ProblemClusterer:
         self.similarity = similarity
         self.n_neighbors = n_neighbors
         self.min_cosine = min_cosine
+        self._check_params()  # here too, so that the CLI and callers fail before any analysis
 
     # -- helpers -------------------------------------------------------------------------
     def _eligible(self, norms: Sequence[str], results: Optional[Sequence[Any]]) -> np.ndarray:
@@ -199,6 +203,19 @@ class ProblemClusterer:
         return get_encoder(spec)
 
     def _check_params(self) -> None:
+        m = self.min_size
+        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
+            raise ValueError(f"min_size must be an int >= 1; got {m!r}")
+        for name in ("threshold", "assign_threshold", "min_cosine"):
+            v = getattr(self, name)  # NaN would silently match nothing (and is not JSON in the summary)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.number))
+                                  or not np.isfinite(v)):
+                raise ValueError(f"{name} must be None or a finite number; got {v!r}")
+        sd = self.seed  # numpy's generators take no negative seed
+        if isinstance(sd, bool) or not isinstance(sd, (int, np.integer)) or sd < 0:
+            raise ValueError(f"seed must be an int >= 0; got {sd!r}")
+        if not isinstance(self.freq, str) or self.freq.upper() not in ("D", "W"):
+            raise ValueError(f"freq must be 'D' or 'W'; got {self.freq!r}")
         if self.similarity not in SIMILARITIES:
             raise ValueError(f"similarity must be one of {SIMILARITIES}; got {self.similarity!r}")
         k = self.n_neighbors
@@ -382,13 +399,15 @@ class ProblemClusterer:
         first_restored = int(final.max(initial=-1)) + 1
         new_id = first_restored + np.cumsum(back) - 1  # in raw-cluster order
         lab = final.copy()
-        give = left_out & back[np.maximum(raw, 0)]
+        give = left_out.copy()  # indexed on the left-out rows only: ``back`` is empty when raw found no cluster
+        give[left_out] = back[raw[left_out]]
         lab[give] = new_id[raw[give]]
         final = _by_size(lab, 1)
         old_of_new = np.full(int(final.max(initial=-1)) + 1, -1, dtype=np.int64)
         old_of_new[final[final >= 0]] = lab[final >= 0]
         self.restored_ = old_of_new >= first_restored
-        in_raw = (final >= 0) & self.restored_[np.maximum(final, 0)]
+        in_raw = final >= 0  # likewise: ``restored_`` is empty when no cluster is left
+        in_raw[in_raw] = self.restored_[final[in_raw]]
         X[in_raw] = X_raw[in_raw]
         return final, X
 

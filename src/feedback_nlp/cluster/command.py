@@ -33,6 +33,13 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     from ..parallel import analyze_in_processes
     from ..pipeline import FeedbackAnalyzer
 
+    params = dict(min_size=min_size, seed=seed, encoder=encoder, n_jobs=n_jobs, recentre=recentre,
+                  similarity=similarity)
+    if threshold is not None:
+        params["threshold"] = threshold
+    if all_sentiments:
+        params["include_sentiments"] = None
+    cl = ProblemClusterer(**params)  # bad settings fail here, before any reading
     rows = []
     tally = ReadTally()
     with read_records(input_path, text_field=text_field, id_field=id_field, fmt=fmt, encoding=encoding) as reader:
@@ -49,13 +56,6 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
     results = analyze_in_processes(fa, texts, ids=[rows[i][0].id for i in ok_pos],
                                    channels=[record_channel(rows[i][0]) for i in ok_pos],
                                    workers=resolve_n_jobs(n_jobs)) if texts else []
-    params = dict(min_size=min_size, seed=seed, encoder=encoder, n_jobs=n_jobs, recentre=recentre,
-                  similarity=similarity)
-    if threshold is not None:
-        params["threshold"] = threshold
-    if all_sentiments:
-        params["include_sentiments"] = None
-    cl = ProblemClusterer(**params)
     times = [rows[i][1] for i in ok_pos] if time_field else None
     labels, spam = fit_without_recurring_spam(cl, texts, results, times) if texts else ([], [])
     info = cl.get_cluster_info() if texts else []

@@ -261,8 +261,10 @@ class TextVectorizer:
         # Drop pruned features from the counts.
         new_ids = remap[ids]
         mask = new_ids >= 0
-        row_counts = np.add.reduceat(mask.astype(np.int64), indptr[:-1]) if len(mask) else np.zeros(n, np.int64)
-        row_counts[np.diff(indptr) == 0] = 0
+        # Kept features per row by row index, not add.reduceat over indptr: that fails on an empty last row
+        # (its start is past the end) and gives a wrong value for other empty rows.
+        row_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+        row_counts = np.bincount(row_of[mask], minlength=n).astype(np.int64)
         indptr2 = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(row_counts, out=indptr2[1:])
         ids2, counts2 = new_ids[mask], counts[mask]
