@@ -156,3 +156,16 @@ def test_trend_window_keeps_the_busiest_stretch_of_max_periods():
     long = [(dt.datetime(2010, 1, 1) + dt.timedelta(days=i)).isoformat() for i in range(0, 6000, 3)]
     periods = count_series(long, ["a"] * len(long))["a"]
     assert MAX_PERIODS - 3 < len(periods) <= MAX_PERIODS and periods[-1][0] == dt.date(2010, 1, 1) + dt.timedelta(5997)
+
+
+def test_spike_settings_without_a_baseline_are_refused():
+    # min_history 0 had taken the median of no period
+    for kw in ({"min_history": 0}, {"min_history": -1}, {"baseline_window": 0}):
+        with pytest.raises(ValueError, match="min_history and baseline_window must be >= 1"):
+            detect_spikes({"a": [(dt.date(2024, 1, d), 1) for d in range(1, 10)]}, **kw)
+
+
+def test_unix_timestamps_are_read_as_utc():
+    assert parse_time(0) == dt.datetime(1970, 1, 1)
+    assert parse_time(1700000000) == dt.datetime(2023, 11, 14, 22, 13, 20)
+    assert parse_time(1e20) is None

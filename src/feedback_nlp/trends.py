@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Hashable, Iterable, Mapping, Optional, Sequence
 
 __all__ = ["Alert", "MAX_PERIODS", "count_series", "detect_spikes", "estimate_dispersion", "parse_time",
@@ -72,7 +72,7 @@ def parse_time(value: Any) -> Optional[datetime]:
         if not math.isfinite(value):
             return None
         try:
-            dt = datetime.utcfromtimestamp(float(value))
+            dt = datetime.fromtimestamp(float(value), timezone.utc).replace(tzinfo=None)
         except (OverflowError, OSError, ValueError):
             return None
     elif isinstance(value, str):
@@ -301,6 +301,8 @@ def detect_spikes(series: Mapping[Hashable, Sequence[tuple[Any, int]]], alpha: f
         raise ValueError("correction must be 'bonferroni' or 'none'")
     if dispersion < 1:
         raise ValueError("dispersion must be >= 1")
+    if min_history < 1 or baseline_window < 1:  # the baseline is a median of at least one period
+        raise ValueError(f"min_history and baseline_window must be >= 1, got {min_history} and {baseline_window}")
     step = _step(freq).days
     since_d = _to_date(since) if since is not None else None
     top = date.max.toordinal()
