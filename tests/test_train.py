@@ -80,13 +80,17 @@ def test_single_label_needs_two_classes_and_utf8(tmp_path):
         read_labelled_file(g, encoding="utf-8")
 
 
+def _csv_problems(path, rows: str) -> list[str]:
+    """The problems read_labelled_file lists for a CSV of ``rows`` under the header id,text,label."""
+    path.write_text("id,text,label\n" + rows, encoding="utf-8")
+    with pytest.raises(TrainingDataError) as e:
+        read_labelled_file(path, min_examples=1)
+    return [line for line in str(e.value).splitlines() if line.startswith("  - ")]
+
+
 def test_csv_stray_quote_is_one_bad_row_not_the_rest_of_the_file(tmp_path):
     p = tmp_path / "quote.csv"
-    rows = '1,快递太慢,neg\n2,"质量差,neg\n\n3,很满意,pos\n4,"很好",pos\n'
-    p.write_text("id,text,label\n" + rows, encoding="utf-8")
-    with pytest.raises(TrainingDataError) as e:
-        read_labelled_file(p, min_examples=1)
-    problems = [line for line in str(e.value).splitlines() if line.startswith("  - ")]
+    problems = _csv_problems(p, '1,快递太慢,neg\n2,"质量差,neg\n\n3,很满意,pos\n4,"很好",pos\n')
     assert problems == ["  - row 2: malformed row: a quote opened in this row is not closed before its line ends"]
     p.write_text('id,text,label\n1,快递太慢,neg\n\n3,很满意,pos\n4,"很好",pos\n', encoding="utf-8")
     data = read_labelled_file(p, min_examples=1)  # a blank line is skipped, as csv.DictReader does
@@ -217,12 +221,8 @@ def test_fit_soft_head_follows_soft_targets():
 
 
 def test_csv_rows_with_wrong_column_count_are_refused(tmp_path):
-    p = tmp_path / "cols.csv"
     rows = "1,质量很好,pos\n2,质量很差,neg\n3,很满意,pos\n101,质量很差,neg,多出来的列\n102,质量\n4,很差,neg\n"
-    p.write_text("id,text,label\n" + rows, encoding="utf-8")
-    with pytest.raises(TrainingDataError) as e:
-        read_labelled_file(p, min_examples=1)
-    problems = [line for line in str(e.value).splitlines() if line.startswith("  - ")]
+    problems = _csv_problems(tmp_path / "cols.csv", rows)
     assert problems == ["  - row 4: expected 3 columns, got 4", "  - row 5: expected 3 columns, got 2"]
 
 
