@@ -810,8 +810,8 @@ def test_score_detect_floods_across_batches(tmp_path, model_dir):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--detect-floods", "--flood-min-group", "1"], "--flood-min-group must be at least 2"),
-    (["--detect-floods", "--flood-min-group", "0"], "--flood-min-group must be at least 2"),
+    (["--detect-floods", "--flood-min-group", "1"], "--flood-min-group: flood_min_group must be an integer"),
+    (["--detect-floods", "--flood-min-group", "0"], "at least 2 (a flood is a repeated post), got 0"),
 ])
 def test_score_refuses_a_flood_of_one(tmp_path, monkeypatch, model_dir, args, message):
     inp = tmp_path / "in.jsonl"

@@ -870,8 +870,14 @@ def _cmd_score(args) -> int:
 
     if args.batch_size < 1:
         raise CLIError("--batch-size must be at least 1")
-    if args.flood_min_group < 2:
-        raise CLIError(f"--flood-min-group must be at least 2 (a flood is a repeated post), got {args.flood_min_group}")
+    floods = None
+    if args.detect_floods:  # made here, so that a bad --flood-min-group fails before any work
+        from .pipeline import FloodMarker
+
+        try:
+            floods = FloodMarker(args.flood_min_group, stream=True)
+        except ValueError as e:
+            raise CLIError(f"--flood-min-group: {e}") from None
     workers = _processes(args.workers, "--workers")
     out_fmt = detect_format(args.output, args.output_format)  # fail on a bad output name before any work
     if args.bom and out_fmt == "jsonl":
@@ -899,11 +905,6 @@ def _cmd_score(args) -> int:
                                 loader=functools.partial(analyzer_from_args, args))
         with writer, pool:
             try:
-                floods = None
-                if args.detect_floods:
-                    from .pipeline import FloodMarker
-
-                    floods = FloodMarker(args.flood_min_group, stream=True)
                 inputs = functools.partial(readable_inputs, channel_field=args.channel_field)
                 for chunk, batch in pool.map(_chunks(reader, args.batch_size), key=inputs):
                     for rec, out in zip(chunk, output_records(chunk, batch, analyzer.output_fields, floods)):
