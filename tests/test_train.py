@@ -232,3 +232,15 @@ def test_bom_codec_without_bom_is_a_training_data_error(tmp_path, enc):
     p.write_text("id,text,label\n1,好,pos\n2,差,neg\n", encoding="utf-8")
     with pytest.raises(TrainingDataError, match=f"--encoding {enc} needs a byte order mark"):
         read_labelled_file(p, min_examples=1, encoding=enc)
+
+
+
+def test_training_files_read_as_score_reads_them_gz_and_tsv_without_quoting(tmp_path):
+    import gzip
+
+    rows = 'id\ttext\tlabel\n1\t"质量很好\tpos\n2\t快递太慢\tneg\n3\t很好"\tpos\n4\t差\tneg\n'
+    p = tmp_path / "t.tsv.gz"
+    p.write_bytes(gzip.compress(rows.encode("utf-8")))
+    # .gz had been refused, and a quote in a TSV cell had swallowed the rows up to the next quote
+    data = read_labelled_file(p, min_examples=1)
+    assert data.texts == ['"质量很好', "快递太慢", '很好"', "差"]

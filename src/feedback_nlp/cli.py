@@ -207,7 +207,7 @@ def _add_train(sub) -> None:
                                    "labelled file. Any label set works; multi-label cells are 'a;b' in CSV or a "
                                    "JSON list. The data are checked before training starts.")
     p.add_argument("--task", required=True, help="spam, issue_types, sentiment, severity (or your own task name)")
-    p.add_argument("--data", required=True, help="training file (.csv, .tsv or .jsonl)")
+    p.add_argument("--data", required=True, help="training file (.csv, .tsv or .jsonl, optionally .gz)")
     p.add_argument("--dev", help="dev file: decision thresholds are chosen there and dev metrics are recorded")
     p.add_argument("--labels", help="comma-separated allowed labels, in output order (default: those found)")
     p.add_argument("--text-field", default="text")
@@ -402,7 +402,7 @@ def _add_ensemble(sub) -> None:
     p.add_argument("--member", action="append", required=True, metavar="MODEL_DIR",
                    help="a model directory or hub id with a head for --task (give two or more)")
     p.add_argument("--task", required=True, help="the task every member has a head for")
-    p.add_argument("--dev", required=True, help="labelled dev file (.csv, .tsv or .jsonl)")
+    p.add_argument("--dev", required=True, help="labelled dev file (.csv, .tsv or .jsonl, optionally .gz)")
     p.add_argument("--grid", type=float, nargs="+", default=None, metavar="W",
                    help="weights to try (default 0, 0.1, ..., 1): the first member's of two, each member's of more")
     p.add_argument("--cv", type=int, default=0, metavar="FOLDS",

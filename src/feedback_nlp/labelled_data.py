@@ -155,13 +155,13 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
     path = Path(path)
     problems: list[str] = []
     raw: list[tuple[int, object, object, object]] = []  # (row, id, text, label)
-    suffix = path.suffix.lower()
+    suffix = Path(path.name[:-3] if path.name.lower().endswith(".gz") else path.name).suffix.lower()  # as score
     if path.is_dir():
         raise TrainingDataError(f"{path} is a directory, not a training file")
     if not path.is_file():
         raise TrainingDataError(f"training file not found: {path}")
     if suffix not in (".jsonl", ".ndjson", ".json", ".csv", ".tsv"):
-        raise TrainingDataError(f"{path}: training files must be .csv, .tsv or .jsonl")
+        raise TrainingDataError(f"{path}: training files must be .csv, .tsv or .jsonl (optionally .gz)")
     try:
         f = open_text(str(path), encoding, newline="\n" if suffix in (".jsonl", ".ndjson", ".json") else "")
     except InputFormatError as e:
@@ -187,7 +187,9 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
         else:
             # As csv.DictReader reads it (blank rows skipped, missing cells None), but a stray quote
             # is one bad row instead of swallowing the rows after it (feedback_nlp.io.csv_records).
-            records = (r for r in csv_records(f, delimiter="\t" if suffix == ".tsv" else ",") if r[0] != [])
+            tsv = suffix == ".tsv"  # TSV has no quoting, as feedback_nlp.io reads it for score
+            records = (r for r in csv_records(f, delimiter="\t" if tsv else ",",
+                                              quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL) if r[0] != [])
             fieldnames = next((values for values, _, _ in records), None)
             for col in (text_field, label_field):
                 if fieldnames is None or col not in fieldnames:
