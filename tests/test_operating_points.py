@@ -27,7 +27,8 @@ def test_plain_keys_move_the_heads_point_and_channel_keys_are_returned():
 
 
 @pytest.mark.parametrize("bad, msg", [
-    ({"severity.critical@": 0.5}, "name the channel"), ({"severity.nope@x": 0.5}, "no operating point"),
+    ({"severity.critical@": 0.5}, "name one channel"), ({"severity.critical@@x": 0.5}, "name one channel"),
+    ({"severity.nope@x": 0.5}, "no operating point"),
     ({"severity.critical@x": "high"}, "not a number"), ({"nope.critical@x": 0.5}, "unknown task"),
     ({"severity.critical@x": float("nan")}, "not a finite number"), ({"severity": 0.5}, "TASK.KEY")])
 def test_every_key_and_value_is_checked(bad, msg):

@@ -504,7 +504,9 @@ function applyThresholds(model, items) {
     if (!m) throw new Error(`--threshold ${item}: use TASK.KEY=VALUE or TASK.KEY@CHANNEL=VALUE`);
     const [, task, key, at, raw] = m;
     const channel = at === undefined ? null : at.slice(1);
-    if (channel === '') throw new Error(`--threshold ${item}: name the channel after '@'`);
+    if (channel === '' || (channel !== null && channel.includes('@'))) {
+      throw new Error(`--threshold ${item}: name one channel after '@', e.g. ${task}.${key}@order_review`);
+    }
     if (!heads[task]) {
       throw new Error(`--threshold ${item}: unknown task ${task} (tasks: ${Object.keys(heads).join(', ')})`);
     }

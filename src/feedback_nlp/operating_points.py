@@ -65,8 +65,9 @@ def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]
     everywhere: dict[str, dict[str, float]] = {}
     for (task, key), value in flat.items():
         name, at, channel = str(key).partition(CHANNEL_SEP)
-        if at and not channel:
-            raise ValueError(f"threshold {task}.{key}: name the channel after {CHANNEL_SEP!r}")
+        if at and (not channel or CHANNEL_SEP in channel):  # "critical@@x" is a typo, not a channel "@x"
+            raise ValueError(f"threshold {task}.{key}: name one channel after {CHANNEL_SEP!r}, e.g. "
+                             f"{task}.{name}{CHANNEL_SEP}order_review")
         value = checked_point(models, task, name, value, f"{task}.{key}")
         target = per_channel.setdefault(channel, {}) if at else everywhere
         target.setdefault(task, {})[name] = value
