@@ -744,3 +744,12 @@ def test_lone_surrogate_escapes_read_as_replacement_character(tmp_path):
     with open_writer(str(out)) as w:
         w.write_many(r.fields for r in recs)
     assert out.read_bytes().decode("utf-8").count("\ufffd") == 5  # written as UTF-8, not \u-escaped
+
+
+def test_ids_json_output_cannot_hold_become_the_row_number(tmp_path):
+    # NaN / Infinity / 1e999 parse as floats that JSON output writes as null: the id would be lost
+    p = tmp_path / "ids.jsonl"
+    p.write_text('{"id": NaN, "text": "a"}\n{"id": Infinity, "text": "b"}\n{"id": 1e999, "text": "c"}\n'
+                 '{"id": 1.5, "text": "d"}\n', encoding="utf-8")
+    with read_records(str(p)) as reader:
+        assert [r.id for r in reader] == [1, 2, 3, 1.5]

@@ -77,6 +77,7 @@ import csv
 import gzip
 import io
 import json
+import math
 import os
 import re
 import sys
@@ -668,8 +669,10 @@ def replace_lone_surrogates(obj: Any) -> Any:
 
 
 def _id_or_row(fields: Mapping, id_field: str, row: int) -> Any:
+    """The record's id, or its row number when it has none: missing, null, empty, or a number JSON output
+    cannot hold (``NaN``, ``Infinity``, ``1e999``, which would be written as null)."""
     v = fields.get(id_field) if id_field else None
-    if v is None or v == "":
+    if v is None or v == "" or (isinstance(v, float) and not math.isfinite(v)):
         return row
     return v
 
