@@ -1165,6 +1165,12 @@ def test_small_truncated_gzip_keeps_the_rows_before_it(tmp_path, monkeypatch, mo
     _assert_one_line_error(rc, stderr, "cannot read past row")
     n = int(stderr.split("cannot read past row ")[1].split(":")[0])
     assert 0 < n < 600 and [r["id"] for r in lines(out.read_bytes())] == list(range(n))
+    # review export leaves a valid JSON array of the tasks before the break (it had left "[" and no "]")
+    tasks = tmp_path / "tasks.json"
+    rc, _, stderr = run(monkeypatch, ["review", "export", str(inp), "-o", str(tasks), "--model", model_dir])
+    _assert_one_line_error(rc, stderr, "cannot read past row")
+    exported = json.loads(tasks.read_text(encoding="utf-8"))
+    assert isinstance(exported, list) and exported
 
 
 @pytest.mark.parametrize("enc", ["utf-16", "utf-32"])

@@ -196,10 +196,14 @@ class TaskExporter:
                     return
 
     def write(self, records: Iterable, path: str | Path) -> ExportSummary:
-        """Write the tasks as one JSON array (one task per line), streaming."""
+        """Write the tasks as one JSON array (one task per line), streaming. An input that breaks off (a
+        truncated ``.gz``) still leaves a valid array of the tasks before the break, as ``score`` leaves
+        the records before it; the error is raised after."""
         with open(path, "w", encoding="utf-8") as f:
             f.write("[")
-            for i, t in enumerate(self.iter_tasks(records)):
-                f.write(("\n" if i == 0 else ",\n") + json.dumps(t, ensure_ascii=False))
-            f.write("\n]\n")
+            try:
+                for i, t in enumerate(self.iter_tasks(records)):
+                    f.write(("\n" if i == 0 else ",\n") + json.dumps(t, ensure_ascii=False))
+            finally:
+                f.write("\n]\n")
         return self.summary
