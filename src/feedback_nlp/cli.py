@@ -124,8 +124,8 @@ def _add_score(sub) -> None:
     p.add_argument("--batch-size", type=int, default=256, metavar="N", help="records per batch (default: 256)")
     p.add_argument("-w", "--workers", type=int, default=None, metavar="N",
                    help=f"worker processes analysing batches in parallel (default: every CPU this process may "
-                        f"use, at most {AUTO_JOBS}; 1: this process only; -1: every CPU; never more than the CPUs); output "
-                        "order and content do not change")
+                        f"use, at most {AUTO_JOBS}; 1: this process only; -1: every CPU; never more than the "
+                        "CPUs); output order and content do not change")
     p.add_argument("--detect-floods", action="store_true",
                    help="mark posts repeated across the file as spam type flood (copied complaints are never "
                         "marked; a post is marked from its --flood-min-group-th copy on)")

@@ -249,7 +249,8 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
     if labels is not None:
         unknown = sorted(set(found) - set(labels))
         if unknown:
-            issues["unknown labels (not labels of the model)" if evaluating else "unknown labels (not in --labels)"] = unknown
+            whose = "not labels of the model" if evaluating else "not in --labels"
+            issues[f"unknown labels ({whose})"] = unknown
     label_set = list(labels) if labels is not None else sorted(found)
     rare = [f"{lab} ({found.get(lab, 0)})" for lab in label_set if found.get(lab, 0) < min_examples]
     if rare and not evaluating:
