@@ -223,6 +223,8 @@ def test_fit_soft_head_follows_soft_targets():
 def test_csv_rows_with_wrong_column_count_are_refused(tmp_path):
     rows = "1,质量很好,pos\n2,质量很差,neg\n3,很满意,pos\n101,质量很差,neg,多出来的列\n102,质量\n4,很差,neg\n"
     problems = _csv_problems(tmp_path / "cols.csv", rows)
+    assert _csv_problems(tmp_path / "blank.csv", "1,好,pos\n\n3,差,neg,多\n4,差,neg\n5,好,pos\n") == [
+        "  - row 3: expected 3 columns, got 4"]  # a blank row is skipped but counted, as score counts it
     assert problems == ["  - row 4: expected 3 columns, got 4", "  - row 5: expected 3 columns, got 2"]
 
 

@@ -188,14 +188,16 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
             # As csv.DictReader reads it (blank rows skipped, missing cells None), but a stray quote
             # is one bad row instead of swallowing the rows after it (feedback_nlp.io.csv_records).
             tsv = suffix == ".tsv"  # TSV has no quoting, as feedback_nlp.io reads it for score
-            records = (r for r in csv_records(f, delimiter="\t" if tsv else ",",
-                                              quoting=csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL) if r[0] != [])
-            fieldnames = next((values for values, _, _ in records), None)
+            quoting = csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL
+            records = csv_records(f, delimiter="\t" if tsv else ",", quoting=quoting)
+            fieldnames = next((values for values, _, _ in records if values != []), None)
             for col in (text_field, label_field):
                 if fieldnames is None or col not in fieldnames:
                     error = MissingLabelField if col == label_field and fieldnames is not None else TrainingDataError
                     raise error(f"{path}: no column {col!r} (columns: {fieldnames})")
-            for i, (values, err, _) in enumerate(records, 1):
+            for i, (values, err, _) in enumerate(records, 1):  # numbered as score numbers them
+                if values == []:  # a blank row is skipped, as csv.DictReader skips it (score calls it malformed)
+                    continue
                 r = {} if values is None else dict(zip(fieldnames, values))
                 bad = err or next(filter(None, (bad_bytes_error(v, enc) for v in r.values())), None)
                 if bad is None and len(values) != len(fieldnames):  # as feedback_nlp.io reports it for score
