@@ -31,7 +31,7 @@ near-identical relation (union-find).
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
@@ -200,16 +200,12 @@ class NearDuplicateIndex:
         """Index texts in order; return each one's item id and its :meth:`group_size` right after it
         was added (what a stream read one text at a time would have seen, whatever the chunking)."""
         canons = [canonical(t, normalized) for t in texts]
-        fps = simhash_many(canons).tolist() if canons else []
-        out = []
-        for c, fp in zip(canons, fps):
-            item = self._add_fp(fp if len(c) >= self.min_chars else None)
-            out.append((item, self.group_size(item)))
-        return out
+        return [(item, self.group_size(item)) for item in self._add_canonical(canons)]
 
-    def _add_canonical(self, canons: list[str]) -> list[int]:
-        fps = simhash_many(canons).tolist()
-        return [self._add_fp(fp if len(c) >= self.min_chars else None) for c, fp in zip(canons, fps)]
+    def _add_canonical(self, canons: list[str]) -> Iterator[int]:
+        """Index canonical texts one at a time, yielding each item id as soon as it is added."""
+        fps = simhash_many(canons).tolist() if canons else []
+        return (self._add_fp(fp if len(c) >= self.min_chars else None) for c, fp in zip(canons, fps))
 
     def _add_fp(self, fp: Optional[int]) -> int:
         item = len(self._parent)

@@ -185,7 +185,5 @@ def analyze_in_processes(analyzer, texts: Sequence[str], ids: Optional[Sequence[
     if detect_floods:
         from .pipeline import FloodMarker
 
-        marker = FloodMarker(flood_min_group)  # checks flood_min_group
-        if len(out) >= marker.min_group:
-            marker.mark(texts, out)
+        FloodMarker(flood_min_group).mark(texts, out)  # checks flood_min_group
     return out

@@ -472,10 +472,8 @@ class FeedbackAnalyzer:
         for start in range(0, len(texts), batch_size):
             stop = start + batch_size
             out.extend(self._analyze_chunk(texts[start:stop], ids[start:stop], start, channels[start:stop]))
-        if detect_floods:
-            marker = FloodMarker(flood_min_group)  # checks flood_min_group
-            if len(out) >= marker.min_group:
-                marker.mark(texts, out)
+        if detect_floods:  # FloodMarker checks flood_min_group; a batch smaller than it marks nothing
+            FloodMarker(flood_min_group).mark(texts, out)
         return out
 
     def _analyze_chunk(self, texts: list, ids: list, offset: int, channels: list) -> list[FeedbackResult]:
