@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Sequence
 
-from .io import InputFormatError, bad_bytes_error, csv_records, open_text
+from .io import InputFormatError, bad_bytes_error, csv_records, detect_format, open_text
 from .text import normalize
 
 CORPORA = {
@@ -155,20 +155,21 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
     path = Path(path)
     problems: list[str] = []
     raw: list[tuple[int, object, object, object]] = []  # (row, id, text, label)
-    suffix = Path(path.name[:-3] if path.name.lower().endswith(".gz") else path.name).suffix.lower()  # as score
     if path.is_dir():
         raise TrainingDataError(f"{path} is a directory, not a training file")
     if not path.is_file():
         raise TrainingDataError(f"training file not found: {path}")
-    if suffix not in (".jsonl", ".ndjson", ".json", ".csv", ".tsv"):
-        raise TrainingDataError(f"{path}: training files must be .csv, .tsv or .jsonl (optionally .gz)")
     try:
-        f = open_text(str(path), encoding, newline="\n" if suffix in (".jsonl", ".ndjson", ".json") else "")
+        fmt = detect_format(str(path))  # by extension, .gz stripped, as score reads inputs
+    except InputFormatError:
+        raise TrainingDataError(f"{path}: training files must be .csv, .tsv or .jsonl (optionally .gz)") from None
+    try:
+        f = open_text(str(path), encoding, newline="\n" if fmt == "jsonl" else "")
     except InputFormatError as e:
         raise TrainingDataError(str(e)) from None
     enc = f.encoding
     with f:
-        if suffix in (".jsonl", ".ndjson", ".json"):
+        if fmt == "jsonl":
             for i, line in enumerate(f, 1):
                 bad = bad_bytes_error(line, enc)
                 try:
@@ -187,7 +188,7 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
         else:
             # As csv.DictReader reads it (blank rows skipped, missing cells None), but a stray quote
             # is one bad row instead of swallowing the rows after it (feedback_nlp.io.csv_records).
-            tsv = suffix == ".tsv"  # TSV has no quoting, as feedback_nlp.io reads it for score
+            tsv = fmt == "tsv"  # TSV has no quoting, as feedback_nlp.io reads it for score
             quoting = csv.QUOTE_NONE if tsv else csv.QUOTE_MINIMAL
             records = csv_records(f, delimiter="\t" if tsv else ",", quoting=quoting)
             fieldnames = next((values for values, _, _ in records if values != []), None)
