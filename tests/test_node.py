@@ -164,7 +164,8 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
     extra = [SPAM_COMPLAINT_TEXT, FLOOD_ONCE_TEXT, BARE_VERDICT_TEXT, "差评！不推荐😡", "真的很差，我要去12315投诉",
-             "差差差差差差差差", "。。。，，，！！", "", "  ", "🥰🥰！", "🤮", "👍！！", "🥰🤮", "。", "💯💯!!"]
+             "差差差差差差差差", "。。。，，，！！", "", "  ", "🥰🥰！", "🤮", "👍！！", "🥰🤮", "。", "💯💯!!",
+             "？", "～", "😭", "😭😭😭!!!"]
     norms = [normalize(t) for t in test_texts + DECISION_TEXTS + extra]
     got = _run_node(node, model_dir, [{"id": i, "text": n} for i, n in enumerate(norms)], tmp_path, "--normalized")
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
@@ -180,6 +181,8 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
                                                                                           "neutral"}
     assert {r.severity for r in results} == {"low", "medium", "high", "critical"}
     assert any(r.spam_type == "ad" for r in results) and any(r.route for r in results)
+    # no words: flagged only as gibberish, and a crying face is a review (tasks.spam.no_words_spam)
+    assert [(r.is_spam, r.spam_type) for r in results[-4:]] == [(True, "gibberish")] * 2 + [(False, None)] * 2
 
 
 def _assert_same_decisions(got: list[dict], results, norms: list[str]) -> None:

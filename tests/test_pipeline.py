@@ -189,6 +189,23 @@ def test_a_text_with_no_words_raises_no_issue_and_takes_its_emoji_sentiment(anal
     assert NO_WORDS_REASON not in heads.severity_reasons and heads.sentiment != "positive"
 
 
+def test_a_text_with_no_words_is_a_review_by_its_emoji_and_else_at_most_gibberish(analyzer):
+    # The spam head had called a lone "？" (common in chats) abuse, "～" and "😭" irrelevant: with no words, emoji
+    # of one side are a one-emoji review (codebook: "👍" alone is not spam) and anything flagged is gibberish.
+    from feedback_nlp.pipeline import NO_WORDS_REASON
+
+    heads = FeedbackAnalyzer.load(decisions=False).analyze_batch(["？", "😭"])
+    assert [(r.is_spam, r.spam_type) for r in heads] == [(True, "abuse"), (True, "irrelevant")]
+    question, tilde, crying, crying_loud = analyzer.analyze_batch(["？", "～", "😭", "😭😭😭!!!"])
+    assert (question.is_spam, question.spam_type, tilde.is_spam, tilde.spam_type) == (True, "gibberish", True,
+                                                                                       "gibberish")
+    for r in (crying, crying_loud):
+        assert (r.is_spam, r.spam_type, r.sentiment, r.severity_reasons) == (False, None, "negative",
+                                                                             [NO_WORDS_REASON])
+    point = analyzer.task_models["spam"].heads["spam"].thresholds["spam"]
+    assert crying.spam_score >= point and tilde.spam_score >= point  # the scores stay the model's: flagged
+
+
 def test_unread_text_is_decided_by_the_sentiment_model_in_use(tmp_path):
     from tiny_model import build_tiny_model
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from feedback_nlp.tasks.spam import SPAM_CLASSES, decide_spam, spam_signals
+from feedback_nlp.tasks.spam import SPAM_CLASSES, decide_spam, no_words_spam, spam_signals
 
 
 def test_signals():
@@ -59,3 +59,11 @@ def test_flood_needs_the_text_to_repeat_itself():
     # the filler rule's own floods repeat themselves by construction
     clean = np.array([0.95, 0.01, 0.01, 0.01, 0.01, 0.01])
     assert decide_spam(clean, "差劲差劲差劲差劲差劲差劲差劲", 0.5, 0.7, flood_repetition=0.5)[:2] == (True, "flood")
+
+
+@pytest.mark.parametrize("flagged, spam_type, norm, want", [
+    (True, "irrelevant", "😭", (False, None)), (True, "abuse", "👍👍", (False, None)), (False, None, "🥰", (False, None)),
+    (True, "abuse", "?", (True, "gibberish")), (True, "irrelevant", "🥰🤮", (True, "gibberish")),
+    (True, "flood", "🐶", (True, "gibberish")), (False, None, "。", (False, None))])
+def test_no_words_spam_keeps_emoji_reviews_and_types_the_rest_gibberish(flagged, spam_type, norm, want):
+    assert no_words_spam(flagged, spam_type, norm) == want

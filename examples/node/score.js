@@ -370,16 +370,28 @@ function hasNoWords(rules, labels, norm) {
     && !rules.noWords.word.test(norm));
 }
 
-/** tasks/sentiment.py emoji_probs: the emoji's side at emoji_confidence and the rest neutral; neutral alone when
- * the text has no listed emoji or both kinds. */
-function emojiProbs(nw, labels, norm) {
+/** tasks/sentiment.py emoji_sentiment: 'positive' / 'negative' for listed emoji of one side, else null. */
+function emojiSide(nw, norm) {
   const chars = Array.from(norm);
   const pos = chars.some((c) => nw.positive.has(c));
   const neg = chars.some((c) => nw.negative.has(c));
+  return pos === neg ? null : (pos ? 'positive' : 'negative');
+}
+
+/** tasks/spam.py no_words_spam: emoji of one side are a review, not spam; anything else flagged is gibberish. */
+function noWordsSpam(nw, isSpam, norm) {
+  if (emojiSide(nw, norm) !== null) return [false, null];
+  return [isSpam, isSpam ? 'gibberish' : null];
+}
+
+/** tasks/sentiment.py emoji_probs: the emoji's side at emoji_confidence and the rest neutral; neutral alone when
+ * the text has no listed emoji or both kinds. */
+function emojiProbs(nw, labels, norm) {
+  const side = emojiSide(nw, norm);
   const probs = labels.map(() => 0);
-  if (pos === neg) probs[labels.indexOf('neutral')] = 1;
+  if (side === null) probs[labels.indexOf('neutral')] = 1;
   else {
-    probs[labels.indexOf(pos ? 'positive' : 'negative')] = Math.fround(nw.confidence);
+    probs[labels.indexOf(side)] = Math.fround(nw.confidence);
     probs[labels.indexOf('neutral')] = Math.fround(1 - nw.confidence);
   }
   return probs;
@@ -563,6 +575,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
     out.is_spam = false;
     out.spam_type = null;
   }
+  // emoji or punctuation alone (pipeline._mark_no_words)
+  const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
+  if (noWords) [out.is_spam, out.spam_type] = noWordsSpam(rules.noWords, out.is_spam, norm);
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
   const il = heads.issue_types.labels;
@@ -578,7 +593,6 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
   }
   // emoji or punctuation alone name no problem; sentiment from the emoji (pipeline._mark_no_words)
-  const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
   if (noWords) chosen = [];
   out.issue_types = out.is_spam ? [] : chosen;
   out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;

@@ -24,7 +24,7 @@ from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
-from .tasks.spam import decide_spam
+from .tasks.spam import decide_spam, no_words_spam
 from .tasks.verdict import has_words, names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
@@ -304,6 +304,8 @@ class FeedbackAnalyzer:
             doc.probs["spam"], doc.norm, points.get("spam", 0.5), points.get("repeat"),
             combined=doc.combined.get("spam"),
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
+        if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
+            r.is_spam, r.spam_type = no_words_spam(r.is_spam, r.spam_type, doc.norm)
         r.spam_score = round(score, 6)
 
     def _issue_types(self, doc: Doc) -> None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .sentiment import emoji_sentiment
+
 SPAM_TYPES = ["ad", "abuse", "gibberish", "flood", "irrelevant"]
 #: The codebook's Chinese name of each spam type.
 SPAM_TYPE_NAMES = {"ad": "广告推广", "abuse": "恶意攻击", "gibberish": "无意义", "flood": "重复刷屏", "irrelevant": "无关内容"}
@@ -135,6 +137,17 @@ def rule_spam_type(text: str, repeat_threshold: float) -> str | None:
     if punctuation_only(text):
         return "gibberish"
     return None
+
+
+def no_words_spam(is_spam: bool, spam_type: str | None, norm: str) -> tuple[bool, str | None]:
+    """The decision stage's spam call on a text with no words (:func:`feedback_nlp.tasks.verdict.has_words`
+    false). Emoji of one side (:func:`feedback_nlp.tasks.sentiment.emoji_sentiment`) make it a one-emoji
+    review, not spam (codebook v1.1: "👍" alone; all 16 emoji-only annotations); anything else the model
+    flags is ``gibberish``: punctuation or unlisted emoji carry no ad, insult or off-topic content (a lone
+    "？" in a chat had been ``abuse``, "😭" ``irrelevant``)."""
+    if emoji_sentiment(norm) is not None:
+        return False, None
+    return is_spam, "gibberish" if is_spam else None
 
 
 def decide_spam(probs: np.ndarray, text: str, threshold: float,
