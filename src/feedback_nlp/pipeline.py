@@ -22,7 +22,7 @@ from .tasks.base import MULTILABEL
 from .tasks.evidence import text_evidence
 from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.routing import RoutingTable
-from .tasks.sentiment import decide_sentiment, emoji_probs
+from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam, no_words_spam
 from .tasks.verdict import has_words, names_no_problem
@@ -518,8 +518,7 @@ class FeedbackAnalyzer:
         labels = list(self._head("sentiment").labels)
         if not hasattr(model, "reads") or "neutral" not in labels:
             return
-        neutral = np.zeros(len(labels), np.float32)
-        neutral[labels.index("neutral")] = 1.0
+        neutral = neutral_probs(labels)
         for d, known in zip(live, model.reads(norms, task="sentiment")):
             if not known:
                 d.unread, d.probs["sentiment"] = True, neutral

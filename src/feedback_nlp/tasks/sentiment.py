@@ -43,14 +43,19 @@ def emoji_sentiment(norm: str) -> Optional[str]:
     return "positive" if positive else "negative"
 
 
+def neutral_probs(labels: Sequence[str]) -> np.ndarray:
+    """All of the probability on ``neutral``: the documented result for a text nothing reads."""
+    probs = np.zeros(len(labels), np.float32)
+    probs[list(labels).index("neutral")] = 1.0
+    return probs
+
+
 def emoji_probs(norm: str, labels: Sequence[str]) -> np.ndarray:
     """The sentiment distribution over ``labels`` a text with no words is decided on: :data:`EMOJI_CONFIDENCE`
     on the side its emoji take (:func:`emoji_sentiment`) and the rest on neutral, or neutral alone."""
     side = emoji_sentiment(norm)
-    probs = np.zeros(len(labels), np.float32)
-    if side is None:
-        probs[list(labels).index("neutral")] = 1.0
-    else:
+    probs = neutral_probs(labels)
+    if side is not None:
         probs[list(labels).index(side)] = EMOJI_CONFIDENCE
         probs[list(labels).index("neutral")] = 1.0 - EMOJI_CONFIDENCE
     return probs
