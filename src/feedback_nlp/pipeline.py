@@ -305,7 +305,7 @@ class FeedbackAnalyzer:
             combined=doc.combined.get("spam"),
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
         if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
-            r.is_spam, r.spam_type = no_words_spam(r.is_spam, r.spam_type, doc.norm)
+            r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
         r.spam_score = round(score, 6)
 
     def _issue_types(self, doc: Doc) -> None:

@@ -139,10 +139,10 @@ def rule_spam_type(text: str, repeat_threshold: float) -> str | None:
     return None
 
 
-def no_words_spam(is_spam: bool, spam_type: str | None, norm: str) -> tuple[bool, str | None]:
+def no_words_spam(is_spam: bool, norm: str) -> tuple[bool, str | None]:
     """The decision stage's spam call on a text with no words (:func:`feedback_nlp.tasks.verdict.has_words`
     false). Emoji of one side (:func:`feedback_nlp.tasks.sentiment.emoji_sentiment`) make it a one-emoji
-    review, not spam (codebook v1.1: "👍" alone; all 16 emoji-only annotations); anything else the model
+    review, not spam (codebook v1.1: "👍" alone; all 11 emoji-only annotations); anything else the model
     flags is ``gibberish``: punctuation or unlisted emoji carry no ad, insult or off-topic content (a lone
     "？" in a chat had been ``abuse``, "😭" ``irrelevant``)."""
     if emoji_sentiment(norm) is not None:
