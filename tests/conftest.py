@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/ helpers such 
 #: Critical at the shipped model's points (illness and a regulator threat): moving a point shows.
 CRITICAL_TEXT = "吃了外卖全家食物中毒，我要打12315"
 #: Operating points under which records of channel ``order_review`` are never critical.
-NEVER_CRITICAL_REVIEWS = {"severity.critical@order_review": 1.01, "severity.critical_unsignalled@order_review": 1.01}
+NEVER_CRITICAL_REVIEWS = {"severity.critical@order_review": 1, "severity.critical_unsignalled@order_review": 1}
 #: The same as ``feedback-nlp --threshold`` options.
 NEVER_CRITICAL_REVIEWS_ARGS = [x for k, v in NEVER_CRITICAL_REVIEWS.items() for x in ("--threshold", f"{k}={v}")]
 

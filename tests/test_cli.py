@@ -1126,11 +1126,12 @@ def test_threshold_option_moves_an_operating_point(monkeypatch):
     text = "吃了外卖全家食物中毒，我要打12315"
     rc, out, _ = run(monkeypatch, ["analyze", "--json", text])
     assert rc == 0 and json.loads(out)["severity"] == "critical"
-    rc, out, _ = run(monkeypatch, ["analyze", "--json", "--threshold", "severity.critical=1.01",
-                                   "--threshold", "severity.critical_unsignalled=1.01", text])
+    rc, out, _ = run(monkeypatch, ["analyze", "--json", "--threshold", "severity.critical=1",
+                                   "--threshold", "severity.critical_unsignalled=1", text])
     got = json.loads(out)
     assert rc == 0 and got["severity"] == "high" and got["needs_review"]
-    for bad in ("severity.critical", "critical=0.5", "severity.critical=abc", "severity.nope=0.5"):
+    for bad in ("severity.critical", "critical=0.5", "severity.critical=abc", "severity.nope=0.5",
+                "severity.critical=70", "severity.critical=-0.1", "severity.ev_high=3.5"):
         rc, _, err = run(monkeypatch, ["analyze", "--threshold", bad, text])
         assert rc == 2 and "threshold" in err and "Traceback" not in err, (bad, err)
 

@@ -11,6 +11,7 @@ corpora's test splits. Skipped, with the reason, where node or the npm packages
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 
@@ -338,3 +339,17 @@ def test_package_lock_agrees_with_package_json():
     for key in ("dependencies", "optionalDependencies", "devDependencies"):
         assert root.get(key) == pkg.get(key), key
     assert root.get("version") == pkg.get("version")
+
+
+@pytest.mark.parametrize("item, msg", [("severity.critical=70", "70 is outside [0, 1] (a probability, not a percentage"),
+                                       ("spam.spam@social=-0.1", "-0.1 is outside [0, 1]"),
+                                       ("severity.ev_high=3.5", "3.5 is outside [0, 3]")])
+def test_node_rejects_a_point_outside_its_range_as_python_does(model_dir, tmp_path, item, msg):
+    node = _require_node()
+    key, _, value = item.partition("=")
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        FeedbackAnalyzer.load(model_dir, thresholds={key: float(value)})
+    (tmp_path / "in.jsonl").write_text('{"id": 1, "text": "\\u597d"}\n', encoding="ascii")
+    proc = subprocess.run([node, str(SCORE_JS), "--model", str(model_dir), "--threshold", item,
+                           str(tmp_path / "in.jsonl")], capture_output=True, timeout=120, cwd=NODE_DIR)
+    assert proc.returncode != 0 and msg in proc.stderr.decode("utf-8", "replace")

@@ -9,7 +9,7 @@ from feedback_nlp.operating_points import apply_thresholds, channel_points
 
 
 def _models() -> dict:
-    head = SimpleNamespace(thresholds={"critical": 0.04, "critical_unsignalled": 0.08})
+    head = SimpleNamespace(thresholds={"critical": 0.04, "critical_unsignalled": 0.08, "ev_high": 1.3})
     model = SimpleNamespace(heads={"severity": head})
     return {"severity": model}
 
@@ -18,19 +18,24 @@ def test_plain_keys_move_the_heads_point_and_channel_keys_are_returned():
     models = _models()
     per_channel = apply_thresholds(models, {"severity.critical": 0.5, "severity.critical@order_review": 0.1,
                                             "severity": {"critical_unsignalled@order_review": 0.3}})
-    assert models["severity"].heads["severity"].thresholds == {"critical": 0.5, "critical_unsignalled": 0.08}
+    assert models["severity"].heads["severity"].thresholds == {"critical": 0.5, "critical_unsignalled": 0.08,
+                                                               "ev_high": 1.3}
     assert per_channel == {"order_review": {"severity": {"critical": 0.1, "critical_unsignalled": 0.3}}}
     assert channel_points(models, per_channel) == {
-        "order_review": {"severity": {"critical": 0.1, "critical_unsignalled": 0.3}}}
+        "order_review": {"severity": {"critical": 0.1, "critical_unsignalled": 0.3, "ev_high": 1.3}}}
     assert channel_points(models, {"email": {"severity": {"critical": 1}}}) == {
-        "email": {"severity": {"critical": 1.0, "critical_unsignalled": 0.08}}}  # the head's other points kept
+        "email": {"severity": {"critical": 1.0, "critical_unsignalled": 0.08, "ev_high": 1.3}}}  # the others kept
+    apply_thresholds(models, {"severity.ev_high": 2.5, "severity.critical": 0})  # each range's ends are inside it
 
 
 @pytest.mark.parametrize("bad, msg", [
     ({"severity.critical@": 0.5}, "name one channel"), ({"severity.critical@@x": 0.5}, "name one channel"),
     ({"severity.nope@x": 0.5}, "no operating point"),
     ({"severity.critical@x": "high"}, "not a number"), ({"nope.critical@x": 0.5}, "unknown task"),
-    ({"severity.critical@x": float("nan")}, "not a finite number"), ({"severity": 0.5}, "TASK.KEY")])
+    ({"severity.critical@x": float("nan")}, "not a finite number"), ({"severity": 0.5}, "TASK.KEY"),
+    ({"severity.critical": 70}, r"70 is outside \[0, 1\] \(a probability, not a percentage"),
+    ({"severity.critical@x": -0.1}, r"-0.1 is outside \[0, 1\]"),
+    ({"severity.ev_high": 3.5}, r"3.5 is outside \[0, 3\]"), ({"severity.ev_high": -1}, r"outside \[0, 3\]")])
 def test_every_key_and_value_is_checked(bad, msg):
     models = _models()
     with pytest.raises(ValueError, match=msg):
@@ -42,7 +47,8 @@ def test_a_bad_key_after_good_ones_moves_nothing():
     models = _models()
     with pytest.raises(ValueError, match="no operating point"):
         apply_thresholds(models, {"severity.critical": 0.5, "severity.critical_unsignalled": 0.6, "severity.nope": 1})
-    assert models["severity"].heads["severity"].thresholds == {"critical": 0.04, "critical_unsignalled": 0.08}
+    assert models["severity"].heads["severity"].thresholds == {"critical": 0.04, "critical_unsignalled": 0.08,
+                                                               "ev_high": 1.3}
 
 
 def test_channel_points_are_checked_too():

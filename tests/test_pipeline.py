@@ -364,13 +364,13 @@ def test_threshold_overrides_from_the_api():
     from feedback_nlp.pipeline import FeedbackAnalyzer
 
     text = "吃了外卖全家食物中毒，我要打12315"
-    strict = FeedbackAnalyzer.load(thresholds={"severity.critical": 1.01, "severity.critical_unsignalled": 1.01,
+    strict = FeedbackAnalyzer.load(thresholds={"severity.critical": 1.0, "severity.critical_unsignalled": 1.0,
                                                "severity.critical_review": 0.0})
     r = strict.analyze(text)
     assert r.severity == "high" and r.needs_review  # below the critical point: high, for a person to check
     assert any(x.startswith("needs review: close to critical") for x in r.severity_reasons)
-    nested = FeedbackAnalyzer.load(thresholds={"severity": {"critical": 1.01, "critical_unsignalled": 1.01},
-                                               "issue_types": {"gate": 1.01}})
+    nested = FeedbackAnalyzer.load(thresholds={"severity": {"critical": 1.0, "critical_unsignalled": 1.0},
+                                               "issue_types": {"gate": 1.0}})
     assert nested.analyze(text).severity != "critical"
     # the gate closes every issue type; a record at medium or above still gets an owner by routing
     closed = nested.analyze("快递太慢了，等了十天，客服也不回")
@@ -390,7 +390,7 @@ def test_channel_thresholds_apply_to_records_of_that_channel_only():
     assert fa.analyze(CRITICAL_TEXT, channel="order_review").severity == "high"
     assert fa.analyze(CRITICAL_TEXT).severity == "critical"
     # nested form; a channel's point wins over a global one for that channel, the global one holds elsewhere
-    both = FeedbackAnalyzer.load(thresholds={"severity": {"critical": 1.01, "critical_unsignalled": 1.01,
+    both = FeedbackAnalyzer.load(thresholds={"severity": {"critical": 1.0, "critical_unsignalled": 1.0,
                                                           "critical@email": 0.0}})
     got = both.analyze_batch([CRITICAL_TEXT] * 2, channels=["email", None])
     assert [r.severity for r in got] == ["critical", "high"]

@@ -503,6 +503,9 @@ const DEFAULT_POINTS = {
   severity: { review: 0.4 },
 };
 
+/** Points that are not probabilities: severity's cuts on the expected level, in [0, 3]. */
+const LEVEL_CUTS = ['ev_medium', 'ev_high', 'ev_critical'];
+
 /**
  * --threshold TASK.KEY=VALUE and TASK.KEY@CHANNEL=VALUE, as FeedbackAnalyzer.load(thresholds=) takes
  * them: a plain key moves the head's point, a key with @CHANNEL the point for records of that channel
@@ -531,6 +534,11 @@ function applyThresholds(model, items) {
     const value = Number(raw);
     if (raw.trim() === '' || !Number.isFinite(value)) {
       throw new Error(`--threshold ${item}: ${raw} is not a finite number`);
+    }
+    const high = LEVEL_CUTS.includes(key) ? 3 : 1; // operating_points.point_range
+    if (value < 0 || value > high) {
+      throw new Error(`--threshold ${item}: ${value} is outside [0, ${high}]` +
+        (high === 1 && value > high ? ' (a probability, not a percentage; 1 turns the point off)' : ''));
     }
     if (channel === null) heads[task].thresholds = { ...points, [key]: value };
     else ((perChannel[channel] ??= {})[task] ??= {})[key] = value;

@@ -3,7 +3,9 @@
 ``{"severity.critical": 0.7}`` (or ``{"severity": {"critical": 0.7}}``) moves a head's point;
 ``{"severity.critical@order_review": 0.1}`` moves it for records of channel ``order_review``
 only (a review feed and a ticket queue need different critical points). Every key is checked
-against the points the head has, every value must be a finite number.
+against the points the head has, every value must be a number in the point's range: a probability
+in [0, 1], or for severity's expected-level cuts (``ev_*``) in [0, 3]. A probability point of 1 turns it
+off in practice: a probability is exactly 1 only when rounding saturates (a logit above about 17 in float32).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["CHANNEL_SEP", "DEFAULT_POINTS", "apply_thresholds", "channel_points", "checked_point"]
+__all__ = ["CHANNEL_SEP", "DEFAULT_POINTS", "apply_thresholds", "channel_points", "checked_point", "point_range"]
 
 #: Separates an operating point's key from the channel it is for: ``severity.critical@order_review``.
 CHANNEL_SEP = "@"
@@ -24,6 +26,17 @@ CHANNEL_SEP = "@"
 DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0},
                   "issue_types": {"bare_verdict": 1.0},
                   "sentiment": {"review": 0.5}, "severity": {"review": 0.4}}
+#: Points that are not probabilities: severity's cuts on the expected level (low=0 .. critical=3).
+_LEVEL_CUTS = ("ev_medium", "ev_high", "ev_critical")
+
+
+def point_range(name: str) -> tuple[float, float]:
+    """The values point ``name`` can take: ``(0, 3)`` for an expected-level cut, else ``(0, 1)``.
+
+    Checked because a point outside its range is silent: ``severity.critical=70`` (meant as 70%)
+    would never call anything critical.
+    """
+    return (0.0, 3.0) if name in _LEVEL_CUTS else (0.0, 1.0)
 
 
 def checked_point(models: Mapping[str, Any], task: str, name: str, value: Any, shown: str) -> float:
@@ -40,6 +53,10 @@ def checked_point(models: Mapping[str, Any], task: str, name: str, value: Any, s
         raise ValueError(f"threshold {shown}: {value!r} is not a number") from None
     if not np.isfinite(value):
         raise ValueError(f"threshold {shown}: {value!r} is not a finite number")
+    low, high = point_range(name)
+    if not low <= value <= high:
+        raise ValueError(f"threshold {shown}: {value:g} is outside [{low:g}, {high:g}]"
+                         + (" (a probability, not a percentage; 1 turns the point off)" if high == 1.0 and value > high else ""))
     return value
 
 
