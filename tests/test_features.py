@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from feedback_nlp.features import NgramFeaturizer, document_frequencies, linear_scores
+from feedback_nlp.features import NgramFeaturizer, document_frequencies, linear_scores, star_digits
 
 TEXTS = ["很好", "质量很差", "快递太慢了", "很好很好", "差评"]
 
@@ -9,6 +9,35 @@ TEXTS = ["很好", "质量很差", "快递太慢了", "很好很好", "差评"]
 def test_rule_ngrams_digits_mapped():
     f = NgramFeaturizer(ngram_range=(1, 2))
     assert f.ngrams("等了15天") == ["等", "了", "0", "0", "天", "等了", "了0", "00", "0天"]
+
+
+@pytest.mark.parametrize("text, mapped", [
+    ("给1星", "给一星"), ("5颗星好评", "五颗星好评"), ("1星2星3星4星5星", "一星二星三星四星五星"),
+    ("15星", "15星"), ("4.5星", "4.5星"), ("0星", "0星"), ("6星", "6星"), ("1个月", "1个月"), ("1 星", "1 星")])
+def test_star_digits_keep_the_number_of_a_rating(text, mapped):
+    assert star_digits(text) == mapped
+
+
+def test_a_star_rating_is_not_another_rating_to_the_featurizer():
+    """Both lookups (packed keys and the dict one, for n-grams longer than 3) read 1星 as 一星."""
+    texts = ["只能给一星", "五星好评", "差评一星"] * 2
+    for ngram_range in ((1, 3), (1, 4)):
+        f = NgramFeaturizer(ngram_range=ngram_range, min_df=1, star_digits=True).fit(texts)
+        one, five, plain = f.transform(["给1星", "给5星", "给一星"]), f.transform(["给5星"]), f.transform(["给一星"])
+        assert list(one.ids[one.indptr[0]:one.indptr[1]]) == list(plain.ids)
+        assert set(five.ids) != set(plain.ids)
+        assert f.reads(["1星"]).all() and f.ngrams("1星")[:2] == ["一", "星"]
+        off = NgramFeaturizer(ngram_range=ngram_range, min_df=1).fit(texts + ["0星"])  # the default
+        assert set(off.transform(["给1星"]).ids) == set(off.transform(["给5星"]).ids)
+
+
+def test_a_config_without_star_digits_is_read_without_it(tmp_path):
+    """Model directories written before the option keep the rule they were fitted with."""
+    f = NgramFeaturizer(min_df=1, star_digits=True).fit(TEXTS + ["给0星"])
+    cfg = f.save(tmp_path)
+    assert cfg["star_digits"] is True and NgramFeaturizer.load(tmp_path, cfg).star_digits
+    del cfg["star_digits"]
+    assert NgramFeaturizer.load(tmp_path, cfg).ngrams("1星") == ["0", "星", "0星"]
 
 
 def test_transform_matches_written_rule():

@@ -353,3 +353,23 @@ def test_node_rejects_a_point_outside_its_range_as_python_does(model_dir, tmp_pa
     proc = subprocess.run([node, str(SCORE_JS), "--model", str(model_dir), "--threshold", item,
                            str(tmp_path / "in.jsonl")], capture_output=True, timeout=120, cwd=NODE_DIR)
     assert proc.returncode != 0 and msg in proc.stderr.decode("utf-8", "replace")
+
+
+def test_node_reads_star_ratings_as_python_does(model_dir, tmp_path):
+    """A model whose featurizer has star_digits: Node's heads give Python's probabilities on ratings."""
+    node = _require_node()
+    starred = tmp_path / "starred"
+    shutil.copytree(model_dir, starred)
+    card = json.loads((starred / "model.json").read_text(encoding="utf-8"))
+    card["featurizer"]["star_digits"] = True
+    (starred / "model.json").write_text(json.dumps(card, ensure_ascii=False), encoding="utf-8")
+    norms = [normalize(t) for t in ("只能给1星", "5颗星好评", "4.5星", "15星", "给2星3星", "1星", "0星", "五星")]
+    got = _run_node(node, starred, [{"id": i, "text": n} for i, n in enumerate(norms)], tmp_path,
+                    "--normalized", "--heads-only")
+    for model in (NgramModel.from_pretrained(starred), NgramModel.from_pretrained(model_dir)):
+        want = model.predict_proba(norms)["sentiment"]
+        js = np.array([g["probs"]["sentiment"] for g in got], dtype=np.float64)
+        if model.featurizer.star_digits:
+            np.testing.assert_allclose(js, want, atol=ATOL, rtol=0)
+        else:  # the option acts: 1星 and 5星 read differently from the unstarred model
+            assert np.abs(js - want).max(axis=1)[[0, 1, 4, 5]].min() > 1e-4

@@ -101,6 +101,7 @@ async function loadModel(dir, { headsOnly = false } = {}) {
     rules: headsOnly ? null : loadDecisionRules(dir, card), routing: loadRouting(dir, card),
     lo: feat.ngram_range[0], hi: feat.ngram_range[1],
     sublinear: feat.sublinear_tf !== false, mapDigits: feat.map_digits !== false,
+    starDigits: feat.star_digits === true,
   };
 }
 
@@ -139,9 +140,14 @@ function normalize(text, maxChars = MAX_CHARS) {
 }
 
 // ---------------------------------------------------------------------------- featurisation
+// Step 1's exception (features.star_digits): a star rating keeps its number, 1星 -> 一星.
+const STAR_DIGIT = /(?<![0-9.])[1-5](?=颗?星)/g;
+const STAR_NUMERALS = { 1: '一', 2: '二', 3: '三', 4: '四', 5: '五' };
+
 /** Steps 1-5 of the featuriser rule for one normalised text: {ids (ascending), weights}. */
 function featurize(model, norm) {
-  const cps = Array.from(norm); // code points
+  const starred = model.starDigits && norm.includes('星') ? norm.replace(STAR_DIGIT, (d) => STAR_NUMERALS[d]) : norm;
+  const cps = Array.from(starred); // code points
   if (model.mapDigits) {
     for (let i = 0; i < cps.length; i++) {
       const c = cps[i];
