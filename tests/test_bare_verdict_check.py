@@ -17,8 +17,9 @@ ANNOTATIONS = [  # (text, issue_types, sentiment, severity)
     ("快递十天都没到，客服也不回消息", ["logistics", "customer_service"], "negative", "medium"),
     ("质量很好，物流也快", [], "positive", "low"),
     ("🥰🥰！", [], "positive", "low"),  # no words: the heads had read its "！" as a critical complaint
+    ("我要投诉！", ["other"], "negative", "high"),  # a bare threat
 ]
-REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1)]
+REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1), ("差评，投诉", 0)]
 
 
 def _data(tmp_path):
@@ -51,8 +52,11 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
     assert off.endswith("given an issue type 2 of 2") and on.endswith("given an issue type 0 of 2")
     assert "  dev: 3 non-spam hits, 1 with a gold issue type" in lines
     assert "    '非常不满意' gold ['product_quality'] negative medium" in lines
-    assert "corpus reviews, dev + test: 3 of 9 hit (3 labelled negative)" in lines  # "不推荐" in each corpus
+    assert "corpus reviews, dev + test: 3 of 12 hit (3 labelled negative)" in lines  # "不推荐" in each corpus
     assert sum(line.startswith("    0 '不推荐'") for line in lines) == 2  # the sample
     # texts with no words: listed with gold and decisions, in every split
     assert "  dev '🥰🥰！' False positive low [] | False positive 0.8 low []" in lines
-    assert lines[-1] == "  agree with the gold, of 3: sentiment 3, severity 3, issue types 3, spam 3"
+    assert "  agree with the gold, of 3: sentiment 3, severity 3, issue types 3, spam 3" in lines
+    # bare threats: other and high, in the annotations and the corpora
+    assert "  annotations dev: 1" in lines and "    '我要投诉！' False high ['other'] | False high ['other']" in lines
+    assert "  corpus reviews, all splits: 3 of 12" in lines and lines[-1] == "    0 '差评，投诉'"

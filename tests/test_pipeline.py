@@ -285,6 +285,25 @@ def test_a_bare_verdict_raises_no_issue_and_is_low(analyzer):
     assert FeedbackAnalyzer.load(decisions=False).analyze("失望").issue_types
 
 
+def test_a_bare_threat_is_other_and_high(analyzer):
+    # Codebook: an explicit threat of a complaint is high (critical: legal, regulator, media), and a threat
+    # naming no problem is other, so someone owns it. The heads called "投诉" critical (P 0.86) with three
+    # guessed issue types; issue_types.bare_verdict = 0 gives that back.
+    from feedback_nlp.pipeline import BARE_THREAT_REASON
+
+    for text in ("投诉", "我要投诉", "再不处理我就投诉你们", "差评！我要举报"):
+        r = analyzer.analyze(text)
+        assert (r.issue_types, r.severity, r.route["team"]) == (["other"], "high", "客服分诊"), text
+        assert r.severity_reasons == [BARE_THREAT_REASON, "threat of complaint or bad review"], text
+    off = FeedbackAnalyzer.load(thresholds={"issue_types.bare_verdict": 0}).analyze("投诉")
+    assert off.severity == "critical" and len(off.issue_types) > 1
+    # what names a problem, or a critical threat, keeps its decision
+    assert BARE_THREAT_REASON not in analyzer.analyze("快递太慢了我要投诉").severity_reasons
+    legal = analyzer.analyze("我要投诉到12315")
+    assert legal.severity == "critical" and BARE_THREAT_REASON not in legal.severity_reasons
+    assert FeedbackAnalyzer.load(decisions=False).analyze("投诉").severity_reasons[0].startswith("model:")
+
+
 def test_custom_task_fields_and_name_clash(tmp_path):
     from tiny_model import build_tiny_model
 

@@ -1,5 +1,6 @@
 """Rule Y, the bare-verdict decision (``tasks.verdict``): what it changes, on the annotations and corpora.
-Also the other texts that name no problem, those with no words (``tasks.verdict.has_words``, rule AE).
+Also the other texts that name no problem: those with no words (``tasks.verdict.has_words``, rule AE) and
+bare threats to complain (``tasks.verdict.is_bare_threat``, rule AJ).
 
 Prints, for the annotations' dev and test splits, the decision figures with the point
 ``issue_types.bare_verdict`` at 0 (off) and 1 (the default): issue micro/macro F1, severity
@@ -7,7 +8,8 @@ accuracy and kappa, and how many negative records raising no problem get an issu
 every annotation record (train, dev, test) the rule hits whose gold has an issue type, and the
 corpus reviews of the dev and test splits it hits, with ``--sample`` of them drawn at random
 (seed 0) to read for texts that name a concrete problem (the rule's false hits). Last, every annotation
-record with no words ("🥰🥰！", "？？？"), its gold labels next to the decisions, and how often they agree.
+record with no words ("🥰🥰！", "？？？"), its gold labels next to the decisions, and how often they agree;
+and every bare threat ("我要投诉") among the annotations and the corpus reviews of all splits.
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -20,7 +22,7 @@ from feedback_nlp import FeedbackAnalyzer
 from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus
 from feedback_nlp.metrics import decision_report
 from feedback_nlp.tasks.severity import escalation_signals
-from feedback_nlp.tasks.verdict import has_words, names_no_problem
+from feedback_nlp.tasks.verdict import has_words, names_no_problem, threat_names_no_problem
 from feedback_nlp.text import normalize
 
 
@@ -63,6 +65,7 @@ def main(argv=None) -> None:
     for r in random.Random(0).sample(hit, min(args.sample, len(hit))):
         print(f"    {r['label']} {r['text'][:60]!r}")
     no_words(analyzers[1], args.data_dir)
+    bare_threats(analyzers[1], args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -80,6 +83,26 @@ def no_words(analyzer, data_dir=None) -> None:
             print(f"  {split} {r['text'][:30]!r} {r['is_spam']} {r['sentiment']} {r['severity']} {r['issue_types']}"
                   f" | {z.is_spam} {z.sentiment} {z.sentiment_score} {z.severity} {z.issue_types}")
     print(f"  agree with the gold, of {n}: " + ", ".join(f"{k} {v}" for k, v in agree.items()))
+
+
+def bare_threats(analyzer, data_dir=None) -> None:
+    """Every annotation record and corpus review (all splits) the bare-threat rule takes: gold | decided."""
+    def threat(text: str) -> bool:
+        norm = normalize(text)
+        return threat_names_no_problem(norm, escalation_signals(norm))
+
+    print("bare threats (gold | decided):")
+    for split in ("train", "dev", "test"):
+        recs = [r for r in load_annotations(split, data_dir) if threat(r["text"])]
+        print(f"  annotations {split}: {len(recs)}")
+        for r, z in zip(recs, analyzer.analyze_batch([r["text"] for r in recs])):
+            print(f"    {r['text'][:30]!r} {r['is_spam']} {r['severity']} {r['issue_types']} | {z.is_spam} {z.severity}"
+                  f" {z.issue_types}")
+    reviews = [r for name in CORPORA for split in ("train", "dev", "test") for r in load_corpus(name, split, data_dir)]
+    hit = [r for r in reviews if threat(r["text"])]
+    print(f"  corpus reviews, all splits: {len(hit)} of {len(reviews)}")
+    for r in hit:
+        print(f"    {r['label']} {r['text'][:60]!r}")
 
 
 if __name__ == "__main__":

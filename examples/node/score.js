@@ -359,6 +359,10 @@ function loadDecisionRules(dir, card) {
       verdict: re(raw.bare_verdict.verdict),
       phrases: new RegExp(raw.bare_verdict.phrases, `${raw.flags}g`),
       notLetter: new RegExp(raw.bare_verdict.not_letter, `${raw.flags}g`),
+      // files written before bare threats lack these: the rule is then off, as it was
+      threat: raw.bare_verdict.threat ? re(raw.bare_verdict.threat) : null,
+      threatPhrases: raw.bare_verdict.threat_phrases
+        ? new RegExp(raw.bare_verdict.threat_phrases, `${raw.flags}g`) : null,
     } : null,
     noWords: raw.no_words ? {
       word: re(raw.no_words.word),
@@ -409,6 +413,12 @@ function isBareVerdict(v, norm) {
   return norm.replace(v.notLetter, '').replace(v.phrases, '') === '';
 }
 
+/** tasks/verdict.py is_bare_threat: a threat to complain ("我要投诉") that names nothing else, verdicts aside. */
+function isBareThreat(v, norm) {
+  if (!v || !v.threat || [...norm].length > v.maxChars || !v.threat.test(norm)) return false;
+  return norm.replace(v.notLetter, '').replace(v.threatPhrases, '') === '';
+}
+
 /** The routing table the card names (routing.json), or the codebook's when it names none. */
 function loadRouting(dir, card) {
   const name = typeof card.routing === 'string' ? card.routing : null;
@@ -422,6 +432,7 @@ const UNREAD_REASON = 'unread: the model knows none of these characters, sentime
 // pipeline.SPAM_COMPLAINT_REASON: a spam record that is negative and raises an issue type goes to review
 const SPAM_COMPLAINT_REASON = 'needs review: spam, yet negative and raising';
 const BARE_VERDICT_REASON = 'bare verdict: names no problem';
+const BARE_THREAT_REASON = 'bare threat: names no problem';
 const NO_WORDS_REASON = 'no words (emoji or punctuation alone): names no problem';
 // Python's [^\w:：]+ and [^\W\d_]+ (\w: letters, numbers, underscore; \d: decimal digits).
 const SYMBOLS = /[^\p{L}\p{N}_:：]+/gu;
@@ -603,6 +614,11 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const bareVerdict = Boolean(heads.issue_types.combiner && !out.is_spam && !fired.length
     && (it.bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0 && isBareVerdict(rules.verdict, norm));
   if (bareVerdict) chosen = [];
+  // a bare threat ("我要投诉") on which no signal of the critical kind fires: other, severity high (codebook v1.2)
+  const bareThreat = Boolean(heads.issue_types.combiner && !out.is_spam && !bareVerdict && il.includes('other')
+    && (it.bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0
+    && !fired.some((r) => r.minimum === 'critical') && isBareThreat(rules.verdict, norm));
+  if (bareThreat) chosen = ['other'];
   if (heads.issue_types.combiner && il.includes('product_quality') && rules.illness.test(norm)) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
   }
@@ -624,6 +640,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   } else if (bareVerdict) {
     out.severity = 'low';
     out.severity_reasons = [BARE_VERDICT_REASON];
+  } else if (bareThreat) {
+    out.severity = 'high';
+    out.severity_reasons = [BARE_THREAT_REASON, ...fired.map((r) => r.reason)];
   } else if (noWords) {
     out.severity = 'low';
     out.severity_reasons = [NO_WORDS_REASON];

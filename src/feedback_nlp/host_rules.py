@@ -71,7 +71,7 @@ def python_patterns() -> dict:
     ``rule:<reason>`` (escalation rules), ``illness``, ``text:<name>`` (text evidence; its letter
     runs ``[^\\W\\d_]`` and dropped symbols ``[^\\w:：]`` are spelled with Unicode properties in the
     host), ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``) and
-    ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`) and ``no_words:word``
+    ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`, ``is_bare_threat``) and ``no_words:word``
     (:func:`~feedback_nlp.tasks.verdict.has_words`)."""
     from .tasks import evidence, spam, verdict
     from .tasks.issue_types import ILLNESS
@@ -85,7 +85,8 @@ def python_patterns() -> dict:
         out[f"text:{name}"] = getattr(evidence, attr)
     out.update({"spam:link": spam._LINK, "spam:contact": spam._CONTACT, "spam:solicit": spam._SOLICIT})
     out.update({"verdict:verdict": verdict._VERDICT, "verdict:phrases": verdict._PHRASES,
-                "verdict:not_letter": verdict._NOT_LETTER})
+                "verdict:not_letter": verdict._NOT_LETTER, "verdict:threat": verdict._THREAT,
+                "verdict:threat_phrases": verdict._THREAT_PHRASES})
     out["no_words:word"] = verdict._WORD
     return out
 

@@ -25,7 +25,7 @@ from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam, no_words_spam
-from .tasks.verdict import has_words, names_no_problem
+from .tasks.verdict import has_words, names_no_problem, threat_names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
@@ -36,6 +36,8 @@ UNREAD_REASON = "unread: the model knows none of these characters, sentiment neu
 SPAM_COMPLAINT_REASON = "needs review: spam, yet negative and raising"
 #: The ``severity_reasons`` of a bare verdict (``tasks.verdict``): no issue type, severity low.
 BARE_VERDICT_REASON = "bare verdict: names no problem"
+#: The first ``severity_reasons`` of a bare threat ("我要投诉", ``tasks.verdict``): ``other``, severity high.
+BARE_THREAT_REASON = "bare threat: names no problem"
 #: The ``severity_reasons`` of a text with no letter or digit ("🥰🥰！", "。"; ``tasks.verdict.has_words``).
 NO_WORDS_REASON = "no words (emoji or punctuation alone): names no problem"
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
@@ -171,6 +173,7 @@ class Doc:
     unread: bool = False  # the sentiment model cannot read the text (UNREAD_REASON)
     spam_issues: list[str] = field(default_factory=list)  # the issue types a spam record would have had
     bare_verdict: bool = False  # a verdict naming no problem ("差评！"): no issue type, low
+    bare_threat: bool = False  # a threat naming no problem ("我要投诉"): other, high
     no_words: bool = False  # emoji / punctuation alone ("🥰🥰！"), decision stage: no issue type, low, emoji sentiment
 
 
@@ -310,17 +313,20 @@ class FeedbackAnalyzer:
 
     def _issue_types(self, doc: Doc) -> None:
         """Issue types over their thresholds. The decision stage gives none to a bare verdict ("差评！",
-        "不推荐") on which no escalation signal fires (codebook v1.1; the point ``bare_verdict``, on
-        unless 0) and puts ``product_quality`` first when the text reports illness."""
+        "不推荐") on which no escalation signal fires (codebook v1.1), ``other`` alone to a bare threat
+        ("我要投诉") on which none of the critical kind fires (v1.2; both rules: the point ``bare_verdict``,
+        on unless 0), and puts ``product_quality`` first when the text reports illness."""
         head, points = self._head("issue_types"), self._points("issue_types", doc)
         chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, points,
                                             raised=doc.combined.get("issue_types"))
         r = doc.result
         r.issue_scores = scores
         if head.combiner is not None:  # decision stage: bare verdicts, the codebook's illness rule
-            if (not r.is_spam and points.get("bare_verdict", DEFAULT_POINTS["issue_types"]["bare_verdict"])
-                    and names_no_problem(doc.norm, doc.fired)):
-                doc.bare_verdict, chosen = True, []
+            if not r.is_spam and points.get("bare_verdict", DEFAULT_POINTS["issue_types"]["bare_verdict"]):
+                if names_no_problem(doc.norm, doc.fired):
+                    doc.bare_verdict, chosen = True, []
+                elif "other" in head.labels and threat_names_no_problem(doc.norm, doc.fired):
+                    doc.bare_threat, chosen = True, ["other"]
             chosen = illness_first(chosen, doc.norm, head.labels)
         if doc.no_words:  # decision stage: emoji or punctuation alone name no problem
             chosen = []
@@ -340,6 +346,9 @@ class FeedbackAnalyzer:
             return
         if doc.bare_verdict:
             r.severity, r.severity_reasons = "low", [BARE_VERDICT_REASON]
+            return
+        if doc.bare_threat:  # codebook: an explicit threat of a complaint is high
+            r.severity, r.severity_reasons = "high", [BARE_THREAT_REASON, *(x.reason for x in doc.fired)]
             return
         if doc.no_words:
             r.severity, r.severity_reasons = "low", [NO_WORDS_REASON]

@@ -1,4 +1,5 @@
-"""Texts that name no problem: bare verdicts ("差评！", "不推荐", "失望") and texts with no words ("🥰🥰！").
+"""Texts that name no problem: bare verdicts ("差评！", "不推荐", "失望"), bare threats to complain
+("我要投诉", "举报") and texts with no words ("🥰🥰！").
 
 The codebook (v1.1) labels them not spam, negative, no issue type, low: there is nothing for a
 team to fix. The heads read "差评" next to thousands of complaints and give such texts an issue
@@ -7,6 +8,12 @@ verdict phrase and nothing is left once the verdict phrases, a fixed list of int
 particles and framing words, and every character that is not a letter (punctuation, emoji,
 digits, spaces) are removed: any other word ("质量", "小", "慢", "客服", "衣服") keeps it out,
 so "质量差" and "太小了" still name their problem.
+
+A bare threat is the same test with threat words, verdicts allowed beside them ("差评！投诉！"):
+"投诉" alone is how chat users ask for a person.
+The codebook makes an explicit threat of a complaint ``high`` (``critical`` is for legal, regulator
+or media threats), and a threat that names no problem ``other``, so that someone owns it; the heads
+read "投诉" beside the critical tickets and called it critical, with guessed issue types.
 """
 from __future__ import annotations
 
@@ -29,10 +36,21 @@ FILLER = (
     "真心实意|真心|真的|实在是|实在|非常|特别|超级|极其|简直|绝对|必须|有点|有些|一点都|一点也|根本|"
     "真是|就是|还是|太|很|真|极|最|超|都|也|了|的|啊|吧|呢|啦|哦|呀|嘛|哎|唉|哈|就|是|我|给|说|还"
 )
+#: Threats to complain or report (the words of the escalation rule "threat of complaint or bad review" that
+#: name no problem by themselves).
+THREATS = "投诉|举报"
+#: Words around a threat that name nobody and nothing (longest first): "再不处理我就投诉你们".
+#: Words naming a target (客服, 骑手, 商家, 快递) are left out: "我要投诉客服" says who.
+THREAT_FILLER = (
+    "再不处理|再不解决|不处理|不解决|不给处理|不给解决|马上|立刻|立即|一定|必须|肯定|直接|我要|我想|我会|我就|"
+    "我们|你们|他们|要|想|会|就|去|再|了|我|你|的|啊|吧|呢|啦|哦|呀|嘛|等着|等"
+)
 #: Longer texts are never bare verdicts (every one in the annotations is shorter).
 MAX_CHARS = 60
 _PHRASES = re.compile(VERDICTS + "|" + FILLER)
 _VERDICT = re.compile(VERDICTS)
+_THREAT_PHRASES = re.compile(THREATS + "|" + VERDICTS + "|" + FILLER + "|" + THREAT_FILLER)
+_THREAT = re.compile(THREATS)
 _NOT_LETTER = re.compile(r"[^\w]|\d|_")  # spelt without \W so hosts can translate it
 #: A letter or digit of any script (Python's ``\w`` less the underscore).
 _WORD = re.compile(r"(?!_)\w")
@@ -45,6 +63,20 @@ def is_bare_verdict(norm: str) -> bool:
     return not _PHRASES.sub("", _NOT_LETTER.sub("", norm))
 
 
+def is_bare_threat(norm: str) -> bool:
+    """True when the normalised text threatens a complaint or report and names nothing else, verdicts
+    aside (see the module)."""
+    if len(norm) > MAX_CHARS or not _THREAT.search(norm):
+        return False
+    return not _THREAT_PHRASES.sub("", _NOT_LETTER.sub("", norm))
+
+
+def threat_names_no_problem(norm: str, fired: Sequence[object]) -> bool:
+    """The decision stage's rule: a bare threat on which no escalation signal of the critical kind fires
+    (``fired``: those that did) gets ``other`` and ``high``."""
+    return not any(getattr(r, "minimum", None) == "critical" for r in fired) and is_bare_threat(norm)
+
+
 def has_words(norm: str) -> bool:
     """False for a text of emoji, punctuation and symbols alone ("🥰🥰！", "。"): it names no problem (the
     decision stage gives it no issue type and ``low``) and its sentiment is read from its emoji
@@ -54,5 +86,5 @@ def has_words(norm: str) -> bool:
 
 def names_no_problem(norm: str, fired: Sequence[object]) -> bool:
     """The decision stage's rule: a bare verdict on which no escalation signal (``fired``) fires gets
-    no issue type and ``low``. A threat ("差评！投诉！") keeps its signal and its severity."""
+    no issue type and ``low``. A threat ("差评！投诉！") is not one: it fires a signal (:func:`threat_names_no_problem`)."""
     return not fired and is_bare_verdict(norm)
