@@ -18,6 +18,7 @@ ANNOTATIONS = [  # (text, issue_types, sentiment, severity)
     ("质量很好，物流也快", [], "positive", "low"),
     ("🥰🥰！", [], "positive", "low"),  # no words: the heads had read its "！" as a critical complaint
     ("我要投诉！", ["other"], "negative", "high"),  # a bare threat
+    ("收到", [], "neutral", "low"),  # a bare acknowledgement the heads read as a logistics complaint
 ]
 REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1), ("差评，投诉", 0)]
 
@@ -59,4 +60,7 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
     assert "  agree with the gold, of 3: sentiment 3, severity 3, issue types 3, spam 3" in lines
     # bare threats: other and high, in the annotations and the corpora
     assert "  annotations dev: 1" in lines and "    '我要投诉！' False high ['other'] | False high ['other']" in lines
-    assert "  corpus reviews, all splits: 3 of 12" in lines and lines[-1] == "    0 '差评，投诉'"
+    assert "  corpus reviews, all splits: 3 of 12" in lines and "    0 '差评，投诉'" in lines
+    # bare acknowledgements: the point at 0 gives the heads' complaint back
+    assert "  point 1, agree with the gold of 3: spam 3, sentiment 3, severity 3, issue types 3" in lines
+    assert "  point 0, agree with the gold of 3: spam 3, sentiment 0, severity 0, issue types 0" in lines

@@ -60,6 +60,18 @@ def test_the_decision_rule_takes_a_bare_threat_unless_a_critical_signal_fires():
     assert not rule("快递太慢，我要投诉")
 
 
+@pytest.mark.parametrize("text, bare", [
+    ("收到", True), ("已收到，谢谢！", True), ("好的亲", True), ("没事了", True), ("嗯", True), ("OK", True),
+    ("謝謝客服", True), ("好的好的", True),
+    ("还没收到", False), ("收到货了", False), ("好", False), ("很好", False), ("不行", False),  # a problem; praise; a verdict
+    ("收到了收到了收到了", False), ("嗯嗯嗯嗯嗯嗯", False),  # repeated: left to the spam decision (flood, gibberish)
+    ("收到" * 7, False), ("", False)])
+def test_an_acknowledgement_that_names_nothing_else_is_bare(text, bare):
+    from feedback_nlp.tasks.verdict import is_bare_acknowledgement
+
+    assert is_bare_acknowledgement(normalize(text)) is bare
+
+
 @pytest.mark.parametrize("text, words", [("🥰🥰！", False), ("。", False), ("？？？", False), ("_", False),
                                          ("👍🏻", False), ("好！！", True), ("ok👍", True), ("666", True), ("٣", True)])
 def test_has_words_means_a_letter_or_digit_of_any_script(text, words):

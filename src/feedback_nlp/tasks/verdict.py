@@ -1,5 +1,5 @@
 """Texts that name no problem: bare verdicts ("差评！", "不推荐", "失望"), bare threats to complain
-("我要投诉", "举报") and texts with no words ("🥰🥰！").
+("我要投诉", "举报"), bare acknowledgements ("收到", "好的谢谢") and texts with no words ("🥰🥰！").
 
 The codebook (v1.1) labels them not spam, negative, no issue type, low: there is nothing for a
 team to fix. The heads read "差评" next to thousands of complaints and give such texts an issue
@@ -11,6 +11,11 @@ so "质量差" and "太小了" still name their problem.
 
 A bare threat is the same test with threat words, verdicts allowed beside them ("差评！投诉！"):
 "投诉" alone is how chat users ask for a person.
+
+A bare acknowledgement is the same test with the words a chat user answers with ("收到", "好的",
+"谢谢", "没事了", "嗯"): the annotations give "已收到。" and "已签收" no issue type, neutral, low, not
+spam, where the heads had read "收到" (as in "还没收到") as a logistics complaint at medium. It is short
+(``ACK_MAX_CHARS``) and does not repeat itself ("收到了收到了…" is flood, "嗯嗯嗯嗯嗯嗯" gibberish).
 The codebook makes an explicit threat of a complaint ``high`` (``critical`` is for legal, regulator
 or media threats), and a threat that names no problem ``other``, so that someone owns it; the heads
 read "投诉" beside the critical tickets and called it critical, with guessed issue types.
@@ -45,12 +50,27 @@ THREAT_FILLER = (
     "再不处理|再不解决|不处理|不解决|不给处理|不给解决|马上|立刻|立即|一定|必须|肯定|直接|我要|我想|我会|我就|"
     "我们|你们|他们|要|想|会|就|去|再|了|我|你|的|啊|吧|呢|啦|哦|呀|嘛|等着|等"
 )
+#: Words that acknowledge a reply (longest first; no bare "好" and no intensifiers: "很好" is praise).
+ACKS = (
+    "已经收到|收到了|已收到|收到|已签收|签收了|签收|好的|好滴|好嘞|好吧|好呀|知道了|知道|明白了|明白|了解了|了解|"
+    "懂了|谢谢你们|谢谢你|谢谢|感谢|多谢|辛苦了|辛苦|麻烦了|没事了|没事|没问题|没关系|不客气|不用了|okay|ok|"
+    "嗯嗯|嗯|哦哦|哦|噢|行吧|行|可以|对的|对|是的|在的"
+)
+#: Particles and politeness around an acknowledgement (longest first).
+ACK_FILLER = "那就|这样|已经|你们|客服|了|的|啊|吧|呢|啦|呀|嘛|哈|那|就|先|亲|您|你|我|也|都"
+#: Longer texts are never bare acknowledgements.
+ACK_MAX_CHARS = 12
+#: A text repeating itself this much (``tasks.spam.unit_repetition``; the default ``spam.flood_repetition``
+#: point) is left to the spam decision: "收到了收到了收到了" may be flood.
+ACK_MAX_REPETITION = 0.5
 #: Longer texts are never bare verdicts (every one in the annotations is shorter).
 MAX_CHARS = 60
 _PHRASES = re.compile(VERDICTS + "|" + FILLER)
 _VERDICT = re.compile(VERDICTS)
 _THREAT_PHRASES = re.compile(THREATS + "|" + VERDICTS + "|" + FILLER + "|" + THREAT_FILLER)
 _THREAT = re.compile(THREATS)
+_ACK_PHRASES = re.compile(ACKS + "|" + ACK_FILLER)
+_ACK = re.compile(ACKS)
 _NOT_LETTER = re.compile(r"[^\w]|\d|_")  # spelt without \W so hosts can translate it
 #: A letter or digit of any script (Python's ``\w`` less the underscore).
 _WORD = re.compile(r"(?!_)\w")
@@ -75,6 +95,22 @@ def threat_names_no_problem(norm: str, fired: Sequence[object]) -> bool:
     """The decision stage's rule: a bare threat on which no escalation signal of the critical kind fires
     (``fired``: those that did) gets ``other`` and ``high``."""
     return not any(getattr(r, "minimum", None) == "critical" for r in fired) and is_bare_threat(norm)
+
+
+def is_bare_acknowledgement(norm: str) -> bool:
+    """True when the normalised text only acknowledges a reply (see the module): not a bare verdict, at
+    most ``ACK_MAX_CHARS``, repeating itself less than ``ACK_MAX_REPETITION``."""
+    from .spam import unit_repetition
+
+    if len(norm) > ACK_MAX_CHARS or not _ACK.search(norm) or _ACK_PHRASES.sub("", _NOT_LETTER.sub("", norm)):
+        return False
+    return not is_bare_verdict(norm) and unit_repetition(norm)[0] < ACK_MAX_REPETITION
+
+
+def ack_names_no_problem(norm: str, fired: Sequence[object]) -> bool:
+    """The decision stage's rule: a bare acknowledgement on which no escalation signal fires is not spam,
+    raises no issue type, is ``low``, and is not negative."""
+    return not fired and is_bare_acknowledgement(norm)
 
 
 def has_words(norm: str) -> bool:
