@@ -18,7 +18,7 @@ ANNOTATIONS = [  # (text, issue_types, sentiment, severity)
     ("质量很好，物流也快", [], "positive", "low"),
     ("🥰🥰！", [], "positive", "low"),  # no words: the heads had read its "！" as a critical complaint
     ("我要投诉！", ["other"], "negative", "high"),  # a bare threat
-    ("收到", [], "neutral", "low"),  # a bare acknowledgement the heads read as a logistics complaint
+    ("收到", [], "neutral", "low"),  # a bare chat phrase the heads read as a logistics complaint
 ]
 REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1), ("差评，投诉", 0)]
 

@@ -150,7 +150,7 @@ DECISION_TEXTS = [
     "退货要等多久？", "完全没法用", "Terrible quality, the zipper broke on day one 拉链坏了",
     "啊啊啊啊啊 http://t.cn/abc 加我", "哈哈哈哈哈哈 扫码 领券 www.a.com",  # the head says gibberish / irrelevant: signals make it ad
     "投诉", "差评！我要举报", "我要投诉到12315",  # bare threats (other, high) and a critical one
-    "收到", "可以", "嗯", "好的谢谢", "收到了收到了收到了",  # bare acknowledgements, and a repeated one (not)
+    "收到", "可以", "嗯", "好的谢谢", "人呢", "有人吗", "收到了收到了收到了",  # bare chat phrases, a repeated one (not)
 ]
 #: Spam that is negative and raises an issue type: sent to review unless spam.review_complaints is 0.
 SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"
@@ -174,14 +174,14 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
     _assert_same_decisions(got, results, norms)
     scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
-    from feedback_nlp.pipeline import ACK_REASON, BARE_THREAT_REASON, BARE_VERDICT_REASON, NO_WORDS_REASON
+    from feedback_nlp.pipeline import CHAT_REASON, BARE_THREAT_REASON, BARE_VERDICT_REASON, NO_WORDS_REASON
 
     # the stage ran, not the heads: a decision, or the bare-verdict, bare-threat or no-words rule (the stage's too)
     assert all(r.severity_reasons[0].startswith("decision:") or r.severity_reasons[0] in (BARE_VERDICT_REASON,
-               BARE_THREAT_REASON, NO_WORDS_REASON, ACK_REASON) for r in scored)
+               BARE_THREAT_REASON, NO_WORDS_REASON, CHAT_REASON) for r in scored)
     assert sum(r.severity_reasons == [BARE_VERDICT_REASON] for r in scored) >= 2
     assert sum(r.severity_reasons[0] == BARE_THREAT_REASON for r in scored) >= 3
-    assert sum(r.severity_reasons == [ACK_REASON] for r in scored) >= 4
+    assert sum(r.severity_reasons == [CHAT_REASON] for r in scored) >= 4
     assert {r.sentiment for r in scored if r.severity_reasons[0] == NO_WORDS_REASON} == {"positive", "negative",
                                                                                           "neutral"}
     assert {r.severity for r in results} == {"low", "medium", "high", "critical"}

@@ -304,19 +304,20 @@ def test_a_bare_threat_is_other_and_high(analyzer):
     assert FeedbackAnalyzer.load(decisions=False).analyze("投诉").severity_reasons[0].startswith("model:")
 
 
-def test_a_bare_acknowledgement_is_not_spam_raises_no_issue_and_is_low(analyzer):
+def test_a_bare_chatnowledgement_is_not_spam_raises_no_issue_and_is_low(analyzer):
     # The annotations give "已收到。" no issue type, neutral, low, not spam; the heads read "收到" as in
     # "还没收到" (logistics, medium, negative), "可以" as irrelevant spam, "嗯" as gibberish.
-    from feedback_nlp.pipeline import ACK_REASON
+    from feedback_nlp.pipeline import CHAT_REASON
 
     for text, sentiment in (("收到", "neutral"), ("没事了", "neutral"), ("可以", "positive"), ("嗯", "neutral"),
-                            ("好的谢谢", "positive")):
+                            ("好的谢谢", "positive"), ("人呢", "neutral"), ("有人吗", "neutral")):
         r = analyzer.analyze(text)
         assert (r.is_spam, r.issue_types, r.severity, r.route) == (False, [], "low", None), text
-        assert r.severity_reasons == [ACK_REASON] and r.sentiment == sentiment, text
+        assert r.severity_reasons == [CHAT_REASON] and r.sentiment == sentiment, text
     assert analyzer.analyze("收到").sentiment_score == 0.0  # the heads' negative reading became neutral
     off = FeedbackAnalyzer.load(thresholds={"issue_types.bare_verdict": 0})
     assert off.analyze("收到").issue_types == ["logistics"] and off.analyze("可以").is_spam
+    assert off.analyze("人呢").spam_type == "abuse"
     assert analyzer.analyze("还没收到").issue_types == ["logistics"]  # names a problem
     assert FeedbackAnalyzer.load(decisions=False).analyze("收到").severity_reasons[0].startswith("model:")
 

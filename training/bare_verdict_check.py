@@ -1,7 +1,7 @@
 """Rule Y, the bare-verdict decision (``tasks.verdict``): what it changes, on the annotations and corpora.
 Also the other texts that name no problem: those with no words (``tasks.verdict.has_words``, rule AE) and
-bare threats to complain (``tasks.verdict.is_bare_threat``, rule AJ) and bare acknowledgements
-(``tasks.verdict.is_bare_acknowledgement``, rule AK).
+bare threats to complain (``tasks.verdict.is_bare_threat``, rule AJ) and bare chat phrases
+(``tasks.verdict.is_bare_chat_phrase``, rules AK and AL).
 
 Prints, for the annotations' dev and test splits, the decision figures with the point
 ``issue_types.bare_verdict`` at 0 (off) and 1 (the default): issue micro/macro F1, severity
@@ -11,7 +11,7 @@ corpus reviews of the dev and test splits it hits, with ``--sample`` of them dra
 (seed 0) to read for texts that name a concrete problem (the rule's false hits). Last, every annotation
 record with no words ("🥰🥰！", "？？？"), its gold labels next to the decisions, and how often they agree;
 every bare threat ("我要投诉") among the annotations and the corpus reviews of all splits; and every bare
-acknowledgement ("收到") among them, with the point at 0 and 1 next to the gold.
+chat phrase ("收到", "有人吗") among them, with the point at 0 and 1 next to the gold.
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -24,7 +24,7 @@ from feedback_nlp import FeedbackAnalyzer
 from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus
 from feedback_nlp.metrics import decision_report
 from feedback_nlp.tasks.severity import escalation_signals
-from feedback_nlp.tasks.verdict import ack_names_no_problem, has_words, names_no_problem, threat_names_no_problem
+from feedback_nlp.tasks.verdict import chat_names_no_problem, has_words, names_no_problem, threat_names_no_problem
 from feedback_nlp.text import normalize
 
 
@@ -68,7 +68,7 @@ def main(argv=None) -> None:
         print(f"    {r['label']} {r['text'][:60]!r}")
     no_words(analyzers[1], args.data_dir)
     bare_threats(analyzers[1], args.data_dir)
-    acknowledgements(analyzers, args.data_dir)
+    chat_phrases(analyzers, args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -108,24 +108,24 @@ def bare_threats(analyzer, data_dir=None) -> None:
         print(f"    {r['label']} {r['text'][:60]!r}")
 
 
-def acknowledgements(analyzers, data_dir=None) -> None:
-    """Every annotation record and corpus review (all splits) the acknowledgement rule takes: the gold, then
+def chat_phrases(analyzers, data_dir=None) -> None:
+    """Every annotation record and corpus review (all splits) the chat-phrase rule takes: the gold, then
     the decisions with the point at 0 and at 1 (spam, sentiment, severity, issue types), and how often each
     agrees with the gold."""
-    def ack(text: str) -> bool:
+    def chat(text: str) -> bool:
         norm = normalize(text)
-        return ack_names_no_problem(norm, escalation_signals(norm))
+        return chat_names_no_problem(norm, escalation_signals(norm))
 
     def fields(x, gold: bool) -> tuple:
         if gold:
             return x["is_spam"], x["sentiment"], x["severity"], sorted(x["issue_types"])
         return x.is_spam, x.sentiment, x.severity, sorted(x.issue_types)
 
-    print("bare acknowledgements (gold | point 0 | point 1):")
+    print("bare chat phrases (gold | point 0 | point 1):")
     agree = {v: [0, 0, 0, 0] for v in (0, 1)}
     n = 0
     for split in ("train", "dev", "test"):
-        recs = [r for r in load_annotations(split, data_dir) if ack(r["text"])]
+        recs = [r for r in load_annotations(split, data_dir) if chat(r["text"])]
         print(f"  annotations {split}: {len(recs)}")
         decided = {v: a.analyze_batch([r["text"] for r in recs]) for v, a in analyzers.items()}
         for k, r in enumerate(recs):
@@ -139,7 +139,7 @@ def acknowledgements(analyzers, data_dir=None) -> None:
         print(f"  point {v}, agree with the gold of {n}: spam {agree[v][0]}, sentiment {agree[v][1]}, "
               f"severity {agree[v][2]}, issue types {agree[v][3]}")
     reviews = [r for name in CORPORA for split in ("train", "dev", "test") for r in load_corpus(name, split, data_dir)]
-    hit = [r for r in reviews if ack(r["text"])]
+    hit = [r for r in reviews if chat(r["text"])]
     print(f"  corpus reviews, all splits: {len(hit)} of {len(reviews)}")
     for r in hit:
         print(f"    {r['label']} {r['text'][:60]!r}")

@@ -363,10 +363,10 @@ function loadDecisionRules(dir, card) {
       threat: raw.bare_verdict.threat ? re(raw.bare_verdict.threat) : null,
       threatPhrases: raw.bare_verdict.threat_phrases
         ? new RegExp(raw.bare_verdict.threat_phrases, `${raw.flags}g`) : null,
-      ack: raw.bare_verdict.ack ? re(raw.bare_verdict.ack) : null,
-      ackPhrases: raw.bare_verdict.ack_phrases ? new RegExp(raw.bare_verdict.ack_phrases, `${raw.flags}g`) : null,
-      ackMaxChars: raw.bare_verdict.ack_max_chars,
-      ackMaxRepetition: raw.bare_verdict.ack_max_repetition,
+      chat: raw.bare_verdict.chat ? re(raw.bare_verdict.chat) : null,
+      chatWords: raw.bare_verdict.chat_words ? new RegExp(raw.bare_verdict.chat_words, `${raw.flags}g`) : null,
+      chatMaxChars: raw.bare_verdict.chat_max_chars,
+      chatMaxRepetition: raw.bare_verdict.chat_max_repetition,
     } : null,
     noWords: raw.no_words ? {
       word: re(raw.no_words.word),
@@ -423,11 +423,11 @@ function isBareThreat(v, norm) {
   return norm.replace(v.notLetter, '').replace(v.threatPhrases, '') === '';
 }
 
-/** tasks/verdict.py is_bare_acknowledgement: a reply ("收到", "好的谢谢") that names nothing, short, not repeated. */
-function isBareAck(v, norm) {
-  if (!v || !v.ack || [...norm].length > v.ackMaxChars || !v.ack.test(norm)) return false;
-  if (norm.replace(v.notLetter, '').replace(v.ackPhrases, '') !== '') return false;
-  return !isBareVerdict(v, norm) && unitRepetition(norm)[0] < v.ackMaxRepetition;
+/** tasks/verdict.py is_bare_chat_phrase: "收到", "好的谢谢", "有人吗", naming nothing, short, not repeated. */
+function isBareChat(v, norm) {
+  if (!v || !v.chat || [...norm].length > v.chatMaxChars || !v.chat.test(norm)) return false;
+  if (norm.replace(v.notLetter, '').replace(v.chatWords, '') !== '') return false;
+  return !isBareVerdict(v, norm) && unitRepetition(norm)[0] < v.chatMaxRepetition;
 }
 
 /** The routing table the card names (routing.json), or the codebook's when it names none. */
@@ -444,7 +444,7 @@ const UNREAD_REASON = 'unread: the model knows none of these characters, sentime
 const SPAM_COMPLAINT_REASON = 'needs review: spam, yet negative and raising';
 const BARE_VERDICT_REASON = 'bare verdict: names no problem';
 const BARE_THREAT_REASON = 'bare threat: names no problem';
-const ACK_REASON = 'acknowledgement: names no problem';
+const CHAT_REASON = 'chat phrase: names no problem';
 const NO_WORDS_REASON = 'no words (emoji or punctuation alone): names no problem';
 // Python's [^\w:：]+ and [^\W\d_]+ (\w: letters, numbers, underscore; \d: decimal digits).
 const SYMBOLS = /[^\p{L}\p{N}_:：]+/gu;
@@ -615,11 +615,11 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   // emoji or punctuation alone (pipeline._mark_no_words)
   const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
   if (noWords) [out.is_spam, out.spam_type] = noWordsSpam(rules.noWords, out.is_spam, norm);
-  // a bare acknowledgement on which no signal fires (pipeline._mark_acknowledgements): a reply, not spam
-  const bareAck = Boolean(heads.issue_types.combiner && heads.sentiment.labels.includes('neutral') && !noWords
+  // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_chat_phrases): not spam
+  const bareChat = Boolean(heads.issue_types.combiner && heads.sentiment.labels.includes('neutral') && !noWords
     && (th('issue_types').bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0 && !fired.length
-    && isBareAck(rules.verdict, norm));
-  if (bareAck) [out.is_spam, out.spam_type] = [false, null];
+    && isBareChat(rules.verdict, norm));
+  if (bareChat) [out.is_spam, out.spam_type] = [false, null];
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
   const il = heads.issue_types.labels;
@@ -640,13 +640,13 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
   }
   // emoji or punctuation alone name no problem; sentiment from the emoji (pipeline._mark_no_words)
-  if (noWords || bareAck) chosen = [];
+  if (noWords || bareChat) chosen = [];
   out.issue_types = out.is_spam ? [] : chosen;
   out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;
   // sentiment
   const sl = heads.sentiment.labels;
   let sp = noWords ? emojiProbs(rules.noWords, sl, norm) : sentimentProbs(model, probs, unread);
-  if (bareAck && sl[argmax(sp)] === 'negative') sp = sl.map((l) => (l === 'neutral' ? 1 : 0)); // neutral_probs
+  if (bareChat && sl[argmax(sp)] === 'negative') sp = sl.map((l) => (l === 'neutral' ? 1 : 0)); // neutral_probs
   out.sentiment = sl[argmax(sp)];
   out.sentiment_score = round6(Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]));
   // severity (tasks/severity.py decide_severity_combined / decide_severity)
@@ -664,9 +664,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   } else if (noWords) {
     out.severity = 'low';
     out.severity_reasons = [NO_WORDS_REASON];
-  } else if (bareAck) {
+  } else if (bareChat) {
     out.severity = 'low';
-    out.severity_reasons = [ACK_REASON];
+    out.severity_reasons = [CHAT_REASON];
   } else if (combined.severity) {
     const p = combined.severity;
     const pc = p[3];

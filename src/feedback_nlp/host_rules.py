@@ -72,7 +72,7 @@ def python_patterns() -> dict:
     runs ``[^\\W\\d_]`` and dropped symbols ``[^\\w:：]`` are spelled with Unicode properties in the
     host), ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``) and
     ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`, ``is_bare_threat``,
-    ``is_bare_acknowledgement``) and ``no_words:word``
+    ``is_bare_chat_phrase``) and ``no_words:word``
     (:func:`~feedback_nlp.tasks.verdict.has_words`)."""
     from .tasks import evidence, spam, verdict
     from .tasks.issue_types import ILLNESS
@@ -87,8 +87,8 @@ def python_patterns() -> dict:
     out.update({"spam:link": spam._LINK, "spam:contact": spam._CONTACT, "spam:solicit": spam._SOLICIT})
     out.update({"verdict:verdict": verdict._VERDICT, "verdict:phrases": verdict._PHRASES,
                 "verdict:not_letter": verdict._NOT_LETTER, "verdict:threat": verdict._THREAT,
-                "verdict:threat_phrases": verdict._THREAT_PHRASES, "verdict:ack": verdict._ACK,
-                "verdict:ack_phrases": verdict._ACK_PHRASES})
+                "verdict:threat_phrases": verdict._THREAT_PHRASES, "verdict:chat": verdict._CHAT,
+                "verdict:chat_words": verdict._CHAT_WORDS})
     out["no_words:word"] = verdict._WORD
     return out
 
@@ -107,8 +107,8 @@ def decision_rules() -> dict:
         "illness": py["illness"],
         "text_evidence": {k[5:]: v for k, v in py.items() if k.startswith("text:")},
         "spam_signals": {k[5:]: v for k, v in py.items() if k.startswith("spam:")},
-        "bare_verdict": {"max_chars": verdict.MAX_CHARS, "ack_max_chars": verdict.ACK_MAX_CHARS,
-                         "ack_max_repetition": verdict.ACK_MAX_REPETITION,
+        "bare_verdict": {"max_chars": verdict.MAX_CHARS, "chat_max_chars": verdict.CHAT_MAX_CHARS,
+                         "chat_max_repetition": verdict.CHAT_MAX_REPETITION,
                          **{k[8:]: v for k, v in py.items() if k.startswith("verdict:")}},
         "no_words": {"word": py["no_words:word"], "emoji_positive": sentiment.EMOJI_POSITIVE,
                      "emoji_negative": sentiment.EMOJI_NEGATIVE, "emoji_confidence": sentiment.EMOJI_CONFIDENCE},

@@ -25,7 +25,7 @@ from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam, no_words_spam
-from .tasks.verdict import ack_names_no_problem, has_words, names_no_problem, threat_names_no_problem
+from .tasks.verdict import chat_names_no_problem, has_words, names_no_problem, threat_names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
@@ -38,8 +38,8 @@ SPAM_COMPLAINT_REASON = "needs review: spam, yet negative and raising"
 BARE_VERDICT_REASON = "bare verdict: names no problem"
 #: The first ``severity_reasons`` of a bare threat ("我要投诉", ``tasks.verdict``): ``other``, severity high.
 BARE_THREAT_REASON = "bare threat: names no problem"
-#: The ``severity_reasons`` of a bare acknowledgement ("收到", ``tasks.verdict``): not spam, no issue type, low.
-ACK_REASON = "acknowledgement: names no problem"
+#: The ``severity_reasons`` of a bare chat phrase ("收到", "有人吗", ``tasks.verdict``): not spam, no issue type, low.
+CHAT_REASON = "chat phrase: names no problem"
 #: The ``severity_reasons`` of a text with no letter or digit ("🥰🥰！", "。"; ``tasks.verdict.has_words``).
 NO_WORDS_REASON = "no words (emoji or punctuation alone): names no problem"
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
@@ -176,7 +176,7 @@ class Doc:
     spam_issues: list[str] = field(default_factory=list)  # the issue types a spam record would have had
     bare_verdict: bool = False  # a verdict naming no problem ("差评！"): no issue type, low
     bare_threat: bool = False  # a threat naming no problem ("我要投诉"): other, high
-    bare_ack: bool = False  # an acknowledgement ("收到", "好的谢谢"): not spam, no issue type, low, not negative
+    bare_chat: bool = False  # a chat phrase ("收到", "有人吗"): not spam, no issue type, low, not negative
     no_words: bool = False  # emoji / punctuation alone ("🥰🥰！"), decision stage: no issue type, low, emoji sentiment
 
 
@@ -312,7 +312,7 @@ class FeedbackAnalyzer:
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
         if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
             r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
-        if doc.bare_ack:  # decision stage: an acknowledgement is a reply, not spam
+        if doc.bare_chat:  # decision stage: an acknowledgement, greeting or call for a person is not spam
             r.is_spam, r.spam_type = False, None
         r.spam_score = round(score, 6)
 
@@ -333,7 +333,7 @@ class FeedbackAnalyzer:
                 elif "other" in head.labels and threat_names_no_problem(doc.norm, doc.fired):
                     doc.bare_threat, chosen = True, ["other"]
             chosen = illness_first(chosen, doc.norm, head.labels)
-        if doc.no_words or doc.bare_ack:  # decision stage: emoji alone or an acknowledgement name no problem
+        if doc.no_words or doc.bare_chat:  # decision stage: emoji alone or a chat phrase name no problem
             chosen = []
         r.issue_types = [] if r.is_spam else chosen
         r.primary_issue = r.issue_types[0] if r.issue_types else None
@@ -358,8 +358,8 @@ class FeedbackAnalyzer:
         if doc.no_words:
             r.severity, r.severity_reasons = "low", [NO_WORDS_REASON]
             return
-        if doc.bare_ack:
-            r.severity, r.severity_reasons = "low", [ACK_REASON]
+        if doc.bare_chat:
+            r.severity, r.severity_reasons = "low", [CHAT_REASON]
             return
         points = self._points("severity", doc)
         if "severity" in doc.combined:
@@ -521,7 +521,7 @@ class FeedbackAnalyzer:
             for d in live:
                 d.fired = escalation_signals(d.norm)
             if self.decision_stage:
-                self._mark_acknowledgements(live)
+                self._mark_chat_phrases(live)
             self._combine(live, live_norms, by_model)
             for d in live:
                 for _, component in self.components:
@@ -554,19 +554,19 @@ class FeedbackAnalyzer:
             if not has_words(d.norm):
                 d.no_words, d.probs["sentiment"] = True, emoji_probs(d.norm, labels)
 
-    def _mark_acknowledgements(self, live: list[Doc]) -> None:
-        """Decision stage: a bare acknowledgement ("收到", "好的谢谢"; :func:`~feedback_nlp.tasks.verdict.
-        is_bare_acknowledgement`) on which no escalation signal fires names no problem: not spam, no issue
-        type, ``low``, and a negative reading becomes neutral (the heads read "收到" as in "还没收到"). Off with
-        the point ``issue_types.bare_verdict`` at 0, as the other texts that name no problem."""
+    def _mark_chat_phrases(self, live: list[Doc]) -> None:
+        """Decision stage: a bare chat phrase ("收到", "好的谢谢", "有人吗"; :func:`~feedback_nlp.tasks.verdict.
+        is_bare_chat_phrase`) on which no escalation signal fires names no problem: not spam, no issue
+        type, ``low``, and a negative reading becomes neutral (the heads read "收到" as in "还没收到", "人呢"
+        as abuse). Off with the point ``issue_types.bare_verdict`` at 0, as the other texts that name no problem."""
         labels = list(self._head("sentiment").labels)
         if self._head("issue_types").combiner is None or "neutral" not in labels:
             return
         default = DEFAULT_POINTS["issue_types"]["bare_verdict"]
         for d in live:
             if (not d.no_words and self._points("issue_types", d).get("bare_verdict", default)
-                    and ack_names_no_problem(d.norm, d.fired)):
-                d.bare_ack = True
+                    and chat_names_no_problem(d.norm, d.fired)):
+                d.bare_chat = True
                 if labels[int(np.argmax(d.probs["sentiment"]))] == "negative":
                     d.probs["sentiment"] = neutral_probs(labels)
 

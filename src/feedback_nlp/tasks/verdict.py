@@ -1,5 +1,5 @@
 """Texts that name no problem: bare verdicts ("差评！", "不推荐", "失望"), bare threats to complain
-("我要投诉", "举报"), bare acknowledgements ("收到", "好的谢谢") and texts with no words ("🥰🥰！").
+("我要投诉", "举报"), bare chat phrases ("收到", "好的谢谢", "有人吗") and texts with no words ("🥰🥰！").
 
 The codebook (v1.1) labels them not spam, negative, no issue type, low: there is nothing for a
 team to fix. The heads read "差评" next to thousands of complaints and give such texts an issue
@@ -12,13 +12,12 @@ so "质量差" and "太小了" still name their problem.
 A bare threat is the same test with threat words, verdicts allowed beside them ("差评！投诉！"):
 "投诉" alone is how chat users ask for a person.
 
-A bare acknowledgement is the same test with the words a chat user answers with ("收到", "好的",
-"谢谢", "没事了", "嗯"): the annotations give "已收到。" and "已签收" no issue type, neutral, low, not
-spam, where the heads had read "收到" (as in "还没收到") as a logistics complaint at medium. It is short
-(``ACK_MAX_CHARS``) and does not repeat itself ("收到了收到了…" is flood, "嗯嗯嗯嗯嗯嗯" gibberish).
-The codebook makes an explicit threat of a complaint ``high`` (``critical`` is for legal, regulator
-or media threats), and a threat that names no problem ``other``, so that someone owns it; the heads
-read "投诉" beside the critical tickets and called it critical, with guessed issue types.
+A bare chat phrase is the same test with what a chat user acknowledges, greets or calls a person with
+("收到", "好的", "谢谢", "没事了", "嗯"; "你好", "在吗", "有人吗", "人呢", "转人工"): the annotations give
+"已收到。" and "已签收" no issue type, neutral, low, not spam, where the heads had read "收到" (as in "还没收到")
+as a logistics complaint at medium and "人呢" as abuse; asking for a person is about the service, not
+off-topic. It is short (``CHAT_MAX_CHARS``) and does not repeat itself ("收到了收到了…", "在吗在吗…" are
+flood, "嗯嗯嗯嗯嗯嗯" gibberish).
 """
 from __future__ import annotations
 
@@ -50,27 +49,29 @@ THREAT_FILLER = (
     "再不处理|再不解决|不处理|不解决|不给处理|不给解决|马上|立刻|立即|一定|必须|肯定|直接|我要|我想|我会|我就|"
     "我们|你们|他们|要|想|会|就|去|再|了|我|你|的|啊|吧|呢|啦|哦|呀|嘛|等着|等"
 )
-#: Words that acknowledge a reply (longest first; no bare "好" and no intensifiers: "很好" is praise).
-ACKS = (
+#: What a chat user acknowledges a reply, greets or calls for a person with (longest first; no bare "好" and no
+#: intensifiers: "很好" is praise; nothing naming a party: "客服呢" stays with the model).
+CHAT_PHRASES = (
     "已经收到|收到了|已收到|收到|已签收|签收了|签收|好的|好滴|好嘞|好吧|好呀|知道了|知道|明白了|明白|了解了|了解|"
     "懂了|谢谢你们|谢谢你|谢谢|感谢|多谢|辛苦了|辛苦|麻烦了|没事了|没事|没问题|没关系|不客气|不用了|okay|ok|"
-    "嗯嗯|嗯|哦哦|哦|噢|行吧|行|可以|对的|对|是的|在的"
+    "嗯嗯|嗯|哦哦|哦|噢|行吧|行|可以|对的|对|是的|在的|"
+    "有没有人|有人吗|有人在吗|在不在|在吗|人呢|转人工|人工客服|人工服务|人工|你好|您好|哈喽|hello|hi"
 )
-#: Particles and politeness around an acknowledgement (longest first).
-ACK_FILLER = "那就|这样|已经|你们|客服|了|的|啊|吧|呢|啦|呀|嘛|哈|那|就|先|亲|您|你|我|也|都"
-#: Longer texts are never bare acknowledgements.
-ACK_MAX_CHARS = 12
+#: Particles and politeness around a chat phrase (longest first).
+CHAT_FILLER = "那就|这样|已经|你们|客服|了|的|啊|吧|呢|啦|呀|嘛|哈|那|就|先|亲|您|你|我|也|都"
+#: Longer texts are never bare chat phrases.
+CHAT_MAX_CHARS = 12
 #: A text repeating itself this much (``tasks.spam.unit_repetition``; the default ``spam.flood_repetition``
 #: point) is left to the spam decision: "收到了收到了收到了" may be flood.
-ACK_MAX_REPETITION = 0.5
+CHAT_MAX_REPETITION = 0.5
 #: Longer texts are never bare verdicts (every one in the annotations is shorter).
 MAX_CHARS = 60
 _PHRASES = re.compile(VERDICTS + "|" + FILLER)
 _VERDICT = re.compile(VERDICTS)
 _THREAT_PHRASES = re.compile(THREATS + "|" + VERDICTS + "|" + FILLER + "|" + THREAT_FILLER)
 _THREAT = re.compile(THREATS)
-_ACK_PHRASES = re.compile(ACKS + "|" + ACK_FILLER)
-_ACK = re.compile(ACKS)
+_CHAT_WORDS = re.compile(CHAT_PHRASES + "|" + CHAT_FILLER)
+_CHAT = re.compile(CHAT_PHRASES)
 _NOT_LETTER = re.compile(r"[^\w]|\d|_")  # spelt without \W so hosts can translate it
 #: A letter or digit of any script (Python's ``\w`` less the underscore).
 _WORD = re.compile(r"(?!_)\w")
@@ -97,20 +98,20 @@ def threat_names_no_problem(norm: str, fired: Sequence[object]) -> bool:
     return not any(getattr(r, "minimum", None) == "critical" for r in fired) and is_bare_threat(norm)
 
 
-def is_bare_acknowledgement(norm: str) -> bool:
-    """True when the normalised text only acknowledges a reply (see the module): not a bare verdict, at
-    most ``ACK_MAX_CHARS``, repeating itself less than ``ACK_MAX_REPETITION``."""
+def is_bare_chat_phrase(norm: str) -> bool:
+    """True when the normalised text only acknowledges, greets or calls a person (see the module): not a
+    bare verdict, at most ``CHAT_MAX_CHARS``, repeating itself less than ``CHAT_MAX_REPETITION``."""
     from .spam import unit_repetition
 
-    if len(norm) > ACK_MAX_CHARS or not _ACK.search(norm) or _ACK_PHRASES.sub("", _NOT_LETTER.sub("", norm)):
+    if len(norm) > CHAT_MAX_CHARS or not _CHAT.search(norm) or _CHAT_WORDS.sub("", _NOT_LETTER.sub("", norm)):
         return False
-    return not is_bare_verdict(norm) and unit_repetition(norm)[0] < ACK_MAX_REPETITION
+    return not is_bare_verdict(norm) and unit_repetition(norm)[0] < CHAT_MAX_REPETITION
 
 
-def ack_names_no_problem(norm: str, fired: Sequence[object]) -> bool:
-    """The decision stage's rule: a bare acknowledgement on which no escalation signal fires is not spam,
+def chat_names_no_problem(norm: str, fired: Sequence[object]) -> bool:
+    """The decision stage's rule: a bare chat phrase on which no escalation signal fires is not spam,
     raises no issue type, is ``low``, and is not negative."""
-    return not fired and is_bare_acknowledgement(norm)
+    return not fired and is_bare_chat_phrase(norm)
 
 
 def has_words(norm: str) -> bool:
