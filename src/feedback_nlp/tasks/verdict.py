@@ -49,13 +49,13 @@ THREAT_FILLER = (
     "再不处理|再不解决|不处理|不解决|不给处理|不给解决|马上|立刻|立即|一定|必须|肯定|直接|我要|我想|我会|我就|"
     "我们|你们|他们|要|想|会|就|去|再|了|我|你|的|啊|吧|呢|啦|哦|呀|嘛|等着|等"
 )
-#: What a chat user acknowledges a reply, greets or calls for a person with (longest first; no bare "好" and no
+#: What a chat user acknowledges a reply, greets, says goodbye or calls for a person with (longest first; no bare "好" and no
 #: intensifiers: "很好" is praise; nothing naming a party: "客服呢" stays with the model).
 CHAT_PHRASES = (
     "已经收到|收到了|已收到|收到|已签收|签收了|签收|好的|好滴|好嘞|好吧|好呀|知道了|知道|明白了|明白|了解了|了解|"
     "懂了|谢谢你们|谢谢你|谢谢|感谢|多谢|辛苦了|辛苦|麻烦了|没事了|没事|没问题|没关系|不客气|不用了|okay|ok|"
     "嗯嗯|嗯|哦哦|哦|噢|行吧|行|可以|对的|对|是的|在的|"
-    "有没有人|有人吗|有人在吗|在不在|在吗|人呢|转人工|人工客服|人工服务|人工|你好|您好|哈喽|hello|hi"
+    "有没有人|有人吗|有人在吗|在不在|在吗|人呢|转人工|人工客服|人工服务|人工|你好|您好|哈喽|hello|hi|拜拜|再见|晚安"
 )
 #: Particles and politeness around a chat phrase (longest first).
 CHAT_FILLER = "那就|这样|已经|你们|客服|了|的|啊|吧|呢|啦|呀|嘛|哈|那|就|先|亲|您|你|我|也|都"
