@@ -174,7 +174,7 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
     _assert_same_decisions(got, results, norms)
     scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
-    from feedback_nlp.pipeline import CHAT_REASON, BARE_THREAT_REASON, BARE_VERDICT_REASON, NO_WORDS_REASON
+    from feedback_nlp.pipeline import BARE_THREAT_REASON, BARE_VERDICT_REASON, CHAT_REASON, NO_WORDS_REASON
 
     # the stage ran, not the heads: a decision, or the bare-verdict, bare-threat or no-words rule (the stage's too)
     assert all(r.severity_reasons[0].startswith("decision:") or r.severity_reasons[0] in (BARE_VERDICT_REASON,

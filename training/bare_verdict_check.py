@@ -1,7 +1,7 @@
 """Rule Y, the bare-verdict decision (``tasks.verdict``): what it changes, on the annotations and corpora.
 Also the other texts that name no problem: those with no words (``tasks.verdict.has_words``, rule AE) and
-bare threats to complain (``tasks.verdict.is_bare_threat``, rule AJ) and bare chat phrases
-(``tasks.verdict.is_bare_chat_phrase``, rules AK and AL).
+bare threats to complain (``tasks.threat.is_bare_threat``, rule AJ) and bare chat phrases
+(``tasks.chat.is_bare_chat_phrase``, rules AK and AL).
 
 Prints, for the annotations' dev and test splits, the decision figures with the point
 ``issue_types.bare_verdict`` at 0 (off) and 1 (the default): issue micro/macro F1, severity
@@ -24,7 +24,9 @@ from feedback_nlp import FeedbackAnalyzer
 from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus
 from feedback_nlp.metrics import decision_report
 from feedback_nlp.tasks.severity import escalation_signals
-from feedback_nlp.tasks.verdict import chat_names_no_problem, has_words, names_no_problem, threat_names_no_problem
+from feedback_nlp.tasks.chat import chat_names_no_problem
+from feedback_nlp.tasks.threat import threat_names_no_problem
+from feedback_nlp.tasks.verdict import has_words, names_no_problem
 from feedback_nlp.text import normalize
 
 

@@ -25,7 +25,9 @@ from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam, no_words_spam
-from .tasks.verdict import chat_names_no_problem, has_words, names_no_problem, threat_names_no_problem
+from .tasks.chat import chat_names_no_problem
+from .tasks.threat import threat_names_no_problem
+from .tasks.verdict import has_words, names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
@@ -36,9 +38,9 @@ UNREAD_REASON = "unread: the model knows none of these characters, sentiment neu
 SPAM_COMPLAINT_REASON = "needs review: spam, yet negative and raising"
 #: The ``severity_reasons`` of a bare verdict (``tasks.verdict``): no issue type, severity low.
 BARE_VERDICT_REASON = "bare verdict: names no problem"
-#: The first ``severity_reasons`` of a bare threat ("我要投诉", ``tasks.verdict``): ``other``, severity high.
+#: The first ``severity_reasons`` of a bare threat ("我要投诉", ``tasks.threat``): ``other``, severity high.
 BARE_THREAT_REASON = "bare threat: names no problem"
-#: The ``severity_reasons`` of a bare chat phrase ("收到", "有人吗", ``tasks.verdict``): not spam, no issue type, low.
+#: The ``severity_reasons`` of a bare chat phrase ("收到", "有人吗", ``tasks.chat``): not spam, no issue type, low.
 CHAT_REASON = "chat phrase: names no problem"
 #: The ``severity_reasons`` of a text with no letter or digit ("🥰🥰！", "。"; ``tasks.verdict.has_words``).
 NO_WORDS_REASON = "no words (emoji or punctuation alone): names no problem"
@@ -555,7 +557,7 @@ class FeedbackAnalyzer:
                 d.no_words, d.probs["sentiment"] = True, emoji_probs(d.norm, labels)
 
     def _mark_chat_phrases(self, live: list[Doc]) -> None:
-        """Decision stage: a bare chat phrase ("收到", "好的谢谢", "有人吗"; :func:`~feedback_nlp.tasks.verdict.
+        """Decision stage: a bare chat phrase ("收到", "好的谢谢", "有人吗"; :func:`~feedback_nlp.tasks.chat.
         is_bare_chat_phrase`) on which no escalation signal fires names no problem: not spam, no issue
         type, ``low``, and a negative reading becomes neutral (the heads read "收到" as in "还没收到", "人呢"
         as abuse). Off with the point ``issue_types.bare_verdict`` at 0, as the other texts that name no problem."""
