@@ -150,7 +150,7 @@ DECISION_TEXTS = [
     "退货要等多久？", "完全没法用", "Terrible quality, the zipper broke on day one 拉链坏了",
     "啊啊啊啊啊 http://t.cn/abc 加我", "哈哈哈哈哈哈 扫码 领券 www.a.com",  # the head says gibberish / irrelevant: signals make it ad
     "投诉", "差评！我要举报", "我要投诉到12315",  # bare threats (other, high) and a critical one
-    "收到", "可以", "嗯", "好的谢谢", "人呢", "有人吗", "收到了收到了收到了",  # bare chat phrases, a repeated one (not)
+    "收到", "可以", "嗯", "好的谢谢", "人呢", "有人吗", "收到了", "转人工", "收到了收到了收到了",  # chat phrases; repeated
 ]
 #: Spam that is negative and raises an issue type: sent to review unless spam.review_complaints is 0.
 SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"

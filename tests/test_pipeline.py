@@ -315,6 +315,8 @@ def test_a_bare_chatnowledgement_is_not_spam_raises_no_issue_and_is_low(analyzer
         assert (r.is_spam, r.issue_types, r.severity, r.route) == (False, [], "low", None), text
         assert r.severity_reasons == [CHAT_REASON] and r.sentiment == sentiment, text
     assert analyzer.analyze("收到").sentiment_score == 0.0  # the heads' negative reading became neutral
+    # decided by the rule: no review from the heads' low confidence ("收到了" reads neutral at 0.52)
+    assert not any(analyzer.analyze(t).needs_review for t in ("收到了", "可以", "嗯", "转人工", "人呢？？？"))
     off = FeedbackAnalyzer.load(thresholds={"issue_types.bare_verdict": 0})
     assert off.analyze("收到").issue_types == ["logistics"] and off.analyze("可以").is_spam
     assert off.analyze("人呢").spam_type == "abuse"

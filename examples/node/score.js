@@ -722,7 +722,8 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const sevConf = Math.max(...probs.severity) < (vt.review ?? DEFAULT_POINTS.severity.review);
   const complaint = spamComplaint(out, chosen, st);
   if (complaint) out.severity_reasons.push(`${SPAM_COMPLAINT_REASON} ${chosen.join(', ')}`);
-  out.needs_review = spamMargin || complaint || sentConf || sevConf || reviewReasons.length > 0;
+  // a bare chat phrase is decided by its rule: the heads' doubts send nothing to review
+  out.needs_review = (!bareChat && (spamMargin || sentConf || sevConf)) || complaint || reviewReasons.length > 0;
   if (unread && !noWords) out.severity_reasons.push(UNREAD_REASON);
   if (isNotChinese(norm)) {
     out.needs_review = true;

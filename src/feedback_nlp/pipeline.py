@@ -430,6 +430,8 @@ class FeedbackAnalyzer:
                          and t.get("review_complaints", d["spam"]["review_complaints"]))
         if complaint:
             r.severity_reasons = [*r.severity_reasons, f"{SPAM_COMPLAINT_REASON} {', '.join(doc.spam_issues)}"]
+        if doc.bare_chat:  # decided by its rule ("收到"): the heads' doubts send nothing to review
+            spam_margin = sent_conf = sev_conf = False
         r.needs_review = bool(spam_margin or complaint or sent_conf or sev_conf or doc.review_reasons)
         if doc.unread and not doc.no_words:
             r.severity_reasons = [*r.severity_reasons, UNREAD_REASON]
