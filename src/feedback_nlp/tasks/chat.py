@@ -23,7 +23,7 @@ CHAT_PHRASES = (
     "有没有人|有人吗|有人在吗|在不在|在吗|人呢|转人工|人工客服|人工服务|人工|你好|您好|哈喽|hello|hi|拜拜|再见|晚安"
 )
 #: Particles and politeness around a chat phrase (longest first).
-CHAT_FILLER = "那就|这样|已经|你们|客服|了|的|啊|吧|呢|啦|呀|嘛|哈|那|就|先|亲|您|你|我|也|都"
+CHAT_FILLER = "请问|那就|这样|已经|你们|客服|了|的|啊|吧|呢|啦|呀|嘛|哈|那|就|先|请|亲|您|你|我|也|都"
 #: Longer texts are never bare chat phrases.
 CHAT_MAX_CHARS = 12
 #: A text repeating itself this much (``tasks.spam.unit_repetition``; the default ``spam.flood_repetition``
