@@ -103,7 +103,8 @@ def test_node_heads_match_python_on_normalised_test_texts(model_dir, test_texts,
     """--heads-only: the probabilities and the heads' own decisions (load(decisions=False))."""
     node = _require_node()
     # + filler the rules catch below the model threshold (repeated unit, punctuation only, emoji)
-    norms = [normalize(t) for t in test_texts + ["差差差差差差差差", "在吗在吗在吗在吗在吗", "。。。，，，！！", "👍👍", "五星好评"]]
+    norms = [normalize(t) for t in test_texts + ["差差差差差差差差", "在吗在吗在吗在吗在吗", "。。。，，，！！", "👍👍", "五星好评",
+                                                 "来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟"]]
     records = [{"id": i, "text": n} for i, n in enumerate(norms)]
     got = _run_node(node, model_dir, records, tmp_path, "--normalized", "--heads-only")
     assert [g["id"] for g in got] == list(range(len(norms)))
@@ -137,6 +138,8 @@ def test_node_heads_match_python_on_normalised_test_texts(model_dir, test_texts,
     for i, n in enumerate(norms):
         if not n:
             assert got[i]["empty"] is True
+    # a repeated unit the head types irrelevant takes the filler rule's type (decide_spam), as in Python
+    assert got[-1]["spam_type_model"] == results[-1].spam_type == "flood"
 
 
 #: Texts that exercise the decision stage's rules: each escalation rule, contact channels with and
@@ -151,6 +154,7 @@ DECISION_TEXTS = [
     "啊啊啊啊啊 http://t.cn/abc 加我", "哈哈哈哈哈哈 扫码 领券 www.a.com",  # the head says gibberish / irrelevant: signals make it ad
     "投诉", "差评！我要举报", "我要投诉到12315",  # bare threats (other, high) and a critical one
     "收到", "可以", "嗯", "好的谢谢", "人呢", "有人吗", "收到了", "转人工", "收到了收到了收到了",  # chat phrases; repeated
+    "来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟", "额额额额额额额额额额额额",  # typed irrelevant by the head
 ]
 #: Spam that is negative and raises an issue type: sent to review unless spam.review_complaints is 0.
 SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"

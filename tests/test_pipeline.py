@@ -285,6 +285,16 @@ def test_a_bare_verdict_raises_no_issue_and_is_low(analyzer):
     assert FeedbackAnalyzer.load(decisions=False).analyze("失望").issue_types
 
 
+def test_a_repeated_unit_is_flood_or_gibberish_not_irrelevant(analyzer):
+    # the shipped spam head types these irrelevant (dev annotations: gold flood, flood, gibberish)
+    for text, kind in (("来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟", "flood"),
+                       ("樓上說的對 樓上說的對 樓上說的對 樓上說的對 樓上說的對 樓上說的對 樓上說的對", "flood"),
+                       ("额额额额额额额额额额额额", "gibberish")):
+        r = analyzer.analyze(text)
+        assert (r.is_spam, r.spam_type) == (True, kind), text
+        assert FeedbackAnalyzer.load(decisions=False).analyze(text).spam_type == kind, text  # heads alone too
+
+
 def test_a_bare_threat_is_other_and_high(analyzer):
     # Codebook: an explicit threat of a complaint is high (critical: legal, regulator, media), and a threat
     # naming no problem is other, so someone owns it. The heads called "投诉" critical (P 0.86) with three

@@ -35,6 +35,17 @@ def test_filler_rule_flags_one_unit_repeated_only_when_enabled():
     assert decide_spam(clean, "好评", 0.5, 0.7)[0] is False
 
 
+def test_a_flagged_repeated_unit_typed_irrelevant_takes_the_filler_type():
+    # codebook: the same short text repeated is flood, one character repeated gibberish, not off-topic chat
+    chat = np.array([0.1, 0.02, 0.02, 0.02, 0.04, 0.8])  # flagged, most likely irrelevant
+    assert decide_spam(chat, "来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟", 0.5, 0.7)[:2] == (True, "flood")
+    assert decide_spam(chat, "额额额额额额额额额额额额", 0.5, 0.7)[:2] == (True, "gibberish")
+    assert decide_spam(chat, "今天第一天上班，好紧张", 0.5, 0.7)[:2] == (True, "irrelevant")  # not repeated
+    assert decide_spam(chat, "额额额额额额额额额额额额", 0.5, None)[:2] == (True, "irrelevant")  # rules off
+    abuse = np.array([0.1, 0.02, 0.8, 0.02, 0.04, 0.02])
+    assert decide_spam(abuse, "傻子傻子傻子傻子傻子傻子", 0.5, 0.7)[:2] == (True, "abuse")  # other types stay
+
+
 def test_punctuation_only_is_gibberish_but_emoji_praise_is_not():
     from feedback_nlp.tasks.spam import punctuation_only
 

@@ -306,6 +306,8 @@ function decide(model, probs, norm, unread = false) {
   if (!out.is_spam && st.repeat != null) { // filler: one unit repeated over the whole text
     out.spam_type_model = ruleSpamType(norm, st.repeat);
     out.is_spam = out.spam_type_model !== null;
+  } else if (st.repeat != null && out.spam_type_model === 'irrelevant') { // a repeated unit is not chat
+    out.spam_type_model = ruleSpamType(norm, st.repeat) ?? out.spam_type_model;
   }
   if (floodWithoutRepetition(out.spam_type_model, norm, st)) {
     out.is_spam = false;
@@ -603,6 +605,8 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   if (!out.is_spam && st.repeat != null) {
     out.spam_type = ruleSpamType(norm, st.repeat);
     out.is_spam = out.spam_type !== null;
+  } else if (st.repeat != null && out.spam_type === 'irrelevant') { // a repeated unit is not chat (decide_spam)
+    out.spam_type = ruleSpamType(norm, st.repeat) ?? out.spam_type;
   }
   if (out.is_spam && rules) {
     const sig = rules.spam;

@@ -161,7 +161,8 @@ def decide_spam(probs: np.ndarray, text: str, threshold: float,
     ``threshold`` (chosen on dev) or when it is unambiguous filler: one unit repeated
     over the whole text (:func:`unit_repetition` >= ``repeat_threshold``; ``None``
     disables this rule and the next) -> ``gibberish`` for one character repeated, else
-    ``flood``; a text of punctuation only (:func:`punctuation_only`) -> ``gibberish``. Readable evidence sharpens the type of a flagged text
+    ``flood``; a text of punctuation only (:func:`punctuation_only`) -> ``gibberish``. The same rule types a
+    flagged text the model calls ``irrelevant`` ("来了老弟" ×8 is flood). Readable evidence sharpens the type of a flagged text
     (link/contact + solicitation -> ad). Flood is the same text repeated inside one record
     (codebook), so a text typed ``flood`` that repeats itself less than ``flood_repetition``
     (:func:`unit_repetition`; "好评" once, "五星好评") is not spam; the score stays as it was.
@@ -172,6 +173,8 @@ def decide_spam(probs: np.ndarray, text: str, threshold: float,
     if repeat_threshold is not None and not is_spam:
         spam_type = rule_spam_type(text, repeat_threshold)
         is_spam = spam_type is not None
+    elif repeat_threshold is not None and spam_type == "irrelevant":  # a repeated unit is not chat (codebook)
+        spam_type = rule_spam_type(text, repeat_threshold) or spam_type
     if is_spam:  # signals are only computed for flagged texts (they cost more than the model)
         signals = spam_signals(text)
         if (signals.has_link or signals.has_contact) and signals.solicits:
