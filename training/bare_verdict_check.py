@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import random
+from typing import Callable
 
 from feedback_nlp import FeedbackAnalyzer
 from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus
@@ -30,10 +31,24 @@ from feedback_nlp.tasks.verdict import has_words, names_no_problem
 from feedback_nlp.text import normalize
 
 
-def hits(text: str) -> bool:
-    """Whether the decision stage's bare-verdict rule takes this text (spam aside)."""
-    norm = normalize(text)
-    return names_no_problem(norm, escalation_signals(norm))
+def taken_by(rule: Callable[[str, list], bool]) -> Callable[[str], bool]:
+    """Whether a decision-stage rule ``rule(norm, fired)`` takes a raw text (spam aside)."""
+    def takes(text: str) -> bool:
+        norm = normalize(text)
+        return rule(norm, escalation_signals(norm))
+    return takes
+
+
+hits = taken_by(names_no_problem)
+
+
+def corpus_hits(takes: Callable[[str], bool], data_dir=None) -> None:
+    """Every corpus review of all splits that ``takes`` takes, with its label."""
+    reviews = [r for name in CORPORA for split in ("train", "dev", "test") for r in load_corpus(name, split, data_dir)]
+    hit = [r for r in reviews if takes(r["text"])]
+    print(f"  corpus reviews, all splits: {len(hit)} of {len(reviews)}")
+    for r in hit:
+        print(f"    {r['label']} {r['text'][:60]!r}")
 
 
 def main(argv=None) -> None:
@@ -92,10 +107,7 @@ def no_words(analyzer, data_dir=None) -> None:
 
 def bare_threats(analyzer, data_dir=None) -> None:
     """Every annotation record and corpus review (all splits) the bare-threat rule takes: gold | decided."""
-    def threat(text: str) -> bool:
-        norm = normalize(text)
-        return threat_names_no_problem(norm, escalation_signals(norm))
-
+    threat = taken_by(threat_names_no_problem)
     print("bare threats (gold | decided):")
     for split in ("train", "dev", "test"):
         recs = [r for r in load_annotations(split, data_dir) if threat(r["text"])]
@@ -103,20 +115,14 @@ def bare_threats(analyzer, data_dir=None) -> None:
         for r, z in zip(recs, analyzer.analyze_batch([r["text"] for r in recs])):
             print(f"    {r['text'][:30]!r} {r['is_spam']} {r['severity']} {r['issue_types']} | {z.is_spam} {z.severity}"
                   f" {z.issue_types}")
-    reviews = [r for name in CORPORA for split in ("train", "dev", "test") for r in load_corpus(name, split, data_dir)]
-    hit = [r for r in reviews if threat(r["text"])]
-    print(f"  corpus reviews, all splits: {len(hit)} of {len(reviews)}")
-    for r in hit:
-        print(f"    {r['label']} {r['text'][:60]!r}")
+    corpus_hits(threat, data_dir)
 
 
 def chat_phrases(analyzers, data_dir=None) -> None:
     """Every annotation record and corpus review (all splits) the chat-phrase rule takes: the gold, then
     the decisions with the point at 0 and at 1 (spam, sentiment, severity, issue types), and how often each
     agrees with the gold."""
-    def chat(text: str) -> bool:
-        norm = normalize(text)
-        return chat_names_no_problem(norm, escalation_signals(norm))
+    chat = taken_by(chat_names_no_problem)
 
     def fields(x, gold: bool) -> tuple:
         if gold:
@@ -140,11 +146,7 @@ def chat_phrases(analyzers, data_dir=None) -> None:
     for v in (0, 1):
         print(f"  point {v}, agree with the gold of {n}: spam {agree[v][0]}, sentiment {agree[v][1]}, "
               f"severity {agree[v][2]}, issue types {agree[v][3]}")
-    reviews = [r for name in CORPORA for split in ("train", "dev", "test") for r in load_corpus(name, split, data_dir)]
-    hit = [r for r in reviews if chat(r["text"])]
-    print(f"  corpus reviews, all splits: {len(hit)} of {len(reviews)}")
-    for r in hit:
-        print(f"    {r['label']} {r['text'][:60]!r}")
+    corpus_hits(chat, data_dir)
 
 
 if __name__ == "__main__":
