@@ -19,13 +19,13 @@ from .modeling import ModelFormatError, NgramModel, resolve_model_path
 from .operating_points import DEFAULT_POINTS, apply_thresholds, channel_points
 from .result import FIELDS, FeedbackResult
 from .tasks.base import MULTILABEL
+from .tasks.chat import chat_names_no_problem
 from .tasks.evidence import text_evidence
 from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam, no_words_spam
-from .tasks.chat import chat_names_no_problem
 from .tasks.threat import threat_names_no_problem
 from .tasks.verdict import has_words, names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
@@ -320,9 +320,10 @@ class FeedbackAnalyzer:
 
     def _issue_types(self, doc: Doc) -> None:
         """Issue types over their thresholds. The decision stage gives none to a bare verdict ("差评！",
-        "不推荐") on which no escalation signal fires (codebook v1.1), ``other`` alone to a bare threat
-        ("我要投诉") on which none of the critical kind fires (v1.2; both rules: the point ``bare_verdict``,
-        on unless 0), and puts ``product_quality`` first when the text reports illness."""
+        "不推荐") on which no escalation signal fires (codebook v1.1) or to a bare chat phrase ("收到"),
+        ``other`` alone to a bare threat ("我要投诉") on which none of the critical kind fires (v1.2; these
+        rules: the point ``bare_verdict``, on unless 0), and puts ``product_quality`` first when the text
+        reports illness."""
         head, points = self._head("issue_types"), self._points("issue_types", doc)
         chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, points,
                                             raised=doc.combined.get("issue_types"))
