@@ -19,6 +19,7 @@ ANNOTATIONS = [  # (text, issue_types, sentiment, severity)
     ("🥰🥰！", [], "positive", "low"),  # no words: the heads had read its "！" as a critical complaint
     ("我要投诉！", ["other"], "negative", "high"),  # a bare threat
     ("收到", [], "neutral", "low"),  # a bare chat phrase the heads read as a logistics complaint
+    ("1星", [], "negative", "low"),  # a bare rating the heads read as positive, with issue types
 ]
 REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1), ("差评，投诉", 0)]
 
@@ -49,8 +50,8 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
     out = capsys.readouterr().out
     lines = out.splitlines()
     off, on = [line for line in lines if line.startswith("dev bare_verdict=")]
-    # "失望" and "太差了" lose the issue types the heads gave them; the point at 0 leaves them
-    assert off.endswith("given an issue type 2 of 2") and on.endswith("given an issue type 0 of 2")
+    # "失望", "太差了" and "1星" lose the issue types the heads gave them; the point at 0 leaves them
+    assert off.endswith("given an issue type 3 of 3") and on.endswith("given an issue type 0 of 3")
     assert "  dev: 3 non-spam hits, 1 with a gold issue type" in lines
     assert "    '非常不满意' gold ['product_quality'] negative medium" in lines
     assert "corpus reviews, dev + test: 3 of 12 hit (3 labelled negative)" in lines  # "不推荐" in each corpus
@@ -64,3 +65,6 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
     # bare acknowledgements: the point at 0 gives the heads' complaint back
     assert "  point 1, agree with the gold of 3: spam 3, sentiment 3, severity 3, issue types 3" in lines
     assert "  point 0, agree with the gold of 3: spam 3, sentiment 0, severity 0, issue types 0" in lines
+    assert lines[lines.index("bare ratings (gold | point 0 | point 1):") + 2] == \
+        "    '1星' (False, 'negative', 'low', []) | (False, 'positive', 'low', ['description_mismatch', " \
+        "'product_quality']) | (False, 'negative', 'low', [])"

@@ -155,6 +155,7 @@ DECISION_TEXTS = [
     "投诉", "差评！我要举报", "我要投诉到12315",  # bare threats (other, high) and a critical one
     "收到", "可以", "嗯", "好的谢谢", "人呢", "有人吗", "收到了", "转人工", "收到了收到了收到了",  # chat phrases; repeated
     "来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟", "额额额额额额额额额额额额",  # typed irrelevant by the head
+    "5星", "只能给1星", "3星", "给两星吧", "5星好评",  # bare ratings, and praise beside one (not)
 ]
 #: Spam that is negative and raises an issue type: sent to review unless spam.review_complaints is 0.
 SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"
@@ -178,14 +179,16 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
     _assert_same_decisions(got, results, norms)
     scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
-    from feedback_nlp.pipeline import BARE_THREAT_REASON, BARE_VERDICT_REASON, CHAT_REASON, NO_WORDS_REASON
+    from feedback_nlp.pipeline import (BARE_THREAT_REASON, BARE_VERDICT_REASON, CHAT_REASON, NO_WORDS_REASON,
+                                       RATING_REASON)
 
     # the stage ran, not the heads: a decision, or the bare-verdict, bare-threat or no-words rule (the stage's too)
     assert all(r.severity_reasons[0].startswith("decision:") or r.severity_reasons[0] in (BARE_VERDICT_REASON,
-               BARE_THREAT_REASON, NO_WORDS_REASON, CHAT_REASON) for r in scored)
+               BARE_THREAT_REASON, NO_WORDS_REASON, CHAT_REASON, RATING_REASON) for r in scored)
     assert sum(r.severity_reasons == [BARE_VERDICT_REASON] for r in scored) >= 2
     assert sum(r.severity_reasons[0] == BARE_THREAT_REASON for r in scored) >= 3
     assert sum(r.severity_reasons == [CHAT_REASON] for r in scored) >= 4
+    assert {r.sentiment for r in scored if r.severity_reasons == [RATING_REASON]} == {"positive", "neutral", "negative"}
     assert {r.sentiment for r in scored if r.severity_reasons[0] == NO_WORDS_REASON} == {"positive", "negative",
                                                                                           "neutral"}
     assert {r.severity for r in results} == {"low", "medium", "high", "critical"}
@@ -255,7 +258,7 @@ def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):
     js.update({"illness": rules["illness"], **{f"spam:{k}": v for k, v in rules["spam_signals"].items()},
                **{f"text:{k}": v for k, v in rules["text_evidence"].items()},
                **{f"verdict:{k}": v for k, v in rules["bare_verdict"].items()
-                  if not k.endswith(("max_chars", "max_repetition"))},
+                  if not k.endswith(("max_chars", "max_repetition", "sides"))},
                "no_words:word": rules["no_words"]["word"]})
     assert js.keys() == py.keys()
     norms = [normalize(t) for t in test_texts + DECISION_TEXTS + [BARE_VERDICT_TEXT, "🥰🥰！", "_", "٣", "ⅷ"]]

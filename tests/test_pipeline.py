@@ -295,6 +295,20 @@ def test_a_repeated_unit_is_flood_or_gibberish_not_irrelevant(analyzer):
         assert FeedbackAnalyzer.load(decisions=False).analyze(text).spam_type == kind, text  # heads alone too
 
 
+def test_a_bare_star_rating_takes_its_number_s_side(analyzer):
+    # the heads read "1星" and "5星" alike (+0.07, description_mismatch + product_quality)
+    from feedback_nlp.pipeline import RATING_REASON
+
+    for text, sentiment, score in (("5星", "positive", 0.8), ("只能给1星", "negative", -0.8), ("3星", "neutral", 0.0)):
+        r = analyzer.analyze(text)
+        assert (r.is_spam, r.issue_types, r.severity, r.needs_review) == (False, [], "low", False), text
+        assert (r.sentiment, r.severity_reasons) == (sentiment, [RATING_REASON])
+        assert r.sentiment_score == pytest.approx(score), text
+    off = FeedbackAnalyzer.load(thresholds={"issue_types.bare_verdict": 0}).analyze("1星")
+    assert off.sentiment == "positive" and off.issue_types  # what the heads say
+    assert analyzer.analyze("1星，太差").severity_reasons[0].startswith("decision:")  # a verdict beside it
+
+
 def test_a_bare_threat_is_other_and_high(analyzer):
     # Codebook: an explicit threat of a complaint is high (critical: legal, regulator, media), and a threat
     # naming no problem is other, so someone owns it. The heads called "投诉" critical (P 0.86) with three

@@ -1,7 +1,7 @@
 """Rule Y, the bare-verdict decision (``tasks.verdict``): what it changes, on the annotations and corpora.
 Also the other texts that name no problem: those with no words (``tasks.verdict.has_words``, rule AE) and
-bare threats to complain (``tasks.threat.is_bare_threat``, rule AJ) and bare chat phrases
-(``tasks.chat.is_bare_chat_phrase``, rules AK and AL).
+bare threats to complain (``tasks.threat.is_bare_threat``, rule AJ), bare chat phrases
+(``tasks.chat.is_bare_chat_phrase``, rules AK and AL) and bare star ratings (``tasks.rating``, rule AO).
 
 Prints, for the annotations' dev and test splits, the decision figures with the point
 ``issue_types.bare_verdict`` at 0 (off) and 1 (the default): issue micro/macro F1, severity
@@ -11,7 +11,7 @@ corpus reviews of the dev and test splits it hits, with ``--sample`` of them dra
 (seed 0) to read for texts that name a concrete problem (the rule's false hits). Last, every annotation
 record with no words ("🥰🥰！", "？？？"), its gold labels next to the decisions, and how often they agree;
 every bare threat ("我要投诉") among the annotations and the corpus reviews of all splits; and every bare
-chat phrase ("收到", "有人吗") among them, with the point at 0 and 1 next to the gold.
+chat phrase ("收到", "有人吗") and bare rating ("5星") among them, with the point at 0 and 1 next to the gold.
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -26,6 +26,7 @@ from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus
 from feedback_nlp.metrics import decision_report
 from feedback_nlp.tasks.severity import escalation_signals
 from feedback_nlp.tasks.chat import chat_names_no_problem
+from feedback_nlp.tasks.rating import rating_names_no_problem
 from feedback_nlp.tasks.threat import threat_names_no_problem
 from feedback_nlp.tasks.verdict import has_words, names_no_problem
 from feedback_nlp.text import normalize
@@ -85,7 +86,8 @@ def main(argv=None) -> None:
         print(f"    {r['label']} {r['text'][:60]!r}")
     no_words(analyzers[1], args.data_dir)
     bare_threats(analyzers[1], args.data_dir)
-    chat_phrases(analyzers, args.data_dir)
+    point_off_and_on("bare chat phrases", taken_by(chat_names_no_problem), analyzers, args.data_dir)
+    point_off_and_on("bare ratings", taken_by(rating_names_no_problem), analyzers, args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -118,22 +120,20 @@ def bare_threats(analyzer, data_dir=None) -> None:
     corpus_hits(threat, data_dir)
 
 
-def chat_phrases(analyzers, data_dir=None) -> None:
-    """Every annotation record and corpus review (all splits) the chat-phrase rule takes: the gold, then
-    the decisions with the point at 0 and at 1 (spam, sentiment, severity, issue types), and how often each
-    agrees with the gold."""
-    chat = taken_by(chat_names_no_problem)
-
+def point_off_and_on(title: str, takes: Callable[[str], bool], analyzers, data_dir=None) -> None:
+    """Every annotation record and corpus review (all splits) a rule ``takes``: the gold, then the decisions
+    with the point at 0 and at 1 (spam, sentiment, severity, issue types), and how often each agrees with the
+    gold."""
     def fields(x, gold: bool) -> tuple:
         if gold:
             return x["is_spam"], x["sentiment"], x["severity"], sorted(x["issue_types"])
         return x.is_spam, x.sentiment, x.severity, sorted(x.issue_types)
 
-    print("bare chat phrases (gold | point 0 | point 1):")
+    print(f"{title} (gold | point 0 | point 1):")
     agree = {v: [0, 0, 0, 0] for v in (0, 1)}
     n = 0
     for split in ("train", "dev", "test"):
-        recs = [r for r in load_annotations(split, data_dir) if chat(r["text"])]
+        recs = [r for r in load_annotations(split, data_dir) if takes(r["text"])]
         print(f"  annotations {split}: {len(recs)}")
         decided = {v: a.analyze_batch([r["text"] for r in recs]) for v, a in analyzers.items()}
         for k, r in enumerate(recs):
@@ -146,7 +146,7 @@ def chat_phrases(analyzers, data_dir=None) -> None:
     for v in (0, 1):
         print(f"  point {v}, agree with the gold of {n}: spam {agree[v][0]}, sentiment {agree[v][1]}, "
               f"severity {agree[v][2]}, issue types {agree[v][3]}")
-    corpus_hits(chat, data_dir)
+    corpus_hits(takes, data_dir)
 
 
 if __name__ == "__main__":

@@ -647,9 +647,11 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   problem ("差评！", "不推荐", `feedback_nlp.tasks.verdict`) with no escalation signal gets no issue
   type and `low` (codebook v1.1; `python training/bare_verdict_check.py` measures it). The same point
   turns off two rules of the same kind: a bare threat ("我要投诉", `feedback_nlp.tasks.threat`) with no
-  critical signal gets `other` and `high`, and a bare chat phrase ("收到", "有人吗", `feedback_nlp.tasks.chat`)
-  with no signal is not spam, gets no issue type and `low`, and is not negative. No annotation record is a
-  bare threat; two train records are bare chat phrases, decided as their gold either way (the same script).
+  critical signal gets `other` and `high`; a bare chat phrase ("收到", "有人吗", `feedback_nlp.tasks.chat`)
+  with no signal is not spam, gets no issue type and `low`, and is not negative; a bare star rating ("5星",
+  `feedback_nlp.tasks.rating`) likewise, with its number's sentiment. No annotation record is a bare threat;
+  two train records are bare chat phrases and one a bare rating, decided as their gold either way (the
+  same script).
 - Routing: every non-spam record at medium or above gets a route. With no issue type over its
   threshold, the most likely one is taken when it reaches half its threshold, else `other`
   (a threat or alarm naming no concrete problem, codebook v1.2).

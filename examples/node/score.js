@@ -369,6 +369,10 @@ function loadDecisionRules(dir, card) {
       chatWords: raw.bare_verdict.chat_words ? new RegExp(raw.bare_verdict.chat_words, `${raw.flags}g`) : null,
       chatMaxChars: raw.bare_verdict.chat_max_chars,
       chatMaxRepetition: raw.bare_verdict.chat_max_repetition,
+      rating: raw.bare_verdict.rating ? new RegExp(raw.bare_verdict.rating, `${raw.flags}g`) : null,
+      ratingFiller: raw.bare_verdict.rating_filler ? new RegExp(raw.bare_verdict.rating_filler, `${raw.flags}g`) : null,
+      ratingMaxChars: raw.bare_verdict.rating_max_chars,
+      ratingSides: raw.bare_verdict.rating_sides,
     } : null,
     noWords: raw.no_words ? {
       word: re(raw.no_words.word),
@@ -403,14 +407,7 @@ function noWordsSpam(nw, isSpam, norm) {
 /** tasks/sentiment.py emoji_probs: the emoji's side at emoji_confidence and the rest neutral; neutral alone when
  * the text has no listed emoji or both kinds. */
 function emojiProbs(nw, labels, norm) {
-  const side = emojiSide(nw, norm);
-  const probs = labels.map(() => 0);
-  if (side === null) probs[labels.indexOf('neutral')] = 1;
-  else {
-    probs[labels.indexOf(side)] = Math.fround(nw.confidence);
-    probs[labels.indexOf('neutral')] = Math.fround(1 - nw.confidence);
-  }
-  return probs;
+  return sideProbs(nw, labels, emojiSide(nw, norm));
 }
 
 /** tasks/verdict.py is_bare_verdict: a verdict ("差评！", "不推荐") that names nothing else. */
@@ -432,6 +429,25 @@ function isBareChat(v, norm) {
   return !isBareVerdict(v, norm) && unitRepetition(norm)[0] < v.chatMaxRepetition;
 }
 
+/** tasks/rating.py rating_side: the side of a bare star rating ("5星", "只能给1星"), or null. */
+function bareRatingSide(v, norm) {
+  if (!v || !v.rating || [...norm].length > v.ratingMaxChars) return null;
+  const sides = new Set([...norm.matchAll(v.rating)].map((m) => v.ratingSides[m[1]]));
+  if (sides.size !== 1) return null;
+  const rest = norm.replace(v.rating, '').replace(v.notLetter, '').replace(v.ratingFiller, '');
+  return rest === '' ? [...sides][0] : null;
+}
+
+/** tasks/sentiment.py side_probs: emoji_confidence on the side and the rest neutral; neutral alone otherwise. */
+function sideProbs(nw, labels, side) {
+  const probs = labels.map((l) => (l === 'neutral' ? 1 : 0));
+  if (side !== null && side !== 'neutral') {
+    probs[labels.indexOf(side)] = Math.fround(nw.confidence);
+    probs[labels.indexOf('neutral')] = Math.fround(1 - nw.confidence);
+  }
+  return probs;
+}
+
 /** The routing table the card names (routing.json), or the codebook's when it names none. */
 function loadRouting(dir, card) {
   const name = typeof card.routing === 'string' ? card.routing : null;
@@ -447,6 +463,7 @@ const SPAM_COMPLAINT_REASON = 'needs review: spam, yet negative and raising';
 const BARE_VERDICT_REASON = 'bare verdict: names no problem';
 const BARE_THREAT_REASON = 'bare threat: names no problem';
 const CHAT_REASON = 'chat phrase: names no problem';
+const RATING_REASON = 'bare rating: names no problem';
 const NO_WORDS_REASON = 'no words (emoji or punctuation alone): names no problem';
 // Python's [^\w:：]+ and [^\W\d_]+ (\w: letters, numbers, underscore; \d: decimal digits).
 const SYMBOLS = /[^\p{L}\p{N}_:：]+/gu;
@@ -620,10 +637,13 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
   if (noWords) [out.is_spam, out.spam_type] = noWordsSpam(rules.noWords, out.is_spam, norm);
   // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_chat_phrases): not spam
-  const bareChat = Boolean(heads.issue_types.combiner && heads.sentiment.labels.includes('neutral') && !noWords
-    && (th('issue_types').bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0 && !fired.length
-    && isBareChat(rules.verdict, norm));
-  if (bareChat) [out.is_spam, out.spam_type] = [false, null];
+  // ... or a bare star rating ("5星"; tasks/rating.py), whose sentiment is its number's
+  const ruledOk = Boolean(heads.issue_types.combiner && ['negative', 'neutral', 'positive']
+    .every((l) => heads.sentiment.labels.includes(l)) && !noWords
+    && (th('issue_types').bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0 && !fired.length);
+  const bareChat = ruledOk && isBareChat(rules.verdict, norm);
+  const bareRating = ruledOk && !bareChat ? bareRatingSide(rules.verdict, norm) : null;
+  if (bareChat || bareRating) [out.is_spam, out.spam_type] = [false, null];
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
   const il = heads.issue_types.labels;
@@ -644,13 +664,14 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
   }
   // emoji or punctuation alone name no problem; sentiment from the emoji (pipeline._mark_no_words)
-  if (noWords || bareChat) chosen = [];
+  if (noWords || bareChat || bareRating) chosen = [];
   out.issue_types = out.is_spam ? [] : chosen;
   out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;
   // sentiment
   const sl = heads.sentiment.labels;
   let sp = noWords ? emojiProbs(rules.noWords, sl, norm) : sentimentProbs(model, probs, unread);
   if (bareChat && sl[argmax(sp)] === 'negative') sp = sl.map((l) => (l === 'neutral' ? 1 : 0)); // neutral_probs
+  if (bareRating) sp = sideProbs(rules.noWords, sl, bareRating);
   out.sentiment = sl[argmax(sp)];
   out.sentiment_score = round6(Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]));
   // severity (tasks/severity.py decide_severity_combined / decide_severity)
@@ -668,9 +689,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   } else if (noWords) {
     out.severity = 'low';
     out.severity_reasons = [NO_WORDS_REASON];
-  } else if (bareChat) {
+  } else if (bareChat || bareRating) {
     out.severity = 'low';
-    out.severity_reasons = [CHAT_REASON];
+    out.severity_reasons = [bareChat ? CHAT_REASON : RATING_REASON];
   } else if (combined.severity) {
     const p = combined.severity;
     const pc = p[3];
@@ -726,8 +747,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const sevConf = Math.max(...probs.severity) < (vt.review ?? DEFAULT_POINTS.severity.review);
   const complaint = spamComplaint(out, chosen, st);
   if (complaint) out.severity_reasons.push(`${SPAM_COMPLAINT_REASON} ${chosen.join(', ')}`);
-  // a bare chat phrase is decided by its rule: the heads' doubts send nothing to review
-  out.needs_review = (!bareChat && (spamMargin || sentConf || sevConf)) || complaint || reviewReasons.length > 0;
+  // a bare chat phrase or rating is decided by its rule: the heads' doubts send nothing to review
+  out.needs_review = (!bareChat && !bareRating && (spamMargin || sentConf || sevConf)) || complaint
+    || reviewReasons.length > 0;
   if (unread && !noWords) out.severity_reasons.push(UNREAD_REASON);
   if (isNotChinese(norm)) {
     out.needs_review = true;

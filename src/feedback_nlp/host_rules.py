@@ -72,10 +72,11 @@ def python_patterns() -> dict:
     runs ``[^\\W\\d_]`` and dropped symbols ``[^\\w:：]`` are spelled with Unicode properties in the
     host), ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``) and
     ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`,
-    :func:`~feedback_nlp.tasks.threat.is_bare_threat`, :func:`~feedback_nlp.tasks.chat.is_bare_chat_phrase`)
+    :func:`~feedback_nlp.tasks.threat.is_bare_threat`, :func:`~feedback_nlp.tasks.chat.is_bare_chat_phrase`,
+    :func:`~feedback_nlp.tasks.rating.rating_side`)
     and ``no_words:word``
     (:func:`~feedback_nlp.tasks.verdict.has_words`)."""
-    from .tasks import chat, evidence, spam, threat, verdict
+    from .tasks import chat, evidence, rating, spam, threat, verdict
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES
 
@@ -89,14 +90,15 @@ def python_patterns() -> dict:
     out.update({"verdict:verdict": verdict._VERDICT, "verdict:phrases": verdict._PHRASES,
                 "verdict:not_letter": verdict.NOT_LETTER, "verdict:threat": threat._THREAT,
                 "verdict:threat_phrases": threat._THREAT_PHRASES, "verdict:chat": chat._CHAT,
-                "verdict:chat_words": chat._CHAT_WORDS})
+                "verdict:chat_words": chat._CHAT_WORDS, "verdict:rating": rating._RATING,
+                "verdict:rating_filler": rating._RATING_FILLER})
     out["no_words:word"] = verdict._WORD
     return out
 
 
 def decision_rules() -> dict:
     """Every pattern of :func:`python_patterns`, translated (see :func:`js_pattern`), in the file's layout."""
-    from .tasks import chat, sentiment, verdict
+    from .tasks import chat, rating, sentiment, verdict
     from .tasks.severity import ESCALATION_RULES
 
     py = {name: js_pattern(p) for name, p in python_patterns().items()}
@@ -110,6 +112,7 @@ def decision_rules() -> dict:
         "spam_signals": {k[5:]: v for k, v in py.items() if k.startswith("spam:")},
         "bare_verdict": {"max_chars": verdict.MAX_CHARS, "chat_max_chars": chat.CHAT_MAX_CHARS,
                          "chat_max_repetition": chat.CHAT_MAX_REPETITION,
+                         "rating_max_chars": rating.RATING_MAX_CHARS, "rating_sides": rating.RATING_SIDES,
                          **{k[8:]: v for k, v in py.items() if k.startswith("verdict:")}},
         "no_words": {"word": py["no_words:word"], "emoji_positive": sentiment.EMOJI_POSITIVE,
                      "emoji_negative": sentiment.EMOJI_NEGATIVE, "emoji_confidence": sentiment.EMOJI_CONFIDENCE},

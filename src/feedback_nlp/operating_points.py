@@ -23,7 +23,8 @@ CHANNEL_SEP = "@"
 #: review, whether a spam record that reads as a complaint goes to review (0 turns it off), whether the
 #: texts that name no problem are decided by their rules (0 turns them off): a bare verdict ("差评！",
 #: ``tasks.verdict``: no issue type, low), a bare threat ("我要投诉", ``tasks.threat``: other, high) and a
-#: bare chat phrase ("收到", ``tasks.chat``: not spam, no issue type, low), and
+#: bare chat phrase ("收到", ``tasks.chat``) or star rating ("5星", ``tasks.rating``: not spam, no issue type,
+#: low), and
 #: the sentiment / severity confidence under which a record goes to review.
 DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0},
                   "issue_types": {"bare_verdict": 1.0},

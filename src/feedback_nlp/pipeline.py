@@ -22,8 +22,9 @@ from .tasks.base import MULTILABEL
 from .tasks.chat import chat_names_no_problem
 from .tasks.evidence import text_evidence
 from .tasks.issue_types import decide_issue_types, illness_first
+from .tasks.rating import rating_names_no_problem
 from .tasks.routing import RoutingTable
-from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs
+from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
 from .tasks.spam import decide_spam, no_words_spam
 from .tasks.threat import threat_names_no_problem
@@ -42,6 +43,8 @@ BARE_VERDICT_REASON = "bare verdict: names no problem"
 BARE_THREAT_REASON = "bare threat: names no problem"
 #: The ``severity_reasons`` of a bare chat phrase ("收到", "有人吗", ``tasks.chat``): not spam, no issue type, low.
 CHAT_REASON = "chat phrase: names no problem"
+#: The ``severity_reasons`` of a bare star rating ("5星", ``tasks.rating``): not spam, no issue type, low.
+RATING_REASON = "bare rating: names no problem"
 #: The ``severity_reasons`` of a text with no letter or digit ("🥰🥰！", "。"; ``tasks.verdict.has_words``).
 NO_WORDS_REASON = "no words (emoji or punctuation alone): names no problem"
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
@@ -179,6 +182,7 @@ class Doc:
     bare_verdict: bool = False  # a verdict naming no problem ("差评！"): no issue type, low
     bare_threat: bool = False  # a threat naming no problem ("我要投诉"): other, high
     bare_chat: bool = False  # a chat phrase ("收到", "有人吗"): not spam, no issue type, low, not negative
+    bare_rating: Optional[str] = None  # a star rating alone ("5星"): its side; not spam, no issue type, low
     no_words: bool = False  # emoji / punctuation alone ("🥰🥰！"), decision stage: no issue type, low, emoji sentiment
 
 
@@ -314,13 +318,13 @@ class FeedbackAnalyzer:
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
         if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
             r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
-        if doc.bare_chat:  # decision stage: an acknowledgement, greeting or call for a person is not spam
+        if doc.bare_chat or doc.bare_rating:  # decision stage: a chat phrase or a rating alone is not spam
             r.is_spam, r.spam_type = False, None
         r.spam_score = round(score, 6)
 
     def _issue_types(self, doc: Doc) -> None:
         """Issue types over their thresholds. The decision stage gives none to a bare verdict ("差评！",
-        "不推荐") on which no escalation signal fires (codebook v1.1) or to a bare chat phrase ("收到"),
+        "不推荐") on which no escalation signal fires (codebook v1.1), a bare chat phrase ("收到") or rating ("5星"),
         ``other`` alone to a bare threat ("我要投诉") on which none of the critical kind fires (v1.2; these
         rules: the point ``bare_verdict``, on unless 0), and puts ``product_quality`` first when the text
         reports illness."""
@@ -336,7 +340,7 @@ class FeedbackAnalyzer:
                 elif "other" in head.labels and threat_names_no_problem(doc.norm, doc.fired):
                     doc.bare_threat, chosen = True, ["other"]
             chosen = illness_first(chosen, doc.norm, head.labels)
-        if doc.no_words or doc.bare_chat:  # decision stage: emoji alone or a chat phrase name no problem
+        if doc.no_words or doc.bare_chat or doc.bare_rating:  # decision stage: these name no problem
             chosen = []
         r.issue_types = [] if r.is_spam else chosen
         r.primary_issue = r.issue_types[0] if r.issue_types else None
@@ -361,8 +365,8 @@ class FeedbackAnalyzer:
         if doc.no_words:
             r.severity, r.severity_reasons = "low", [NO_WORDS_REASON]
             return
-        if doc.bare_chat:
-            r.severity, r.severity_reasons = "low", [CHAT_REASON]
+        if doc.bare_chat or doc.bare_rating:
+            r.severity, r.severity_reasons = "low", [CHAT_REASON if doc.bare_chat else RATING_REASON]
             return
         points = self._points("severity", doc)
         if "severity" in doc.combined:
@@ -431,7 +435,7 @@ class FeedbackAnalyzer:
                          and t.get("review_complaints", d["spam"]["review_complaints"]))
         if complaint:
             r.severity_reasons = [*r.severity_reasons, f"{SPAM_COMPLAINT_REASON} {', '.join(doc.spam_issues)}"]
-        if doc.bare_chat:  # decided by its rule ("收到"): the heads' doubts send nothing to review
+        if doc.bare_chat or doc.bare_rating:  # decided by its rule ("收到", "5星"): the heads' doubts send nothing
             spam_margin = sent_conf = sev_conf = False
         r.needs_review = bool(spam_margin or complaint or sent_conf or sev_conf or doc.review_reasons)
         if doc.unread and not doc.no_words:
@@ -526,7 +530,7 @@ class FeedbackAnalyzer:
             for d in live:
                 d.fired = escalation_signals(d.norm)
             if self.decision_stage:
-                self._mark_chat_phrases(live)
+                self._mark_chat_and_ratings(live)
             self._combine(live, live_norms, by_model)
             for d in live:
                 for _, component in self.components:
@@ -559,21 +563,28 @@ class FeedbackAnalyzer:
             if not has_words(d.norm):
                 d.no_words, d.probs["sentiment"] = True, emoji_probs(d.norm, labels)
 
-    def _mark_chat_phrases(self, live: list[Doc]) -> None:
+    def _mark_chat_and_ratings(self, live: list[Doc]) -> None:
         """Decision stage: a bare chat phrase ("收到", "好的谢谢", "有人吗"; :func:`~feedback_nlp.tasks.chat.
-        is_bare_chat_phrase`) on which no escalation signal fires names no problem: not spam, no issue
-        type, ``low``, and a negative reading becomes neutral (the heads read "收到" as in "还没收到", "人呢"
-        as abuse). Off with the point ``issue_types.bare_verdict`` at 0, as the other texts that name no problem."""
+        is_bare_chat_phrase`) or a bare star rating ("5星", "只能给1星"; :func:`~feedback_nlp.tasks.rating.rating_side`)
+        on which no escalation signal fires names no problem: not spam, no issue type, ``low``. A chat
+        phrase's negative reading becomes neutral (the heads read "收到" as in "还没收到", "人呢" as abuse); a
+        rating's sentiment is its number's (the heads read "1星" and "5星" alike). Off with the point
+        ``issue_types.bare_verdict`` at 0, as the other texts that name no problem."""
         labels = list(self._head("sentiment").labels)
-        if self._head("issue_types").combiner is None or "neutral" not in labels:
+        if self._head("issue_types").combiner is None or not {"negative", "neutral", "positive"} <= set(labels):
             return
         default = DEFAULT_POINTS["issue_types"]["bare_verdict"]
         for d in live:
-            if (not d.no_words and self._points("issue_types", d).get("bare_verdict", default)
-                    and chat_names_no_problem(d.norm, d.fired)):
+            if d.no_words or not self._points("issue_types", d).get("bare_verdict", default):
+                continue
+            if chat_names_no_problem(d.norm, d.fired):
                 d.bare_chat = True
                 if labels[int(np.argmax(d.probs["sentiment"]))] == "negative":
                     d.probs["sentiment"] = neutral_probs(labels)
+            else:
+                d.bare_rating = rating_names_no_problem(d.norm, d.fired)
+                if d.bare_rating:
+                    d.probs["sentiment"] = side_probs(d.bare_rating, labels)
 
     def _combine(self, live: list[Doc], norms: list[str], by_model: Mapping[int, Mapping[str, np.ndarray]]) -> None:
         """Second-stage decisions (combiners) for a chunk at once: each reads every head of its own model."""

@@ -50,12 +50,17 @@ def neutral_probs(labels: Sequence[str]) -> np.ndarray:
     return probs
 
 
-def emoji_probs(norm: str, labels: Sequence[str]) -> np.ndarray:
-    """The sentiment distribution over ``labels`` a text with no words is decided on: :data:`EMOJI_CONFIDENCE`
-    on the side its emoji take (:func:`emoji_sentiment`) and the rest on neutral, or neutral alone."""
-    side = emoji_sentiment(norm)
+def side_probs(side: Optional[str], labels: Sequence[str]) -> np.ndarray:
+    """:data:`EMOJI_CONFIDENCE` on ``side`` and the rest on neutral; neutral alone for None or ``"neutral"``:
+    the sentiment a rule reads from a text (its emoji, its star rating) rather than the head's."""
     probs = neutral_probs(labels)
-    if side is not None:
+    if side is not None and side != "neutral":
         probs[list(labels).index(side)] = EMOJI_CONFIDENCE
         probs[list(labels).index("neutral")] = 1.0 - EMOJI_CONFIDENCE
     return probs
+
+
+def emoji_probs(norm: str, labels: Sequence[str]) -> np.ndarray:
+    """The sentiment distribution over ``labels`` a text with no words is decided on: :func:`side_probs` of the
+    side its emoji take (:func:`emoji_sentiment`)."""
+    return side_probs(emoji_sentiment(norm), labels)
