@@ -643,7 +643,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
     && (th('issue_types').bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0 && !fired.length);
   const bareChat = ruledOk && isBareChat(rules.verdict, norm);
   const bareRating = ruledOk && !bareChat ? bareRatingSide(rules.verdict, norm) : null;
-  if (bareChat || bareRating) [out.is_spam, out.spam_type] = [false, null];
+  // pipeline Doc.ruled: the reason of the rule that decides the record alone
+  const ruled = bareChat ? CHAT_REASON : (bareRating ? RATING_REASON : null);
+  if (ruled) [out.is_spam, out.spam_type] = [false, null];
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
   const il = heads.issue_types.labels;
@@ -664,7 +666,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
   }
   // emoji or punctuation alone name no problem; sentiment from the emoji (pipeline._mark_no_words)
-  if (noWords || bareChat || bareRating) chosen = [];
+  if (noWords || ruled) chosen = [];
   out.issue_types = out.is_spam ? [] : chosen;
   out.primary_issue = out.issue_types.length ? out.issue_types[0] : null;
   // sentiment
@@ -689,9 +691,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   } else if (noWords) {
     out.severity = 'low';
     out.severity_reasons = [NO_WORDS_REASON];
-  } else if (bareChat || bareRating) {
+  } else if (ruled) {
     out.severity = 'low';
-    out.severity_reasons = [bareChat ? CHAT_REASON : RATING_REASON];
+    out.severity_reasons = [ruled];
   } else if (combined.severity) {
     const p = combined.severity;
     const pc = p[3];
@@ -748,8 +750,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const complaint = spamComplaint(out, chosen, st);
   if (complaint) out.severity_reasons.push(`${SPAM_COMPLAINT_REASON} ${chosen.join(', ')}`);
   // a bare chat phrase or rating is decided by its rule: the heads' doubts send nothing to review
-  out.needs_review = (!bareChat && !bareRating && (spamMargin || sentConf || sevConf)) || complaint
-    || reviewReasons.length > 0;
+  out.needs_review = (!ruled && (spamMargin || sentConf || sevConf)) || complaint || reviewReasons.length > 0;
   if (unread && !noWords) out.severity_reasons.push(UNREAD_REASON);
   if (isNotChinese(norm)) {
     out.needs_review = true;

@@ -181,8 +181,9 @@ class Doc:
     spam_issues: list[str] = field(default_factory=list)  # the issue types a spam record would have had
     bare_verdict: bool = False  # a verdict naming no problem ("差评！"): no issue type, low
     bare_threat: bool = False  # a threat naming no problem ("我要投诉"): other, high
-    bare_chat: bool = False  # a chat phrase ("收到", "有人吗"): not spam, no issue type, low, not negative
-    bare_rating: Optional[str] = None  # a star rating alone ("5星"): its side; not spam, no issue type, low
+    #: The reason of a rule that decides the record alone: a bare chat phrase ("收到", CHAT_REASON) or star
+    #: rating ("5星", RATING_REASON): not spam, no issue type, low, no review for the heads' doubts.
+    ruled: Optional[str] = None
     no_words: bool = False  # emoji / punctuation alone ("🥰🥰！"), decision stage: no issue type, low, emoji sentiment
 
 
@@ -318,7 +319,7 @@ class FeedbackAnalyzer:
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
         if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
             r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
-        if doc.bare_chat or doc.bare_rating:  # decision stage: a chat phrase or a rating alone is not spam
+        if doc.ruled:  # decision stage: a chat phrase or a rating alone is not spam
             r.is_spam, r.spam_type = False, None
         r.spam_score = round(score, 6)
 
@@ -340,7 +341,7 @@ class FeedbackAnalyzer:
                 elif "other" in head.labels and threat_names_no_problem(doc.norm, doc.fired):
                     doc.bare_threat, chosen = True, ["other"]
             chosen = illness_first(chosen, doc.norm, head.labels)
-        if doc.no_words or doc.bare_chat or doc.bare_rating:  # decision stage: these name no problem
+        if doc.no_words or doc.ruled:  # decision stage: these name no problem
             chosen = []
         r.issue_types = [] if r.is_spam else chosen
         r.primary_issue = r.issue_types[0] if r.issue_types else None
@@ -365,8 +366,8 @@ class FeedbackAnalyzer:
         if doc.no_words:
             r.severity, r.severity_reasons = "low", [NO_WORDS_REASON]
             return
-        if doc.bare_chat or doc.bare_rating:
-            r.severity, r.severity_reasons = "low", [CHAT_REASON if doc.bare_chat else RATING_REASON]
+        if doc.ruled:
+            r.severity, r.severity_reasons = "low", [doc.ruled]
             return
         points = self._points("severity", doc)
         if "severity" in doc.combined:
@@ -435,7 +436,7 @@ class FeedbackAnalyzer:
                          and t.get("review_complaints", d["spam"]["review_complaints"]))
         if complaint:
             r.severity_reasons = [*r.severity_reasons, f"{SPAM_COMPLAINT_REASON} {', '.join(doc.spam_issues)}"]
-        if doc.bare_chat or doc.bare_rating:  # decided by its rule ("收到", "5星"): the heads' doubts send nothing
+        if doc.ruled:  # decided by its rule ("收到", "5星"): the heads' doubts send nothing to review
             spam_margin = sent_conf = sev_conf = False
         r.needs_review = bool(spam_margin or complaint or sent_conf or sev_conf or doc.review_reasons)
         if doc.unread and not doc.no_words:
@@ -578,13 +579,11 @@ class FeedbackAnalyzer:
             if d.no_words or not self._points("issue_types", d).get("bare_verdict", default):
                 continue
             if chat_names_no_problem(d.norm, d.fired):
-                d.bare_chat = True
+                d.ruled = CHAT_REASON
                 if labels[int(np.argmax(d.probs["sentiment"]))] == "negative":
                     d.probs["sentiment"] = neutral_probs(labels)
-            else:
-                d.bare_rating = rating_names_no_problem(d.norm, d.fired)
-                if d.bare_rating:
-                    d.probs["sentiment"] = side_probs(d.bare_rating, labels)
+            elif side := rating_names_no_problem(d.norm, d.fired):
+                d.ruled, d.probs["sentiment"] = RATING_REASON, side_probs(side, labels)
 
     def _combine(self, live: list[Doc], norms: list[str], by_model: Mapping[int, Mapping[str, np.ndarray]]) -> None:
         """Second-stage decisions (combiners) for a chunk at once: each reads every head of its own model."""

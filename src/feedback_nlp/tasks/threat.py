@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .severity import critical_signalled
 from .verdict import FILLER, MAX_CHARS, NOT_LETTER, VERDICTS
 
 #: Threats to complain or report (the words of the escalation rule "threat of complaint or bad review" that
@@ -39,4 +40,4 @@ def is_bare_threat(norm: str) -> bool:
 def threat_names_no_problem(norm: str, fired: Sequence[object]) -> bool:
     """The decision stage's rule: a bare threat on which no escalation signal of the critical kind fires
     (``fired``: those that did) gets ``other`` and ``high``."""
-    return not any(getattr(r, "minimum", None) == "critical" for r in fired) and is_bare_threat(norm)
+    return not critical_signalled(fired) and is_bare_threat(norm)
