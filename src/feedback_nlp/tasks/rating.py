@@ -31,7 +31,7 @@ _RATING_FILLER = re.compile(RATING_FILLER)
 
 def rating_side(norm: str) -> Optional[str]:
     """The side of a bare rating ("negative", "neutral", "positive"), or None when the text is not one."""
-    if len(norm) > RATING_MAX_CHARS:
+    if len(norm) > RATING_MAX_CHARS or "星" not in norm:  # the test is per record: leave early
         return None
     sides = {RATING_SIDES[m.group(1)] for m in _RATING.finditer(norm)}
     if len(sides) != 1 or _RATING_FILLER.sub("", NOT_LETTER.sub("", _RATING.sub("", norm))):

@@ -40,4 +40,4 @@ def is_bare_threat(norm: str) -> bool:
 def threat_names_no_problem(norm: str, fired: Sequence[object]) -> bool:
     """The decision stage's rule: a bare threat on which no escalation signal of the critical kind fires
     (``fired``: those that did) gets ``other`` and ``high``."""
-    return not critical_signalled(fired) and is_bare_threat(norm)
+    return is_bare_threat(norm) and not critical_signalled(fired)
