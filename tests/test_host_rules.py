@@ -42,6 +42,7 @@ def test_the_file_holds_every_rule_the_evidence_reads(tmp_path):
     assert set(rules["spam_signals"]) == {"link", "contact", "solicit"} and rules["flags"] == "u"
     assert set(rules["bare_verdict"]) == {"max_chars", "verdict", "phrases", "not_letter", "threat", "threat_phrases",
                                           "chat", "chat_words", "chat_max_chars", "chat_max_repetition",
-                                          "rating", "rating_filler", "rating_max_chars", "rating_sides"}
+                                          "rating", "rating_filler", "rating_max_chars", "rating_sides",
+                                          "rating_remnant"}
     path = write_decision_rules(tmp_path)
     assert path.name == FILE_NAME and json.loads(path.read_text(encoding="utf-8")) == rules

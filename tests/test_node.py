@@ -155,7 +155,7 @@ DECISION_TEXTS = [
     "投诉", "差评！我要举报", "我要投诉到12315",  # bare threats (other, high) and a critical one
     "收到", "可以", "嗯", "好的谢谢", "人呢", "有人吗", "收到了", "转人工", "收到了收到了收到了",  # chat phrases; repeated
     "来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟", "额额额额额额额额额额额额",  # typed irrelevant by the head
-    "5星", "只能给1星", "3星", "给两星吧", "5星好评",  # bare ratings, and praise beside one (not)
+    "5星", "只能给1星", "3星", "给两星吧", "5星好评", "1星，太差", "差评1星",  # bare ratings; praise or a verdict beside
 ]
 #: Spam that is negative and raises an issue type: sent to review unless spam.review_complaints is 0.
 SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"

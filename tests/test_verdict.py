@@ -5,14 +5,16 @@ from feedback_nlp.text import normalize
 
 
 @pytest.mark.parametrize("text", ["差评！", "不推荐", "失望。", "我只想说一句，太垃圾了！！", "一个字：差", "真的不好😡😡",
-                                  "差差差，不值", "再也不买了", "強烈建議別買", "一般般吧", "非常不满意"])
+                                  "差差差，不值", "再也不买了", "強烈建議別買", "一般般吧", "非常不满意",
+                                  "1星，太差", "差评1星", "一星都不想给"])  # a star rating beside the verdict
 def test_a_verdict_that_names_nothing_else_is_bare(text):
     assert is_bare_verdict(normalize(text))
 
 
 @pytest.mark.parametrize("text", [
     "质量差", "太小了", "快递太慢，差评", "客服态度差", "衣服不好，不要买", "差评，发错货了", "垃圾京东",  # names a problem or a party
-    "好评", "👎", "", "。。。", "不错",  # no verdict phrase
+    "好评", "👎", "", "。。。", "不错", "1星",  # no verdict phrase
+    "星期一很差",  # 星 that is not a rating
     "差" * (MAX_CHARS + 1),  # longer than any bare verdict
 ])
 def test_a_text_naming_anything_else_is_not(text):

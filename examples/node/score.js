@@ -371,6 +371,8 @@ function loadDecisionRules(dir, card) {
       chatMaxRepetition: raw.bare_verdict.chat_max_repetition,
       rating: raw.bare_verdict.rating ? new RegExp(raw.bare_verdict.rating, `${raw.flags}g`) : null,
       ratingFiller: raw.bare_verdict.rating_filler ? new RegExp(raw.bare_verdict.rating_filler, `${raw.flags}g`) : null,
+      ratingRemnant: raw.bare_verdict.rating_remnant
+        ? new RegExp(raw.bare_verdict.rating_remnant, `${raw.flags}g`) : null,
       ratingMaxChars: raw.bare_verdict.rating_max_chars,
       ratingSides: raw.bare_verdict.rating_sides,
     } : null,
@@ -413,7 +415,12 @@ function emojiProbs(nw, labels, norm) {
 /** tasks/verdict.py is_bare_verdict: a verdict ("差评！", "不推荐") that names nothing else. */
 function isBareVerdict(v, norm) {
   if (!v || [...norm].length > v.maxChars || !v.verdict.test(norm)) return false;
-  return norm.replace(v.notLetter, '').replace(v.phrases, '') === '';
+  let rest = norm.replace(v.notLetter, '').replace(v.phrases, '');
+  // "1星，太差": what is left of a star rating once its digit is gone (tasks/rating.py has_rating)
+  if (rest !== '' && v.ratingRemnant && norm.includes('星') && norm.search(v.rating) >= 0) {
+    rest = rest.replace(v.ratingRemnant, '');
+  }
+  return rest === '';
 }
 
 /** tasks/verdict.py is_bare_threat: a threat to complain ("我要投诉") that names nothing else, verdicts aside. */

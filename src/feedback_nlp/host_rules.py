@@ -91,7 +91,7 @@ def python_patterns() -> dict:
                 "verdict:not_letter": verdict.NOT_LETTER, "verdict:threat": threat._THREAT,
                 "verdict:threat_phrases": threat._THREAT_PHRASES, "verdict:chat": chat._CHAT,
                 "verdict:chat_words": chat._CHAT_WORDS, "verdict:rating": rating._RATING,
-                "verdict:rating_filler": rating._RATING_FILLER})
+                "verdict:rating_filler": rating._RATING_FILLER, "verdict:rating_remnant": rating.RATING_REMNANT})
     out["no_words:word"] = verdict._WORD
     return out
 

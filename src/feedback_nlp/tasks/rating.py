@@ -5,15 +5,15 @@ and "5星" are the same text, read as mildly positive with two issue types. A ra
 problem (codebook: issue types are for problems raised; "五星！" in the annotations is positive, low), and
 its number says the side: 1-2 stars negative, 3 neutral, 4-5 positive. A text is a bare rating when
 nothing is left once its ratings, a fixed filler list ("只能给", "打", "了") and every character that is not
-a letter are removed, and all its ratings take one side. Verdicts and praise beside it ("5星好评",
-"1星差评") are left to the model and to :mod:`feedback_nlp.tasks.verdict`.
+a letter are removed, and all its ratings take one side. A verdict beside it ("1星差评") makes it a bare
+verdict (:mod:`feedback_nlp.tasks.verdict`); praise beside it ("5星好评") leaves it to the model.
 """
 from __future__ import annotations
 
 import re
 from typing import Optional, Sequence
 
-from .verdict import NOT_LETTER
+from ..text import NOT_LETTER
 
 #: A star rating: a digit 1-5 or a numeral before 星 (颗星, 个星), not a hotel's class (星级), not part of a
 #: longer number or a decimal ("15星", "4.5星"). Group 1 is the number.
@@ -25,6 +25,9 @@ RATING_MAX_CHARS = 20
 #: The side of each number.
 RATING_SIDES = {"1": "negative", "2": "negative", "一": "negative", "二": "negative", "两": "negative",
                 "3": "neutral", "三": "neutral", "4": "positive", "5": "positive", "四": "positive", "五": "positive"}
+#: What is left of a rating once digits and other words are gone: a bare verdict beside a rating ("1星，太差")
+#: is still a bare verdict (``tasks.verdict``).
+RATING_REMNANT = re.compile(r"[一二两三四五]?[颗个]?星")
 _RATING = re.compile(RATING)
 _RATING_FILLER = re.compile(RATING_FILLER)
 
@@ -37,6 +40,11 @@ def rating_side(norm: str) -> Optional[str]:
     if len(sides) != 1 or _RATING_FILLER.sub("", NOT_LETTER.sub("", _RATING.sub("", norm))):
         return None
     return sides.pop()
+
+
+def has_rating(norm: str) -> bool:
+    """Whether the normalised text holds a star rating."""
+    return "星" in norm and _RATING.search(norm) is not None
 
 
 def rating_names_no_problem(norm: str, fired: Sequence[object]) -> Optional[str]:

@@ -14,6 +14,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from ..text import NOT_LETTER
+from .rating import RATING_REMNANT, has_rating
+
 #: Negative judgements that name no aspect of the purchase (longest alternatives first).
 VERDICTS = (
     "好评是不可能好评的|这辈子都不可能好评的|一星都不想给|一星都懒得给|连一颗星都不想给|能不给一星吗|"
@@ -34,8 +37,6 @@ FILLER = (
 MAX_CHARS = 60
 _PHRASES = re.compile(VERDICTS + "|" + FILLER)
 _VERDICT = re.compile(VERDICTS)
-#: Anything but a letter (punctuation, emoji, digits, spaces): deleted before the phrases are.
-NOT_LETTER = re.compile(r"[^\w]|\d|_")  # spelt without \W so hosts can translate it
 #: A letter or digit of any script (Python's ``\w`` less the underscore).
 _WORD = re.compile(r"(?!_)\w")
 
@@ -44,7 +45,10 @@ def is_bare_verdict(norm: str) -> bool:
     """True when the normalised text is a verdict and names nothing else (see the module)."""
     if len(norm) > MAX_CHARS or not _VERDICT.search(norm):
         return False
-    return not _PHRASES.sub("", NOT_LETTER.sub("", norm))
+    rest = _PHRASES.sub("", NOT_LETTER.sub("", norm))
+    if rest and has_rating(norm):  # "1星，太差": what is left of the rating once its digit is gone
+        rest = RATING_REMNANT.sub("", rest)
+    return not rest
 
 
 def has_words(norm: str) -> bool:
