@@ -76,6 +76,7 @@ def python_patterns() -> dict:
     :func:`~feedback_nlp.tasks.rating.rating_side`)
     and ``no_words:word``
     (:func:`~feedback_nlp.tasks.verdict.has_words`)."""
+    from . import text
     from .tasks import chat, evidence, rating, spam, threat, verdict
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES
@@ -88,7 +89,7 @@ def python_patterns() -> dict:
         out[f"text:{name}"] = getattr(evidence, attr)
     out.update({"spam:link": spam._LINK, "spam:contact": spam._CONTACT, "spam:solicit": spam._SOLICIT})
     out.update({"verdict:verdict": verdict._VERDICT, "verdict:phrases": verdict._PHRASES,
-                "verdict:not_letter": verdict.NOT_LETTER, "verdict:threat": threat._THREAT,
+                "verdict:not_letter": text.NOT_LETTER, "verdict:threat": threat._THREAT,
                 "verdict:threat_phrases": threat._THREAT_PHRASES, "verdict:chat": chat._CHAT,
                 "verdict:chat_words": chat._CHAT_WORDS, "verdict:rating": rating._RATING,
                 "verdict:rating_filler": rating._RATING_FILLER, "verdict:rating_remnant": rating.RATING_REMNANT})

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from ..text import NOT_LETTER
 from .spam import unit_repetition
-from .verdict import NOT_LETTER, is_bare_verdict
+from .verdict import is_bare_verdict
 
 #: What a chat user acknowledges a reply, greets, says goodbye or calls for a person with (longest first; no bare "好" and no
 #: intensifiers: "很好" is praise; nothing naming a party: "客服呢" stays with the model).

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from ..text import NOT_LETTER
 from .severity import critical_signalled
-from .verdict import FILLER, MAX_CHARS, NOT_LETTER, VERDICTS
+from .verdict import FILLER, MAX_CHARS, VERDICTS
 
 #: Threats to complain or report (the words of the escalation rule "threat of complaint or bad review" that
 #: name no problem by themselves).
