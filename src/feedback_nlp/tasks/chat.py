@@ -15,9 +15,12 @@ from ..text import NOT_LETTER
 from .spam import unit_repetition
 from .verdict import is_bare_verdict
 
-#: What a chat user acknowledges a reply, greets, says goodbye or calls for a person with (longest first; no bare "好" and no
-#: intensifiers: "很好" is praise; nothing naming a party: "客服呢" stays with the model).
+#: What a chat user acknowledges a reply, confirms a case closed ("退款收到了"), greets, says goodbye or calls for a
+#: person with (longest first; no bare "好" and no intensifiers: "很好" is praise; nothing naming a party: "客服呢"
+#: stays with the model).
 CHAT_PHRASES = (
+    "退款已收到|退款收到了|已经收到退款|收到退款了|收到退款|退款到了|已退款|钱收到了|问题已解决|问题解决了|已经解决了|已解决|"
+    "解决了|已确认收货|确认收货了|"  # confirmations first: "收到退款" must not lose "收到" to the acknowledgements
     "已经收到|收到了|已收到|收到|已签收|签收了|签收|好的|好滴|好嘞|好吧|好呀|知道了|知道|明白了|明白|了解了|了解|"
     "懂了|谢谢你们|谢谢你|谢谢|感谢|多谢|辛苦了|辛苦|麻烦了|没事了|没事|没问题|没关系|不客气|不用了|okay|ok|"
     "嗯嗯|嗯|哦哦|哦|噢|行吧|行|可以|对的|对|是的|在的|"
