@@ -445,9 +445,14 @@ function bareRatingSide(v, norm) {
   return rest === '' ? [...sides][0] : null;
 }
 
+/** tasks/sentiment.py neutral_probs: all of the probability on neutral. */
+function neutralProbs(labels) {
+  return labels.map((l) => (l === 'neutral' ? 1 : 0));
+}
+
 /** tasks/sentiment.py side_probs: emoji_confidence on the side and the rest neutral; neutral alone otherwise. */
 function sideProbs(nw, labels, side) {
-  const probs = labels.map((l) => (l === 'neutral' ? 1 : 0));
+  const probs = neutralProbs(labels);
   if (side !== null && side !== 'neutral') {
     probs[labels.indexOf(side)] = Math.fround(nw.confidence);
     probs[labels.indexOf('neutral')] = Math.fround(1 - nw.confidence);
@@ -614,6 +619,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const own = channel !== null && model.channelPoints ? model.channelPoints[channel] || {} : {};
   const th = (task) => own[task] || heads[task].thresholds || {};
   const fired = rules ? rules.escalation.filter((r) => r.re.test(norm)) : [];
+  const signalled = fired.some((r) => r.minimum === 'critical'); // tasks/severity.py critical_signalled
   const ctx = { model, probs, norm, rules, fired, text: null };
   const combined = {};
   for (const task of ['spam', 'issue_types', 'severity']) {
@@ -667,7 +673,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   // a bare threat ("我要投诉") on which no signal of the critical kind fires: other, severity high (codebook v1.2)
   const bareThreat = Boolean(heads.issue_types.combiner && !out.is_spam && !bareVerdict && il.includes('other')
     && (it.bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0
-    && !fired.some((r) => r.minimum === 'critical') && isBareThreat(rules.verdict, norm));
+    && !signalled && isBareThreat(rules.verdict, norm));
   if (bareThreat) chosen = ['other'];
   if (heads.issue_types.combiner && il.includes('product_quality') && rules.illness.test(norm)) {
     chosen = ['product_quality', ...chosen.filter((lab) => lab !== 'product_quality')];
@@ -679,7 +685,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   // sentiment
   const sl = heads.sentiment.labels;
   let sp = noWords ? emojiProbs(rules.noWords, sl, norm) : sentimentProbs(model, probs, unread);
-  if (bareChat && sl[argmax(sp)] === 'negative') sp = sl.map((l) => (l === 'neutral' ? 1 : 0)); // neutral_probs
+  if (bareChat && sl[argmax(sp)] === 'negative') sp = neutralProbs(sl);
   if (bareRating) sp = sideProbs(rules.noWords, sl, bareRating);
   out.sentiment = sl[argmax(sp)];
   out.sentiment_score = round6(Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]));
@@ -704,7 +710,6 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   } else if (combined.severity) {
     const p = combined.severity;
     const pc = p[3];
-    const signalled = fired.some((r) => r.minimum === 'critical');
     const point = signalled ? vt.critical : (vt.critical_unsignalled ?? vt.critical);
     let level;
     if (pc >= point) level = 3;
@@ -794,7 +799,7 @@ function isUnread(model, feat) {
 /** The sentiment probabilities decided on: neutral (one-hot) for an unread text, not the head's prior.
  * Only the sentiment decision changes; the combiners read the heads' own probabilities. */
 function sentimentProbs(model, probs, unread) {
-  return unread ? model.card.tasks.sentiment.labels.map((l) => (l === 'neutral' ? 1 : 0)) : probs.sentiment;
+  return unread ? neutralProbs(model.card.tasks.sentiment.labels) : probs.sentiment;
 }
 
 /** The library's result for a text that is empty after normalisation. */
