@@ -156,6 +156,11 @@ DECISION_TEXTS = [
     "收到", "可以", "嗯", "好的谢谢", "人呢", "有人吗", "收到了", "转人工", "收到了收到了收到了",  # chat phrases; repeated
     "来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟来了老弟", "额额额额额额额额额额额额",  # typed irrelevant by the head
     "5星", "只能给1星", "3星", "给两星吧", "5星好评", "1星，太差", "差评1星",  # bare ratings; praise or a verdict beside
+    "親愛的買家您好～給予五星好評並上傳照片，截圖傳給我們的LINE官方帳號，即可獲得下次購物9折券喔💕",  # a merchant card
+    "亲爱的顾客，本店好评返现活动进行中，好评+晒图截图发客服领3元",  # ... claimed by a screenshot (the model's ad)
+    "商家让我加LINE官方帳號，給予五星好評並上傳照片才給9折券",  # a buyer's report of one
+    "【系统消息】您的账户存在异常，请添加客服微信 kf_8899 核实身份，否则将冻结余额",  # a posted notice
+    "我收到短信：【系统消息】您的账户存在异常，请添加客服微信 kf_8899 核实身份",  # ... quoted by a buyer
 ]
 #: Spam that is negative and raises an issue type: sent to review unless spam.review_complaints is 0.
 SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"
@@ -193,6 +198,11 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
                                                                                           "neutral"}
     assert {r.severity for r in results} == {"low", "medium", "high", "critical"}
     assert any(r.spam_type == "ad" for r in results) and any(r.route for r in results)
+    from feedback_nlp.tasks.merchant import MERCHANT_CARD_REASON
+    from feedback_nlp.tasks.notice import POSTED_NOTICE_REASON
+
+    assert sum(r.severity_reasons == ["spam", MERCHANT_CARD_REASON] for r in results) == 1
+    assert sum(r.severity_reasons == ["spam", POSTED_NOTICE_REASON] for r in results) == 1
     # no words: flagged only as gibberish, and a crying face is a review (tasks.spam.no_words_spam)
     assert [(r.is_spam, r.spam_type) for r in results[-4:]] == [(True, "gibberish")] * 2 + [(False, None)] * 2
 
@@ -259,7 +269,9 @@ def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):
                **{f"text:{k}": v for k, v in rules["text_evidence"].items()},
                **{f"verdict:{k}": v for k, v in rules["bare_verdict"].items()
                   if not k.endswith(("max_chars", "max_repetition", "sides"))},
-               "no_words:word": rules["no_words"]["word"]})
+               "no_words:word": rules["no_words"]["word"],
+               **{f"merchant:{k}": v for k, v in rules["merchant_card"].items()},
+               **{f"notice:{k}": v for k, v in rules["posted_notice"].items()}})
     assert js.keys() == py.keys()
     norms = [normalize(t) for t in test_texts + DECISION_TEXTS + [BARE_VERDICT_TEXT, "🥰🥰！", "_", "٣", "ⅷ"]]
     norms += [evidence._SYMBOLS.sub("", n) for n in norms] + ["١٢٣٤٥٦٧٨", "ｗｗｗ.ａ.ｃｏｍ", "a.com好", "a.com 好",

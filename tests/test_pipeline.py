@@ -559,3 +559,43 @@ def test_analyze_frame_on_empty_and_badly_named_frames(analyzer):
         analyzer.analyze_frame(pd.DataFrame({"text": ["好"]}), id_col="nope")
     with pytest.raises(ValueError, match="more than one column named 'text'"):
         analyzer.analyze_frame(pd.DataFrame([["好", "差"]], columns=["text", "text"]))
+
+
+def test_a_merchant_card_is_an_ad(analyzer):
+    # The heads keep a shop's own review-for-reward card (dev annotation, gold ad: spam score 0.30 under the
+    # point 0.47); codebook v1.2 calls the poster's card an ad and a buyer's report of one pricing_promotion.
+    from feedback_nlp.tasks.merchant import MERCHANT_CARD_REASON
+
+    card = "親愛的買家您好～給予五星好評並上傳照片，截圖傳給我們的LINE官方帳號，即可獲得下次購物9折券喔💕"
+    r = analyzer.analyze(card)
+    assert (r.is_spam, r.spam_type, r.issue_types, r.route) == (True, "ad", [], None)
+    assert r.severity_reasons == ["spam", MERCHANT_CARD_REASON]
+    heads = FeedbackAnalyzer.load(thresholds={"spam.posted_ad": 0}).analyze(card)
+    assert not heads.is_spam and heads.spam_score == r.spam_score  # off: what the model says; the score is its own
+    assert not analyzer.analyze("商家让我加LINE官方帳號，給予五星好評並上傳照片才給9折券").is_spam  # a buyer's report
+
+
+def test_a_merchant_card_that_reads_negative_or_signals_stays(analyzer):
+    # A negative reading or an escalation signal means a buyer may be complaining: the rule leaves it to the model.
+    card = "亲，收到货满意的话麻烦给个五星哦，截图发给小店微信（xd_kefu01）有小红包奉上～不满意先别急着评价，联系我们包您满意"
+    r = analyzer.analyze(card)
+    assert r.sentiment == "negative" and not r.is_spam
+    from feedback_nlp.tasks.merchant import is_merchant_card
+    from feedback_nlp.text import normalize
+
+    signalled = "亲爱的买家，本店好评返现，截图发客服领3元，不然就去消协投诉你"
+    assert is_merchant_card(normalize(signalled)) and analyzer.analyze(signalled).severity_reasons[0] != "spam"
+
+
+def test_a_posted_notice_is_an_ad_and_a_quoted_one_a_complaint(analyzer):
+    # The heads read a notice posted as it is like the quoted scam messages of the annotations (account_security):
+    # dev annotation, gold ad, spam score 0.20. Codebook: a buyer quoting one is account_security, not ad.
+    from feedback_nlp.tasks.notice import POSTED_NOTICE_REASON
+
+    notice = "【平台通知】您的店铺因违规即将被封禁，请立即添加官方审核专员QQ：3298471650 进行申诉，逾期不处理将冻结保证金。"
+    r = analyzer.analyze(notice)
+    assert (r.is_spam, r.spam_type, r.issue_types) == (True, "ad", [])
+    assert r.severity_reasons == ["spam", POSTED_NOTICE_REASON]
+    assert not FeedbackAnalyzer.load(thresholds={"spam.posted_ad": 0}).analyze(notice).is_spam
+    quoted = analyzer.analyze("刚收到一条短信：" + notice + "这是你们发的吗？")
+    assert not quoted.is_spam and "account_security" in quoted.issue_types

@@ -1,7 +1,9 @@
 """Rule Y, the bare-verdict decision (``tasks.verdict``): what it changes, on the annotations and corpora.
 Also the other texts that name no problem: those with no words (``tasks.verdict.has_words``, rule AE) and
 bare threats to complain (``tasks.threat.is_bare_threat``, rule AJ), bare chat phrases
-(``tasks.chat.is_bare_chat_phrase``, rules AK and AL) and bare star ratings (``tasks.rating``, rule AO).
+(``tasks.chat.is_bare_chat_phrase``, rules AK and AL) and bare star ratings (``tasks.rating``, rule AO); and a
+rule of the same kind for spam: what a poster advertises, a shop's own review-for-reward card (``tasks.merchant``,
+rule AS) or a notice sending readers to a contact channel (``tasks.notice``, rule AT).
 
 Prints, for the annotations' dev and test splits, the decision figures with the point
 ``issue_types.bare_verdict`` at 0 (off) and 1 (the default): issue micro/macro F1, severity
@@ -11,7 +13,8 @@ corpus reviews of the dev and test splits it hits, with ``--sample`` of them dra
 (seed 0) to read for texts that name a concrete problem (the rule's false hits). Last, every annotation
 record with no words ("🥰🥰！", "？？？"), its gold labels next to the decisions, and how often they agree;
 every bare threat ("我要投诉") among the annotations and the corpus reviews of all splits; and every bare
-chat phrase ("收到", "有人吗") and bare rating ("5星") among them, with the point at 0 and 1 next to the gold.
+chat phrase ("收到", "有人吗") and bare rating ("5星") among them, with the point at 0 and 1 next to the gold;
+and every merchant card and posted notice, with the point ``spam.posted_ad`` at 0 and 1.
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -26,6 +29,8 @@ from feedback_nlp.labelled_data import CORPORA, load_annotations, load_corpus
 from feedback_nlp.metrics import decision_report
 from feedback_nlp.tasks.severity import escalation_signals
 from feedback_nlp.tasks.chat import chat_names_no_problem
+from feedback_nlp.tasks.merchant import is_merchant_card
+from feedback_nlp.tasks.notice import is_posted_notice
 from feedback_nlp.tasks.rating import rating_names_no_problem
 from feedback_nlp.tasks.threat import threat_names_no_problem
 from feedback_nlp.tasks.verdict import has_words, names_no_problem
@@ -88,6 +93,11 @@ def main(argv=None) -> None:
     bare_threats(analyzers[1], args.data_dir)
     point_off_and_on("bare chat phrases", taken_by(chat_names_no_problem), analyzers, args.data_dir)
     point_off_and_on("bare ratings", taken_by(rating_names_no_problem), analyzers, args.data_dir)
+    posted = {v: FeedbackAnalyzer.load(thresholds={"spam.posted_ad": v}) for v in (0, 1)}
+    point_off_and_on("merchant cards", taken_by(lambda norm, fired: not fired and is_merchant_card(norm)), posted,
+                     args.data_dir)
+    point_off_and_on("posted notices", taken_by(lambda norm, fired: not fired and is_posted_notice(norm)), posted,
+                     args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:

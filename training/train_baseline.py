@@ -640,6 +640,15 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
 - `spam.spam` = {th['spam'].get('spam')}: P(spam) from the spam combiner; plus the filler rule (`repeat` = {th['spam'].get('repeat')}) and
   the punctuation-only rule. A complaint that leaves a callback number or quotes a scam message
   stays real feedback: a contact channel counts only with what the text asks for.
+- `spam.posted_ad` = 1 (every model takes it; 0 turns it off): what a poster advertises is `ad` when the
+  spam point kept it and no escalation signal fires. A shop's own review-for-reward card
+  ("亲，五星好评截图发客服领红包", `feedback_nlp.tasks.merchant`) that does not read negative (codebook v1.2; a
+  buyer reporting such a card is not), and a notice that opens with a tag, speaks to the reader and sends them to
+  a contact channel ("【平台通知】您的店铺…请添加审核专员QQ…", `feedback_nlp.tasks.notice`; a buyer quoting one is
+  `account_security`, codebook v1.1). Cards take 4 train and 1 dev annotation records (a second dev card reads
+  negative and stays), notices 2 train (one also a card) and 2 dev (one already spam; the other had been a
+  `critical` account_security complaint), all gold `ad`; no test record and no corpus review
+  (`python training/bare_verdict_check.py`, last two sections).
 - `issue_types.gate` = {th['issue_types'].get('gate')}: P(a problem is raised) from the issue gate; below it no issue type is
   given (issue types are for problems raised, never for aspects praised). Per-label thresholds as
   before.

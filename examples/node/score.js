@@ -382,6 +382,9 @@ function loadDecisionRules(dir, card) {
       negative: new Set(Array.from(raw.no_words.emoji_negative)),
       confidence: raw.no_words.emoji_confidence,
     } : null,
+    // files written before merchant cards lack it: the rule is then off, as it was
+    merchant: raw.merchant_card ? compile(raw.merchant_card) : null,
+    notice: raw.posted_notice ? compile(raw.posted_notice) : null,
   };
 }
 
@@ -476,6 +479,8 @@ const BARE_VERDICT_REASON = 'bare verdict: names no problem';
 const BARE_THREAT_REASON = 'bare threat: names no problem';
 const CHAT_REASON = 'chat phrase: names no problem';
 const RATING_REASON = 'bare rating: names no problem';
+const MERCHANT_CARD_REASON = 'merchant card: asks buyers for a review for a reward';
+const POSTED_NOTICE_REASON = 'posted notice: sends readers to a contact channel';
 const NO_WORDS_REASON = 'no words (emoji or punctuation alone): names no problem';
 // Python's [^\w:：]+ and [^\W\d_]+ (\w: letters, numbers, underscore; \d: decimal digits).
 const SYMBOLS = /[^\p{L}\p{N}_:：]+/gu;
@@ -503,6 +508,23 @@ function textEvidence(rules, norm) {
     contact_and_ask: +(contact && (dm || solicit)), cjk_share: f(letters ? cjk / letters : 0),
     log_length: f(Math.log1p(Array.from(s).length)),
   };
+}
+
+/** tasks/merchant.py is_merchant_card: a shop's own review-for-reward card ("亲，五星好评截图发客服领红包"). */
+function isMerchantCard(rules, norm) {
+  const m = rules.merchant;
+  if (!m || !m.ask.test(norm) || !m.reward.test(norm) || !m.shop_voice.test(norm)) return false;
+  const ev = textEvidence(rules, norm);
+  if (!(ev.chat_id || ev.chat_mention || ev.digits7 || m.screenshot.test(norm))) return false;
+  return !m.buyer_voice.test(norm);
+}
+
+/** tasks/notice.py is_posted_notice: a notice posted to send readers to a contact channel ("【平台通知】您的…QQ"). */
+function isPostedNotice(rules, norm) {
+  const n = rules.notice;
+  if (!n || !n.tag.test(norm) || !n.reader.test(norm) || n.buyer_voice.test(norm)) return false;
+  const ev = textEvidence(rules, norm);
+  return Boolean(ev.link || ev.chat_id || ev.chat_mention || ev.digits7);
 }
 
 /** One named evidence value (feedback_nlp.tasks.evidence.evidence_matrix), float32. */
@@ -557,7 +579,7 @@ const fmt2 = (x) => x.toFixed(2);
 
 // operating_points.DEFAULT_POINTS: points every head of a task takes, also where its card has none
 const DEFAULT_POINTS = {
-  spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1 },
+  spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1 },
   issue_types: { bare_verdict: 1 },
   sentiment: { review: 0.5 },
   severity: { review: 0.4 },
@@ -659,6 +681,15 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   // pipeline Doc.ruled: the reason of the rule that decides the record alone
   const ruled = bareChat ? CHAT_REASON : (bareRating ? RATING_REASON : null);
   if (ruled) [out.is_spam, out.spam_type] = [false, null];
+  // what a poster advertises, kept by the spam decision, with no signal (pipeline._posted_ad): a notice sending
+  // readers to a contact channel, or a shop's own review-for-reward card that does not read negative
+  const postedOk = Boolean(!ruled && !out.is_spam && rules && !noWords && !fired.length
+    && (st.posted_ad ?? DEFAULT_POINTS.spam.posted_ad) !== 0);
+  let postedAd = null;
+  if (postedOk && isPostedNotice(rules, norm)) postedAd = POSTED_NOTICE_REASON;
+  else if (postedOk && heads.sentiment.labels[argmax(sentimentProbs(model, probs, unread))] !== 'negative'
+    && isMerchantCard(rules, norm)) postedAd = MERCHANT_CARD_REASON;
+  if (postedAd) [out.is_spam, out.spam_type] = [true, 'ad'];
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
   const il = heads.issue_types.labels;
@@ -694,7 +725,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const reviewReasons = [];
   if (out.is_spam) {
     out.severity = 'low';
-    out.severity_reasons = ['spam'];
+    out.severity_reasons = postedAd ? ['spam', postedAd] : ['spam'];
   } else if (bareVerdict) {
     out.severity = 'low';
     out.severity_reasons = [BARE_VERDICT_REASON];

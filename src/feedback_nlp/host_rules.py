@@ -74,10 +74,12 @@ def python_patterns() -> dict:
     ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`,
     :func:`~feedback_nlp.tasks.threat.is_bare_threat`, :func:`~feedback_nlp.tasks.chat.is_bare_chat_phrase`,
     :func:`~feedback_nlp.tasks.rating.rating_side`)
-    and ``no_words:word``
-    (:func:`~feedback_nlp.tasks.verdict.has_words`)."""
+    ``no_words:word``
+    (:func:`~feedback_nlp.tasks.verdict.has_words`), ``merchant:<name>``
+    (:func:`~feedback_nlp.tasks.merchant.is_merchant_card`) and ``notice:<name>``
+    (:func:`~feedback_nlp.tasks.notice.is_posted_notice`)."""
     from . import text
-    from .tasks import chat, evidence, rating, spam, threat, verdict
+    from .tasks import chat, evidence, merchant, notice, rating, spam, threat, verdict
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES
 
@@ -94,6 +96,10 @@ def python_patterns() -> dict:
                 "verdict:chat_words": chat._CHAT_WORDS, "verdict:rating": rating._RATING,
                 "verdict:rating_filler": rating._RATING_FILLER, "verdict:rating_remnant": rating.RATING_REMNANT})
     out["no_words:word"] = verdict._WORD
+    out.update({"merchant:ask": merchant._ASK, "merchant:reward": merchant._REWARD,
+                "merchant:screenshot": merchant._SCREENSHOT, "merchant:shop_voice": merchant._SHOP_VOICE,
+                "merchant:buyer_voice": merchant._BUYER_VOICE, "notice:tag": notice._TAG,
+                "notice:reader": notice._READER, "notice:buyer_voice": notice._BUYER_VOICE})
     return out
 
 
@@ -117,6 +123,8 @@ def decision_rules() -> dict:
                          **{k[8:]: v for k, v in py.items() if k.startswith("verdict:")}},
         "no_words": {"word": py["no_words:word"], "emoji_positive": sentiment.EMOJI_POSITIVE,
                      "emoji_negative": sentiment.EMOJI_NEGATIVE, "emoji_confidence": sentiment.EMOJI_CONFIDENCE},
+        "merchant_card": {k[9:]: v for k, v in py.items() if k.startswith("merchant:")},
+        "posted_notice": {k[7:]: v for k, v in py.items() if k.startswith("notice:")},
     }
 
 

@@ -20,13 +20,16 @@ CHANNEL_SEP = "@"
 #: Points every head of a task takes, with the value used when its card has none
 #: (``pipeline.FeedbackAnalyzer``): the repetition under which a text the spam decision calls
 #: ``flood`` is not spam (``tasks.spam.decide_spam``), how close to the spam point a score goes to
-#: review, whether a spam record that reads as a complaint goes to review (0 turns it off), whether the
+#: review, whether a spam record that reads as a complaint goes to review (0 turns it off), whether what a
+#: poster advertises is an ad: a shop's own review-for-reward card (``tasks.merchant``) or a notice sending
+#: readers to a contact channel (``tasks.notice``; 0 turns both off), whether the
 #: texts that name no problem are decided by their rules (0 turns them off): a bare verdict ("差评！",
 #: ``tasks.verdict``: no issue type, low), a bare threat ("我要投诉", ``tasks.threat``: other, high) and a
 #: bare chat phrase ("收到", ``tasks.chat``) or star rating ("5星", ``tasks.rating``: not spam, no issue type,
 #: low), and
 #: the sentiment / severity confidence under which a record goes to review.
-DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0},
+DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0,
+                           "posted_ad": 1.0},
                   "issue_types": {"bare_verdict": 1.0},
                   "sentiment": {"review": 0.5}, "severity": {"review": 0.4}}
 #: Points that are not probabilities: severity's cuts on the expected level (low=0 .. critical=3).

@@ -22,6 +22,8 @@ from .tasks.base import MULTILABEL
 from .tasks.chat import chat_names_no_problem
 from .tasks.evidence import text_evidence
 from .tasks.issue_types import decide_issue_types, illness_first
+from .tasks.merchant import MERCHANT_CARD_REASON, is_merchant_card
+from .tasks.notice import POSTED_NOTICE_REASON, is_posted_notice
 from .tasks.rating import rating_names_no_problem
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
@@ -185,6 +187,9 @@ class Doc:
     #: rating ("5星", RATING_REASON): not spam, no issue type, low, no review for the heads' doubts.
     ruled: Optional[str] = None
     no_words: bool = False  # emoji / punctuation alone ("🥰🥰！"), decision stage: no issue type, low, emoji sentiment
+    #: The reason of a rule that makes a kept record an ad, decision stage: a shop's own review-for-reward card
+    #: (MERCHANT_CARD_REASON) or a posted notice sending readers to a contact channel (POSTED_NOTICE_REASON).
+    posted_ad: Optional[str] = None
 
 
 class FeedbackAnalyzer:
@@ -321,7 +326,26 @@ class FeedbackAnalyzer:
             r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
         if doc.ruled:  # decision stage: a chat phrase or a rating alone is not spam
             r.is_spam, r.spam_type = False, None
+        elif not r.is_spam and (reason := self._posted_ad(doc, points)):
+            doc.posted_ad, r.is_spam, r.spam_type = reason, True, "ad"
         r.spam_score = round(score, 6)
+
+    def _posted_ad(self, doc: Doc, points: Mapping[str, float]) -> Optional[str]:
+        """Decision stage: the reason a record the spam decision kept is an ad because its poster advertises
+        (codebook), else None. A notice sending readers to a contact channel
+        (:func:`~feedback_nlp.tasks.notice.is_posted_notice`), or a shop's own review-for-reward card
+        (:func:`~feedback_nlp.tasks.merchant.is_merchant_card`) that does not read negative (a buyer reporting
+        such a card complains); neither when an escalation signal fires. Off with the point ``spam.posted_ad`` at 0."""
+        if not self.decision_stage or doc.no_words or doc.fired:
+            return None
+        if not points.get("posted_ad", DEFAULT_POINTS["spam"]["posted_ad"]):
+            return None
+        if is_posted_notice(doc.norm):
+            return POSTED_NOTICE_REASON
+        labels = self._head("sentiment").labels
+        if labels[int(np.argmax(doc.probs["sentiment"]))] != "negative" and is_merchant_card(doc.norm):
+            return MERCHANT_CARD_REASON
+        return None
 
     def _issue_types(self, doc: Doc) -> None:
         """Issue types over their thresholds. The decision stage gives none to a bare verdict ("差评！",
@@ -355,7 +379,7 @@ class FeedbackAnalyzer:
     def _severity(self, doc: Doc) -> None:
         r = doc.result
         if r.is_spam:
-            r.severity, r.severity_reasons = "low", ["spam"]
+            r.severity, r.severity_reasons = "low", ["spam", doc.posted_ad] if doc.posted_ad else ["spam"]
             return
         if doc.bare_verdict:
             r.severity, r.severity_reasons = "low", [BARE_VERDICT_REASON]

@@ -1,0 +1,29 @@
+"""feedback_nlp.tasks.notice: a notice posted to send readers to a contact channel is an ad; a quoted one is not."""
+import pytest
+
+from feedback_nlp.text import normalize
+
+
+@pytest.mark.parametrize("text", [
+    "【平台通知】您的店铺因违规即将被封禁，请立即添加官方审核专员QQ：3298471650 进行申诉",  # a contact id
+    "【淘宝】恭喜您成为幸运用户，点击 tb-gift.top 领取iPhone，仅限今天",  # a link
+    "【蝦皮客服】親愛的會員您好，您的訂單需重新驗證，請加LINE官方帳號 shopee_tw88 處理",  # Traditional
+    " [退款通知]您的订单退款失败，请联系客服vx：tk2023 重新办理",  # square brackets, a leading space
+])
+def test_a_posted_notice_is_one(text):
+    from feedback_nlp.tasks.notice import is_posted_notice
+
+    assert is_posted_notice(normalize(text))
+
+
+@pytest.mark.parametrize("text", [
+    "刚收到短信【淘宝】您购买的奶粉需召回，请添加理赔专员QQ 2837461950 办理",  # quoted: no tag at the start
+    "【避雷】我收到了【淘宝】您的订单需理赔，请加QQ 2837461950 的短信，是你们发的吗",  # a buyer's voice
+    "【差评】您家的客服电话 4008123456 根本打不通",  # a complaint naming a number
+    "【通知】您的店铺即将被封禁，请立即进行申诉",  # nowhere to go
+    "平台通知：您的店铺即将被封禁，请添加审核专员QQ 3298471650",  # no bracketed tag
+])
+def test_a_quoted_notice_or_a_complaint_is_not(text):
+    from feedback_nlp.tasks.notice import is_posted_notice
+
+    assert not is_posted_notice(normalize(text))
