@@ -683,7 +683,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   if (ruled) [out.is_spam, out.spam_type] = [false, null];
   // what a poster advertises, kept by the spam decision, with no signal (pipeline._posted_ad): a notice sending
   // readers to a contact channel, or a shop's own review-for-reward card that does not read negative
-  const postedOk = Boolean(!ruled && !out.is_spam && rules && !noWords && !fired.length
+  const postedOk = Boolean(!ruled && !out.is_spam && rules && !fired.length
     && (st.posted_ad ?? DEFAULT_POINTS.spam.posted_ad) !== 0);
   let postedAd = null;
   if (postedOk && isPostedNotice(rules, norm)) postedAd = POSTED_NOTICE_REASON;

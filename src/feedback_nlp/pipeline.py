@@ -336,7 +336,7 @@ class FeedbackAnalyzer:
         (:func:`~feedback_nlp.tasks.notice.is_posted_notice`), or a shop's own review-for-reward card
         (:func:`~feedback_nlp.tasks.merchant.is_merchant_card`) that does not read negative (a buyer reporting
         such a card complains); neither when an escalation signal fires. Off with the point ``spam.posted_ad`` at 0."""
-        if not self.decision_stage or doc.no_words or doc.fired:
+        if not self.decision_stage or doc.fired:  # (a text with no words is neither: both need words)
             return None
         if not points.get("posted_ad", DEFAULT_POINTS["spam"]["posted_ad"]):
             return None
