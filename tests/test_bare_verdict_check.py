@@ -20,6 +20,7 @@ ANNOTATIONS = [  # (text, issue_types, sentiment, severity)
     ("我要投诉！", ["other"], "negative", "high"),  # a bare threat
     ("收到", [], "neutral", "low"),  # a bare chat phrase the heads read as a logistics complaint
     ("1星", [], "negative", "low"),  # a bare rating the heads read as positive, with issue types
+    ("怎么取消订单？", [], "neutral", "low"),  # a bare question the heads read as a pricing complaint (chat)
 ]
 REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1), ("差评，投诉", 0)]
 
@@ -28,7 +29,8 @@ def _data(tmp_path):
     (tmp_path / "annotations").mkdir()
     for split in ("train", "dev", "test"):
         rows = [{"id": f"{split}{i}", "text": t, "is_spam": False, "spam_type": None, "issue_types": it,
-                 "sentiment": s, "severity": v} for i, (t, it, s, v) in enumerate(ANNOTATIONS)]
+                 "sentiment": s, "severity": v, "channel": "cs_chat" if t.endswith("？") else "order_review"}
+                for i, (t, it, s, v) in enumerate(ANNOTATIONS)]
         (tmp_path / "annotations" / f"{split}.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     (tmp_path / "corpora").mkdir()
@@ -68,3 +70,9 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
     assert lines[lines.index("bare ratings (gold | point 0 | point 1):") + 2] == \
         "    '1星' (False, 'negative', 'low', []) | (False, 'positive', 'low', ['description_mismatch', " \
         "'product_quality']) | (False, 'negative', 'low', [])"
+    # bare questions: the heads' complaint at 0; with the point on for cs_chat the dev figures move
+    assert lines[lines.index("bare questions (gold | point 0 | point 1):") + 2] == \
+        "    '怎么取消订单？' (False, 'neutral', 'low', []) | (False, 'negative', 'medium', ['pricing_promotion']) | " \
+        "(False, 'neutral', 'low', [])"
+    assert "dev, bare_question on for cs_chat: issue micro/macro F1 0.8571 / 0.7500; severity accuracy 0.9000, " \
+        "kappa 0.8837; 3-way sentiment 1.0000" in lines  # off: 0.7500 / 0.7500, 0.8000 (the bare_verdict=1 line)

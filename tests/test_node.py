@@ -161,7 +161,10 @@ DECISION_TEXTS = [
     "商家让我加LINE官方帳號，給予五星好評並上傳照片才給9折券",  # a buyer's report of one
     "【系统消息】您的账户存在异常，请添加客服微信 kf_8899 核实身份，否则将冻结余额",  # a posted notice
     "我收到短信：【系统消息】您的账户存在异常，请添加客服微信 kf_8899 核实身份",  # ... quoted by a buyer
+    "怎么取消订单？", "为什么还没发货？",  # a bare question (where issue_types.bare_question is on); a complaint
 ]
+#: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
+QUESTION_TEXT = "多久能到北京？"
 #: Spam that is negative and raises an issue type: sent to review unless spam.review_complaints is 0.
 SPAM_COMPLAINT_TEXT = "靠，才到就降价很不爽啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊啊！！！！！！！"
 #: Praise the spam decision types flood although it does not repeat itself: not spam unless spam.flood_repetition is 0.
@@ -233,6 +236,7 @@ MOVED_POINTS = {"severity.critical": 0.06, "severity.critical@order_review": 0.1
                 "severity.critical_unsignalled@order_review": 0.3, "issue_types.gate@cs_chat": 0.7,
                 "spam.spam@social": 0.3, "spam.review_complaints@email": 0, "spam.review_margin@cs_chat": 0.05,
                 "spam.flood_repetition@order_review": 0, "issue_types.bare_verdict@social": 0,
+                "issue_types.bare_question@cs_chat": 1,
                 **{k.replace("order_review", "email"): v for k, v in NEVER_CRITICAL_REVIEWS.items()}}
 
 
@@ -243,7 +247,7 @@ def test_node_operating_points_per_channel_match_python(model_dir, test_texts, t
     if not (model_dir / "decision_rules.json").is_file():
         pytest.skip("the model directory has no decision_rules.json")
     norms = [normalize(t) for t in test_texts[:600] + DECISION_TEXTS + [CRITICAL_TEXT] * 5 + [SPAM_COMPLAINT_TEXT] * 5
-             + [FLOOD_ONCE_TEXT] * 5 + [BARE_VERDICT_TEXT] * 5]
+             + [FLOOD_ONCE_TEXT] * 5 + [BARE_VERDICT_TEXT] * 5 + [QUESTION_TEXT] * 5]
     channels = [(None, "order_review", "cs_chat", "social", "email")[i % 5] for i in range(len(norms))]
     records = [{"id": i, "text": n, **({"src": c} if c else {})} for i, (n, c) in enumerate(zip(norms, channels))]
     args = [x for k, v in MOVED_POINTS.items() for x in ("--threshold", f"{k}={v}")]
@@ -253,6 +257,9 @@ def test_node_operating_points_per_channel_match_python(model_dir, test_texts, t
     _assert_same_decisions(got, results, norms)
     plain = FeedbackAnalyzer.load(model_dir, thresholds={"severity.critical": 0.06}).analyze_batch(norms)
     assert sum(a.to_dict() != b.to_dict() for a, b in zip(results, plain)) > 0  # the channels' points did act
+    from feedback_nlp.pipeline import QUESTION_REASON
+
+    assert [c for r, c in zip(results, channels) if r.severity_reasons == [QUESTION_REASON]] == ["cs_chat"] * 2
 
 
 def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):

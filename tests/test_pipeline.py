@@ -599,3 +599,19 @@ def test_a_posted_notice_is_an_ad_and_a_quoted_one_a_complaint(analyzer):
     assert not FeedbackAnalyzer.load(thresholds={"spam.posted_ad": 0}).analyze(notice).is_spam
     quoted = analyzer.analyze("刚收到一条短信：" + notice + "这是你们发的吗？")
     assert not quoted.is_spam and "account_security" in quoted.issue_types
+
+
+def test_a_bare_question_is_neutral_and_low_where_the_point_is_on(analyzer):
+    # The heads read "怎么取消订单？" negative (-0.98), medium, pricing_promotion, and "多久能到北京？" as spam; codebook:
+    # factual questions are neutral and raise no problem. In reviews such questions are mostly rhetorical, so the
+    # point is off unless a channel turns it on.
+    from feedback_nlp.pipeline import QUESTION_REASON
+
+    fa = FeedbackAnalyzer.load(thresholds={"issue_types.bare_question@cs_chat": 1})
+    for text in ("怎么取消订单？", "多久能到北京？", "什么时候发货？"):
+        r = fa.analyze(text, channel="cs_chat")
+        assert (r.is_spam, r.issue_types, r.severity, r.route, r.needs_review) == (False, [], "low", None, False)
+        assert (r.sentiment, r.sentiment_score, r.severity_reasons) == ("neutral", 0.0, [QUESTION_REASON]), text
+        assert fa.analyze(text).severity_reasons != [QUESTION_REASON]  # another channel: the model's
+        assert analyzer.analyze(text).severity_reasons != [QUESTION_REASON]  # off by default
+    assert fa.analyze("为什么还没发货？", channel="cs_chat").issue_types  # a complaint stays with the model

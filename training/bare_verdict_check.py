@@ -3,7 +3,8 @@ Also the other texts that name no problem: those with no words (``tasks.verdict.
 bare threats to complain (``tasks.threat.is_bare_threat``, rule AJ), bare chat phrases
 (``tasks.chat.is_bare_chat_phrase``, rules AK and AL) and bare star ratings (``tasks.rating``, rule AO); and a
 rule of the same kind for spam: what a poster advertises, a shop's own review-for-reward card (``tasks.merchant``,
-rule AS) or a notice sending readers to a contact channel (``tasks.notice``, rule AT).
+rule AS) or a notice sending readers to a contact channel (``tasks.notice``, rule AT); and bare questions
+(``tasks.question``, rule AU), off unless the point ``issue_types.bare_question`` is 1.
 
 Prints, for the annotations' dev and test splits, the decision figures with the point
 ``issue_types.bare_verdict`` at 0 (off) and 1 (the default): issue micro/macro F1, severity
@@ -14,7 +15,9 @@ corpus reviews of the dev and test splits it hits, with ``--sample`` of them dra
 record with no words ("🥰🥰！", "？？？"), its gold labels next to the decisions, and how often they agree;
 every bare threat ("我要投诉") among the annotations and the corpus reviews of all splits; and every bare
 chat phrase ("收到", "有人吗") and bare rating ("5星") among them, with the point at 0 and 1 next to the gold;
-and every merchant card and posted notice, with the point ``spam.posted_ad`` at 0 and 1.
+every merchant card and posted notice, with the point ``spam.posted_ad`` at 0 and 1; and every bare question
+("怎么取消订单？"), with ``issue_types.bare_question`` at 0 and 1, then the dev and test decision figures with it on
+for the channel ``cs_chat`` only.
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -31,6 +34,7 @@ from feedback_nlp.tasks.severity import escalation_signals
 from feedback_nlp.tasks.chat import chat_names_no_problem
 from feedback_nlp.tasks.merchant import is_merchant_card
 from feedback_nlp.tasks.notice import is_posted_notice
+from feedback_nlp.tasks.question import question_names_no_problem
 from feedback_nlp.tasks.rating import rating_names_no_problem
 from feedback_nlp.tasks.threat import threat_names_no_problem
 from feedback_nlp.tasks.verdict import has_words, names_no_problem
@@ -98,6 +102,9 @@ def main(argv=None) -> None:
                      args.data_dir)
     point_off_and_on("posted notices", taken_by(lambda norm, fired: not fired and is_posted_notice(norm)), posted,
                      args.data_dir)
+    asked = {v: FeedbackAnalyzer.load(thresholds={"issue_types.bare_question": v}) for v in (0, 1)}
+    point_off_and_on("bare questions", taken_by(question_names_no_problem), asked, args.data_dir)
+    questions_on_chat(args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -157,6 +164,19 @@ def point_off_and_on(title: str, takes: Callable[[str], bool], analyzers, data_d
         print(f"  point {v}, agree with the gold of {n}: spam {agree[v][0]}, sentiment {agree[v][1]}, "
               f"severity {agree[v][2]}, issue types {agree[v][3]}")
     corpus_hits(takes, data_dir)
+
+
+def questions_on_chat(data_dir=None) -> None:
+    """The dev and test decision figures with ``issue_types.bare_question`` on for ``cs_chat`` records only."""
+    on = FeedbackAnalyzer.load(thresholds={"issue_types.bare_question@cs_chat": 1})
+    for split in ("dev", "test"):
+        recs = load_annotations(split, data_dir)
+        res = on.analyze_batch([r["text"] for r in recs], channels=[r.get("channel") for r in recs])
+        rep = decision_report(recs, res)
+        sentiment = sum(z.sentiment == r["sentiment"] for z, r in zip(res, recs)) / len(recs)
+        print(f"{split}, bare_question on for cs_chat: issue micro/macro F1 {rep['issue_types']['micro_f1']:.4f} / "
+              f"{rep['issue_types']['macro_f1']:.4f}; severity accuracy {rep['severity']['accuracy']:.4f}, "
+              f"kappa {rep['severity']['quadratic_weighted_kappa']:.4f}; 3-way sentiment {sentiment:.4f}")
 
 
 if __name__ == "__main__":

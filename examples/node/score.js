@@ -375,6 +375,10 @@ function loadDecisionRules(dir, card) {
         ? new RegExp(raw.bare_verdict.rating_remnant, `${raw.flags}g`) : null,
       ratingMaxChars: raw.bare_verdict.rating_max_chars,
       ratingSides: raw.bare_verdict.rating_sides,
+      questionEnd: raw.bare_verdict.question_end ? re(raw.bare_verdict.question_end) : null,
+      questionAsk: raw.bare_verdict.question_ask ? re(raw.bare_verdict.question_ask) : null,
+      questionNot: raw.bare_verdict.question_not ? re(raw.bare_verdict.question_not) : null,
+      questionMaxChars: raw.bare_verdict.question_max_chars,
     } : null,
     noWords: raw.no_words ? {
       word: re(raw.no_words.word),
@@ -449,6 +453,12 @@ function bareRatingSide(v, norm) {
 }
 
 /** tasks/sentiment.py neutral_probs: all of the probability on neutral. */
+/** tasks/question.py is_bare_question: "怎么取消订单？", "什么时候发货？", asking for information, naming nothing. */
+function isBareQuestion(v, norm) {
+  if (!v || !v.questionEnd || [...norm].length > v.questionMaxChars || !v.questionEnd.test(norm)) return false;
+  return v.questionAsk.test(norm) && !v.questionNot.test(norm);
+}
+
 function neutralProbs(labels) {
   return labels.map((l) => (l === 'neutral' ? 1 : 0));
 }
@@ -479,6 +489,7 @@ const BARE_VERDICT_REASON = 'bare verdict: names no problem';
 const BARE_THREAT_REASON = 'bare threat: names no problem';
 const CHAT_REASON = 'chat phrase: names no problem';
 const RATING_REASON = 'bare rating: names no problem';
+const QUESTION_REASON = 'question: names no problem';
 const MERCHANT_CARD_REASON = 'merchant card: asks buyers for a review for a reward';
 const POSTED_NOTICE_REASON = 'posted notice: sends readers to a contact channel';
 const NO_WORDS_REASON = 'no words (emoji or punctuation alone): names no problem';
@@ -580,7 +591,7 @@ const fmt2 = (x) => x.toFixed(2);
 // operating_points.DEFAULT_POINTS: points every head of a task takes, also where its card has none
 const DEFAULT_POINTS = {
   spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1 },
-  issue_types: { bare_verdict: 1 },
+  issue_types: { bare_verdict: 1, bare_question: 0 },
   sentiment: { review: 0.5 },
   severity: { review: 0.4 },
 };
@@ -671,15 +682,19 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   // emoji or punctuation alone (pipeline._mark_no_words)
   const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
   if (noWords) [out.is_spam, out.spam_type] = noWordsSpam(rules.noWords, out.is_spam, norm);
-  // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_chat_phrases): not spam
-  // ... or a bare star rating ("5星"; tasks/rating.py), whose sentiment is its number's
+  // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_chat_ratings_and_questions): not
+  // spam ... or a bare star rating ("5星"; tasks/rating.py), whose sentiment is its number's ... or, where the point
+  // bare_question is on, a bare question ("怎么取消订单？"; tasks/question.py), neutral
   const ruledOk = Boolean(heads.issue_types.combiner && ['negative', 'neutral', 'positive']
-    .every((l) => heads.sentiment.labels.includes(l)) && !noWords
-    && (th('issue_types').bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0 && !fired.length);
-  const bareChat = ruledOk && isBareChat(rules.verdict, norm);
-  const bareRating = ruledOk && !bareChat ? bareRatingSide(rules.verdict, norm) : null;
+    .every((l) => heads.sentiment.labels.includes(l)) && !noWords && !fired.length);
+  const it = th('issue_types');
+  const verdictOk = ruledOk && (it.bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0;
+  const bareChat = verdictOk && isBareChat(rules.verdict, norm);
+  const bareRating = verdictOk && !bareChat ? bareRatingSide(rules.verdict, norm) : null;
+  const bareQuestion = ruledOk && !bareChat && !bareRating
+    && (it.bare_question ?? DEFAULT_POINTS.issue_types.bare_question) !== 0 && isBareQuestion(rules.verdict, norm);
   // pipeline Doc.ruled: the reason of the rule that decides the record alone
-  const ruled = bareChat ? CHAT_REASON : (bareRating ? RATING_REASON : null);
+  const ruled = bareChat ? CHAT_REASON : (bareRating ? RATING_REASON : (bareQuestion ? QUESTION_REASON : null));
   if (ruled) [out.is_spam, out.spam_type] = [false, null];
   // what a poster advertises, kept by the spam decision, with no signal (pipeline._posted_ad): a notice sending
   // readers to a contact channel, or a shop's own review-for-reward card that does not read negative
@@ -693,7 +708,6 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
   const il = heads.issue_types.labels;
-  const it = th('issue_types');
   const issues = issueDecision(heads, probs.issue_types, it);
   out.issue_scores = issues.scores;
   let chosen = combined.issue_types && combined.issue_types[1] < (it.gate ?? 0) ? [] : issues.chosen;
@@ -718,6 +732,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   let sp = noWords ? emojiProbs(rules.noWords, sl, norm) : sentimentProbs(model, probs, unread);
   if (bareChat && sl[argmax(sp)] === 'negative') sp = neutralProbs(sl);
   if (bareRating) sp = sideProbs(rules.noWords, sl, bareRating);
+  if (bareQuestion) sp = neutralProbs(sl);
   out.sentiment = sl[argmax(sp)];
   out.sentiment_score = round6(Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]));
   // severity (tasks/severity.py decide_severity_combined / decide_severity)

@@ -26,11 +26,13 @@ CHANNEL_SEP = "@"
 #: texts that name no problem are decided by their rules (0 turns them off): a bare verdict ("差评！",
 #: ``tasks.verdict``: no issue type, low), a bare threat ("我要投诉", ``tasks.threat``: other, high) and a
 #: bare chat phrase ("收到", ``tasks.chat``) or star rating ("5星", ``tasks.rating``: not spam, no issue type,
-#: low), and
+#: low), whether a bare question ("怎么取消订单？", ``tasks.question``: not spam, no issue type, low, neutral) is
+#: decided by its rule (1 turns it on: for chat channels, ``issue_types.bare_question@cs_chat``; in reviews such
+#: questions are mostly rhetorical complaints), and
 #: the sentiment / severity confidence under which a record goes to review.
 DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0,
                            "posted_ad": 1.0},
-                  "issue_types": {"bare_verdict": 1.0},
+                  "issue_types": {"bare_verdict": 1.0, "bare_question": 0.0},
                   "sentiment": {"review": 0.5}, "severity": {"review": 0.4}}
 #: Points that are not probabilities: severity's cuts on the expected level (low=0 .. critical=3).
 _LEVEL_CUTS = ("ev_medium", "ev_high", "ev_critical")
