@@ -162,6 +162,7 @@ DECISION_TEXTS = [
     "【系统消息】您的账户存在异常，请添加客服微信 kf_8899 核实身份，否则将冻结余额",  # a posted notice
     "我收到短信：【系统消息】您的账户存在异常，请添加客服微信 kf_8899 核实身份",  # ... quoted by a buyer
     "怎么取消订单？", "为什么还没发货？",  # a bare question (where issue_types.bare_question is on); a complaint
+    "用了没有过敏，敏感肌也可以用", "粥馊了，不知道今晚会不会拉肚子", "😀没有过敏，但是孩子吃完拉肚子了",  # negated harms
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"
@@ -272,6 +273,7 @@ def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):
     rules = decision_rules()
     py = python_patterns()
     js = {f"rule:{r['reason']}": r["pattern"] for r in rules["escalation_rules"]}
+    js["negation"] = rules["negation"]
     js.update({"illness": rules["illness"], **{f"spam:{k}": v for k, v in rules["spam_signals"].items()},
                **{f"text:{k}": v for k, v in rules["text_evidence"].items()},
                **{f"verdict:{k}": v for k, v in rules["bare_verdict"].items()

@@ -68,10 +68,12 @@ RULE_CASES = {
                               ["物流有点慢，晚了两天", "包装有点烂",
                                # other words and senses: 泡 as a verb, 火车 / 火炉, anger
                                "用温水泡一下就好", "盐水泡了一天还掉色", "紧挨着火车站", "围着火炉吃雪糕", "真的要气炸了",
-                               "服务差到爆炸"]),
+                               "服务差到爆炸",
+                               # a harm negated: nothing happened
+                               "用了没有过敏，敏感肌也可以用", "这款电暖器不会起火，很安全", "宝宝吃了也没有出现拉肚子"]),
     "legal, regulator or media threat": (["我已经联系了律师，准备起诉你们", "已经投诉到消费者协会", "材料已寄给市场监督管理局",
                                           "我已经报咗警", "再不处理我就打12315", "我要找媒体曝光"],
-                                         ["价格有点贵", "客服态度一般", "多媒体功能强大"]),
+                                         ["价格有点贵", "客服态度一般", "多媒体功能强大", "东西找回来了，不用报警了"]),
     "stolen account or unauthorised payment": (["账号被盗了", "另一台手机上登录了我的账号", "someone logged into my account",
                                                 "这笔扣款我没授权", "自动续费又扣了我25", "我从来没买过这个会员"],
                                                ["账号登录不了，验证码收不到", "我想改一下收货地址", "这本书被盗版了",
@@ -84,7 +86,7 @@ RULE_CASES = {
     "repeated contact without a fix": (["联系了三次客服都没解决", "打了好几个电话没人处理", "第三次投诉了"],
                                        ["联系客服后很快解决了"]),
     "threat of complaint or bad review": (["再不处理我就投诉", "骗子商家，必须差评"], ["整体还行，下次再来"]),
-    "counterfeit": (["这是假货，和专柜的不一样", "明显是高仿的", "包装都是仿冒的", "一看就是假的", "怀疑是假的"],
+    "counterfeit": (["这是假货，和专柜的不一样", "根本不是假货吗？明明就是假货", "明显是高仿的", "包装都是仿冒的", "一看就是假的", "怀疑是假的"],
                     ["正品，和专柜一样", "是度假的好地方", "暑假的时候住的"]),
 }
 
@@ -101,6 +103,24 @@ def test_every_escalation_rule_fires_on_its_cases_and_not_on_near_misses(reason)
         assert reason in {r.reason for r in escalation_signals(normalize(text))}, text
     for text in misses:
         assert reason not in {r.reason for r in escalation_signals(normalize(text))}, text
+
+
+def test_a_negated_harm_fires_only_when_another_match_is_not_negated():
+    # Codebook: critical is a harm that happened or threatens. A question that repeats the verb still worries, and a
+    # rule whose signal is a negation (不给退, 没授权) is not negatable.
+    from feedback_nlp.tasks.severity import negated
+    from feedback_nlp.text import normalize
+
+    def reasons(text):
+        return {r.reason for r in escalation_signals(normalize(text))}
+
+    assert "health or safety risk" not in reasons("猫粮猫咪爱吃，没有呕吐")
+    assert "health or safety risk" in reasons("没有过敏，但是孩子吃完拉肚子了")  # the second match is not negated
+    assert "health or safety risk" in reasons("粥馊了，不知道今晚会不会拉肚子")  # 会不会: a question
+    assert "health or safety risk" in reasons("有没有人吃了拉肚子")
+    assert "money lost or refund refused" in reasons("商家不给退款")
+    assert "stolen account or unauthorised payment" in reasons("这笔扣款我没授权")
+    assert negated("没有过敏", 2) and not negated("会不会过敏", 3) and not negated("过敏", 0)
 
 
 def test_every_rule_has_cases_here():

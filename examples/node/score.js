@@ -351,7 +351,11 @@ function loadDecisionRules(dir, card) {
   const re = (src) => new RegExp(src, raw.flags);
   const compile = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, re(v)]));
   return {
-    escalation: raw.escalation_rules.map((r) => ({ reason: r.reason, minimum: r.minimum, re: re(r.pattern) })),
+    // files written before negation lack negatable / negation: every match fires, as it did
+    escalation: raw.escalation_rules.map((r) => ({ reason: r.reason, minimum: r.minimum, re: re(r.pattern),
+      all: r.negatable && raw.negation ? new RegExp(r.pattern, `${raw.flags}g`) : null })),
+    negation: raw.negation ? re(raw.negation) : null,
+    negationWindow: raw.negation_window,
     illness: re(raw.illness),
     text: compile(raw.text_evidence),
     cjkRun: new RegExp(raw.text_evidence.cjk_run, `${raw.flags}g`),
@@ -530,6 +534,22 @@ function isMerchantCard(rules, norm) {
   return !m.buyer_voice.test(norm);
 }
 
+/** tasks/severity.py negated: a match at code unit `index` follows a negator ("没有过敏"), not in a question that
+ * repeats it (会不会). The window counts code points, as Python's. */
+function negated(rules, norm, index) {
+  const before = Array.from(norm.slice(0, index)).slice(-rules.negationWindow).join('');
+  const m = before.match(rules.negation);
+  if (!m) return false;
+  return !(m.index > 0 && before[m.index - 1] === before[m.index + 1]);
+}
+
+/** tasks/severity.py rule_fires: any match, or for a negatable rule any match not negated. */
+function ruleFires(rules, r, norm) {
+  if (!r.all) return r.re.test(norm);
+  for (const m of norm.matchAll(r.all)) if (!negated(rules, norm, m.index)) return true;
+  return false;
+}
+
 /** tasks/notice.py is_posted_notice: a notice posted to send readers to a contact channel ("【平台通知】您的…QQ"). */
 function isPostedNotice(rules, norm) {
   const n = rules.notice;
@@ -651,7 +671,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const rules = model.rules;
   const own = channel !== null && model.channelPoints ? model.channelPoints[channel] || {} : {};
   const th = (task) => own[task] || heads[task].thresholds || {};
-  const fired = rules ? rules.escalation.filter((r) => r.re.test(norm)) : [];
+  const fired = rules ? rules.escalation.filter((r) => ruleFires(rules, r, norm)) : [];
   const signalled = fired.some((r) => r.minimum === 'critical'); // tasks/severity.py critical_signalled
   const ctx = { model, probs, norm, rules, fired, text: null };
   const combined = {};

@@ -31,7 +31,8 @@ import numpy as np
 from .metrics import quadratic_weighted_kappa
 from .tasks.combiner import Combiner
 from .tasks.evidence import TEXT_EVIDENCE, evidence_matrix
-from .tasks.severity import ESCALATION_RULES, SEVERITIES, critical_signalled, decide_severity_combined
+from .tasks.severity import (ESCALATION_RULES, SEVERITIES, critical_signalled, decide_severity_combined,
+                             escalation_signals)
 from .tasks.spam import rule_spam_type
 
 GRID = np.round(np.arange(0.02, 0.99, 0.01), 3)
@@ -116,8 +117,8 @@ def fit_decisions(heads: Mapping, train_norms: Sequence[str], train_probs: Mappi
     st = settings or DecisionSettings()
     labels = {t: h.labels for t, h in heads.items()}
     out: dict[str, dict] = {}
-    tr_fired = [{r.reason for r in ESCALATION_RULES if r.pattern.search(n)} for n in train_norms]
-    dv_fired = [{r.reason for r in ESCALATION_RULES if r.pattern.search(n)} for n in dev_norms]
+    tr_fired = [{r.reason for r in escalation_signals(n)} for n in train_norms]
+    dv_fired = [{r.reason for r in escalation_signals(n)} for n in dev_norms]
 
     def ev(task, norms, probs, fired):
         return evidence_matrix(default_evidence(task, labels), norms, probs, labels, fired)

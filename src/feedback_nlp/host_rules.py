@@ -68,7 +68,8 @@ def js_pattern(pattern: str | re.Pattern) -> str:
 
 def python_patterns() -> dict:
     """The decision stage's patterns as Python compiled them, by the names the file uses:
-    ``rule:<reason>`` (escalation rules), ``illness``, ``text:<name>`` (text evidence; its letter
+    ``rule:<reason>`` (escalation rules), ``negation`` (what a negated match of a negatable rule follows,
+    :func:`~feedback_nlp.tasks.severity.negated`), ``illness``, ``text:<name>`` (text evidence; its letter
     runs ``[^\\W\\d_]`` and dropped symbols ``[^\\w:：]`` are spelled with Unicode properties in the
     host), ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``) and
     ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`,
@@ -81,9 +82,10 @@ def python_patterns() -> dict:
     from . import text
     from .tasks import chat, evidence, merchant, notice, question, rating, spam, threat, verdict
     from .tasks.issue_types import ILLNESS
-    from .tasks.severity import ESCALATION_RULES
+    from .tasks.severity import ESCALATION_RULES, NEGATED
 
     out = {f"rule:{r.reason}": r.pattern for r in ESCALATION_RULES}
+    out["negation"] = NEGATED
     out["illness"] = ILLNESS
     for name, attr in (("digits7", "_DIGITS_7"), ("cn_digits7", "_CN_DIGITS_7"), ("chat_id", "_CHAT_ID"),
                        ("add_id", "_ADD_ID"), ("chat_mention", "_CHAT_MENTION"), ("link", "_LINK"), ("dm", "_DM"),
@@ -108,14 +110,15 @@ def python_patterns() -> dict:
 def decision_rules() -> dict:
     """Every pattern of :func:`python_patterns`, translated (see :func:`js_pattern`), in the file's layout."""
     from .tasks import chat, question, rating, sentiment, verdict
-    from .tasks.severity import ESCALATION_RULES
+    from .tasks.severity import ESCALATION_RULES, NEGATABLE, NEGATION_WINDOW
 
     py = {name: js_pattern(p) for name, p in python_patterns().items()}
     return {
         "format_version": FORMAT_VERSION,
         "flags": "u",
-        "escalation_rules": [{"reason": r.reason, "minimum": r.minimum, "pattern": py[f"rule:{r.reason}"]}
-                             for r in ESCALATION_RULES],
+        "escalation_rules": [{"reason": r.reason, "minimum": r.minimum, "pattern": py[f"rule:{r.reason}"],
+                              "negatable": r.reason in NEGATABLE} for r in ESCALATION_RULES],
+        "negation": py["negation"], "negation_window": NEGATION_WINDOW,
         "illness": py["illness"],
         "text_evidence": {k[5:]: v for k, v in py.items() if k.startswith("text:")},
         "spam_signals": {k[5:]: v for k, v in py.items() if k.startswith("spam:")},

@@ -75,7 +75,7 @@ def evidence_matrix(names: Sequence[str], norms: Sequence[str], probs: Mapping[s
     an aspect, ``x:p:sentiment:positive*logit:issue_types:customer_service``). ``fired``: the reasons of the rules already found to fire on each text
     (saves matching them again).
     """
-    from .severity import ESCALATION_RULES
+    from .severity import ESCALATION_RULES, rule_fires
 
     rules = {r.reason: r for r in ESCALATION_RULES}
     out = np.zeros((len(norms), len(names)), np.float32)
@@ -97,8 +97,7 @@ def evidence_matrix(names: Sequence[str], norms: Sequence[str], probs: Mapping[s
             if fired is not None:
                 out[:, j] = [1.0 if rest in f else 0.0 for f in fired]
             else:
-                pat = rules[rest].pattern
-                out[:, j] = [1.0 if pat.search(n) else 0.0 for n in norms]
+                out[:, j] = [1.0 if rule_fires(rules[rest], n) else 0.0 for n in norms]
         elif kind in ("p", "logit"):
             task, _, label = rest.partition(":")
             if task not in probs or label not in head_labels.get(task, ()):

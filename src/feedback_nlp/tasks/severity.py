@@ -86,9 +86,39 @@ ESCALATION_RULES: list[EscalationRule] = [
 ]
 
 
+#: Rules a negated match does not fire: a harm or a threat that did not happen ("用了没有过敏", "不会起火",
+#: "没有维权渠道"). The other rules hold their negation as the signal (不给退, 没授权, 根本没买).
+NEGATABLE = ("health or safety risk", "legal, regulator or media threat")
+#: What a negated match follows: a negator and at most two softeners, right before it (codebook §4: critical is
+#: a harm that happened or threatens).
+NEGATED = re.compile(r"(?:没有|没|不会|不|无|未|从未|并未|不用|不必|无需|免)"
+                     r"(?:有|会|再|出现|发生|引起|导致|任何|什么|一点|造成|过|担心|怕){0,2}$")
+#: How many characters before a match are read for its negation.
+NEGATION_WINDOW = 8
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether the match of a rule at ``start`` follows a negator (:data:`NEGATED`), not in a question that
+    repeats it (会不会, 有没有: "不知道会不会拉肚子" still worries)."""
+    before = text[max(0, start - NEGATION_WINDOW):start]
+    m = NEGATED.search(before)
+    if m is None:
+        return False
+    i = m.start()
+    return not (i > 0 and before[i - 1] == before[i + 1:i + 2])
+
+
+def rule_fires(rule: EscalationRule, text: str) -> bool:
+    """Whether ``rule`` fires on the normalised text: any match, or for a :data:`NEGATABLE` rule any match that
+    is not :func:`negated`."""
+    if rule.reason not in NEGATABLE:
+        return rule.pattern.search(text) is not None
+    return any(not negated(text, m.start()) for m in rule.pattern.finditer(text))
+
+
 def escalation_signals(text: str, rules: list[EscalationRule] = ESCALATION_RULES) -> list[EscalationRule]:
-    """Return the rules whose pattern matches the normalised text."""
-    return [r for r in rules if r.pattern.search(text)]
+    """Return the rules that fire on the normalised text (:func:`rule_fires`)."""
+    return [r for r in rules if rule_fires(r, text)]
 
 
 def ev_cuts(thresholds: dict) -> list[float] | None:
