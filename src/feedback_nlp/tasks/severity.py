@@ -108,17 +108,28 @@ def negated(text: str, start: int) -> bool:
     return not (i > 0 and before[i - 1] == before[i + 1:i + 2])
 
 
+def _fires_from(rule: EscalationRule, text: str, first: re.Match) -> bool:
+    """Given the rule's first match, whether it fires: at once unless negatable, else on a match not negated."""
+    if rule.reason not in NEGATABLE or not negated(text, first.start()):
+        return True
+    return any(not negated(text, m.start()) for m in rule.pattern.finditer(text, first.end()))
+
+
 def rule_fires(rule: EscalationRule, text: str) -> bool:
     """Whether ``rule`` fires on the normalised text: any match, or for a :data:`NEGATABLE` rule any match that
     is not :func:`negated`."""
-    if rule.reason not in NEGATABLE:
-        return rule.pattern.search(text) is not None
-    return any(not negated(text, m.start()) for m in rule.pattern.finditer(text))
+    first = rule.pattern.search(text)
+    return first is not None and _fires_from(rule, text, first)
 
 
 def escalation_signals(text: str, rules: list[EscalationRule] = ESCALATION_RULES) -> list[EscalationRule]:
-    """Return the rules that fire on the normalised text (:func:`rule_fires`)."""
-    return [r for r in rules if rule_fires(r, text)]
+    """Return the rules that fire on the normalised text (:func:`rule_fires`; per record, so one search a rule)."""
+    out = []
+    for r in rules:
+        first = r.pattern.search(text)
+        if first is not None and _fires_from(r, text, first):
+            out.append(r)
+    return out
 
 
 def ev_cuts(thresholds: dict) -> list[float] | None:
