@@ -346,9 +346,10 @@ class FeedbackAnalyzer:
             return None
         if is_posted_notice(doc.norm):
             return POSTED_NOTICE_REASON
-        labels = self._head("sentiment").labels
-        if labels[int(np.argmax(doc.probs["sentiment"]))] != "negative" and is_merchant_card(doc.norm):
-            return MERCHANT_CARD_REASON
+        if is_merchant_card(doc.norm):  # (its test first: it leaves early on almost every text)
+            labels = self._head("sentiment").labels
+            if labels[int(np.argmax(doc.probs["sentiment"]))] != "negative":
+                return MERCHANT_CARD_REASON
         return None
 
     def _issue_types(self, doc: Doc) -> None:
