@@ -722,8 +722,8 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
     && (st.posted_ad ?? DEFAULT_POINTS.spam.posted_ad) !== 0);
   let postedAd = null;
   if (postedOk && isPostedNotice(rules, norm)) postedAd = POSTED_NOTICE_REASON;
-  else if (postedOk && heads.sentiment.labels[argmax(sentimentProbs(model, probs, unread))] !== 'negative'
-    && isMerchantCard(rules, norm)) postedAd = MERCHANT_CARD_REASON;
+  else if (postedOk && isMerchantCard(rules, norm)
+    && heads.sentiment.labels[argmax(sentimentProbs(model, probs, unread))] !== 'negative') postedAd = MERCHANT_CARD_REASON;
   if (postedAd) [out.is_spam, out.spam_type] = [true, 'ad'];
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
