@@ -456,13 +456,13 @@ function bareRatingSide(v, norm) {
   return rest === '' ? [...sides][0] : null;
 }
 
-/** tasks/sentiment.py neutral_probs: all of the probability on neutral. */
 /** tasks/question.py is_bare_question: "怎么取消订单？", "什么时候发货？", asking for information, naming nothing. */
 function isBareQuestion(v, norm) {
   if (!v || !v.questionEnd || [...norm].length > v.questionMaxChars || !v.questionEnd.test(norm)) return false;
   return v.questionAsk.test(norm) && !v.questionNot.test(norm);
 }
 
+/** tasks/sentiment.py neutral_probs: all of the probability on neutral. */
 function neutralProbs(labels) {
   return labels.map((l) => (l === 'neutral' ? 1 : 0));
 }
@@ -723,7 +723,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   let postedAd = null;
   if (postedOk && isPostedNotice(rules, norm)) postedAd = POSTED_NOTICE_REASON;
   else if (postedOk && isMerchantCard(rules, norm)
-    && heads.sentiment.labels[argmax(sentimentProbs(model, probs, unread))] !== 'negative') postedAd = MERCHANT_CARD_REASON;
+    && heads.sentiment.labels[argmax(sentimentProbs(model, probs, unread))] !== 'negative') {
+    postedAd = MERCHANT_CARD_REASON;
+  }
   if (postedAd) [out.is_spam, out.spam_type] = [true, 'ad'];
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
