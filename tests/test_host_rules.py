@@ -44,7 +44,7 @@ def test_the_file_holds_every_rule_the_evidence_reads(tmp_path):
                                           "chat", "chat_words", "chat_max_chars", "chat_max_repetition",
                                           "rating", "rating_filler", "rating_max_chars", "rating_sides",
                                           "rating_remnant", "question_max_chars", "question_end", "question_ask",
-                                          "question_not"}
+                                          "question_not", "placeholder_max_chars", "placeholder"}
     assert set(rules["merchant_card"]) == {"ask", "reward", "screenshot", "shop_voice", "buyer_voice"}
     assert set(rules["posted_notice"]) == {"tag", "reader", "buyer_voice"}
     path = write_decision_rules(tmp_path)

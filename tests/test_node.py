@@ -163,6 +163,7 @@ DECISION_TEXTS = [
     "我收到短信：【系统消息】您的账户存在异常，请添加客服微信 kf_8899 核实身份",  # ... quoted by a buyer
     "怎么取消订单？", "为什么还没发货？",  # a bare question (where issue_types.bare_question is on); a complaint
     "用了没有过敏，敏感肌也可以用", "粥馊了，不知道今晚会不会拉肚子", "😀没有过敏，但是孩子吃完拉肚子了",  # negated harms
+    "此用户未填写评价内容", "用户未及时评价, 此评价为系统默认好评!", "默认好评，但是东西坏了",  # placeholders; not one
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"
@@ -189,11 +190,11 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     _assert_same_decisions(got, results, norms)
     scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
     from feedback_nlp.pipeline import (BARE_THREAT_REASON, BARE_VERDICT_REASON, CHAT_REASON, NO_WORDS_REASON,
-                                       RATING_REASON)
+                                       PLACEHOLDER_REASON, RATING_REASON)
 
     # the stage ran, not the heads: a decision, or the bare-verdict, bare-threat or no-words rule (the stage's too)
     assert all(r.severity_reasons[0].startswith("decision:") or r.severity_reasons[0] in (BARE_VERDICT_REASON,
-               BARE_THREAT_REASON, NO_WORDS_REASON, CHAT_REASON, RATING_REASON) for r in scored)
+               BARE_THREAT_REASON, NO_WORDS_REASON, CHAT_REASON, RATING_REASON, PLACEHOLDER_REASON) for r in scored)
     assert sum(r.severity_reasons == [BARE_VERDICT_REASON] for r in scored) >= 2
     assert sum(r.severity_reasons[0] == BARE_THREAT_REASON for r in scored) >= 3
     assert sum(r.severity_reasons == [CHAT_REASON] for r in scored) >= 4
@@ -207,6 +208,7 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
 
     assert sum(r.severity_reasons == ["spam", MERCHANT_CARD_REASON] for r in results) == 1
     assert sum(r.severity_reasons == ["spam", POSTED_NOTICE_REASON] for r in results) == 1
+    assert {r.sentiment for r in results if r.severity_reasons == [PLACEHOLDER_REASON]} == {"neutral"}
     # no words: flagged only as gibberish, and a crying face is a review (tasks.spam.no_words_spam)
     assert [(r.is_spam, r.spam_type) for r in results[-4:]] == [(True, "gibberish")] * 2 + [(False, None)] * 2
 

@@ -615,3 +615,15 @@ def test_a_bare_question_is_neutral_and_low_where_the_point_is_on(analyzer):
         assert fa.analyze(text).severity_reasons != [QUESTION_REASON]  # another channel: the model's
         assert analyzer.analyze(text).severity_reasons != [QUESTION_REASON]  # off by default
     assert fa.analyze("为什么还没发货？", channel="cs_chat").issue_types  # a complaint stays with the model
+
+
+def test_a_platform_placeholder_is_neutral_and_names_no_problem(analyzer):
+    # The heads read "此用户未填写评价内容" negative (-0.63); codebook: a statement without the user's attitude is neutral.
+    from feedback_nlp.pipeline import PLACEHOLDER_REASON
+
+    for text in ("此用户未填写评价内容", "系统默认好评", "用户未填写评价内容，默认给出好评"):
+        r = analyzer.analyze(text)
+        assert (r.is_spam, r.issue_types, r.severity, r.needs_review) == (False, [], "low", False), text
+        assert (r.sentiment, r.sentiment_score, r.severity_reasons) == ("neutral", 0.0, [PLACEHOLDER_REASON]), text
+    assert FeedbackAnalyzer.load(thresholds={"issue_types.bare_verdict": 0}).analyze("此用户未填写评价内容").sentiment \
+        == "negative"  # off: what the heads say

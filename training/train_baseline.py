@@ -658,7 +658,8 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   turns off two rules of the same kind: a bare threat ("我要投诉", `feedback_nlp.tasks.threat`) with no
   critical signal gets `other` and `high`; a bare chat phrase ("收到", "有人吗", `feedback_nlp.tasks.chat`)
   with no signal is not spam, gets no issue type and `low`, and is not negative; a bare star rating ("5星",
-  `feedback_nlp.tasks.rating`) likewise, with its number's sentiment. `issue_types.bare_question` (0 unless a
+  `feedback_nlp.tasks.rating`) likewise, with its number's sentiment, and a platform placeholder ("此用户未填写评价
+  内容", `feedback_nlp.tasks.placeholder`) likewise, neutral. `issue_types.bare_question` (0 unless a
   channel turns it on: "怎么取消订单？" in a chat) decides a bare question (`feedback_nlp.tasks.question`) likewise,
   neutral. No annotation record is a bare threat;
   two train records are bare chat phrases and one a bare rating, decided as their gold either way (the

@@ -383,6 +383,8 @@ function loadDecisionRules(dir, card) {
       questionAsk: raw.bare_verdict.question_ask ? re(raw.bare_verdict.question_ask) : null,
       questionNot: raw.bare_verdict.question_not ? re(raw.bare_verdict.question_not) : null,
       questionMaxChars: raw.bare_verdict.question_max_chars,
+      placeholder: raw.bare_verdict.placeholder ? new RegExp(raw.bare_verdict.placeholder, `${raw.flags}g`) : null,
+      placeholderMaxChars: raw.bare_verdict.placeholder_max_chars,
     } : null,
     noWords: raw.no_words ? {
       word: re(raw.no_words.word),
@@ -456,6 +458,13 @@ function bareRatingSide(v, norm) {
   return rest === '' ? [...sides][0] : null;
 }
 
+/** tasks/placeholder.py is_placeholder: "此用户未填写评价内容", "系统默认好评", the platform's words, no review. */
+function isPlaceholder(v, norm) {
+  if (!v || !v.placeholder || [...norm].length > v.placeholderMaxChars || !norm.includes('评')) return false;
+  const letters = norm.replace(v.notLetter, '');
+  return letters !== '' && letters.replace(v.placeholder, '') === '';
+}
+
 /** tasks/question.py is_bare_question: "怎么取消订单？", "什么时候发货？", asking for information, naming nothing. */
 function isBareQuestion(v, norm) {
   if (!v || !v.questionEnd || [...norm].length > v.questionMaxChars || !v.questionEnd.test(norm)) return false;
@@ -494,6 +503,7 @@ const BARE_THREAT_REASON = 'bare threat: names no problem';
 const CHAT_REASON = 'chat phrase: names no problem';
 const RATING_REASON = 'bare rating: names no problem';
 const QUESTION_REASON = 'question: names no problem';
+const PLACEHOLDER_REASON = 'platform placeholder: no review written';
 const MERCHANT_CARD_REASON = 'merchant card: asks buyers for a review for a reward';
 const POSTED_NOTICE_REASON = 'posted notice: sends readers to a contact channel';
 const NO_WORDS_REASON = 'no words (emoji or punctuation alone): names no problem';
@@ -702,7 +712,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   // emoji or punctuation alone (pipeline._mark_no_words)
   const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
   if (noWords) [out.is_spam, out.spam_type] = noWordsSpam(rules.noWords, out.is_spam, norm);
-  // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_chat_ratings_and_questions): not
+  // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_ruled): not
   // spam ... or a bare star rating ("5星"; tasks/rating.py), whose sentiment is its number's ... or, where the point
   // bare_question is on, a bare question ("怎么取消订单？"; tasks/question.py), neutral
   const ruledOk = Boolean(heads.issue_types.combiner && ['negative', 'neutral', 'positive']
@@ -711,10 +721,12 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const verdictOk = ruledOk && (it.bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0;
   const bareChat = verdictOk && isBareChat(rules.verdict, norm);
   const bareRating = verdictOk && !bareChat ? bareRatingSide(rules.verdict, norm) : null;
-  const bareQuestion = ruledOk && !bareChat && !bareRating
+  const placeholder = verdictOk && !bareChat && !bareRating && isPlaceholder(rules.verdict, norm);
+  const bareQuestion = ruledOk && !bareChat && !bareRating && !placeholder
     && (it.bare_question ?? DEFAULT_POINTS.issue_types.bare_question) !== 0 && isBareQuestion(rules.verdict, norm);
   // pipeline Doc.ruled: the reason of the rule that decides the record alone
-  const ruled = bareChat ? CHAT_REASON : (bareRating ? RATING_REASON : (bareQuestion ? QUESTION_REASON : null));
+  const ruled = bareChat ? CHAT_REASON : (bareRating ? RATING_REASON
+    : (placeholder ? PLACEHOLDER_REASON : (bareQuestion ? QUESTION_REASON : null)));
   if (ruled) [out.is_spam, out.spam_type] = [false, null];
   // what a poster advertises, kept by the spam decision, with no signal (pipeline._posted_ad): a notice sending
   // readers to a contact channel, or a shop's own review-for-reward card that does not read negative
@@ -754,7 +766,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   let sp = noWords ? emojiProbs(rules.noWords, sl, norm) : sentimentProbs(model, probs, unread);
   if (bareChat && sl[argmax(sp)] === 'negative') sp = neutralProbs(sl);
   if (bareRating) sp = sideProbs(rules.noWords, sl, bareRating);
-  if (bareQuestion) sp = neutralProbs(sl);
+  if (bareQuestion || placeholder) sp = neutralProbs(sl);
   out.sentiment = sl[argmax(sp)];
   out.sentiment_score = round6(Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]));
   // severity (tasks/severity.py decide_severity_combined / decide_severity)

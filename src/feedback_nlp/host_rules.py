@@ -74,13 +74,14 @@ def python_patterns() -> dict:
     host), ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``) and
     ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`,
     :func:`~feedback_nlp.tasks.threat.is_bare_threat`, :func:`~feedback_nlp.tasks.chat.is_bare_chat_phrase`,
-    :func:`~feedback_nlp.tasks.rating.rating_side`, :func:`~feedback_nlp.tasks.question.is_bare_question`),
+    :func:`~feedback_nlp.tasks.rating.rating_side`, :func:`~feedback_nlp.tasks.question.is_bare_question`,
+    :func:`~feedback_nlp.tasks.placeholder.is_placeholder`),
     ``no_words:word``
     (:func:`~feedback_nlp.tasks.verdict.has_words`), ``merchant:<name>``
     (:func:`~feedback_nlp.tasks.merchant.is_merchant_card`) and ``notice:<name>``
     (:func:`~feedback_nlp.tasks.notice.is_posted_notice`)."""
     from . import text
-    from .tasks import chat, evidence, merchant, notice, question, rating, spam, threat, verdict
+    from .tasks import chat, evidence, merchant, notice, placeholder, question, rating, spam, threat, verdict
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES, NEGATED
 
@@ -98,7 +99,7 @@ def python_patterns() -> dict:
                 "verdict:chat_words": chat._CHAT_WORDS, "verdict:rating": rating._RATING,
                 "verdict:rating_filler": rating._RATING_FILLER, "verdict:rating_remnant": rating.RATING_REMNANT,
                 "verdict:question_end": question._QUESTION_END, "verdict:question_ask": question._QUESTION_ASK,
-                "verdict:question_not": question._QUESTION_NOT})
+                "verdict:question_not": question._QUESTION_NOT, "verdict:placeholder": placeholder._PLACEHOLDER})
     out["no_words:word"] = verdict._WORD
     out.update({"merchant:ask": merchant._ASK, "merchant:reward": merchant._REWARD,
                 "merchant:screenshot": merchant._SCREENSHOT, "merchant:shop_voice": merchant._SHOP_VOICE,
@@ -109,7 +110,7 @@ def python_patterns() -> dict:
 
 def decision_rules() -> dict:
     """Every pattern of :func:`python_patterns`, translated (see :func:`js_pattern`), in the file's layout."""
-    from .tasks import chat, question, rating, sentiment, verdict
+    from .tasks import chat, placeholder, question, rating, sentiment, verdict
     from .tasks.severity import ESCALATION_RULES, NEGATABLE, NEGATION_WINDOW
 
     py = {name: js_pattern(p) for name, p in python_patterns().items()}
@@ -126,6 +127,7 @@ def decision_rules() -> dict:
                          "chat_max_repetition": chat.CHAT_MAX_REPETITION,
                          "rating_max_chars": rating.RATING_MAX_CHARS, "rating_sides": rating.RATING_SIDES,
                          "question_max_chars": question.QUESTION_MAX_CHARS,
+                         "placeholder_max_chars": placeholder.PLACEHOLDER_MAX_CHARS,
                          **{k[8:]: v for k, v in py.items() if k.startswith("verdict:")}},
         "no_words": {"word": py["no_words:word"], "emoji_positive": sentiment.EMOJI_POSITIVE,
                      "emoji_negative": sentiment.EMOJI_NEGATIVE, "emoji_confidence": sentiment.EMOJI_CONFIDENCE},

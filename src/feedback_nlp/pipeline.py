@@ -24,6 +24,7 @@ from .tasks.evidence import text_evidence
 from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.merchant import MERCHANT_CARD_REASON, is_merchant_card
 from .tasks.notice import POSTED_NOTICE_REASON, is_posted_notice
+from .tasks.placeholder import placeholder_names_no_problem
 from .tasks.question import question_names_no_problem
 from .tasks.rating import rating_names_no_problem
 from .tasks.routing import RoutingTable
@@ -50,6 +51,8 @@ CHAT_REASON = "chat phrase: names no problem"
 RATING_REASON = "bare rating: names no problem"
 #: Why a bare question ("怎么取消订单？") was decided by its rule (point ``issue_types.bare_question``, off by default).
 QUESTION_REASON = "question: names no problem"
+#: The ``severity_reasons`` of a platform placeholder ("此用户未填写评价内容", ``tasks.placeholder``): neutral, low.
+PLACEHOLDER_REASON = "platform placeholder: no review written"
 #: The ``severity_reasons`` of a text with no letter or digit ("🥰🥰！", "。"; ``tasks.verdict.has_words``).
 NO_WORDS_REASON = "no words (emoji or punctuation alone): names no problem"
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
@@ -187,8 +190,8 @@ class Doc:
     bare_verdict: bool = False  # a verdict naming no problem ("差评！"): no issue type, low
     bare_threat: bool = False  # a threat naming no problem ("我要投诉"): other, high
     #: The reason of a rule that decides the record alone: a bare chat phrase ("收到", CHAT_REASON), star
-    #: rating ("5星", RATING_REASON) or question ("怎么取消订单？", QUESTION_REASON): not spam, no issue type, low,
-    #: no review for the heads' doubts.
+    #: rating ("5星", RATING_REASON), platform placeholder ("此用户未填写评价内容", PLACEHOLDER_REASON) or question
+    #: ("怎么取消订单？", QUESTION_REASON): not spam, no issue type, low, no review for the heads' doubts.
     ruled: Optional[str] = None
     no_words: bool = False  # emoji / punctuation alone ("🥰🥰！"), decision stage: no issue type, low, emoji sentiment
     #: The reason of a rule that makes a kept record an ad, decision stage: a shop's own review-for-reward card
@@ -560,7 +563,7 @@ class FeedbackAnalyzer:
             for d in live:
                 d.fired = escalation_signals(d.norm)
             if self.decision_stage:
-                self._mark_chat_ratings_and_questions(live)
+                self._mark_ruled(live)
             self._combine(live, live_norms, by_model)
             for d in live:
                 for _, component in self.components:
@@ -593,13 +596,14 @@ class FeedbackAnalyzer:
             if not has_words(d.norm):
                 d.no_words, d.probs["sentiment"] = True, emoji_probs(d.norm, labels)
 
-    def _mark_chat_ratings_and_questions(self, live: list[Doc]) -> None:
+    def _mark_ruled(self, live: list[Doc]) -> None:
         """Decision stage: a bare chat phrase ("收到", "好的谢谢", "有人吗"; :func:`~feedback_nlp.tasks.chat.
         is_bare_chat_phrase`) or a bare star rating ("5星", "只能给1星"; :func:`~feedback_nlp.tasks.rating.rating_side`)
         on which no escalation signal fires names no problem: not spam, no issue type, ``low``. A chat
         phrase's negative reading becomes neutral (the heads read "收到" as in "还没收到", "人呢" as abuse); a
-        rating's sentiment is its number's (the heads read "1星" and "5星" alike). Off with the point
-        ``issue_types.bare_verdict`` at 0, as the other texts that name no problem. Where the point
+        rating's sentiment is its number's (the heads read "1星" and "5星" alike). A platform placeholder ("此用户未填写
+        评价内容"; :func:`~feedback_nlp.tasks.placeholder.is_placeholder`) is decided the same way, neutral. Off with the
+        point ``issue_types.bare_verdict`` at 0, as the other texts that name no problem. Where the point
         ``issue_types.bare_question`` is 1 (off by default; for chat channels), a bare question ("怎么取消订单？";
         :func:`~feedback_nlp.tasks.question.is_bare_question`) is decided the same way, neutral."""
         labels = list(self._head("sentiment").labels)
@@ -618,6 +622,9 @@ class FeedbackAnalyzer:
                     continue
                 if side := rating_names_no_problem(d.norm, d.fired):
                     d.ruled, d.probs["sentiment"] = RATING_REASON, side_probs(side, labels)
+                    continue
+                if placeholder_names_no_problem(d.norm, d.fired):
+                    d.ruled, d.probs["sentiment"] = PLACEHOLDER_REASON, neutral_probs(labels)
                     continue
             if points.get("bare_question", defaults["bare_question"]) and question_names_no_problem(d.norm, d.fired):
                 d.ruled, d.probs["sentiment"] = QUESTION_REASON, neutral_probs(labels)
