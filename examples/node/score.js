@@ -712,9 +712,10 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   // emoji or punctuation alone (pipeline._mark_no_words)
   const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
   if (noWords) [out.is_spam, out.spam_type] = noWordsSpam(rules.noWords, out.is_spam, norm);
-  // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_ruled): not
-  // spam ... or a bare star rating ("5星"; tasks/rating.py), whose sentiment is its number's ... or, where the point
-  // bare_question is on, a bare question ("怎么取消订单？"; tasks/question.py), neutral
+  // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_ruled): not spam ... or a bare
+  // star rating ("5星"; tasks/rating.py), whose sentiment is its number's ... or a platform placeholder ("此用户未填写
+  // 评价内容"; tasks/placeholder.py), neutral ... or, where the point bare_question is on, a bare question
+  // ("怎么取消订单？"; tasks/question.py), neutral
   const ruledOk = Boolean(heads.issue_types.combiner && ['negative', 'neutral', 'positive']
     .every((l) => heads.sentiment.labels.includes(l)) && !noWords && !fired.length);
   const it = th('issue_types');
