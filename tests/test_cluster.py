@@ -160,6 +160,23 @@ def test_feedback_result_objects_are_accepted():
     assert cl.get_cluster_info()[0]["primary_issue_mix"]["other"]["share"] == 1.0
 
 
+def test_records_that_name_no_problem_are_no_recurring_problem():
+    # A review export's placeholders (neutral) and chat acknowledgements would form its largest "problem".
+    from feedback_nlp.pipeline import CHAT_REASON, PLACEHOLDER_REASON
+    from feedback_nlp.result import FeedbackResult
+
+    texts, _ = fixture_texts()
+    noise = ["此用户未填写评价内容"] * 6 + ["收到"] * 6
+    results = [FeedbackResult(id=i, sentiment="negative", severity_reasons=["decision: medium (P(critical)=0.01)"])
+               for i in range(len(texts))]
+    results += [{"sentiment": "neutral", "severity_reasons": [PLACEHOLDER_REASON]}] * 6
+    results += [{"sentiment": "neutral", "severity_reasons": [CHAT_REASON]}] * 6
+    labels = ProblemClusterer(min_size=3).fit_predict(texts + noise, results=results)
+    assert labels[-12:] == [None] * 12 and any(lab is not None for lab in labels[:-12])
+    kept = ProblemClusterer(min_size=3, drop_no_problem=False).fit_predict(texts + noise, results=results)
+    assert len({lab for lab in kept[-12:]} - {None}) == 2  # off: each becomes a cluster
+
+
 def test_pii_is_masked_in_representatives():
     texts = [f"退款一直没到账，电话13812345{i:03d}，订单号{202403050000 + i}" for i in range(6)]
     cl = ProblemClusterer(min_size=3).fit(texts)

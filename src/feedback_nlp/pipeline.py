@@ -55,6 +55,10 @@ QUESTION_REASON = "question: names no problem"
 PLACEHOLDER_REASON = "platform placeholder: no review written"
 #: The ``severity_reasons`` of a text with no letter or digit ("🥰🥰！", "。"; ``tasks.verdict.has_words``).
 NO_WORDS_REASON = "no words (emoji or punctuation alone): names no problem"
+#: The first ``severity_reasons`` of records a decision-stage rule found to raise no problem: recurring problems
+#: (``cluster.ProblemClusterer``) leave them out.
+NO_PROBLEM_REASONS = frozenset({BARE_VERDICT_REASON, BARE_THREAT_REASON, CHAT_REASON, RATING_REASON, QUESTION_REASON,
+                                PLACEHOLDER_REASON, NO_WORDS_REASON})
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
 
 

@@ -10,6 +10,7 @@ from ..encoders import DEFAULT_ENCODER, Encoder, get_encoder
 from ..encoders.base import l2_normalize
 from ..encoders.ngram import NgramEncoder
 from ..encoders.processes import encode as encode_new_in_processes, fit_encode as encode_in_processes, resolve_n_jobs
+from ..pipeline import NO_PROBLEM_REASONS
 from ..result import field_of
 from ..text import normalize, require_texts
 from .linkage import average_linkage, group_means, matrix_average_linkage, spherical_kmeans
@@ -108,6 +109,11 @@ class ProblemClusterer:
     include_sentiments : tuple of str or None
         With ``results``, only records with these sentiments are clustered
         (None: all). Spam is always left out when ``drop_spam``.
+    drop_no_problem : bool
+        With ``results``, leave out records a decision-stage rule found to raise no problem (their first
+        severity reason is in :data:`feedback_nlp.pipeline.NO_PROBLEM_REASONS`: "差评！", "收到", "我要投诉",
+        "5星", "此用户未填写评价内容"): they are no recurring problem, and a review export's placeholders
+        would otherwise be its largest cluster.
     max_units : int
         Cluster single texts up to this many; above, merge this many
         k-means micro-clusters instead (bounds time and memory).
@@ -135,7 +141,7 @@ class ProblemClusterer:
 
     def __init__(self, min_size: int = 5, threshold: Optional[float] = None, assign_threshold: Optional[float] = None,
                  include_sentiments: Optional[Sequence[str]] = ("negative", "neutral"), drop_spam: bool = True,
-                 max_units: int = 4000, seed: int = 0, n_representatives: int = 5, n_keywords: int = 8,
+                 drop_no_problem: bool = True, max_units: int = 4000, seed: int = 0, n_representatives: int = 5, n_keywords: int = 8,
                  freq: str = "D", keyword_sample: int = 30, keyword_budget: int = 8000,
                  vectorizer_params: Optional[dict] = None, encoder: Union[str, Encoder, None] = None,
                  n_jobs: Optional[int] = 1, recentre: Optional[int] = None, similarity: str = "auto",
@@ -145,6 +151,7 @@ class ProblemClusterer:
         self.assign_threshold = assign_threshold
         self.include_sentiments = include_sentiments
         self.drop_spam = drop_spam
+        self.drop_no_problem = drop_no_problem
         self.max_units = max_units
         self.seed = seed
         self.n_representatives = n_representatives
@@ -177,6 +184,8 @@ class ProblemClusterer:
             elif self.drop_spam and bool(field_of(r, "is_spam", False)):
                 ok[i] = False
             elif inc is not None and field_of(r, "sentiment") not in inc:
+                ok[i] = False
+            elif self.drop_no_problem and (field_of(r, "severity_reasons") or [None])[0] in NO_PROBLEM_REASONS:
                 ok[i] = False
         return ok
 
