@@ -175,6 +175,8 @@ def test_records_that_name_no_problem_are_no_recurring_problem():
     assert labels[-12:] == [None] * 12 and any(lab is not None for lab in labels[:-12])
     kept = ProblemClusterer(min_size=3, drop_no_problem=False).fit_predict(texts + noise, results=results)
     assert len({lab for lab in kept[-12:]} - {None}) == 2  # off: each becomes a cluster
+    odd = [{"sentiment": "negative", "severity_reasons": x} for x in (None, 3, "spam", [])] * 3  # not a list: kept
+    assert ProblemClusterer(min_size=3).fit(texts[:12], results=odd).n_eligible_ == 12
 
 
 def test_pii_is_masked_in_representatives():

@@ -63,6 +63,12 @@ def _best(S: np.ndarray, thr: float) -> np.ndarray:
     return np.where(S[np.arange(len(S)), j] >= thr, j, -1)
 
 
+def _first_reason(result: Any) -> Optional[str]:
+    """The first of a result's ``severity_reasons`` (a list, as analysis gives it), else None."""
+    reasons = field_of(result, "severity_reasons")
+    return reasons[0] if isinstance(reasons, (list, tuple)) and reasons else None
+
+
 class ProblemClusterer:
     """Find recurring problems in feedback texts (see the module docstring).
 
@@ -185,7 +191,7 @@ class ProblemClusterer:
                 ok[i] = False
             elif inc is not None and field_of(r, "sentiment") not in inc:
                 ok[i] = False
-            elif self.drop_no_problem and (field_of(r, "severity_reasons") or [None])[0] in NO_PROBLEM_REASONS:
+            elif self.drop_no_problem and _first_reason(r) in NO_PROBLEM_REASONS:
                 ok[i] = False
         return ok
 
