@@ -45,7 +45,8 @@ def test_the_file_holds_every_rule_the_evidence_reads(tmp_path):
                                           "rating", "rating_filler", "rating_max_chars", "rating_sides",
                                           "rating_remnant", "question_max_chars", "question_end", "question_ask",
                                           "question_not", "placeholder_max_chars", "placeholder"}
-    assert set(rules["merchant_card"]) == {"ask", "reward", "screenshot", "shop_voice", "buyer_voice"}
-    assert set(rules["posted_notice"]) == {"tag", "reader", "buyer_voice"}
+    assert set(rules["merchant_card"]) == {"ask", "reward", "offer", "buyer_asks", "screenshot", "shop_voice",
+                                           "buyer_voice"}
+    assert set(rules["posted_notice"]) == {"tag", "reader", "call", "buyer_voice"}
     path = write_decision_rules(tmp_path)
     assert path.name == FILE_NAME and json.loads(path.read_text(encoding="utf-8")) == rules

@@ -22,6 +22,9 @@ def test_a_posted_notice_is_one(text):
     "【差评】您家的客服电话 4008123456 根本打不通",  # a complaint naming a number
     "【通知】您的店铺即将被封禁，请立即进行申诉",  # nowhere to go
     "平台通知：您的店铺即将被封禁，请添加审核专员QQ 3298471650",  # no bracketed tag
+    "【求助】您好，订单2023112345678一直没发货",  # a ticket greeting the platform: 您好, not 您的
+    "【售后】您好，订单号 JD2023112345678 申请退货，请联系13812345678",  # ... with a callback number
+    "【投诉】您的快递员态度太差，订单2023112345678",  # 您的 in a complaint, telling nobody to act
 ])
 def test_a_quoted_notice_or_a_complaint_is_not(text):
     from feedback_nlp.tasks.notice import is_posted_notice

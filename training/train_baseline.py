@@ -643,8 +643,8 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
 - `spam.posted_ad` = 1 (every model takes it; 0 turns it off): what a poster advertises is `ad` when the
   spam point kept it and no escalation signal fires. A shop's own review-for-reward card
   ("亲，五星好评截图发客服领红包", `feedback_nlp.tasks.merchant`) that does not read negative (codebook v1.2; a
-  buyer reporting such a card is not), and a notice that opens with a tag, speaks to the reader and sends them to
-  a contact channel ("【平台通知】您的店铺…请添加审核专员QQ…", `feedback_nlp.tasks.notice`; a buyer quoting one is
+  buyer reporting such a card is not), and a notice that opens with a tag, speaks of the reader's affairs
+  (您的, 恭喜) and tells them to act through a contact channel ("【平台通知】您的店铺…请添加审核专员QQ…", `feedback_nlp.tasks.notice`; a buyer quoting one is
   `account_security`, codebook v1.1). Cards take 4 train and 1 dev annotation records (a second dev card reads
   negative and stays), notices 2 train (one also a card) and 2 dev (one already spam; the other had been a
   `critical` account_security complaint), all gold `ad`; no test record and no corpus review

@@ -539,6 +539,7 @@ function textEvidence(rules, norm) {
 function isMerchantCard(rules, norm) {
   const m = rules.merchant;
   if (!m || !m.ask.test(norm) || !m.reward.test(norm) || !m.shop_voice.test(norm)) return false;
+  if ((m.offer && !m.offer.test(norm)) || (m.buyer_asks && m.buyer_asks.test(norm))) return false;
   const ev = textEvidence(rules, norm);
   if (!(ev.chat_id || ev.chat_mention || ev.digits7 || m.screenshot.test(norm))) return false;
   return !m.buyer_voice.test(norm);
@@ -563,7 +564,9 @@ function ruleFires(rules, r, norm) {
 /** tasks/notice.py is_posted_notice: a notice posted to send readers to a contact channel ("【平台通知】您的…QQ"). */
 function isPostedNotice(rules, norm) {
   const n = rules.notice;
-  if (!n || !n.tag.test(norm) || !n.reader.test(norm) || n.buyer_voice.test(norm)) return false;
+  if (!n || !n.tag.test(norm) || !n.reader.test(norm) || (n.call && !n.call.test(norm)) || n.buyer_voice.test(norm)) {
+    return false;
+  }
   const ev = textEvidence(rules, norm);
   return Boolean(ev.link || ev.chat_id || ev.chat_mention || ev.digits7);
 }

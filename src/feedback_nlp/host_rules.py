@@ -102,9 +102,11 @@ def python_patterns() -> dict:
                 "verdict:question_not": question._QUESTION_NOT, "verdict:placeholder": placeholder._PLACEHOLDER})
     out["no_words:word"] = verdict._WORD
     out.update({"merchant:ask": merchant._ASK, "merchant:reward": merchant._REWARD,
+                "merchant:offer": merchant._OFFER, "merchant:buyer_asks": merchant._BUYER_ASKS,
                 "merchant:screenshot": merchant._SCREENSHOT, "merchant:shop_voice": merchant._SHOP_VOICE,
                 "merchant:buyer_voice": merchant._BUYER_VOICE, "notice:tag": notice._TAG,
-                "notice:reader": notice._READER, "notice:buyer_voice": notice._BUYER_VOICE})
+                "notice:reader": notice._READER, "notice:call": notice._CALL,
+                "notice:buyer_voice": notice._BUYER_VOICE})
     return out
 
 
