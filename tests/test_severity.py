@@ -118,6 +118,7 @@ def test_a_negated_harm_fires_only_when_another_match_is_not_negated():
     assert "health or safety risk" in reasons("没有过敏，但是孩子吃完拉肚子了")  # the second match is not negated
     assert "health or safety risk" in reasons("粥馊了，不知道今晚会不会拉肚子")  # 会不会: a question
     assert "health or safety risk" in reasons("有没有人吃了拉肚子")
+    assert "health or safety risk" in reasons("还没住院，但是一直吐")  # care named, not harm denied
     assert "money lost or refund refused" in reasons("商家不给退款")
     assert "stolen account or unauthorised payment" in reasons("这笔扣款我没授权")
     assert negated("没有过敏", 2) and not negated("会不会过敏", 3) and not negated("过敏", 0)

@@ -356,6 +356,7 @@ function loadDecisionRules(dir, card) {
       all: r.negatable && raw.negation ? new RegExp(r.pattern, `${raw.flags}g`) : null })),
     negation: raw.negation ? re(raw.negation) : null,
     negationWindow: raw.negation_window,
+    unnegated: new Set(raw.unnegated || []),
     illness: re(raw.illness),
     text: compile(raw.text_evidence),
     cjkRun: new RegExp(raw.text_evidence.cjk_run, `${raw.flags}g`),
@@ -557,7 +558,7 @@ function negated(rules, norm, index) {
 /** tasks/severity.py rule_fires: any match, or for a negatable rule any match not negated. */
 function ruleFires(rules, r, norm) {
   if (!r.all) return r.re.test(norm);
-  for (const m of norm.matchAll(r.all)) if (!negated(rules, norm, m.index)) return true;
+  for (const m of norm.matchAll(r.all)) if (rules.unnegated.has(m[0]) || !negated(rules, norm, m.index)) return true;
   return false;
 }
 

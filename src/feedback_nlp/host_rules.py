@@ -113,7 +113,7 @@ def python_patterns() -> dict:
 def decision_rules() -> dict:
     """Every pattern of :func:`python_patterns`, translated (see :func:`js_pattern`), in the file's layout."""
     from .tasks import chat, placeholder, question, rating, sentiment, verdict
-    from .tasks.severity import ESCALATION_RULES, NEGATABLE, NEGATION_WINDOW
+    from .tasks.severity import ESCALATION_RULES, NEGATABLE, NEGATION_WINDOW, UNNEGATED
 
     py = {name: js_pattern(p) for name, p in python_patterns().items()}
     return {
@@ -121,7 +121,7 @@ def decision_rules() -> dict:
         "flags": "u",
         "escalation_rules": [{"reason": r.reason, "minimum": r.minimum, "pattern": py[f"rule:{r.reason}"],
                               "negatable": r.reason in NEGATABLE} for r in ESCALATION_RULES],
-        "negation": py["negation"], "negation_window": NEGATION_WINDOW,
+        "negation": py["negation"], "negation_window": NEGATION_WINDOW, "unnegated": list(UNNEGATED),
         "illness": py["illness"],
         "text_evidence": {k[5:]: v for k, v in py.items() if k.startswith("text:")},
         "spam_signals": {k[5:]: v for k, v in py.items() if k.startswith("spam:")},

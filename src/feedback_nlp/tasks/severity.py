@@ -95,6 +95,8 @@ NEGATED = re.compile(r"(?:没有|没|不会|不|无|未|从未|并未|不用|不
                      r"(?:有|会|再|出现|发生|引起|导致|任何|什么|一点|造成|过|担心|怕){0,2}$")
 #: How many characters before a match are read for its negation.
 NEGATION_WINDOW = 8
+#: Matches a negator does not cancel: care, not harm ("还没住院，但是一直吐" is still an illness).
+UNNEGATED = ("住院", "医院", "看医生", "急诊", "皮肤科")
 
 
 def negated(text: str, start: int) -> bool:
@@ -108,16 +110,21 @@ def negated(text: str, start: int) -> bool:
     return not (i > 0 and before[i - 1] == before[i + 1:i + 2])
 
 
+def _counts(text: str, m: re.Match) -> bool:
+    """Whether a match of a negatable rule counts: it names care (:data:`UNNEGATED`) or is not negated."""
+    return m.group(0) in UNNEGATED or not negated(text, m.start())
+
+
 def _fires_from(rule: EscalationRule, text: str, first: re.Match) -> bool:
-    """Given the rule's first match, whether it fires: at once unless negatable, else on a match not negated."""
-    if rule.reason not in NEGATABLE or not negated(text, first.start()):
+    """Given the rule's first match, whether it fires: at once unless negatable, else on a match that counts."""
+    if rule.reason not in NEGATABLE or _counts(text, first):
         return True
-    return any(not negated(text, m.start()) for m in rule.pattern.finditer(text, first.end()))
+    return any(_counts(text, m) for m in rule.pattern.finditer(text, first.end()))
 
 
 def rule_fires(rule: EscalationRule, text: str) -> bool:
     """Whether ``rule`` fires on the normalised text: any match, or for a :data:`NEGATABLE` rule any match that
-    is not :func:`negated`."""
+    names care (:data:`UNNEGATED`) or is not :func:`negated`."""
     first = rule.pattern.search(text)
     return first is not None and _fires_from(rule, text, first)
 
