@@ -19,6 +19,7 @@ def test_a_request_for_information_is_a_bare_question(text):
     "米饭里有一只蟑螂，让人怎么吃", "收到时按压阀居然是打开的，有人试用过吗？", "测试一下评论功能，能看到吗",
     "这东西是假的吗？", "怎么取消订单", "怎么取消订单？我已经等了三天了，一直没人处理啊",  # no question end; too long
     "订单号是多少",  # not a question mark, not an ask
+    "请问什么时候发货，等了一周了", "什么时候发货？都三天了",  # time already waited: a complaint
 ])
 def test_a_complaint_or_a_longer_text_is_not(text):
     from feedback_nlp.tasks.question import is_bare_question
