@@ -25,6 +25,8 @@ def test_a_posted_notice_is_one(text):
     "【求助】您好，订单2023112345678一直没发货",  # a ticket greeting the platform: 您好, not 您的
     "【售后】您好，订单号 JD2023112345678 申请退货，请联系13812345678",  # ... with a callback number
     "【投诉】您的快递员态度太差，订单2023112345678",  # 您的 in a complaint, telling nobody to act
+    "【反馈】您的客服要求添加QQ 123456789 才能退款",  # a demand reported
+    "【咨询】您的店铺客服微信abc123是多少", "【咨询】您的店铺可以加微信abc123吗",  # asking
 ])
 def test_a_quoted_notice_or_a_complaint_is_not(text):
     from feedback_nlp.tasks.notice import is_posted_notice

@@ -646,7 +646,7 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   buyer reporting such a card is not), and a notice that opens with a tag, speaks of the reader's affairs
   (您的, 恭喜) and tells them to act through a contact channel ("【平台通知】您的店铺…请添加审核专员QQ…", `feedback_nlp.tasks.notice`; a buyer quoting one is
   `account_security`, codebook v1.1). Cards take 4 train and 1 dev annotation records (a second dev card reads
-  negative and stays), notices 2 train (one also a card) and 2 dev (one already spam; the other had been a
+  negative and stays), notices 1 train and 2 dev (one already spam; the other had been a
   `critical` account_security complaint), all gold `ad`; no test record and no corpus review
   (`python training/bare_verdict_check.py`, last two sections).
 - `issue_types.gate` = {th['issue_types'].get('gate')}: P(a problem is raised) from the issue gate; below it no issue type is

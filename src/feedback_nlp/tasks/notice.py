@@ -22,10 +22,12 @@ POSTED_NOTICE_REASON = "posted notice: sends readers to a contact channel"
 _TAG = re.compile(r"^.{0,2}?[【\[][^】\]]{2,10}[】\]]")
 #: Speaks of the reader's affairs (not a ticket's greeting 您好: "【求助】您好，订单…一直没发货" is a complaint).
 _READER = re.compile(r"您的|恭喜|亲爱的")
-#: Tells the reader to act.
-_CALL = re.compile(r"添加|加|点击|点开|扫码|扫描|访问|登录|联系|咨询|私信|领取")
-#: A buyer telling what they received, quoting it, or a transcript.
-_BUYER_VOICE = re.compile(r'我|短信|简讯|邮件|电话|收到|来电|[「」“”『』"]|客户:|用户:')
+#: Tells the reader to act: an imperative (请/立即 … 添加), a click or a prize to collect. A report of a demand
+#: ("客服要求添加QQ") or a question ("客服微信是多少？") is a buyer's.
+_CALL = re.compile(r"(?:请|立即|马上|尽快|速)[^,，。!！?？]{0,6}(?:添加|加|点击|点开|扫码|扫描|访问|登录|联系|咨询|私信|领取|办理)"
+                   r"|点击|领取")
+#: A buyer telling what they received, quoting it, asking, reporting a demand, or a transcript.
+_BUYER_VOICE = re.compile(r'我|短信|简讯|邮件|电话|收到|来电|[「」“”『』"]|客户:|用户:|[?？]|吗|多少|要求|让')
 
 
 def is_posted_notice(norm: str) -> bool:
