@@ -376,7 +376,8 @@ def test_package_lock_agrees_with_package_json():
     assert root.get("version") == pkg.get("version")
 
 
-@pytest.mark.parametrize("item, msg", [("severity.critical=70", "70 is outside [0, 1] (a probability, not a percentage"),
+@pytest.mark.parametrize("item, msg", [("severity.critical=70",
+                                        "70 is outside [0, 1] (a probability, not a percentage"),
                                        ("spam.spam@social=-0.1", "-0.1 is outside [0, 1]"),
                                        ("severity.ev_high=3.5", "3.5 is outside [0, 3]")])
 def test_node_rejects_a_point_outside_its_range_as_python_does(model_dir, tmp_path, item, msg):

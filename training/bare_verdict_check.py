@@ -55,6 +55,12 @@ def taken_by(rule: Callable[[str, list], bool]) -> Callable[[str], bool]:
 hits = taken_by(names_no_problem)
 
 
+def issue_and_severity(rep: dict) -> str:
+    """The issue-type and severity figures of a :func:`decision_report`, as every section prints them."""
+    return (f"issue micro/macro F1 {rep['issue_types']['micro_f1']:.4f} / {rep['issue_types']['macro_f1']:.4f}; "
+            f"severity accuracy {rep['severity']['accuracy']:.4f}, kappa {rep['severity']['quadratic_weighted_kappa']:.4f}")
+
+
 def corpus_hits(takes: Callable[[str], bool], data_dir=None) -> None:
     """Every corpus review of all splits that ``takes`` takes, with its label."""
     reviews = [r for name in CORPORA for split in ("train", "dev", "test") for r in load_corpus(name, split, data_dir)]
@@ -78,9 +84,7 @@ def main(argv=None) -> None:
             res = a.analyze_batch([r["text"] for r in recs])
             rep = decision_report(recs, res)
             given = sum(bool(res[i].issue_types) for i in verdicts)
-            print(f"{split} bare_verdict={v}: issue micro/macro F1 {rep['issue_types']['micro_f1']:.4f} / "
-                  f"{rep['issue_types']['macro_f1']:.4f}; severity accuracy {rep['severity']['accuracy']:.4f}, "
-                  f"kappa {rep['severity']['quadratic_weighted_kappa']:.4f}; negative records raising no problem "
+            print(f"{split} bare_verdict={v}: {issue_and_severity(rep)}; negative records raising no problem "
                   f"given an issue type {given} of {len(verdicts)}")
     print("annotation records the rule hits whose gold has an issue type (non-spam):")
     for split in ("train", "dev", "test"):
@@ -178,9 +182,7 @@ def questions_on_chat(data_dir=None) -> None:
         res = on.analyze_batch([r["text"] for r in recs], channels=[r.get("channel") for r in recs])
         rep = decision_report(recs, res)
         sentiment = sum(z.sentiment == r["sentiment"] for z, r in zip(res, recs)) / len(recs)
-        print(f"{split}, bare_question on for cs_chat: issue micro/macro F1 {rep['issue_types']['micro_f1']:.4f} / "
-              f"{rep['issue_types']['macro_f1']:.4f}; severity accuracy {rep['severity']['accuracy']:.4f}, "
-              f"kappa {rep['severity']['quadratic_weighted_kappa']:.4f}; 3-way sentiment {sentiment:.4f}")
+        print(f"{split}, bare_question on for cs_chat: {issue_and_severity(rep)}; 3-way sentiment {sentiment:.4f}")
 
 
 if __name__ == "__main__":

@@ -644,11 +644,11 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   spam point kept it and no escalation signal fires. A shop's own review-for-reward card
   ("亲，五星好评截图发客服领红包", `feedback_nlp.tasks.merchant`) that does not read negative (codebook v1.2; a
   buyer reporting such a card is not), and a notice that opens with a tag, speaks of the reader's affairs
-  (您的, 恭喜) and tells them to act through a contact channel ("【平台通知】您的店铺…请添加审核专员QQ…", `feedback_nlp.tasks.notice`; a buyer quoting one is
-  `account_security`, codebook v1.1). Cards take 4 train and 1 dev annotation records (a second dev card reads
-  negative and stays), notices 1 train and 2 dev (one already spam; the other had been a
-  `critical` account_security complaint), all gold `ad`; no test record and no corpus review
-  (`python training/bare_verdict_check.py`, last two sections).
+  (您的, 恭喜) and tells them to act through a contact channel ("【平台通知】您的店铺…请添加审核专员QQ…",
+  `feedback_nlp.tasks.notice`; a buyer quoting one is `account_security`, codebook v1.1). Cards take 4 train and
+  1 dev annotation records (a second dev card reads negative and stays), notices 1 train and 2 dev (one already
+  spam; the other had been a `critical` account_security complaint), all gold `ad`; no test record and no
+  corpus review (`python training/bare_verdict_check.py`, last two sections).
 - `issue_types.gate` = {th['issue_types'].get('gate')}: P(a problem is raised) from the issue gate; below it no issue type is
   given (issue types are for problems raised, never for aspects praised). Per-label thresholds as
   before.
@@ -923,7 +923,8 @@ def main(argv=None) -> int:
         model.card.pop("total_seconds", None)  # the rebuild time is only known from a full run
         finish(model, Path(args.output), corp, ann, test, None)
         return 0
-    command = ("python training/train_baseline.py" + (f" --max-features {args.max_features}" if args.max_features != 200_000 else "")
+    command = ("python training/train_baseline.py"
+               + (f" --max-features {args.max_features}" if args.max_features != 200_000 else "")
                + (" --star-digits" if args.star_digits else ""))
     card = {
         "name": "feedback-zh-ngram",

@@ -437,13 +437,13 @@ function isBareVerdict(v, norm) {
   return rest === '';
 }
 
-/** tasks/verdict.py is_bare_threat: a threat to complain ("我要投诉") that names nothing else, verdicts aside. */
+/** tasks/threat.py is_bare_threat: a threat to complain ("我要投诉") that names nothing else, verdicts aside. */
 function isBareThreat(v, norm) {
   if (!v || !v.threat || [...norm].length > v.maxChars || !v.threat.test(norm)) return false;
   return norm.replace(v.notLetter, '').replace(v.threatPhrases, '') === '';
 }
 
-/** tasks/verdict.py is_bare_chat_phrase: "收到", "好的谢谢", "有人吗", naming nothing, short, not repeated. */
+/** tasks/chat.py is_bare_chat_phrase: "收到", "好的谢谢", "有人吗", naming nothing, short, not repeated. */
 function isBareChat(v, norm) {
   if (!v || !v.chat || [...norm].length > v.chatMaxChars || !v.chat.test(norm)) return false;
   if (norm.replace(v.notLetter, '').replace(v.chatWords, '') !== '') return false;
@@ -846,7 +846,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const sevConf = Math.max(...probs.severity) < (vt.review ?? DEFAULT_POINTS.severity.review);
   const complaint = spamComplaint(out, chosen, st);
   if (complaint) out.severity_reasons.push(`${SPAM_COMPLAINT_REASON} ${chosen.join(', ')}`);
-  // a bare chat phrase or rating is decided by its rule: the heads' doubts send nothing to review
+  // a record decided by its rule alone (pipeline Doc.ruled): the heads' doubts send nothing to review
   out.needs_review = (!ruled && (spamMargin || sentConf || sevConf)) || complaint || reviewReasons.length > 0;
   if (unread && !noWords) out.severity_reasons.push(UNREAD_REASON);
   if (isNotChinese(norm)) {

@@ -63,8 +63,8 @@ def checked_point(models: Mapping[str, Any], task: str, name: str, value: Any, s
         raise ValueError(f"threshold {shown}: {value!r} is not a finite number")
     low, high = point_range(name)
     if not low <= value <= high:
-        raise ValueError(f"threshold {shown}: {value:g} is outside [{low:g}, {high:g}]"
-                         + (" (a probability, not a percentage; 1 turns the point off)" if high == 1.0 and value > high else ""))
+        hint = " (a probability, not a percentage; 1 turns the point off)" if high == 1.0 and value > high else ""
+        raise ValueError(f"threshold {shown}: {value:g} is outside [{low:g}, {high:g}]{hint}")
     return value
 
 

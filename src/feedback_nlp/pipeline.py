@@ -335,7 +335,7 @@ class FeedbackAnalyzer:
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
         if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
             r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
-        if doc.ruled:  # decision stage: a chat phrase or a rating alone is not spam
+        if doc.ruled:  # decision stage: a chat phrase, rating, placeholder or question alone is not spam
             r.is_spam, r.spam_type = False, None
         elif not r.is_spam and (reason := self._posted_ad(doc, points)):
             doc.posted_ad, r.is_spam, r.spam_type = reason, True, "ad"
@@ -472,7 +472,7 @@ class FeedbackAnalyzer:
                          and t.get("review_complaints", d["spam"]["review_complaints"]))
         if complaint:
             r.severity_reasons = [*r.severity_reasons, f"{SPAM_COMPLAINT_REASON} {', '.join(doc.spam_issues)}"]
-        if doc.ruled:  # decided by its rule ("收到", "5星"): the heads' doubts send nothing to review
+        if doc.ruled:  # decided by its rule alone ("收到", "5星"): the heads' doubts send nothing to review
             spam_margin = sent_conf = sev_conf = False
         r.needs_review = bool(spam_margin or complaint or sent_conf or sev_conf or doc.review_reasons)
         if doc.unread and not doc.no_words:

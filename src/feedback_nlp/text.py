@@ -98,11 +98,13 @@ def mask_pii(text: str) -> str:
     return text
 
 
-# --- script check -------------------------------------------------------------
-#: Han ideographs (CJK unified, extension A, compatibility, supplementary planes).
 #: Anything but a letter (punctuation, emoji, digits, spaces, "_"): what the tests of texts that name no problem
 #: (``tasks.verdict``, ``tasks.rating`` …) delete before their phrases. Spelt without \W so hosts can translate it.
 NOT_LETTER = re.compile(r"[^\w]|\d|_")
+
+
+# --- script check -------------------------------------------------------------
+#: Han ideographs (CJK unified, extension A, compatibility, supplementary planes).
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 #: Syllabic scripts counted per character like Han: Japanese kana, Korean Hangul.
 _SYLLABIC = re.compile("[\u3040-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")

@@ -147,7 +147,8 @@ class ProblemClusterer:
 
     def __init__(self, min_size: int = 5, threshold: Optional[float] = None, assign_threshold: Optional[float] = None,
                  include_sentiments: Optional[Sequence[str]] = ("negative", "neutral"), drop_spam: bool = True,
-                 drop_no_problem: bool = True, max_units: int = 4000, seed: int = 0, n_representatives: int = 5, n_keywords: int = 8,
+                 drop_no_problem: bool = True, max_units: int = 4000, seed: int = 0, n_representatives: int = 5,
+                 n_keywords: int = 8,
                  freq: str = "D", keyword_sample: int = 30, keyword_budget: int = 8000,
                  vectorizer_params: Optional[dict] = None, encoder: Union[str, Encoder, None] = None,
                  n_jobs: Optional[int] = 1, recentre: Optional[int] = None, similarity: str = "auto",

@@ -162,8 +162,8 @@ def decide_spam(probs: np.ndarray, text: str, threshold: float,
     over the whole text (:func:`unit_repetition` >= ``repeat_threshold``; ``None``
     disables this rule and the next) -> ``gibberish`` for one character repeated, else
     ``flood``; a text of punctuation only (:func:`punctuation_only`) -> ``gibberish``. The same rule types a
-    flagged text the model calls ``irrelevant`` ("来了老弟" ×8 is flood). Readable evidence sharpens the type of a flagged text
-    (link/contact + solicitation -> ad). Flood is the same text repeated inside one record
+    flagged text the model calls ``irrelevant`` ("来了老弟" ×8 is flood). Readable evidence sharpens the type
+    of a flagged text (link/contact + solicitation -> ad). Flood is the same text repeated inside one record
     (codebook), so a text typed ``flood`` that repeats itself less than ``flood_repetition``
     (:func:`unit_repetition`; "好评" once, "五星好评") is not spam; the score stays as it was.
     """
