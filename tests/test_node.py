@@ -163,6 +163,7 @@ DECISION_TEXTS = [
     "我收到短信：【系统消息】您的账户存在异常，请添加客服微信 kf_8899 核实身份",  # ... quoted by a buyer
     "怎么取消订单？", "为什么还没发货？",  # a bare question (where issue_types.bare_question is on); a complaint
     "用了没有过敏，敏感肌也可以用", "粥馊了，不知道今晚会不会拉肚子", "😀没有过敏，但是孩子吃完拉肚子了", "还没住院，一直吐",
+    "用咗一個月都冇過敏，好溫和", "食完即刻嘔，入咗院", "唔知會唔會肚痾",  # Cantonese negators, care and a question
     "此用户未填写评价内容", "用户未及时评价, 此评价为系统默认好评!", "默认好评，但是东西坏了",  # placeholders; not one
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).

@@ -64,13 +64,17 @@ def test_rules_added_from_train_annotations_escalate_to_critical(text):
 RULE_CASES = {
     "health or safety risk": (["吃了外卖全家食物中毒", "用完过敏起了一身红疹", "插座冒烟还有焦味", "孩子手指被夹伤骨折了",
                                "装完燃气灶家里一直有煤气味", "烫得起水泡了", "手上全是水泡", "电池炸了", "充电宝爆炸了",
-                               "厨房着火了"],
+                               "厨房着火了",
+                               # Cantonese (Hong Kong tickets): diarrhoea, hospital, doctor, emergency room
+                               "食完成晚屙肚", "個仔肚痾", "食完即刻嘔，入咗院", "要帶佢睇醫生", "call 白車入急症室"],
                               ["物流有点慢，晚了两天", "包装有点烂",
                                # other words and senses: 泡 as a verb, 火车 / 火炉, anger
                                "用温水泡一下就好", "盐水泡了一天还掉色", "紧挨着火车站", "围着火炉吃雪糕", "真的要气炸了",
                                "服务差到爆炸",
                                # a harm negated: nothing happened
-                               "用了没有过敏，敏感肌也可以用", "这款电暖器不会起火，很安全", "宝宝吃了也没有出现拉肚子"]),
+                               "用了没有过敏，敏感肌也可以用", "这款电暖器不会起火，很安全", "宝宝吃了也没有出现拉肚子",
+                               # ... in Cantonese (冇 = 没有, 唔 = 不)
+                               "用咗一個月都冇過敏，好溫和", "部暖爐唔會燒焦，好安全", "食咗冇肚痾，好新鮮"]),
     "legal, regulator or media threat": (["我已经联系了律师，准备起诉你们", "已经投诉到消费者协会", "材料已寄给市场监督管理局",
                                           "我已经报咗警", "再不处理我就打12315", "我要找媒体曝光"],
                                          ["价格有点贵", "客服态度一般", "多媒体功能强大", "东西找回来了，不用报警了"]),
@@ -119,6 +123,8 @@ def test_a_negated_harm_fires_only_when_another_match_is_not_negated():
     assert "health or safety risk" in reasons("粥馊了，不知道今晚会不会拉肚子")  # 会不会: a question
     assert "health or safety risk" in reasons("有没有人吃了拉肚子")
     assert "health or safety risk" in reasons("还没住院，但是一直吐")  # care named, not harm denied
+    assert "health or safety risk" in reasons("唔知會唔會肚痾")  # 會唔會: a Cantonese repeated question
+    assert "health or safety risk" in reasons("冇人理，個女食完入咗院")  # 冇 negates 人理, not the care named
     assert "money lost or refund refused" in reasons("商家不给退款")
     assert "stolen account or unauthorised payment" in reasons("这笔扣款我没授权")
     assert negated("没有过敏", 2) and not negated("会不会过敏", 3) and not negated("过敏", 0)

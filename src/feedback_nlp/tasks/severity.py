@@ -45,7 +45,7 @@ def _each(words: str, tail: str) -> str:
 ESCALATION_RULES: list[EscalationRule] = [
     _rule("health or safety risk", "critical",
           r"食物中毒|中毒|拉肚子|拉了肚子|腹泻|上吐下泻|又吐又泻|又拉又吐|拉稀|肠胃不适|胃疼|呕吐|过敏|住院|医院|"
-          r"看医生|皮肤科|急诊|受伤|烫伤|划伤|割伤|咬伤|被咬|红肿|肿了|起水泡|起疙瘩|长包|跳蚤|起火|着火(?![车炉柴锅])|"
+          r"看医生|皮肤科|急诊|屙肚|肚疴|屙呕|屙到|入咗院|入院|睇医生|睇急症|急症室|受伤|烫伤|划伤|割伤|咬伤|被咬|红肿|肿了|起水泡|起疙瘩|长包|跳蚤|起火|着火(?![车炉柴锅])|"
           r"冒烟|爆炸(?<!到爆炸)|炸了(?<!气炸了)|漏电|触电|"
           r"烧焦|烧坏|烧了|窒息|毒死|出车祸|差点.{0,8}(?:着火|点着|烧)|吃出.{0,6}(?:虫|玻璃|铁丝|钉)|"
           r"烫到|烫红|烫伤|水泡(?<![热温盐冷开清凉用]水泡)|水疱|红疹|疹子|小疙瘩|起疹|差点(?:咽|吞|卡|摔|划破|噎)|"
@@ -91,12 +91,12 @@ ESCALATION_RULES: list[EscalationRule] = [
 NEGATABLE = ("health or safety risk", "legal, regulator or media threat")
 #: What a negated match follows: a negator and at most two softeners, right before it (codebook §4: critical is
 #: a harm that happened or threatens).
-NEGATED = re.compile(r"(?:没有|没|不会|不|无|未|从未|并未|不用|不必|无需|免)"
+NEGATED = re.compile(r"(?:没有|没|不会|不|无|未|从未|并未|不用|不必|无需|免|冇|唔)"
                      r"(?:有|会|再|出现|发生|引起|导致|任何|什么|一点|造成|过|担心|怕){0,2}$")
 #: How many characters before a match are read for its negation.
 NEGATION_WINDOW = 8
 #: Matches a negator does not cancel: care, not harm ("还没住院，但是一直吐" is still an illness).
-UNNEGATED = ("住院", "医院", "看医生", "急诊", "皮肤科")
+UNNEGATED = ("住院", "医院", "看医生", "急诊", "皮肤科", "入咗院", "入院", "睇医生", "睇急症", "急症室")
 
 
 def negated(text: str, start: int) -> bool:
