@@ -1206,10 +1206,14 @@ def _jsonl(path: Path, rows) -> Path:
 
 @pytest.mark.parametrize("command, out", [("cluster", "o.jsonl"), ("report", "r.html")])
 @pytest.mark.parametrize("flags, needle", [
-    (["--similarity-threshold", "nan"], "--similarity-threshold must be a finite number, got nan"),
-    (["--similarity-threshold", "inf"], "--similarity-threshold must be a finite number, got inf"),
-    (["--min-size", "-5"], "--min-size must be at least 1, got -5"),
-    (["--min-size", "0"], "--min-size must be at least 1, got 0")])
+    (["--similarity-threshold", "nan"], "--similarity-threshold must be a finite number (or left out); got nan"),
+    (["--similarity-threshold", "inf"], "--similarity-threshold must be a finite number (or left out); got inf"),
+    (["--min-size", "-5"], "--min-size must be an int >= 1; got -5"),
+    (["--min-size", "0"], "--min-size must be an int >= 1; got 0"),
+    (["--recentre", "-1", "--similarity-threshold", "0.2"], "--recentre must be an int >= 0 (or left out); got -1"),
+    (["--recentre", "0"], "give --similarity-threshold with --recentre"),
+    (["--recentre", "0", "--similarity-threshold", "0.2", "--similarity", "snn"],
+     "--recentre works on cosines, not with --similarity snn")])
 def test_cluster_and_report_refuse_nonsensical_settings_in_one_line(tmp_path, monkeypatch, command, out, flags,
                                                                      needle):
     data = _timed_feedback(tmp_path / "fb.jsonl")
@@ -1221,7 +1225,7 @@ def test_cluster_and_report_refuse_nonsensical_settings_in_one_line(tmp_path, mo
 def test_cluster_refuses_a_negative_seed_in_one_line(tmp_path, monkeypatch):
     data = _timed_feedback(tmp_path / "fb.jsonl")
     rc, _, err = run(monkeypatch, ["cluster", str(data), "-o", str(tmp_path / "o.jsonl"), "--seed", "-1"])
-    _assert_one_line_error(rc, err, "--seed must be 0 or more, got -1")
+    _assert_one_line_error(rc, err, "--seed must be an int >= 0; got -1")
 
 
 @pytest.mark.parametrize("alpha", ["2", "0", "-1", "nan", "1"])

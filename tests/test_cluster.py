@@ -390,3 +390,21 @@ def test_run_cluster_command_refuses_bad_settings_before_reading(tmp_path, kw, n
     with pytest.raises(ValueError, match=name):  # the input does not exist: the settings are checked first
         run_cluster_command(str(tmp_path / "missing.jsonl"), str(tmp_path / "o.jsonl"), **kw)
     assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("params, needle", [
+    ({"min_size": 0}, "--min-size must be an int >= 1; got 0"),
+    ({"threshold": float("nan")}, "--similarity-threshold must be a finite number"),
+    ({"seed": -1}, "--seed must be an int >= 0"),
+    ({"recentre": 1, "similarity": "cosine"}, "give --similarity-threshold with --recentre"),
+    ({"recentre": 1, "similarity": "snn", "threshold": 0.2}, "--recentre works on cosines, not with --similarity snn")])
+def test_check_params_names_a_parameter_as_the_caller_does(params, needle):
+    # One set of checks for the estimator and the CLI: the CLI passes its flags as the names.
+    from feedback_nlp.cli import CLUSTER_FLAGS
+    from feedback_nlp.cluster.clusterer import check_params
+
+    with pytest.raises(ValueError) as own:
+        check_params(params)
+    with pytest.raises(ValueError) as flags:
+        check_params(params, CLUSTER_FLAGS)
+    assert needle in str(flags.value) and "--" not in str(own.value)  # by the parameter's own name without names

@@ -569,20 +569,22 @@ def _add_similarity_args(p) -> None:
                         "a large share of the input is kept by a second, raw pass")
 
 
-def _check_clustering_args(args) -> None:
-    """Fail before any record is read, naming the flag (the clusterer's own ValueError would be a traceback)."""
-    import math
+#: The clusterer's parameters as ``cluster`` and ``report`` name them.
+CLUSTER_FLAGS = {"min_size": "--min-size", "threshold": "--similarity-threshold", "seed": "--seed",
+                 "recentre": "--recentre", "similarity": "--similarity"}
 
-    if args.recentre is not None and (args.recentre < 0 or args.similarity_threshold is None
-                                      or args.similarity == "snn"):
-        raise CLIError("--recentre K needs K >= 0 and --similarity-threshold, and works on cosines (not with "
-                       "--similarity snn)")
-    if args.similarity_threshold is not None and not math.isfinite(args.similarity_threshold):
-        raise CLIError(f"--similarity-threshold must be a finite number, got {args.similarity_threshold}")
-    if args.min_size < 1:
-        raise CLIError(f"--min-size must be at least 1, got {args.min_size}")
-    if getattr(args, "seed", 0) < 0:
-        raise CLIError(f"--seed must be 0 or more, got {args.seed}")
+
+def _check_clustering_args(args) -> None:
+    """Fail before any record is read, naming the flag: the clusterer's own checks (its ValueError would be a
+    traceback)."""
+    from .cluster.clusterer import check_params
+
+    given = {"min_size": args.min_size, "threshold": args.similarity_threshold, "recentre": args.recentre,
+             "similarity": args.similarity, **({"seed": args.seed} if hasattr(args, "seed") else {})}
+    try:
+        check_params(given, CLUSTER_FLAGS)
+    except ValueError as e:
+        raise CLIError(str(e)) from None
 
 
 def _add_cluster(sub) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Sequence, Union
+from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
@@ -18,7 +18,7 @@ from .recentre import apply_recentre, fit_recentre
 from .snn import nearest_units, profiles, scores, snn_matrix, unit_neighbours
 from .summary import describe_clusters
 
-__all__ = ["ProblemClusterer", "EMBEDDINGS_THRESHOLD", "SNN_THRESHOLD", "SNN_MAX_TEXTS", "SIMILARITIES"]
+__all__ = ["ProblemClusterer", "check_params", "EMBEDDINGS_THRESHOLD", "SNN_THRESHOLD", "SNN_MAX_TEXTS", "SIMILARITIES"]
 
 #: Cosine merge threshold when ``embeddings=`` are given and no ``threshold`` (the n-gram default of old).
 EMBEDDINGS_THRESHOLD = 0.2
@@ -67,6 +67,44 @@ def _first_reason(result: Any) -> Optional[str]:
     """The first of a result's ``severity_reasons`` (a list, as analysis gives it), else None."""
     reasons = field_of(result, "severity_reasons")
     return reasons[0] if isinstance(reasons, (list, tuple)) and reasons else None
+
+
+
+def _is_int(v: Any, low: int) -> bool:
+    return not isinstance(v, bool) and isinstance(v, (int, np.integer)) and v >= low
+
+
+def check_params(params: Mapping[str, Any], names: Optional[Mapping[str, str]] = None) -> None:
+    """Raise ValueError on the first of the given :class:`ProblemClusterer` parameters that is out of range, naming
+    it as ``names`` does (the CLI passes its flags: ``{"min_size": "--min-size", ...}``), else by its own name.
+    Only the parameters in ``params`` are checked; ``recentre`` is checked against ``similarity`` and ``threshold``."""
+    def n(name: str) -> str:
+        return (names or {}).get(name, name)
+
+    if "min_size" in params and not _is_int(params["min_size"], 1):
+        raise ValueError(f"{n('min_size')} must be an int >= 1; got {params['min_size']!r}")
+    for name in ("threshold", "assign_threshold", "min_cosine"):
+        v = params.get(name)  # NaN would silently match nothing (and is not JSON in the summary)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.number)) or not np.isfinite(v)):
+            raise ValueError(f"{n(name)} must be a finite number (or left out); got {v!r}")
+    if "seed" in params and not _is_int(params["seed"], 0):  # numpy's generators take no negative seed
+        raise ValueError(f"{n('seed')} must be an int >= 0; got {params['seed']!r}")
+    freq = params.get("freq", "D")
+    if not isinstance(freq, str) or freq.upper() not in ("D", "W"):
+        raise ValueError(f"{n('freq')} must be 'D' or 'W'; got {freq!r}")
+    if params.get("similarity", "auto") not in SIMILARITIES:
+        raise ValueError(f"{n('similarity')} must be one of {SIMILARITIES}; got {params['similarity']!r}")
+    if "n_neighbors" in params and not _is_int(params["n_neighbors"], 1):
+        raise ValueError(f"{n('n_neighbors')} must be an int >= 1; got {params['n_neighbors']!r}")
+    r = params.get("recentre")
+    if r is None:
+        return
+    if not _is_int(r, 0):
+        raise ValueError(f"{n('recentre')} must be an int >= 0 (or left out); got {r!r}")
+    if params.get("similarity") == "snn":
+        raise ValueError(f"{n('recentre')} works on cosines, not with {n('similarity')} snn")
+    if params.get("threshold") is None:
+        raise ValueError(f"give {n('threshold')} with {n('recentre')}: the default thresholds are for raw cosines")
 
 
 class ProblemClusterer:
@@ -219,33 +257,7 @@ class ProblemClusterer:
         return get_encoder(spec)
 
     def _check_params(self) -> None:
-        m = self.min_size
-        if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < 1:
-            raise ValueError(f"min_size must be an int >= 1; got {m!r}")
-        for name in ("threshold", "assign_threshold", "min_cosine"):
-            v = getattr(self, name)  # NaN would silently match nothing (and is not JSON in the summary)
-            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float, np.number))
-                                  or not np.isfinite(v)):
-                raise ValueError(f"{name} must be None or a finite number; got {v!r}")
-        sd = self.seed  # numpy's generators take no negative seed
-        if isinstance(sd, bool) or not isinstance(sd, (int, np.integer)) or sd < 0:
-            raise ValueError(f"seed must be an int >= 0; got {sd!r}")
-        if not isinstance(self.freq, str) or self.freq.upper() not in ("D", "W"):
-            raise ValueError(f"freq must be 'D' or 'W'; got {self.freq!r}")
-        if self.similarity not in SIMILARITIES:
-            raise ValueError(f"similarity must be one of {SIMILARITIES}; got {self.similarity!r}")
-        k = self.n_neighbors
-        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-            raise ValueError(f"n_neighbors must be an int >= 1; got {k!r}")
-        r = self.recentre
-        if r is None:
-            return
-        if isinstance(r, bool) or not isinstance(r, (int, np.integer)) or r < 0:
-            raise ValueError(f"recentre must be None or an int >= 0; got {r!r}")
-        if self.similarity == "snn":
-            raise ValueError("recentre works on cosines, not with similarity='snn'")
-        if self.threshold is None:
-            raise ValueError("give threshold= with recentre: the default thresholds are for raw cosines")
+        check_params(vars(self))
 
     def _default_threshold(self) -> float:
         """:data:`SNN_THRESHOLD`, or for cosines :meth:`_cosine_threshold`."""
