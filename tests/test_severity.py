@@ -194,3 +194,21 @@ def test_combined_high_rules_are_floors():
         level, _, _ = decide_severity_combined(np.array([0.9, 0.05, 0.03, 0.02]),
                                                escalation_signals(normalize(text)), TH)
         assert level == "high", text
+
+
+def test_every_rule_alternative_starts_with_a_literal():
+    # Python's regex engine skips ahead to the characters a pattern can start with only when every top-level
+    # alternative starts with one: a leading group or lookbehind ("(?:手|脚)…", "(?<!心)受伤") made
+    # escalation_signals five times slower. Use tasks.severity._each, and put a lookbehind after its word.
+    try:
+        from re import _constants as sre_constants, _parser as sre_parse
+    except ImportError:  # Python < 3.11
+        import sre_constants
+        import sre_parse
+    from feedback_nlp.tasks.severity import ESCALATION_RULES
+
+    for rule in ESCALATION_RULES:
+        tree = list(sre_parse.parse(rule.pattern.pattern))
+        alternatives = tree[0][1][1] if len(tree) == 1 and tree[0][0] == sre_constants.BRANCH else [tree]
+        for alt in alternatives:
+            assert list(alt) and list(alt)[0][0] in (sre_constants.LITERAL, sre_constants.IN), (rule.reason, alt)
