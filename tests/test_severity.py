@@ -67,7 +67,8 @@ RULE_CASES = {
                                "厨房着火了",
                                # Cantonese (Hong Kong tickets): diarrhoea, hospital, doctor, emergency room
                                "食完成晚屙肚", "個仔肚痾", "食完即刻嘔，入咗院", "要帶佢睇醫生", "call 白車入急症室",
-                               "孩子的手被划伤了", "包装的铁皮划伤了手指"],
+                               "孩子的手被划伤了", "包装的铁皮划伤了手指",
+                               "烧水壶不会自停，烫到手", "差点把我包烧了"],
                               ["物流有点慢，晚了两天", "包装有点烂",
                                # other words and senses: 泡 as a verb, 火车 / 火炉, anger
                                "用温水泡一下就好", "盐水泡了一天还掉色", "紧挨着火车站", "围着火炉吃雪糕", "真的要气炸了",
@@ -76,6 +77,8 @@ RULE_CASES = {
                                "这洗发水泡沫倒是很多", "米线一股呕吐物的味道", "可想而知我的心受伤了", "旁边有明显划伤痕迹",
                                # a product's scratch, feelings, anger, a device's virus
                                "屏幕有小划伤", "外壳容易划伤", "尺码不对，这次很受伤", "快递真的是差到爆炸了", "电脑中毒了",
+                               # boiling water, a degree of heat
+                               "电热水壶烧了一次水，水里全是黑色颗粒", "玩游戏十分钟就烫到不行",
                                # a harm negated: nothing happened
                                "用了没有过敏，敏感肌也可以用", "这款电暖器不会起火，很安全", "宝宝吃了也没有出现拉肚子",
                                # ... in Cantonese (冇 = 没有, 唔 = 不)
