@@ -55,7 +55,8 @@ def decide(rows, model=None) -> list[str]:
 def snapshot(rows, model=None) -> dict:
     """What ``--save`` writes: each record's fired rules and decided severity, by key."""
     keys = [k for k, *_ in rows]
-    return {"fired": dict(zip(keys, fired([t for _, _, t, _ in rows]))), "severity": dict(zip(keys, decide(rows, model)))}
+    return {"fired": dict(zip(keys, fired([t for _, _, t, _ in rows]))),
+            "severity": dict(zip(keys, decide(rows, model)))}
 
 
 def _part(key: str) -> str:
@@ -98,7 +99,8 @@ def main(argv=None) -> int:
     what = ap.add_mutually_exclusive_group(required=True)
     what.add_argument("--save", metavar="FILE", help="write the fired rules of every record here")
     what.add_argument("--compare", metavar="FILE", help="print the records whose fired rules differ from FILE's")
-    ap.add_argument("--data-dir", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
+    ap.add_argument("--data-dir", default=None,
+                    help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
     ap.add_argument("--model", default=None, help="model directory whose decisions are compared (default: shipped)")
     args = ap.parse_args(argv)
     rows = records(args.data_dir)

@@ -18,7 +18,8 @@ from .recentre import apply_recentre, fit_recentre
 from .snn import nearest_units, profiles, scores, snn_matrix, unit_neighbours
 from .summary import describe_clusters
 
-__all__ = ["ProblemClusterer", "check_params", "EMBEDDINGS_THRESHOLD", "SNN_THRESHOLD", "SNN_MAX_TEXTS", "SIMILARITIES"]
+__all__ = ["ProblemClusterer", "check_params", "EMBEDDINGS_THRESHOLD", "SNN_THRESHOLD", "SNN_MAX_TEXTS",
+           "SIMILARITIES"]
 
 #: Cosine merge threshold when ``embeddings=`` are given and no ``threshold`` (the n-gram default of old).
 EMBEDDINGS_THRESHOLD = 0.2
@@ -67,7 +68,6 @@ def _first_reason(result: Any) -> Optional[str]:
     """The first of a result's ``severity_reasons`` (a list, as analysis gives it), else None."""
     reasons = field_of(result, "severity_reasons")
     return reasons[0] if isinstance(reasons, (list, tuple)) and reasons else None
-
 
 
 def _is_int(v: Any, low: int) -> bool:

@@ -41,7 +41,10 @@ def _each(words: str, tail: str) -> str:
 #: its minimum, e.g. bare 差评 was dropped: 153 matches, 36% high or above, while
 #: 投诉 matches 79 with 85%); dev was used to check, test never. Lookarounds after a word
 #: skip the other senses read on the corpora's train reviews (多媒体, 气炸了, 热水泡脚,
-#: 挨着火车站, 看个资料, 被盗版, 从来没买过这么差的, 钓鱼岛, 度假的好地方).
+#: 挨着火车站, 看个资料, 被盗版, 从来没买过这么差的, 钓鱼岛, 度假的好地方; since 2026-12-07 also
+#: 洗发水泡沫, 呕吐物的味道, 心受伤, 报警声音, 媒体播放器, 电脑中毒, 烧了一次水, 烫到不行; 划伤 needs a
+#: body part, 屏幕划伤 being a product's scratch). Cantonese and Taiwan forms of an alternative
+#: count as it (屙肚 as 拉肚子, 唔系我落嘅 as 不是我下的, 提告 as 起诉).
 ESCALATION_RULES: list[EscalationRule] = [
     _rule("health or safety risk", "critical",
           r"食物中毒|中毒(?<![机脑统]中毒)|拉肚子|拉了肚子|腹泻|上吐下泻|又吐又泻|又拉又吐|拉稀|肠胃不适|胃疼|呕吐(?!物)|过敏|"
