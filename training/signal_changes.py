@@ -34,10 +34,9 @@ def records(data_dir=None) -> list[tuple[str, str, str, Optional[str]]]:
     for split in SPLITS:
         out += [(f"ann:{split}:{r['id']}", r["severity"], r["text"], r.get("channel"))
                 for r in load_annotations(split, data_dir)]
-    for name in CORPORA:
-        for split in SPLITS:
-            out += [(f"corpus:{name}:{split}:{r.get('id', i)}", str(r["label"]), r["text"], None)
-                    for i, r in enumerate(load_corpus(name, split, data_dir))]
+    for name in CORPORA:  # one read of each corpus
+        out += [(f"corpus:{name}:{r['split']}:{r['id']}", str(r["label"]), r["text"], None)
+                for r in load_corpus(name, data_dir=data_dir) if r["split"] in SPLITS]
     return out
 
 
