@@ -68,7 +68,7 @@ RULE_CASES = {
                                # Cantonese (Hong Kong tickets): diarrhoea, hospital, doctor, emergency room
                                "食完成晚屙肚", "個仔肚痾", "食完即刻嘔，入咗院", "要帶佢睇醫生", "call 白車入急症室",
                                "孩子的手被划伤了", "包装的铁皮划伤了手指",
-                               "烧水壶不会自停，烫到手", "差点把我包烧了"],
+                               "烧水壶不会自停，烫到手", "差点把我包烧了", "宝宝用了面霜脸上起了很多红点", "喝完嗓子肿痛"],
                               ["物流有点慢，晚了两天", "包装有点烂",
                                # other words and senses: 泡 as a verb, 火车 / 火炉, anger
                                "用温水泡一下就好", "盐水泡了一天还掉色", "用此水泡咖啡味道更佳", "可以煮水泡茶", "紧挨着火车站", "围着火炉吃雪糕", "真的要气炸了",
@@ -78,7 +78,7 @@ RULE_CASES = {
                                # a product's scratch, feelings, anger, a device's virus
                                "屏幕有小划伤", "外壳容易划伤", "尺码不对，这次很受伤", "快递真的是差到爆炸了", "电脑中毒了",
                                # boiling water, a degree of heat
-                               "电热水壶烧了一次水，水里全是黑色颗粒", "玩游戏十分钟就烫到不行",
+                               "电热水壶烧了一次水，水里全是黑色颗粒", "玩游戏十分钟就烫到不行", "手机屏幕右上角长了个红点",
                                # a harm negated: nothing happened
                                "用了没有过敏，敏感肌也可以用", "这款电暖器不会起火，很安全", "宝宝吃了也没有出现拉肚子",
                                # ... in Cantonese (冇 = 没有, 唔 = 不)
