@@ -266,6 +266,19 @@ def test_spam_that_reads_as_a_complaint_goes_to_review(analyzer):
         FeedbackAnalyzer.load(thresholds={"spam.nope": 0})
 
 
+def test_a_repeated_complaint_goes_to_review_as_spam_that_reads_as_a_complaint(analyzer):
+    # A repeated demand is flood (codebook), yet a real complaint: the issue gate reads repeated words as raising
+    # nothing, so for flood and gibberish the heads' labels decide whether it reads as a complaint (REPEATED_SPAM).
+    from feedback_nlp.pipeline import SPAM_COMPLAINT_REASON
+
+    r = analyzer.analyze("退款退款退款退款退款")
+    assert (r.is_spam, r.spam_type, r.issue_types, r.needs_review) == (True, "flood", [], True)
+    assert r.severity_reasons[0] == "spam" and r.severity_reasons[1].startswith(f"{SPAM_COMPLAINT_REASON} after_sales")
+    filler = analyzer.analyze("垃圾垃圾垃圾垃圾垃圾垃圾垃圾垃圾垃圾")  # a verdict repeated raises no issue type
+    assert (filler.is_spam, filler.spam_type, filler.needs_review, filler.severity_reasons) == (True, "flood", False,
+                                                                                                ["spam"])
+
+
 def test_a_bare_verdict_raises_no_issue_and_is_low(analyzer):
     # Codebook v1.1: "差评！", "不推荐", "失望" name no problem: no issue type, low, no owner. The heads
     # give "失望" product_quality + logistics at medium; issue_types.bare_verdict = 0 gives that back.

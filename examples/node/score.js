@@ -499,6 +499,8 @@ const NOT_CHINESE_REASON = 'not Chinese: the models cover Chinese only, check by
 const UNREAD_REASON = 'unread: the model knows none of these characters, sentiment neutral';
 // pipeline.SPAM_COMPLAINT_REASON: a spam record that is negative and raises an issue type goes to review
 const SPAM_COMPLAINT_REASON = 'needs review: spam, yet negative and raising';
+// pipeline.REPEATED_SPAM: spam types of a text that repeats one unit
+const REPEATED_SPAM = ['flood', 'gibberish'];
 const BARE_VERDICT_REASON = 'bare verdict: names no problem';
 const BARE_THREAT_REASON = 'bare threat: names no problem';
 const CHAT_REASON = 'chat phrase: names no problem';
@@ -749,7 +751,9 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const il = heads.issue_types.labels;
   const issues = issueDecision(heads, probs.issue_types, it);
   out.issue_scores = issues.scores;
-  let chosen = combined.issue_types && combined.issue_types[1] < (it.gate ?? 0) ? [] : issues.chosen;
+  // a repeated complaint ("退款退款…", spam flood / gibberish: pipeline.REPEATED_SPAM) is read without the gate
+  const gated = !(out.is_spam && REPEATED_SPAM.includes(out.spam_type));
+  let chosen = gated && combined.issue_types && combined.issue_types[1] < (it.gate ?? 0) ? [] : issues.chosen;
   // a bare verdict on which no escalation signal fires: no issue type, severity low (codebook v1.1)
   const bareVerdict = Boolean(heads.issue_types.combiner && !out.is_spam && !fired.length
     && (it.bare_verdict ?? DEFAULT_POINTS.issue_types.bare_verdict) !== 0 && isBareVerdict(rules.verdict, norm));

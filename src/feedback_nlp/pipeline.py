@@ -41,6 +41,8 @@ UNREAD_REASON = "unread: the model knows none of these characters, sentiment neu
 #: In ``severity_reasons`` of a spam record that also reads as a complaint (README, "Output fields"),
 #: followed by the issue types it raises.
 SPAM_COMPLAINT_REASON = "needs review: spam, yet negative and raising"
+#: Spam types of a text that repeats one unit: whether it still raises a problem is read without the issue gate.
+REPEATED_SPAM = ("flood", "gibberish")
 #: The ``severity_reasons`` of a bare verdict (``tasks.verdict``): no issue type, severity low.
 BARE_VERDICT_REASON = "bare verdict: names no problem"
 #: The first ``severity_reasons`` of a bare threat ("我要投诉", ``tasks.threat``): ``other``, severity high.
@@ -366,9 +368,12 @@ class FeedbackAnalyzer:
         rules: the point ``bare_verdict``, on unless 0), and puts ``product_quality`` first when the text
         reports illness."""
         head, points = self._head("issue_types"), self._points("issue_types", doc)
-        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, points,
-                                            raised=doc.combined.get("issue_types"))
         r = doc.result
+        # a repeated complaint ("退款退款…", spam) reads as raising nothing to the gate: its labels decide whether
+        # it goes to review as spam that reads as a complaint
+        gated = not (r.is_spam and r.spam_type in REPEATED_SPAM)
+        chosen, scores = decide_issue_types(doc.probs["issue_types"], head.labels, points,
+                                            raised=doc.combined.get("issue_types") if gated else None)
         r.issue_scores = scores
         if head.combiner is not None:  # decision stage: bare verdicts, the codebook's illness rule
             if not r.is_spam and points.get("bare_verdict", DEFAULT_POINTS["issue_types"]["bare_verdict"]):
