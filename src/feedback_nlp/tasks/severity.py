@@ -35,6 +35,9 @@ def _each(words: str, tail: str) -> str:
     return "|".join(w + tail for w in words.split("|"))
 
 
+#: Body parts beside which 划伤 / 划破 / 割到 are an injury, not a product's scratch or a torn bag.
+_BODY = "手|脚|腿|脸|皮肤|手指|胳膊|嘴|舌头|眼"
+
 #: Rules over normalised (Simplified, lower-case) text, per the codebook's
 #: definition of critical and high. Patterns were tuned on the train annotations
 #: (each alternative kept only when most train records it matches are at least
@@ -53,8 +56,8 @@ ESCALATION_RULES: list[EscalationRule] = [
           r"肿痛|" + _each("脸上|身上|皮肤|手上|腿上|头皮|脖子|背上", r"[^，。！？,.!?]{0,6}红点") + "|"
           r"住院|医院|看医生|皮肤科|急诊|屙肚|肚疴|屙呕|屙到|入咗院|入院|睇医生|睇急症|急症室|"
           r"受伤(?<![心很]受伤)(?!的心)|烫伤|"
-          + _each("手|脚|腿|脸|皮肤|手指|胳膊|嘴|舌头|眼|孩子|宝宝|人", r"[^，。！？,.!?]{0,4}划(?:伤(?!痕)|破)") + "|"
-          + _each("划伤|割到|划破", r"了?(?:手|脚|腿|脸|皮肤|手指|胳膊|嘴|舌头|眼)") + "|"
+          + _each(_BODY + "|孩子|宝宝|人", r"[^，。！？,.!?]{0,4}划(?:伤(?!痕)|破)") + "|"
+          + _each("划伤|割到|划破", rf"了?(?:{_BODY})") + "|"
           r"流了.{0,4}血|烧起来|"
           + _each("杯|瓶|玻璃|锅|壶|罐|灯泡|电池|充电宝", r"[^，。！？,.!?]{0,6}炸裂") + "|"
           + _each("电池|充电|插座|插头|电线|线路|电源|电机|电动车", r"[^，。！？,.!?]{0,6}冒火") + "|"
