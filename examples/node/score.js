@@ -629,7 +629,7 @@ const DEFAULT_POINTS = {
   spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1 },
   issue_types: { bare_verdict: 1, bare_question: 0 },
   sentiment: { review: 0.5 },
-  severity: { review: 0.4 },
+  severity: { review: 0.4, critical_not_chinese: 1 },
 };
 
 /** Points that are not probabilities: severity's cuts on the expected level, in [0, 3]. */
@@ -799,7 +799,11 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   } else if (combined.severity) {
     const p = combined.severity;
     const pc = p[3];
-    const point = signalled ? vt.critical : (vt.critical_unsignalled ?? vt.critical);
+    // a text that is not Chinese: its P(critical) alone never makes it critical (critical_not_chinese)
+    let point;
+    if (signalled) point = vt.critical;
+    else if (isNotChinese(norm)) point = vt.critical_not_chinese ?? DEFAULT_POINTS.severity.critical_not_chinese;
+    else point = vt.critical_unsignalled ?? vt.critical;
     let level;
     if (pc >= point) level = 3;
     else {

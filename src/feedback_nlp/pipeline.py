@@ -192,6 +192,7 @@ class Doc:
     review_reasons: list[str] = field(default_factory=list)
     channel: Optional[str] = None  # where the record came from; picks its operating points
     unread: bool = False  # the sentiment model cannot read the text (UNREAD_REASON)
+    not_chinese: bool = False  # text.is_not_chinese: to review; critical only with a signal (NOT_CHINESE_REASON)
     spam_issues: list[str] = field(default_factory=list)  # the issue types a spam record would have had
     bare_verdict: bool = False  # a verdict naming no problem ("差评！"): no issue type, low
     bare_threat: bool = False  # a threat naming no problem ("我要投诉"): other, high
@@ -413,7 +414,7 @@ class FeedbackAnalyzer:
         points = self._points("severity", doc)
         if "severity" in doc.combined:
             r.severity, r.severity_reasons, review = decide_severity_combined(
-                doc.combined["severity"], doc.fired, points)
+                doc.combined["severity"], doc.fired, points, not_chinese=doc.not_chinese)
             if review:
                 doc.review_reasons.append(review)
                 r.severity_reasons.append(f"needs review: {review}")
@@ -482,7 +483,7 @@ class FeedbackAnalyzer:
         r.needs_review = bool(spam_margin or complaint or sent_conf or sev_conf or doc.review_reasons)
         if doc.unread and not doc.no_words:
             r.severity_reasons = [*r.severity_reasons, UNREAD_REASON]
-        if is_not_chinese(doc.norm):  # outside what the models cover
+        if doc.not_chinese:  # outside what the models cover
             r.needs_review, r.severity_reasons = True, [*r.severity_reasons, NOT_CHINESE_REASON]
 
     # -- public API ------------------------------------------------------------------------
@@ -571,6 +572,7 @@ class FeedbackAnalyzer:
                 self._mark_no_words(live)
             for d in live:
                 d.fired = escalation_signals(d.norm)
+                d.not_chinese = is_not_chinese(d.norm)
             if self.decision_stage:
                 self._mark_ruled(live)
             self._combine(live, live_norms, by_model)
