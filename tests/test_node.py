@@ -171,6 +171,7 @@ DECISION_TEXTS = [
     "此用户未填写评价内容", "用户未及时评价, 此评价为系统默认好评!", "默认好评，但是东西坏了",  # placeholders; not one
     "Terrible. The blender stopped working after a week and nobody answers my emails.",  # not Chinese: no signal, high
     "I never agreed to this monthly charge, please refund it", "no food poisoning, just cold food",  # English signals
+    "用我妈的卡付款可以吗？会不会被当成盗刷", "一直担心的事发生了，账号被盗了",  # a worry; an event after one
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"
@@ -282,7 +283,7 @@ def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):
     rules = decision_rules()
     py = python_patterns()
     js = {f"rule:{r['reason']}": r["pattern"] for r in rules["escalation_rules"]}
-    js["negation"] = rules["negation"]
+    js["negation"], js["worry"] = rules["negation"], rules["worry"]
     js.update({"illness": rules["illness"], **{f"spam:{k}": v for k, v in rules["spam_signals"].items()},
                **{f"text:{k}": v for k, v in rules["text_evidence"].items()},
                **{f"verdict:{k}": v for k, v in rules["bare_verdict"].items()

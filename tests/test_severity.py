@@ -178,6 +178,25 @@ def test_a_negated_harm_fires_only_when_another_match_is_not_negated():
     assert "health or safety risk" in reasons("did not expect to end up in hospital")  # care named
 
 
+def test_a_worry_is_no_stolen_account_or_leak():
+    # Codebook: a stolen account, an unauthorised payment, a fraud or a leak is an event; a worry names none (rule
+    # CD). A health risk stays critical (会不会拉肚子, above).
+    from feedback_nlp.tasks.severity import worried
+    from feedback_nlp.text import normalize
+
+    def reasons(text):
+        return {r.reason for r in escalation_signals(normalize(text))}
+
+    stolen, leak = "stolen account or unauthorised payment", "fraud or personal-data leak"
+    assert stolen not in reasons("用我妈的卡付款可以吗？会不会被当成盗刷")
+    assert stolen not in reasons("点了一个链接输了密码，会不会被盗？")
+    assert leak not in reasons("非要上传身份证，谁知道会不会泄露出去")
+    assert leak not in reasons("不让开箱验货，真担心收到的是个砖头")
+    assert stolen in reasons("一直担心的事发生了，账号被盗了")  # the worry is in another clause
+    assert stolen in reasons("会员到期了，我的账号被盗了") and leak in reasons("我的个人信息被泄露了")
+    assert worried("会不会被当成盗刷", 6) and not worried("账号被盗", 2)
+
+
 def test_every_rule_has_cases_here():
     from feedback_nlp.tasks.severity import ESCALATION_RULES
 

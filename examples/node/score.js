@@ -352,10 +352,16 @@ function loadDecisionRules(dir, card) {
   const compile = (obj) => Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, re(v)]));
   return {
     // files written before negation lack negatable / negation: every match fires, as it did
-    escalation: raw.escalation_rules.map((r) => ({ reason: r.reason, minimum: r.minimum, re: re(r.pattern),
-      all: r.negatable && raw.negation ? new RegExp(r.pattern, `${raw.flags}g`) : null })),
+    // ... and before worries (worried / worry): every match of those rules fires
+    escalation: raw.escalation_rules.map((r) => {
+      const worried = Boolean(r.worried && raw.worry);
+      return { reason: r.reason, minimum: r.minimum, re: re(r.pattern), worried,
+        all: (r.negatable && raw.negation) || worried ? new RegExp(r.pattern, `${raw.flags}g`) : null };
+    }),
     negation: raw.negation ? re(raw.negation) : null,
     negationWindow: raw.negation_window,
+    worry: raw.worry ? re(raw.worry) : null,
+    worryWindow: raw.worry_window,
     unnegated: new Set(raw.unnegated || []),
     illness: re(raw.illness),
     text: compile(raw.text_evidence),
@@ -557,9 +563,19 @@ function negated(rules, norm, index) {
   return !(m.index > 0 && before[m.index - 1] === before[m.index + 1]);
 }
 
-/** tasks/severity.py rule_fires: any match, or for a negatable rule any match not negated. */
+/** tasks/severity.py worried: a match at code unit `index` follows a worry in its clause ("会不会被当成盗刷"). */
+function worried(rules, norm, index) {
+  return rules.worry.test(Array.from(norm.slice(0, index)).slice(-rules.worryWindow).join(''));
+}
+
+/** tasks/severity.py rule_fires: any match, or for a negatable rule any match not negated, or for a worried
+ * rule any match not after a worry. */
 function ruleFires(rules, r, norm) {
   if (!r.all) return r.re.test(norm);
+  if (r.worried) {
+    for (const m of norm.matchAll(r.all)) if (!worried(rules, norm, m.index)) return true;
+    return false;
+  }
   for (const m of norm.matchAll(r.all)) if (rules.unnegated.has(m[0]) || !negated(rules, norm, m.index)) return true;
   return false;
 }

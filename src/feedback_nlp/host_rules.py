@@ -83,10 +83,11 @@ def python_patterns() -> dict:
     from . import text
     from .tasks import chat, evidence, merchant, notice, placeholder, question, rating, spam, threat, verdict
     from .tasks.issue_types import ILLNESS
-    from .tasks.severity import ESCALATION_RULES, NEGATED
+    from .tasks.severity import ESCALATION_RULES, NEGATED, WORRY
 
     out = {f"rule:{r.reason}": r.pattern for r in ESCALATION_RULES}
     out["negation"] = NEGATED
+    out["worry"] = WORRY
     out["illness"] = ILLNESS
     for name, attr in (("digits7", "_DIGITS_7"), ("cn_digits7", "_CN_DIGITS_7"), ("chat_id", "_CHAT_ID"),
                        ("add_id", "_ADD_ID"), ("chat_mention", "_CHAT_MENTION"), ("link", "_LINK"), ("dm", "_DM"),
@@ -113,15 +114,17 @@ def python_patterns() -> dict:
 def decision_rules() -> dict:
     """Every pattern of :func:`python_patterns`, translated (see :func:`js_pattern`), in the file's layout."""
     from .tasks import chat, placeholder, question, rating, sentiment, verdict
-    from .tasks.severity import ESCALATION_RULES, NEGATABLE, NEGATION_WINDOW, UNNEGATED
+    from .tasks.severity import ESCALATION_RULES, NEGATABLE, NEGATION_WINDOW, UNNEGATED, WORRIED, WORRY_WINDOW
 
     py = {name: js_pattern(p) for name, p in python_patterns().items()}
     return {
         "format_version": FORMAT_VERSION,
         "flags": "u",
         "escalation_rules": [{"reason": r.reason, "minimum": r.minimum, "pattern": py[f"rule:{r.reason}"],
-                              "negatable": r.reason in NEGATABLE} for r in ESCALATION_RULES],
+                              "negatable": r.reason in NEGATABLE, "worried": r.reason in WORRIED}
+                             for r in ESCALATION_RULES],
         "negation": py["negation"], "negation_window": NEGATION_WINDOW, "unnegated": list(UNNEGATED),
+        "worry": py["worry"], "worry_window": WORRY_WINDOW,
         "illness": py["illness"],
         "text_evidence": {k[5:]: v for k, v in py.items() if k.startswith("text:")},
         "spam_signals": {k[5:]: v for k, v in py.items() if k.startswith("spam:")},

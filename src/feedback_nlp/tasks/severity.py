@@ -156,6 +156,20 @@ UNNEGATED = ("住院", "医院", "看医生", "急诊", "皮肤科", "入咗院"
              "emergency room")
 
 
+#: Rules a worry does not fire (rule CD): the codebook's stolen account, unauthorised payment, fraud and leak are
+#: events, so "会不会被当成盗刷", "谁知道会不会泄露出去" name none (a health *risk* is critical: 会不会拉肚子 still fires).
+WORRIED = ("stolen account or unauthorised payment", "fraud or personal-data leak")
+#: A worry or hypothetical marker in the same clause, at most 6 characters before a match.
+WORRY = re.compile(r"(?:会不会|会被|担心|怕|万一|是否会|以免|防止|避免|谨防|预防)[^，。！？,.!?]{0,6}$")
+#: How many characters before a match are read for a worry.
+WORRY_WINDOW = 12
+
+
+def worried(text: str, start: int) -> bool:
+    """Whether the match of a rule at ``start`` follows a worry (:data:`WORRY`) in its clause."""
+    return WORRY.search(text, max(0, start - WORRY_WINDOW), start) is not None
+
+
 def negated(text: str, start: int) -> bool:
     """Whether the match of a rule at ``start`` follows a negator (:data:`NEGATED`), not in a question that
     repeats it (会不会, 有没有: "不知道会不会拉肚子" still worries)."""
@@ -172,11 +186,21 @@ def _counts(text: str, m: re.Match) -> bool:
     return m.group(0) in UNNEGATED or not negated(text, m.start())
 
 
+def _counts_unworried(text: str, m: re.Match) -> bool:
+    """Whether a match of a :data:`WORRIED` rule counts: it does not follow a worry."""
+    return not worried(text, m.start())
+
+
 def _fires_from(rule: EscalationRule, text: str, first: re.Match) -> bool:
-    """Given the rule's first match, whether it fires: at once unless negatable, else on a match that counts."""
-    if rule.reason not in NEGATABLE or _counts(text, first):
+    """Given the rule's first match, whether it fires: at once unless negatable or worried, else on a match that
+    counts."""
+    if rule.reason in NEGATABLE:
+        counts = _counts
+    elif rule.reason in WORRIED:
+        counts = _counts_unworried
+    else:
         return True
-    return any(_counts(text, m) for m in rule.pattern.finditer(text, first.end()))
+    return counts(text, first) or any(counts(text, m) for m in rule.pattern.finditer(text, first.end()))
 
 
 def rule_fires(rule: EscalationRule, text: str) -> bool:
