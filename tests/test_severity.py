@@ -92,7 +92,7 @@ RULE_CASES = {
                                "用咗一個月都冇過敏，好溫和", "部暖爐唔會燒焦，好安全", "食咗冇肚痾，好新鮮",
                                # English: a word inside another word, a harm negated
                                "The app crashes every time", "sparkling water tastes flat",
-                               "No rash at all, very gentle",
+                               "No rash at all, very gentle", "The hotel is close to the hospital",
                                "no injuries, but the box was crushed"]),
     "legal, regulator or media threat": (["我已经联系了律师，准备起诉你们", "再不處理我就要提告了", "这件事已经被媒体报道了", "已经投诉到消费者协会",
                                           "材料已寄给市场监督管理局", "I will sue you if this is not fixed",
@@ -175,7 +175,8 @@ def test_a_negated_harm_fires_only_when_another_match_is_not_negated():
     assert negated("没有过敏", 2) and not negated("会不会过敏", 3) and not negated("过敏", 0)
     assert "health or safety risk" not in reasons("no food poisoning, just cold food")  # English negators
     assert "health or safety risk" in reasons("my daughter didn't stop vomiting")  # n't of another verb
-    assert "health or safety risk" in reasons("did not expect to end up in hospital")  # care named
+    assert "health or safety risk" in reasons("did not expect to end up in hospital")  # not negated there
+    assert "health or safety risk" not in reasons("luckily we never went to hospital")
 
 
 def test_a_worry_is_no_stolen_account_or_leak():

@@ -41,7 +41,9 @@ _BODY = "手|脚|腿|脸|皮肤|手指|胳膊|嘴|舌头|眼"
 #: English forms of the critical kinds (codebook v1.2: English feedback is labelled like Chinese), from the
 #: codebook's definition of critical. ``w(?<![a-z]w)`` makes ``w`` start a word without a leading group
 #: ("sue" not in "issue", "rash" not in "crash").
-_ENGLISH_HARM = (r"food poisoning|allergic reaction|hospital|emergency room|injur(?<![a-z]injur)(?:ed|y|ies)|"
+_ENGLISH_HARM = (r"food poisoning|allergic reaction|in hospital|in the hospital|hospitali[sz]|emergency room|"
+                 + _each("went|go|going|taken|rushed|sent|admitted", r" to (?:the )?hospital") + "|"
+                 r"injur(?<![a-z]injur)(?:ed|y|ies)|"
                  r"bleeding|vomit(?<![a-z]vomit)|diarrh(?:o?ea)|rash(?<![a-z]rash)(?:es)?(?![a-z])|poisoned|"
                  r"burn(?<![a-z]burn)(?:ed|t) my|chok(?<![a-z]chok)(?:ed|ing)|caught fire|burst into flames|"
                  r"explo(?<![a-z]explo)(?:ded|sion)|electric shock|electrocut|"
@@ -152,8 +154,7 @@ NEGATED = re.compile(r"(?:没有|没|不会|不|无|未|从未|并未|不用|不
 #: How many characters before a match are read for its negation.
 NEGATION_WINDOW = 8
 #: Matches a negator does not cancel: care, not harm ("还没住院，但是一直吐" is still an illness).
-UNNEGATED = ("住院", "医院", "看医生", "急诊", "皮肤科", "入咗院", "入院", "睇医生", "睇急症", "急症室", "hospital",
-             "emergency room")
+UNNEGATED = ("住院", "医院", "看医生", "急诊", "皮肤科", "入咗院", "入院", "睇医生", "睇急症", "急症室")
 
 
 #: Rules a worry does not fire (rule CD): the codebook's stolen account, unauthorised payment, fraud and leak are
