@@ -44,7 +44,7 @@ _BODY = "手|脚|腿|脸|皮肤|手指|胳膊|嘴|舌头|眼"
 _ENGLISH_HARM = (r"food poisoning|allergic reaction|in hospital|in the hospital|hospitali[sz]|emergency room|"
                  + _each("went|go|going|taken|rushed|sent|admitted", r" to (?:the )?hospital") + "|"
                  r"injur(?<![a-z]injur)(?:ed|y|ies)|"
-                 r"bleeding|vomit(?<![a-z]vomit)|diarrh(?:o?ea)|rash(?<![a-z]rash)(?:es)?(?![a-z])|poisoned|"
+                 r"bleeding|vomit(?<![a-z]vomit)|diarrho?ea|rash(?<![a-z]rash)(?:es)?(?![a-z])|poisoned|"
                  r"burn(?<![a-z]burn)(?:ed|t) my|chok(?<![a-z]chok)(?:ed|ing)|caught fire|burst into flames|"
                  r"explo(?<![a-z]explo)(?:ded|sion)|electric shock|electrocut|"
                  r"spark(?<![a-z]spark)(?:s|ed|ing)(?![a-z])")
