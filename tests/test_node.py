@@ -172,6 +172,7 @@ DECISION_TEXTS = [
     "Terrible. The blender stopped working after a week and nobody answers my emails.",  # not Chinese: no signal, high
     "I never agreed to this monthly charge, please refund it", "no food poisoning, just cold food",  # English signals
     "用我妈的卡付款可以吗？会不会被当成盗刷", "一直担心的事发生了，账号被盗了",  # a worry; an event after one
+    "再不处理我就把这事捅到电视台", "电梯坏了，我们被困在电梯里半小时",  # media; trapped
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"

@@ -72,6 +72,7 @@ RULE_CASES = {
                                "燃气灶漏气，屋里一股味道", "电热毯半夜自己烧起来了", "孩子被玩具的尖角划破了脸",
                                "刀片没装好，割到手了，流了很多血", "玻璃杯倒了热水就炸裂了", "电动车电池充电时突然冒火",
                                # English (codebook v1.2: labelled like Chinese)
+                               "电梯坏了，我们被困在电梯里半小时", "本人还被关在电梯里",
                                "We all got food poisoning from this meal", "My son got a rash after one use",
                                "The heater caught fire last night", "the charger sparked and my kid was injured"],
                               ["物流有点慢，晚了两天", "包装有点烂",
@@ -97,11 +98,13 @@ RULE_CASES = {
     "legal, regulator or media threat": (["我已经联系了律师，准备起诉你们", "再不處理我就要提告了", "这件事已经被媒体报道了", "已经投诉到消费者协会",
                                           "材料已寄给市场监督管理局", "I will sue you if this is not fixed",
                                           "My lawyer will contact you", "I am reporting this to the police",
+                                          "再不处理我就把这事捅到电视台", "材料已经交给报社了",
                                           "我已经报咗警", "再不处理我就打12315", "我要找媒体曝光"],
                                          ["价格有点贵", "客服态度一般", "多媒体功能强大", "东西找回来了，不用报警了",
                                           "看视频时居然打出像报警声音似的", "柔和的报警音", "打开windows媒体播放器有点慢",
                                           "被媒体吹得很厉害", "都是媒体炒作", "民事诉讼法的教材",
-                                          "Please issue your refund today", "Not a police matter, just slow"]),
+                                          "Please issue your refund today", "Not a police matter, just slow",
+                                          "在央视上看到这个产品的广告才买的", "大家上新闻看看就知道了", "懂得回报社会"]),
     "stolen account or unauthorised payment": (["账号被盗了", "另一台手机上登录了我的账号", "someone logged into my account",
                                                 "这笔扣款我没授权", "自动续费又扣了我25", "我从来没买过这个会员",
                                                 # Cantonese
