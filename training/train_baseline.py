@@ -634,8 +634,8 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   account, unauthorised payment, fraud, data leak, legal/regulator/media threats, many users) are its
   main evidence; the model's probability alone is weak evidence, so without a signal it must be higher.
   For a text that is not Chinese (`text.is_not_chinese`) without a signal the point is
-  `severity.critical_not_chinese`, {DEFAULT_POINTS['severity']['critical_not_chinese']} by default (never): the heads read
-  Chinese n-grams (rule CB, 2026-12-07).
+  `severity.critical_not_chinese`, {DEFAULT_POINTS['severity']['critical_not_chinese']} by default (never): the
+  heads read Chinese n-grams (rule CB, 2026-12-07).
 - `severity.critical_review` = {th['severity'].get('critical_review')}: from here up to the critical point a record becomes
   `high` with `needs_review` true and the reason ("close to critical: P(critical) … < … (signals)").
 - `severity.ev_medium` / `ev_high` = {th['severity'].get('ev_medium')} / {th['severity'].get('ev_high')}: cuts on the combiner's expected level for
