@@ -21,8 +21,9 @@ ANNOTATIONS = [  # (text, issue_types, sentiment, severity)
     ("收到", [], "neutral", "low"),  # a bare chat phrase the heads read as a logistics complaint
     ("1星", [], "negative", "low"),  # a bare rating the heads read as positive, with issue types
     ("怎么取消订单？", [], "neutral", "low"),  # a bare question the heads read as a pricing complaint (chat)
+    ("质量不差", [], "positive", "low"),  # a negated complaint the heads read as a quality complaint
 ]
-REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1), ("差评，投诉", 0)]
+REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1), ("差评，投诉", 0), ("没有色差", 1)]
 
 
 def _data(tmp_path):
@@ -56,14 +57,14 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
     assert off.endswith("given an issue type 3 of 3") and on.endswith("given an issue type 0 of 3")
     assert "  dev: 3 non-spam hits, 1 with a gold issue type" in lines
     assert "    '非常不满意' gold ['product_quality'] negative medium" in lines
-    assert "corpus reviews, dev + test: 3 of 12 hit (3 labelled negative)" in lines  # "不推荐" in each corpus
+    assert "corpus reviews, dev + test: 3 of 15 hit (3 labelled negative)" in lines  # "不推荐" in each corpus
     assert sum(line.startswith("    0 '不推荐'") for line in lines) == 2  # the sample
     # texts with no words: listed with gold and decisions, in every split
     assert "  dev '🥰🥰！' False positive low [] | False positive 0.8 low []" in lines
     assert "  agree with the gold, of 3: sentiment 3, severity 3, issue types 3, spam 3" in lines
     # bare threats: other and high, in the annotations and the corpora
     assert "  annotations dev: 1" in lines and "    '我要投诉！' False high ['other'] | False high ['other']" in lines
-    assert "  corpus reviews, all splits: 3 of 12" in lines and "    0 '差评，投诉'" in lines
+    assert "  corpus reviews, all splits: 3 of 15" in lines and "    0 '差评，投诉'" in lines
     # bare acknowledgements: the point at 0 gives the heads' complaint back
     assert "  point 1, agree with the gold of 3: spam 3, sentiment 3, severity 3, issue types 3" in lines
     assert "  point 0, agree with the gold of 3: spam 3, sentiment 0, severity 0, issue types 0" in lines
@@ -74,5 +75,9 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
     assert lines[lines.index("bare questions (gold | point 0 | point 1):") + 2] == \
         "    '怎么取消订单？' (False, 'neutral', 'low', []) | (False, 'negative', 'medium', ['pricing_promotion']) | " \
         "(False, 'neutral', 'low', [])"
-    assert "dev, bare_question on for cs_chat: issue micro/macro F1 0.8571 / 0.7500; severity accuracy 0.9000, " \
-        "kappa 0.8837; 3-way sentiment 1.0000" in lines  # off: 0.7500 / 0.7500, 0.8000 (the bare_verdict=1 line)
+    assert "dev, bare_question on for cs_chat: issue micro/macro F1 0.8571 / 0.7500; severity accuracy 0.9091, " \
+        "kappa 0.8866; 3-way sentiment 1.0000" in lines  # off: 0.7500 / 0.7500, 0.8182 (the bare_verdict=1 line)
+    # bare negated complaints: the heads' quality complaint at 0
+    assert lines[lines.index("bare negated complaints (gold | point 0 | point 1):") + 2] == \
+        "    '质量不差' (False, 'positive', 'low', []) | (False, 'negative', 'medium', ['product_quality']) | " \
+        "(False, 'positive', 'low', [])"

@@ -44,7 +44,9 @@ def test_the_file_holds_every_rule_the_evidence_reads(tmp_path):
                                           "chat", "chat_words", "chat_max_chars", "chat_max_repetition",
                                           "rating", "rating_filler", "rating_max_chars", "rating_sides",
                                           "rating_remnant", "question_max_chars", "question_end", "question_ask",
-                                          "question_not", "placeholder_max_chars", "placeholder"}
+                                          "question_not", "placeholder_max_chars", "placeholder",
+                                          "negated_max_chars", "negated_clause", "negated_approval",
+                                          "negated_bad_aspect", "negated_softened", "negated_stop", "negated_break"}
     assert set(rules["merchant_card"]) == {"ask", "reward", "offer", "buyer_asks", "screenshot", "shop_voice",
                                            "buyer_voice"}
     assert set(rules["posted_notice"]) == {"tag", "reader", "call", "buyer_voice"}

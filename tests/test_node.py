@@ -173,6 +173,7 @@ DECISION_TEXTS = [
     "I never agreed to this monthly charge, please refund it", "no food poisoning, just cold food",  # English signals
     "用我妈的卡付款可以吗？会不会被当成盗刷", "一直担心的事发生了，账号被盗了",  # a worry; an event after one
     "再不处理我就把这事捅到电视台", "电梯坏了，我们被困在电梯里半小时",  # media; trapped
+    "质量不差", "没有色差，很满意。", "也没想象中那么慢", "问题不小", "质量不差，但是物流慢",  # negated complaints
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"
@@ -198,15 +199,17 @@ def test_node_decision_stage_matches_python(model_dir, test_texts, tmp_path):
     results = FeedbackAnalyzer.load(model_dir).analyze_batch(norms)
     _assert_same_decisions(got, results, norms)
     scored = [r for r, n in zip(results, norms) if n and not r.is_spam]
-    from feedback_nlp.pipeline import (BARE_THREAT_REASON, BARE_VERDICT_REASON, CHAT_REASON, NO_WORDS_REASON,
-                                       PLACEHOLDER_REASON, RATING_REASON)
+    from feedback_nlp.pipeline import (BARE_THREAT_REASON, BARE_VERDICT_REASON, CHAT_REASON, NEGATED_REASON,
+                                       NO_WORDS_REASON, PLACEHOLDER_REASON, RATING_REASON)
 
     # the stage ran, not the heads: a decision, or the bare-verdict, bare-threat or no-words rule (the stage's too)
     assert all(r.severity_reasons[0].startswith("decision:") or r.severity_reasons[0] in (BARE_VERDICT_REASON,
-               BARE_THREAT_REASON, NO_WORDS_REASON, CHAT_REASON, RATING_REASON, PLACEHOLDER_REASON) for r in scored)
+               BARE_THREAT_REASON, NO_WORDS_REASON, CHAT_REASON, RATING_REASON, PLACEHOLDER_REASON, NEGATED_REASON)
+               for r in scored)
     assert sum(r.severity_reasons == [BARE_VERDICT_REASON] for r in scored) >= 2
     assert sum(r.severity_reasons[0] == BARE_THREAT_REASON for r in scored) >= 3
     assert sum(r.severity_reasons == [CHAT_REASON] for r in scored) >= 4
+    assert sum(r.severity_reasons == [NEGATED_REASON] for r in scored) >= 3
     assert {r.sentiment for r in scored if r.severity_reasons == [RATING_REASON]} == {"positive", "neutral", "negative"}
     assert {r.sentiment for r in scored if r.severity_reasons[0] == NO_WORDS_REASON} == {"positive", "negative",
                                                                                           "neutral"}

@@ -324,6 +324,22 @@ def test_a_bare_star_rating_takes_its_number_s_side(analyzer):
     assert analyzer.analyze("1星，太差").severity_reasons == [BARE_VERDICT_REASON]  # a verdict beside it
 
 
+def test_a_bare_negated_complaint_names_no_problem(analyzer):
+    # Codebook v1.2: "质量不差", "也没想象中那么慢" read as praise or neutral, no issue type. The heads read the
+    # complaint word: "质量不差" was negative (-0.96), medium, product_quality.
+    from feedback_nlp.pipeline import NEGATED_REASON
+
+    for text, sentiment, score in (("质量不差", "positive", 0.8), ("没有色差，很满意", "positive", 0.8),
+                                   ("也没想象中那么慢", "neutral", 0.0)):
+        r = analyzer.analyze(text)
+        assert (r.is_spam, r.issue_types, r.severity, r.needs_review) == (False, [], "low", False), text
+        assert (r.sentiment, r.severity_reasons) == (sentiment, [NEGATED_REASON]), text
+        assert r.sentiment_score == pytest.approx(score), text
+    off = FeedbackAnalyzer.load(thresholds={"issue_types.bare_verdict": 0}).analyze("质量不差")
+    assert off.sentiment == "negative" and off.issue_types  # what the heads say
+    assert analyzer.analyze("质量不差，但是物流太慢了").issue_types  # a problem still named
+
+
 def test_a_bare_threat_is_other_and_high(analyzer):
     # Codebook: an explicit threat of a complaint is high (critical: legal, regulator, media), and a threat
     # naming no problem is other, so someone owns it. The heads called "投诉" critical (P 0.86) with three

@@ -5,7 +5,7 @@ bare threats to complain (``tasks.threat.is_bare_threat``, rule AJ), bare chat p
 rule of the same kind for spam: what a poster advertises, a shop's own review-for-reward card (``tasks.merchant``,
 rule AS) or a notice sending readers to a contact channel (``tasks.notice``, rule AT); and bare questions
 (``tasks.question``, rule AU), off unless the point ``issue_types.bare_question`` is 1; and platform placeholders
-(``tasks.placeholder``, rule AX).
+(``tasks.placeholder``, rule AX); and bare negated complaints ("质量不差"; ``tasks.negated``, rule DB).
 
 Prints, for the annotations' dev and test splits, the decision figures with the point
 ``issue_types.bare_verdict`` at 0 (off) and 1 (the default): issue micro/macro F1, severity
@@ -15,7 +15,8 @@ corpus reviews of the dev and test splits it hits, with ``--sample`` of them dra
 (seed 0) to read for texts that name a concrete problem (the rule's false hits). Last, every annotation
 record with no words ("🥰🥰！", "？？？"), its gold labels next to the decisions, and how often they agree;
 every bare threat ("我要投诉") among the annotations and the corpus reviews of all splits; and every bare
-chat phrase ("收到", "有人吗"), bare rating ("5星") and platform placeholder ("此用户未填写评价内容") among them,
+chat phrase ("收到", "有人吗"), bare rating ("5星"), platform placeholder ("此用户未填写评价内容") and bare negated
+complaint ("质量不差") among them,
 with the point at 0 and 1 next to the gold; every merchant card and posted notice, with the point
 ``spam.posted_ad`` at 0 and 1; and every bare question
 ("怎么取消订单？"), with ``issue_types.bare_question`` at 0 and 1, then the dev and test decision figures with it on
@@ -35,6 +36,7 @@ from feedback_nlp.metrics import decision_report
 from feedback_nlp.tasks.severity import escalation_signals
 from feedback_nlp.tasks.chat import chat_names_no_problem
 from feedback_nlp.tasks.merchant import is_merchant_card
+from feedback_nlp.tasks.negated import negated_names_no_problem
 from feedback_nlp.tasks.notice import is_posted_notice
 from feedback_nlp.tasks.placeholder import placeholder_names_no_problem
 from feedback_nlp.tasks.question import question_names_no_problem
@@ -105,6 +107,7 @@ def main(argv=None) -> None:
     point_off_and_on("bare chat phrases", taken_by(chat_names_no_problem), analyzers, args.data_dir)
     point_off_and_on("bare ratings", taken_by(rating_names_no_problem), analyzers, args.data_dir)
     point_off_and_on("platform placeholders", taken_by(placeholder_names_no_problem), analyzers, args.data_dir)
+    point_off_and_on("bare negated complaints", taken_by(negated_names_no_problem), analyzers, args.data_dir)
     posted = {v: FeedbackAnalyzer.load(thresholds={"spam.posted_ad": v}) for v in (0, 1)}
     point_off_and_on("merchant cards", taken_by(lambda norm, fired: not fired and is_merchant_card(norm)), posted,
                      args.data_dir)

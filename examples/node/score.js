@@ -392,6 +392,14 @@ function loadDecisionRules(dir, card) {
       questionMaxChars: raw.bare_verdict.question_max_chars,
       placeholder: raw.bare_verdict.placeholder ? new RegExp(raw.bare_verdict.placeholder, `${raw.flags}g`) : null,
       placeholderMaxChars: raw.bare_verdict.placeholder_max_chars,
+      // files written before bare negated complaints lack these: the rule is then off, as it was
+      negatedClause: raw.bare_verdict.negated_clause ? re(raw.bare_verdict.negated_clause) : null,
+      negatedApproval: raw.bare_verdict.negated_approval ? re(raw.bare_verdict.negated_approval) : null,
+      negatedBadAspect: raw.bare_verdict.negated_bad_aspect ? re(raw.bare_verdict.negated_bad_aspect) : null,
+      negatedSoftened: raw.bare_verdict.negated_softened ? re(raw.bare_verdict.negated_softened) : null,
+      negatedStop: raw.bare_verdict.negated_stop ? re(raw.bare_verdict.negated_stop) : null,
+      negatedBreak: raw.bare_verdict.negated_break ? re(raw.bare_verdict.negated_break) : null,
+      negatedMaxChars: raw.bare_verdict.negated_max_chars,
     } : null,
     noWords: raw.no_words ? {
       word: re(raw.no_words.word),
@@ -472,6 +480,24 @@ function isPlaceholder(v, norm) {
   return letters !== '' && letters.replace(v.placeholder, '') === '';
 }
 
+/** tasks/negated.py negated_side: the side of a bare negated complaint ("质量不差": positive; "没那么慢": neutral),
+ * or null when the text is not one. */
+function negatedSide(v, norm) {
+  if (!v || !v.negatedClause || [...norm].length > v.negatedMaxChars || v.negatedStop.test(norm)) return null;
+  const clauses = norm.split(v.negatedBreak).filter((c) => c !== '');
+  const kind = (c) => {
+    for (const [name, pattern] of [['negated', v.negatedClause], ['approval', v.negatedApproval]]) {
+      const m = c.match(pattern);
+      if (m && !v.negatedBadAspect.test(m[1])) return name;
+    }
+    return null;
+  };
+  const kinds = clauses.map(kind);
+  if (!kinds.length || kinds.includes(null) || !kinds.includes('negated')) return null;
+  if (!kinds.includes('approval') && clauses.every((c) => v.negatedSoftened.test(c))) return 'neutral';
+  return 'positive';
+}
+
 /** tasks/question.py is_bare_question: "怎么取消订单？", "什么时候发货？", asking for information, naming nothing. */
 function isBareQuestion(v, norm) {
   if (!v || !v.questionEnd || [...norm].length > v.questionMaxChars || !v.questionEnd.test(norm)) return false;
@@ -513,6 +539,7 @@ const CHAT_REASON = 'chat phrase: names no problem';
 const RATING_REASON = 'bare rating: names no problem';
 const QUESTION_REASON = 'question: names no problem';
 const PLACEHOLDER_REASON = 'platform placeholder: no review written';
+const NEGATED_REASON = 'negated complaint: names no problem';
 const MERCHANT_CARD_REASON = 'merchant card: asks buyers for a review for a reward';
 const POSTED_NOTICE_REASON = 'posted notice: sends readers to a contact channel';
 const NO_WORDS_REASON = 'no words (emoji or punctuation alone): names no problem';
@@ -736,7 +763,8 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   if (noWords) [out.is_spam, out.spam_type] = noWordsSpam(rules.noWords, out.is_spam, norm);
   // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_ruled): not spam ... or a bare
   // star rating ("5星"; tasks/rating.py), whose sentiment is its number's ... or a platform placeholder ("此用户未填写
-  // 评价内容"; tasks/placeholder.py), neutral ... or, where the point bare_question is on, a bare question
+  // 评价内容"; tasks/placeholder.py), neutral ... or a bare negated complaint ("质量不差"; tasks/negated.py), on its
+  // negation's side ... or, where the point bare_question is on, a bare question
   // ("怎么取消订单？"; tasks/question.py), neutral
   const ruledOk = Boolean(heads.issue_types.combiner && ['negative', 'neutral', 'positive']
     .every((l) => heads.sentiment.labels.includes(l)) && !noWords && !fired.length);
@@ -745,11 +773,12 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   const bareChat = verdictOk && isBareChat(rules.verdict, norm);
   const bareRating = verdictOk && !bareChat ? bareRatingSide(rules.verdict, norm) : null;
   const placeholder = verdictOk && !bareChat && !bareRating && isPlaceholder(rules.verdict, norm);
-  const bareQuestion = ruledOk && !bareChat && !bareRating && !placeholder
+  const negated = verdictOk && !bareChat && !bareRating && !placeholder ? negatedSide(rules.verdict, norm) : null;
+  const bareQuestion = ruledOk && !bareChat && !bareRating && !placeholder && !negated
     && (it.bare_question ?? DEFAULT_POINTS.issue_types.bare_question) !== 0 && isBareQuestion(rules.verdict, norm);
   // pipeline Doc.ruled: the reason of the rule that decides the record alone
-  const ruled = bareChat ? CHAT_REASON : (bareRating ? RATING_REASON
-    : (placeholder ? PLACEHOLDER_REASON : (bareQuestion ? QUESTION_REASON : null)));
+  const ruled = bareChat ? CHAT_REASON : (bareRating ? RATING_REASON : (placeholder ? PLACEHOLDER_REASON
+    : (negated ? NEGATED_REASON : (bareQuestion ? QUESTION_REASON : null))));
   if (ruled) [out.is_spam, out.spam_type] = [false, null];
   // what a poster advertises, kept by the spam decision, with no signal (pipeline._posted_ad): a notice sending
   // readers to a contact channel, or a shop's own review-for-reward card that does not read negative
@@ -791,6 +820,7 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   let sp = noWords ? emojiProbs(rules.noWords, sl, norm) : sentimentProbs(model, probs, unread);
   if (bareChat && sl[argmax(sp)] === 'negative') sp = neutralProbs(sl);
   if (bareRating) sp = sideProbs(rules.noWords, sl, bareRating);
+  if (negated) sp = sideProbs(rules.noWords, sl, negated);
   if (bareQuestion || placeholder) sp = neutralProbs(sl);
   out.sentiment = sl[argmax(sp)];
   out.sentiment_score = round6(Math.fround(sp[sl.indexOf('positive')] - sp[sl.indexOf('negative')]));

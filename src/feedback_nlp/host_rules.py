@@ -75,13 +75,13 @@ def python_patterns() -> dict:
     ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`,
     :func:`~feedback_nlp.tasks.threat.is_bare_threat`, :func:`~feedback_nlp.tasks.chat.is_bare_chat_phrase`,
     :func:`~feedback_nlp.tasks.rating.rating_side`, :func:`~feedback_nlp.tasks.question.is_bare_question`,
-    :func:`~feedback_nlp.tasks.placeholder.is_placeholder`),
+    :func:`~feedback_nlp.tasks.placeholder.is_placeholder`, :func:`~feedback_nlp.tasks.negated.negated_side`),
     ``no_words:word``
     (:func:`~feedback_nlp.tasks.verdict.has_words`), ``merchant:<name>``
     (:func:`~feedback_nlp.tasks.merchant.is_merchant_card`) and ``notice:<name>``
     (:func:`~feedback_nlp.tasks.notice.is_posted_notice`)."""
     from . import text
-    from .tasks import chat, evidence, merchant, notice, placeholder, question, rating, spam, threat, verdict
+    from .tasks import chat, evidence, merchant, negated, notice, placeholder, question, rating, spam, threat, verdict
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES, NEGATED, WORRY
 
@@ -100,7 +100,10 @@ def python_patterns() -> dict:
                 "verdict:chat_words": chat._CHAT_WORDS, "verdict:rating": rating._RATING,
                 "verdict:rating_filler": rating._RATING_FILLER, "verdict:rating_remnant": rating.RATING_REMNANT,
                 "verdict:question_end": question._QUESTION_END, "verdict:question_ask": question._QUESTION_ASK,
-                "verdict:question_not": question._QUESTION_NOT, "verdict:placeholder": placeholder._PLACEHOLDER})
+                "verdict:question_not": question._QUESTION_NOT, "verdict:placeholder": placeholder._PLACEHOLDER,
+                "verdict:negated_clause": negated._NEGATED_CLAUSE, "verdict:negated_approval": negated._APPROVAL_CLAUSE,
+                "verdict:negated_bad_aspect": negated._BAD_ASPECT, "verdict:negated_softened": negated._SOFTENED,
+                "verdict:negated_stop": negated._NEGATED_STOP, "verdict:negated_break": negated._CLAUSE_BREAK})
     out["no_words:word"] = verdict._WORD
     out.update({"merchant:ask": merchant._ASK, "merchant:reward": merchant._REWARD,
                 "merchant:offer": merchant._OFFER, "merchant:buyer_asks": merchant._BUYER_ASKS,
@@ -113,7 +116,7 @@ def python_patterns() -> dict:
 
 def decision_rules() -> dict:
     """Every pattern of :func:`python_patterns`, translated (see :func:`js_pattern`), in the file's layout."""
-    from .tasks import chat, placeholder, question, rating, sentiment, verdict
+    from .tasks import chat, negated, placeholder, question, rating, sentiment, verdict
     from .tasks.severity import ESCALATION_RULES, NEGATABLE, NEGATION_WINDOW, UNNEGATED, WORRIED, WORRY_WINDOW
 
     py = {name: js_pattern(p) for name, p in python_patterns().items()}
@@ -133,6 +136,7 @@ def decision_rules() -> dict:
                          "rating_max_chars": rating.RATING_MAX_CHARS, "rating_sides": rating.RATING_SIDES,
                          "question_max_chars": question.QUESTION_MAX_CHARS,
                          "placeholder_max_chars": placeholder.PLACEHOLDER_MAX_CHARS,
+                         "negated_max_chars": negated.NEGATED_MAX_CHARS,
                          **{k[8:]: v for k, v in py.items() if k.startswith("verdict:")}},
         "no_words": {"word": py["no_words:word"], "emoji_positive": sentiment.EMOJI_POSITIVE,
                      "emoji_negative": sentiment.EMOJI_NEGATIVE, "emoji_confidence": sentiment.EMOJI_CONFIDENCE},

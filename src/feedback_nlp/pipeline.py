@@ -26,6 +26,7 @@ from .tasks.merchant import MERCHANT_CARD_REASON, is_merchant_card
 from .tasks.notice import POSTED_NOTICE_REASON, is_posted_notice
 from .tasks.placeholder import placeholder_names_no_problem
 from .tasks.question import question_names_no_problem
+from .tasks.negated import negated_names_no_problem
 from .tasks.rating import rating_names_no_problem
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
@@ -55,12 +56,14 @@ RATING_REASON = "bare rating: names no problem"
 QUESTION_REASON = "question: names no problem"
 #: The ``severity_reasons`` of a platform placeholder ("此用户未填写评价内容", ``tasks.placeholder``): neutral, low.
 PLACEHOLDER_REASON = "platform placeholder: no review written"
+#: The ``severity_reasons`` of a bare negated complaint ("质量不差", ``tasks.negated``): not spam, no issue type, low.
+NEGATED_REASON = "negated complaint: names no problem"
 #: The ``severity_reasons`` of a text with no letter or digit ("🥰🥰！", "。"; ``tasks.verdict.has_words``).
 NO_WORDS_REASON = "no words (emoji or punctuation alone): names no problem"
 #: The first ``severity_reasons`` of records a decision-stage rule found to raise no problem: recurring problems
 #: (``cluster.ProblemClusterer``) leave them out.
 NO_PROBLEM_REASONS = frozenset({BARE_VERDICT_REASON, BARE_THREAT_REASON, CHAT_REASON, RATING_REASON, QUESTION_REASON,
-                                PLACEHOLDER_REASON, NO_WORDS_REASON})
+                                PLACEHOLDER_REASON, NEGATED_REASON, NO_WORDS_REASON})
 DEFAULT_MODEL_NAME = "feedback-zh-ngram"
 
 
@@ -197,8 +200,8 @@ class Doc:
     bare_verdict: bool = False  # a verdict naming no problem ("差评！"): no issue type, low
     bare_threat: bool = False  # a threat naming no problem ("我要投诉"): other, high
     #: The reason of a rule that decides the record alone: a bare chat phrase ("收到", CHAT_REASON), star
-    #: rating ("5星", RATING_REASON), platform placeholder ("此用户未填写评价内容", PLACEHOLDER_REASON) or question
-    #: ("怎么取消订单？", QUESTION_REASON): not spam, no issue type, low, no review for the heads' doubts.
+    #: rating ("5星", RATING_REASON), platform placeholder ("此用户未填写评价内容", PLACEHOLDER_REASON), negated
+    #: complaint ("质量不差", NEGATED_REASON) or question ("怎么取消订单？", QUESTION_REASON): not spam, no issue type, low, no review for the heads' doubts.
     ruled: Optional[str] = None
     no_words: bool = False  # emoji / punctuation alone ("🥰🥰！"), decision stage: no issue type, low, emoji sentiment
     #: The reason of a rule that makes a kept record an ad, decision stage: a shop's own review-for-reward card
@@ -338,7 +341,7 @@ class FeedbackAnalyzer:
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
         if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
             r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
-        if doc.ruled:  # decision stage: a chat phrase, rating, placeholder or question alone is not spam
+        if doc.ruled:  # decision stage: a chat phrase, rating, placeholder, negated complaint or question is not spam
             r.is_spam, r.spam_type = False, None
         elif not r.is_spam and (reason := self._posted_ad(doc, points)):
             doc.posted_ad, r.is_spam, r.spam_type = reason, True, "ad"
@@ -613,7 +616,9 @@ class FeedbackAnalyzer:
         on which no escalation signal fires names no problem: not spam, no issue type, ``low``. A chat
         phrase's negative reading becomes neutral (the heads read "收到" as in "还没收到", "人呢" as abuse); a
         rating's sentiment is its number's (the heads read "1星" and "5星" alike). A platform placeholder ("此用户未填写
-        评价内容"; :func:`~feedback_nlp.tasks.placeholder.is_placeholder`) is decided the same way, neutral. Off with the
+        评价内容"; :func:`~feedback_nlp.tasks.placeholder.is_placeholder`) is decided the same way, neutral, and a bare
+        negated complaint ("质量不差", "没有色差"; :func:`~feedback_nlp.tasks.negated.negated_side`) on the side its
+        negation takes (positive; neutral when only softened: "没那么慢"). Off with the
         point ``issue_types.bare_verdict`` at 0, as the other texts that name no problem. Where the point
         ``issue_types.bare_question`` is 1 (off by default; for chat channels), a bare question ("怎么取消订单？";
         :func:`~feedback_nlp.tasks.question.is_bare_question`) is decided the same way, neutral."""
@@ -636,6 +641,9 @@ class FeedbackAnalyzer:
                     continue
                 if placeholder_names_no_problem(d.norm, d.fired):
                     d.ruled, d.probs["sentiment"] = PLACEHOLDER_REASON, neutral_probs(labels)
+                    continue
+                if side := negated_names_no_problem(d.norm, d.fired):
+                    d.ruled, d.probs["sentiment"] = NEGATED_REASON, side_probs(side, labels)
                     continue
             if points.get("bare_question", defaults["bare_question"]) and question_names_no_problem(d.norm, d.fired):
                 d.ruled, d.probs["sentiment"] = QUESTION_REASON, neutral_probs(labels)
