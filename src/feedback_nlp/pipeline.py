@@ -201,7 +201,8 @@ class Doc:
     bare_threat: bool = False  # a threat naming no problem ("我要投诉"): other, high
     #: The reason of a rule that decides the record alone: a bare chat phrase ("收到", CHAT_REASON), star
     #: rating ("5星", RATING_REASON), platform placeholder ("此用户未填写评价内容", PLACEHOLDER_REASON), negated
-    #: complaint ("质量不差", NEGATED_REASON) or question ("怎么取消订单？", QUESTION_REASON): not spam, no issue type, low, no review for the heads' doubts.
+    #: complaint ("质量不差", NEGATED_REASON) or question ("怎么取消订单？", QUESTION_REASON): not spam, no issue
+    #: type, low, no review for the heads' doubts.
     ruled: Optional[str] = None
     no_words: bool = False  # emoji / punctuation alone ("🥰🥰！"), decision stage: no issue type, low, emoji sentiment
     #: The reason of a rule that makes a kept record an ad, decision stage: a shop's own review-for-reward card
