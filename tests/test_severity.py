@@ -201,6 +201,20 @@ def test_a_worry_is_no_stolen_account_or_leak():
     assert worried("会不会被当成盗刷", 6) and not worried("账号被盗", 2)
 
 
+def test_a_platform_penalty_on_an_account_is_no_stolen_account():
+    # Codebook v1.1: an account banned for alleged 刷单 is pricing_promotion (platform rules), not a stolen account
+    # (rule DD); 账号被 before anything else (盗, 人登, 注销) still names one.
+    from feedback_nlp.text import normalize
+
+    def stolen(text):
+        return "stolen account or unauthorised payment" in {r.reason for r in escalation_signals(normalize(text))}
+
+    for text in ("我的账号被封了，说我涉嫌刷单", "我的帳號被限制不能用貨到付款", "账号被判定刷单", "账户被冻结了，余额提不出来"):
+        assert not stolen(text), text
+    for text in ("我的账号被注销了！不是我操作的", "账号被人登了，收货地址也改了", "帐户被盗"):
+        assert stolen(text), text
+
+
 def test_every_rule_has_cases_here():
     from feedback_nlp.tasks.severity import ESCALATION_RULES
 

@@ -38,6 +38,10 @@ def _each(words: str, tail: str) -> str:
 #: Body parts beside which 划伤 / 划破 / 割到 are an injury, not a product's scratch or a torn bag.
 _BODY = "手|脚|腿|脸|皮肤|手指|胳膊|嘴|舌头|眼"
 
+#: A platform's action on an account (封, 限制, 判定, 冻结 …): after 账号被 it names a penalty, which the codebook (v1.1)
+#: files under ``pricing_promotion`` (platform rules), not a stolen account.
+_PLATFORM_ACTION = "(?!封|限|判定|冻结|禁|处罚|降权|风控|扣分|标记)"
+
 #: English forms of the critical kinds (codebook v1.2: English feedback is labelled like Chinese), from the
 #: codebook's definition of critical. ``w(?<![a-z]w)`` makes ``w`` start a word without a leading group
 #: ("sue" not in "issue", "rash" not in "crash").
@@ -109,7 +113,8 @@ ESCALATION_RULES: list[EscalationRule] = [
           + _each("捅到|捅给|找|告到|投诉到|反映到|联系|打给|爆给|发给|交给|曝光到|曝光给", "(?:央视|电视台|报社|焦点访谈)")
           + "|上央视|上电视|" + _ENGLISH_THREAT),
     _rule("stolen account or unauthorised payment", "critical",
-          r"被盗(?!版)|盗号|盗刷|异地登录|陌生设备|新设备|账号被|帐号被|账户被|帐户被|冒用|不是我本人|不是我下的|"
+          r"被盗(?!版)|盗号|盗刷|异地登录|陌生设备|新设备|" + _each("账号被|帐号被|账户被|帐户被", _PLATFORM_ACTION) + "|"
+          r"冒用|不是我本人|不是我下的|"
           r"未经.{0,4}(?:同意|授权).{0,4}(?:扣|支付|付款|消费|开通|续费|下单|登录|登入|订单|购买|交易|转账)|"
           r"未授权|远程控制|免密|解绑|不认识的卡|密码被改|自动续费|莫名.{0,4}扣|偷偷扣|"
           r"被人?.{0,6}(?:登录|登入)|有人.{0,6}(?:登录|登入)|强制下线|其他设备.{0,4}登|自动扣款|"
