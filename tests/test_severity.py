@@ -215,6 +215,18 @@ def test_a_platform_penalty_on_an_account_is_no_stolen_account():
         assert stolen(text), text
 
 
+def test_an_insect_in_food_is_no_health_risk_by_itself():
+    # Codebook v1.1: foreign objects in food (hair, insects, paper) with no harm are high, not critical (rule DE);
+    # sharp objects (glass, wire, nails) and a harm named beside the insect are.
+    from feedback_nlp.text import normalize
+
+    def health(text):
+        return "health or safety risk" in {r.reason for r in escalation_signals(normalize(text))}
+
+    assert not health("外卖里吃出一只虫子") and not health("吃个凉拌土豆丝我还吃出个小虫子")
+    assert health("米饭里吃出一块玻璃") and health("吃出虫子，吃完就拉肚子了")
+
+
 def test_every_rule_has_cases_here():
     from feedback_nlp.tasks.severity import ESCALATION_RULES
 
