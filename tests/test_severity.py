@@ -227,6 +227,19 @@ def test_an_insect_in_food_is_no_health_risk_by_itself():
     assert health("米饭里吃出一块玻璃") and health("吃出虫子，吃完就拉肚子了")
 
 
+def test_exposure_is_a_threat_only_as_one():
+    # 曝光 is a threat to go public (codebook: media), not a camera's exposure or a past report about a brand (rule DF)
+    from feedback_nlp.text import normalize
+
+    def threat(text):
+        return "legal, regulator or media threat" in {r.reason for r in escalation_signals(normalize(text))}
+
+    for text in ("我要曝光你们", "你们等着被曝光吧", "再这样我就发到网上曝光", "找电视台曝光你们"):
+        assert threat(text), text
+    for text in ("拍照时有自动调节曝光功能", "还有曝光补偿", "蒙牛又被曝光质量问题", "被曝光过的黑心企业", "@问题食品大曝光"):
+        assert not threat(text), text
+
+
 def test_every_rule_has_cases_here():
     from feedback_nlp.tasks.severity import ESCALATION_RULES
 

@@ -42,6 +42,10 @@ _BODY = "手|脚|腿|脸|皮肤|手指|胳膊|嘴|舌头|眼"
 #: files under ``pricing_promotion`` (platform rules), not a stolen account.
 _PLATFORM_ACTION = "(?!封|限|判定|冻结|禁|处罚|降权|风控|扣分|标记)"
 
+#: 曝光 in its other senses: a camera's exposure (曝光补偿, 自动曝光, 调节曝光), a past report (被曝光, 曝光过) or a
+#: headline (大曝光); "你们等着被曝光吧" is still a threat.
+_EXPOSURE_NOT_THREAT = "(?!补偿|功能|度|模式|时间|值|不足|过度|过)(?<!自动曝光)(?<!调节曝光)(?<!调整曝光)(?<!大曝光)(?<!(?<!等着)被曝光)"
+
 #: English forms of the critical kinds (codebook v1.2: English feedback is labelled like Chinese), from the
 #: codebook's definition of critical. ``w(?<![a-z]w)`` makes ``w`` start a word without a leading group
 #: ("sue" not in "issue", "rash" not in "crash").
@@ -108,7 +112,7 @@ ESCALATION_RULES: list[EscalationRule] = [
           + _ENGLISH_HARM),
     _rule("legal, regulator or media threat", "critical",
           r"12315|消协|消费者协会|消委会|消基会|消保|工商局|市场监管|监管部门|起诉|提告|律师|法院|报警(?![声音灯])|报案|"
-          r"警察|派出所|曝光|媒体(?<!多媒体)(?!播放|卡|库|功能|文件|格式|吹|炒|热炒)|记者|"
+          r"警察|派出所|曝光" + _EXPOSURE_NOT_THREAT + "|媒体(?<!多媒体)(?!播放|卡|库|功能|文件|格式|吹|炒|热炒)|记者|"
           r"维权|法律途径|诉讼(?!法)|市场监督|市监局|主管部门|报咗警|报了警|打315|打了315|拨打315|拨打了315|315投诉|"
           + _each("捅到|捅给|找|告到|投诉到|反映到|联系|打给|爆给|发给|交给|曝光到|曝光给", "(?:央视|电视台|报社|焦点访谈)")
           + "|上央视|上电视|" + _ENGLISH_THREAT),
