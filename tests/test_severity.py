@@ -240,6 +240,21 @@ def test_exposure_is_a_threat_only_as_one():
         assert not threat(text), text
 
 
+def test_a_hospital_is_care_only_as_a_visit_or_a_treatment():
+    # 医院 names harm when someone went, was taken or is there, or is treated there; not as a place or a topic
+    # (rule DG)
+    from feedback_nlp.text import normalize
+
+    def health(text):
+        return "health or safety risk" in {r.reason for r in escalation_signals(normalize(text))}
+
+    for text in ("孩子吃完吐了，已经带去医院检查", "我人在医院输液", "儿童医院拍片说要观察", "下午从医院回来", "送到了医院"):
+        assert health(text), text
+    for text in ("酒店就在养和医院旁", "临近医院", "到了社区医院说没有库存", "医院诊断证明，可查可盖章", "去南浦大桥附近的医院",
+                 "幸好没去医院"):
+        assert not health(text), text
+
+
 def test_every_rule_has_cases_here():
     from feedback_nlp.tasks.severity import ESCALATION_RULES
 

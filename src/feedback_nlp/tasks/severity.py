@@ -46,6 +46,12 @@ _PLATFORM_ACTION = "(?!封|限|判定|冻结|禁|处罚|降权|风控|扣分|标
 #: headline (大曝光); "你们等着被曝光吧" is still a threat.
 _EXPOSURE_NOT_THREAT = "(?!补偿|功能|度|模式|时间|值|不足|过度|过)(?<!自动曝光)(?<!调节曝光)(?<!调整曝光)(?<!大曝光)(?<!(?<!等着)被曝光)"
 
+#: 医院 as care, not a place (附近的医院, 离医院很近) or a topic: after a visit (去, 送, 在, 进 … 医院) or before a
+#: treatment (医院检查, 医院拍片, 医院输液).
+_HOSPITAL_CARE = (_each("去|送|在|进|上|从|带去|赶去|跑去|赶到|送到|住进",
+                        "了?[^，。！？,.!?]{0,4}医院(?!旁|附近|对面|门口|隔壁|不远|很近)") + "|"
+                  "医院(?=检查|拍片|看|挂|输液|开药|急诊|打针|洗胃|治疗|缝|包扎|抢救|就诊)")
+
 #: English forms of the critical kinds (codebook v1.2: English feedback is labelled like Chinese), from the
 #: codebook's definition of critical. ``w(?<![a-z]w)`` makes ``w`` start a word without a leading group
 #: ("sue" not in "issue", "rash" not in "crash").
@@ -93,7 +99,7 @@ ESCALATION_RULES: list[EscalationRule] = [
     _rule("health or safety risk", "critical",
           r"食物中毒|中毒(?<![机脑统]中毒)|拉肚子|拉了肚子|腹泻|上吐下泻|又吐又泻|又拉又吐|拉稀|肠胃不适|胃疼|呕吐(?!物)|过敏|"
           r"肿痛|" + _each("脸上|身上|皮肤|手上|腿上|头皮|脖子|背上", r"[^，。！？,.!?]{0,6}红点") + "|"
-          r"住院|医院|看医生|皮肤科|急诊|屙肚|肚疴|屙呕|屙到|入咗院|入院|睇医生|睇急症|急症室|"
+          r"住院|" + _HOSPITAL_CARE + "|看医生|皮肤科|急诊|屙肚|肚疴|屙呕|屙到|入咗院|入院|睇医生|睇急症|急症室|"
           r"受伤(?<![心很]受伤)(?!的心)|烫伤|"
           + _each(_BODY + "|孩子|宝宝|人", r"[^，。！？,.!?]{0,4}划(?:伤(?!痕)|破)") + "|"
           + _each("划伤|割到|划破", rf"了?(?:{_BODY})") + "|"
