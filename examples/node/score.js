@@ -362,7 +362,7 @@ function loadDecisionRules(dir, card) {
     negationWindow: raw.negation_window,
     worry: raw.worry ? re(raw.worry) : null,
     worryWindow: raw.worry_window,
-    unnegated: new Set(raw.unnegated || []),
+    unnegated: raw.unnegated || [],
     illness: re(raw.illness),
     text: compile(raw.text_evidence),
     cjkRun: new RegExp(raw.text_evidence.cjk_run, `${raw.flags}g`),
@@ -603,7 +603,10 @@ function ruleFires(rules, r, norm) {
     for (const m of norm.matchAll(r.all)) if (!worried(rules, norm, m.index)) return true;
     return false;
   }
-  for (const m of norm.matchAll(r.all)) if (rules.unnegated.has(m[0]) || !negated(rules, norm, m.index)) return true;
+  // a match ending with an unnegated word names care (tasks/severity.py _counts)
+  for (const m of norm.matchAll(r.all)) {
+    if (rules.unnegated.some((u) => m[0].endsWith(u)) || !negated(rules, norm, m.index)) return true;
+  }
   return false;
 }
 

@@ -170,7 +170,8 @@ NEGATED = re.compile(r"(?:没有|没|不会|不|无|未|从未|并未|不用|不
                      r"|(?:(?<![a-z])(?:no|not|never|without)|n't) (?:any |an? |the )?$")
 #: How many characters before a match are read for its negation.
 NEGATION_WINDOW = 8
-#: Matches a negator does not cancel: care, not harm ("还没住院，但是一直吐" is still an illness).
+#: Matches a negator does not cancel: those ending with one of these name care, not harm ("还没住院，但是一直吐" is
+#: still an illness; so is "还没去医院", a match of the visit form of 医院).
 UNNEGATED = ("住院", "医院", "看医生", "急诊", "皮肤科", "入咗院", "入院", "睇医生", "睇急症", "急症室")
 
 
@@ -201,7 +202,7 @@ def negated(text: str, start: int) -> bool:
 
 def _counts(text: str, m: re.Match) -> bool:
     """Whether a match of a negatable rule counts: it names care (:data:`UNNEGATED`) or is not negated."""
-    return m.group(0) in UNNEGATED or not negated(text, m.start())
+    return m.group(0).endswith(UNNEGATED) or not negated(text, m.start())
 
 
 def _counts_unworried(text: str, m: re.Match) -> bool:
