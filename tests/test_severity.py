@@ -255,6 +255,17 @@ def test_a_hospital_is_care_only_as_a_visit_or_a_treatment():
     assert health("还没去医院，一直吐") and health("不得不去医院")  # care, negated or not (UNNEGATED)
 
 
+def test_a_card_charged_by_someone_else_is_an_unauthorised_payment():
+    # rule DH: 被刷了 / 被刷走 (a card or wallet), 从未下单 / 授权; not a key card 被刷 or 从未买过如此苦的
+    from feedback_nlp.text import normalize
+
+    def stolen(text):
+        return "stolen account or unauthorised payment" in {r.reason for r in escalation_signals(normalize(text))}
+
+    assert stolen("信用卡今天凌晨被刷了六笔") and stolen("钱已经被刷走了") and stolen("我本人当时在睡觉，从未下单")
+    assert not stolen("钥匙被刷打不开门") and not stolen("从未买过如此苦的柚子")
+
+
 def test_every_rule_has_cases_here():
     from feedback_nlp.tasks.severity import ESCALATION_RULES
 
