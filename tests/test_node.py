@@ -178,7 +178,7 @@ DECISION_TEXTS = [
     "外卖里吃出一只虫子", "米饭里吃出一块玻璃",  # an insect alone is high; glass a safety risk
     "你们等着被曝光吧", "蒙牛又被曝光质量问题", "拍照时有自动调节曝光功能",  # a threat; a report; a camera
     "酒店就在养和医院旁", "孩子吃完吐了，已经带去医院检查", "还没去医院，一直吐",  # a place; care, negated or not
-    "信用卡今天凌晨被刷了六笔", "钥匙被刷打不开门",  # a card charged by someone else; a key card
+    "信用卡今天凌晨被刷了六笔", "钥匙被刷打不开门", "没经过我同意就扣款", "没经过我同意就自动退货了",  # payments; not
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"

@@ -264,6 +264,9 @@ def test_a_card_charged_by_someone_else_is_an_unauthorised_payment():
 
     assert stolen("信用卡今天凌晨被刷了六笔") and stolen("钱已经被刷走了") and stolen("我本人当时在睡觉，从未下单")
     assert not stolen("钥匙被刷打不开门") and not stolen("从未买过如此苦的柚子")
+    # rule DI: 没经过我 (同意) only before a payment word
+    assert stolen("没经过我同意就扣款") and stolen("没经过我的同意，又刷走了")
+    assert not stolen("纸巾居然没经过我同意就自动退货了") and not stolen("配送竟然没经过我同意让别人代收了")
 
 
 def test_every_rule_has_cases_here():
