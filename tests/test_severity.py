@@ -269,6 +269,17 @@ def test_a_card_charged_by_someone_else_is_an_unauthorised_payment():
     assert not stolen("纸巾居然没经过我同意就自动退货了") and not stolen("配送竟然没经过我同意让别人代收了")
 
 
+def test_an_overload_or_a_mood_is_no_explosion():
+    # rule DJ: 物流炸了, 卡炸了, 原地爆炸 are no harm; a thing that burst still is
+    from feedback_nlp.text import normalize
+
+    def health(text):
+        return "health or safety risk" in {r.reason for r in escalation_signals(normalize(text))}
+
+    assert not health("这几天物流炸了") and not health("卡炸了，有时还失灵") and not health("我快原地爆炸了")
+    assert health("充电宝放在车里，今天中午自己炸了") and health("万一炸了谁负责")
+
+
 def test_every_rule_has_cases_here():
     from feedback_nlp.tasks.severity import ESCALATION_RULES
 
