@@ -62,10 +62,11 @@ def negated_side(norm: str) -> Optional[str]:
     normalised text is not one (see the module)."""
     if len(norm) > NEGATED_MAX_CHARS or _NEGATED_STOP.search(norm):  # the test is per record: leave early
         return None
-    kinds = [_clause_kind(c) for c in _CLAUSE_BREAK.split(norm) if c]
+    clauses = [c for c in _CLAUSE_BREAK.split(norm) if c]
+    kinds = [_clause_kind(c) for c in clauses]
     if not kinds or None in kinds or "negated" not in kinds:
         return None
-    if "approval" not in kinds and all(_SOFTENED.search(c) for c in _CLAUSE_BREAK.split(norm) if c):
+    if "approval" not in kinds and all(_SOFTENED.search(c) for c in clauses):
         return "neutral"
     return "positive"
 
