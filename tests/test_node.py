@@ -180,6 +180,7 @@ DECISION_TEXTS = [
     "酒店就在养和医院旁", "孩子吃完吐了，已经带去医院检查", "还没去医院，一直吐",  # a place; care, negated or not
     "信用卡今天凌晨被刷了六笔", "钥匙被刷打不开门", "没经过我同意就扣款", "没经过我同意就自动退货了",  # payments; not
     "这几天物流炸了", "充电宝放在车里，今天中午自己炸了",  # an overload; a burst
+    "孩子误吞了玩具里的小零件", "骑手把我的手机号卖给了贷款公司", "账户里的钱被转走了5000",  # rule DK
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"

@@ -280,6 +280,20 @@ def test_an_overload_or_a_mood_is_no_explosion():
     assert health("充电宝放在车里，今天中午自己炸了") and health("万一炸了谁负责")
 
 
+def test_forms_of_harm_theft_and_fraud_from_probes():
+    # rule DK: swallowing, swelling, money transferred away, a fake customer-service call, personal data sold
+    from feedback_nlp.text import normalize
+
+    def reasons(text):
+        return {r.reason for r in escalation_signals(normalize(text))}
+
+    assert "health or safety risk" in reasons("孩子误吞了玩具里的小零件") and "health or safety risk" in reasons("脸又红又肿")
+    assert "stolen account or unauthorised payment" in reasons("账户里的钱被转走了5000")
+    for text in ("收到一个假冒客服的电话，骗我转了3000", "骑手把我的手机号卖给了贷款公司"):
+        assert "fraud or personal-data leak" in reasons(text), text
+    assert "health or safety risk" not in reasons("孩子没有误吞，虚惊一场")  # negated
+
+
 def test_every_rule_has_cases_here():
     from feedback_nlp.tasks.severity import ESCALATION_RULES
 
