@@ -7,7 +7,8 @@ Cases the shipped model still gets wrong are expected failures (``GAPS``), so th
 import pytest
 
 SPAM = "spam"  # expected: flagged as spam (any type)
-#: (case, text, is_spam, first issue type or [] for none, sentiment or None for any, severity or None for any)
+#: (case, text, is_spam, first issue type, [] for none or None for any, sentiment or None for any, severity or None
+#: for any)
 CASES = [
     ("bare verdict", "差评！", False, [], "negative", "low"),
     ("bare verdict", "不推荐", False, [], "negative", "low"),
@@ -62,6 +63,8 @@ GAPS = [
     # critical on P(critical) alone
     ("English, by meaning", "The package arrived two weeks late and the box was crushed.", False, "logistics",
      "negative", None),  # customer_service
+    ("money lost: high", "商家跑路了，钱要不回来", False, None, "negative", "high"),  # low, no issue type
+    ("an explicit threat of a bad review: high", "再不解决我就给差评", False, None, "negative", "high"),  # medium
 ]
 ROWS = CASES + [pytest.param(*g, marks=pytest.mark.xfail(strict=True, reason="a known gap")) for g in GAPS]
 
@@ -73,7 +76,7 @@ def test_a_clarification_decided_as_the_codebook_says(analyzer, case, text, spam
     assert r.is_spam == (spam == SPAM), (case, r.spam_type)
     if issue == []:
         assert r.issue_types == [], (case, r.issue_types)
-    else:
+    elif issue is not None:
         assert r.issue_types[:1] == [issue], (case, r.issue_types)
     if sentiment is not None:
         assert r.sentiment == sentiment, (case, r.sentiment_score)
