@@ -23,10 +23,10 @@ from .tasks.chat import chat_names_no_problem
 from .tasks.evidence import text_evidence
 from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.merchant import MERCHANT_CARD_REASON, is_merchant_card
+from .tasks.negated import negated_names_no_problem
 from .tasks.notice import POSTED_NOTICE_REASON, is_posted_notice
 from .tasks.placeholder import placeholder_names_no_problem
 from .tasks.question import question_names_no_problem
-from .tasks.negated import negated_names_no_problem
 from .tasks.rating import rating_names_no_problem
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
