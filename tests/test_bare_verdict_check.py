@@ -26,12 +26,12 @@ ANNOTATIONS = [  # (text, issue_types, sentiment, severity)
 REVIEWS = [("不推荐", 0), ("屏幕有坏点，差评", 0), ("很好用", 1), ("差评，投诉", 0), ("没有色差", 1)]
 
 
-def _data(tmp_path):
+def _data(tmp_path, annotations=ANNOTATIONS, reviews=REVIEWS):
     (tmp_path / "annotations").mkdir()
     for split in ("train", "dev", "test"):
         rows = [{"id": f"{split}{i}", "text": t, "is_spam": False, "spam_type": None, "issue_types": it,
                  "sentiment": s, "severity": v, "channel": "cs_chat" if t.endswith("？") else "order_review"}
-                for i, (t, it, s, v) in enumerate(ANNOTATIONS)]
+                for i, (t, it, s, v) in enumerate(annotations)]
         (tmp_path / "annotations" / f"{split}.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     (tmp_path / "corpora").mkdir()
@@ -40,11 +40,11 @@ def _data(tmp_path):
         with open(tmp_path / "corpora" / f"{fname}.csv", "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["id", "label", "review"])
-            w.writerows([f"{fname[:4]}-{i}", label, text] for i, (text, label) in enumerate(REVIEWS))
+            w.writerows([f"{fname[:4]}-{i}", label, text] for i, (text, label) in enumerate(reviews))
         with open(tmp_path / "splits" / f"{fname}.csv", "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f)
             w.writerow(["id", "split"])
-            w.writerows([f"{fname[:4]}-{i}", "dev"] for i in range(len(REVIEWS)))
+            w.writerows([f"{fname[:4]}-{i}", "dev"] for i in range(len(reviews)))
     return tmp_path
 
 
@@ -81,3 +81,16 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
     assert lines[lines.index("bare negated complaints (gold | point 0 | point 1):") + 2] == \
         "    '质量不差' (False, 'positive', 'low', []) | (False, 'negative', 'medium', ['product_quality']) | " \
         "(False, 'positive', 'low', [])"
+
+
+def test_padded_texts_whose_spam_decision_the_point_changes(tmp_path, capsys):
+    # rule EA: a padded review the spam head flags is not spam with the point on; padded filler stays spam
+    data = _data(tmp_path, annotations=[("不错。。。。。。。。", [], "positive", "low"), ("质量很好", [], "positive", "low")],
+                 reviews=[("包装破损了" + "。" * 22, 0), ("。。。。。。。", 0), ("很好用", 1)])
+    bare_verdict_check.padded_spam(str(data))
+    lines = capsys.readouterr().out.splitlines()
+    assert "  train: 1 of 2 (2 annotations, the rest corpus reviews)" in lines
+    assert "  dev: 4 of 11 (2 annotations, the rest corpus reviews)" in lines  # the review in each of 3 corpora
+    assert "    '不错。。。。。。。。' - | gibberish | None positive low []" in lines
+    assert any(line.startswith("    '包装破损了。。。") and " review 0 | gibberish | None negative " in line
+               for line in lines)

@@ -150,6 +150,7 @@ DECISION_TEXTS = [
     "联系了好几次客服都没解决", "再不处理我就投诉你们", "收到的是假货，和专柜的完全不一样", "外卖吃完拉肚子，肚子疼了一晚上",
     "我的电话是13800138000，有问题请回电", "加我vx: abc123 私聊领红包", "威❤信 abc888 看主页有福利",
     "点击链接 www.xx.com 免费领取", "充电器用了三天就坏了", "东西一般，不好不坏", "这家店服务很热情，质量不差",
+    "不错。。。。。。。。", "包装破损了" + "。" * 22, "非常好哈哈哈哈哈哈哈", "哈哈哈哈哈哈哈哈哈", "fdsjkl 阿斯頓發個 qwe 哈哈哈 zzz",
     "退货要等多久？", "完全没法用", "Terrible quality, the zipper broke on day one 拉链坏了",
     "啊啊啊啊啊 http://t.cn/abc 加我", "哈哈哈哈哈哈 扫码 领券 www.a.com",  # the head says gibberish / irrelevant: signals make it ad
     "投诉", "差评！我要举报", "我要投诉到12315",  # bare threats (other, high) and a critical one

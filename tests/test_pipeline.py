@@ -667,3 +667,20 @@ def test_a_platform_placeholder_is_neutral_and_names_no_problem(analyzer):
         assert (r.sentiment, r.sentiment_score, r.severity_reasons) == ("neutral", 0.0, [PLACEHOLDER_REASON]), text
     assert FeedbackAnalyzer.load(thresholds={"issue_types.bare_verdict": 0}).analyze("此用户未填写评价内容").sentiment \
         == "negative"  # off: what the heads say
+
+
+@pytest.mark.parametrize("text", ["不错。。。。。。。。", "包装破损了" + "。" * 22, "非常好哈哈哈哈哈哈哈", "哈哈哈,好吃"])
+def test_padding_does_not_make_a_review_spam(analyzer, text):
+    # Corpus reviews the spam head flagged (gibberish, irrelevant) for their padding; codebook: a short but
+    # meaningful review is not spam. Read without the padding they are under the point (spam.padding, on).
+    r = analyzer.analyze(text)
+    assert not r.is_spam and r.spam_score < analyzer._head("spam").thresholds["spam"]
+    off = FeedbackAnalyzer.load(thresholds={"spam.padding": 0}).analyze(text)
+    assert off.is_spam and off.spam_score > r.spam_score
+
+
+@pytest.mark.parametrize("text", ["。。。。。。。", "asdfghjkl;;;;", "fdsjkl 阿斯頓發個 qwe 哈哈哈 zzz", "哈哈哈哈哈哈哈哈哈",
+                                  "安徽人偷东西的本事天下第一，出门记得锁门哈哈哈"])
+def test_padding_never_unflags_what_is_spam_without_it(analyzer, text):
+    # Only un-flags, and only where the text without its padding reads as no spam: filler, gibberish and abuse stay.
+    assert analyzer.analyze(text).is_spam

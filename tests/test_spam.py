@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from feedback_nlp.tasks.spam import SPAM_CLASSES, decide_spam, no_words_spam, spam_signals
+from feedback_nlp.tasks.spam import SPAM_CLASSES, decide_spam, no_words_spam, spam_signals, unpadded
 
 
 def test_signals():
@@ -78,3 +78,14 @@ def test_flood_needs_the_text_to_repeat_itself():
     (False, "。", (False, None))])
 def test_no_words_spam_keeps_emoji_reviews_and_types_the_rest_gibberish(flagged, norm, want):
     assert no_words_spam(flagged, norm) == want
+
+
+@pytest.mark.parametrize("norm, want", [
+    ("不错。。。。。。。。", "不错"), ("还行吧,,,,,,", "还行吧"), ("不好 有异味 。。。。", "不好 有异味"),
+    ("非常好哈哈哈哈哈", "非常好"), ("哈哈哈,好吃", ",好吃"), ("不错~~~好", "不错 好"),
+    ("。。。。。。", ""), ("哈哈哈哈", ""),
+    # not padding: two marks, two laughs, a repeated letter (the filler rule's business), "..." in an ellipsis of two
+    ("好!!", "好!!"), ("哈哈,好吃", "哈哈,好吃"), ("好好好好", "好好好好"), ("等等..", "等等.."),
+])
+def test_unpadded_drops_runs_of_one_mark_and_laughter(norm, want):
+    assert unpadded(norm) == want

@@ -20,7 +20,8 @@ complaint ("质量不差") among them,
 with the point at 0 and 1 next to the gold; every merchant card and posted notice, with the point
 ``spam.posted_ad`` at 0 and 1; and every bare question
 ("怎么取消订单？"), with ``issue_types.bare_question`` at 0 and 1, then the dev and test decision figures with it on
-for the channel ``cs_chat`` only.
+for the channel ``cs_chat`` only; last, every record whose spam decision the point ``spam.padding`` changes
+("不错。。。。。。", rule EA).
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -116,6 +117,7 @@ def main(argv=None) -> None:
     asked = {v: FeedbackAnalyzer.load(thresholds={"issue_types.bare_question": v}) for v in (0, 1)}
     point_off_and_on("bare questions", taken_by(question_names_no_problem), asked, args.data_dir)
     questions_on_chat(args.data_dir)
+    padded_spam(args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -186,6 +188,29 @@ def questions_on_chat(data_dir=None) -> None:
         rep = decision_report(recs, res)
         sentiment = sum(z.sentiment == r["sentiment"] for z, r in zip(res, recs)) / len(recs)
         print(f"{split}, bare_question on for cs_chat: {issue_and_severity(rep)}; 3-way sentiment {sentiment:.4f}")
+
+
+def padded_spam(data_dir=None) -> None:
+    """Every annotation record and corpus review whose spam decision the point ``spam.padding`` changes (rule EA:
+    a flagged text with padding takes the spam reading of the text without it), per split, with the gold or label
+    and the decisions with the point at 0 and 1."""
+    padding = {v: FeedbackAnalyzer.load(thresholds={"spam.padding": v}) for v in (0, 1)}
+    print("padded texts whose spam decision changes (gold or label | point 0 | point 1):")
+    for split in ("train", "dev", "test"):
+        recs = load_annotations(split, data_dir)
+        texts = [r["text"] for r in recs]
+        gold = [r["spam_type"] if r["is_spam"] else "-" for r in recs]
+        for name in CORPORA:
+            reviews = load_corpus(name, split, data_dir)
+            texts += [r["text"] for r in reviews]
+            gold += [f"review {r['label']}" for r in reviews]
+        decided = {v: a.analyze_batch(texts) for v, a in padding.items()}
+        changed = [k for k in range(len(texts)) if decided[0][k].is_spam != decided[1][k].is_spam]
+        print(f"  {split}: {len(changed)} of {len(texts)} ({len(recs)} annotations, the rest corpus reviews)")
+        for k in changed:
+            a, b = decided[0][k], decided[1][k]
+            print(f"    {texts[k][:40]!r} {gold[k]} | {a.spam_type} | {b.spam_type} {b.sentiment} {b.severity} "
+                  f"{b.issue_types}")
 
 
 if __name__ == "__main__":

@@ -652,7 +652,13 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   `feedback_nlp.tasks.notice`; a buyer quoting one is `account_security`, codebook v1.1). Cards take 4 train and
   1 dev annotation records (a second dev card reads negative and stays), notices 1 train and 2 dev (one already
   spam; the other had been a `critical` account_security complaint), all gold `ad`; no test record and no
-  corpus review (`python training/bare_verdict_check.py`, last two sections).
+  corpus review (`python training/bare_verdict_check.py`, sections "merchant cards" and "posted notices").
+- `spam.padding` = 1 (every model takes it; 0 turns it off): a text the spam point flags that holds padding (a run
+  of one punctuation mark or symbol, laughter: "不错。。。。。。", "非常好哈哈哈哈哈", `feedback_nlp.tasks.spam.unpadded`)
+  takes the spam reading of the text without it when that is under the point (codebook: a short but meaningful
+  review is not spam); it only un-flags. No annotation record changes; it un-flags 39 train + dev corpus reviews,
+  34 of them reviews (the rest word play and 蒙牛 Weibo posts), and 4 test ones, 1 a review (`python
+  training/bare_verdict_check.py`, section "padded texts").
 - `issue_types.gate` = {th['issue_types'].get('gate')}: P(a problem is raised) from the issue gate; below it no issue type is
   given (issue types are for problems raised, never for aspects praised). Per-label thresholds as
   before.

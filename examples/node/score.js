@@ -367,6 +367,8 @@ function loadDecisionRules(dir, card) {
     text: compile(raw.text_evidence),
     cjkRun: new RegExp(raw.text_evidence.cjk_run, `${raw.flags}g`),
     spam: compile(raw.spam_signals),
+    // files written before the padding rule lack it: the rule is then off, as it was
+    paddingAll: raw.spam_signals.padding ? new RegExp(raw.spam_signals.padding, `${raw.flags}g`) : null,
     verdict: raw.bare_verdict ? {
       maxChars: raw.bare_verdict.max_chars,
       verdict: re(raw.bare_verdict.verdict),
@@ -672,7 +674,7 @@ const fmt2 = (x) => x.toFixed(2);
 
 // operating_points.DEFAULT_POINTS: points every head of a task takes, also where its card has none
 const DEFAULT_POINTS = {
-  spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1 },
+  spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1, padding: 1 },
   issue_types: { bare_verdict: 1, bare_question: 0 },
   sentiment: { review: 0.5 },
   severity: { review: 0.4, critical_not_chinese: 1 },
@@ -727,8 +729,16 @@ function applyThresholds(model, items) {
   }
 }
 
-/** The decisions FeedbackAnalyzer.load() makes for one non-empty normalised text (of ``channel``, or null). */
-function decideFull(model, probs, norm, channel = null, unread = false) {
+/** tasks/spam.py unpadded: the normalised text without its padding (a run of one punctuation mark or symbol,
+ * laughter), spaces squeezed; the text itself when it has none or the rules have no padding pattern. */
+function unpadded(rules, norm) {
+  if (!rules || !rules.paddingAll || !rules.spam.padding.test(norm)) return norm;
+  return norm.replace(rules.paddingAll, ' ').split(' ').filter(Boolean).join(' ');
+}
+
+/** The decisions FeedbackAnalyzer.load() makes for one non-empty normalised text (of ``channel``, or null).
+ * ``bare``: {norm, probs} of the text without its padding (unpadded), where it has padding, else null. */
+function decideFull(model, probs, norm, channel = null, unread = false, bare = null) {
   const heads = model.card.tasks;
   const rules = model.rules;
   const own = channel !== null && model.channelPoints ? model.channelPoints[channel] || {} : {};
@@ -742,9 +752,19 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
   }
   const out = {};
   // spam (tasks/spam.py decide_spam)
-  const pp = probs.spam;
+  let pp = probs.spam;
   const st = th('spam');
-  const spamScore = combined.spam ? combined.spam[1] : Math.fround(1 - pp[0]);
+  let spamScore = combined.spam ? combined.spam[1] : Math.fround(1 - pp[0]);
+  const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
+  // a flagged text with padding takes the spam reading of the text without it, if that is under the point
+  // (pipeline._read_unpadded)
+  if (bare && combined.spam && !noWords && (st.padding ?? DEFAULT_POINTS.spam.padding) !== 0
+      && spamScore >= (st.spam ?? 0.5)) {
+    const bareFired = rules.escalation.filter((r) => ruleFires(rules, r, bare.norm));
+    const p = combine(heads.spam.combiner, { model, probs: bare.probs, norm: bare.norm, rules, fired: bareFired,
+      text: null });
+    if (p[1] < (st.spam ?? 0.5)) [pp, spamScore] = [bare.probs.spam, p[1]];
+  }
   out.is_spam = spamScore >= (st.spam ?? 0.5);
   out.spam_type = out.is_spam ? heads.spam.labels[1 + argmax(pp.slice(1))] : null;
   if (!out.is_spam && st.repeat != null) {
@@ -762,7 +782,6 @@ function decideFull(model, probs, norm, channel = null, unread = false) {
     out.spam_type = null;
   }
   // emoji or punctuation alone (pipeline._mark_no_words)
-  const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
   if (noWords) [out.is_spam, out.spam_type] = noWordsSpam(rules.noWords, out.is_spam, norm);
   // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_ruled): not spam ... or a bare
   // star rating ("5星"; tasks/rating.py), whose sentiment is its number's ... or a platform placeholder ("此用户未填写
@@ -1067,12 +1086,22 @@ async function main() {
     const good = batch.filter((b) => b.norm !== undefined);
     const feats = good.map((b) => featurize(model, b.norm));
     const probs = good.length ? await predictProba(model, good.map((b) => b.norm), feats) : {};
+    // the texts without their padding, read only for the spam decision of a flagged padded text (decideFull)
+    const bare = args.headsOnly ? [] : good.map((b) => (b.norm ? unpadded(model.rules, b.norm) : b.norm));
+    const padded = bare.map((u, i) => (u && u !== good[i].norm ? i : -1)).filter((i) => i >= 0);
+    const bareProbs = padded.length ? await predictProba(model, padded.map((i) => bare[i])) : {};
+    const bareAt = new Map(padded.map((i, k) => [i, k]));
     let g = 0;
     const lines = batch.map((b) => {
       if (b.error) return JSON.stringify({ id: b.id, error: b.error });
       const p = {};
       for (const t of model.tasks) p[t] = probs[t][g];
       const feat = feats[g];
+      let bareRead = null;
+      if (bareAt.has(g)) {
+        bareRead = { norm: bare[g], probs: {} };
+        for (const t of model.tasks) bareRead.probs[t] = bareProbs[t][bareAt.get(g)];
+      }
       g += 1;
       if (!b.norm) { // empty after normalisation: the library's neutral result, no model
         return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true,
@@ -1080,7 +1109,7 @@ async function main() {
       }
       const unread = isUnread(model, feat);
       const decided = args.headsOnly ? decide(model, p, b.norm, unread)
-        : decideFull(model, p, b.norm, b.channel, unread);
+        : decideFull(model, p, b.norm, b.channel, unread, bareRead);
       return JSON.stringify({ id: b.id, norm: b.norm, probs: p, ...decided });
     });
     if (lines.length) process.stdout.write(lines.join('\n') + '\n');

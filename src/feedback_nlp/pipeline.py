@@ -31,7 +31,7 @@ from .tasks.rating import rating_names_no_problem
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
 from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
-from .tasks.spam import decide_spam, no_words_spam
+from .tasks.spam import decide_spam, no_words_spam, unpadded
 from .tasks.threat import threat_names_no_problem
 from .tasks.verdict import has_words, names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
@@ -580,6 +580,8 @@ class FeedbackAnalyzer:
             if self.decision_stage:
                 self._mark_ruled(live)
             self._combine(live, live_norms, by_model)
+            if self.decision_stage:
+                self._read_unpadded(live)
             for d in live:
                 for _, component in self.components:
                     component(d)
@@ -666,6 +668,37 @@ class FeedbackAnalyzer:
             P = comb.predict_proba(norms, batch, labels, fired=fired, texts=texts)
             for d, p in zip(live, P):
                 d.combined[task] = p
+
+    def _read_unpadded(self, live: list[Doc]) -> None:
+        """Decision stage: padding does not make a text spam. A text the spam combiner flags that holds padding (a
+        run of one punctuation mark, laughter: :data:`~feedback_nlp.tasks.spam.PADDING`) takes the spam reading of
+        the same text without it (:func:`~feedback_nlp.tasks.spam.unpadded`) when that reading is under the point:
+        "不错。。。。。。。。" and "包装破损了。。。。。。" had been ``gibberish``, "非常好哈哈哈哈哈" ``irrelevant``. It only
+        un-flags; the other heads keep their reading of the whole text. Off with the point ``spam.padding`` at 0."""
+        comb = self._head("spam").combiner
+        if comb is None:
+            return
+        todo = []
+        for d in live:
+            points = self._points("spam", d)
+            if (d.no_words or not points.get("padding", DEFAULT_POINTS["spam"]["padding"])
+                    or float(d.combined["spam"][1]) < points.get("spam", 0.5)):
+                continue
+            bare = unpadded(d.norm)
+            if bare and bare != d.norm:
+                todo.append((d, bare, points.get("spam", 0.5)))
+        if not todo:
+            return
+        model = self.task_models["spam"]
+        norms = [bare for _, bare, _ in todo]
+        probs = model.predict_proba(norms)  # every head: the combiner reads them all
+        labels = {t: model.heads[t].labels for t in probs}
+        fired = [{r.reason for r in escalation_signals(n)} for n in norms]
+        texts = [text_evidence(n) for n in norms] if any("text:" in f for f in comb.features) else None
+        for i, (p, (d, _, point)) in enumerate(zip(comb.predict_proba(norms, probs, labels, fired=fired, texts=texts),
+                                                  todo)):
+            if float(p[1]) < point:
+                d.combined["spam"], d.probs["spam"] = p, probs["spam"][i]
 
     def analyze_frame(self, df, text_col: str = "text", id_col: Optional[str] = None, batch_size: int = 256,
                       channel_col: Optional[str] = None):

@@ -139,6 +139,20 @@ def rule_spam_type(text: str, repeat_threshold: float) -> str | None:
     return None
 
 
+#: Padding: a run of three or more of one punctuation mark or symbol ("。。。。", ",,,,", "~~~") or laughter (哈哈哈,
+#: 呵呵呵). A short review padded to a length ("不错。。。。。。。。", "包装破损了。。。。。。", "非常好哈哈哈哈哈") is still a
+#: review (codebook: a short but meaningful review is not spam; gibberish is *pure* filler), yet the spam head flags it.
+PADDING = re.compile(r"([^\w\s])\1{2,}|[哈呵嘿嘻]{3,}")
+
+
+def unpadded(norm: str) -> str:
+    """The normalised text without its padding (:data:`PADDING`), spaces squeezed; ``norm`` itself when it has none.
+    The decision stage reads a flagged text's spam score from this text (``pipeline.FeedbackAnalyzer``)."""
+    if not PADDING.search(norm):
+        return norm
+    return " ".join(w for w in PADDING.sub(" ", norm).split(" ") if w)
+
+
 def no_words_spam(is_spam: bool, norm: str) -> tuple[bool, str | None]:
     """The decision stage's spam call on a text with no words (:func:`feedback_nlp.tasks.verdict.has_words`
     false). Emoji of one side (:func:`feedback_nlp.tasks.sentiment.emoji_sentiment`) make it a one-emoji
