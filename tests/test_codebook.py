@@ -51,6 +51,7 @@ CASES = [
      None),
     ("a real allergic reaction", "用了这个面霜脸上过敏起红疹，肿起来了，去医院看了皮肤科", False, "product_quality",
      "negative", "critical"),
+    ("an explicit threat of a bad review: high", "再不解决我就给差评", False, None, "negative", "high"),
 ]
 #: Rows the shipped model decides against the codebook (what it gives instead in the comment): expected failures,
 #: strict, so a change that fixes one fails here until the row moves to CASES.
@@ -64,7 +65,6 @@ GAPS = [
     ("English, by meaning", "The package arrived two weeks late and the box was crushed.", False, "logistics",
      "negative", None),  # customer_service
     ("money lost: high", "商家跑路了，钱要不回来", False, None, "negative", "high"),  # low, no issue type
-    ("an explicit threat of a bad review: high", "再不解决我就给差评", False, None, "negative", "high"),  # medium
 ]
 ROWS = CASES + [pytest.param(*g, marks=pytest.mark.xfail(strict=True, reason="a known gap")) for g in GAPS]
 

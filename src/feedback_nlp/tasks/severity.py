@@ -159,7 +159,8 @@ ESCALATION_RULES: list[EscalationRule] = [
           r"多次联系|联系了.{0,4}(?:几|好几|多|[二三四五六七八九十两0-9]+)次|打了.{0,4}(?:几|好几|多|[二三四五六七八九十两0-9]+)(?:次|个)电话|"
           r"反复.{0,4}(?:联系|沟通|投诉)|第[二三四五六七八九十0-9]+次(?:联系|投诉|找)|"
           + _each("联络|揾|打", r"咗.{0,4}(?:几|好几|多|[二三四五六七八九十两0-9]+)(?:次|个)")),
-    _rule("threat of complaint or bad review", "high", r"投诉|举报|必须差评|骗子|气死"),
+    # 再不 … 就 … 差评: a bad review threatened on a condition (rule EB; 给差评 alone describes a review that is one)
+    _rule("threat of complaint or bad review", "high", r"投诉|举报|必须差评|骗子|气死|再不.{1,10}?就.{0,4}差评"),
     _rule("counterfeit", "high", r"假货|假冒|仿冒|高仿|假的(?<![度休暑寒放请病婚产年节]假的)"),
 ]
 
