@@ -151,7 +151,7 @@ DECISION_TEXTS = [
     "我的电话是13800138000，有问题请回电", "加我vx: abc123 私聊领红包", "威❤信 abc888 看主页有福利",
     "点击链接 www.xx.com 免费领取", "充电器用了三天就坏了", "东西一般，不好不坏", "这家店服务很热情，质量不差",
     "不错。。。。。。。。", "包装破损了" + "。" * 22, "非常好哈哈哈哈哈哈哈", "哈哈哈哈哈哈哈哈哈", "fdsjkl 阿斯頓發個 qwe 哈哈哈 zzz",
-    "再不发货我就给差评",
+    "再不发货我就给差评", "账号被无故封禁，余额被冻结", "账号突然被限制登录", "我的账号被别人登录了",
     "退货要等多久？", "完全没法用", "Terrible quality, the zipper broke on day one 拉链坏了",
     "啊啊啊啊啊 http://t.cn/abc 加我", "哈哈哈哈哈哈 扫码 领券 www.a.com",  # the head says gibberish / irrelevant: signals make it ad
     "投诉", "差评！我要举报", "我要投诉到12315",  # bare threats (other, high) and a critical one

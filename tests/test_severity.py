@@ -143,7 +143,10 @@ RULE_CASES = {
                                                 # a key card, 没经过我 of a return or a delivery (DI)
                                                 "我的账号被封了，说我涉嫌刷单", "我的帳號被限制不能用貨到付款", "账号被判定刷单",
                                                 "账户被冻结了，余额提不出来", "钥匙被刷打不开门", "从未买过如此苦的柚子",
-                                                "纸巾居然没经过我同意就自动退货了", "配送竟然没经过我同意让别人代收了"]),
+                                                "纸巾居然没经过我同意就自动退货了", "配送竟然没经过我同意让别人代收了",
+                                                # a penalty a few characters on, or between 被 and 登录 (rule EC)
+                                                "账号被无故封禁", "我的账号被永久封禁了", "账号突然被限制登录了",
+                                                "账号被判定“登录环境异常”"]),
     "fraud or personal-data leak": (["冒充客服骗了我两千块钱", "发来一个链接让我填银行卡号", "我的个人信息被泄露了",
                                      "我的個資被外洩了", "发来一个钓鱼网站", "收到的是一个纸箱，箱内只有两块砖头",
                                      "my personal data was leaked", "you sold my phone number to scammers",

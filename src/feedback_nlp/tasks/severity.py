@@ -38,9 +38,11 @@ def _each(words: str, tail: str) -> str:
 #: Body parts beside which 划伤 / 划破 / 割到 are an injury, not a product's scratch or a torn bag.
 _BODY = "手|脚|腿|脸|皮肤|手指|胳膊|嘴|舌头|眼"
 
-#: A platform's action on an account (封, 限制, 判定, 冻结 …): after 账号被 it names a penalty, which the codebook (v1.1)
-#: files under ``pricing_promotion`` (platform rules), not a stolen account.
-_PLATFORM_ACTION = "(?!封|限|判定|冻结|禁|处罚|降权|风控|扣分|标记)"
+#: A platform's action on an account (封, 限制, 判定, 冻结 …): after 账号被, also a few characters on (账号被无故封禁,
+#: 账号被永久封禁; rule EC), it names a penalty, which the codebook (v1.1) files under ``pricing_promotion`` (platform
+#: rules), not a stolen account; so does 被 … 登录 with such a word between (被限制登录, 被判定“登录环境异常”).
+_ACTION_WORDS = "封|限|判定|冻结|禁|处罚|降权|风控|扣分|标记"
+_PLATFORM_ACTION = f"(?![^,。.!?;]{{0,4}}(?:{_ACTION_WORDS}))"
 
 #: 曝光 in its other senses: a camera's exposure (曝光补偿, 自动曝光, 调节曝光), a past report (被曝光, 曝光过) or a
 #: headline (大曝光); "你们等着被曝光吧" is still a threat.
@@ -129,7 +131,8 @@ ESCALATION_RULES: list[EscalationRule] = [
           r"冒用|不是我本人|不是我下的|"
           r"未经.{0,4}(?:同意|授权).{0,4}(?:扣|支付|付款|消费|开通|续费|下单|登录|登入|订单|购买|交易|转账)|"
           r"未授权|远程控制|免密|解绑|不认识的卡|密码被改|自动续费|莫名.{0,4}扣|偷偷扣|"
-          r"被人?.{0,6}(?:登录|登入)|有人.{0,6}(?:登录|登入)|强制下线|其他设备.{0,4}登|自动扣款|"
+          r"被人?(?:(?!" + _ACTION_WORDS + r").){0,6}(?:登录|登入)|有人.{0,6}(?:登录|登入)|"
+          r"强制下线|其他设备.{0,4}登|自动扣款|"
           r"根本没(?:买|有买|下单|下过单|开通|开过)|从来没(?:开通|开过|买过(?!这么|如此|这样|那么)|玩过)|"
           r"未曾(?:消费|购买|下单|开通|授权)|从未(?:下单|下过单|消费|开通|授权)|被刷(?:了|走)|被转走|"
           r"没有开通过|没有设定|不认识的(?:地址|订单|卡|账号|帐号|设备|消费|扣款|交易|号码)|"
