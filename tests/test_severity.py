@@ -286,6 +286,32 @@ def test_combined_not_chinese_is_critical_only_with_a_signal():
     assert decide_severity_combined(p, [], dict(th, critical_not_chinese=0.1), not_chinese=True)[0] == "critical"
 
 
+def test_combined_platform_penalty_is_critical_only_with_a_signal():
+    # Codebook v1.1: a platform's penalty on an account is platform rules, not a theft; the heads' P(critical) of
+    # 0.17-0.19 on "账号被判定刷单封了" is not evidence of one (rule ED)
+    from feedback_nlp.tasks.severity import ESCALATION_RULES, decide_severity_combined
+
+    th = dict(TH, critical=0.04, critical_unsignalled=0.08, critical_review=0.02)
+    p = np.array([0.3, 0.3, 0.25, 0.15])
+    level, _, review = decide_severity_combined(p, [], th, penalty=True)
+    assert level == "high" and "< 1.00 (no escalation signal)" in review
+    stolen = [r for r in ESCALATION_RULES if r.reason.startswith("stolen")]
+    assert decide_severity_combined(p, stolen, th, penalty=True)[0] == "critical"
+    assert decide_severity_combined(p, [], dict(th, critical_penalty=0.1), penalty=True)[0] == "critical"
+
+
+@pytest.mark.parametrize("text, named", [
+    ("我的账号被判定刷单封了", True), ("账号莫名其妙被风控了", True), ("店铺被封了，货款冻结", True), ("我被封号了", True),
+    ("我的帳號被限制不能用貨到付款", True),  # Traditional, after normalisation
+    ("账号被盗了", False), ("账号登录不了", False), ("被限制发言了", False), ("账号被封？专业解封", True),
+])
+def test_names_platform_penalty(text, named):
+    from feedback_nlp.tasks.severity import names_platform_penalty
+    from feedback_nlp.text import normalize
+
+    assert names_platform_penalty(normalize(text)) is named
+
+
 def test_combined_high_rules_are_floors():
     from feedback_nlp.tasks.severity import decide_severity_combined
     from feedback_nlp.text import normalize

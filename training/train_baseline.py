@@ -635,7 +635,11 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   main evidence; the model's probability alone is weak evidence, so without a signal it must be higher.
   For a text that is not Chinese (`text.is_not_chinese`) without a signal the point is
   `severity.critical_not_chinese`, {DEFAULT_POINTS['severity']['critical_not_chinese']} by default (never): the
-  heads read Chinese n-grams (rule CB, 2026-12-07).
+  heads read Chinese n-grams (rule CB, 2026-12-07). For a Chinese text that names a platform's penalty on an
+  account or shop (账号被封, 被判定刷单, 店铺被限流: `tasks.severity.names_platform_penalty`; the codebook files it
+  under platform rules) without a signal it is `severity.critical_penalty`,
+  {DEFAULT_POINTS['severity']['critical_penalty']} by default (never; rule ED, 2026-12-07: one dev record, gold
+  high, critical → high; no test record or corpus review changes).
 - `severity.critical_review` = {th['severity'].get('critical_review')}: from here up to the critical point a record becomes
   `high` with `needs_review` true and the reason ("close to critical: P(critical) … < … (signals)").
 - `severity.ev_medium` / `ev_high` = {th['severity'].get('ev_medium')} / {th['severity'].get('ev_high')}: cuts on the combiner's expected level for

@@ -364,6 +364,8 @@ function loadDecisionRules(dir, card) {
     worryWindow: raw.worry_window,
     unnegated: raw.unnegated || [],
     illness: re(raw.illness),
+    // files written before rule ED lack it: no text names a penalty, as before
+    platformPenalty: raw.platform_penalty ? re(raw.platform_penalty) : null,
     text: compile(raw.text_evidence),
     cjkRun: new RegExp(raw.text_evidence.cjk_run, `${raw.flags}g`),
     spam: compile(raw.spam_signals),
@@ -677,7 +679,7 @@ const DEFAULT_POINTS = {
   spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1, padding: 1 },
   issue_types: { bare_verdict: 1, bare_question: 0 },
   sentiment: { review: 0.5 },
-  severity: { review: 0.4, critical_not_chinese: 1 },
+  severity: { review: 0.4, critical_not_chinese: 1, critical_penalty: 1 },
 };
 
 /** Points that are not probabilities: severity's cuts on the expected level, in [0, 3]. */
@@ -867,10 +869,13 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
   } else if (combined.severity) {
     const p = combined.severity;
     const pc = p[3];
-    // a text that is not Chinese: its P(critical) alone never makes it critical (critical_not_chinese)
+    // a text that is not Chinese: its P(critical) alone never makes it critical (critical_not_chinese); nor does it
+    // for a platform's penalty on an account (tasks/severity.py names_platform_penalty; critical_penalty)
+    const penalty = Boolean(rules && rules.platformPenalty && rules.platformPenalty.test(norm));
     let point;
     if (signalled) point = vt.critical;
     else if (isNotChinese(norm)) point = vt.critical_not_chinese ?? DEFAULT_POINTS.severity.critical_not_chinese;
+    else if (penalty) point = vt.critical_penalty ?? DEFAULT_POINTS.severity.critical_penalty;
     else point = vt.critical_unsignalled ?? vt.critical;
     let level;
     if (pc >= point) level = 3;

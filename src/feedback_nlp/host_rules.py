@@ -69,7 +69,8 @@ def js_pattern(pattern: str | re.Pattern) -> str:
 def python_patterns() -> dict:
     """The decision stage's patterns as Python compiled them, by the names the file uses:
     ``rule:<reason>`` (escalation rules), ``negation`` (what a negated match of a negatable rule follows,
-    :func:`~feedback_nlp.tasks.severity.negated`), ``illness``, ``text:<name>`` (text evidence; its letter
+    :func:`~feedback_nlp.tasks.severity.negated`), ``illness``, ``platform_penalty``
+    (:func:`~feedback_nlp.tasks.severity.names_platform_penalty`), ``text:<name>`` (text evidence; its letter
     runs ``[^\\W\\d_]`` and dropped symbols ``[^\\w:：]`` are spelled with Unicode properties in the
     host), ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``, and ``spam:padding``,
     :func:`~feedback_nlp.tasks.spam.unpadded`) and
@@ -84,12 +85,13 @@ def python_patterns() -> dict:
     from . import text
     from .tasks import chat, evidence, merchant, negated, notice, placeholder, question, rating, spam, threat, verdict
     from .tasks.issue_types import ILLNESS
-    from .tasks.severity import ESCALATION_RULES, NEGATED, WORRY
+    from .tasks.severity import ESCALATION_RULES, NEGATED, PLATFORM_PENALTY, WORRY
 
     out = {f"rule:{r.reason}": r.pattern for r in ESCALATION_RULES}
     out["negation"] = NEGATED
     out["worry"] = WORRY
     out["illness"] = ILLNESS
+    out["platform_penalty"] = PLATFORM_PENALTY
     for name, attr in (("digits7", "_DIGITS_7"), ("cn_digits7", "_CN_DIGITS_7"), ("chat_id", "_CHAT_ID"),
                        ("add_id", "_ADD_ID"), ("chat_mention", "_CHAT_MENTION"), ("link", "_LINK"), ("dm", "_DM"),
                        ("solicit", "_SOLICIT"), ("cjk_run", "_CJK_RUN")):
@@ -131,6 +133,7 @@ def decision_rules() -> dict:
         "negation": py["negation"], "negation_window": NEGATION_WINDOW, "unnegated": list(UNNEGATED),
         "worry": py["worry"], "worry_window": WORRY_WINDOW,
         "illness": py["illness"],
+        "platform_penalty": py["platform_penalty"],
         "text_evidence": {k[5:]: v for k, v in py.items() if k.startswith("text:")},
         "spam_signals": {k[5:]: v for k, v in py.items() if k.startswith("spam:")},
         "bare_verdict": {"max_chars": verdict.MAX_CHARS, "chat_max_chars": chat.CHAT_MAX_CHARS,

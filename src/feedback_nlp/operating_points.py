@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .tasks.severity import CRITICAL_NOT_CHINESE
+from .tasks.severity import CRITICAL_NOT_CHINESE, CRITICAL_PENALTY
 
 __all__ = ["CHANNEL_SEP", "DEFAULT_POINTS", "apply_thresholds", "channel_points", "checked_point", "point_range"]
 
@@ -32,13 +32,15 @@ CHANNEL_SEP = "@"
 #: low), whether a bare question ("怎么取消订单？", ``tasks.question``: not spam, no issue type, low, neutral) is
 #: decided by its rule (1 turns it on: for chat channels, ``issue_types.bare_question@cs_chat``; in reviews such
 #: questions are mostly rhetorical complaints), the sentiment / severity confidence under which a record goes to
-#: review, and the P(critical) point for a text that is not Chinese and on which no critical signal fired (1: never
-#: critical on the heads alone, ``tasks.severity.decide_severity_combined``).
+#: review, and the P(critical) point for a text that is not Chinese, or that names a platform's penalty on an account
+#: (``tasks.severity.names_platform_penalty``), and on which no critical signal fired (1: never critical on the heads
+#: alone, ``tasks.severity.decide_severity_combined``).
 DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0,
                            "posted_ad": 1.0, "padding": 1.0},
                   "issue_types": {"bare_verdict": 1.0, "bare_question": 0.0},
                   "sentiment": {"review": 0.5},
-                  "severity": {"review": 0.4, "critical_not_chinese": CRITICAL_NOT_CHINESE}}
+                  "severity": {"review": 0.4, "critical_not_chinese": CRITICAL_NOT_CHINESE,
+                               "critical_penalty": CRITICAL_PENALTY}}
 #: Points that are not probabilities: severity's cuts on the expected level (low=0 .. critical=3).
 _LEVEL_CUTS = ("ev_medium", "ev_high", "ev_critical")
 

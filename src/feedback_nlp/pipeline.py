@@ -30,7 +30,8 @@ from .tasks.question import question_names_no_problem
 from .tasks.rating import rating_names_no_problem
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
-from .tasks.severity import SEVERITIES, decide_severity, decide_severity_combined, escalation_signals, ev_cuts
+from .tasks.severity import (SEVERITIES, critical_signalled, decide_severity, decide_severity_combined,
+                             escalation_signals, ev_cuts, names_platform_penalty)
 from .tasks.spam import decide_spam, no_words_spam, unpadded
 from .tasks.threat import threat_names_no_problem
 from .tasks.verdict import has_words, names_no_problem
@@ -417,8 +418,9 @@ class FeedbackAnalyzer:
             return
         points = self._points("severity", doc)
         if "severity" in doc.combined:
+            penalty = not critical_signalled(doc.fired) and names_platform_penalty(doc.norm)
             r.severity, r.severity_reasons, review = decide_severity_combined(
-                doc.combined["severity"], doc.fired, points, not_chinese=doc.not_chinese)
+                doc.combined["severity"], doc.fired, points, not_chinese=doc.not_chinese, penalty=penalty)
             if review:
                 doc.review_reasons.append(review)
                 r.severity_reasons.append(f"needs review: {review}")

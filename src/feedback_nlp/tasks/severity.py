@@ -278,10 +278,22 @@ def critical_signalled(fired: list[EscalationRule]) -> bool:
 
 #: Default of the point ``critical_not_chinese``: never critical on P(critical) alone for a text that is not Chinese.
 CRITICAL_NOT_CHINESE = 1.0
+#: Default of the point ``critical_penalty``: never critical on P(critical) alone for a platform penalty.
+CRITICAL_PENALTY = 1.0
+#: A platform's penalty on the writer's account or shop (账号被封, 店铺被限流 … 判定刷单, 被封号): the codebook (v1.1)
+#: files it under platform rules, ``pricing_promotion``; critical is harm, theft, fraud or a legal threat (rule ED).
+PLATFORM_PENALTY = re.compile(r"(?:账号|帐号|账户|帐户|店铺)[^,。.!?;]{0,6}被[^,。.!?;]{0,6}"
+                              r"(?:封|限制|冻结|禁|处罚|降权|风控|判定|扣分)|被封号|封了我的号")
+
+
+def names_platform_penalty(norm: str) -> bool:
+    """Whether the normalised text (Simplified) names a platform's penalty on an account or shop
+    (:data:`PLATFORM_PENALTY`)."""
+    return PLATFORM_PENALTY.search(norm) is not None
 
 
 def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresholds: dict,
-                             not_chinese: bool = False) -> tuple[str, list[str], str | None]:
+                             not_chinese: bool = False, penalty: bool = False) -> tuple[str, list[str], str | None]:
     """Return ``(severity, reasons, review_reason)`` from the severity combiner's probabilities.
 
     ``p`` = P(low, medium, high, critical) from the combiner, which weighs the escalation
@@ -293,6 +305,9 @@ def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresho
       :data:`CRITICAL_NOT_CHINESE`, never) instead when none did and the text is ``not_chinese``
       (:func:`feedback_nlp.text.is_not_chinese`): the heads read Chinese n-grams, and on English tickets
       their P(critical) of 0.08–0.17 had been wrong on 9 of 10 train and dev records (rule CB, 2026-12-07);
+      ``critical_penalty`` (default :data:`CRITICAL_PENALTY`, never) when none did, the text is Chinese and names a
+      platform's ``penalty`` on an account (:func:`names_platform_penalty`; rule ED): the heads read 账号 … 封 / 冻结
+      near the stolen-account tickets, yet the codebook files a penalty under platform rules;
     - ``critical_review``: P(critical) at or above it but below the applicable critical point
       -> at least ``high``, and ``review_reason`` says how close it came (a person decides);
     - otherwise the expected level ``E = sum_i i * p_i`` cut at ``ev_medium`` / ``ev_high``,
@@ -304,6 +319,8 @@ def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresho
         point = thresholds["critical"]
     elif not_chinese:
         point = thresholds.get("critical_not_chinese", CRITICAL_NOT_CHINESE)
+    elif penalty:
+        point = thresholds.get("critical_penalty", CRITICAL_PENALTY)
     else:
         point = thresholds.get("critical_unsignalled", thresholds["critical"])
     review = None
