@@ -52,6 +52,7 @@ CASES = [
     ("a real allergic reaction", "用了这个面霜脸上过敏起红疹，肿起来了，去医院看了皮肤科", False, "product_quality",
      "negative", "critical"),
     ("an explicit threat of a bad review: high", "再不解决我就给差评", False, None, "negative", "high"),
+    ("money lost: high", "商家跑路了，钱要不回来", False, None, "negative", "high"),
     ("an account banned for 刷单", "我的账号被判定刷单封了，我根本没有刷单", False, "pricing_promotion", "negative",
      "high"),
 ]
@@ -64,7 +65,6 @@ GAPS = [
     # critical on P(critical) alone
     ("English, by meaning", "The package arrived two weeks late and the box was crushed.", False, "logistics",
      "negative", None),  # customer_service
-    ("money lost: high", "商家跑路了，钱要不回来", False, None, "negative", "high"),  # low, no issue type
 ]
 ROWS = CASES + [pytest.param(*g, marks=pytest.mark.xfail(strict=True, reason="a known gap")) for g in GAPS]
 

@@ -160,7 +160,8 @@ RULE_CASES = {
                              "I'm not the only one", "many other customers have the same problem"],
                             ["我一个人用着还行", "many customers like it"]),
     "money lost or refund refused": (["商家拒绝退款", "退款半个月了还没到", "同一单扣了两次钱", "間舖唔肯退",
-                                      "退款兩個禮拜仲未收到"], ["退款已经到账了，谢谢"]),
+                                      "退款兩個禮拜仲未收到", "商家跑路了", "押金要不回来了"],  # rule EE
+                                     ["退款已经到账了，谢谢", "要不回去拿一下"]),
     "repeated contact without a fix": (["联系了三次客服都没解决", "打了好几个电话没人处理", "第三次投诉了",
                                         "搵咗客服三次都冇人理", "打咗好多次電話都冇人聽"],
                                        ["联系客服后很快解决了"]),
