@@ -262,7 +262,7 @@ def test_spam_that_reads_as_a_complaint_goes_to_review(analyzer):
     # spam raising an issue type without reading negative stays out of review
     ad = analyzer.analyze("白条 分期乐 美团月付 提额套出 手续费低 秒到 +V：tx_777")
     assert ad.is_spam and ad.sentiment != "negative" and not ad.needs_review and ad.severity_reasons == ["spam"]
-    with pytest.raises(ValueError, match="review_complaints, review_margin"):
+    with pytest.raises(ValueError, match="review_complaints, review_forms, review_margin"):
         FeedbackAnalyzer.load(thresholds={"spam.nope": 0})
 
 
@@ -672,10 +672,10 @@ def test_a_platform_placeholder_is_neutral_and_names_no_problem(analyzer):
 @pytest.mark.parametrize("text", ["不错。。。。。。。。", "包装破损了" + "。" * 22, "非常好哈哈哈哈哈哈哈", "哈哈哈,好吃"])
 def test_padding_does_not_make_a_review_spam(analyzer, text):
     # Corpus reviews the spam head flagged (gibberish, irrelevant) for their padding; codebook: a short but
-    # meaningful review is not spam. Read without the padding they are under the point (spam.padding, on).
+    # meaningful review is not spam. Read without the padding they are under the point (spam.review_forms, on).
     r = analyzer.analyze(text)
     assert not r.is_spam and r.spam_score < analyzer._head("spam").thresholds["spam"]
-    off = FeedbackAnalyzer.load(thresholds={"spam.padding": 0}).analyze(text)
+    off = FeedbackAnalyzer.load(thresholds={"spam.review_forms": 0}).analyze(text)
     assert off.is_spam and off.spam_score > r.spam_score
 
 
@@ -684,3 +684,18 @@ def test_padding_does_not_make_a_review_spam(analyzer, text):
 def test_padding_never_unflags_what_is_spam_without_it(analyzer, text):
     # Only un-flags, and only where the text without its padding reads as no spam: filler, gibberish and abuse stay.
     assert analyzer.analyze(text).is_spam
+
+
+@pytest.mark.parametrize("text", ["画面清晰非常不错女朋友很喜欢", "很不错 男朋友很喜欢 强力推荐", "我女朋友喜欢"])
+def test_whom_it_was_for_liked_it_is_a_review(analyzer, text):
+    # Corpus reviews the spam head typed irrelevant (the annotations' off-topic chats talk of friends and family); the
+    # point spam.review_forms at 0 gives the head's call back, with the same score.
+    r = analyzer.analyze(text)
+    off = FeedbackAnalyzer.load(thresholds={"spam.review_forms": 0}).analyze(text)
+    assert not r.is_spam and r.spam_type is None and off.is_spam and off.spam_type == "irrelevant"
+    assert r.spam_score == off.spam_score
+
+
+def test_an_ad_that_says_someone_liked_it_stays_an_ad(analyzer):
+    r = analyzer.analyze("物流很快，老公很喜欢。PS：有没有想做副业的姐妹？每月多赚三四千，加我微信 fuye_2024 私我")
+    assert r.is_spam and r.spam_type == "ad"

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from feedback_nlp.tasks.spam import SPAM_CLASSES, decide_spam, no_words_spam, spam_signals, unpadded
+from feedback_nlp.tasks.spam import (SPAM_CLASSES, decide_spam, no_words_spam, recipient_liked, spam_signals,
+                                    unpadded)
 
 
 def test_signals():
@@ -89,3 +90,11 @@ def test_no_words_spam_keeps_emoji_reviews_and_types_the_rest_gibberish(flagged,
 ])
 def test_unpadded_drops_runs_of_one_mark_and_laughter(norm, want):
     assert unpadded(norm) == want
+
+
+@pytest.mark.parametrize("norm, liked", [
+    ("我女朋友喜欢", True), ("孩子很爱吃", True), ("老人用了都说好", True), ("同事都夸好看", True),
+    ("我喜欢", False), ("朋友圈都在说", False), ("今天和同事一起吃了麻辣烫", False), ("女朋友今天生日，好开心我喜欢", False),
+])
+def test_recipient_liked(norm, liked):
+    assert recipient_liked(norm) is liked

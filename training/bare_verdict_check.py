@@ -20,8 +20,8 @@ complaint ("质量不差") among them,
 with the point at 0 and 1 next to the gold; every merchant card and posted notice, with the point
 ``spam.posted_ad`` at 0 and 1; and every bare question
 ("怎么取消订单？"), with ``issue_types.bare_question`` at 0 and 1, then the dev and test decision figures with it on
-for the channel ``cs_chat`` only; last, every record whose spam decision the point ``spam.padding`` changes
-("不错。。。。。。", rule EA).
+for the channel ``cs_chat`` only; last, every record whose spam decision the point ``spam.review_forms`` changes
+(padding, "不错。。。。。。", rule EA; whom it was for liked it, "女朋友很喜欢", rule EF).
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -191,11 +191,12 @@ def questions_on_chat(data_dir=None) -> None:
 
 
 def padded_spam(data_dir=None) -> None:
-    """Every annotation record and corpus review whose spam decision the point ``spam.padding`` changes (rule EA:
-    a flagged text with padding takes the spam reading of the text without it), per split, with the gold or label
-    and the decisions with the point at 0 and 1."""
-    padding = {v: FeedbackAnalyzer.load(thresholds={"spam.padding": v}) for v in (0, 1)}
-    print("padded texts whose spam decision changes (gold or label | point 0 | point 1):")
+    """Every annotation record and corpus review whose spam decision the point ``spam.review_forms`` changes (rule
+    EA: a flagged text with padding takes the spam reading of the text without it; rule EF: one saying that whom it
+    was for liked it is not irrelevant or abuse), per split, with the gold or label and the decisions with the point
+    at 0 and 1."""
+    forms = {v: FeedbackAnalyzer.load(thresholds={"spam.review_forms": v}) for v in (0, 1)}
+    print("review forms whose spam decision changes (gold or label | point 0 | point 1):")
     for split in ("train", "dev", "test"):
         recs = load_annotations(split, data_dir)
         texts = [r["text"] for r in recs]
@@ -204,7 +205,7 @@ def padded_spam(data_dir=None) -> None:
             reviews = load_corpus(name, split, data_dir)
             texts += [r["text"] for r in reviews]
             gold += [f"review {r['label']}" for r in reviews]
-        decided = {v: a.analyze_batch(texts) for v, a in padding.items()}
+        decided = {v: a.analyze_batch(texts) for v, a in forms.items()}
         changed = [k for k in range(len(texts)) if decided[0][k].is_spam != decided[1][k].is_spam]
         print(f"  {split}: {len(changed)} of {len(texts)} ({len(recs)} annotations, the rest corpus reviews)")
         for k in changed:

@@ -657,12 +657,14 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   1 dev annotation records (a second dev card reads negative and stays), notices 1 train and 2 dev (one already
   spam; the other had been a `critical` account_security complaint), all gold `ad`; no test record and no
   corpus review (`python training/bare_verdict_check.py`, sections "merchant cards" and "posted notices").
-- `spam.padding` = 1 (every model takes it; 0 turns it off): a text the spam point flags that holds padding (a run
-  of one punctuation mark or symbol, laughter: "不错。。。。。。", "非常好哈哈哈哈哈", `feedback_nlp.tasks.spam.unpadded`)
-  takes the spam reading of the text without it when that is under the point (codebook: a short but meaningful
-  review is not spam); it only un-flags. No annotation record changes; it un-flags 39 train + dev corpus reviews,
-  34 of them reviews (the rest word play and 蒙牛 Weibo posts), and 4 test ones, 1 a review (`python
-  training/bare_verdict_check.py`, section "padded texts").
+- `spam.review_forms` = 1 (every model takes it; 0 turns it off): review forms the spam head misreads (codebook: a
+  short but meaningful review is not spam). A text the spam point flags that holds padding (a run of one
+  punctuation mark or symbol, laughter: "不错。。。。。。", "非常好哈哈哈哈哈", `feedback_nlp.tasks.spam.unpadded`) takes the
+  spam reading of the text without it when that is under the point (rule EA); a text flagged `irrelevant` or `abuse`
+  that says whom it was for liked it ("女朋友很喜欢", `feedback_nlp.tasks.spam.recipient_liked`) is not spam (rule EF).
+  Both only un-flag. No annotation record changes; they un-flag 49 train + dev corpus reviews, 44 of them reviews
+  (the rest word play and 蒙牛 Weibo posts), and 7 test ones, 4 of them reviews (`python
+  training/bare_verdict_check.py`, section "review forms").
 - `issue_types.gate` = {th['issue_types'].get('gate')}: P(a problem is raised) from the issue gate; below it no issue type is
   given (issue types are for problems raised, never for aspects praised). Per-label thresholds as
   before.

@@ -537,6 +537,8 @@ const UNREAD_REASON = 'unread: the model knows none of these characters, sentime
 const SPAM_COMPLAINT_REASON = 'needs review: spam, yet negative and raising';
 // pipeline.REPEATED_SPAM: spam types of a text that repeats one unit
 const REPEATED_SPAM = ['flood', 'gibberish'];
+// tasks/spam.py REVIEW_FORM_TYPES: the spam types a review form un-flags ("女朋友很喜欢" read as chat)
+const REVIEW_FORM_TYPES = ['irrelevant', 'abuse'];
 const BARE_VERDICT_REASON = 'bare verdict: names no problem';
 const BARE_THREAT_REASON = 'bare threat: names no problem';
 const CHAT_REASON = 'chat phrase: names no problem';
@@ -676,7 +678,7 @@ const fmt2 = (x) => x.toFixed(2);
 
 // operating_points.DEFAULT_POINTS: points every head of a task takes, also where its card has none
 const DEFAULT_POINTS = {
-  spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1, padding: 1 },
+  spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1, review_forms: 1 },
   issue_types: { bare_verdict: 1, bare_question: 0 },
   sentiment: { review: 0.5 },
   severity: { review: 0.4, critical_not_chinese: 1, critical_penalty: 1 },
@@ -760,7 +762,8 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
   const noWords = hasNoWords(rules, heads.sentiment.labels, norm);
   // a flagged text with padding takes the spam reading of the text without it, if that is under the point
   // (pipeline._read_unpadded)
-  if (bare && combined.spam && !noWords && (st.padding ?? DEFAULT_POINTS.spam.padding) !== 0
+  const reviewForms = (st.review_forms ?? DEFAULT_POINTS.spam.review_forms) !== 0;
+  if (bare && combined.spam && !noWords && reviewForms
       && spamScore >= (st.spam ?? 0.5)) {
     const bareFired = rules.escalation.filter((r) => ruleFires(rules, r, bare.norm));
     const p = combine(heads.spam.combiner, { model, probs: bare.probs, norm: bare.norm, rules, fired: bareFired,
@@ -780,6 +783,13 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
     if ((sig.link.test(norm) || sig.contact.test(norm)) && sig.solicit.test(norm)) out.spam_type = 'ad';
   }
   if (floodWithoutRepetition(out.spam_type, norm, st)) {
+    out.is_spam = false;
+    out.spam_type = null;
+  }
+  // "女朋友很喜欢": whom it was for liked it, a review, not chat or insult (pipeline._spam, tasks/spam.py
+  // recipient_liked); files written before it lack the pattern
+  if (out.is_spam && REVIEW_FORM_TYPES.includes(out.spam_type) && Object.keys(combined).length && reviewForms
+      && rules.spam.liked && rules.spam.liked.test(norm)) {
     out.is_spam = false;
     out.spam_type = null;
   }

@@ -24,8 +24,10 @@ CHANNEL_SEP = "@"
 #: ``flood`` is not spam (``tasks.spam.decide_spam``), how close to the spam point a score goes to
 #: review, whether a spam record that reads as a complaint goes to review (0 turns it off), whether what a
 #: poster advertises is an ad: a shop's own review-for-reward card (``tasks.merchant``) or a notice sending
-#: readers to a contact channel (``tasks.notice``; 0 turns both off), whether a flagged text with padding
-#: ("不错。。。。。。") takes the spam reading of the text without it (``tasks.spam.unpadded``; 0 turns it off), whether the
+#: readers to a contact channel (``tasks.notice``; 0 turns both off), whether the review forms the spam head
+#: misreads are reviews: a flagged text with padding ("不错。。。。。。") takes the spam reading of the text without it
+#: (``tasks.spam.unpadded``), and one saying that whom it was for liked it ("女朋友很喜欢", ``tasks.spam.recipient_liked``)
+#: is not irrelevant or abuse (0 turns both off), whether the
 #: texts that name no problem are decided by their rules (0 turns them off): a bare verdict ("差评！",
 #: ``tasks.verdict``: no issue type, low), a bare threat ("我要投诉", ``tasks.threat``: other, high) and a
 #: bare chat phrase ("收到", ``tasks.chat``) or star rating ("5星", ``tasks.rating``: not spam, no issue type,
@@ -36,7 +38,7 @@ CHANNEL_SEP = "@"
 #: (``tasks.severity.names_platform_penalty``), and on which no critical signal fired (1: never critical on the heads
 #: alone, ``tasks.severity.decide_severity_combined``).
 DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0,
-                           "posted_ad": 1.0, "padding": 1.0},
+                           "posted_ad": 1.0, "review_forms": 1.0},
                   "issue_types": {"bare_verdict": 1.0, "bare_question": 0.0},
                   "sentiment": {"review": 0.5},
                   "severity": {"review": 0.4, "critical_not_chinese": CRITICAL_NOT_CHINESE,

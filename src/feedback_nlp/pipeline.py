@@ -32,7 +32,7 @@ from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
 from .tasks.severity import (SEVERITIES, critical_signalled, decide_severity, decide_severity_combined,
                              escalation_signals, ev_cuts, names_platform_penalty)
-from .tasks.spam import decide_spam, no_words_spam, unpadded
+from .tasks.spam import REVIEW_FORM_TYPES, decide_spam, no_words_spam, recipient_liked, unpadded
 from .tasks.threat import threat_names_no_problem
 from .tasks.verdict import has_words, names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
@@ -341,6 +341,9 @@ class FeedbackAnalyzer:
             doc.probs["spam"], doc.norm, points.get("spam", 0.5), points.get("repeat"),
             combined=doc.combined.get("spam"),
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
+        if (r.is_spam and r.spam_type in REVIEW_FORM_TYPES and self.decision_stage and recipient_liked(doc.norm)
+                and points.get("review_forms", DEFAULT_POINTS["spam"]["review_forms"])):
+            r.is_spam, r.spam_type = False, None  # "女朋友很喜欢": a review (rule EF); the score stays the model's
         if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
             r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
         if doc.ruled:  # decision stage: a chat phrase, rating, placeholder, negated complaint or question is not spam
@@ -676,14 +679,15 @@ class FeedbackAnalyzer:
         run of one punctuation mark, laughter: :data:`~feedback_nlp.tasks.spam.PADDING`) takes the spam reading of
         the same text without it (:func:`~feedback_nlp.tasks.spam.unpadded`) when that reading is under the point:
         "不错。。。。。。。。" and "包装破损了。。。。。。" had been ``gibberish``, "非常好哈哈哈哈哈" ``irrelevant``. It only
-        un-flags; the other heads keep their reading of the whole text. Off with the point ``spam.padding`` at 0."""
+        un-flags; the other heads keep their reading of the whole text. Off with the point ``spam.review_forms`` at
+        0."""
         comb = self._head("spam").combiner
         if comb is None:
             return
         todo = []
         for d in live:
             points = self._points("spam", d)
-            if (d.no_words or not points.get("padding", DEFAULT_POINTS["spam"]["padding"])
+            if (d.no_words or not points.get("review_forms", DEFAULT_POINTS["spam"]["review_forms"])
                     or float(d.combined["spam"][1]) < points.get("spam", 0.5)):
                 continue
             bare = unpadded(d.norm)

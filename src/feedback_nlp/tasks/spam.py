@@ -145,6 +145,19 @@ def rule_spam_type(text: str, repeat_threshold: float) -> str | None:
 PADDING = re.compile(r"([^\w\s])\1{2,}|[哈呵嘿嘻]{3,}")
 
 
+#: Whom the buyer bought for, liking it ("女朋友很喜欢", "孩子爱吃"): a review, though the spam head reads the friends and
+#: family of off-topic chat in it (rule EF).
+RECIPIENT_LIKED = re.compile(r"(?:女朋友|男朋友|老公|老婆|媳妇|儿子|女儿|孩子|宝宝|妈妈|爸爸|老妈|老爸|家人|父母|朋友|同事|"
+                             r"弟弟|妹妹|哥哥|姐姐|爷爷|奶奶|老人).{0,4}?(?:喜欢|满意|爱吃|爱穿|说好|夸)")
+#: Spam types a review form un-flags: those the head gives reviews it misreads as chat or insult.
+REVIEW_FORM_TYPES = ("irrelevant", "abuse")
+
+
+def recipient_liked(norm: str) -> bool:
+    """Whether the normalised text says the one it was bought for liked it (:data:`RECIPIENT_LIKED`)."""
+    return RECIPIENT_LIKED.search(norm) is not None
+
+
 def unpadded(norm: str) -> str:
     """The normalised text without its padding (:data:`PADDING`), spaces squeezed; ``norm`` itself when it has none.
     The decision stage reads a flagged text's spam score from this text (``pipeline.FeedbackAnalyzer``)."""
