@@ -39,7 +39,8 @@ def test_the_file_holds_every_rule_the_evidence_reads(tmp_path):
     assert [r["minimum"] for r in rules["escalation_rules"]] == [r.minimum for r in ESCALATION_RULES]
     assert set(rules["text_evidence"]) == {"digits7", "cn_digits7", "chat_id", "add_id", "chat_mention", "link",
                                            "dm", "solicit", "cjk_run"}
-    assert set(rules["spam_signals"]) == {"link", "contact", "solicit", "padding", "liked"} and rules["flags"] == "u"
+    assert set(rules["spam_signals"]) == {"link", "contact", "solicit", "padding", "liked", "book"}
+    assert rules["flags"] == "u"
     assert set(rules["bare_verdict"]) == {"max_chars", "verdict", "phrases", "not_letter", "threat", "threat_phrases",
                                           "chat", "chat_words", "chat_max_chars", "chat_max_repetition",
                                           "rating", "rating_filler", "rating_max_chars", "rating_sides",

@@ -686,9 +686,12 @@ def test_padding_never_unflags_what_is_spam_without_it(analyzer, text):
     assert analyzer.analyze(text).is_spam
 
 
-@pytest.mark.parametrize("text", ["画面清晰非常不错女朋友很喜欢", "很不错 男朋友很喜欢 强力推荐", "我女朋友喜欢"])
-def test_whom_it_was_for_liked_it_is_a_review(analyzer, text):
-    # Corpus reviews the spam head typed irrelevant (the annotations' off-topic chats talk of friends and family); the
+@pytest.mark.parametrize("text", ["画面清晰非常不错女朋友很喜欢", "很不错 男朋友很喜欢 强力推荐", "我女朋友喜欢",
+                                  # book reviews telling the story (written here in the style of the corpus's)
+                                  "一口气看完了这本书，真羡慕女主能遇到这样的爱情，男主为了她放弃了一切，最后两个人终于在一起了。",
+                                  "书中的小男孩为了得到梦寐以求的小马，拼命想抓住那只猴子，可梦想实现后他却改变了主意。"])
+def test_a_review_form_is_a_review(analyzer, text):
+    # Reviews the spam head typed irrelevant (the annotations' off-topic chats talk of friends and family); the
     # point spam.review_forms at 0 gives the head's call back, with the same score.
     r = analyzer.analyze(text)
     off = FeedbackAnalyzer.load(thresholds={"spam.review_forms": 0}).analyze(text)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from feedback_nlp.tasks.spam import (SPAM_CLASSES, decide_spam, no_words_spam, recipient_liked, spam_signals,
-                                    unpadded)
+from feedback_nlp.tasks.spam import (SPAM_CLASSES, decide_spam, is_review_form, no_words_spam, recipient_liked,
+                                    spam_signals, unpadded)
 
 
 def test_signals():
@@ -98,3 +98,11 @@ def test_unpadded_drops_runs_of_one_mark_and_laughter(norm, want):
 ])
 def test_recipient_liked(norm, liked):
     assert recipient_liked(norm) is liked
+
+
+@pytest.mark.parametrize("norm, form", [
+    ("我女朋友喜欢", True), ("一口气看完了这本书,很感动", True), ("书中的主人公让人心疼", True), ("全书共三部", True),
+    ("今天第一天上班,好紧张", False), ("我是书店老板,加我微信", False), ("梅西今晚这脚任意球太绝了", False),
+])
+def test_is_review_form(norm, form):
+    assert is_review_form(norm) is form

@@ -786,10 +786,10 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
     out.is_spam = false;
     out.spam_type = null;
   }
-  // "女朋友很喜欢": whom it was for liked it, a review, not chat or insult (pipeline._spam, tasks/spam.py
-  // recipient_liked); files written before it lack the pattern
+  // "女朋友很喜欢", "这本书…": whom it was for liked it, or the book reviewed named: a review, not chat or insult
+  // (pipeline._spam, tasks/spam.py is_review_form); files written before them lack the patterns
   if (out.is_spam && REVIEW_FORM_TYPES.includes(out.spam_type) && Object.keys(combined).length && reviewForms
-      && rules.spam.liked && rules.spam.liked.test(norm)) {
+      && ((rules.spam.liked && rules.spam.liked.test(norm)) || (rules.spam.book && rules.spam.book.test(norm)))) {
     out.is_spam = false;
     out.spam_type = null;
   }

@@ -32,7 +32,7 @@ from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
 from .tasks.severity import (SEVERITIES, critical_signalled, decide_severity, decide_severity_combined,
                              escalation_signals, ev_cuts, names_platform_penalty)
-from .tasks.spam import REVIEW_FORM_TYPES, decide_spam, no_words_spam, recipient_liked, unpadded
+from .tasks.spam import REVIEW_FORM_TYPES, decide_spam, is_review_form, no_words_spam, unpadded
 from .tasks.threat import threat_names_no_problem
 from .tasks.verdict import has_words, names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
@@ -341,9 +341,9 @@ class FeedbackAnalyzer:
             doc.probs["spam"], doc.norm, points.get("spam", 0.5), points.get("repeat"),
             combined=doc.combined.get("spam"),
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
-        if (r.is_spam and r.spam_type in REVIEW_FORM_TYPES and self.decision_stage and recipient_liked(doc.norm)
+        if (r.is_spam and r.spam_type in REVIEW_FORM_TYPES and self.decision_stage and is_review_form(doc.norm)
                 and points.get("review_forms", DEFAULT_POINTS["spam"]["review_forms"])):
-            r.is_spam, r.spam_type = False, None  # "女朋友很喜欢": a review (rule EF); the score stays the model's
+            r.is_spam, r.spam_type = False, None  # "女朋友很喜欢", "这本书…": a review (rules EF, EG); score stays
         if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
             r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
         if doc.ruled:  # decision stage: a chat phrase, rating, placeholder, negated complaint or question is not spam
