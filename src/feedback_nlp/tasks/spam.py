@@ -149,9 +149,11 @@ PADDING = re.compile(r"([^\w\s])\1{2,}|[哈呵嘿嘻]{3,}")
 #: family of off-topic chat in it (rule EF).
 RECIPIENT_LIKED = re.compile(r"(?:女朋友|男朋友|老公|老婆|媳妇|儿子|女儿|孩子|宝宝|妈妈|爸爸|老妈|老爸|家人|父母|朋友|同事|"
                              r"弟弟|妹妹|哥哥|姐姐|爷爷|奶奶|老人).{0,4}?(?:喜欢|满意|爱吃|爱穿|说好|夸)")
-#: A book named as the thing reviewed ("这本书", "书中", "全书"): a book review tells the story, the author and what the
-#: reader learnt, which the spam head reads as off-topic chat (rule EG).
-NAMES_BOOK = re.compile(r"这本书|本书|此书|该书|这套书|这部书|这部小说|这本小说|书中|整本书|全书|这系列|这套丛书")
+#: A book named as the thing reviewed ("这本书", "书中", "全书"), or its author, characters or reading (作者, 女主, 读完):
+#: a book review tells the story, the author and what the reader learnt, which the spam head reads as off-topic chat
+#: (rules EG, EG3; not 读后, as in a homework request for a 读后感).
+NAMES_BOOK = re.compile(r"这本书|本书|此书|该书|这套书|这部书|这部小说|这本小说|书中|整本书|全书|这系列|这套丛书|"
+                        r"作者|笔者|主人公|男主|女主|这部作品|读完|读罢|通读")
 #: Spam types a review form un-flags: those the head gives reviews it misreads as chat or insult.
 REVIEW_FORM_TYPES = ("irrelevant", "abuse")
 
