@@ -537,7 +537,7 @@ const UNREAD_REASON = 'unread: the model knows none of these characters, sentime
 const SPAM_COMPLAINT_REASON = 'needs review: spam, yet negative and raising';
 // pipeline.REPEATED_SPAM: spam types of a text that repeats one unit
 const REPEATED_SPAM = ['flood', 'gibberish'];
-// tasks/spam.py REVIEW_FORM_TYPES: the spam types a review form un-flags ("女朋友很喜欢" read as chat)
+// tasks/review_form.py REVIEW_FORM_TYPES: the spam types a review form un-flags ("女朋友很喜欢" read as chat)
 const REVIEW_FORM_TYPES = ['irrelevant', 'abuse'];
 const BARE_VERDICT_REASON = 'bare verdict: names no problem';
 const BARE_THREAT_REASON = 'bare threat: names no problem';
@@ -733,7 +733,7 @@ function applyThresholds(model, items) {
   }
 }
 
-/** tasks/spam.py unpadded: the normalised text without its padding (a run of one punctuation mark or symbol,
+/** tasks/review_form.py unpadded: the normalised text without its padding (a run of one punctuation mark or symbol,
  * laughter), spaces squeezed; the text itself when it has none or the rules have no padding pattern. */
 function unpadded(rules, norm) {
   if (!rules || !rules.paddingAll || !rules.spam.padding.test(norm)) return norm;
@@ -787,7 +787,7 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
     out.spam_type = null;
   }
   // "女朋友很喜欢", "这本书…": whom it was for liked it, or the book reviewed named: a review, not chat or insult
-  // (pipeline._spam, tasks/spam.py is_review_form); files written before them lack the patterns
+  // (pipeline._spam, tasks/review_form.py is_review_form); files written before them lack the patterns
   if (out.is_spam && REVIEW_FORM_TYPES.includes(out.spam_type) && Object.keys(combined).length && reviewForms
       && ((rules.spam.liked && rules.spam.liked.test(norm)) || (rules.spam.book && rules.spam.book.test(norm)))) {
     out.is_spam = false;

@@ -73,8 +73,8 @@ def python_patterns() -> dict:
     (:func:`~feedback_nlp.tasks.severity.names_platform_penalty`), ``text:<name>`` (text evidence; its letter
     runs ``[^\\W\\d_]`` and dropped symbols ``[^\\w:：]`` are spelled with Unicode properties in the
     host), ``spam:<name>`` (the spam signals that turn a flagged text's type into ``ad``, and ``spam:padding``,
-    :func:`~feedback_nlp.tasks.spam.unpadded`, and ``spam:liked`` and ``spam:book``,
-    :func:`~feedback_nlp.tasks.spam.is_review_form`) and
+    :func:`~feedback_nlp.tasks.review_form.unpadded`, and ``spam:liked`` and ``spam:book``,
+    :func:`~feedback_nlp.tasks.review_form.is_review_form`) and
     ``verdict:<name>`` (:func:`~feedback_nlp.tasks.verdict.is_bare_verdict`,
     :func:`~feedback_nlp.tasks.threat.is_bare_threat`, :func:`~feedback_nlp.tasks.chat.is_bare_chat_phrase`,
     :func:`~feedback_nlp.tasks.rating.rating_side`, :func:`~feedback_nlp.tasks.question.is_bare_question`,
@@ -84,7 +84,8 @@ def python_patterns() -> dict:
     (:func:`~feedback_nlp.tasks.merchant.is_merchant_card`) and ``notice:<name>``
     (:func:`~feedback_nlp.tasks.notice.is_posted_notice`)."""
     from . import text
-    from .tasks import chat, evidence, merchant, negated, notice, placeholder, question, rating, spam, threat, verdict
+    from .tasks import (chat, evidence, merchant, negated, notice, placeholder, question, rating, review_form, spam,
+                        threat, verdict)
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES, NEGATED, PLATFORM_PENALTY, WORRY
 
@@ -98,8 +99,8 @@ def python_patterns() -> dict:
                        ("solicit", "_SOLICIT"), ("cjk_run", "_CJK_RUN")):
         out[f"text:{name}"] = getattr(evidence, attr)
     out.update({"spam:link": spam._LINK, "spam:contact": spam._CONTACT, "spam:solicit": spam._SOLICIT,
-                "spam:padding": spam.PADDING, "spam:liked": spam.RECIPIENT_LIKED,
-                "spam:book": spam.NAMES_BOOK})
+                "spam:padding": review_form.PADDING, "spam:liked": review_form.RECIPIENT_LIKED,
+                "spam:book": review_form.NAMES_BOOK})
     out.update({"verdict:verdict": verdict._VERDICT, "verdict:phrases": verdict._PHRASES,
                 "verdict:not_letter": text.NOT_LETTER, "verdict:threat": threat._THREAT,
                 "verdict:threat_phrases": threat._THREAT_PHRASES, "verdict:chat": chat._CHAT,

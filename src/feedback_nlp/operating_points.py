@@ -26,8 +26,8 @@ CHANNEL_SEP = "@"
 #: poster advertises is an ad: a shop's own review-for-reward card (``tasks.merchant``) or a notice sending
 #: readers to a contact channel (``tasks.notice``; 0 turns both off), whether the review forms the spam head
 #: misreads are reviews: a flagged text with padding ("不错。。。。。。") takes the spam reading of the text without it
-#: (``tasks.spam.unpadded``), and one saying that whom it was for liked it ("女朋友很喜欢") or naming the book it
-#: reviews ("这本书…", ``tasks.spam.is_review_form``) is not irrelevant or abuse (0 turns them off), whether the
+#: (``tasks.review_form.unpadded``), and one saying that whom it was for liked it ("女朋友很喜欢") or naming the book it
+#: reviews ("这本书…", ``tasks.review_form.is_review_form``) is not irrelevant or abuse (0 turns them off), whether the
 #: texts that name no problem are decided by their rules (0 turns them off): a bare verdict ("差评！",
 #: ``tasks.verdict``: no issue type, low), a bare threat ("我要投诉", ``tasks.threat``: other, high) and a
 #: bare chat phrase ("收到", ``tasks.chat``) or star rating ("5星", ``tasks.rating``: not spam, no issue type,

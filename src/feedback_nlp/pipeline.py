@@ -28,11 +28,12 @@ from .tasks.notice import POSTED_NOTICE_REASON, is_posted_notice
 from .tasks.placeholder import placeholder_names_no_problem
 from .tasks.question import question_names_no_problem
 from .tasks.rating import rating_names_no_problem
+from .tasks.review_form import REVIEW_FORM_TYPES, is_review_form, unpadded
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
 from .tasks.severity import (SEVERITIES, critical_signalled, decide_severity, decide_severity_combined,
                              escalation_signals, ev_cuts, names_platform_penalty)
-from .tasks.spam import REVIEW_FORM_TYPES, decide_spam, is_review_form, no_words_spam, unpadded
+from .tasks.spam import decide_spam, no_words_spam
 from .tasks.threat import threat_names_no_problem
 from .tasks.verdict import has_words, names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
@@ -676,8 +677,8 @@ class FeedbackAnalyzer:
 
     def _read_unpadded(self, live: list[Doc]) -> None:
         """Decision stage: padding does not make a text spam. A text the spam combiner flags that holds padding (a
-        run of one punctuation mark, laughter: :data:`~feedback_nlp.tasks.spam.PADDING`) takes the spam reading of
-        the same text without it (:func:`~feedback_nlp.tasks.spam.unpadded`) when that reading is under the point:
+        run of one punctuation mark, laughter: :data:`~feedback_nlp.tasks.review_form.PADDING`) takes the spam reading of
+        the same text without it (:func:`~feedback_nlp.tasks.review_form.unpadded`) when that reading is under the point:
         "不错。。。。。。。。" and "包装破损了。。。。。。" had been ``gibberish``, "非常好哈哈哈哈哈" ``irrelevant``. It only
         un-flags; the other heads keep their reading of the whole text. Off with the point ``spam.review_forms`` at
         0."""

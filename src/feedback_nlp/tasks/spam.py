@@ -139,45 +139,6 @@ def rule_spam_type(text: str, repeat_threshold: float) -> str | None:
     return None
 
 
-#: Padding: a run of three or more of one punctuation mark or symbol ("。。。。", ",,,,", "~~~") or laughter (哈哈哈,
-#: 呵呵呵). A short review padded to a length ("不错。。。。。。。。", "包装破损了。。。。。。", "非常好哈哈哈哈哈") is still a
-#: review (codebook: a short but meaningful review is not spam; gibberish is *pure* filler), yet the spam head flags it.
-PADDING = re.compile(r"([^\w\s])\1{2,}|[哈呵嘿嘻]{3,}")
-
-
-#: Whom the buyer bought for, liking it ("女朋友很喜欢", "孩子爱吃"): a review, though the spam head reads the friends and
-#: family of off-topic chat in it (rule EF).
-RECIPIENT_LIKED = re.compile(r"(?:女朋友|男朋友|老公|老婆|媳妇|儿子|女儿|孩子|宝宝|妈妈|爸爸|老妈|老爸|家人|父母|朋友|同事|"
-                             r"弟弟|妹妹|哥哥|姐姐|爷爷|奶奶|老人).{0,4}?(?:喜欢|满意|爱吃|爱穿|说好|夸)")
-#: A book named as the thing reviewed ("这本书", "书中", "全书"), or its author, characters or reading (作者, 女主, 读完):
-#: a book review tells the story, the author and what the reader learnt, which the spam head reads as off-topic chat
-#: (rules EG, EG3; not 读后, as in a homework request for a 读后感).
-NAMES_BOOK = re.compile(r"这本书|本书|此书|该书|这套书|这部书|这部小说|这本小说|书中|整本书|全书|这系列|这套丛书|"
-                        r"作者|笔者|主人公|男主|女主|这部作品|读完|读罢|通读")
-#: Spam types a review form un-flags: those the head gives reviews it misreads as chat or insult.
-REVIEW_FORM_TYPES = ("irrelevant", "abuse")
-
-
-def recipient_liked(norm: str) -> bool:
-    """Whether the normalised text says the one it was bought for liked it (:data:`RECIPIENT_LIKED`)."""
-    return RECIPIENT_LIKED.search(norm) is not None
-
-
-def is_review_form(norm: str) -> bool:
-    """Whether the normalised text takes a form only a review takes: whom it was for liked it
-    (:func:`recipient_liked`), or it names the book it reviews (:data:`NAMES_BOOK`). The decision stage un-flags such a
-    text the spam decision typed ``irrelevant`` or ``abuse`` (``pipeline.FeedbackAnalyzer._spam``)."""
-    return recipient_liked(norm) or NAMES_BOOK.search(norm) is not None
-
-
-def unpadded(norm: str) -> str:
-    """The normalised text without its padding (:data:`PADDING`), spaces squeezed; ``norm`` itself when it has none.
-    The decision stage reads a flagged text's spam score from this text (``pipeline.FeedbackAnalyzer``)."""
-    if not PADDING.search(norm):
-        return norm
-    return " ".join(w for w in PADDING.sub(" ", norm).split(" ") if w)
-
-
 def no_words_spam(is_spam: bool, norm: str) -> tuple[bool, str | None]:
     """The decision stage's spam call on a text with no words (:func:`feedback_nlp.tasks.verdict.has_words`
     false). Emoji of one side (:func:`feedback_nlp.tasks.sentiment.emoji_sentiment`) make it a one-emoji
