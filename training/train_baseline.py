@@ -658,12 +658,12 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   spam; the other had been a `critical` account_security complaint), all gold `ad`; no test record and no
   corpus review (`python training/bare_verdict_check.py`, sections "merchant cards" and "posted notices").
 - `spam.review_forms` = 1 (every model takes it; 0 turns it off): review forms the spam head misreads (codebook: a
-  short but meaningful review is not spam). A text the spam point flags that holds padding (a run of one
-  punctuation mark or symbol, laughter: "不错。。。。。。", "非常好哈哈哈哈哈", `feedback_nlp.tasks.review_form.unpadded`) takes the
-  spam reading of the text without it when that is under the point (rule EA); a text flagged `irrelevant` or `abuse`
-  that says whom it was for liked it ("女朋友很喜欢", rule EF) or names the book it reviews ("这本书…", rule EG;
-  `feedback_nlp.tasks.review_form.is_review_form`) is not spam. They only un-flag: 134 train + dev corpus reviews, 128 of
-  them reviews (the rest word play and 蒙牛 Weibo posts), one dev annotation (a book review, gold not spam), and 17
+  short but meaningful review is not spam). A text the spam point flags that holds padding (a run of one punctuation
+  mark or symbol, laughter: "不错。。。。。。", "非常好哈哈哈哈哈", `feedback_nlp.tasks.review_form.unpadded`) takes the spam reading
+  of the text without it when that is under the point (rule EA); a text flagged `irrelevant` or `abuse` that says whom
+  it was for liked it ("女朋友很喜欢", rule EF) or names the book it reviews ("这本书…", rule EG;
+  `feedback_nlp.tasks.review_form.is_review_form`) is not spam. They only un-flag: 134 train + dev corpus reviews, 128
+  of them reviews (the rest word play and 蒙牛 Weibo posts), one dev annotation (a book review, gold not spam), and 17
   test corpus reviews, 14 of them reviews (`python training/bare_verdict_check.py`, section "review forms").
 - `issue_types.gate` = {th['issue_types'].get('gate')}: P(a problem is raised) from the issue gate; below it no issue type is
   given (issue types are for problems raised, never for aspects praised). Per-label thresholds as

@@ -677,11 +677,11 @@ class FeedbackAnalyzer:
 
     def _read_unpadded(self, live: list[Doc]) -> None:
         """Decision stage: padding does not make a text spam. A text the spam combiner flags that holds padding (a
-        run of one punctuation mark, laughter: :data:`~feedback_nlp.tasks.review_form.PADDING`) takes the spam reading of
-        the same text without it (:func:`~feedback_nlp.tasks.review_form.unpadded`) when that reading is under the point:
-        "不错。。。。。。。。" and "包装破损了。。。。。。" had been ``gibberish``, "非常好哈哈哈哈哈" ``irrelevant``. It only
-        un-flags; the other heads keep their reading of the whole text. Off with the point ``spam.review_forms`` at
-        0."""
+        run of one punctuation mark, laughter: :data:`~feedback_nlp.tasks.review_form.PADDING`) takes the spam
+        reading of the same text without it (:func:`~feedback_nlp.tasks.review_form.unpadded`) when that reading is
+        under the point: "不错。。。。。。。。" and "包装破损了。。。。。。" had been ``gibberish``, "非常好哈哈哈哈哈"
+        ``irrelevant``. It only un-flags; the other heads keep their reading of the whole text. Off with the point
+        ``spam.review_forms`` at 0."""
         comb = self._head("spam").combiner
         if comb is None:
             return
