@@ -27,6 +27,8 @@ def test_recipient_liked(norm, liked):
     ("我女朋友喜欢", True), ("一口气看完了这本书,很感动", True), ("书中的主人公让人心疼", True), ("全书共三部", True),
     ("作者的文笔很细腻", True), ("女主太傻了,男主一直在等她", True), ("求一篇500字的读后感,明天就要交了", False),
     ("今天第一天上班,好紧张", False), ("我是书店老板,加我微信", False), ("梅西今晚这脚任意球太绝了", False),
+    # an ad that says so: it links, leaves a contact or solicits
+    ("女朋友很喜欢,兼职日结200,详情看主页", False), ("这本书不错,需要电子版的加微信 ebook_2024", False),
 ])
 def test_is_review_form(norm, form):
     assert is_review_form(norm) is form

@@ -788,8 +788,11 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
   }
   // "女朋友很喜欢", "这本书…": whom it was for liked it, or the book reviewed named: a review, not chat or insult
   // (pipeline._spam, tasks/review_form.py is_review_form); files written before them lack the patterns
-  if (out.is_spam && REVIEW_FORM_TYPES.includes(out.spam_type) && Object.keys(combined).length && reviewForms
-      && ((rules.spam.liked && rules.spam.liked.test(norm)) || (rules.spam.book && rules.spam.book.test(norm)))) {
+  // ... unless it links, leaves a contact or solicits ("女朋友很喜欢，兼职日结200" is an ad)
+  const form = rules ? rules.spam : null;
+  if (out.is_spam && REVIEW_FORM_TYPES.includes(out.spam_type) && Object.keys(combined).length && reviewForms && form
+      && ((form.liked && form.liked.test(norm)) || (form.book && form.book.test(norm)))
+      && !(form.link.test(norm) || form.contact.test(norm) || form.solicit.test(norm))) {
     out.is_spam = false;
     out.spam_type = null;
   }

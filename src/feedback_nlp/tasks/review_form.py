@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from .spam import _CONTACT, _LINK, _SOLICIT
+
 #: Padding: a run of three or more of one punctuation mark or symbol ("。。。。", ",,,,", "~~~") or laughter (哈哈哈,
 #: 呵呵呵; rule EA).
 PADDING = re.compile(r"([^\w\s])\1{2,}|[哈呵嘿嘻]{3,}")
@@ -40,5 +42,8 @@ def recipient_liked(norm: str) -> bool:
 
 def is_review_form(norm: str) -> bool:
     """Whether the normalised text says whom it was for liked it (:func:`recipient_liked`) or names the book it
-    reviews (:data:`NAMES_BOOK`)."""
-    return recipient_liked(norm) or NAMES_BOOK.search(norm) is not None
+    reviews (:data:`NAMES_BOOK`), and neither links, leaves a contact nor solicits (the spam signals of
+    :mod:`feedback_nlp.tasks.spam`): "女朋友很喜欢，兼职日结200" is an ad that says so."""
+    if not (recipient_liked(norm) or NAMES_BOOK.search(norm)):
+        return False
+    return not (_LINK.search(norm) or _CONTACT.search(norm) or _SOLICIT.search(norm))
