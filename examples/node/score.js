@@ -740,13 +740,32 @@ function unpadded(rules, norm) {
   return norm.replace(rules.paddingAll, ' ').split(' ').filter(Boolean).join(' ');
 }
 
+/** The operating points of ``task`` for a record of ``channel`` (or null): its channel's, else the head's
+ * (pipeline.FeedbackAnalyzer._points). */
+function pointsOf(model, task, channel) {
+  const own = channel !== null && model.channelPoints ? model.channelPoints[channel] || {} : {};
+  return own[task] || model.card.tasks[task].thresholds || {};
+}
+
+/** pipeline._read_unpadded's test: a text with padding, words left without it, and a combined P(spam) at or over
+ * its point, where the point review_forms is on. Only such texts are read a second time (decideFull's ``bare``). */
+function needsUnpadded(model, probs, norm, channel = null) {
+  const rules = model.rules;
+  const comb = model.card.tasks.spam.combiner;
+  const bare = unpadded(rules, norm);
+  if (!comb || !bare || bare === norm || hasNoWords(rules, model.card.tasks.sentiment.labels, norm)) return false;
+  const st = pointsOf(model, 'spam', channel);
+  if ((st.review_forms ?? DEFAULT_POINTS.spam.review_forms) === 0) return false;
+  const fired = rules.escalation.filter((r) => ruleFires(rules, r, norm));
+  return combine(comb, { model, probs, norm, rules, fired, text: null })[1] >= (st.spam ?? 0.5);
+}
+
 /** The decisions FeedbackAnalyzer.load() makes for one non-empty normalised text (of ``channel``, or null).
- * ``bare``: {norm, probs} of the text without its padding (unpadded), where it has padding, else null. */
+ * ``bare``: {norm, probs} of the text without its padding (unpadded), where needsUnpadded holds, else null. */
 function decideFull(model, probs, norm, channel = null, unread = false, bare = null) {
   const heads = model.card.tasks;
   const rules = model.rules;
-  const own = channel !== null && model.channelPoints ? model.channelPoints[channel] || {} : {};
-  const th = (task) => own[task] || heads[task].thresholds || {};
+  const th = (task) => pointsOf(model, task, channel);
   const fired = rules ? rules.escalation.filter((r) => ruleFires(rules, r, norm)) : [];
   const signalled = fired.some((r) => r.minimum === 'critical'); // tasks/severity.py critical_signalled
   const ctx = { model, probs, norm, rules, fired, text: null };
@@ -1105,9 +1124,11 @@ async function main() {
     const feats = good.map((b) => featurize(model, b.norm));
     const probs = good.length ? await predictProba(model, good.map((b) => b.norm), feats) : {};
     // the texts without their padding, read only for the spam decision of a flagged padded text (decideFull)
-    const bare = args.headsOnly ? [] : good.map((b) => (b.norm ? unpadded(model.rules, b.norm) : b.norm));
-    const padded = bare.map((u, i) => (u && u !== good[i].norm ? i : -1)).filter((i) => i >= 0);
-    const bareProbs = padded.length ? await predictProba(model, padded.map((i) => bare[i])) : {};
+    const rowProbs = (i) => Object.fromEntries(model.tasks.map((t) => [t, probs[t][i]]));
+    const padded = args.headsOnly ? [] : good.map((b, i) => i)
+      .filter((i) => good[i].norm && needsUnpadded(model, rowProbs(i), good[i].norm, good[i].channel));
+    const bare = padded.map((i) => unpadded(model.rules, good[i].norm));
+    const bareProbs = padded.length ? await predictProba(model, bare) : {};
     const bareAt = new Map(padded.map((i, k) => [i, k]));
     let g = 0;
     const lines = batch.map((b) => {
@@ -1117,8 +1138,9 @@ async function main() {
       const feat = feats[g];
       let bareRead = null;
       if (bareAt.has(g)) {
-        bareRead = { norm: bare[g], probs: {} };
-        for (const t of model.tasks) bareRead.probs[t] = bareProbs[t][bareAt.get(g)];
+        const k = bareAt.get(g);
+        bareRead = { norm: bare[k], probs: {} };
+        for (const t of model.tasks) bareRead.probs[t] = bareProbs[t][k];
       }
       g += 1;
       if (!b.norm) { // empty after normalisation: the library's neutral result, no model
