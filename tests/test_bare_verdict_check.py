@@ -83,11 +83,11 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
         "(False, 'positive', 'low', [])"
 
 
-def test_padded_texts_whose_spam_decision_the_point_changes(tmp_path, capsys):
+def test_review_forms_whose_spam_decision_the_point_changes(tmp_path, capsys):
     # rule EA: a padded review the spam head flags is not spam with the point on; padded filler stays spam
     data = _data(tmp_path, annotations=[("不错。。。。。。。。", [], "positive", "low"), ("质量很好", [], "positive", "low")],
                  reviews=[("包装破损了" + "。" * 22, 0), ("。。。。。。。", 0), ("很好用", 1)])
-    bare_verdict_check.padded_spam(str(data))
+    bare_verdict_check.review_form_changes(str(data))
     lines = capsys.readouterr().out.splitlines()
     assert "  train: 1 of 2 (2 annotations, the rest corpus reviews)" in lines
     assert "  dev: 4 of 11 (2 annotations, the rest corpus reviews)" in lines  # the review in each of 3 corpora

@@ -21,7 +21,7 @@ with the point at 0 and 1 next to the gold; every merchant card and posted notic
 ``spam.posted_ad`` at 0 and 1; and every bare question
 ("怎么取消订单？"), with ``issue_types.bare_question`` at 0 and 1, then the dev and test decision figures with it on
 for the channel ``cs_chat`` only; last, every record whose spam decision the point ``spam.review_forms`` changes
-(padding, "不错。。。。。。", rule EA; whom it was for liked it, "女朋友很喜欢", rule EF).
+(padding, "不错。。。。。。", rule EA; whom it was for liked it, "女朋友很喜欢", rule EF; the book reviewed named, rule EG).
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -117,7 +117,7 @@ def main(argv=None) -> None:
     asked = {v: FeedbackAnalyzer.load(thresholds={"issue_types.bare_question": v}) for v in (0, 1)}
     point_off_and_on("bare questions", taken_by(question_names_no_problem), asked, args.data_dir)
     questions_on_chat(args.data_dir)
-    padded_spam(args.data_dir)
+    review_form_changes(args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -190,11 +190,11 @@ def questions_on_chat(data_dir=None) -> None:
         print(f"{split}, bare_question on for cs_chat: {issue_and_severity(rep)}; 3-way sentiment {sentiment:.4f}")
 
 
-def padded_spam(data_dir=None) -> None:
+def review_form_changes(data_dir=None) -> None:
     """Every annotation record and corpus review whose spam decision the point ``spam.review_forms`` changes (rule
-    EA: a flagged text with padding takes the spam reading of the text without it; rule EF: one saying that whom it
-    was for liked it is not irrelevant or abuse), per split, with the gold or label and the decisions with the point
-    at 0 and 1."""
+    EA: a flagged text with padding takes the spam reading of the text without it; rules EF, EG: one saying that
+    whom it was for liked it, or naming the book it reviews, is not irrelevant or abuse), per split, with the gold or
+    label and the decisions with the point at 0 and 1."""
     forms = {v: FeedbackAnalyzer.load(thresholds={"spam.review_forms": v}) for v in (0, 1)}
     print("review forms whose spam decision changes (gold or label | point 0 | point 1):")
     for split in ("train", "dev", "test"):
