@@ -155,6 +155,7 @@ DECISION_TEXTS = [
     "我的账号被判定刷单封了，我根本没有刷单", "账号被盗了，还被冻结了", "商家跑路了，钱要不回来",
     "画面清晰非常不错女朋友很喜欢", "我女朋友喜欢", "女朋友很喜欢，兼职日结200，详情看主页",
     "书中的小男孩为了得到梦寐以求的小马，拼命想抓住那只猴子，可梦想实现后他却改变了主意。",
+    "一口气读完了这本书，书中的主人公在医院里抢救了三天三夜，最后还是走了，作者写得太感人了，强烈推荐！",
     "退货要等多久？", "完全没法用", "Terrible quality, the zipper broke on day one 拉链坏了",
     "啊啊啊啊啊 http://t.cn/abc 加我", "哈哈哈哈哈哈 扫码 领券 www.a.com",  # the head says gibberish / irrelevant: signals make it ad
     "投诉", "差评！我要举报", "我要投诉到12315",  # bare threats (other, high) and a critical one

@@ -702,3 +702,15 @@ def test_a_review_form_is_a_review(analyzer, text):
 def test_an_ad_that_says_someone_liked_it_stays_an_ad(analyzer):
     r = analyzer.analyze("物流很快，老公很喜欢。PS：有没有想做副业的姐妹？每月多赚三四千，加我微信 fuye_2024 私我")
     assert r.is_spam and r.spam_type == "ad"
+
+
+def test_a_positive_book_review_tells_a_story_not_a_harm(analyzer):
+    # Rule EJ: the health rule fires on the plot (医院, 抢救) of a positive book review written here; it was critical.
+    # A negative one, or one that names no book, keeps its signals; severity.book_story at 0 gives them back.
+    story = "一口气读完了这本书，书中的主人公在医院里抢救了三天三夜，最后还是走了，作者写得太感人了，强烈推荐！"
+    r = analyzer.analyze(story)
+    assert r.sentiment == "positive" and r.severity == "low" and len(r.severity_reasons) == 1
+    off = FeedbackAnalyzer.load(thresholds={"severity.book_story": 0}).analyze(story)
+    assert off.severity == "critical" and "health or safety risk" in off.severity_reasons
+    harmed = analyzer.analyze("这本书纸张太锋利了，我小孩第一次看就被书划破了手，流了好多血")
+    assert harmed.sentiment == "negative" and "health or safety risk" in harmed.severity_reasons

@@ -1,7 +1,7 @@
 """tasks/review_form.py: the forms only a review takes (padding, whom it was for, the book reviewed)."""
 import pytest
 
-from feedback_nlp.tasks.review_form import is_review_form, recipient_liked, unpadded
+from feedback_nlp.tasks.review_form import is_review_form, names_book, recipient_liked, unpadded
 
 
 @pytest.mark.parametrize("norm, want", [
@@ -32,3 +32,9 @@ def test_recipient_liked(norm, liked):
 ])
 def test_is_review_form(norm, form):
     assert is_review_form(norm) is form
+
+
+@pytest.mark.parametrize("norm, named", [("书中的主人公在医院里", True), ("作者写得太感人了", True), ("读完了", True),
+                                         ("在医院里抢救了三天", False), ("书包质量很好", False)])
+def test_names_book(norm, named):
+    assert names_book(norm) is named

@@ -681,7 +681,7 @@ const DEFAULT_POINTS = {
   spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1, review_forms: 1 },
   issue_types: { bare_verdict: 1, bare_question: 0 },
   sentiment: { review: 0.5 },
-  severity: { review: 0.4, critical_not_chinese: 1, critical_penalty: 1 },
+  severity: { review: 0.4, critical_not_chinese: 1, critical_penalty: 1, book_story: 1 },
 };
 
 /** Points that are not probabilities: severity's cuts on the expected level, in [0, 3]. */
@@ -747,16 +747,29 @@ function pointsOf(model, task, channel) {
   return own[task] || model.card.tasks[task].thresholds || {};
 }
 
+/** The escalation rules that fire on a normalised text, as the decision stage reads them: none in a book review
+ * that reads positive, whose matches are its story's (pipeline._mark_story; point severity.book_story). */
+function signalsOf(model, probs, norm, channel = null, unread = false) {
+  const rules = model.rules;
+  if (!rules) return [];
+  const fired = rules.escalation.filter((r) => ruleFires(rules, r, norm));
+  const sl = model.card.tasks.sentiment.labels;
+  const on = (pointsOf(model, 'severity', channel).book_story ?? DEFAULT_POINTS.severity.book_story) !== 0;
+  if (fired.length && on && rules.spam.book && sl[argmax(sentimentProbs(model, probs, unread))] === 'positive'
+      && rules.spam.book.test(norm)) return [];
+  return fired;
+}
+
 /** pipeline._read_unpadded's test: a text with padding, words left without it, and a combined P(spam) at or over
  * its point, where the point review_forms is on. Only such texts are read a second time (decideFull's ``bare``). */
-function needsUnpadded(model, probs, norm, channel = null) {
+function needsUnpadded(model, probs, norm, channel = null, unread = false) {
   const rules = model.rules;
   const comb = model.card.tasks.spam.combiner;
   const bare = unpadded(rules, norm);
   if (!comb || !bare || bare === norm || hasNoWords(rules, model.card.tasks.sentiment.labels, norm)) return false;
   const st = pointsOf(model, 'spam', channel);
   if ((st.review_forms ?? DEFAULT_POINTS.spam.review_forms) === 0) return false;
-  const fired = rules.escalation.filter((r) => ruleFires(rules, r, norm));
+  const fired = signalsOf(model, probs, norm, channel, unread);
   return combine(comb, { model, probs, norm, rules, fired, text: null })[1] >= (st.spam ?? 0.5);
 }
 
@@ -766,7 +779,7 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
   const heads = model.card.tasks;
   const rules = model.rules;
   const th = (task) => pointsOf(model, task, channel);
-  const fired = rules ? rules.escalation.filter((r) => ruleFires(rules, r, norm)) : [];
+  const fired = signalsOf(model, probs, norm, channel, unread);
   const signalled = fired.some((r) => r.minimum === 'critical'); // tasks/severity.py critical_signalled
   const ctx = { model, probs, norm, rules, fired, text: null };
   const combined = {};
@@ -1126,7 +1139,8 @@ async function main() {
     // the texts without their padding, read only for the spam decision of a flagged padded text (decideFull)
     const rowProbs = (i) => Object.fromEntries(model.tasks.map((t) => [t, probs[t][i]]));
     const padded = args.headsOnly ? [] : good.map((b, i) => i)
-      .filter((i) => good[i].norm && needsUnpadded(model, rowProbs(i), good[i].norm, good[i].channel));
+      .filter((i) => good[i].norm && needsUnpadded(model, rowProbs(i), good[i].norm, good[i].channel,
+        isUnread(model, feats[i])));
     const bare = padded.map((i) => unpadded(model.rules, good[i].norm));
     const bareProbs = padded.length ? await predictProba(model, bare) : {};
     const bareAt = new Map(padded.map((i, k) => [i, k]));

@@ -40,10 +40,17 @@ def recipient_liked(norm: str) -> bool:
     return RECIPIENT_LIKED.search(norm) is not None
 
 
+def names_book(norm: str) -> bool:
+    """Whether the normalised text names the book it reviews, its author, characters or reading (:data:`NAMES_BOOK`).
+    The decision stage also reads a positive one's escalation matches as its story's, not the reader's harm or threat
+    (``pipeline.FeedbackAnalyzer._mark_story``; rule EJ)."""
+    return NAMES_BOOK.search(norm) is not None
+
+
 def is_review_form(norm: str) -> bool:
     """Whether the normalised text says whom it was for liked it (:func:`recipient_liked`) or names the book it
     reviews (:data:`NAMES_BOOK`), and neither links, leaves a contact nor solicits (the spam signals of
     :mod:`feedback_nlp.tasks.spam`): "女朋友很喜欢，兼职日结200" is an ad that says so."""
-    if not (recipient_liked(norm) or NAMES_BOOK.search(norm)):
+    if not (recipient_liked(norm) or names_book(norm)):
         return False
     return not (_LINK.search(norm) or _CONTACT.search(norm) or _SOLICIT.search(norm))
