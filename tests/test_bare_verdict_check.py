@@ -94,3 +94,15 @@ def test_review_forms_whose_spam_decision_the_point_changes(tmp_path, capsys):
     assert "    '不错。。。。。。。。' - | gibberish | None positive low []" in lines
     assert any(line.startswith("    '包装破损了。。。") and " review 0 | gibberish | None negative " in line
                for line in lines)
+
+
+def test_book_stories_whose_severity_the_point_changes(tmp_path, capsys):
+    # rule EJ: a positive book review whose plot fires the health rule is no longer critical with the point on
+    story = "一口气读完了这本书，书中的主人公在医院里抢救了三天三夜，最后还是走了，作者写得太感人了，强烈推荐！"
+    data = _data(tmp_path, annotations=[(story, [], "positive", "low"), ("质量很好", [], "positive", "low")],
+                 reviews=[(story, 1), ("很好用", 1)])
+    bare_verdict_check.book_story_changes(str(data))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "book stories whose severity changes (gold or label | point 0 | point 1):"
+    assert "  dev: 4 of 8 (2 annotations, the rest corpus reviews)" in lines  # the annotation + the review in 3 corpora
+    assert f"    {story[:40]!r} low | critical | positive low []" in lines

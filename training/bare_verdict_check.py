@@ -21,7 +21,8 @@ with the point at 0 and 1 next to the gold; every merchant card and posted notic
 ``spam.posted_ad`` at 0 and 1; and every bare question
 ("怎么取消订单？"), with ``issue_types.bare_question`` at 0 and 1, then the dev and test decision figures with it on
 for the channel ``cs_chat`` only; last, every record whose spam decision the point ``spam.review_forms`` changes
-(padding, "不错。。。。。。", rule EA; whom it was for liked it, "女朋友很喜欢", rule EF; the book reviewed named, rule EG).
+(padding, "不错。。。。。。", rule EA; whom it was for liked it, "女朋友很喜欢", rule EF; the book reviewed named, rule EG),
+and every record whose severity ``severity.book_story`` changes (a positive book review's story, rule EJ).
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -118,6 +119,7 @@ def main(argv=None) -> None:
     point_off_and_on("bare questions", taken_by(question_names_no_problem), asked, args.data_dir)
     questions_on_chat(args.data_dir)
     review_form_changes(args.data_dir)
+    book_story_changes(args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -190,29 +192,40 @@ def questions_on_chat(data_dir=None) -> None:
         print(f"{split}, bare_question on for cs_chat: {issue_and_severity(rep)}; 3-way sentiment {sentiment:.4f}")
 
 
-def review_form_changes(data_dir=None) -> None:
-    """Every annotation record and corpus review whose spam decision the point ``spam.review_forms`` changes (rule
-    EA: a flagged text with padding takes the spam reading of the text without it; rules EF, EG: one saying that
-    whom it was for liked it, or naming the book it reviews, is not irrelevant or abuse), per split, with the gold or
-    label and the decisions with the point at 0 and 1."""
-    forms = {v: FeedbackAnalyzer.load(thresholds={"spam.review_forms": v}) for v in (0, 1)}
-    print("review forms whose spam decision changes (gold or label | point 0 | point 1):")
+def point_changes(title: str, point: str, field: str, data_dir=None) -> None:
+    """Every annotation record and corpus review whose decision ``field`` (``is_spam`` or ``severity``) the point
+    ``point`` changes, per split, with the gold or label and the decisions with the point at 0 and 1."""
+    analyzers = {v: FeedbackAnalyzer.load(thresholds={point: v}) for v in (0, 1)}
+    print(f"{title} (gold or label | point 0 | point 1):")
     for split in ("train", "dev", "test"):
         recs = load_annotations(split, data_dir)
         texts = [r["text"] for r in recs]
-        gold = [r["spam_type"] if r["is_spam"] else "-" for r in recs]
+        gold = [(r["spam_type"] if r["is_spam"] else "-") if field == "is_spam" else r[field] for r in recs]
         for name in CORPORA:
             reviews = load_corpus(name, split, data_dir)
             texts += [r["text"] for r in reviews]
             gold += [f"review {r['label']}" for r in reviews]
-        decided = {v: a.analyze_batch(texts) for v, a in forms.items()}
-        changed = [k for k in range(len(texts)) if decided[0][k].is_spam != decided[1][k].is_spam]
+        decided = {v: a.analyze_batch(texts) for v, a in analyzers.items()}
+        changed = [k for k in range(len(texts)) if getattr(decided[0][k], field) != getattr(decided[1][k], field)]
         print(f"  {split}: {len(changed)} of {len(texts)} ({len(recs)} annotations, the rest corpus reviews)")
         for k in changed:
             a, b = decided[0][k], decided[1][k]
-            print(f"    {texts[k][:40]!r} {gold[k]} | {a.spam_type} | {b.spam_type} {b.sentiment} {b.severity} "
-                  f"{b.issue_types}")
+            before = a.spam_type if field == "is_spam" else a.severity
+            print(f"    {texts[k][:40]!r} {gold[k]} | {before} | {b.spam_type if field == 'is_spam' else ''}"
+                  f"{' ' if field == 'is_spam' else ''}{b.sentiment} {b.severity} {b.issue_types}")
 
+
+def review_form_changes(data_dir=None) -> None:
+    """Every record whose spam decision the point ``spam.review_forms`` changes (rule EA: a flagged text with padding
+    takes the spam reading of the text without it; rules EF, EG: one saying that whom it was for liked it, or naming
+    the book it reviews, is not irrelevant or abuse)."""
+    point_changes("review forms whose spam decision changes", "spam.review_forms", "is_spam", data_dir)
+
+
+def book_story_changes(data_dir=None) -> None:
+    """Every record whose severity the point ``severity.book_story`` changes (rule EJ: in a book review that reads
+    positive the escalation matches are its story's)."""
+    point_changes("book stories whose severity changes", "severity.book_story", "severity", data_dir)
 
 if __name__ == "__main__":
     main()

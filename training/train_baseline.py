@@ -643,7 +643,8 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
 - `severity.book_story` = 1 (every model takes it; 0 turns it off): in a book review that reads positive (it names
   the book, its author, characters or reading: `feedback_nlp.tasks.review_form.names_book`) the escalation rules'
   matches are its story's (手术, 律师, 媒体): it fires no signal (rule EJ, 2026-12-07: one train annotation, gold low,
-  critical → low; 18 train / dev and 4 test corpus book reviews lose a critical or high level, none a real harm).
+  critical → low; 18 train / dev and 4 test corpus book reviews lose a critical or high level, none a real harm;
+  `python training/bare_verdict_check.py`, section "book stories").
 - `severity.critical_review` = {th['severity'].get('critical_review')}: from here up to the critical point a record becomes
   `high` with `needs_review` true and the reason ("close to critical: P(critical) … < … (signals)").
 - `severity.ev_medium` / `ev_high` = {th['severity'].get('ev_medium')} / {th['severity'].get('ev_high')}: cuts on the combiner's expected level for
