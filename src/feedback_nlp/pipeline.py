@@ -704,22 +704,21 @@ class FeedbackAnalyzer:
         todo = []
         for d in live:
             points = self._points("spam", d)
+            point = points.get("spam", 0.5)
             if (d.no_words or not points.get("review_forms", DEFAULT_POINTS["spam"]["review_forms"])
-                    or float(d.combined["spam"][1]) < points.get("spam", 0.5)):
+                    or float(d.combined["spam"][1]) < point):
                 continue
             bare = unpadded(d.norm)
             if bare and bare != d.norm:
-                todo.append((d, bare, points.get("spam", 0.5)))
+                todo.append((d, bare, point))
         if not todo:
             return
         model = self.task_models["spam"]
         norms = [bare for _, bare, _ in todo]
         probs = model.predict_proba(norms)  # every head: the combiner reads them all
         labels = {t: model.heads[t].labels for t in probs}
-        fired = [{r.reason for r in escalation_signals(n)} for n in norms]
-        texts = [text_evidence(n) for n in norms] if any("text:" in f for f in comb.features) else None
-        for i, (p, (d, _, point)) in enumerate(zip(comb.predict_proba(norms, probs, labels, fired=fired, texts=texts),
-                                                  todo)):
+        # the combiner matches its own rule and text evidence on the texts without padding (evidence_matrix)
+        for i, (p, (d, _, point)) in enumerate(zip(comb.predict_proba(norms, probs, labels), todo)):
             if float(p[1]) < point:
                 d.combined["spam"], d.probs["spam"] = p, probs["spam"][i]
 
