@@ -1136,10 +1136,11 @@ async function main() {
     const good = batch.filter((b) => b.norm !== undefined);
     const feats = good.map((b) => featurize(model, b.norm));
     const probs = good.length ? await predictProba(model, good.map((b) => b.norm), feats) : {};
+    // one text's row of every task's probabilities
+    const row = (rows, i) => Object.fromEntries(model.tasks.map((t) => [t, rows[t][i]]));
     // the texts without their padding, read only for the spam decision of a flagged padded text (decideFull)
-    const rowProbs = (i) => Object.fromEntries(model.tasks.map((t) => [t, probs[t][i]]));
     const padded = args.headsOnly ? [] : good.map((b, i) => i)
-      .filter((i) => good[i].norm && needsUnpadded(model, rowProbs(i), good[i].norm, good[i].channel,
+      .filter((i) => good[i].norm && needsUnpadded(model, row(probs, i), good[i].norm, good[i].channel,
         isUnread(model, feats[i])));
     const bare = padded.map((i) => unpadded(model.rules, good[i].norm));
     const bareProbs = padded.length ? await predictProba(model, bare) : {};
@@ -1147,15 +1148,10 @@ async function main() {
     let g = 0;
     const lines = batch.map((b) => {
       if (b.error) return JSON.stringify({ id: b.id, error: b.error });
-      const p = {};
-      for (const t of model.tasks) p[t] = probs[t][g];
+      const p = row(probs, g);
       const feat = feats[g];
-      let bareRead = null;
-      if (bareAt.has(g)) {
-        const k = bareAt.get(g);
-        bareRead = { norm: bare[k], probs: {} };
-        for (const t of model.tasks) bareRead.probs[t] = bareProbs[t][k];
-      }
+      const k = bareAt.get(g);
+      const bareRead = k === undefined ? null : { norm: bare[k], probs: row(bareProbs, k) };
       g += 1;
       if (!b.norm) { // empty after normalisation: the library's neutral result, no model
         return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true,
