@@ -210,9 +210,8 @@ def point_changes(title: str, point: str, field: str, data_dir=None) -> None:
         print(f"  {split}: {len(changed)} of {len(texts)} ({len(recs)} annotations, the rest corpus reviews)")
         for k in changed:
             a, b = decided[0][k], decided[1][k]
-            before = a.spam_type if field == "is_spam" else a.severity
-            print(f"    {texts[k][:40]!r} {gold[k]} | {before} | {b.spam_type if field == 'is_spam' else ''}"
-                  f"{' ' if field == 'is_spam' else ''}{b.sentiment} {b.severity} {b.issue_types}")
+            before, after = (a.spam_type, f"{b.spam_type} ") if field == "is_spam" else (a.severity, "")
+            print(f"    {texts[k][:40]!r} {gold[k]} | {before} | {after}{b.sentiment} {b.severity} {b.issue_types}")
 
 
 def review_form_changes(data_dir=None) -> None:
