@@ -106,3 +106,27 @@ def test_book_stories_whose_severity_the_point_changes(tmp_path, capsys):
     assert lines[0] == "book stories whose severity changes (gold or label | point 0 | point 1):"
     assert "  dev: 4 of 8 (2 annotations, the rest corpus reviews)" in lines  # the annotation + the review in 3 corpora
     assert f"    {story[:40]!r} low | critical | positive low []" in lines
+
+
+def test_reported_ads_whose_spam_decision_the_point_changes(tmp_path, capsys):
+    # rule FC: a complaint whose screenshot link the spam head reads as an ad is not spam with the point on
+    text = "88元大额券在结算页不显示，截图：https://photos.app.goo.gl/Vk3Bw9 有效期还有三天"
+    data = _data(tmp_path, annotations=[(text, ["pricing_promotion"], "negative", "medium"),
+                                        ("质量很好", [], "positive", "low")], reviews=[("很好用", 1)])
+    bare_verdict_check.reported_ad_changes(str(data))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "reported ads whose spam decision changes (gold or label | point 0 | point 1):"
+    assert "  dev: 1 of 5 (2 annotations, the rest corpus reviews)" in lines
+    assert any(line.startswith(f"    {text[:40]!r} - | ad | None negative ") for line in lines)
+
+
+def test_insults_of_commenters_whose_spam_decision_the_point_changes(tmp_path, capsys):
+    # rule FA: an insult of other commenters the spam head keeps is abuse with the point on; a complaint is not
+    text = "那個給一星的腦子進水了吧，自己不會裝怪誰，滾回去讀書"
+    data = _data(tmp_path, annotations=[(text, [], "negative", "low"), ("楼上说的对，快递送到楼下就走了，垃圾快递",
+                                                                        ["logistics"], "negative", "medium")],
+                 reviews=[("很好用", 1)])
+    bare_verdict_check.commenter_abuse_changes(str(data))
+    lines = capsys.readouterr().out.splitlines()
+    assert "  dev: 1 of 5 (2 annotations, the rest corpus reviews)" in lines
+    assert any(line.startswith(f"    {text[:40]!r} - | None | abuse negative low") for line in lines)

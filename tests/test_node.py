@@ -187,6 +187,13 @@ DECISION_TEXTS = [
     "信用卡今天凌晨被刷了六笔", "钥匙被刷打不开门", "没经过我同意就扣款", "没经过我同意就自动退货了",  # payments; not
     "这几天物流炸了", "充电宝放在车里，今天中午自己炸了",  # an overload; a burst
     "孩子误吞了玩具里的小零件", "骑手把我的手机号卖给了贷款公司", "账户里的钱被转走了5000",  # rule DK
+    # an ad the buyer quotes, a link given as evidence (rules FB, FC); an ad quoting itself stays one
+    "买了一袋猫粮，包裹里塞了张卡片，写着“招代理，宝妈在家月入过万，扫码进群”，群里天天有人私聊拉我入会，商家这样做平台管吗？",
+    "88元大额券在结算页不显示，截图：https://photos.app.goo.gl/Vk3Bw9 有效期还有三天", "价格不对，截图对比：https://t.cn/A6pQz8Wm",
+    "大家都说“好评返现真香”，兼职日结，加我微信 fanxian_88 领红包", "截图：https://t.cn/abc 加我微信领红包",
+    # other commenters insulted (rule FA); a complaint that names them; an ad that insults them
+    "那个给一星的是不是脑袋有洞？自己不会用怪谁，智障一个，滚回去读书啦", "樓上那個給差評的是腦殘吧，滾回去重讀小學",
+    "楼上说的对，快递送到楼下就走了，垃圾快递", "楼上的穷鬼别酸了，兼职日结300加我微信 rich_888",
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"
@@ -310,7 +317,9 @@ def test_each_exported_pattern_matches_as_in_python(test_texts, tmp_path):
                   if not k.endswith(("max_chars", "max_repetition", "sides"))},
                "no_words:word": rules["no_words"]["word"],
                **{f"merchant:{k}": v for k, v in rules["merchant_card"].items()},
-               **{f"notice:{k}": v for k, v in rules["posted_notice"].items()}})
+               **{f"notice:{k}": v for k, v in rules["posted_notice"].items()},
+               **{f"reported:{k}": v for k, v in rules["reported_ad"].items()},
+               **{f"insult:{k}": v for k, v in rules["commenter_abuse"].items()}})
     assert js.keys() == py.keys()
     norms = [normalize(t) for t in test_texts + DECISION_TEXTS + [BARE_VERDICT_TEXT, "🥰🥰！", "_", "٣", "ⅷ"]]
     norms += [evidence._SYMBOLS.sub("", n) for n in norms] + ["١٢٣٤٥٦٧٨", "ｗｗｗ.ａ.ｃｏｍ", "a.com好", "a.com 好",

@@ -714,3 +714,39 @@ def test_a_positive_book_review_tells_a_story_not_a_harm(analyzer):
     assert off.severity == "critical" and "health or safety risk" in off.severity_reasons
     harmed = analyzer.analyze("这本书纸张太锋利了，我小孩第一次看就被书划破了手，流了好多血")
     assert harmed.sentiment == "negative" and "health or safety risk" in harmed.severity_reasons
+
+
+@pytest.mark.parametrize("text", [
+    # quoted after a verb of reporting (rule FB; codebook: a buyer reporting a merchant's ask is no ad)
+    "买了一袋猫粮，包裹里塞了张卡片，写着“招代理，宝妈在家月入过万，扫码进群”，群里天天有人私聊拉我入会，商家这样做平台管吗？",
+    # a link given as evidence (rule FC)
+    "88元大额券在结算页不显示，截图：https://photos.app.goo.gl/Vk3Bw9 有效期还有三天",
+    "价格不对，截图对比：https://t.cn/A6pQz8Wm"])
+def test_a_reported_ad_is_not_an_ad(analyzer, text):
+    # The spam head reads the quoted ad's words or the screenshot's link as the poster's; the point
+    # spam.reported_ads at 0 gives its call back, with the same score.
+    r = analyzer.analyze(text)
+    off = FeedbackAnalyzer.load(thresholds={"spam.reported_ads": 0}).analyze(text)
+    assert not r.is_spam and r.spam_type is None and off.is_spam and off.spam_type == "ad"
+    assert r.spam_score == off.spam_score
+
+
+def test_an_ad_that_quotes_keeps_its_own_contact(analyzer):
+    r = analyzer.analyze("大家都说“好评返现真香”，兼职日结，加我微信 fanxian_88 领红包")
+    assert r.is_spam and r.spam_type == "ad"
+
+
+@pytest.mark.parametrize("text", ["那個給一星的腦子進水了吧，自己不會裝怪誰，滾回去讀書", "給差評的那位，你是不是智障，說明書都不看",
+                                  "留言的那位大叔是不是沒家教，自己買錯尺寸還來罵，去死吧"])
+def test_an_insult_of_other_commenters_is_abuse(analyzer, text):
+    # The spam head keeps these (Traditional, a commenter's complaint quoted); codebook: insults with no complaint
+    # content are abuse. The point spam.commenter_abuse at 0 gives its call back, with the same score.
+    r = analyzer.analyze(text)
+    off = FeedbackAnalyzer.load(thresholds={"spam.commenter_abuse": 0}).analyze(text)
+    assert (r.is_spam, r.spam_type, r.severity) == (True, "abuse", "low") and not off.is_spam
+    assert r.spam_score == off.spam_score
+
+
+def test_a_complaint_that_names_other_commenters_is_no_abuse(analyzer):
+    r = analyzer.analyze("楼上说的对，快递送到楼下就走了，垃圾快递")
+    assert not r.is_spam and r.issue_types

@@ -22,7 +22,9 @@ with the point at 0 and 1 next to the gold; every merchant card and posted notic
 ("怎么取消订单？"), with ``issue_types.bare_question`` at 0 and 1, then the dev and test decision figures with it on
 for the channel ``cs_chat`` only; last, every record whose spam decision the point ``spam.review_forms`` changes
 (padding, "不错。。。。。。", rule EA; whom it was for liked it, "女朋友很喜欢", rule EF; the book reviewed named, rule EG),
-and every record whose severity ``severity.book_story`` changes (a positive book review's story, rule EJ).
+every record whose severity ``severity.book_story`` changes (a positive book review's story, rule EJ), and every
+record whose spam decision ``spam.reported_ads`` changes (a quoted ad or an evidence link, rules FB, FC) or
+``spam.commenter_abuse`` changes (other commenters insulted, rule FA).
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -120,6 +122,8 @@ def main(argv=None) -> None:
     questions_on_chat(args.data_dir)
     review_form_changes(args.data_dir)
     book_story_changes(args.data_dir)
+    reported_ad_changes(args.data_dir)
+    commenter_abuse_changes(args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -225,6 +229,19 @@ def book_story_changes(data_dir=None) -> None:
     """Every record whose severity the point ``severity.book_story`` changes (rule EJ: in a book review that reads
     positive the escalation matches are its story's)."""
     point_changes("book stories whose severity changes", "severity.book_story", "severity", data_dir)
+
+
+def reported_ad_changes(data_dir=None) -> None:
+    """Every record whose spam decision the point ``spam.reported_ads`` changes (rule FB: an ad the buyer quotes after
+    a verb of reporting; rule FC: a link given as evidence)."""
+    point_changes("reported ads whose spam decision changes", "spam.reported_ads", "is_spam", data_dir)
+
+
+def commenter_abuse_changes(data_dir=None) -> None:
+    """Every record whose spam decision the point ``spam.commenter_abuse`` changes (rule FA: other commenters
+    insulted, "楼上那个…智障一个", is abuse)."""
+    point_changes("insults of commenters whose spam decision changes", "spam.commenter_abuse", "is_spam", data_dir)
+
 
 if __name__ == "__main__":
     main()

@@ -670,6 +670,18 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
   `feedback_nlp.tasks.review_form.is_review_form`) is not spam. They only un-flag: 134 train + dev corpus reviews, 128
   of them reviews (the rest word play and 蒙牛 Weibo posts), one dev annotation (a book review, gold not spam), and 17
   test corpus reviews, 14 of them reviews (`python training/bare_verdict_check.py`, section "review forms").
+- `spam.reported_ads` = 1 (every model takes it; 0 turns it off): an ad a buyer reports is no ad (codebook v1.1:
+  a quoted scam message is `account_security`; v1.2: a buyer reporting a merchant's ask is not `ad`). A text flagged
+  `ad` whose ad words stand quoted after a verb of reporting ("卡片，写着“扫码进群领福利”", rule FB) or whose links
+  follow a word for evidence ("截图：https://…", rule FC), with no link or contact of its own, is not spam
+  (`feedback_nlp.tasks.reported_ad`); it only un-flags. Two dev annotations, both gold not spam (one of them is then
+  `critical` on P(critical) alone, gold medium); no train or test record, no corpus review
+  (`python training/bare_verdict_check.py`, section "reported ads").
+- `spam.commenter_abuse` = 1 (every model takes it; 0 turns it off): other commenters insulted ("楼上那个…智障一个",
+  "給一星的…滾回去讀書") are `abuse` where the spam decision kept the text and no escalation signal fires
+  (`feedback_nlp.tasks.insult`: a word naming commenters beside an insult of a person; insult words alone are
+  said of goods and staff in complaints too). One dev annotation, gold abuse; no train or test record, no corpus
+  review (section "insults of commenters").
 - `issue_types.gate` = {th['issue_types'].get('gate')}: P(a problem is raised) from the issue gate; below it no issue type is
   given (issue types are for problems raised, never for aspects praised). Per-label thresholds as
   before.

@@ -414,6 +414,14 @@ function loadDecisionRules(dir, card) {
     // files written before merchant cards lack it: the rule is then off, as it was
     merchant: raw.merchant_card ? compile(raw.merchant_card) : null,
     notice: raw.posted_notice ? compile(raw.posted_notice) : null,
+    // files written before rules FB, FC lack it: nothing reads as a reported ad, as before
+    reported: raw.reported_ad ? {
+      quoted: new RegExp(raw.reported_ad.quoted, `${raw.flags}g`),
+      adWords: re(raw.reported_ad.ad_words),
+      evidenceLink: new RegExp(raw.reported_ad.evidence_link, `${raw.flags}g`),
+    } : null,
+    // files written before rule FA lack it: no text reads as an insult of commenters, as before
+    insult: raw.commenter_abuse ? compile(raw.commenter_abuse) : null,
   };
 }
 
@@ -587,6 +595,33 @@ function isMerchantCard(rules, norm) {
   return !m.buyer_voice.test(norm);
 }
 
+/** tasks/reported_ad.py is_reported_ad: an ad the buyer quotes after a verb of reporting ("写着“扫码进群领福利”"), or
+ * links given as evidence only ("截图：https://…"), with no link or contact (nor, beside an evidence link, a
+ * solicitation) of the text's own. */
+function isReportedAd(rules, norm) {
+  const r = rules.reported;
+  if (!r) return false;
+  const sig = rules.spam;
+  if ((norm.match(r.quoted) || []).some((q) => r.adWords.test(q))) {
+    const rest = norm.replace(r.quoted, ' ');
+    return !(sig.link.test(rest) || sig.contact.test(rest));
+  }
+  if (norm.search(r.evidenceLink) >= 0) {
+    const rest = norm.replace(r.evidenceLink, ' ');
+    return !(sig.link.test(rest) || sig.contact.test(rest) || sig.solicit.test(rest));
+  }
+  return false;
+}
+
+/** tasks/insult.py insults_commenter: other commenters named (楼上, 评论区, 给一星的) beside an insult of a person
+ * (智障, 滚回去), and no link, contact or solicitation. */
+function insultsCommenter(rules, norm) {
+  const m = rules.insult;
+  if (!m || !m.commenter.test(norm) || !m.insult.test(norm)) return false;
+  const sig = rules.spam;
+  return !(sig.link.test(norm) || sig.contact.test(norm) || sig.solicit.test(norm));
+}
+
 /** tasks/severity.py negated: a match at code unit `index` follows a negator ("没有过敏"), not in a question that
  * repeats it (会不会). The window counts code points, as Python's. */
 function negated(rules, norm, index) {
@@ -678,7 +713,8 @@ const fmt2 = (x) => x.toFixed(2);
 
 // operating_points.DEFAULT_POINTS: points every head of a task takes, also where its card has none
 const DEFAULT_POINTS = {
-  spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1, review_forms: 1 },
+  spam: { flood_repetition: 0.5, review_margin: 0.15, review_complaints: 1, posted_ad: 1, review_forms: 1,
+    reported_ads: 1, commenter_abuse: 1 },
   issue_types: { bare_verdict: 1, bare_question: 0 },
   sentiment: { review: 0.5 },
   severity: { review: 0.4, critical_not_chinese: 1, critical_penalty: 1, book_story: 1 },
@@ -828,6 +864,13 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
     out.is_spam = false;
     out.spam_type = null;
   }
+  // an ad the buyer quotes, or a link given as evidence: a report, not an ad (pipeline._reports_ad; rules FB, FC)
+  const reportsAd = () => Boolean(rules && Object.keys(combined).length
+    && (st.reported_ads ?? DEFAULT_POINTS.spam.reported_ads) !== 0 && isReportedAd(rules, norm));
+  if (out.is_spam && out.spam_type === 'ad' && reportsAd()) {
+    out.is_spam = false;
+    out.spam_type = null;
+  }
   // emoji or punctuation alone (pipeline._mark_no_words)
   if (noWords) [out.is_spam, out.spam_type] = noWordsSpam(rules.noWords, out.is_spam, norm);
   // a bare chat phrase ("收到", "有人吗") on which no signal fires (pipeline._mark_ruled): not spam ... or a bare
@@ -859,7 +902,14 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
     && heads.sentiment.labels[argmax(sentimentProbs(model, probs, unread))] !== 'negative') {
     postedAd = MERCHANT_CARD_REASON;
   }
+  if (postedAd && reportsAd()) postedAd = null;
   if (postedAd) [out.is_spam, out.spam_type] = [true, 'ad'];
+  // other commenters insulted ("楼上那个…智障一个"), kept by the spam decision, with no signal: abuse (pipeline._spam;
+  // rule FA)
+  else if (!ruled && !out.is_spam && rules && Object.keys(combined).length && !fired.length && !noWords
+    && (st.commenter_abuse ?? DEFAULT_POINTS.spam.commenter_abuse) !== 0 && insultsCommenter(rules, norm)) {
+    [out.is_spam, out.spam_type] = [true, 'abuse'];
+  }
   out.spam_score = round6(spamScore);
   // issue types (tasks/issue_types.py decide_issue_types, illness_first): none below the gate
   const il = heads.issue_types.labels;

@@ -81,11 +81,13 @@ def python_patterns() -> dict:
     :func:`~feedback_nlp.tasks.placeholder.is_placeholder`, :func:`~feedback_nlp.tasks.negated.negated_side`),
     ``no_words:word``
     (:func:`~feedback_nlp.tasks.verdict.has_words`), ``merchant:<name>``
-    (:func:`~feedback_nlp.tasks.merchant.is_merchant_card`) and ``notice:<name>``
-    (:func:`~feedback_nlp.tasks.notice.is_posted_notice`)."""
+    (:func:`~feedback_nlp.tasks.merchant.is_merchant_card`), ``notice:<name>``
+    (:func:`~feedback_nlp.tasks.notice.is_posted_notice`), ``reported:<name>``
+    (:func:`~feedback_nlp.tasks.reported_ad.is_reported_ad`) and ``insult:<name>``
+    (:func:`~feedback_nlp.tasks.insult.insults_commenter`)."""
     from . import text
-    from .tasks import (chat, evidence, merchant, negated, notice, placeholder, question, rating, review_form, spam,
-                        threat, verdict)
+    from .tasks import (chat, evidence, insult, merchant, negated, notice, placeholder, question, rating,
+                        reported_ad, review_form, spam, threat, verdict)
     from .tasks.issue_types import ILLNESS
     from .tasks.severity import ESCALATION_RULES, NEGATED, PLATFORM_PENALTY, WORRY
 
@@ -117,7 +119,9 @@ def python_patterns() -> dict:
                 "merchant:screenshot": merchant._SCREENSHOT, "merchant:shop_voice": merchant._SHOP_VOICE,
                 "merchant:buyer_voice": merchant._BUYER_VOICE, "notice:tag": notice._TAG,
                 "notice:reader": notice._READER, "notice:call": notice._CALL,
-                "notice:buyer_voice": notice._BUYER_VOICE})
+                "notice:buyer_voice": notice._BUYER_VOICE, "reported:quoted": reported_ad.QUOTED_AFTER_VERB,
+                "reported:ad_words": reported_ad._AD_WORDS, "reported:evidence_link": reported_ad.EVIDENCE_LINK,
+                "insult:commenter": insult.COMMENTER, "insult:insult": insult.INSULT})
     return out
 
 
@@ -150,6 +154,8 @@ def decision_rules() -> dict:
                      "emoji_negative": sentiment.EMOJI_NEGATIVE, "emoji_confidence": sentiment.EMOJI_CONFIDENCE},
         "merchant_card": {k[9:]: v for k, v in py.items() if k.startswith("merchant:")},
         "posted_notice": {k[7:]: v for k, v in py.items() if k.startswith("notice:")},
+        "reported_ad": {k[9:]: v for k, v in py.items() if k.startswith("reported:")},
+        "commenter_abuse": {k[7:]: v for k, v in py.items() if k.startswith("insult:")},
     }
 
 

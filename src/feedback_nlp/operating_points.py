@@ -36,10 +36,14 @@ CHANNEL_SEP = "@"
 #: questions are mostly rhetorical complaints), the sentiment / severity confidence under which a record goes to
 #: review, and the P(critical) point for a text that is not Chinese, or that names a platform's penalty on an account
 #: (``tasks.severity.names_platform_penalty``), and on which no critical signal fired (1: never critical on the heads
-#: alone, ``tasks.severity.decide_severity_combined``), and whether a book review that reads positive fires no
-#: escalation signal, its matches being its story's (``tasks.review_form.names_book``; 0 turns it off).
+#: alone, ``tasks.severity.decide_severity_combined``), whether a book review that reads positive fires no
+#: escalation signal, its matches being its story's (``tasks.review_form.names_book``; 0 turns it off), whether an
+#: ad a buyer quotes or a link given as evidence is a report, not an ad (``tasks.reported_ad``; 0 turns it off), and
+#: whether an insult of other commenters ("楼上那个…智障一个", ``tasks.insult``) the spam decision kept is abuse (0 turns
+#: it off).
 DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0,
-                           "posted_ad": 1.0, "review_forms": 1.0},
+                           "posted_ad": 1.0, "review_forms": 1.0,
+                           "reported_ads": 1.0, "commenter_abuse": 1.0},
                   "issue_types": {"bare_verdict": 1.0, "bare_question": 0.0},
                   "sentiment": {"review": 0.5},
                   "severity": {"review": 0.4, "critical_not_chinese": CRITICAL_NOT_CHINESE,

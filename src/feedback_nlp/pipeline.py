@@ -21,6 +21,7 @@ from .result import FIELDS, FeedbackResult
 from .tasks.base import MULTILABEL
 from .tasks.chat import chat_names_no_problem
 from .tasks.evidence import text_evidence
+from .tasks.insult import insults_commenter
 from .tasks.issue_types import decide_issue_types, illness_first
 from .tasks.merchant import MERCHANT_CARD_REASON, is_merchant_card
 from .tasks.negated import negated_names_no_problem
@@ -28,6 +29,7 @@ from .tasks.notice import POSTED_NOTICE_REASON, is_posted_notice
 from .tasks.placeholder import placeholder_names_no_problem
 from .tasks.question import question_names_no_problem
 from .tasks.rating import rating_names_no_problem
+from .tasks.reported_ad import is_reported_ad
 from .tasks.review_form import REVIEW_FORM_TYPES, is_review_form, names_book, unpadded
 from .tasks.routing import RoutingTable
 from .tasks.sentiment import decide_sentiment, emoji_probs, neutral_probs, side_probs
@@ -345,13 +347,25 @@ class FeedbackAnalyzer:
         if (r.is_spam and r.spam_type in REVIEW_FORM_TYPES and self.decision_stage and is_review_form(doc.norm)
                 and points.get("review_forms", DEFAULT_POINTS["spam"]["review_forms"])):
             r.is_spam, r.spam_type = False, None  # "女朋友很喜欢", "这本书…": a review (rules EF, EG); score stays
+        if r.is_spam and r.spam_type == "ad" and self._reports_ad(doc, points):
+            r.is_spam, r.spam_type = False, None  # a quoted ad or an evidence link: a report (rules FB, FC)
         if doc.no_words:  # decision stage: emoji of one side are a review; other flagged non-words are gibberish
             r.is_spam, r.spam_type = no_words_spam(r.is_spam, doc.norm)
         if doc.ruled:  # decision stage: a chat phrase, rating, placeholder, negated complaint or question is not spam
             r.is_spam, r.spam_type = False, None
-        elif not r.is_spam and (reason := self._posted_ad(doc, points)):
+        elif not r.is_spam and (reason := self._posted_ad(doc, points)) and not self._reports_ad(doc, points):
             doc.posted_ad, r.is_spam, r.spam_type = reason, True, "ad"
+        elif (not r.is_spam and self.decision_stage and not doc.fired and not doc.no_words
+              and points.get("commenter_abuse", DEFAULT_POINTS["spam"]["commenter_abuse"])
+              and insults_commenter(doc.norm)):
+            r.is_spam, r.spam_type = True, "abuse"  # "楼上那个…智障一个": other commenters insulted (rule FA)
         r.spam_score = round(score, 6)
+
+    def _reports_ad(self, doc: Doc, points: Mapping[str, float]) -> bool:
+        """Decision stage: whether the record reports an ad rather than posts one (a quoted ad, an evidence link:
+        :func:`~feedback_nlp.tasks.reported_ad.is_reported_ad`). Off with the point ``spam.reported_ads`` at 0."""
+        return bool(self.decision_stage and points.get("reported_ads", DEFAULT_POINTS["spam"]["reported_ads"])
+                    and is_reported_ad(doc.norm))
 
     def _posted_ad(self, doc: Doc, points: Mapping[str, float]) -> Optional[str]:
         """Decision stage: the reason a record the spam decision kept is an ad because its poster advertises
