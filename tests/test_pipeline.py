@@ -479,8 +479,10 @@ def test_an_english_ticket_is_critical_only_with_a_signal(analyzer):
     # the heads read Chinese n-grams: P(critical) 0.21 on this English ticket had made it critical (rule CB)
     text = "Terrible. The blender stopped working after a week and nobody answers my emails."
     r = analyzer.analyze(text)
-    assert r.severity == "high" and r.needs_review
-    assert any(x.startswith("needs review: close to critical") for x in r.severity_reasons)
+    assert r.severity != "critical" and r.needs_review
+    banded = FeedbackAnalyzer.load(thresholds={"severity.band_not_chinese": 1}).analyze(text)
+    assert banded.severity == "high" and any(x.startswith("needs review: close to critical")
+                                             for x in banded.severity_reasons)
     assert analyzer.analyze("I never agreed to this monthly charge, please refund it").severity == "critical"
     loose = FeedbackAnalyzer.load(thresholds={"severity.critical_not_chinese": 0.08})
     assert loose.analyze(text).severity == "critical"  # the documented point moves it
@@ -750,3 +752,12 @@ def test_an_insult_of_other_commenters_is_abuse(analyzer, text):
 def test_a_complaint_that_names_other_commenters_is_no_abuse(analyzer):
     r = analyzer.analyze("楼上说的对，快递送到楼下就走了，垃圾快递")
     assert not r.is_spam and r.issue_types
+
+
+def test_english_praise_is_not_lifted_to_high(analyzer):
+    # The heads' P(critical) on English (0.08-0.17) had put praise in the critical review band, at high (rule FE); it
+    # goes to review as not Chinese all the same
+    text = "Overall great stay. Only thing: the AC was a bit noisy at night."
+    r = analyzer.analyze(text)
+    assert r.severity in ("low", "medium") and r.needs_review
+    assert FeedbackAnalyzer.load(thresholds={"severity.band_not_chinese": 1}).analyze(text).severity == "high"

@@ -280,11 +280,24 @@ def test_combined_not_chinese_is_critical_only_with_a_signal():
     th = dict(TH, critical=0.04, critical_unsignalled=0.08, critical_review=0.02)
     p = np.array([0.3, 0.3, 0.25, 0.15])
     assert decide_severity_combined(p, [], th)[0] == "critical"
-    level, _, review = decide_severity_combined(p, [], th, not_chinese=True)
+    level, _, review = decide_severity_combined(p, [], dict(th, band_not_chinese=1), not_chinese=True)
     assert level == "high" and "< 1.00 (no escalation signal)" in review
     stolen = [r for r in ESCALATION_RULES if r.reason.startswith("stolen")]
     assert decide_severity_combined(p, stolen, th, not_chinese=True)[0] == "critical"
     assert decide_severity_combined(p, [], dict(th, critical_not_chinese=0.1), not_chinese=True)[0] == "critical"
+
+
+def test_combined_not_chinese_is_not_lifted_by_the_review_band():
+    # English praise had been `high` on P(critical) 0.08-0.17 through the band (rule FE): the expected level decides
+    from feedback_nlp.tasks.severity import ESCALATION_RULES, decide_severity_combined
+
+    th = dict(TH, critical=0.04, critical_unsignalled=0.08, critical_review=0.02)
+    p = np.array([0.7, 0.15, 0.05, 0.1])
+    assert decide_severity_combined(p, [], th, not_chinese=True)[::2] == ("low", None)
+    assert decide_severity_combined(p, [], th)[0] == "critical"  # Chinese: P(critical) alone
+    assert decide_severity_combined(p, [], dict(th, band_not_chinese=1), not_chinese=True)[0] == "high"
+    stolen = [r for r in ESCALATION_RULES if r.reason.startswith("stolen")]  # a signal keeps the band
+    assert decide_severity_combined(p, stolen, dict(th, critical=0.5), not_chinese=True)[0] == "high"
 
 
 def test_combined_platform_penalty_is_critical_only_with_a_signal():

@@ -24,7 +24,9 @@ for the channel ``cs_chat`` only; last, every record whose spam decision the poi
 (padding, "不错。。。。。。", rule EA; whom it was for liked it, "女朋友很喜欢", rule EF; the book reviewed named, rule EG),
 every record whose severity ``severity.book_story`` changes (a positive book review's story, rule EJ), and every
 record whose spam decision ``spam.reported_ads`` changes (a quoted ad or an evidence link, rules FB, FC) or
-``spam.commenter_abuse`` changes (other commenters insulted, rule FA).
+``spam.commenter_abuse`` changes (other commenters insulted, rule FA), and every record whose severity
+``severity.band_not_chinese`` changes (the critical review band on a text that is not Chinese, rule FE; 1 is the
+band on, as before it).
 
     python training/bare_verdict_check.py [--data-dir ../shared/data] [--sample 50]
 """
@@ -124,6 +126,7 @@ def main(argv=None) -> None:
     book_story_changes(args.data_dir)
     reported_ad_changes(args.data_dir)
     commenter_abuse_changes(args.data_dir)
+    band_not_chinese_changes(args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -241,6 +244,13 @@ def commenter_abuse_changes(data_dir=None) -> None:
     """Every record whose spam decision the point ``spam.commenter_abuse`` changes (rule FA: other commenters
     insulted, "楼上那个…智障一个", is abuse)."""
     point_changes("insults of commenters whose spam decision changes", "spam.commenter_abuse", "is_spam", data_dir)
+
+
+def band_not_chinese_changes(data_dir=None) -> None:
+    """Every record whose severity the point ``severity.band_not_chinese`` changes (rule FE: without a critical signal
+    the critical review band no longer lifts a text that is not Chinese to ``high``; the point at 1 puts it back)."""
+    point_changes("not-Chinese texts whose severity the review band changes", "severity.band_not_chinese", "severity",
+                  data_dir)
 
 
 if __name__ == "__main__":

@@ -717,7 +717,7 @@ const DEFAULT_POINTS = {
     reported_ads: 1, commenter_abuse: 1 },
   issue_types: { bare_verdict: 1, bare_question: 0 },
   sentiment: { review: 0.5 },
-  severity: { review: 0.4, critical_not_chinese: 1, critical_penalty: 1, book_story: 1 },
+  severity: { review: 0.4, critical_not_chinese: 1, critical_penalty: 1, book_story: 1, band_not_chinese: 0 },
 };
 
 /** Points that are not probabilities: severity's cuts on the expected level, in [0, 3]. */
@@ -967,9 +967,10 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
     // a text that is not Chinese: its P(critical) alone never makes it critical (critical_not_chinese); nor does it
     // for a platform's penalty on an account (tasks/severity.py names_platform_penalty; critical_penalty)
     const penalty = Boolean(rules && rules.platformPenalty && rules.platformPenalty.test(norm));
+    const notChinese = isNotChinese(norm);
     let point;
     if (signalled) point = vt.critical;
-    else if (isNotChinese(norm)) point = vt.critical_not_chinese ?? DEFAULT_POINTS.severity.critical_not_chinese;
+    else if (notChinese) point = vt.critical_not_chinese ?? DEFAULT_POINTS.severity.critical_not_chinese;
     else if (penalty) point = vt.critical_penalty ?? DEFAULT_POINTS.severity.critical_penalty;
     else point = vt.critical_unsignalled ?? vt.critical;
     let level;
@@ -978,7 +979,10 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
       const ev = p.reduce((acc, v, i) => acc + v * i, 0);
       level = (ev >= vt.ev_medium ? 1 : 0) + (ev >= vt.ev_high ? 1 : 0);
       if (fired.some((r) => r.minimum === 'high')) level = Math.max(level, 2);
-      if (pc >= (vt.critical_review ?? 1.0)) {
+      // ... nor does its P(critical) lift it into the review band, unless band_not_chinese is 1 (rule FE)
+      const bandOff = notChinese && !signalled
+        && (vt.band_not_chinese ?? DEFAULT_POINTS.severity.band_not_chinese) === 0;
+      if (!bandOff && pc >= (vt.critical_review ?? 1.0)) {
         level = Math.max(level, 2);
         const signals = fired.filter((r) => r.minimum === 'critical').map((r) => r.reason).join(', ')
           || 'no escalation signal';

@@ -40,14 +40,16 @@ CHANNEL_SEP = "@"
 #: escalation signal, its matches being its story's (``tasks.review_form.names_book``; 0 turns it off), whether an
 #: ad a buyer quotes or a link given as evidence is a report, not an ad (``tasks.reported_ad``; 0 turns it off), and
 #: whether an insult of other commenters ("楼上那个…智障一个", ``tasks.insult``) the spam decision kept is abuse (0 turns
-#: it off).
+#: it off), and whether the critical review band lifts a text that is not Chinese and fired no critical signal to
+#: ``high`` (1 turns it on; ``tasks.severity.decide_severity_combined``).
 DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "review_complaints": 1.0,
                            "posted_ad": 1.0, "review_forms": 1.0,
                            "reported_ads": 1.0, "commenter_abuse": 1.0},
                   "issue_types": {"bare_verdict": 1.0, "bare_question": 0.0},
                   "sentiment": {"review": 0.5},
                   "severity": {"review": 0.4, "critical_not_chinese": CRITICAL_NOT_CHINESE,
-                               "critical_penalty": CRITICAL_PENALTY, "book_story": 1.0}}
+                               "critical_penalty": CRITICAL_PENALTY, "book_story": 1.0,
+                               "band_not_chinese": 0.0}}
 #: Points that are not probabilities: severity's cuts on the expected level (low=0 .. critical=3).
 _LEVEL_CUTS = ("ev_medium", "ev_high", "ev_critical")
 

@@ -309,7 +309,10 @@ def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresho
       platform's ``penalty`` on an account (:func:`names_platform_penalty`; rule ED): the heads read 账号 … 封 / 冻结
       near the stolen-account tickets, yet the codebook files a penalty under platform rules;
     - ``critical_review``: P(critical) at or above it but below the applicable critical point
-      -> at least ``high``, and ``review_reason`` says how close it came (a person decides);
+      -> at least ``high``, and ``review_reason`` says how close it came (a person decides); not for a
+      ``not_chinese`` text on which no critical signal fired, unless ``band_not_chinese`` is 1: there the heads'
+      P(critical) of 0.08–0.17 had lifted English praise and routine tickets to ``high`` (rule FE), and such a
+      text goes to review anyway;
     - otherwise the expected level ``E = sum_i i * p_i`` cut at ``ev_medium`` / ``ev_high``,
       never above ``high``; rules whose minimum is ``high`` raise to ``high``.
     """
@@ -323,6 +326,9 @@ def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresho
         point = thresholds.get("critical_penalty", CRITICAL_PENALTY)
     else:
         point = thresholds.get("critical_unsignalled", thresholds["critical"])
+    band = thresholds.get("critical_review", 1.0)
+    if not_chinese and not signalled and not thresholds.get("band_not_chinese", 0.0):
+        band = float("inf")
     review = None
     if pc >= point:
         level = _RANK["critical"]
@@ -332,7 +338,7 @@ def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresho
         for rule in fired:
             if rule.minimum == "high":
                 level = max(level, _RANK["high"])
-        if pc >= thresholds.get("critical_review", 1.0):
+        if pc >= band:
             level = max(level, _RANK["high"])
             signals = ", ".join(r.reason for r in fired if r.minimum == "critical") or "no escalation signal"
             review = f"close to critical: P(critical) {pc:.2f} < {point:.2f} ({signals})"
