@@ -695,10 +695,15 @@ def test_padding_never_unflags_what_is_spam_without_it(analyzer, text):
 def test_a_review_form_is_a_review(analyzer, text):
     # Reviews the spam head typed irrelevant (the annotations' off-topic chats talk of friends and family); the
     # point spam.review_forms at 0 gives the head's call back, with the same score.
-    r = analyzer.analyze(text)
-    off = FeedbackAnalyzer.load(thresholds={"spam.review_forms": 0}).analyze(text)
-    assert not r.is_spam and r.spam_type is None and off.is_spam and off.spam_type == "irrelevant"
-    assert r.spam_score == off.spam_score
+    assert _spam_on_and_off(analyzer, text, "spam.review_forms") == ((False, None), (True, "irrelevant"))
+
+
+def _spam_on_and_off(analyzer, text: str, point: str) -> tuple:
+    """``((is_spam, spam_type) with the point on, the same with it at 0)``, after checking that the point changed
+    the decision only, never the spam score."""
+    on, off = analyzer.analyze(text), FeedbackAnalyzer.load(thresholds={point: 0}).analyze(text)
+    assert on.spam_score == off.spam_score
+    return (on.is_spam, on.spam_type), (off.is_spam, off.spam_type)
 
 
 def test_an_ad_that_says_someone_liked_it_stays_an_ad(analyzer):
@@ -727,10 +732,7 @@ def test_a_positive_book_review_tells_a_story_not_a_harm(analyzer):
 def test_a_reported_ad_is_not_an_ad(analyzer, text):
     # The spam head reads the quoted ad's words or the screenshot's link as the poster's; the point
     # spam.reported_ads at 0 gives its call back, with the same score.
-    r = analyzer.analyze(text)
-    off = FeedbackAnalyzer.load(thresholds={"spam.reported_ads": 0}).analyze(text)
-    assert not r.is_spam and r.spam_type is None and off.is_spam and off.spam_type == "ad"
-    assert r.spam_score == off.spam_score
+    assert _spam_on_and_off(analyzer, text, "spam.reported_ads") == ((False, None), (True, "ad"))
 
 
 def test_an_ad_that_quotes_keeps_its_own_contact(analyzer):
@@ -743,10 +745,8 @@ def test_an_ad_that_quotes_keeps_its_own_contact(analyzer):
 def test_an_insult_of_other_commenters_is_abuse(analyzer, text):
     # The spam head keeps these (Traditional, a commenter's complaint quoted); codebook: insults with no complaint
     # content are abuse. The point spam.commenter_abuse at 0 gives its call back, with the same score.
-    r = analyzer.analyze(text)
-    off = FeedbackAnalyzer.load(thresholds={"spam.commenter_abuse": 0}).analyze(text)
-    assert (r.is_spam, r.spam_type, r.severity) == (True, "abuse", "low") and not off.is_spam
-    assert r.spam_score == off.spam_score
+    assert _spam_on_and_off(analyzer, text, "spam.commenter_abuse") == ((True, "abuse"), (False, None))
+    assert analyzer.analyze(text).severity == "low"
 
 
 def test_a_complaint_that_names_other_commenters_is_no_abuse(analyzer):
