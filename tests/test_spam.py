@@ -79,3 +79,11 @@ def test_flood_needs_the_text_to_repeat_itself():
 def test_no_words_spam_keeps_emoji_reviews_and_types_the_rest_gibberish(flagged, norm, want):
     assert no_words_spam(flagged, norm) == want
 
+
+
+def test_advertises_links_contacts_and_optionally_solicitations():
+    from feedback_nlp.tasks.spam import advertises
+
+    assert advertises("详情 https://t.cn/a1b2c3") and advertises("加微信 fuye_2024")
+    assert advertises("兼职日结200") and not advertises("兼职日结200", solicits=False)
+    assert not advertises("质量很好,物流也快")

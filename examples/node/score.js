@@ -595,21 +595,22 @@ function isMerchantCard(rules, norm) {
   return !m.buyer_voice.test(norm);
 }
 
+/** tasks/spam.py advertises: a link or contact id (or, with ``solicits``, a solicitation) in the text. */
+function advertises(rules, text, solicits = true) {
+  const sig = rules.spam;
+  return sig.link.test(text) || sig.contact.test(text) || (solicits && sig.solicit.test(text));
+}
+
 /** tasks/reported_ad.py is_reported_ad: an ad the buyer quotes after a verb of reporting ("写着“扫码进群领福利”"), or
  * links given as evidence only ("截图：https://…"), with no link or contact (nor, beside an evidence link, a
  * solicitation) of the text's own. */
 function isReportedAd(rules, norm) {
   const r = rules.reported;
   if (!r) return false;
-  const sig = rules.spam;
   if ((norm.match(r.quoted) || []).some((q) => r.adWords.test(q))) {
-    const rest = norm.replace(r.quoted, ' ');
-    return !(sig.link.test(rest) || sig.contact.test(rest));
+    return !advertises(rules, norm.replace(r.quoted, ' '), false);
   }
-  if (norm.search(r.evidenceLink) >= 0) {
-    const rest = norm.replace(r.evidenceLink, ' ');
-    return !(sig.link.test(rest) || sig.contact.test(rest) || sig.solicit.test(rest));
-  }
+  if (norm.search(r.evidenceLink) >= 0) return !advertises(rules, norm.replace(r.evidenceLink, ' '));
   return false;
 }
 
@@ -617,9 +618,7 @@ function isReportedAd(rules, norm) {
  * (智障, 滚回去), and no link, contact or solicitation. */
 function insultsCommenter(rules, norm) {
   const m = rules.insult;
-  if (!m || !m.commenter.test(norm) || !m.insult.test(norm)) return false;
-  const sig = rules.spam;
-  return !(sig.link.test(norm) || sig.contact.test(norm) || sig.solicit.test(norm));
+  return Boolean(m && m.commenter.test(norm) && m.insult.test(norm) && !advertises(rules, norm));
 }
 
 /** tasks/severity.py negated: a match at code unit `index` follows a negator ("没有过敏"), not in a question that
@@ -860,7 +859,7 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
   const form = rules ? rules.spam : null;
   if (out.is_spam && REVIEW_FORM_TYPES.includes(out.spam_type) && Object.keys(combined).length && reviewForms && form
       && ((form.liked && form.liked.test(norm)) || (form.book && form.book.test(norm)))
-      && !(form.link.test(norm) || form.contact.test(norm) || form.solicit.test(norm))) {
+      && !advertises(rules, norm)) {
     out.is_spam = false;
     out.spam_type = null;
   }

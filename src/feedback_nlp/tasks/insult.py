@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .spam import _CONTACT, _LINK, _SOLICIT
+from .spam import advertises
 
 #: Other commenters as the target (楼上, 评论区, 给一星的, 那个说…的; Traditional forms arrive Simplified; rule FA).
 COMMENTER = re.compile(r"楼上|楼下|评论区|留言区|给一星的|给差评的|写这种评论|那个说|说不好用的|晒图的|评论的人|评论的都|留言的")
@@ -26,4 +26,4 @@ def insults_commenter(norm: str) -> bool:
     neither links, leaves a contact nor solicits."""
     if not (COMMENTER.search(norm) and INSULT.search(norm)):
         return False
-    return not (_LINK.search(norm) or _CONTACT.search(norm) or _SOLICIT.search(norm))
+    return not advertises(norm)

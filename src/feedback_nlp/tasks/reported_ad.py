@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .spam import _CONTACT, _LINK, _SOLICIT
+from .spam import advertises
 
 #: Quoted words right after a verb of reporting ("卡片，写着“扫码进群领福利”", "主播说「扫码加入养生群」"; rule FB).
 QUOTED_AFTER_VERB = re.compile(r'(?:写着|说|发来|发了|推送|收到|夹着|夹了|塞了|附了|附|印着)[^“”「」"]{0,6}'
@@ -29,8 +29,8 @@ def is_reported_ad(norm: str) -> bool:
     quoted = [m.group() for m in QUOTED_AFTER_VERB.finditer(norm) if _AD_WORDS.search(m.group())]
     if quoted:
         rest = QUOTED_AFTER_VERB.sub(" ", norm)
-        return not (_LINK.search(rest) or _CONTACT.search(rest))
+        return not advertises(rest, solicits=False)
     if EVIDENCE_LINK.search(norm):
         rest = EVIDENCE_LINK.sub(" ", norm)
-        return not (_LINK.search(rest) or _CONTACT.search(rest) or _SOLICIT.search(rest))
+        return not advertises(rest)
     return False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .spam import _CONTACT, _LINK, _SOLICIT
+from .spam import advertises
 
 #: Padding: a run of three or more of one punctuation mark or symbol ("。。。。", ",,,,", "~~~") or laughter (哈哈哈,
 #: 呵呵呵; rule EA).
@@ -53,4 +53,4 @@ def is_review_form(norm: str) -> bool:
     :mod:`feedback_nlp.tasks.spam`): "女朋友很喜欢，兼职日结200" is an ad that says so."""
     if not (recipient_liked(norm) or names_book(norm)):
         return False
-    return not (_LINK.search(norm) or _CONTACT.search(norm) or _SOLICIT.search(norm))
+    return not advertises(norm)

@@ -82,6 +82,13 @@ def spam_signals(text: str) -> SpamSignals:
     )
 
 
+def advertises(norm: str, solicits: bool = True) -> bool:
+    """Whether the normalised text links or leaves a contact id (or, with ``solicits``, asks readers to add, message
+    or sign up: :data:`_SOLICIT`): the guard of the decision stage's rules that read a text as something other than
+    an ad (a review form, a reported ad, an insult of commenters)."""
+    return bool(_LINK.search(norm) or _CONTACT.search(norm) or (solicits and _SOLICIT.search(norm)))
+
+
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
