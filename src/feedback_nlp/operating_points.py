@@ -38,7 +38,7 @@ CHANNEL_SEP = "@"
 #: (``tasks.severity.names_platform_penalty``), and on which no critical signal fired (1: never critical on the heads
 #: alone, ``tasks.severity.decide_severity_combined``), whether a book review that reads positive fires no
 #: escalation signal, its matches being its story's (``tasks.review_form.names_book``; 0 turns it off), whether an
-#: ad a buyer quotes or a link given as evidence is a report, not an ad (``tasks.reported_ad``; 0 turns it off), and
+#: ad a buyer quotes or a link given as evidence is a report, not an ad (``tasks.reported_ad``; 0 turns it off),
 #: whether an insult of other commenters ("楼上那个…智障一个", ``tasks.insult``) the spam decision kept is abuse (0 turns
 #: it off), and whether the critical review band lifts a text that is not Chinese and fired no critical signal to
 #: ``high`` (1 turns it on; ``tasks.severity.decide_severity_combined``).

@@ -24,6 +24,4 @@ INSULT = re.compile(r"智障|脑残|傻逼|傻x|傻叉|废物|滚(?:回|开|吧|
 def insults_commenter(norm: str) -> bool:
     """Whether the normalised text insults other commenters (:data:`COMMENTER` and :data:`INSULT` both in it) and
     neither links, leaves a contact nor solicits."""
-    if not (COMMENTER.search(norm) and INSULT.search(norm)):
-        return False
-    return not advertises(norm)
+    return bool(COMMENTER.search(norm) and INSULT.search(norm)) and not advertises(norm)

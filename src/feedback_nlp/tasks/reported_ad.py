@@ -26,11 +26,8 @@ def is_reported_ad(norm: str) -> bool:
     """Whether the normalised text reports an ad rather than posts one: quoted ad words after a verb of reporting
     (:data:`QUOTED_AFTER_VERB`), or links given as evidence only (:data:`EVIDENCE_LINK`), and, with those left out,
     no link or contact id (nor, for an evidence link, a solicitation) of its own."""
-    quoted = [m.group() for m in QUOTED_AFTER_VERB.finditer(norm) if _AD_WORDS.search(m.group())]
-    if quoted:
-        rest = QUOTED_AFTER_VERB.sub(" ", norm)
-        return not advertises(rest, solicits=False)
+    if any(_AD_WORDS.search(m.group()) for m in QUOTED_AFTER_VERB.finditer(norm)):
+        return not advertises(QUOTED_AFTER_VERB.sub(" ", norm), solicits=False)
     if EVIDENCE_LINK.search(norm):
-        rest = EVIDENCE_LINK.sub(" ", norm)
-        return not advertises(rest)
+        return not advertises(EVIDENCE_LINK.sub(" ", norm))
     return False
