@@ -195,6 +195,7 @@ DECISION_TEXTS = [
     # other commenters insulted (rule FA); a complaint that names them; an ad that insults them
     "那个给一星的是不是脑袋有洞？自己不会用怪谁，智障一个，滚回去读书啦", "樓上那個給差評的是腦殘吧，滾回去重讀小學",
     "楼上说的对，快递送到楼下就走了，垃圾快递", "楼上的穷鬼别酸了，兼职日结300加我微信 rich_888",
+    "楼上说得对，这家店的老板就是个废物，发错货还不认",
 ]
 #: A bare question: neutral, low, no issue type where issue_types.bare_question is 1 (off by default).
 QUESTION_TEXT = "多久能到北京？"

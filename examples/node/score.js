@@ -615,10 +615,12 @@ function isReportedAd(rules, norm) {
 }
 
 /** tasks/insult.py insults_commenter: other commenters named (楼上, 评论区, 给一星的) beside an insult of a person
- * (智障, 滚回去), and no link, contact or solicitation. */
+ * (智障, 滚回去), no party to the purchase named (客服, 商家: that is a complaint), and no link, contact or
+ * solicitation. */
 function insultsCommenter(rules, norm) {
   const m = rules.insult;
-  return Boolean(m && m.commenter.test(norm) && m.insult.test(norm) && !advertises(rules, norm));
+  return Boolean(m && m.commenter.test(norm) && m.insult.test(norm) && !(m.service_party && m.service_party.test(norm))
+    && !advertises(rules, norm));
 }
 
 /** tasks/severity.py negated: a match at code unit `index` follows a negator ("没有过敏"), not in a question that

@@ -121,7 +121,8 @@ def python_patterns() -> dict:
                 "notice:reader": notice._READER, "notice:call": notice._CALL,
                 "notice:buyer_voice": notice._BUYER_VOICE, "reported:quoted": reported_ad.QUOTED_AFTER_VERB,
                 "reported:ad_words": reported_ad._AD_WORDS, "reported:evidence_link": reported_ad.EVIDENCE_LINK,
-                "insult:commenter": insult.COMMENTER, "insult:insult": insult.INSULT})
+                "insult:commenter": insult.COMMENTER, "insult:insult": insult.INSULT,
+                "insult:service_party": insult.SERVICE_PARTY})
     return out
 
 
