@@ -684,8 +684,8 @@ was read from (`tasks.<task>.operating_points`); the rules that chose them are
 - `spam.commenter_abuse` = 1 (every model takes it; 0 turns it off): other commenters insulted ("楼上那个…智障一个",
   "給一星的…滾回去讀書") are `abuse` where the spam decision kept the text and no escalation signal fires
   (`feedback_nlp.tasks.insult`: a word naming commenters beside an insult of a person, and no party to the purchase
-  named, 客服, 商家, 快递 …; insult words alone are said of goods and staff in complaints too). One dev annotation, gold abuse; no train or test record, no corpus
-  review (section "insults of commenters").
+  named, 客服, 商家, 快递 …; insult words alone are said of goods and staff in complaints too). One dev annotation,
+  gold abuse; no train or test record, no corpus review (section "insults of commenters").
 - `issue_types.gate` = {th['issue_types'].get('gate')}: P(a problem is raised) from the issue gate; below it no issue type is
   given (issue types are for problems raised, never for aspects praised). Per-label thresholds as
   before.
