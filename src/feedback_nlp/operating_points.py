@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .tasks.severity import CRITICAL_NOT_CHINESE, CRITICAL_PENALTY
+from .tasks.severity import BAND_NOT_CHINESE, CRITICAL_NOT_CHINESE, CRITICAL_PENALTY
 
 __all__ = ["CHANNEL_SEP", "DEFAULT_POINTS", "apply_thresholds", "channel_points", "checked_point", "point_range"]
 
@@ -49,7 +49,7 @@ DEFAULT_POINTS = {"spam": {"flood_repetition": 0.5, "review_margin": 0.15, "revi
                   "sentiment": {"review": 0.5},
                   "severity": {"review": 0.4, "critical_not_chinese": CRITICAL_NOT_CHINESE,
                                "critical_penalty": CRITICAL_PENALTY, "book_story": 1.0,
-                               "band_not_chinese": 0.0}}
+                               "band_not_chinese": BAND_NOT_CHINESE}}
 #: Points that are not probabilities: severity's cuts on the expected level (low=0 .. critical=3).
 _LEVEL_CUTS = ("ev_medium", "ev_high", "ev_critical")
 

@@ -280,6 +280,9 @@ def critical_signalled(fired: list[EscalationRule]) -> bool:
 CRITICAL_NOT_CHINESE = 1.0
 #: Default of the point ``critical_penalty``: never critical on P(critical) alone for a platform penalty.
 CRITICAL_PENALTY = 1.0
+#: Default of the point ``band_not_chinese``: the critical review band does not lift a text that is not Chinese
+#: (rule FE).
+BAND_NOT_CHINESE = 0.0
 #: A platform's penalty on the writer's account or shop (账号被封, 店铺被限流 … 判定刷单, 被封号): the codebook (v1.1)
 #: files it under platform rules, ``pricing_promotion``; critical is harm, theft, fraud or a legal threat (rule ED).
 PLATFORM_PENALTY = re.compile(r"(?:账号|帐号|账户|帐户|店铺)[^,。.!?;]{0,6}被[^,。.!?;]{0,6}"
@@ -327,7 +330,7 @@ def decide_severity_combined(p: np.ndarray, fired: list[EscalationRule], thresho
     else:
         point = thresholds.get("critical_unsignalled", thresholds["critical"])
     band = thresholds.get("critical_review", 1.0)
-    if not_chinese and not signalled and not thresholds.get("band_not_chinese", 0.0):
+    if not_chinese and not signalled and not thresholds.get("band_not_chinese", BAND_NOT_CHINESE):
         band = float("inf")
     review = None
     if pc >= point:
