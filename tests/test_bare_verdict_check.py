@@ -87,7 +87,7 @@ def test_review_forms_whose_spam_decision_the_point_changes(tmp_path, capsys):
     # rule EA: a padded review the spam head flags is not spam with the point on; padded filler stays spam
     data = _data(tmp_path, annotations=[("不错。。。。。。。。", [], "positive", "low"), ("质量很好", [], "positive", "low")],
                  reviews=[("包装破损了" + "。" * 22, 0), ("。。。。。。。", 0), ("很好用", 1)])
-    bare_verdict_check.review_form_changes(str(data))
+    bare_verdict_check.point_section("spam.review_forms", str(data))
     lines = capsys.readouterr().out.splitlines()
     assert "  train: 1 of 2 (2 annotations, the rest corpus reviews)" in lines
     assert "  dev: 4 of 11 (2 annotations, the rest corpus reviews)" in lines  # the review in each of 3 corpora
@@ -101,7 +101,7 @@ def test_book_stories_whose_severity_the_point_changes(tmp_path, capsys):
     story = "一口气读完了这本书，书中的主人公在医院里抢救了三天三夜，最后还是走了，作者写得太感人了，强烈推荐！"
     data = _data(tmp_path, annotations=[(story, [], "positive", "low"), ("质量很好", [], "positive", "low")],
                  reviews=[(story, 1), ("很好用", 1)])
-    bare_verdict_check.book_story_changes(str(data))
+    bare_verdict_check.point_section("severity.book_story", str(data))
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "book stories whose severity changes (gold or label | point 0 | point 1):"
     assert "  dev: 4 of 8 (2 annotations, the rest corpus reviews)" in lines  # the annotation + the review in 3 corpora
@@ -113,7 +113,7 @@ def test_reported_ads_whose_spam_decision_the_point_changes(tmp_path, capsys):
     text = "88元大额券在结算页不显示，截图：https://photos.app.goo.gl/Vk3Bw9 有效期还有三天"
     data = _data(tmp_path, annotations=[(text, ["pricing_promotion"], "negative", "medium"),
                                         ("质量很好", [], "positive", "low")], reviews=[("很好用", 1)])
-    bare_verdict_check.reported_ad_changes(str(data))
+    bare_verdict_check.point_section("spam.reported_ads", str(data))
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "reported ads whose spam decision changes (gold or label | point 0 | point 1):"
     assert "  dev: 1 of 5 (2 annotations, the rest corpus reviews)" in lines
@@ -126,7 +126,7 @@ def test_insults_of_commenters_whose_spam_decision_the_point_changes(tmp_path, c
     data = _data(tmp_path, annotations=[(text, [], "negative", "low"), ("楼上说的对，快递送到楼下就走了，垃圾快递",
                                                                         ["logistics"], "negative", "medium")],
                  reviews=[("很好用", 1)])
-    bare_verdict_check.commenter_abuse_changes(str(data))
+    bare_verdict_check.point_section("spam.commenter_abuse", str(data))
     lines = capsys.readouterr().out.splitlines()
     assert "  dev: 1 of 5 (2 annotations, the rest corpus reviews)" in lines
     assert any(line.startswith(f"    {text[:40]!r} - | None | abuse negative low") for line in lines)
@@ -137,7 +137,7 @@ def test_not_chinese_texts_whose_severity_the_review_band_changes(tmp_path, caps
     text = "Overall great stay. Only thing: the AC was a bit noisy at night."
     data = _data(tmp_path, annotations=[(text, [], "positive", "low"), ("质量很好", [], "positive", "low")],
                  reviews=[("很好用", 1)])
-    bare_verdict_check.band_not_chinese_changes(str(data))
+    bare_verdict_check.point_section("severity.band_not_chinese", str(data))
     lines = capsys.readouterr().out.splitlines()
     assert "  dev: 1 of 5 (2 annotations, the rest corpus reviews)" in lines
     assert any(line.startswith(f"    {text[:40]!r} low | low | ") and " high " in line for line in lines)  # 0 | 1

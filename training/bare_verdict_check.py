@@ -122,11 +122,8 @@ def main(argv=None) -> None:
     asked = {v: FeedbackAnalyzer.load(thresholds={"issue_types.bare_question": v}) for v in (0, 1)}
     point_off_and_on("bare questions", taken_by(question_names_no_problem), asked, args.data_dir)
     questions_on_chat(args.data_dir)
-    review_form_changes(args.data_dir)
-    book_story_changes(args.data_dir)
-    reported_ad_changes(args.data_dir)
-    commenter_abuse_changes(args.data_dir)
-    band_not_chinese_changes(args.data_dir)
+    for point in POINT_SECTIONS:
+        point_section(point, args.data_dir)
 
 
 def no_words(analyzer, data_dir=None) -> None:
@@ -221,37 +218,27 @@ def point_changes(title: str, point: str, field: str, data_dir=None) -> None:
             print(f"    {texts[k][:40]!r} {gold[k]} | {before} | {after}{b.sentiment} {b.severity} {b.issue_types}")
 
 
-def review_form_changes(data_dir=None) -> None:
-    """Every record whose spam decision the point ``spam.review_forms`` changes (rule EA: a flagged text with padding
-    takes the spam reading of the text without it; rules EF, EG: one saying that whom it was for liked it, or naming
-    the book it reviews, is not irrelevant or abuse)."""
-    point_changes("review forms whose spam decision changes", "spam.review_forms", "is_spam", data_dir)
+#: The points whose every changed record a section lists: point -> (the section's title, the decision it changes).
+POINT_SECTIONS = {
+    # rule EA: a flagged text with padding takes the spam reading of the text without it; rules EF, EG: one saying
+    # whom it was for liked it, or naming the book it reviews, is not irrelevant or abuse
+    "spam.review_forms": ("review forms whose spam decision changes", "is_spam"),
+    # rule EJ: in a book review that reads positive the escalation matches are its story's
+    "severity.book_story": ("book stories whose severity changes", "severity"),
+    # rule FB: an ad the buyer quotes after a verb of reporting; rule FC: a link given as evidence
+    "spam.reported_ads": ("reported ads whose spam decision changes", "is_spam"),
+    # rule FA: other commenters insulted ("楼上那个…智障一个") are abuse
+    "spam.commenter_abuse": ("insults of commenters whose spam decision changes", "is_spam"),
+    # rule FE: without a critical signal the critical review band no longer lifts a text that is not Chinese to high
+    # (the point at 1 puts it back)
+    "severity.band_not_chinese": ("not-Chinese texts whose severity the review band changes", "severity"),
+}
 
 
-def book_story_changes(data_dir=None) -> None:
-    """Every record whose severity the point ``severity.book_story`` changes (rule EJ: in a book review that reads
-    positive the escalation matches are its story's)."""
-    point_changes("book stories whose severity changes", "severity.book_story", "severity", data_dir)
-
-
-def reported_ad_changes(data_dir=None) -> None:
-    """Every record whose spam decision the point ``spam.reported_ads`` changes (rule FB: an ad the buyer quotes after
-    a verb of reporting; rule FC: a link given as evidence)."""
-    point_changes("reported ads whose spam decision changes", "spam.reported_ads", "is_spam", data_dir)
-
-
-def commenter_abuse_changes(data_dir=None) -> None:
-    """Every record whose spam decision the point ``spam.commenter_abuse`` changes (rule FA: other commenters
-    insulted, "楼上那个…智障一个", is abuse)."""
-    point_changes("insults of commenters whose spam decision changes", "spam.commenter_abuse", "is_spam", data_dir)
-
-
-def band_not_chinese_changes(data_dir=None) -> None:
-    """Every record whose severity the point ``severity.band_not_chinese`` changes (rule FE: without a critical signal
-    the critical review band no longer lifts a text that is not Chinese to ``high``; the point at 1 puts it back)."""
-    point_changes("not-Chinese texts whose severity the review band changes", "severity.band_not_chinese", "severity",
-                  data_dir)
-
+def point_section(point: str, data_dir=None) -> None:
+    """Every record whose decision the point ``point`` of :data:`POINT_SECTIONS` changes (:func:`point_changes`)."""
+    title, field = POINT_SECTIONS[point]
+    point_changes(title, point, field, data_dir)
 
 if __name__ == "__main__":
     main()
