@@ -134,10 +134,10 @@ def test_insults_of_commenters_whose_spam_decision_the_point_changes(tmp_path, c
 
 def test_not_chinese_texts_whose_severity_the_review_band_changes(tmp_path, capsys):
     # rule FE: English praise the band had lifted to high keeps its expected level with the point at 0
-    text = "Overall great stay. Only thing: the AC was a bit noisy at night."
+    text = "Fast shipping, well packed, and the seller even added a handwritten thank-you card. Love it!"
     data = _data(tmp_path, annotations=[(text, [], "positive", "low"), ("质量很好", [], "positive", "low")],
                  reviews=[("很好用", 1)])
     bare_verdict_check.point_section("severity.band_not_chinese", str(data))
     lines = capsys.readouterr().out.splitlines()
     assert "  dev: 1 of 5 (2 annotations, the rest corpus reviews)" in lines
-    assert any(line.startswith(f"    {text[:40]!r} low | low | ") and " high " in line for line in lines)  # 0 | 1
+    assert any(line.startswith(f"    {text[:40]!r} low | medium | ") and " high " in line for line in lines)  # 0 | 1

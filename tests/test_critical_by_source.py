@@ -60,7 +60,9 @@ def test_rows_per_pair_with_sources_and_stream(tmp_path, capsys):
     lines = second.splitlines()
     assert lines[0].startswith("| critical points | dev all P / R | test all P / R | test order_review P / R")
     rows = [[c.strip() for c in line.strip("|").split(" | ")] for line in lines[2:]]
-    assert [r[0] for r in rows] == ["0.04 / 0.08 everywhere (shipped)", "0.1 / 0.3 everywhere",
+    t = critical_by_source.FeedbackAnalyzer.load().task_models["severity"].heads["severity"].thresholds
+    assert [r[0] for r in rows] == [f"{t['critical']} / {t['critical_unsignalled']} everywhere (shipped)",
+                                    "0.1 / 0.3 everywhere",
                                     "0.1 / 0.3 for order_review only",
                                     "0.1 / 0.3 for order_review only, no review band there"]
     assert rows[2][4] == rows[0][4] == rows[3][4] and all(r[6].endswith(f"of {n_stream}") for r in rows)

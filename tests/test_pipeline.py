@@ -759,7 +759,7 @@ def test_a_complaint_that_names_other_commenters_is_no_abuse(analyzer):
 def test_english_praise_is_not_lifted_to_high(analyzer):
     # The heads' P(critical) on English (0.08-0.17) had put praise in the critical review band, at high (rule FE); it
     # goes to review as not Chinese all the same
-    text = "Overall great stay. Only thing: the AC was a bit noisy at night."
+    text = "Fast shipping, well packed, and the seller even added a handwritten thank-you card. Love it!"
     r = analyzer.analyze(text)
     assert r.severity in ("low", "medium") and r.needs_review
     assert FeedbackAnalyzer.load(thresholds={"severity.band_not_chinese": 1}).analyze(text).severity == "high"

@@ -5,6 +5,8 @@ import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
 
 import train_baseline as tb  # noqa: E402
@@ -29,3 +31,66 @@ def test_complaint_flag_rate_counts_the_complaints_discarded_unseen():
     assert (got["n_complaints"], got["flagged"], got["flagged_not_reviewed"]) == (4, 3, 2)
     assert (got["rate"], got["rate_not_reviewed"]) == (0.75, 0.5)
     assert got["rate_with_weibo_posts"] == 0.8  # S5 counted beside
+
+
+def _heads_and_cache(tmp_path, fingerprint):
+    from feedback_nlp.modeling import NgramModel
+
+    model = NgramModel.from_pretrained(tb.REPO / "models" / "feedback-zh-ngram")
+    train = {t: None for t in model.heads}
+    cached = {t: np.full((3, len(h.labels)), 0.25, np.float32) for t, h in model.heads.items()}
+    if fingerprint == "these heads":
+        fingerprint = tb.heads_fingerprint(model)
+    extra = {} if fingerprint is None else {"fingerprint": np.array(fingerprint)}
+    np.savez_compressed(tmp_path / "oof_heads.npz", **extra, **cached)
+    return model, train
+
+
+def _computed(calls):
+    def fake_out_of_fold_heads(model, train, rows, **kw):
+        calls.append(kw)
+        return {t: np.full((3, len(h.labels)), 0.75, np.float32) for t, h in model.heads.items()}
+    return fake_out_of_fold_heads
+
+
+REC = {"C": 1.0, "class_weight": None, "sample_weights": None, "nb_scale": None}
+ANN = {"train": [{}, {}, {}]}
+
+
+def test_decision_inputs_read_the_cache_written_for_these_heads(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(tb, "out_of_fold_heads", _computed(calls))
+    model, train = _heads_and_cache(tmp_path, "these heads")
+    got = tb.decision_inputs(model, train, ANN, REC, str(tmp_path))
+    assert not calls and all(float(p[0, 0]) == 0.25 for p in got.values())
+
+
+def test_decision_inputs_recompute_a_cache_written_for_other_heads(tmp_path, monkeypatch):
+    for fingerprint in (None, "0" * 64):  # a cache from before fingerprints, one from other heads
+        calls = []
+        monkeypatch.setattr(tb, "out_of_fold_heads", _computed(calls))
+        model, train = _heads_and_cache(tmp_path, fingerprint)
+        got = tb.decision_inputs(model, train, ANN, REC, str(tmp_path))
+        assert len(calls) == 1 and all(float(p[0, 0]) == 0.75 for p in got.values())
+        with np.load(tmp_path / "oof_heads.npz") as z:  # rewritten, now for these heads
+            assert str(z["fingerprint"]) == tb.heads_fingerprint(model)
+            assert float(z["spam"][0, 0]) == 0.75
+
+
+def test_heads_fingerprint_changes_with_a_weight_or_a_temperature():
+    from feedback_nlp.modeling import NgramModel
+
+    def shipped():
+        return NgramModel.from_pretrained(tb.REPO / "models" / "feedback-zh-ngram")
+
+    before = tb.heads_fingerprint(shipped())
+    assert tb.heads_fingerprint(shipped()) == before
+    model = shipped()
+    w, b = model.weights["severity"]
+    w = w.copy()
+    w[0, 0] += 1e-3
+    model.weights["severity"] = (w, b)
+    assert tb.heads_fingerprint(model) != before
+    model = shipped()
+    model.card["tasks"]["sentiment"]["temperature"] = 9.0
+    assert tb.heads_fingerprint(model) != before

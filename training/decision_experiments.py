@@ -78,6 +78,7 @@ def main(argv=None) -> int:
     rows = {s: load_annotations(s, data_dir) for s in ("train", "dev")}
     norms = {s: [normalize(r["text"]) for r in rows[s]] for s in rows}
     oof = dict(np.load(cache))
+    oof.pop("fingerprint", None)  # which heads wrote it (train_baseline.heads_fingerprint)
     split = {"train": {"norms": norms["train"], "probs": oof},
              "dev": {"norms": norms["dev"], "probs": model.predict_proba(norms["dev"])}}
     not_spam = {s: np.array([not r["is_spam"] for r in rows[s]]) for s in rows}
