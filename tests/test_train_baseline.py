@@ -1,6 +1,7 @@
 """training/train_baseline.py: figures the model card computes from pipeline results."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -94,3 +95,41 @@ def test_heads_fingerprint_changes_with_a_weight_or_a_temperature():
     model = shipped()
     model.card["tasks"]["sentiment"]["temperature"] = 9.0
     assert tb.heads_fingerprint(model) != before
+
+
+def _reevaluated(tmp_path, monkeypatch, refit):
+    """What reevaluate writes: each task's dev and test figures, by whom (a stub evaluate_head / refit)."""
+    from feedback_nlp.modeling import NgramModel
+
+    model = NgramModel.from_pretrained(tb.REPO / "models" / "feedback-zh-ngram")
+    for t in model.card["tasks"]:
+        model.card["tasks"][t]["metrics"] = {"dev": "stale", "test": "stale"}
+    calls = []
+    monkeypatch.setattr(tb, "evaluate_head", lambda m, task, data: f"{data} through today's decisions")
+    monkeypatch.setattr(tb, "finish", lambda *a: calls.append("finish"))
+    monkeypatch.setattr(tb, "recipe", lambda train, ann: {})
+
+    def refitted(m, train, dev, ann, corp, rec, cache):
+        calls.append(("refit", cache, dict(m.heads["severity"].thresholds)))
+        for t in dev:
+            m.card["tasks"][t]["metrics"]["dev"] = "refitted"
+    monkeypatch.setattr(tb, "fit_decision_stage", refitted)
+    tasks = list(model.heads)
+    sets = ({}, {t: "dev" for t in tasks}, {t: "test" for t in tasks}, {}, {})
+    tb.reevaluate(model, tmp_path, sets, "CACHE", refit=refit)
+    saved = json.loads((tmp_path / "model.json").read_text(encoding="utf-8"))
+    return {t: saved["tasks"][t]["metrics"] for t in tasks}, calls, model
+
+
+def test_evaluate_only_computes_every_task_figure_again(tmp_path, monkeypatch):
+    metrics, calls, _ = _reevaluated(tmp_path, monkeypatch, refit=False)
+    assert all(m == {"dev": "dev through today's decisions", "test": "test through today's decisions"}
+               for m in metrics.values())  # none left from the run that saved the model
+    assert calls == ["finish"]
+
+
+def test_refit_decisions_starts_from_the_heads_own_thresholds(tmp_path, monkeypatch):
+    metrics, calls, model = _reevaluated(tmp_path, monkeypatch, refit=True)
+    assert calls[0][:2] == ("refit", "CACHE") and calls[1] == "finish"
+    assert calls[0][2] == model.card["tasks"]["severity"]["head_thresholds"]  # not the saved decision points
+    assert all(m == {"dev": "refitted", "test": "test through today's decisions"} for m in metrics.values())

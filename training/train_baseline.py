@@ -969,6 +969,23 @@ def fit_decision_stage(model, train: dict, dev: dict, ann: dict, corp: dict, rec
         model.card["tasks"][task]["metrics"]["dev"] = evaluate_head(model, task, data)
 
 
+def reevaluate(model, out: Path, sets: tuple, cache: str, refit: bool = False) -> None:
+    """``--evaluate-only`` / ``--refit-decisions``: the saved heads kept, the tasks' dev and test figures
+    computed again through today's decisions (refitted first with ``refit``), then :func:`finish`."""
+    train, dev, test, corp, ann = sets
+    if refit:
+        for task, head in model.heads.items():  # as a full run has them before its decisions
+            head.thresholds = dict(model.card["tasks"][task]["head_thresholds"])
+        fit_decision_stage(model, train, dev, ann, corp, recipe(train, ann), cache)
+    else:  # the tasks' dev figures through today's decisions, as a full run writes them
+        for task, data in dev.items():
+            model.card["tasks"][task]["metrics"]["dev"] = evaluate_head(model, task, data)
+    for task, data in test.items():
+        model.card["tasks"][task]["metrics"]["test"] = evaluate_head(model, task, data)
+    model.save_pretrained(out)
+    finish(model, out, corp, ann, test, None)
+
+
 def finish(model, out: Path, corp, ann, test, t0: Optional[float]) -> None:
     """Evaluate a saved model directory through the pipeline, then write the card, the test
     report, the ONNX graph and (for the shipped model) the README's quality table."""
@@ -1021,7 +1038,8 @@ def main(argv=None) -> int:
     ap.add_argument("--card-only", action="store_true",
                     help="only rewrite README.md of the model directory from its model.json (no training)")
     ap.add_argument("--evaluate-only", action="store_true",
-                    help="evaluate the saved model directory again (decisions, card, report, ONNX) without training")
+                    help="evaluate the saved model directory again (tasks' dev and test figures, decisions, card, report, "
+                         "ONNX) without training")
     ap.add_argument("--refit-decisions", action="store_true",
                     help="keep the saved heads (and their own thresholds), refit the decisions (combiners, operating "
                          "points) on today's rules, then evaluate as --evaluate-only: the decision stage a full run "
@@ -1046,15 +1064,7 @@ def main(argv=None) -> int:
         from feedback_nlp.modeling import NgramModel
 
         model = NgramModel.from_pretrained(args.output)
-        model.card.pop("total_seconds", None)  # the rebuild time is only known from a full run
-        if args.refit_decisions:
-            for task, head in model.heads.items():  # as a full run has them before its decisions
-                head.thresholds = dict(model.card["tasks"][task]["head_thresholds"])
-            fit_decision_stage(model, train, dev, ann, corp, recipe(train, ann), args.cache)
-            for task, data in test.items():
-                model.card["tasks"][task]["metrics"]["test"] = evaluate_head(model, task, data)
-            model.save_pretrained(args.output)
-        finish(model, Path(args.output), corp, ann, test, None)
+        reevaluate(model, Path(args.output), (train, dev, test, corp, ann), args.cache, refit=args.refit_decisions)
         return 0
     command = ("python training/train_baseline.py"
                + (f" --max-features {args.max_features}" if args.max_features != 200_000 else "")
