@@ -1042,12 +1042,12 @@ def main(argv=None) -> int:
     ap.add_argument("--card-only", action="store_true",
                     help="only rewrite README.md of the model directory from its model.json (no training)")
     ap.add_argument("--evaluate-only", action="store_true",
-                    help="evaluate the saved model directory again (tasks' dev and test figures, decisions, card, report, "
-                         "ONNX) without training")
+                    help="evaluate the saved model directory again (tasks' dev and test figures, decisions, card, "
+                         "report, ONNX) without training")
     ap.add_argument("--refit-decisions", action="store_true",
                     help="keep the saved heads (and their own thresholds), refit the decisions (combiners, operating "
                          "points) on today's rules, then evaluate as --evaluate-only: the decision stage a full run "
-                         "fits for these heads (the out-of-fold predictions are read from --cache when written for them)")
+                         "fits for these heads (out-of-fold predictions read from --cache when written for them)")
     args = ap.parse_args(argv)
     from feedback_nlp.extras import require_extra
 
