@@ -73,7 +73,7 @@ def test_figures_with_the_point_off_and_on(tmp_path, capsys):
         "'product_quality']) | (False, 'negative', 'low', [])"
     # bare questions: the heads' complaint at 0; with the point on for cs_chat the dev figures move
     assert lines[lines.index("bare questions (gold | point 0 | point 1):") + 2] == \
-        "    '怎么取消订单？' (False, 'neutral', 'low', []) | (False, 'negative', 'medium', ['pricing_promotion']) | " \
+        "    '怎么取消订单？' (False, 'neutral', 'low', []) | (False, 'negative', 'high', ['pricing_promotion']) | " \
         "(False, 'neutral', 'low', [])"
     assert "dev, bare_question on for cs_chat: issue micro/macro F1 0.8571 / 0.7500; severity accuracy 0.9091, " \
         "kappa 0.8866; 3-way sentiment 1.0000" in lines  # off: 0.7500 / 0.7500, 0.8182 (the bare_verdict=1 line)
@@ -133,11 +133,12 @@ def test_insults_of_commenters_whose_spam_decision_the_point_changes(tmp_path, c
 
 
 def test_not_chinese_texts_whose_severity_the_review_band_changes(tmp_path, capsys):
-    # rule FE: English praise the band had lifted to high keeps its expected level with the point at 0
-    text = "Fast shipping, well packed, and the seller even added a handwritten thank-you card. Love it!"
-    data = _data(tmp_path, annotations=[(text, [], "positive", "low"), ("质量很好", [], "positive", "low")],
+    # rule FE: an English text the band had lifted to high keeps its expected level with the point at 0
+    text = "Hi, I bought a phone case (order #3302918475) and it does not fit my phone at all."
+    data = _data(tmp_path, annotations=[(text, ["description_mismatch"], "negative", "medium"),
+                                        ("质量很好", [], "positive", "low")],
                  reviews=[("很好用", 1)])
     bare_verdict_check.point_section("severity.band_not_chinese", str(data))
     lines = capsys.readouterr().out.splitlines()
     assert "  dev: 1 of 5 (2 annotations, the rest corpus reviews)" in lines
-    assert any(line.startswith(f"    {text[:40]!r} low | medium | ") and " high " in line for line in lines)  # 0 | 1
+    assert any(line.startswith(f"    {text[:40]!r} medium | medium | ") and " high " in line for line in lines)

@@ -55,14 +55,14 @@ CASES = [
     ("money lost: high", "商家跑路了，钱要不回来", False, None, "negative", "high"),
     ("an account banned for 刷单", "我的账号被判定刷单封了，我根本没有刷单", False, "pricing_promotion", "negative",
      "high"),
+    # had been critical on P(critical) alone until the severity combiner dropped the text evidence (2026-12-07)
+    ("a mild reaction after use", "用了这个洗发水头皮特别痒，头屑也多了", False, "product_quality", "negative", "high"),
 ]
 #: Rows the shipped model decides against the codebook (what it gives instead in the comment): expected failures,
 #: strict, so a change that fixes one fails here until the row moves to CASES.
 GAPS = [
     ("a buyer reporting a review-for-reward ask", "商家让我加他微信，说给五星好评返现5块", False, "pricing_promotion",
      None, None),  # no issue type
-    ("a mild reaction after use", "用了这个洗发水头皮特别痒，头屑也多了", False, "product_quality", "negative", "high"),
-    # critical on P(critical) alone
     ("English, by meaning", "The package arrived two weeks late and the box was crushed.", False, "logistics",
      "negative", None),  # customer_service
 ]

@@ -178,7 +178,7 @@ DECISION_TEXTS = [
     "Terrible. The blender stopped working after a week and nobody answers my emails.",  # not Chinese: no signal, high
     "I never agreed to this monthly charge, please refund it", "no food poisoning, just cold food",  # English signals
     "Overall great stay. Only thing: the AC was a bit noisy at night.",  # English praise: no review band (rule FE)
-    "Fast shipping, well packed, and the seller even added a handwritten thank-you card. Love it!",  # in the band (FE)
+    "Hi, I bought a phone case (order #3302918475) and it does not fit my phone at all.",  # in the band (FE)
     "用我妈的卡付款可以吗？会不会被当成盗刷", "一直担心的事发生了，账号被盗了",  # a worry; an event after one
     "再不处理我就把这事捅到电视台", "电梯坏了，我们被困在电梯里半小时",  # media; trapped
     "质量不差", "没有色差，很满意。", "也没想象中那么慢", "问题不小", "质量不差，但是物流慢",  # negated complaints

@@ -476,7 +476,8 @@ def test_threshold_overrides_from_the_api():
 
 
 def test_an_english_ticket_is_critical_only_with_a_signal(analyzer):
-    # the heads read Chinese n-grams: P(critical) 0.21 on this English ticket had made it critical (rule CB)
+    # the heads read Chinese n-grams: P(critical) 0.21 on this English ticket had made it critical (rule CB; 0.06 since
+    # the severity combiner no longer weighs the text evidence)
     text = "Terrible. The blender stopped working after a week and nobody answers my emails."
     r = analyzer.analyze(text)
     assert r.severity != "critical" and r.needs_review
@@ -484,7 +485,7 @@ def test_an_english_ticket_is_critical_only_with_a_signal(analyzer):
     assert banded.severity == "high" and any(x.startswith("needs review: close to critical")
                                              for x in banded.severity_reasons)
     assert analyzer.analyze("I never agreed to this monthly charge, please refund it").severity == "critical"
-    loose = FeedbackAnalyzer.load(thresholds={"severity.critical_not_chinese": 0.08})
+    loose = FeedbackAnalyzer.load(thresholds={"severity.critical_not_chinese": 0.05})
     assert loose.analyze(text).severity == "critical"  # the documented point moves it
 
 
@@ -756,10 +757,10 @@ def test_a_complaint_that_names_other_commenters_is_no_abuse(analyzer):
     assert not analyzer.analyze("楼上说得对，这家店的老板就是个废物，发错货还不认").is_spam
 
 
-def test_english_praise_is_not_lifted_to_high(analyzer):
-    # The heads' P(critical) on English (0.08-0.17) had put praise in the critical review band, at high (rule FE); it
-    # goes to review as not Chinese all the same
-    text = "Fast shipping, well packed, and the seller even added a handwritten thank-you card. Love it!"
+def test_english_text_is_not_lifted_to_high_by_the_review_band(analyzer):
+    # The heads' P(critical) on English is noise: in the critical review band it had put praise at high (rule FE);
+    # such a text goes to review as not Chinese all the same
+    text = "Hi, I bought a phone case (order #3302918475) and it does not fit my phone at all."
     r = analyzer.analyze(text)
-    assert r.severity in ("low", "medium") and r.needs_review
+    assert r.severity == "medium" and r.needs_review
     assert FeedbackAnalyzer.load(thresholds={"severity.band_not_chinese": 1}).analyze(text).severity == "high"

@@ -92,8 +92,8 @@ def main(argv=None) -> int:
     variants = {
         "severity head only": [f"logit:severity:{lab}" for lab in labels["severity"]],
         "+ escalation rules": [f for f in full if f.startswith(("logit:severity", "rule:"))],
-        "+ other heads": [f for f in full if not f.startswith("text:")],
-        "+ text evidence (shipped)": full,
+        "+ other heads (shipped)": full,
+        "+ text evidence (shipped until 2026-12-07)": full + [f"text:{n}" for n in TEXT_EVIDENCE],
     }
     for name, feats in variants.items():
         score, truth = pooled_scores(feats, labels, "critical", split["train"], split["dev"], not_spam["train"],

@@ -52,8 +52,7 @@ def default_evidence(task: str, head_labels: Mapping[str, Sequence[str]]) -> lis
                 + [f"logit:severity:{lab}" for lab in L["severity"]] + rules)
     if task == "severity":
         return ([f"logit:severity:{lab}" for lab in L["severity"]] + [f"p:sentiment:{lab}" for lab in L["sentiment"]]
-                + [f"p:issue_types:{lab}" for lab in L["issue_types"]] + rules + ["logit:spam:not_spam"]
-                + [f"text:{n}" for n in TEXT_EVIDENCE])
+                + [f"p:issue_types:{lab}" for lab in L["issue_types"]] + rules + ["logit:spam:not_spam"])
     raise ValueError(f"no built-in decision for task {task!r}")
 
 
