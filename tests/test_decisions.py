@@ -91,3 +91,17 @@ def test_issue_gate_keeps_f1_within_tolerance(fitted):
 def test_pr_table():
     rows = pr_table(np.array([0.9, 0.8, 0.2, 0.1]), np.array([True, False, True, False]), grid=[0.5, 0.15])
     assert rows[0] == [0.5, 0.5, 0.5, 0.5] and rows[1] == [0.15, 0.6667, 1.0, 0.75]
+
+
+def test_severity_weighs_no_text_evidence_and_the_shipped_combiner_neither():
+    # rule GC (2026-12-07): contact channels, requests, CJK share and length are spam's evidence; read as severity
+    # they ranked critical worse on the pool the points are chosen on, and lifted English texts
+    from conftest import REPO
+    from feedback_nlp.decisions import default_evidence
+    from feedback_nlp.modeling import NgramModel
+
+    labels = {"spam": SPAM_CLASSES, "issue_types": ISSUE_TYPES, "sentiment": SENTIMENTS, "severity": SEVERITIES}
+    assert not [f for f in default_evidence("severity", labels) if f.startswith("text:")]
+    assert any(f.startswith("text:") for f in default_evidence("spam", labels))
+    shipped = NgramModel.from_pretrained(REPO / "models" / "feedback-zh-ngram").heads["severity"].combiner
+    assert shipped is not None and not [f for f in shipped.features if f.startswith("text:")]
