@@ -984,8 +984,13 @@ def fit_decision_stage(model, train: dict, dev: dict, ann: dict, corp: dict, rec
                                             "combiners' own out-of-fold predictions pooled with dev"}
     for task, info in decisions.items():
         model.card["tasks"][task]["operating_points"] = info["operating_points"]
-    for task, data in dev.items():  # dev metrics again, now through the decisions
-        model.card["tasks"][task]["metrics"]["dev"] = evaluate_head(model, task, data)
+    write_task_figures(model, "dev", dev)  # dev metrics again, now through the decisions
+
+
+def write_task_figures(model, split: str, data: dict) -> None:
+    """Each task's own figures on ``split`` (task -> labelled data), through today's decisions, into the card."""
+    for task, d in data.items():
+        model.card["tasks"][task].setdefault("metrics", {})[split] = evaluate_head(model, task, d)
 
 
 def reevaluate(model, out: Path, sets: tuple, cache: str, refit: bool = False) -> None:
@@ -997,10 +1002,8 @@ def reevaluate(model, out: Path, sets: tuple, cache: str, refit: bool = False) -
             head.thresholds = dict(model.card["tasks"][task]["head_thresholds"])
         fit_decision_stage(model, train, dev, ann, corp, recipe(train, ann), cache)
     else:  # the tasks' dev figures through today's decisions, as a full run writes them
-        for task, data in dev.items():
-            model.card["tasks"][task]["metrics"]["dev"] = evaluate_head(model, task, data)
-    for task, data in test.items():
-        model.card["tasks"][task]["metrics"]["test"] = evaluate_head(model, task, data)
+        write_task_figures(model, "dev", dev)
+    write_task_figures(model, "test", test)
     model.save_pretrained(out)
     finish(model, out, corp, ann, test, None)
 
@@ -1110,8 +1113,7 @@ def main(argv=None) -> int:
     for task, head in model.heads.items():
         model.card["tasks"][task]["head_thresholds"] = dict(head.thresholds)
     fit_decision_stage(model, train, dev, ann, corp, rec, args.cache)
-    for task, data in test.items():
-        model.card["tasks"][task].setdefault("metrics", {})["test"] = evaluate_head(model, task, data)
+    write_task_figures(model, "test", test)
     out = Path(args.output)
     model.save_pretrained(out)
     finish(model, out, corp, ann, test, t0)
