@@ -93,15 +93,16 @@ def test_pr_table():
     assert rows[0] == [0.5, 0.5, 0.5, 0.5] and rows[1] == [0.15, 0.6667, 1.0, 0.75]
 
 
-def test_severity_weighs_no_text_evidence_and_the_shipped_combiner_neither():
-    # rule GC (2026-12-07): contact channels, requests, CJK share and length are spam's evidence; read as severity
-    # they ranked critical worse on the pool the points are chosen on, and lifted English texts
+def test_the_text_evidence_is_weighed_by_spam_and_the_issue_gate_not_by_severity():
+    # contact channels, requests, CJK share and length: read as severity they ranked critical worse on the pool the
+    # points are chosen on, and lifted English texts (rule GC); the issue gate kept fewer praise records with them at
+    # the same F1 there (rule GD; 2026-12-07)
     from conftest import REPO
     from feedback_nlp.decisions import default_evidence
     from feedback_nlp.modeling import NgramModel
 
     labels = {"spam": SPAM_CLASSES, "issue_types": ISSUE_TYPES, "sentiment": SENTIMENTS, "severity": SEVERITIES}
-    assert not [f for f in default_evidence("severity", labels) if f.startswith("text:")]
-    assert any(f.startswith("text:") for f in default_evidence("spam", labels))
-    shipped = NgramModel.from_pretrained(REPO / "models" / "feedback-zh-ngram").heads["severity"].combiner
-    assert shipped is not None and not [f for f in shipped.features if f.startswith("text:")]
+    shipped = NgramModel.from_pretrained(REPO / "models" / "feedback-zh-ngram").heads
+    for task, weighs in (("spam", True), ("issue_types", True), ("severity", False)):
+        for features in (default_evidence(task, labels), shipped[task].combiner.features):
+            assert any(f.startswith("text:") for f in features) == weighs, task

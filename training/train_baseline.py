@@ -310,7 +310,7 @@ run for the same heads. The per-class tables below (spam types, issue types, sev
 figures) had been those of the run that saved 0.4.0, because `--evaluate-only` did not compute them again; it
 does now (its output on the shipped directory is that directory's `model.json`, the measured speed aside).
 
-**Severity without the text evidence (2026-12-07, 21:35 UTC).** On the pool the points are chosen on, the
+**Severity without the text evidence (2026-12-07, about 21:35 UTC).** On the pool the points are chosen on, the
 severity combiner without the text evidence (contact channels, requests, CJK share, length: evidence for spam)
 had ranked critical better in both fits (`training/decision_experiments.py`: precision at recall 0.90 0.668 vs
 0.638 for 0.4.0, 0.72 vs 0.698 after the refit above). Written down before building, with its criterion
@@ -323,6 +323,17 @@ recall 0.9231 → 0.9077 (one record), QWK 0.7934 → 0.7972. Test, read once af
 to review 0.2333 → 0.2123. On the English probes of `tests/test_pipeline.py` P(critical) is now 0.00–0.08
 (it had been 0.08–0.21: the CJK share and length were read as severity), so the not-Chinese points
 (`critical_not_chinese`, `band_not_chinese`) now rarely have anything to hold back.
+
+**The issue gate with the text evidence (2026-12-07, about 22:00 UTC).** The same pool, at the gate the shipped rule
+picks (highest gate with micro F1 >= no gate − 0.01; scratch probe, then rule GD written before dev and test):
+praise given an issue type 0.0624 with the issue logits alone, 0.0528 with sentiment, 0.0416 with severity,
+0.0400 with the rules (shipped), 0.0347 with the text evidence as well (length, CJK share, contacts, requests),
+each at micro F1 0.7535. `default_evidence("issue_types")` now adds it; refitted (`--refit-decisions`): gate
+0.75; dev issue micro / macro F1 0.7638 / 0.7259 → 0.7658 / 0.7265, dev praise given an issue 0.0752 either
+way. Test, read once after (`compare_decisions.py`): micro / macro F1 0.7544 / 0.734 → 0.7595 / 0.7379
+(intervals +0.0017 to +0.0088 and +0.0006 to +0.0081), praise given an issue 0.0968 → 0.1032 (one more
+record of 155; interval −0.0135 to +0.0270); nothing else moves. Bare ratings ("1星", "5星") no longer get the
+heads' issue types even with the point `issue_types.bare_verdict` at 0.
 
 **Star ratings (`--star-digits`, not adopted).** With every digit mapped to 0, `1星` and `5星` are the same
 text to the model. Both get the same sentiment (+0.07) and `description_mismatch` + `product_quality`,

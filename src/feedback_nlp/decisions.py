@@ -49,7 +49,7 @@ def default_evidence(task: str, head_labels: Mapping[str, Sequence[str]]) -> lis
                 + [f"logit:severity:{lab}" for lab in L["severity"]])
     if task == "issue_types":
         return ([f"logit:issue_types:{lab}" for lab in L["issue_types"]] + [f"p:sentiment:{lab}" for lab in L["sentiment"]]
-                + [f"logit:severity:{lab}" for lab in L["severity"]] + rules)
+                + [f"logit:severity:{lab}" for lab in L["severity"]] + rules + [f"text:{n}" for n in TEXT_EVIDENCE])
     if task == "severity":
         return ([f"logit:severity:{lab}" for lab in L["severity"]] + [f"p:sentiment:{lab}" for lab in L["sentiment"]]
                 + [f"p:issue_types:{lab}" for lab in L["issue_types"]] + rules + ["logit:spam:not_spam"])
