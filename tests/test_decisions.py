@@ -106,3 +106,28 @@ def test_the_text_evidence_is_weighed_by_spam_and_the_issue_gate_not_by_severity
     for task, weighs in (("spam", True), ("issue_types", True), ("severity", False)):
         for features in (default_evidence(task, labels), shipped[task].combiner.features):
             assert any(f.startswith("text:") for f in features) == weighs, task
+
+
+def test_level_cuts_are_those_the_per_record_decision_gives():
+    # _best_level_cuts scores every (ev_medium, ev_high) pair on all records at once; the pair must be the one the
+    # per-record decide_severity_combined + quadratic_weighted_kappa search picks (first of equals)
+    from feedback_nlp.decisions import _best_level_cuts
+    from feedback_nlp.metrics import quadratic_weighted_kappa
+    from feedback_nlp.tasks.severity import ESCALATION_RULES, decide_severity_combined
+
+    rng = np.random.RandomState(3)
+    P = rng.dirichlet(np.ones(4) * 0.7, size=300)
+    high_rule = next(r for r in ESCALATION_RULES if r.minimum == "high")
+    crit_rule = next(r for r in ESCALATION_RULES if r.minimum == "critical")
+    fired = [[], [high_rule], [crit_rule]] * 100
+    y = list(rng.choice(SEVERITIES, size=300))
+    points = {"critical": 0.5, "critical_unsignalled": 0.7, "critical_review": 0.3}
+    best, best_k = None, -1.0
+    for a in np.round(np.arange(0.2, 1.5, 0.05), 3):
+        for b in np.round(np.arange(a + 0.2, 2.6, 0.05), 3):
+            th = {**points, "ev_medium": a, "ev_high": b}
+            k = quadratic_weighted_kappa(y, [decide_severity_combined(p, f, th)[0] for p, f in zip(P, fired)],
+                                         SEVERITIES)
+            if k > best_k:
+                best, best_k = (float(a), float(b)), k
+    assert _best_level_cuts(P, fired, y, points) == best

@@ -28,7 +28,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from .metrics import quadratic_weighted_kappa
+from .metrics import quadratic_weighted_kappa_codes
 from .tasks.combiner import Combiner
 from .tasks.evidence import TEXT_EVIDENCE, evidence_matrix
 from .tasks.severity import (ESCALATION_RULES, SEVERITIES, critical_signalled, decide_severity_combined,
@@ -92,6 +92,28 @@ class DecisionSettings:
     folds: int = 5
     tasks: tuple = ("spam", "issue_types", "severity")
     notes: dict = field(default_factory=dict)
+
+
+def _best_level_cuts(P: np.ndarray, fired_rules: Sequence[list], y: Sequence[str], points: dict) -> tuple:
+    """The ``(ev_medium, ev_high)`` pair of best quadratic weighted kappa (the first of equals, ``a`` then ``b``
+    ascending), the critical points fixed: what :func:`decide_severity_combined` decides for each pair, with the
+    cuts' part computed for all records at once. With the cuts out of reach it gives a record's floor: critical,
+    high (a rule of the high kind, or the critical review band) or low; a pair's level is the higher of the floor
+    and the cuts of the expected level (never above high), as it computes them."""
+    unreachable = {**points, "ev_medium": float("inf"), "ev_high": float("inf")}
+    floor = np.array([SEVERITIES.index(decide_severity_combined(p, fr, unreachable)[0])
+                      for p, fr in zip(P, fired_rules)])
+    ranks = np.arange(len(SEVERITIES))
+    ev = np.array([float(np.dot(p, ranks)) for p in P])
+    truth = np.array([SEVERITIES.index(v) for v in y], int)
+    best, best_k = (0.5, 1.5), -1.0
+    for a in np.round(np.arange(0.2, 1.5, 0.05), 3):
+        for b in np.round(np.arange(a + 0.2, 2.6, 0.05), 3):
+            level = np.maximum(floor, (ev >= a).astype(int) + (ev >= b))  # critical (3) and high (2) floors hold
+            k = quadratic_weighted_kappa_codes(truth, level, len(SEVERITIES))
+            if k > best_k:
+                best, best_k = (float(a), float(b)), k
+    return best
 
 
 def _multilabel_micro_f1(truth: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> float:
@@ -238,15 +260,8 @@ def fit_decisions(heads: Mapping, train_norms: Sequence[str], train_probs: Mappi
         ok_review = [row for row in table if row[2] >= st.review_recall and row[0] <= min(t_crit, t_unsig)]
         t_review = max(r[0] for r in ok_review) if ok_review else float(GRID[0])
         # expected-level cuts for low/medium/high: best kappa with the critical point fixed
-        best, best_k = (0.5, 1.5), -1.0
-        for a in np.round(np.arange(0.2, 1.5, 0.05), 3):
-            for b in np.round(np.arange(a + 0.2, 2.6, 0.05), 3):
-                th = {"critical": t_crit, "critical_unsignalled": t_unsig, "critical_review": t_review,
-                      "ev_medium": a, "ev_high": b}
-                pred = [decide_severity_combined(p, fr, th)[0] for p, fr in zip(P[::3], fired_rules[::3])]
-                k = quadratic_weighted_kappa(list(y[::3]), pred, SEVERITIES)
-                if k > best_k:
-                    best, best_k = (float(a), float(b)), k
+        best = _best_level_cuts(P[::3], fired_rules[::3], y[::3], {"critical": t_crit, "critical_unsignalled": t_unsig,
+                                                                  "critical_review": t_review})
         head.combiner = comb
         head.thresholds = {**head.thresholds, "critical": t_crit, "critical_unsignalled": t_unsig,
                            "critical_review": t_review, "ev_medium": best[0], "ev_high": best[1]}

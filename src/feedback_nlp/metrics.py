@@ -79,10 +79,14 @@ def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, n_bi
 
 def quadratic_weighted_kappa(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str]) -> float:
     """Cohen's kappa with quadratic weights over ordered ``labels``."""
-    k = len(labels)
     idx = {lab: i for i, lab in enumerate(labels)}
-    t = np.array([idx[x] for x in y_true])
-    p = np.array([idx[x] for x in y_pred])
+    return quadratic_weighted_kappa_codes(np.array([idx[x] for x in y_true], int),
+                                          np.array([idx[x] for x in y_pred], int), len(labels))
+
+
+def quadratic_weighted_kappa_codes(t: np.ndarray, p: np.ndarray, k: int) -> float:
+    """:func:`quadratic_weighted_kappa` of labels given as their indices ``0 .. k-1`` (int arrays): for a search
+    that scores many decodings of the same records."""
     if not len(t):
         return 0.0
     obs = np.zeros((k, k))
