@@ -260,8 +260,8 @@ def fit_decisions(heads: Mapping, train_norms: Sequence[str], train_probs: Mappi
         ok_review = [row for row in table if row[2] >= st.review_recall and row[0] <= min(t_crit, t_unsig)]
         t_review = max(r[0] for r in ok_review) if ok_review else float(GRID[0])
         # expected-level cuts for low/medium/high: best kappa with the critical point fixed
-        best = _best_level_cuts(P[::3], fired_rules[::3], y[::3], {"critical": t_crit, "critical_unsignalled": t_unsig,
-                                                                  "critical_review": t_review})
+        best = _best_level_cuts(P, fired_rules, y, {"critical": t_crit, "critical_unsignalled": t_unsig,
+                                                    "critical_review": t_review})
         head.combiner = comb
         head.thresholds = {**head.thresholds, "critical": t_crit, "critical_unsignalled": t_unsig,
                            "critical_review": t_review, "ev_medium": best[0], "ev_high": best[1]}
