@@ -116,7 +116,7 @@ def unit_repetition(text: str, min_chars: int = 6) -> tuple[float, int]:
 #: -> gibberish; the same short text repeated inside one record -> flood). Chosen on
 #: train/dev annotations: 0.7 fired on 56/59 such train records (v1.1) and no non-spam one.
 #: On the v1.2 annotations it fires on 73 train records, 67 of them flood or gibberish (6 gold
-#: not spam: 服务太差 ×5, 假货 ×8, 很喜欢 ×4 …, where 价格贵 ×5, 垃圾 ×9, 差劲 ×8 are gold flood),
+#: not spam: 服务太差 ×5, 假货 ×8, 很喜欢 ×4 …, where 价格贵 ×5, 垃圾 ×9, 不好 ×6 are gold flood),
 #: and on 8 dev records, all spam (2026-12-07, scratch count; rule GB, sparing repeated complaints, failed).
 REPEAT_THRESHOLD = 0.7
 
