@@ -7,6 +7,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
 
@@ -133,3 +134,13 @@ def test_refit_decisions_starts_from_the_heads_own_thresholds(tmp_path, monkeypa
     assert calls[0][:2] == ("refit", "CACHE") and calls[1] == "finish"
     assert calls[0][2] == model.card["tasks"]["severity"]["head_thresholds"]  # not the saved decision points
     assert all(m == {"dev": "refitted", "test": "test through today's decisions"} for m in metrics.values())
+
+
+def test_refit_decisions_refuses_a_model_without_the_heads_own_thresholds(tmp_path, monkeypatch):
+    from feedback_nlp.modeling import NgramModel
+
+    model = NgramModel.from_pretrained(tb.REPO / "models" / "feedback-zh-ngram")
+    del model.card["tasks"]["severity"]["head_thresholds"]
+    monkeypatch.setattr(tb, "fit_decision_stage", lambda *a: pytest.fail("refitted without them"))
+    with pytest.raises(SystemExit, match="no head_thresholds for severity"):
+        tb.reevaluate(model, tmp_path, ({}, {}, {}, {}, {}), "CACHE", refit=True)

@@ -1009,6 +1009,10 @@ def reevaluate(model, out: Path, sets: tuple, cache: str, refit: bool = False) -
     computed again through today's decisions (refitted first with ``refit``), then :func:`finish`."""
     train, dev, test, corp, ann = sets
     if refit:
+        missing = [t for t in model.heads if "head_thresholds" not in model.card["tasks"].get(t, {})]
+        if missing:
+            raise SystemExit(f"{out}: no head_thresholds for {', '.join(missing)} in model.json (a model this script "
+                             "did not write): --refit-decisions needs them; rebuild with the full command")
         for task, head in model.heads.items():  # as a full run has them before its decisions
             head.thresholds = dict(model.card["tasks"][task]["head_thresholds"])
         fit_decision_stage(model, train, dev, ann, corp, recipe(train, ann), cache)
