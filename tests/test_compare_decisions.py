@@ -1,6 +1,7 @@
 """training/compare_decisions.py: paired bootstrap of two models' decisions on the same records."""
 from __future__ import annotations
 
+import json
 import sys
 
 import numpy as np
@@ -48,3 +49,31 @@ def test_the_same_model_twice_differs_by_nothing():
 def test_missing_annotations_is_a_clear_exit(tmp_path):
     with pytest.raises(SystemExit, match="needs the annotations"):
         compare_decisions.main(["A", "B", "--data", str(tmp_path)])
+
+
+def _annotations(tmp_path):
+    from conftest import CRITICAL_TEXT
+
+    (tmp_path / "annotations").mkdir()
+    rows = [{"text": CRITICAL_TEXT, "is_spam": False, "spam_type": None, "issue_types": ["product_quality"],
+             "sentiment": "negative", "severity": "critical"},
+            {"text": "东西不错，物流很快", "is_spam": False, "spam_type": None, "issue_types": [],
+             "sentiment": "positive", "severity": "low"}]
+    (tmp_path / "annotations" / "dev.jsonl").write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return tmp_path
+
+
+def test_b_threshold_moves_an_operating_point_of_b_only(tmp_path, capsys):
+    data = _annotations(tmp_path)
+    shipped = str(REPO / "models" / "feedback-zh-ngram")
+    never = ["--b-threshold", "severity.critical=1", "--b-threshold", "severity.critical_unsignalled=1"]
+    assert compare_decisions.main([shipped, shipped, "--data", str(data), "--splits", "dev", "--draws", "5"]
+                                  + never) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| records called critical")]
+    assert len(rows) == 1 and rows[0].startswith("| records called critical | 1 | 0 | -1.0000 |")  # A as shipped
+
+
+def test_a_bad_threshold_is_a_clear_exit(tmp_path):
+    with pytest.raises(SystemExit, match="use TASK.KEY=VALUE"):
+        compare_decisions.main(["A", "B", "--data", str(_annotations(tmp_path)), "--a-threshold", "critical"])

@@ -1,6 +1,8 @@
 """Two model directories' decisions on the same annotations, with paired bootstrap intervals of the differences.
 
     FEEDBACK_NLP_DATA=../shared/data python training/compare_decisions.py A B [--splits dev,test] [--draws 1000]
+        [--b-threshold severity.critical=0.1 ...]   # B's operating points moved (A the same directory: one setting
+                                                    # against another)
 
 Whether a change to a model (a rule, a refitted decision stage) moves a figure by more than the noise of a
 split of ~1,000 records: both analyzers score every record of the split once, then each draw resamples the
@@ -23,6 +25,7 @@ sys.path.insert(0, str(REPO / "training"))
 
 from decision_stage_value import ROWS  # noqa: E402
 from feedback_nlp import FeedbackAnalyzer  # noqa: E402
+from feedback_nlp.cli import CLIError, parse_thresholds  # noqa: E402
 from feedback_nlp.labelled_data import load_annotations, shared_data_dir  # noqa: E402
 from feedback_nlp.metrics import decision_report  # noqa: E402
 
@@ -53,13 +56,21 @@ def main(argv=None) -> int:
     ap.add_argument("b", help="model directory B")
     ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
     ap.add_argument("--splits", default="dev,test", help="annotation splits, comma-separated (default dev,test)")
+    ap.add_argument("--a-threshold", action="append", metavar="TASK.KEY=VALUE", default=[],
+                    help="move an operating point of A (as `feedback-nlp score --threshold`); repeatable")
+    ap.add_argument("--b-threshold", action="append", metavar="TASK.KEY=VALUE", default=[],
+                    help="move an operating point of B; repeatable")
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
     d = shared_data_dir(args.data)
     if not (d / "annotations").is_dir():
         sys.exit(f"needs the annotations ({d}); set FEEDBACK_NLP_DATA")
-    analyzers = [FeedbackAnalyzer.load(m) for m in (args.a, args.b)]
+    try:
+        points = [parse_thresholds(args.a_threshold), parse_thresholds(args.b_threshold)]
+    except CLIError as e:
+        sys.exit(str(e))
+    analyzers = [FeedbackAnalyzer.load(m, thresholds=t or None) for m, t in zip((args.a, args.b), points)]
     for split in args.splits.split(","):
         records = load_annotations(split, d)
         texts = [r["text"] for r in records]
