@@ -144,3 +144,21 @@ def test_refit_decisions_refuses_a_model_without_the_heads_own_thresholds(tmp_pa
     monkeypatch.setattr(tb, "fit_decision_stage", lambda *a: pytest.fail("refitted without them"))
     with pytest.raises(SystemExit, match="no head_thresholds for severity"):
         tb.reevaluate(model, tmp_path, ({}, {}, {}, {}, {}), "CACHE", refit=True)
+
+
+def test_cached_oof_heads_only_for_the_heads_that_wrote_them(tmp_path):
+    for fingerprint, expected in (("these heads", 0.25), (None, None), ("0" * 64, None)):
+        model, _ = _heads_and_cache(tmp_path, fingerprint)
+        got = tb.cached_oof_heads(tmp_path / "oof_heads.npz", model)
+        if expected is None:
+            assert got is None
+        else:
+            assert set(got) == set(model.heads) and float(got["spam"][0, 0]) == expected
+
+
+def test_decision_experiments_refuses_a_cache_of_other_heads(tmp_path, capsys):
+    import decision_experiments
+
+    _heads_and_cache(tmp_path, "0" * 64)
+    assert decision_experiments.main(["--cache", str(tmp_path), "--data", str(tmp_path / "no-data")]) == 2
+    assert "other heads" in capsys.readouterr().err

@@ -23,10 +23,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "training"))
 
-from decision_stage_value import ROWS  # noqa: E402
+from decision_stage_value import ROWS, data_folder  # noqa: E402
 from feedback_nlp import FeedbackAnalyzer  # noqa: E402
 from feedback_nlp.cli import CLIError, parse_thresholds  # noqa: E402
-from feedback_nlp.labelled_data import load_annotations, shared_data_dir  # noqa: E402
+from feedback_nlp.labelled_data import load_annotations  # noqa: E402
 from feedback_nlp.metrics import decision_report  # noqa: E402
 
 
@@ -63,9 +63,7 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
-    d = shared_data_dir(args.data)
-    if not (d / "annotations").is_dir():
-        sys.exit(f"needs the annotations ({d}); set FEEDBACK_NLP_DATA")
+    d = data_folder(args.data)
     try:
         points = [parse_thresholds(args.a_threshold), parse_thresholds(args.b_threshold)]
     except CLIError as e:

@@ -18,6 +18,7 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "training"))
 
 from feedback_nlp.decisions import GRID, _multilabel_micro_f1, default_evidence, out_of_fold_combiner  # noqa: E402
 from feedback_nlp.labelled_data import load_annotations, shared_data_dir  # noqa: E402
@@ -25,6 +26,7 @@ from feedback_nlp.modeling import NgramModel  # noqa: E402
 from feedback_nlp.tasks.combiner import Combiner  # noqa: E402
 from feedback_nlp.tasks.evidence import TEXT_EVIDENCE, evidence_matrix  # noqa: E402
 from feedback_nlp.text import normalize  # noqa: E402
+from train_baseline import cached_oof_heads  # noqa: E402
 
 
 def pooled_scores(feats, labels, yes, train, dev, mask_tr, mask_dv, multiclass=None):
@@ -73,12 +75,15 @@ def main(argv=None) -> int:
         print(f"{cache} not found: run python training/train_baseline.py first", file=sys.stderr)
         return 2
     model = NgramModel.from_pretrained(args.model)
+    oof = cached_oof_heads(cache, model)
+    if oof is None:
+        print(f"{cache} holds predictions of other heads than {args.model}'s; rewrite it with python "
+              f"training/train_baseline.py --refit-decisions -o COPY_OF_MODEL --cache {args.cache}", file=sys.stderr)
+        return 2
     labels = {t: h.labels for t, h in model.heads.items()}
     data_dir = shared_data_dir(args.data)
     rows = {s: load_annotations(s, data_dir) for s in ("train", "dev")}
     norms = {s: [normalize(r["text"]) for r in rows[s]] for s in rows}
-    oof = dict(np.load(cache))
-    oof.pop("fingerprint", None)  # which heads wrote it (train_baseline.heads_fingerprint)
     split = {"train": {"norms": norms["train"], "probs": oof},
              "dev": {"norms": norms["dev"], "probs": model.predict_proba(norms["dev"])}}
     not_spam = {s: np.array([not r["is_spam"] for r in rows[s]]) for s in rows}

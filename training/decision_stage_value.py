@@ -43,10 +43,16 @@ def model_and_data(doc: str, argv, needs=("annotations",)) -> tuple:
     ap.add_argument("--model", default=None, help="model directory (default: the shipped model)")
     ap.add_argument("--data", default=None, help="shared data folder (default: $FEEDBACK_NLP_DATA or ../shared/data)")
     args = ap.parse_args(argv)
-    d = shared_data_dir(args.data)
+    return args.model, data_folder(args.data, needs)
+
+
+def data_folder(data, needs=("annotations",)) -> Path:
+    """The shared data folder (``--data``, else the default); exits with a message when a folder of
+    ``needs`` is missing."""
+    d = shared_data_dir(data)
     if not all((d / n).is_dir() for n in needs):
         sys.exit(f"needs the {' and '.join(needs)} ({d}); set FEEDBACK_NLP_DATA")
-    return args.model, d
+    return d
 
 
 def main(argv=None) -> int:

@@ -958,16 +958,25 @@ def heads_fingerprint(model) -> str:
     return h.hexdigest()
 
 
+def cached_oof_heads(path, model) -> Optional[dict]:
+    """The out-of-fold head predictions cached at PATH (``oof_heads.npz``), per task, if they were
+    written for MODEL's heads (:func:`heads_fingerprint`); None for a cache of other heads, or one
+    from before fingerprints: every reader refits or refuses rather than use stale predictions."""
+    with np.load(path) as z:
+        if "fingerprint" not in z.files or str(z["fingerprint"]) != heads_fingerprint(model):
+            return None
+        return {k: z[k] for k in z.files if k != "fingerprint"}
+
+
 def decision_inputs(model, train: dict, ann: dict, rec: dict, cache: str) -> dict:
     """The out-of-fold head predictions the decisions are fitted on: read from ``CACHE/oof_heads.npz``
     when it was written for these heads (:func:`heads_fingerprint`), else computed (minutes) and cached."""
     f = Path(cache) / "oof_heads.npz" if cache else None
-    fingerprint = heads_fingerprint(model)
     if f is not None and f.is_file():
-        with np.load(f) as z:
-            if "fingerprint" in z.files and str(z["fingerprint"]) == fingerprint:
-                print(f"out-of-fold head predictions: {f}")
-                return {t: z[t] for t in train}
+        cached = cached_oof_heads(f, model)
+        if cached is not None:
+            print(f"out-of-fold head predictions: {f}")
+            return {t: cached[t] for t in train}
         print(f"{f} was written for other heads: computing the out-of-fold head predictions again")
     n_ann = len(ann["train"])
     oof = out_of_fold_heads(model, train, {t: range(n_ann) for t in train}, C=rec["C"],
@@ -975,7 +984,7 @@ def decision_inputs(model, train: dict, ann: dict, rec: dict, cache: str) -> dic
                             nb_scale=rec["nb_scale"], folds=DECISION_FOLDS)
     if f is not None:  # the decisions' inputs, for --refit-decisions and training/decision_experiments.py
         f.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(f, fingerprint=np.array(fingerprint), **oof)
+        np.savez_compressed(f, fingerprint=np.array(heads_fingerprint(model)), **oof)
     return oof
 
 
