@@ -1,7 +1,6 @@
 """Shared fixtures: the shipped model, a tiny model trained in the test, ../shared/data."""
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
