@@ -39,15 +39,15 @@ def test_agreement_estimate_of_an_empty_label_is_no_disagreement():
 
 
 def test_the_model_card_cites_the_audit_in_a_missed_sentiment_target():
-    import train_baseline
+    import baseline_card
 
     tab = {1: Counter(positive=70, neutral=20, negative=10), 0: Counter(negative=95, positive=5)}
     audit_json = {"split": "test", "corpora": {"hotel": {"annotated": {"0": dict(tab[0]), "1": dict(tab[1])},
                                                          **audit.agreement_estimate(tab, 0.6)}}}
     card = {"evaluation": {"decisions": {}}}
-    with_audit = train_baseline.gaps_markdown(card, ["sentiment, hotel"], audit_json)
+    with_audit = baseline_card.gaps_markdown(card, ["sentiment, hotel"], audit_json)
     assert "estimated 8.0% of the test split, and 12.0% read neutral" in with_audit
     assert "rates from the 200 reviews" in with_audit and "about 0.860 (at most 0.920" in with_audit
     # no audit (a user's clone, or another corpus): the line stands without it
-    assert "estimated" not in train_baseline.gaps_markdown(card, ["sentiment, hotel"])
-    assert "estimated" not in train_baseline.gaps_markdown(card, ["sentiment, food delivery"], audit_json)
+    assert "estimated" not in baseline_card.gaps_markdown(card, ["sentiment, hotel"])
+    assert "estimated" not in baseline_card.gaps_markdown(card, ["sentiment, food delivery"], audit_json)
