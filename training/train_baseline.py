@@ -7,6 +7,9 @@ Training data per task (train splits only; thresholds chosen on dev; metrics on 
 - spam: the annotations + COLD (offensive -> abuse, non-offensive -> irrelevant, sampled)
   + corpus reviews as not_spam (sampled),
 - issue_types, severity: the annotations.
+
+The rows' weights and the heads' C are in ``baseline_recipe.py``; the model card and the README's quality
+block are written by ``baseline_card.py``.
 """
 from __future__ import annotations
 
