@@ -27,6 +27,7 @@ from typing import Optional
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "training"))  # baseline_card, baseline_recipe
 
 from feedback_nlp.labelled_data import CORPORA, LabelledData, load_annotations, load_cold, load_corpus, shared_data_dir  # noqa: E402
 from feedback_nlp.features import NgramFeaturizer  # noqa: E402
