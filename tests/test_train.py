@@ -9,7 +9,7 @@ pytest.importorskip("sklearn")
 
 from feedback_nlp import FeedbackAnalyzer, NgramModel  # noqa: E402
 from feedback_nlp.labelled_data import LabelledData, TrainingDataError, read_labelled_file  # noqa: E402
-from feedback_nlp.tasks.base import MULTICLASS, MULTILABEL, HeadSpec  # noqa: E402
+from feedback_nlp.tasks.base import HeadSpec  # noqa: E402
 from feedback_nlp.train import evaluate_head, format_report, train_model, write_report  # noqa: E402
 
 POS = ["质量很好，很满意", "非常好用，推荐购买", "物流很快，包装完好", "味道不错，还会再来", "房间干净，服务热情", "好评，物美价廉"]
@@ -129,26 +129,6 @@ def test_nb_scaling_class_weights_calibration_and_review(tmp_path):
     assert th["dev_accuracy_not_reviewed"] == 1.0
 
 
-def test_tune_severity_keeps_critical_recall():
-    import numpy as np
-
-    from feedback_nlp.train import tune_severity
-
-    rng = np.random.default_rng(0)
-    y = ["low", "medium", "high", "critical"] * 25
-    probs = rng.dirichlet(np.ones(4), size=100)
-    for i, lab in enumerate(y):  # informative but noisy probabilities
-        probs[i, ["low", "medium", "high", "critical"].index(lab)] += 1.0
-    probs /= probs.sum(axis=1, keepdims=True)
-    th = tune_severity(probs, [[] for _ in y], y, min_critical_recall=0.95)
-    assert set(th) == {"critical", "ev_medium", "ev_high", "ev_critical"}
-    assert th["ev_medium"] <= th["ev_high"] <= th["ev_critical"]
-    from feedback_nlp.tasks.severity import ev_cuts, model_severity
-
-    pred_crit = np.array([model_severity(p, th["critical"], ev_cuts(th)) == 3 for p in probs])
-    assert pred_crit[[i for i, lab in enumerate(y) if lab == "critical"]].mean() >= 0.95
-
-
 def test_out_of_fold_predictions_and_thresholds_on_train_plus_dev():
     import numpy as np
 
@@ -174,50 +154,6 @@ def test_out_of_fold_predictions_and_thresholds_on_train_plus_dev():
     # without folds the card says nothing about pooled selection
     plain = train_model({"sentiment": train}, {"sentiment": train}, C=10.0, verbose=False)
     assert "thresholds_chosen_on" not in plain.card["tasks"]["sentiment"]
-
-
-def _soft_data(seed=0, n=300, d=20):
-    from scipy.sparse import csr_matrix
-
-    rng = np.random.default_rng(seed)
-    X = rng.random((n, d)) * (rng.random((n, d)) < 0.3)
-    return csr_matrix(X), X
-
-
-def test_fit_soft_head_with_one_hot_targets_is_the_hard_fit():
-    from feedback_nlp.train import fit_linear_head, fit_soft_head
-
-    X, dense = _soft_data()
-    y = np.where(dense[:, 0] + dense[:, 1] > dense[:, 2] + 0.2, "pos", np.where(dense[:, 3] > 0.3, "neg", "neu"))
-    head = HeadSpec(task="s", kind=MULTICLASS, labels=["neg", "neu", "pos"])
-    onehot = np.array([[lab == c for c in head.labels] for lab in y], float)
-    W1, b1 = fit_linear_head(X, list(y), head, C=2.0)
-    W2, b2 = fit_soft_head(X, onehot, head, C=2.0)
-    assert np.allclose(W1, W2, atol=1e-3) and np.allclose(b1, b2, atol=1e-3)
-    ml = HeadSpec(task="m", kind=MULTILABEL, labels=["a", "b"])
-    labels = [[lab for lab, on in (("a", r[0] > 0.2), ("b", r[4] > 0.1)) if on] for r in dense]
-    targets = np.array([[lab in ls for lab in ml.labels] for ls in labels], float)
-    W1, b1 = fit_linear_head(X, labels, ml, C=2.0)
-    W2, b2 = fit_soft_head(X, targets, ml, C=2.0)
-    assert np.allclose(W1, W2, atol=1e-3) and np.allclose(b1, b2, atol=1e-3)
-
-
-def test_fit_soft_head_follows_soft_targets():
-    from feedback_nlp.train import fit_soft_head
-
-    X, dense = _soft_data(1)
-    ml = HeadSpec(task="m", kind=MULTILABEL, labels=["a", "never", "always"])
-    p = 1 / (1 + np.exp(-(4 * dense[:, 0] - 1)))  # a smooth teacher probability
-    targets = np.stack([p, np.zeros(len(p)), np.ones(len(p))], axis=1)
-    W, b = fit_soft_head(X, targets, ml, C=100.0)
-    got = ml.probabilities(np.asarray(X @ W) + b)
-    assert np.abs(got[:, 0] - p).mean() < 0.05  # a hard 0/1 fit would sit far from p
-    assert (got[:, 1] < 1e-6).all() and (got[:, 2] > 1 - 1e-6).all()  # constant labels need no fit
-    with pytest.raises(ValueError, match="do not fit"):
-        fit_soft_head(X, targets[:, :2], ml)
-    balanced = fit_soft_head(X, targets * np.array([0.1, 0, 1]), ml, balanced=True)
-    plain = fit_soft_head(X, targets * np.array([0.1, 0, 1]), ml)
-    assert balanced[1][0] > plain[1][0] + 0.5  # the rare positive outcome weighs more
 
 
 def test_csv_rows_with_wrong_column_count_are_refused(tmp_path):
