@@ -10,8 +10,8 @@ from typing import Any, Callable, Optional, Sequence
 
 from .cluster import _add_cluster, _add_report
 from .common import CLIError, _one_line, PROG
-from .score import _add_analyze, _add_score
 from .review import _add_review
+from .score import _add_analyze, _add_score
 from .serve import _add_serve
 from .train import _add_ensemble, _add_evaluate, _add_export, _add_train
 
