@@ -52,6 +52,11 @@ def _check_multilabel(args, task, head) -> None:
         raise CLIError(f"the model's {task} head is {kind}; drop --{'' if given else 'no-'}multilabel")
 
 
+def _figures(metrics: dict) -> str:
+    """``"accuracy A, micro-F1 M, macro-F1 N"``: the figures train and ensemble print for a task."""
+    return f"accuracy {metrics['accuracy']}, micro-F1 {metrics['micro_f1']}, macro-F1 {metrics['macro_f1']}"
+
+
 def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train a model for one task on a labelled CSV/JSONL file",
                        description="Train a task model (char n-gram TF-IDF + logistic regression) on your own "
@@ -186,8 +191,7 @@ def _cmd_train(args) -> int:
     if dev:
         rep = {args.task: evaluate_head(model, args.task, dev)}
         write_report(rep, out / "eval_dev")
-        print(f"dev: accuracy {rep[args.task]['accuracy']}, micro-F1 {rep[args.task]['micro_f1']}, "
-              f"macro-F1 {rep[args.task]['macro_f1']}", file=sys.stderr)
+        print(f"dev: {_figures(rep[args.task])}", file=sys.stderr)
     print(out)
     return 0
 
@@ -305,15 +309,14 @@ def _cmd_ensemble(args) -> int:
     write_report(rep, out / "eval_dev")
     fit = ens.card["ensemble_fit"][args.task]
     print(f"{args.task}: weights {' / '.join(f'{w:g}' for w in fit['weights'])} chosen on {len(dev)} dev texts; "
-          f"dev accuracy {rep[args.task]['accuracy']}, micro-F1 {rep[args.task]['micro_f1']}, "
-          f"macro-F1 {rep[args.task]['macro_f1']}", file=sys.stderr)
+          f"dev {_figures(rep[args.task])}", file=sys.stderr)
     if ens.card.get("left_out"):
         print(f"{args.task}: left out of {out} (weight 0 on dev, never run): {', '.join(ens.card['left_out'])}",
               file=sys.stderr)
     if args.cv:
         cv = metrics["dev_cross_validated"]
-        print(f"{args.task}: cross-validated ({args.cv} folds, chosen without the fold): dev accuracy "
-              f"{cv['accuracy']}, micro-F1 {cv['micro_f1']}, macro-F1 {cv['macro_f1']}", file=sys.stderr)
+        print(f"{args.task}: cross-validated ({args.cv} folds, chosen without the fold): dev {_figures(cv)}",
+              file=sys.stderr)
     print(out)
     return 0
 
