@@ -365,7 +365,7 @@ def test_python_dash_m_subprocess(tmp_path, model_dir):
 
 
 def test_score_detect_floods_across_batches(tmp_path, model_dir):
-    from feedback_nlp.pipeline import FloodMarker
+    from feedback_nlp.floods import FloodMarker
     from feedback_nlp.result import FeedbackResult
 
     # Unit rule: copied praise is marked from the 3rd copy, a copied complaint never.

@@ -183,7 +183,7 @@ def analyze_in_processes(analyzer, texts: Sequence[str], ids: Optional[Sequence[
         for _, results in pool.map(batches):
             out.extend(results)
     if detect_floods:
-        from .pipeline import FloodMarker
+        from .floods import FloodMarker
 
         FloodMarker(flood_min_group).mark(texts, out)  # checks flood_min_group
     return out

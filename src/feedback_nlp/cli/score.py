@@ -131,7 +131,7 @@ def _cmd_score(args) -> int:
         raise CLIError("--batch-size must be at least 1")
     floods = None
     if args.detect_floods:  # made here, so that a bad --flood-min-group fails before any work
-        from ..pipeline import FloodMarker
+        from ..floods import FloodMarker
 
         try:
             floods = FloodMarker(args.flood_min_group, stream=True)

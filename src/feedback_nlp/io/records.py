@@ -102,7 +102,7 @@ def score_records(analyzer, records: Sequence[InputRecord], batch_size: int = 25
     The one place that turns input records into output records: ``feedback-nlp
     score``, the HTTP service and the Spark adapter all call it (``score --workers``
     analyses in worker processes and calls :func:`output_records`, its second half).
-    ``floods`` is an optional :class:`~feedback_nlp.pipeline.FloodMarker` fed with the
+    ``floods`` is an optional :class:`~feedback_nlp.floods.FloodMarker` fed with the
     readable texts. Each record's ``channel_field`` names its channel (the analyzer's
     ``channel_thresholds``).
     """
