@@ -44,10 +44,6 @@ def run(monkeypatch, argv, stdin: bytes = b"", stderr=None):
     return rc, out.getvalue(), err.getvalue()
 
 
-def jl(*objs) -> bytes:
-    return b"".join(json.dumps(o, ensure_ascii=False).encode("utf-8") + b"\n" for o in objs)
-
-
 def lines(data: bytes) -> list[dict]:
     return [json.loads(x) for x in data.decode("utf-8").splitlines()]
 

@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 import cli_helpers
-from cli_helpers import SRC, TTY, assert_one_line_error, jl, lines, run, scored_fields
+from cli_helpers import SRC, TTY, assert_one_line_error, lines, run, scored_fields
 from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS_ARGS
+from io_helpers import jl
 import feedback_nlp
 from feedback_nlp import cli
 from feedback_nlp.cli import build_parser, main

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 import cli_helpers
-from cli_helpers import assert_one_line_error, jl, lines, run, timed_feedback
+from cli_helpers import assert_one_line_error, lines, run, timed_feedback
 from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS_ARGS
+from io_helpers import jl
 from feedback_nlp import cli
 from feedback_nlp.cli import build_parser, main
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 import cli_helpers
-from cli_helpers import jl, lines, run, timed_feedback
+from cli_helpers import lines, run, timed_feedback
+from io_helpers import jl
 from feedback_nlp import FeedbackAnalyzer
 from feedback_nlp.cli import main
 from feedback_nlp.result import FIELDS
