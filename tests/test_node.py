@@ -188,6 +188,7 @@ DECISION_TEXTS = [
     "酒店就在养和医院旁", "孩子吃完吐了，已经带去医院检查", "还没去医院，一直吐",  # a place; care, negated or not
     "信用卡今天凌晨被刷了六笔", "钥匙被刷打不开门", "没经过我同意就扣款", "没经过我同意就自动退货了",  # payments; not
     "这几天物流炸了", "充电宝放在车里，今天中午自己炸了",  # an overload; a burst
+    "用了三个月，显示屏就炸了", "等得都炸了",  # a broken screen; a figure of speech (rule J1)
     "孩子误吞了玩具里的小零件", "骑手把我的手机号卖给了贷款公司", "账户里的钱被转走了5000",  # rule DK
     # an ad the buyer quotes, a link given as evidence (rules FB, FC); an ad quoting itself stays one
     "买了一袋猫粮，包裹里塞了张卡片，写着“招代理，宝妈在家月入过万，扫码进群”，群里天天有人私聊拉我入会，商家这样做平台管吗？",

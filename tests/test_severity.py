@@ -100,6 +100,8 @@ RULE_CASES = {
                                "外卖里吃出一只虫子", "吃个凉拌土豆丝我还吃出个小虫子", "酒店就在养和医院旁", "临近医院",
                                "到了社区医院说没有库存", "医院诊断证明，可查可盖章", "去南浦大桥附近的医院", "这几天物流炸了",
                                "卡炸了，有时还失灵", "我快原地爆炸了", "孩子没有误吞，虚惊一场",
+                               # a broken screen, figures of speech (rule J1)
+                               "不知什么原因液晶屏炸了", "用了三个月，显示屏就炸了", "点这家了，等得都炸了", "都特么想炸了它",
                                # English: a word inside another word, a harm negated
                                "The app crashes every time", "sparkling water tastes flat",
                                "No rash at all, very gentle", "The hotel is close to the hospital",

@@ -93,7 +93,8 @@ _ENGLISH_LEAK = (r"defrauded|data breach|leaked my|"
 #: 投诉 matches 79 with 85%); dev was used to check, test never. Lookarounds after a word
 #: skip the other senses read on the corpora's train reviews (多媒体, 气炸了, 热水泡脚,
 #: 挨着火车站, 看个资料, 被盗版, 从来没买过这么差的, 钓鱼岛, 度假的好地方; since 2026-12-07 also
-#: 洗发水泡沫, 呕吐物的味道, 心受伤, 报警声音, 媒体播放器, 电脑中毒, 烧了一次水, 烫到不行; 划伤 needs a
+#: 洗发水泡沫, 呕吐物的味道, 心受伤, 报警声音, 媒体播放器, 电脑中毒, 烧了一次水, 烫到不行; since 2026-12-08
+#: 显示屏就炸了 (a broken screen), 等得都炸了, 想炸了它, 你妈炸了 (rule J1); 划伤 needs a
 #: body part, 屏幕划伤 being a product's scratch). Cantonese and Taiwan forms of an alternative
 #: count as it (屙肚 as 拉肚子, 唔系我落嘅 as 不是我下的, 提告 as 起诉). Alternatives that failed the
 #: test above on the v1.2 train annotations now need their sense beside them (砖头 in the parcel,
@@ -111,7 +112,8 @@ ESCALATION_RULES: list[EscalationRule] = [
           + _each("电池|充电|插座|插头|电线|线路|电源|电机|电动车", r"[^，。！？,.!?]{0,6}冒火") + "|"
           + _each("燃气|煤气|天然气|液化气|气罐|灶", r".{0,8}漏气") + "|"
           r"割伤|咬伤|被咬|红肿|肿了|起水泡|起疙瘩|长包|跳蚤|起火|着火(?![车炉柴锅])|"
-          r"冒烟|爆炸(?<!到爆炸)(?<!原地爆炸)|炸了(?<![气爆]炸了)(?<!物流炸了)(?<!快递炸了)(?<!卡炸了)(?<!心态炸了)|"
+          r"冒烟|爆炸(?<!到爆炸)(?<!原地爆炸)|炸了(?<![气爆]炸了)(?<!物流炸了)(?<!快递炸了)(?<!卡炸了)(?<!心态炸了)"
+          r"(?<![屏幕]炸了)(?<![屏幕][就又都]炸了)(?<!得都炸了)(?<![想妈]炸了)|"
           r"漏电|触电|"
           r"烧焦|烧坏|烧了(?!.{0,3}[水壶])|窒息|毒死|出车祸|差点.{0,8}(?:着火|点着|烧)|吃出.{0,6}(?:玻璃|铁丝|钉)|"
           r"烫到(?![不你])|烫红|烫伤|水泡(?<![热温盐冷开清凉用煮此]水泡)(?!沫)|水疱|红疹|疹子|小疙瘩|起疹|差点(?:咽|吞|卡|摔|划破|噎)|"
