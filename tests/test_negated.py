@@ -15,7 +15,11 @@ from feedback_nlp.text import normalize
     ("质量不差，但是物流慢", None), ("希望不要掉色", None), ("担心不会发烫", None),  # a turn, a wish, a worry
     ("质量差", None), ("不好", None), ("差不多", None), ("东西不错，下次还买", None),  # nothing negated
     ("质量不差，物流太慢", None), ("很好", None), ("", None),  # a clause that is neither kind; no negation
-    ("质量不差" + "，不差" * 9, None)])  # longer than NEGATED_MAX_CHARS
+    ("质量不差" + "，不差" * 9, None),  # longer than NEGATED_MAX_CHARS
+    # "no problem" (rule J2); Cantonese negators, particles and approvals (唔 不, 冇 没有, 好抵 good value)
+    ("完全没问题", "positive"), ("没什么问题", "positive"), ("分辨率没毛病", "positive"), ("有没有问题", None),
+    ("冇問題，好好味", "positive"), ("唔貴，好抵", "positive"), ("質素唔差㗎", "positive"), ("一啲都唔慢", "positive"),
+    ("唔難食", "positive"), ("冇咁貴", "neutral"), ("唔係好差", "neutral"), ("唔差，但係好慢", None)])
 def test_the_side_of_a_bare_negated_complaint(text, side):
     from feedback_nlp.tasks.negated import negated_side
 

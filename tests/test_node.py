@@ -182,6 +182,7 @@ DECISION_TEXTS = [
     "用我妈的卡付款可以吗？会不会被当成盗刷", "一直担心的事发生了，账号被盗了",  # a worry; an event after one
     "再不处理我就把这事捅到电视台", "电梯坏了，我们被困在电梯里半小时",  # media; trapped
     "质量不差", "没有色差，很满意。", "也没想象中那么慢", "问题不小", "质量不差，但是物流慢",  # negated complaints
+    "完全没问题", "冇問題，好好味", "唔貴，好抵", "冇咁貴",  # no problem; Cantonese (rule J2)
     "我的账号被封了，说我涉嫌刷单", "账号被人登了，收货地址也改了",  # a platform's penalty; a stolen account
     "外卖里吃出一只虫子", "米饭里吃出一块玻璃",  # an insect alone is high; glass a safety risk
     "你们等着被曝光吧", "蒙牛又被曝光质量问题", "拍照时有自动调节曝光功能",  # a threat; a report; a camera
