@@ -798,30 +798,33 @@ function signalsOf(model, probs, norm, channel = null, unread = false) {
 }
 
 /** pipeline._read_unpadded's test: a text with padding, words left without it, and a combined P(spam) at or over
- * its point, where the point review_forms is on. Only such texts are read a second time (decideFull's ``bare``). */
+ * its point, where the point review_forms is on. Only such texts are read a second time (decideFull's ``bare``).
+ * Returns null, or what it computed ({fired, spam}) for decideFull to reuse. */
 function needsUnpadded(model, probs, norm, channel = null, unread = false) {
   const rules = model.rules;
   const comb = model.card.tasks.spam.combiner;
   const bare = unpadded(rules, norm);
-  if (!comb || !bare || bare === norm || hasNoWords(rules, model.card.tasks.sentiment.labels, norm)) return false;
+  if (!comb || !bare || bare === norm || hasNoWords(rules, model.card.tasks.sentiment.labels, norm)) return null;
   const st = pointsOf(model, 'spam', channel);
-  if ((st.review_forms ?? DEFAULT_POINTS.spam.review_forms) === 0) return false;
+  if ((st.review_forms ?? DEFAULT_POINTS.spam.review_forms) === 0) return null;
   const fired = signalsOf(model, probs, norm, channel, unread);
-  return combine(comb, { model, probs, norm, rules, fired, text: null })[1] >= (st.spam ?? 0.5);
+  const spam = combine(comb, { model, probs, norm, rules, fired, text: null });
+  return spam[1] >= (st.spam ?? 0.5) ? { fired, spam } : null;
 }
 
 /** The decisions FeedbackAnalyzer.load() makes for one non-empty normalised text (of ``channel``, or null).
- * ``bare``: {norm, probs} of the text without its padding (unpadded), where needsUnpadded holds, else null. */
+ * ``bare``: {norm, probs, fired, spam} of the text without its padding (unpadded) and what needsUnpadded computed
+ * for the text itself, where needsUnpadded holds, else null. */
 function decideFull(model, probs, norm, channel = null, unread = false, bare = null) {
   const heads = model.card.tasks;
   const rules = model.rules;
   const th = (task) => pointsOf(model, task, channel);
-  const fired = signalsOf(model, probs, norm, channel, unread);
+  const fired = bare ? bare.fired : signalsOf(model, probs, norm, channel, unread);
   const signalled = fired.some((r) => r.minimum === 'critical'); // tasks/severity.py critical_signalled
   const ctx = { model, probs, norm, rules, fired, text: null };
   const combined = {};
   for (const task of ['spam', 'issue_types', 'severity']) {
-    if (heads[task].combiner) combined[task] = combine(heads[task].combiner, ctx);
+    if (heads[task].combiner) combined[task] = task === 'spam' && bare ? bare.spam : combine(heads[task].combiner, ctx);
   }
   const out = {};
   // spam (tasks/spam.py decide_spam)
@@ -1194,9 +1197,9 @@ async function main() {
     // one text's row of every task's probabilities
     const row = (rows, i) => Object.fromEntries(model.tasks.map((t) => [t, rows[t][i]]));
     // the texts without their padding, read only for the spam decision of a flagged padded text (decideFull)
-    const padded = args.headsOnly ? [] : good.map((b, i) => i)
-      .filter((i) => good[i].norm && needsUnpadded(model, row(probs, i), good[i].norm, good[i].channel,
-        isUnread(model, feats[i])));
+    const read = args.headsOnly ? [] : good.map((b, i) => b.norm
+      && needsUnpadded(model, row(probs, i), b.norm, b.channel, isUnread(model, feats[i])));
+    const padded = good.map((b, i) => i).filter((i) => read[i]);
     const bare = padded.map((i) => unpadded(model.rules, good[i].norm));
     const bareProbs = padded.length ? await predictProba(model, bare) : {};
     const bareAt = new Map(padded.map((i, k) => [i, k]));
@@ -1206,7 +1209,7 @@ async function main() {
       const p = row(probs, g);
       const feat = feats[g];
       const k = bareAt.get(g);
-      const bareRead = k === undefined ? null : { norm: bare[k], probs: row(bareProbs, k) };
+      const bareRead = k === undefined ? null : { norm: bare[k], probs: row(bareProbs, k), ...read[g] };
       g += 1;
       if (!b.norm) { // empty after normalisation: the library's neutral result, no model
         return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true,
