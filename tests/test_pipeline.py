@@ -5,6 +5,7 @@ import pytest
 
 from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS
 from feedback_nlp import FIELDS, FeedbackAnalyzer, FeedbackResult
+from feedback_nlp.modeling import ModelFormatError
 from feedback_nlp.tasks import ISSUE_TYPES, SENTIMENTS, SEVERITIES, SPAM_TYPES
 
 EXAMPLES = ["快递十天都没到，客服也不回消息，什么垃圾平台", "质量很好，很满意，下次还来", "吃了你们家的外卖全家食物中毒住院了",
@@ -534,6 +535,22 @@ def test_replacing_issue_types_keeps_the_default_models_decision_stages(analyzer
     mine, default = fa.analyze_batch(texts), analyzer.analyze_batch(texts)
     assert [(r.severity, r.is_spam, r.spam_score) for r in mine] == [(r.severity, r.is_spam, r.spam_score) for r in default]
     assert [r.issue_scores for r in mine] != [r.issue_scores for r in default]  # issue types do come from tiny
+
+
+@pytest.mark.parametrize("task, labels", [
+    ("sentiment", ["中性", "正面", "负面"]),  # the trainer sorts a taxonomy of its own: read by position, inverted
+    ("sentiment", ["negative", "positive", "neutral"]), ("severity", ["critical", "high", "low", "medium"]),
+    ("spam", ["ad", "not_spam"])])
+def test_a_model_whose_labels_a_standard_decision_would_misread_is_refused(tmp_path, task, labels):
+    from tiny_model import build_tiny_model
+
+    kind = "multiclass"
+    d = build_tiny_model(tmp_path / "odd", heads_spec={task: (kind, labels)})
+    with pytest.raises(ModelFormatError, match=f"the {task} model has labels"):
+        FeedbackAnalyzer.load(tasks={task: d})
+    renamed = build_tiny_model(tmp_path / "own", heads_spec={f"{task}_custom": (kind, labels)})
+    fa = FeedbackAnalyzer.load(tasks={f"{task}_custom": renamed})  # as a task of its own name it is fine
+    assert fa.analyze("质量太差了").extra[f"{task}_custom"] in labels
 
 
 def test_one_directory_for_several_tasks_is_loaded_once(tmp_path):

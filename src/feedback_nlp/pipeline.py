@@ -42,6 +42,26 @@ from .tasks.verdict import has_words, names_no_problem
 from .text import NOT_CHINESE_REASON, is_not_chinese, normalize, require_texts
 
 REQUIRED_TASKS = ("spam", "issue_types", "sentiment", "severity")
+#: The labels the standard decisions read by position: a model for one of these tasks must have them, in this order
+#: (spam: ``not_spam`` first; its spam types are read by name).
+DECISION_LABELS = {"sentiment": ("negative", "neutral", "positive"), "severity": tuple(SEVERITIES)}
+
+
+def _check_decision_labels(models: Mapping[str, Any]) -> None:
+    """Refuse a model whose labels the standard decisions would misread (a sentiment model trained on 正面 / 负面 /
+    中性 reads its labels sorted, so its scores would be taken for other labels without a word)."""
+    for task, model in models.items():
+        labels = tuple(model.heads[task].labels) if task in getattr(model, "heads", {}) else None
+        if labels is None:
+            continue
+        want = DECISION_LABELS.get(task)
+        if (want is not None and labels != want) or (task == "spam" and labels[:1] != ("not_spam",)):
+            need = list(want) if want is not None else "'not_spam' first"
+            raise ModelFormatError(
+                f"the {task} model has labels {list(labels)}; the analyzer's {task} decision needs {need} "
+                f"(the codebook's, in that order). Train it with those labels, or as a task of its own name "
+                f"(feedback-nlp train --task {task}_custom ...) added beside the standard ones: "
+                f"load(tasks={{'{task}_custom': DIR}}), --task-model {task}_custom=DIR")
 #: In ``severity_reasons`` of a text the sentiment model cannot read (README, "Output fields").
 UNREAD_REASON = "unread: the model knows none of these characters, sentiment neutral"
 #: In ``severity_reasons`` of a spam record that also reads as a complaint (README, "Output fields"),
@@ -192,6 +212,7 @@ class FeedbackAnalyzer:
             raise ModelFormatError(
                 f"no model for task(s) {', '.join(missing)}; a model for single tasks goes next to the default "
                 "model: FeedbackAnalyzer.load(tasks={TASK: DIR}), on the command line --task-model TASK=DIR")
+        _check_decision_labels(models)
         self.task_models = dict(models)
         #: Custom tasks beyond the four standard ones: each adds output fields (``FeedbackResult.extra``).
         self.extra_tasks = [t for t in self.task_models if t not in REQUIRED_TASKS]
