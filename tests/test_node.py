@@ -172,6 +172,7 @@ DECISION_TEXTS = [
     "用咗一個月都冇過敏，好溫和", "食完即刻嘔，入咗院", "唔知會唔會肚痾",  # Cantonese negators, care and a question
     "我個戶口突然多咗幾單唔係我落嘅訂單", "間舖唔肯退", "搵咗客服三次都冇人理",  # Cantonese signals of the other rules
     "退款退款退款退款退款", "垃圾垃圾垃圾垃圾垃圾垃圾垃圾垃圾垃圾",  # a repeated complaint goes to review; filler not
+    "我的账号被盗了，钱被转走了5000元！" * 4,  # a critical complaint pasted again and again (rule J6)
     "这洗发水泡沫倒是很多，可想而知我的心受伤了", "看视频时居然打出像报警声音似的",  # other senses of harm words
     "屏幕有小划伤，打开媒体播放器很慢", "孩子的手被划伤了",
     "此用户未填写评价内容", "用户未及时评价, 此评价为系统默认好评!", "默认好评，但是东西坏了",  # placeholders; not one

@@ -280,6 +280,15 @@ def test_a_repeated_complaint_goes_to_review_as_spam_that_reads_as_a_complaint(a
                                                                                                 ["spam"])
 
 
+def test_a_critical_complaint_pasted_again_and_again_is_not_flood(analyzer):
+    # A real complaint is never thrown away: an account theft typed four times must reach the 2-hour team (rule J6)
+    theft = "我的账号被盗了，钱被转走了5000元！" * 4
+    r = analyzer.analyze(theft)
+    assert (r.is_spam, r.spam_type, r.severity) == (False, None, "critical") and "account_security" in r.issue_types
+    assert analyzer.analyze("退款" * 5).spam_type == "flood"  # no critical signal: flood, sent to review (above)
+    assert FeedbackAnalyzer.load(decisions=False).analyze(theft).spam_type == "flood"  # the heads alone: the rule
+
+
 def test_a_bare_verdict_raises_no_issue_and_is_low(analyzer):
     # Codebook v1.1: "差评！", "不推荐", "失望" name no problem: no issue type, low, no owner. The heads
     # give "失望" product_quality + logistics at medium; issue_types.bare_verdict = 0 gives that back.

@@ -858,6 +858,11 @@ function decideFull(model, probs, norm, channel = null, unread = false, bare = n
     out.is_spam = false;
     out.spam_type = null;
   }
+  // a critical complaint pasted again and again is still one (pipeline._spam, rule J6)
+  if (out.is_spam && out.spam_type === 'flood' && Object.keys(combined).length && signalled) {
+    out.is_spam = false;
+    out.spam_type = null;
+  }
   // "女朋友很喜欢", "这本书…": whom it was for liked it, or the book reviewed named: a review, not chat or insult
   // (pipeline._spam, tasks/review_form.py is_review_form); files written before them lack the patterns
   // ... unless it links, leaves a contact or solicits ("女朋友很喜欢，兼职日结200" is an ad)

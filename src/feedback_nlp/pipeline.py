@@ -324,6 +324,8 @@ class FeedbackAnalyzer:
             doc.probs["spam"], doc.norm, points.get("spam", 0.5), points.get("repeat"),
             combined=doc.combined.get("spam"),
             flood_repetition=points.get("flood_repetition", DEFAULT_POINTS["spam"]["flood_repetition"]))
+        if r.is_spam and r.spam_type == "flood" and self.decision_stage and critical_signalled(doc.fired):
+            r.is_spam, r.spam_type = False, None  # a critical complaint pasted again and again is still one (J6)
         if (r.is_spam and r.spam_type in REVIEW_FORM_TYPES and self.decision_stage and is_review_form(doc.norm)
                 and points.get("review_forms", DEFAULT_POINTS["spam"]["review_forms"])):
             r.is_spam, r.spam_type = False, None  # "女朋友很喜欢", "这本书…": a review (rules EF, EG); score stays
