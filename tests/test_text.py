@@ -15,6 +15,18 @@ def test_truncates_long_text():
     assert len(normalize("差" * 100_000)) == MAX_CHARS
 
 
+def test_padding_cannot_push_the_words_past_the_early_cut():
+    for pad in (" " * 5000, "\n" * 5000, "\u3000" * 5000, "\x00" * 5000, "\u200b" * 5000, " \u200b" * 3000):
+        assert normalize(pad + "食物中毒住院了") == "食物中毒住院了", repr(pad[:2])
+    assert normalize("好" + " " * 5000 + "评" * 5000) == "好 " + "评" * (MAX_CHARS - 2)
+
+
+def test_invisible_format_characters_are_dropped_but_not_the_emoji_joiner():
+    assert normalize("\u200b".join("质量太差了")) == "质量太差了"
+    assert normalize("\ufeff好\u00ad评\u2060\u200e") == "好评" and normalize("\u200b") == ""
+    assert normalize("😮\u200d💨") == "😮\u200d💨"
+
+
 def test_empty_and_control_characters():
     assert normalize("") == ""
     assert normalize(" \n\t\x00\x07 ") == ""

@@ -47,6 +47,8 @@ const MAX_CHARS = 1000;
 // Python's re `[\s\x00-\x1f\x7f]` on str (Unicode \s = str.isspace()), spelled out:
 // JavaScript's \s differs (it has U+FEFF, lacks U+0085 and U+001C..U+001F).
 const WS = /[\u0000-\u0020\u007f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+// Invisible format characters (text.py INVISIBLE; not U+200D, the joiner inside emoji sequences).
+const INVISIBLE = /[\u00ad\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff]/g;
 // Lone surrogates (Python drops them before OpenCC).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
@@ -131,8 +133,10 @@ function cutCodePoints(s, n) {
 /** feedback_nlp.text.normalize, step by step (docs/FEATURES.md). */
 function normalize(text, maxChars = MAX_CHARS) {
   if (typeof text !== 'string') throw new TypeError(`text must be a string, got ${typeof text}`);
-  let s = cutCodePoints(text, 4 * maxChars);
-  s = s.normalize('NFKC').toLowerCase();
+  // a long text is cut early, after its padding (whitespace runs, invisible characters) goes (text.py)
+  let s = text.length > 4 * maxChars ? text.replace(WS, ' ').replace(INVISIBLE, '').replace(/^ +/, '') : text;
+  s = cutCodePoints(s, 4 * maxChars);
+  s = s.normalize('NFKC').toLowerCase().replace(INVISIBLE, '');
   s = s.replace(LONE_SURROGATE, '');
   s = t2s(s);
   s = s.replace(WS, ' ').replace(/^ +| +$/g, '');

@@ -7,9 +7,14 @@ reproduce it from the rule in ``docs/FEATURES.md``:
    half-width),
 2. lower-case,
 3. Traditional -> Simplified with OpenCC's ``t2s`` configuration,
-4. every run of whitespace (incl. control characters) becomes one space,
+4. invisible format characters (:data:`INVISIBLE`: zero-width space and non-joiner, soft hyphen, BOM, word
+   joiner, direction marks) are dropped; the zero-width joiner of emoji sequences stays,
+5. every run of whitespace (incl. control characters) becomes one space,
    leading/trailing space is dropped,
-5. the result is cut to :data:`MAX_CHARS` characters.
+6. the result is cut to :data:`MAX_CHARS` characters.
+
+A text longer than 4 × :data:`MAX_CHARS` is first cut to that many characters, after its whitespace runs are
+collapsed and its invisible characters dropped, so padding cannot push its words past the cut.
 
 OpenCC is used for step 3 because it is the maintained reference converter
 (C++ core, phrase-aware, actively released, also available for Node.js as
@@ -27,6 +32,9 @@ from typing import Any, Iterable, Sequence
 MAX_CHARS = 1000
 
 _WS = re.compile(r"[\s\x00-\x1f\x7f]+")
+#: Invisible format characters dropped by :func:`normalize` (not U+200D, the joiner inside emoji sequences).
+INVISIBLE = "\u00ad\u200b\u200c\u200e\u200f\u2060-\u2064\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE}]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -59,10 +67,10 @@ def normalize(text: str, max_chars: int = MAX_CHARS) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, got {type(text).__name__}")
-    # Cut early (generously) so a 100k-character text costs no more than a long review.
+    # Cut early (generously) so a 100k-character text costs no more than a long review; padding first goes.
     if len(text) > 4 * max_chars:
-        text = text[: 4 * max_chars]
-    text = unicodedata.normalize("NFKC", text).lower()
+        text = _INVISIBLE.sub("", _WS.sub(" ", text)).lstrip()[: 4 * max_chars]
+    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).lower())
     # Lone surrogates (from bad decoding) cannot be encoded for OpenCC: drop them.
     text = _SURROGATES.sub("", text)
     text = _t2s(text)
