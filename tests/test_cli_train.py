@@ -213,6 +213,31 @@ def test_train_rejects_bad_data_before_training(tmp_path, capsys):
     assert not (tmp_path / "m").exists()
 
 
+def test_evaluate_scores_the_decisions_the_analyzer_outputs(tmp_path, capsys):
+    """A full model is evaluated through FeedbackAnalyzer, rules included: "差评！" raises no issue type, "收到" is
+    not spam (the heads alone give both, and ``evaluate`` had reported those figures, unlike the README's)."""
+    from feedback_nlp.pipeline import default_model_path
+
+    rows = [("差评！", False, [], "negative", "low"), ("收到", False, [], "neutral", "low"),
+            ("快递十天都没到，客服也不回", False, ["logistics", "customer_service"], "negative", "high"),
+            ("加微信 abc12345 领优惠券，兼职刷单日结", True, [], "neutral", "low")]
+    data = tmp_path / "gold.jsonl"
+    data.write_text("".join(json.dumps({"text": t, "is_spam": s, "spam_type": "ad" if s else None, "issue_types": i,
+                                        "sentiment": se, "severity": sv}, ensure_ascii=False) + "\n"
+                            for t, s, i, se, sv in rows), encoding="utf-8")
+    assert main(["evaluate", str(default_model_path()), "--data", str(data), "-o", str(tmp_path / "rep")]) == 0
+    assert "the decisions FeedbackAnalyzer outputs" in capsys.readouterr().err
+    rep = json.loads((tmp_path / "rep.json").read_text(encoding="utf-8"))
+    results = FeedbackAnalyzer.load().analyze_batch([r[0] for r in rows])
+    got = [r.issue_types for r in results]
+    assert got[:2] == [[], []]  # the rules' decisions, which the heads alone do not make
+    tp = sum(len(set(g) & set(r[2])) for g, r in zip(got, rows))
+    n_pred, n_gold = sum(map(len, got)), sum(len(r[2]) for r in rows)
+    assert rep["issue_types"]["micro_f1"] == pytest.approx(2 * tp / (n_pred + n_gold), abs=1e-4)
+    assert rep["spam"]["accuracy"] == sum((r.spam_type if r.is_spam else "not_spam") == ("ad" if g[1] else "not_spam")
+                                          for r, g in zip(results, rows)) / len(rows)
+
+
 def test_evaluate_unknown_task_is_a_clear_error(tmp_path, capsys, model_dir):
     data = _tickets_csv(tmp_path / "t.csv")
     assert main(["evaluate", model_dir, "--data", str(data), "--task", "nope"]) == 2

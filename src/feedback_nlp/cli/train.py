@@ -200,7 +200,10 @@ def _add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="evaluate a model directory on a labelled file",
                        description="Print and write (JSON + Markdown) per-task metrics: accuracy, per-class "
                                    "precision/recall/F1, micro/macro F1, confusion matrix, expected calibration "
-                                   "error; for severity also quadratic weighted kappa and critical recall.")
+                                   "error; for severity also quadratic weighted kappa and critical recall. A model "
+                                   "of the four standard tasks is scored on the decisions FeedbackAnalyzer outputs "
+                                   "(its rules included: the figures users get); a model of single tasks on its heads "
+                                   "through their decisions.")
     p.add_argument("model", metavar="MODEL_DIR")
     p.add_argument("--data", required=True)
     p.add_argument("--task", action="append", help="task(s) to evaluate (default: every task of the model)")
@@ -214,10 +217,18 @@ def _add_evaluate(sub) -> None:
     p.set_defaults(func=_cmd_evaluate)
 
 
+def _full_analyzer(path, model):
+    """A :class:`FeedbackAnalyzer` over ``model`` when it serves the four standard tasks (so ``evaluate`` scores what
+    users get), else None (a model for single tasks: its heads through their decisions)."""
+    from ..pipeline import REQUIRED_TASKS, FeedbackAnalyzer
+
+    return FeedbackAnalyzer.load(path) if all(t in model.heads for t in REQUIRED_TASKS) else None
+
+
 def _cmd_evaluate(args) -> int:
     from ..modeling import ModelFormatError
     from ..pipeline import _load_model
-    from ..train import evaluate_head, format_report, write_report
+    from ..train import evaluate_decisions, evaluate_head, format_report, write_report
 
     try:
         model = _load_model(args.model)  # n-gram, transformer or ensemble directory
@@ -238,7 +249,12 @@ def _cmd_evaluate(args) -> int:
                        f"name the field with --label-field and the task with --task)")
     if skipped:
         print(f"note: {args.data} has no labels for {', '.join(skipped)}; evaluated the others", file=sys.stderr)
-    report = {t: evaluate_head(model, t, d) for t, d in data.items() if d is not None}
+    analyzer = _full_analyzer(args.model, model)
+    report = {t: evaluate_decisions(analyzer, model, t, d) if analyzer is not None else evaluate_head(model, t, d)
+              for t, d in data.items() if d is not None}
+    if analyzer is not None:
+        print("the decisions FeedbackAnalyzer outputs (its rules included); calibration error of the heads",
+              file=sys.stderr)
     prefix = args.output or f"eval_{Path(args.data).stem}"
     j, m = write_report(report, prefix)
     print(format_report(report))

@@ -20,8 +20,10 @@ from ..text import normalize
 
 
 def decide(head: HeadSpec, probs: np.ndarray, norms: Sequence[str], combined: Optional[np.ndarray] = None) -> list:
-    """Turn head probabilities into labels the way :class:`FeedbackAnalyzer` does
-    (``combined``: the head's combiner probabilities per text, when it has one)."""
+    """Turn head probabilities into labels the way :class:`FeedbackAnalyzer`'s components do
+    (``combined``: the head's combiner probabilities per text, when it has one), without the rules of its decision
+    stage beside the combiners (bare verdicts, texts with no words, review forms …; :func:`evaluate_decisions`
+    has them)."""
     comb = list(combined) if combined is not None else [None] * len(probs)
     if head.kind == MULTILABEL:
         chosen = [decide_issue_types(p, head.labels, head.thresholds, raised=c)[0] for p, c in zip(probs, comb)]
@@ -48,6 +50,21 @@ def evaluate_head(model: NgramModel, task: str, data: LabelledData) -> dict:
     confusion matrix (single-label), expected calibration error; for severity also the
     quadratic weighted kappa and critical recall; for spam the binary spam F1."""
     pred, probs = head_predictions(model, task, data)
+    return report_predictions(model.heads[task], data.labels, pred, probs)
+
+
+def evaluate_decisions(analyzer, model: NgramModel, task: str, data: LabelledData) -> dict:
+    """:func:`evaluate_head`'s metrics for the decisions ``analyzer`` (a :class:`FeedbackAnalyzer` over ``model``)
+    outputs, its rules included (bare verdicts, texts with no words, review forms …): the figures a user of the
+    analyzer gets. The calibration error is still the head's."""
+    results = analyzer.analyze_batch(list(data.texts))
+    if task == "spam":
+        pred = [r.spam_type if r.is_spam else model.heads[task].labels[0] for r in results]
+    elif task in ("issue_types", "sentiment", "severity"):
+        pred = [getattr(r, task) for r in results]
+    else:
+        pred = [r.extra.get(task) for r in results]
+    probs = model.predict_proba([normalize(t) for t in data.texts])[task]
     return report_predictions(model.heads[task], data.labels, pred, probs)
 
 
