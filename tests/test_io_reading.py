@@ -244,11 +244,13 @@ def test_csv_malformed_rows(tmp_path):
     assert len(recs) == 7
     assert [r.row for r in recs] == list(range(1, 8))
     assert recs[0].text == "好" and recs[0].error is None
-    assert recs[1].error == "invalid UTF-8 at byte 6" and recs[1].id == 2
-    assert recs[2].error == "expected 2 columns, got 3" and recs[2].id == 3
+    # an error record keeps the row's id where it can be read (so it joins back to the input), else the row number
+    assert recs[1].error == "invalid UTF-8 at byte 6" and recs[1].id == "2"
+    assert recs[2].error == "expected 2 columns, got 3" and recs[2].id == "3"
+    assert recs[3].id == "4" and recs[4].id == 5  # an empty row has no id to read
     assert recs[3].error == "expected 2 columns, got 1"
     assert recs[4].error == "empty row"
-    assert recs[5].error.startswith("invalid UTF-8 at byte ")
+    assert recs[5].error.startswith("invalid UTF-8 at byte ") and recs[5].id == "5"
     assert (recs[6].id, recs[6].text, recs[6].error) == ("6", "最后", None)
 
 
@@ -258,10 +260,10 @@ def test_csv_stray_quote_costs_its_own_row_only(tmp_path, rest):
     data = ('id,text\n1,a\n2,"b\n' + rest + '5,"多行\n文本",\n').encode()
     recs = list(read_records(write_bytes(tmp_path, "in.csv", data)))
     assert [(r.row, r.id, r.text, r.error) for r in recs] == [
-        (1, "1", "a", None), (2, 2, None, UNCLOSED_QUOTE_ERROR), (3, "3", "c", None), (4, "4", "d", None),
-        (5, 5, None, "expected 2 columns, got 3")]  # a well-formed quoted field still spans lines
+        (1, "1", "a", None), (2, "2", None, UNCLOSED_QUOTE_ERROR), (3, "3", "c", None), (4, "4", "d", None),
+        (5, "5", None, "expected 2 columns, got 3")]  # a well-formed quoted field still spans lines
     at_end = list(read_records(write_bytes(tmp_path, "end.csv", 'id,text\n1,"a\n2,b\n'.encode())))
-    assert [(r.id, r.text, r.error) for r in at_end] == [(1, None, UNCLOSED_QUOTE_ERROR), ("2", "b", None)]
+    assert [(r.id, r.text, r.error) for r in at_end] == [("1", None, UNCLOSED_QUOTE_ERROR), ("2", "b", None)]
 
 
 def test_csv_many_stray_quotes_each_cost_one_row(tmp_path):

@@ -117,7 +117,8 @@ class RecordReader(Iterator[InputRecord]):
             if csv.field_size_limit() < _FIELD_LIMIT:  # process-wide; raising it is harmless
                 csv.field_size_limit(_FIELD_LIMIT)
             self._text = io.TextIOWrapper(stream, encoding=text_enc, errors=MARK_ERRORS, newline="")
-            self._csv = csv_records(self._text, delimiter="\t" if fmt == "tsv" else ",",
+            self._delimiter = "\t" if fmt == "tsv" else ","
+            self._csv = csv_records(self._text, delimiter=self._delimiter,
                                     quoting=csv.QUOTE_NONE if fmt == "tsv" else csv.QUOTE_MINIMAL)
             self._read_header()
             self._it = self._rows()
@@ -235,17 +236,37 @@ class RecordReader(Iterator[InputRecord]):
             if err is None:
                 err = bad_bytes_error(raw, self.encoding)
             if err is not None:
-                yield InputRecord(row, row, None, err)
+                yield InputRecord(row, self._error_row_id(values, raw, row), None, err)
                 continue
             if not values:
                 yield InputRecord(row, row, None, "empty row")
                 continue
             if len(values) != n:
                 fields = dict(zip(header, values))
-                yield InputRecord(row, row, None, f"expected {n} columns, got {len(values)}", fields)
+                yield InputRecord(row, self._error_row_id(values, raw, row), None,
+                                  f"expected {n} columns, got {len(values)}", fields)
                 continue
             fields = dict(zip(header, values))
             yield InputRecord(row, _id_or_row(fields, idf, row), fields[tf], None, fields)
+
+    def _error_row_id(self, values: Optional[list], raw: str, row: int) -> Any:
+        """The id of a malformed CSV row where it can still be read, so its error record joins back to the input:
+        the id column's value when it comes before whatever broke the row (its first line read leniently for an
+        unclosed quote or a refused row) and holds no undecodable byte; else the row number."""
+        i = self.header.index(self.id_field) if self.id_field in self.header else -1
+        if i < 0:
+            return row
+        if values is None:
+            try:
+                values = next(csv.reader([raw.split("\n", 1)[0].rstrip("\r")], delimiter=self._delimiter,
+                                         strict=False))
+            except (csv.Error, StopIteration):
+                return row
+            if len(values) <= i + 1:  # the id column must be followed by a column read whole
+                return row
+        if i >= len(values) or _MARKED.search(values[i]) or '"' in values[i]:
+            return row
+        return _id_or_row({self.id_field: values[i]}, self.id_field, row)
 
 
 #: The error of a CSV row whose quote is not closed properly (the lines it took in are read again as rows).
