@@ -134,6 +134,11 @@ def test_score_jsonl_to_csv_and_csv_to_jsonl_custom_fields(tmp_path, monkeypatch
     assert rc == 0 and [r["id"] for r in lines(stdout)] == ["x1"]
     rc, _, stderr = run(monkeypatch, ["score", str(inp), "--model", model_dir])
     assert rc == 2 and "no column 'text'" in stderr
+    js = tmp_path / "in.jsonl"
+    js.write_bytes(jl({"review_id": "x1", "content": "发货很快"}))
+    rc, stdout, stderr = run(monkeypatch, ["score", str(js), "--model", model_dir, "--text-field", "body"])
+    assert rc == 2 and "no field 'body' in the first 1 JSON object(s) (fields: content, review_id)" in stderr
+    assert not stdout
 
 
 def test_score_stdin_to_stdout(monkeypatch, model_dir):

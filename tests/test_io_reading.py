@@ -296,6 +296,19 @@ def test_csv_missing_text_column_raises_at_call(tmp_path):
     assert [r.text for r in read_records(path, text_field="content")] == ["好"]
 
 
+def test_jsonl_text_field_that_no_record_has_raises_at_call(tmp_path):
+    # as a CSV header must name it: a misnamed field had turned every record into an error, exit 0
+    path = write_bytes(tmp_path, "in.jsonl", b"[1]\n" + jl({"id": 1, "content": "好"}) + jl({"id": 2, "body": "差"}))
+    with pytest.raises(InputFormatError, match=r"no field 'text' in the first 2 JSON object\(s\) \(fields: body, "
+                                                r"content, id\)"):
+        read_records(path)
+    assert [r.text for r in read_records(path, text_field="content")] == [None, "好", None]  # "[1]", body: errors
+    # one record with it is enough; rows before it, read ahead, come out in order
+    mixed = write_bytes(tmp_path, "m.jsonl", jl({"id": 1}) + b"oops\n" + jl({"id": 3, "text": "好"}) + jl({"text": "差"}))
+    assert [(r.row, r.text) for r in read_records(mixed)] == [(1, None), (2, None), (3, "好"), (4, "差")]
+    assert list(read_records(write_bytes(tmp_path, "n.jsonl", b"[1]\n\n"))) != []  # no object: each row's error
+
+
 def test_csv_empty_file_has_no_records(tmp_path):
     assert list(read_records(write_bytes(tmp_path, "in.csv", b""))) == []
 

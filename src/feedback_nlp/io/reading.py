@@ -113,6 +113,7 @@ class RecordReader(Iterator[InputRecord]):
             else:
                 self._text = io.TextIOWrapper(stream, encoding=text_enc, errors=MARK_ERRORS, newline="\n")
                 self._it = self._jsonl(self._text)
+            self._check_text_field()
         else:
             if csv.field_size_limit() < _FIELD_LIMIT:  # process-wide; raising it is harmless
                 csv.field_size_limit(_FIELD_LIMIT)
@@ -163,6 +164,23 @@ class RecordReader(Iterator[InputRecord]):
         self.close()
 
     # -- JSONL ----------------------------------------------------------------------
+    def _check_text_field(self) -> None:
+        """Refuse a text field that none of the first JSON objects has, as a CSV header must name it: a misnamed
+        field (``--text-field body``) would otherwise turn every record into an error and exit 0."""
+        head: list[InputRecord] = []
+        for rec in self._it:
+            head.append(rec)
+            if len(head) == CHECKED_RECORDS or self.text_field in rec.fields:
+                break
+        objects = [r.fields for r in head if r.fields]  # the rows read as JSON objects with fields
+        if objects and not any(self.text_field in f for f in objects):
+            seen = sorted({str(k) for f in objects for k in f})
+            shown = ", ".join(seen[:20]) + (f" … (+{len(seen) - 20} more)" if len(seen) > 20 else "")
+            self._it.close()
+            raise InputFormatError(f"{self.name}: no field {self.text_field!r} in the first {len(objects)} JSON "
+                                   f"object(s) (fields: {shown})")
+        self._it = _chained(head, self._it)
+
     def _jsonl(self, lines: Iterable) -> Iterator[InputRecord]:
         """Rows from binary lines (UTF-8) or text lines (any other codec, decoded with marks)."""
         for row, raw in enumerate(lines, 1):
@@ -267,6 +285,16 @@ class RecordReader(Iterator[InputRecord]):
         if i >= len(values) or _MARKED.search(values[i]) or '"' in values[i]:
             return row
         return _id_or_row({self.id_field: values[i]}, self.id_field, row)
+
+
+#: How many JSONL records :meth:`RecordReader._check_text_field` reads for one that has the text field.
+CHECKED_RECORDS = 100
+
+
+def _chained(head: list, rest: Iterator) -> Iterator:
+    """The records read ahead, then the rest (a generator, so closing it closes ``rest`` too)."""
+    yield from head
+    yield from rest
 
 
 #: The error of a CSV row whose quote is not closed properly (the lines it took in are read again as rows).
