@@ -185,6 +185,21 @@ def test_cluster_and_report_refuse_an_unknown_time_field(tmp_path, monkeypatch, 
     assert not (tmp_path / out).exists()
 
 
+@pytest.mark.parametrize("command, out", [("cluster", "o.jsonl"), ("report", "r.html")])
+def test_cluster_and_report_say_how_many_times_they_cannot_read(tmp_path, monkeypatch, model_dir, command, out):
+    inp = tmp_path / "in.jsonl"
+    inp.write_bytes(jl(*({"id": f"x{i}", "text": "快递太慢了", "ts": "yesterday" if i < 2 else f"2026-12-0{i}"}
+                         for i in range(6))))
+    rc, _, stderr = run(monkeypatch, [command, str(inp), "-o", str(tmp_path / out), "--model", model_dir,
+                                      "--time-field", "ts"])
+    assert rc == 0 and ("note: 2 record(s) have a --time-field 'ts' value that is not a time (e.g. 'yesterday'); "
+                        "they are clustered but left out of the counts per period") in stderr
+    rc, _, stderr = run(monkeypatch, [command, str(inp), "-o", str(tmp_path / ("2" + out)), "--model", model_dir,
+                                      "--time-field", "id"])
+    assert_one_line_error(rc, stderr, "--time-field 'id': no value reads as a time (e.g. 'x0')")
+    assert not (tmp_path / ("2" + out)).exists()
+
+
 def test_cluster_and_report_give_each_record_its_channels_points(tmp_path, monkeypatch):
     text = CRITICAL_TEXT
     inp = tmp_path / "in.jsonl"

@@ -59,3 +59,13 @@ def test_read_tally_summary_and_required_field():
     tally.require_field(None)
     with pytest.raises(InputFormatError, match=r"--time-field 'nope': no record has this field \(fields: text, ts\)"):
         tally.require_field("nope")
+
+
+def test_read_tally_counts_time_values_that_are_not_times():
+    # "yesterday" had been dropped from the trends without a word; a field of no times at all is refused
+    values = ["2026-12-01", "yesterday", None, "", 1765000000, "2026-12-02T09:30:00+08:00", "tomorrow"]
+    assert ReadTally.unreadable_times(values, "ts") == {"count": 2, "example": "'yesterday'"}
+    assert ReadTally.unreadable_times(values, None) == {"count": 0, "example": None}
+    assert ReadTally.unreadable_times([None, ""], "ts") == {"count": 0, "example": None}  # absent: nothing to read
+    with pytest.raises(InputFormatError, match=r"--time-field 'id': no value reads as a time \(e.g. 'x1'\)"):
+        ReadTally.unreadable_times(["x1", "x2"], "id")

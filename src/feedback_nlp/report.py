@@ -384,6 +384,7 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
             raw_times.append(rec.fields.get(time_field) if time_field else None)
             channels.append(record_channel(rec))
     tally.require_field(time_field)
+    bad_times = tally.unreadable_times(raw_times, time_field)
     n_err = tally.n_errors
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
     # Posts copied across the period that raise nothing are flood spam (codebook), as `score --detect-floods`.
@@ -419,4 +420,4 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     return {"n_records": len(texts) + n_err, "n_errors": n_err, "error_rows": tally.error_rows,
             "encoding": reader.encoding, "n_clusters": len(clusters),
             "n_alerts": len(alerts), "alerts": [a.to_dict() for a in alerts], "output": output_path,
-            "n_out_of_range": n_out, "trend_window": [d.isoformat() for d in window] if window else None}
+            "n_out_of_range": n_out, "unreadable_times": bad_times, "trend_window": [d.isoformat() for d in window] if window else None}

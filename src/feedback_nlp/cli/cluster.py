@@ -128,6 +128,10 @@ def _report_reading(args, summary: dict) -> None:
     n_bad = summary["n_errors"]
     print(malformed_summary("analysed", summary["n_records"] - n_bad, n_bad, summary.get("error_rows", [])),
           file=sys.stderr)
+    bad = summary.get("unreadable_times") or {}
+    if bad.get("count"):
+        print(f"note: {bad['count']} record(s) have a --time-field {args.time_field!r} value that is not a time "
+              f"(e.g. {bad['example']}); they are clustered but left out of the counts per period", file=sys.stderr)
 
 
 def _add_report(sub) -> None:

@@ -50,6 +50,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
                 t = rec.fields.get(time_field)
             rows.append((rec, t))
     tally.require_field(time_field)
+    bad_times = tally.unreadable_times([t for rec, t in rows if rec.ok], time_field)
     fa = analyzer if analyzer is not None else FeedbackAnalyzer.load(model)
     ok_pos = [i for i, (rec, _) in enumerate(rows) if rec.ok]
     texts = [rows[i][0].text for i in ok_pos]
@@ -81,6 +82,7 @@ def run_cluster_command(input_path: str, output_path: str, summary_path: Optiona
         "n_clustered": sum(1 for l in labels if l is not None),
         "n_clusters": len(info),
         "n_recurring_spam": len(spam),
+        "unreadable_times": bad_times,
         "settings": {"min_size": min_size, "encoder": getattr(getattr(cl, "encoder_", None), "name", None),
                      "similarity": getattr(cl, "similarity_", similarity),
                      "threshold": getattr(cl, "threshold_", cl.threshold),

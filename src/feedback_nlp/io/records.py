@@ -78,6 +78,20 @@ class ReadTally:
             shown = ", ".join(list(self._fields)[:30])
             raise InputFormatError(f"{option} {name!r}: no record has this field (fields: {shown})")
 
+    @staticmethod
+    def unreadable_times(values: Sequence[Any], name: Optional[str], option: str = "--time-field") -> dict:
+        """``{"count", "example"}`` of the values of the time field ``name`` given but not readable as a time
+        (:func:`~feedback_nlp.trends.parse_time`: "yesterday"); such records are clustered but left out of the counts
+        per period, so the commands say how many. InputFormatError when values are given and none reads as a time."""
+        from ..trends import parse_time  # stdlib only
+
+        given = [v for v in values if v is not None and v != ""] if name else []
+        bad = [v for v in given if parse_time(v) is None]
+        if given and len(bad) == len(given):
+            raise InputFormatError(f"{option} {name!r}: no value reads as a time (e.g. {_short(repr(bad[0]), 60)}); "
+                                   "give ISO 8601 (2026-12-08, 2026-12-08T09:30:00+08:00) or Unix seconds")
+        return {"count": len(bad), "example": _short(repr(bad[0]), 60) if bad else None}
+
 
 def error_record(rec: InputRecord, fieldnames: Sequence[str] = FIELDS) -> dict:
     """The output record standing in for a malformed input row.
