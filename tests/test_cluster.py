@@ -208,7 +208,7 @@ def test_edge_cases():
     assert cl.get_cluster_info() == []
     assert cl.predict(["送餐太慢"]) == [None]
     assert ProblemClusterer(min_size=3).fit_predict(["", "  ", "送餐太慢"]) == [None, None, None]
-    with pytest.raises(TypeError, match="position 1 must be str, got NoneType"):
+    with pytest.raises(TypeError, match="index 1 must be str, got NoneType"):
         ProblemClusterer().fit(["ok", None])
     with pytest.raises(RuntimeError):
         ProblemClusterer().predict(["x"])

@@ -114,7 +114,7 @@ def test_analyze_in_processes_equals_analyze_batch_floods_and_channels_included(
     assert sum(r.spam_type == "flood" for r in got) >= 9 and got[0].severity == got[16].severity == "critical"
     assert got[8].severity == "high"  # CRITICAL_TEXT again, as an order_review record: its channel's points
     assert analyze_in_processes(fa, texts, workers=2)[1].spam_type != "flood"  # no flood marking unless asked
-    with pytest.raises(TypeError, match="text at position 7 must be str"):
+    with pytest.raises(TypeError, match="text at index 7 must be str"):
         analyze_in_processes(fa, texts[:7] + [None] + texts[8:], workers=2)
     with pytest.raises(ValueError, match="30 texts, 2 ids"):
         analyze_in_processes(fa, texts, ids=[1, 2], workers=2)

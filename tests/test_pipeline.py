@@ -82,12 +82,21 @@ def test_empty_text_is_the_documented_neutral_result(analyzer):
 def test_non_string_is_a_clear_error(analyzer):
     with pytest.raises(TypeError, match="must be str"):
         analyzer.analyze(None)
-    with pytest.raises(TypeError, match="position 1"):
+    with pytest.raises(TypeError, match="index 1"):
         analyzer.analyze_batch(["好", 3])
-    with pytest.raises(TypeError, match="position 5 must be str, got int"):  # counted across chunks
+    with pytest.raises(TypeError, match="index 5 must be str, got int"):  # counted across chunks
         analyzer.analyze_batch(["好"] * 5 + [3], batch_size=2)
     with pytest.raises(ValueError, match="ids"):
         analyzer.analyze_batch(["好"], ids=[1, 2])
+    # a bare string or a dict where a sequence belongs had been read one character / key at a time
+    with pytest.raises(TypeError, match="channels takes one value per text, got a str"):
+        analyzer.analyze_batch(["质量差"] * 12, channels="order_review")
+    with pytest.raises(TypeError, match="ids takes one value per text, got a str"):
+        analyzer.analyze_batch(["质量差"] * 2, ids="xy")
+    with pytest.raises(TypeError, match="got a dict"):
+        analyzer.analyze_batch({"a": "质量差"})
+    with pytest.raises(TypeError, match="batch_size must be an int, got float"):
+        analyzer.analyze_batch(["好"], batch_size=2.5)
 
 
 def test_traditional_equals_simplified(analyzer):
@@ -584,7 +593,7 @@ def test_illness_after_eating_puts_product_quality_first():
 
 def test_analyze_batch_refuses_one_string(analyzer):
     # list("快递太慢") would have analysed each character as a text
-    with pytest.raises(TypeError, match="got one string"):
+    with pytest.raises(TypeError, match="got a str"):
         analyzer.analyze_batch("快递太慢")
 
 

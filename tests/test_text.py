@@ -90,8 +90,17 @@ def test_distinct_normalized_drops_empties_and_repeats_in_order():
     assert distinct_normalized(["好评", "  ", "好評", "ＡＢ", "ab", "差"]) == ["好评", "ab", "差"]
 
 
+def test_a_bare_string_is_not_a_sequence_of_texts():
+    from feedback_nlp import NgramFeaturizer, ProblemClusterer
+
+    for call in (lambda: require_texts("充电器发烫"), lambda: ProblemClusterer(min_size=2).fit("充电器发烫"),
+                 lambda: NgramFeaturizer().fit("充电器发烫"), lambda: NgramFeaturizer().transform(b"x")):
+        with pytest.raises(TypeError, match="a sequence of str, got a single"):
+            call()
+
+
 def test_require_texts_names_the_first_non_string_by_position():
     require_texts(["好", ""])
-    with pytest.raises(TypeError, match="text at position 12 must be str, got bytes"):
+    with pytest.raises(TypeError, match="text at index 12 must be str, got bytes"):
         require_texts(["好", b"x", None], offset=11)
 

@@ -13,6 +13,7 @@ _EXPORTS = {
     "FeedbackAnalyzer": "pipeline", "FeedbackResult": "result", "FIELDS": "result",
     "NgramFeaturizer": "features", "NgramModel": "modeling", "ModelFormatError": "modeling",
     "EnsembleModel": "ensemble", "RoutingTable": "tasks.routing", "normalize": "text", "mask_pii": "text",
+    "ProblemClusterer": "cluster",
 }
 __all__ = sorted(_EXPORTS) + ["__version__"]
 

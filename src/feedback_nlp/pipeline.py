@@ -495,7 +495,10 @@ class FeedbackAnalyzer:
     # -- public API ------------------------------------------------------------------------
     def analyze(self, text: str, id: Any = None, channel: Optional[str] = None) -> FeedbackResult:
         """Analyse one text. Raises TypeError if ``text`` is not a string. ``channel``: where it came
-        from (``order_review``, ``cs_chat``, ...), for the channel's operating points."""
+        from (``order_review``, ``cs_chat``, ...), for the channel's operating points. ``id`` is the result's id
+        (None unless given)."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, got {type(text).__name__}")
         return self.analyze_batch([text], ids=[id], channels=[channel])[0]
 
     def analyze_batch(self, texts: Sequence[str], ids: Optional[Sequence[Any]] = None,
@@ -527,9 +530,14 @@ class FeedbackAnalyzer:
         marked. Marked records get ``severity_reasons`` ``["spam", "flood: one of
         N near-identical posts in this batch"]`` and no route.
         """
-        if isinstance(texts, (str, bytes)):  # list("快递") would analyse each character as a text
-            raise TypeError("analyze_batch takes a sequence of texts, got one string; use analyze(text) or "
-                            "analyze_batch([text])")
+        if isinstance(texts, (str, bytes, Mapping)):  # list("快递") would analyse each character as a text
+            raise TypeError(f"analyze_batch takes a sequence of texts, got a {type(texts).__name__}; use "
+                            "analyze(text) or analyze_batch([text])")
+        for name, seq in (("ids", ids), ("channels", channels)):
+            if isinstance(seq, (str, bytes, Mapping)):
+                raise TypeError(f"{name} takes one value per text, got a {type(seq).__name__}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int):
+            raise TypeError(f"batch_size must be an int, got {type(batch_size).__name__}")
         texts = list(texts)
         if ids is None:
             ids = list(range(1, len(texts) + 1))

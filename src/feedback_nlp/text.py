@@ -52,11 +52,14 @@ def _t2s(text: str) -> str:
 
 
 def require_texts(texts: Sequence[Any], offset: int = 0) -> None:
-    """TypeError naming the first element that is not a string, by its position (``offset`` + index):
-    a batch fails on the record the caller can find, not deep inside a model."""
+    """TypeError naming the first element that is not a string, by its 0-based index in the caller's sequence
+    (``offset`` + index): a batch fails on the record the caller can find, not deep inside a model. A bare string
+    is refused too: it would be read as one text per character."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(f"texts must be a sequence of str, got a single {type(texts).__name__}; wrap it in a list")
     for i, t in enumerate(texts):
         if not isinstance(t, str):
-            raise TypeError(f"text at position {offset + i} must be str, got {type(t).__name__}")
+            raise TypeError(f"text at index {offset + i} must be str, got {type(t).__name__}")
 
 
 def normalize(text: str, max_chars: int = MAX_CHARS) -> str:

@@ -318,8 +318,8 @@ class ProblemClusterer:
         (for filtering and the mixes); ``times``: per-text timestamps (ISO strings,
         datetimes); ``embeddings``: an ``[n, d]`` array replacing the built-in
         text representation. Sets ``labels_`` (cluster id or None per text)."""
-        texts = list(texts)
         require_texts(texts)
+        texts = list(texts)
         if times is not None and len(times) != len(texts):
             raise ValueError(f"{len(texts)} texts but {len(times)} times")
         resolve_n_jobs(self.n_jobs)  # bad values fail here, before any encoding
@@ -450,8 +450,8 @@ class ProblemClusterer:
         ``results``, spam and excluded sentiments get None as in ``fit``."""
         if not hasattr(self, "centroids_"):
             raise RuntimeError("ProblemClusterer is not fitted")
-        texts = list(texts)
         require_texts(texts)
+        texts = list(texts)
         resolve_n_jobs(self.n_jobs)
         norms = [normalize(t) for t in texts]
         elig = self._eligible(norms, results)
