@@ -48,6 +48,38 @@ def test_clear_errors(tmp_path):
         NgramModel.from_pretrained(d)
 
 
+def _set(key, value):
+    def edit(card):
+        *path, last = key.split(".")
+        node = card
+        for k in path:
+            node = node[k]
+        node[last] = value
+        return card
+    return edit
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda c: [], "must hold a JSON object"), (lambda c: None, "must hold a JSON object"),
+    (_set("format_version", "abc"), "format_version must be an integer, got 'abc'"),
+    (_set("format_version", None), "format_version must be an integer, got None"),
+    (_set("featurizer", "x"), "cannot load the featurizer"), (_set("tasks", [1]), "'tasks' in model.json must be"),
+    (_set("tasks.sentiment.thresholds", {"critical": "abc"}), "thresholds critical must be numbers"),
+    (_set("tasks.sentiment.thresholds", {"x": True}), "thresholds x must be numbers"),
+    (_set("routing", "routing.json"), "routing table routing.json must hold a JSON object")])
+def test_a_malformed_card_is_refused_at_load(tmp_path, edit, message):
+    # each had loaded and failed later (a threshold "abc" only on the texts that reach it) or deep inside
+    from feedback_nlp import FeedbackAnalyzer
+
+    d = _tiny(tmp_path)
+    (d / "routing.json").write_text("[1, 2]", encoding="utf-8")
+    card = edit(json.loads((d / "model.json").read_text()))
+    (d / "model.json").write_text(json.dumps(card))
+    for load in (NgramModel.from_pretrained, lambda p: FeedbackAnalyzer.load(p)):
+        with pytest.raises(ModelFormatError, match=message):
+            load(d)
+
+
 def test_shape_mismatch(tmp_path):
     d = _tiny(tmp_path)
     card = json.loads((d / "model.json").read_text())

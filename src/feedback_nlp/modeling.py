@@ -16,6 +16,7 @@ Layout (everything plain data, nothing executable, nothing unpickled)::
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -117,7 +118,10 @@ def read_model_card(directory: Path, fmt: str, max_version: int) -> dict:
         raise ModelFormatError(f"{card_path} must hold a JSON object")
     if card.get("format") != fmt:
         raise ModelFormatError(f"{directory}: format {card.get('format')!r} is not {fmt!r}")
-    if int(card.get("format_version", 0)) > max_version:
+    version = card.get("format_version", 0)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ModelFormatError(f"{card_path}: format_version must be an integer, got {version!r}")
+    if version > max_version:
         raise ModelFormatError(f"{directory}: format_version {card['format_version']} is newer than this "
                                f"library supports ({max_version}); upgrade feedback-nlp")
     return card
@@ -136,13 +140,20 @@ def heads_from_card(card: dict, directory: Path) -> dict[str, HeadSpec]:
     from .tasks.combiner import Combiner
 
     heads = {}
-    for t, entry in card.get("tasks", {}).items():
+    tasks = card.get("tasks", {})
+    if not isinstance(tasks, dict):
+        raise ModelFormatError(f"{directory}: 'tasks' in model.json must be an object (task -> head)")
+    for t, entry in tasks.items():
         try:
             combiner = Combiner.from_dict(entry["combiner"]) if entry.get("combiner") else None
             heads[t] = HeadSpec(task=t, kind=entry["kind"], labels=list(entry["labels"]),
                                 thresholds=dict(entry.get("thresholds", {})), combiner=combiner)
-        except (KeyError, TypeError, ValueError) as e:
-            raise ModelFormatError(f"{directory}: task {t!r} is malformed: {e}") from None
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ModelFormatError(f"{directory}: task {t!r} is malformed: {type(e).__name__}: {e}") from None
+        bad = [k for k, v in heads[t].thresholds.items()
+               if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v)]
+        if bad:
+            raise ModelFormatError(f"{directory}: task {t!r}: thresholds {', '.join(map(str, bad))} must be numbers")
     if not heads:
         raise ModelFormatError(f"{directory}: model.json lists no tasks")
     return heads
@@ -153,9 +164,12 @@ def routing_from_card(card: dict, directory: Path) -> Optional[dict]:
     if not card.get("routing"):
         return None
     try:
-        return json.loads((directory / card["routing"]).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
+        table = json.loads((directory / card["routing"]).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, TypeError) as e:
         raise ModelFormatError(f"{directory}: cannot read routing table: {e}") from None
+    if not isinstance(table, dict):
+        raise ModelFormatError(f"{directory}: the routing table {card['routing']} must hold a JSON object")
+    return table
 
 
 def _load_npy(path: Path) -> np.ndarray:
@@ -258,8 +272,8 @@ class NgramModel:
         directory, card = open_model_dir(name_or_path, FORMAT, FORMAT_VERSION)
         try:
             featurizer = NgramFeaturizer.load(directory, card["featurizer"])
-        except (KeyError, OSError, ValueError) as e:
-            raise ModelFormatError(f"{directory}: cannot load the featurizer: {e}") from None
+        except (KeyError, OSError, ValueError, TypeError, AttributeError) as e:
+            raise ModelFormatError(f"{directory}: cannot load the featurizer: {type(e).__name__}: {e}") from None
         heads = heads_from_card(card, directory)
         try:
             weights = {t: (_load_npy(directory / card["tasks"][t]["weight"]),

@@ -233,6 +233,9 @@ class FeedbackAnalyzer:
         if routing is None:
             table = next((m.routing for m, _ in self._groups if m.routing), None)
             routing = RoutingTable(table)
+        elif not isinstance(routing, RoutingTable):
+            raise TypeError(f"routing must be a RoutingTable, a mapping or a file path, got {type(routing).__name__}")
+        routing.require_teams(self._head("issue_types").labels)
         self.routing = routing
         #: ``{channel: {task: the head's points with the channel's on top}}``, checked once here.
         self.channel_thresholds = channel_points(self.task_models, channel_thresholds or {})
@@ -301,8 +304,8 @@ class FeedbackAnalyzer:
         per_channel = apply_thresholds(models, thresholds) if thresholds else {}
         if isinstance(routing, (str, Path)):
             routing = RoutingTable.from_file(routing)
-        elif isinstance(routing, dict):
-            routing = RoutingTable(routing)
+        elif isinstance(routing, Mapping):
+            routing = RoutingTable(dict(routing))
         return cls(models, routing, channel_thresholds=per_channel)
 
     # -- components -------------------------------------------------------------------

@@ -80,9 +80,10 @@ def is_transformer_dir(path: str | Path) -> bool:
     """True when ``path`` is a local directory whose model.json says ``feedback-nlp/transformer``."""
     p = Path(path) / "model.json"
     try:
-        return json.loads(p.read_text(encoding="utf-8")).get("format") == FORMAT
+        card = json.loads(p.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+    return isinstance(card, dict) and card.get("format") == FORMAT
 
 
 class TransformerModel:
