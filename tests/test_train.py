@@ -45,7 +45,7 @@ def test_custom_taxonomy_multilabel_csv_loads_into_analyzer(tmp_path):
     model = train_model({"issue_types": data}, C=10.0, verbose=False)
     assert model.heads["issue_types"].labels == ["install", "invoice", "price"]
     d = model.save_pretrained(tmp_path / "issues")
-    routing = {"teams": {"invoice": "财务", "install": "安装服务", "price": "运营"}, "sla_hours": {
+    routing = {"teams": {"invoice": "财务", "install": "安装服务", "price": "运营"}, "default_team": "分诊", "sla_hours": {
         "low": 72, "medium": 24, "high": 12, "critical": 2}}
     fa = FeedbackAnalyzer.load(tasks={"issue_types": d}, routing=routing)
     r = fa.analyze("电子发票开错了")
@@ -182,3 +182,24 @@ def test_training_files_read_as_score_reads_them_gz_and_tsv_without_quoting(tmp_
     # .gz had been refused, and a quote in a TSV cell had swallowed the rows up to the next quote
     data = read_labelled_file(p, min_examples=1)
     assert data.texts == ['"质量很好', "快递太慢", '很好"', "差"]
+
+
+@pytest.mark.parametrize("data, labels, message", [
+    (LabelledData([f"好{i}" for i in range(6)], ["positive"] * 6), None, "at least two classes \\(found: positive\\)"),
+    (LabelledData([f"好{i}" for i in range(6)], ["positive", "negative", "neutral"] * 2), ["positive", "negative"],
+     "labels not in \\['positive', 'negative'\\]: neutral"),
+    (LabelledData([f"好{i}" for i in range(6)], ["positive", "negative"] * 2), None, "6 texts but 4 labels"),
+    (LabelledData(["好", "  ", "差", 3], ["positive", "negative"] * 2), None, "not strings at index 3"),
+    (LabelledData(["好", "  ", "差", "坏"], ["positive", "negative"] * 2), None, "empty after normalisation at index 1"),
+    (LabelledData(["好", "差"], [["a"], "b"], multilabel=True), None, "not lists at index 1")])
+def test_train_model_refuses_a_bad_set_with_what_is_wrong(data, labels, message):
+    # each had failed deep inside scikit-learn or as a KeyError (or, for an empty text, trained on it silently)
+    with pytest.raises(ValueError, match=message):
+        train_model({"sentiment": data}, labels={"sentiment": labels} if labels else None, verbose=False)
+
+
+def test_evaluate_head_refuses_labels_the_head_does_not_have():
+    texts = [f"质量{i}" for i in range(10)]
+    model = train_model({"topic": LabelledData(texts, ["a", "b"] * 5)}, verbose=False)
+    with pytest.raises(ValueError, match="topic: cannot evaluate on this set:\n  - labels not in \\['a', 'b'\\]: zzz"):
+        evaluate_head(model, "topic", LabelledData(texts[:3], ["zzz"] * 3))

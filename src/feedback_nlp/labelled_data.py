@@ -47,6 +47,45 @@ class LabelledData:
         return len(self.texts)
 
 
+def check_labelled(task: str, data: LabelledData, labels: Optional[Sequence[str]] = None, training: bool = True,
+                   norms: Optional[Sequence[str]] = None) -> None:
+    """ValueError listing what is wrong with a task's labelled set before a model sees it (as
+    :func:`read_labelled_file` does for files): texts and labels of different lengths, texts that are not strings
+    or are empty after normalisation (``norms``, when the caller has them), multi-label rows that are not lists,
+    labels not in ``labels``, and, for training a single-label head, fewer than two classes. (They had failed deep
+    inside scikit-learn or as a KeyError.)"""
+    def rows(idx):
+        return ", ".join(map(str, idx[:20])) + (f" … (+{len(idx) - 20} more)" if len(idx) > 20 else "")
+
+    problems = []
+    if len(data.texts) != len(data.labels):
+        problems.append(f"{len(data.texts)} texts but {len(data.labels)} labels")
+    else:
+        not_str = [i for i, t in enumerate(data.texts) if not isinstance(t, str)]
+        if not_str:
+            problems.append(f"texts that are not strings at index {rows(not_str)}")
+        elif norms is not None:
+            empty = [i for i, n in enumerate(norms) if not n]
+            if empty:
+                problems.append(f"texts empty after normalisation at index {rows(empty)}")
+        if data.multilabel:
+            not_list = [i for i, y in enumerate(data.labels) if not isinstance(y, (list, tuple))]
+            if not_list:
+                problems.append(f"multi-label rows that are not lists at index {rows(not_list)}")
+            found = Counter(lab for y in data.labels if isinstance(y, (list, tuple)) for lab in y)
+        else:
+            found = Counter(data.labels)
+        if labels is not None:
+            unknown = sorted(map(str, set(found) - set(labels)))
+            if unknown:
+                problems.append(f"labels not in {list(labels)}: {', '.join(unknown)}")
+        if training and not data.multilabel and len(found) < 2:
+            problems.append(f"a single-label head needs at least two classes (found: {', '.join(map(str, found))})")
+    if problems:
+        raise ValueError(f"{task}: cannot {'train' if training else 'evaluate'} on this set:\n  - "
+                         + "\n  - ".join(problems))
+
+
 def shared_data_dir(path: str | os.PathLike | None = None) -> Path:
     """The shared data folder: ``path``, else ``$FEEDBACK_NLP_DATA``, else ``../shared/data``
     next to the repository."""

@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from ..labelled_data import LabelledData
+from ..labelled_data import LabelledData, check_labelled
 from ..metrics import (binary_f1, classification_report, expected_calibration_error, multilabel_report,
                       quadratic_weighted_kappa)
 from ..modeling import NgramModel
@@ -49,6 +49,7 @@ def evaluate_head(model: NgramModel, task: str, data: LabelledData) -> dict:
     """Metrics of one task on labelled data: accuracy, per-class P/R/F1, micro/macro F1,
     confusion matrix (single-label), expected calibration error; for severity also the
     quadratic weighted kappa and critical recall; for spam the binary spam F1."""
+    check_labelled(task, data, model.heads[task].labels, training=False)
     pred, probs = head_predictions(model, task, data)
     return report_predictions(model.heads[task], data.labels, pred, probs)
 
@@ -57,6 +58,7 @@ def evaluate_decisions(analyzer, model: NgramModel, task: str, data: LabelledDat
     """:func:`evaluate_head`'s metrics for the decisions ``analyzer`` (a :class:`FeedbackAnalyzer` over ``model``)
     outputs, its rules included (bare verdicts, texts with no words, review forms …): the figures a user of the
     analyzer gets. The calibration error is still the head's."""
+    check_labelled(task, data, model.heads[task].labels, training=False)
     results = analyzer.analyze_batch(list(data.texts))
     if task == "spam":
         pred = [r.spam_type if r.is_spam else model.heads[task].labels[0] for r in results]

@@ -7,7 +7,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from ..labelled_data import LabelledData
+from ..labelled_data import LabelledData, check_labelled
 from ..features import NgramFeaturizer
 from ..modeling import NgramModel
 from ..tasks.base import MULTICLASS, MULTILABEL, HeadSpec
@@ -66,7 +66,11 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
     _require_sklearn()
     t0 = time.time()
     log = print if verbose else (lambda *a, **k: None)
+    for task, data in train_sets.items():  # lengths and types first: normalize needs strings
+        check_labelled(task, data, (labels or {}).get(task))
     norm_sets = {t: [normalize(x) for x in d.texts] for t, d in train_sets.items()}
+    for task, data in train_sets.items():
+        check_labelled(task, data, (labels or {}).get(task), norms=norm_sets[task])
     if featurizer is None:
         featurizer = NgramFeaturizer()
     if not hasattr(featurizer, "vocabulary_"):
@@ -103,6 +107,7 @@ def train_model(train_sets: Mapping[str, LabelledData], dev_sets: Optional[Mappi
         entry = card["tasks"].setdefault(task, {})
         entry["training_data"] = {"n_texts": len(train_sets[task]), **entry.get("training_data", {})}
         if dev_sets and task in dev_sets:
+            check_labelled(task, dev_sets[task], model.heads[task].labels, training=False)
             if task in calibrate:
                 temp = calibrate_temperature(model, task, dev_sets[task])
                 entry["temperature"] = round(temp, 4)
