@@ -685,6 +685,9 @@ def test_threshold_option_moves_an_operating_point(monkeypatch):
                 "severity.critical=70", "severity.critical=-0.1", "severity.ev_high=3.5"):
         rc, _, err = run(monkeypatch, ["analyze", "--threshold", bad, text])
         assert rc == 2 and "threshold" in err and "Traceback" not in err, (bad, err)
+    rc, _, err = run(monkeypatch, ["analyze", "--threshold", "severity.critical=0.1", "--threshold",
+                                   "severity.critical=0.2", text])  # which one was meant? (the last had won)
+    assert rc == 2 and "--threshold severity.critical is given twice" in err
 
 
 # ----------------------------------------------------------------------------- broken input within the first 64 KiB

@@ -35,7 +35,9 @@ def test_plain_keys_move_the_heads_point_and_channel_keys_are_returned():
     ({"severity.critical@x": float("nan")}, "not a finite number"), ({"severity": 0.5}, "TASK.KEY"),
     ({"severity.critical": 70}, r"70 is outside \[0, 1\] \(a probability, not a percentage"),
     ({"severity.critical@x": -0.1}, r"-0.1 is outside \[0, 1\]"),
-    ({"severity.ev_high": 3.5}, r"3.5 is outside \[0, 3\]"), ({"severity.ev_high": -1}, r"outside \[0, 3\]")])
+    ({"severity.ev_high": 3.5}, r"3.5 is outside \[0, 3\]"), ({"severity.ev_high": -1}, r"outside \[0, 3\]"),
+    ({"severity.critical": True}, "True is not a number"),  # it had read as 1: critical off
+    ({"severity.critical": 0, "severity": {"critical": 1}}, "severity.critical is given twice")])
 def test_every_key_and_value_is_checked(bad, msg):
     models = _models()
     with pytest.raises(ValueError, match=msg):
@@ -54,3 +56,11 @@ def test_a_bad_key_after_good_ones_moves_nothing():
 def test_channel_points_are_checked_too():
     with pytest.raises(ValueError, match="severity.nope@x: severity has no operating point"):
         channel_points(_models(), {"x": {"severity": {"nope": 0.5}}})
+
+
+def test_thresholds_must_be_a_mapping_and_a_point_less_task_says_so():
+    with pytest.raises(TypeError, match="thresholds must be a mapping"):
+        apply_thresholds(_models(), ["severity.critical"])
+    models = {"topic": SimpleNamespace(heads={"topic": SimpleNamespace(thresholds={})})}
+    with pytest.raises(ValueError, match=r"topic has no operating point 'x' \(it has none: its decision is the most"):
+        apply_thresholds(models, {"topic.x": 0.5})

@@ -70,7 +70,10 @@ def checked_point(models: Mapping[str, Any], task: str, name: str, value: Any, s
     known = {*models[task].heads[task].thresholds, *DEFAULT_POINTS.get(task, {})}
     if name not in known:
         raise ValueError(f"threshold {shown}: {task} has no operating point {name!r} "
-                         f"(it has: {', '.join(sorted(known))})")
+                         + (f"(it has: {', '.join(sorted(known))})" if known else
+                            "(it has none: its decision is the most probable label)"))
+    if isinstance(value, bool):  # True would read as 1, which turns a point off
+        raise ValueError(f"threshold {shown}: {value!r} is not a number")
     try:
         value = float(value)
     except (TypeError, ValueError):
@@ -84,6 +87,13 @@ def checked_point(models: Mapping[str, Any], task: str, name: str, value: Any, s
     return value
 
 
+def _split_key(key: Any) -> tuple[str, str]:
+    task, dot, name = str(key).partition(".")
+    if not dot or not name:
+        raise ValueError(f"threshold {key!r}: use TASK.KEY or TASK.KEY@CHANNEL, e.g. severity.critical")
+    return task, name
+
+
 def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]
                      ) -> dict[str, dict[str, dict[str, float]]]:
     """Set operating points on the loaded heads: ``{"task.key": value}`` or ``{"task": {"key": value}}``.
@@ -93,15 +103,17 @@ def apply_thresholds(models: Mapping[str, Any], overrides: Mapping[str, Any]
     (what :class:`FeedbackAnalyzer` takes as ``channel_thresholds``). All or nothing: every key and
     value is checked before any head is changed.
     """
+    if not isinstance(overrides, Mapping):
+        raise TypeError(f"thresholds must be a mapping such as {{'severity.critical': 0.1}}, got "
+                        f"{type(overrides).__name__}")
     flat: dict[tuple[str, str], Any] = {}
     for key, value in overrides.items():
-        if isinstance(value, Mapping):
-            flat.update({(key, k): v for k, v in value.items()})
-        else:
-            task, dot, name = str(key).partition(".")
-            if not dot or not name:
-                raise ValueError(f"threshold {key!r}: use TASK.KEY or TASK.KEY@CHANNEL, e.g. severity.critical")
-            flat[(task, name)] = value
+        pairs = ([((key, k), v) for k, v in value.items()] if isinstance(value, Mapping)
+                 else [(_split_key(key), value)])
+        for pair, v in pairs:
+            if pair in flat:  # {"severity.critical": 0, "severity": {"critical": 1}}: which one was meant?
+                raise ValueError(f"threshold {pair[0]}.{pair[1]} is given twice")
+            flat[pair] = v
     per_channel: dict[str, dict[str, dict[str, float]]] = {}
     everywhere: dict[str, dict[str, float]] = {}
     for (task, key), value in flat.items():

@@ -87,9 +87,12 @@ def parse_thresholds(items: Optional[Sequence[str]]) -> dict[str, float]:
         try:
             if not eq or "." not in key:
                 raise ValueError
-            out[key.strip()] = float(value)
+            value = float(value)
         except ValueError:
             raise CLIError(f"--threshold {item!r}: use TASK.KEY=VALUE, e.g. severity.critical=0.7") from None
+        if key.strip() in out:
+            raise CLIError(f"--threshold {key.strip()} is given twice")
+        out[key.strip()] = value
     return out
 
 
