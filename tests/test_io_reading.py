@@ -309,6 +309,16 @@ def test_jsonl_text_field_that_no_record_has_raises_at_call(tmp_path):
     assert list(read_records(write_bytes(tmp_path, "n.jsonl", b"[1]\n\n"))) != []  # no object: each row's error
 
 
+def test_csv_read_as_jsonl_says_so(tmp_path):
+    # `cat in.csv | feedback-nlp score -` had given one "invalid JSON" record per line, exit 0
+    path = write_bytes(tmp_path, "in.jsonl", "id,text\n1,质量很好\n".encode())
+    with pytest.raises(InputFormatError, match=r"read as JSONL, but its first line looks like a CSV/TSV header "
+                                                r"\(id,text\): name the format \(--input-format csv or tsv\)"):
+        read_records(path)
+    assert [r.text for r in read_records(path, fmt="csv")] == ["质量很好"]
+    assert [r.row for r in read_records(write_bytes(tmp_path, "j.jsonl", b"oops\n" + jl({"text": "x"})))] == [1, 2]
+
+
 def test_csv_empty_file_has_no_records(tmp_path):
     assert list(read_records(write_bytes(tmp_path, "in.csv", b""))) == []
 

@@ -106,6 +106,7 @@ class RecordReader(Iterator[InputRecord]):
         self._stream = stream
         self._close_stream = close_stream
         self.header: Optional[list[str]] = None
+        self._first_line: Optional[str] = None
         text_enc = "utf-8-sig" if self.encoding == "utf-8" else self.encoding
         if fmt == "jsonl":
             if self.encoding == "utf-8":
@@ -173,6 +174,12 @@ class RecordReader(Iterator[InputRecord]):
             if len(head) == CHECKED_RECORDS or self.text_field in rec.fields:
                 break
         objects = [r.fields for r in head if r.fields]  # the rows read as JSON objects with fields
+        first = self._first_line
+        if (not objects and head and (head[0].error or "").startswith("invalid JSON") and first is not None
+                and self.text_field in (c.strip().strip('"') for c in re.split(r"[,\t]", first))):
+            self._it.close()
+            raise InputFormatError(f"{self.name}: read as JSONL, but its first line looks like a CSV/TSV header "
+                                   f"({_short(first, 60)}): name the format (--input-format csv or tsv)")
         if objects and not any(self.text_field in f for f in objects):
             seen = sorted({str(k) for f in objects for k in f})
             shown = ", ".join(seen[:20]) + (f" … (+{len(seen) - 20} more)" if len(seen) > 20 else "")
@@ -184,6 +191,9 @@ class RecordReader(Iterator[InputRecord]):
     def _jsonl(self, lines: Iterable) -> Iterator[InputRecord]:
         """Rows from binary lines (UTF-8) or text lines (any other codec, decoded with marks)."""
         for row, raw in enumerate(lines, 1):
+            if row == 1:  # for the hint of _check_text_field
+                head = raw[:2000]
+                self._first_line = (head.decode("utf-8", "replace") if isinstance(head, bytes) else head).strip()
             try:
                 rec = self._json_row(row, raw)
             except Exception as e:  # noqa: BLE001 - whatever a row does, it stays that row's error
