@@ -100,6 +100,9 @@ def test_legacy_rows_after_the_detection_prefix_name_the_encoding(tmp_path, fmt,
 def test_legacy_hint_needs_chinese_text():
     assert legacy_hint("退款".encode("gbk")).startswith(" (it reads as gb18030")
     assert legacy_hint(b"\xc0\xaf") == ""  # one pair of high bytes (an overlong UTF-8 '/') decodes as anything
+    # UTF-8 Chinese with a stray byte also decodes whole as GB18030 mojibake: naming it would garble the good rows
+    assert legacy_hint("衣服很好，质量不错".encode() + b"\x80") == ""
+    assert legacy_hint("衣服很好，质量不错".encode("gbk")).startswith(" (it reads as gb18030")
     assert legacy_hint(b"\xff\xfe bad") == ""
 
 

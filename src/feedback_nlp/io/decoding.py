@@ -191,7 +191,12 @@ def legacy_hint(raw: bytes) -> str:
     into Chinese text (two CJK characters or more: one pair of high bytes decodes as anything) in a
     legacy encoding, else "". Detection looks at the first
     :data:`DETECT_BYTES` only, so a file whose legacy rows come later is read as UTF-8:
-    the error record then says which encoding to name."""
+    the error record then says which encoding to name. No hint for UTF-8 text with a stray byte or two (its Chinese
+    reads as UTF-8): naming a legacy encoding would garble the file's good rows."""
+    as_utf8 = raw.decode("utf-8", "replace")
+    n_bad, n_cjk = as_utf8.count("\ufffd"), len(_CJK.findall(as_utf8))
+    if n_cjk >= 2 and n_bad <= max(2, n_cjk // 10):
+        return ""
     fits = []
     for enc, label in _LEGACY_HINTS:
         try:
