@@ -127,6 +127,13 @@ def test_mixed_garbage(tmp_path):
         read_records(str(write_bytes(tmp_path, "g.jsonl", (garbage + b"\n") * 3)))
 
 
+def test_a_few_junk_bytes_are_not_read_in_an_unlikely_encoding(tmp_path):
+    # charset-normalizer had called "1,\xff\xfe\xfa\xfb" Urdu (cp1006), and the junk was scored as an ad
+    assert detect_encoding(b"id,text\n1,\xff\xfe\xfa\xfb\n") == "utf-8"
+    recs = list(read_records(str(write_bytes(tmp_path, "j.csv", b"id,text\n1,\xff\xfe\xfa\xfb\n"))))
+    assert [(r.id, r.text, r.error) for r in recs] == [("1", None, "invalid UTF-8 at byte 2")]
+
+
 def test_detect_encoding_rules():
     utf8 = "快递十天都没到\n".encode("utf-8") * 3
     assert detect_encoding(utf8[:-2], final=False) == "utf-8"  # a character cut at the end of the prefix

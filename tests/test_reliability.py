@@ -277,9 +277,43 @@ def _expected_ok(line: bytes):
     return replace_lone_surrogates(obj["text"]) if ok else None
 
 
-def _check_rows(path, lines_, encoding="utf-8"):
-    from feedback_nlp.io import read_records
+def _expected_refusal(lines_):
+    """The oracle of the one refusal of a whole JSONL file: no JSON object among the first records the reader
+    reads ahead has the text field (the reader stops at the first that has it), or, with no object among them, a
+    first line that reads as a CSV header naming it."""
+    import re
 
+    from feedback_nlp.io.reading import CHECKED_RECORDS
+
+    objects = []
+    for line in lines_[:CHECKED_RECORDS]:
+        try:
+            obj = json.loads(line.decode("utf-8"))
+        except (ValueError, RecursionError):
+            continue
+        if isinstance(obj, dict) and obj:
+            if "text" in obj:
+                return None
+            objects.append(obj)
+    if objects:
+        return "no field 'text' in the first"
+    first = lines_[0].decode("utf-8", "replace").strip() if lines_ else ""
+    try:
+        json.loads(lines_[0].decode("utf-8"))
+    except (ValueError, RecursionError):
+        if "text" in (c.strip().strip('"') for c in re.split(r"[,\t]", first)):
+            return "looks like a CSV/TSV header"
+    return None
+
+
+def _check_rows(path, lines_, encoding="utf-8"):
+    from feedback_nlp.io import InputFormatError, read_records
+
+    refusal = _expected_refusal(lines_) if encoding == "utf-8" else None
+    if refusal:  # a misnamed field (or a CSV read as JSONL) is refused before any record, as a CSV header is
+        with pytest.raises(InputFormatError, match=refusal):
+            read_records(str(path), encoding=encoding)
+        return []
     with read_records(str(path), encoding=encoding) as reader:
         recs = list(reader)
     assert len(recs) == len(lines_) and [r.row for r in recs] == list(range(1, len(lines_) + 1))

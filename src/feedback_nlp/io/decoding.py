@@ -43,6 +43,9 @@ _BIG5 = {"big5", "big5hkscs", "cp950"}
 # characters (HKSCS) need big5hkscs.
 _BIG5_CHOICES = ("cp950", "big5hkscs")
 _UNICODE = {"utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be", "ascii"}
+#: Other encodings a detection may return: Western (English tickets with accents), Japanese and Korean exports.
+#: Anything else (a few junk bytes "detected" as Urdu cp1006) is read as UTF-8, so the bytes become error rows.
+_OTHER_PLAUSIBLE = {"cp1252", "iso8859-1", "iso8859-15", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"}
 
 
 def resolve_encoding(name: Optional[str]) -> str:
@@ -128,7 +131,7 @@ def detect_encoding(head: bytes, final: bool = True) -> Optional[str]:
         return "gb18030"
     if name in _BIG5:
         return next((e for e in _BIG5_CHOICES if _decodes(head, e, final)), _BIG5_CHOICES[0])
-    if name == "ascii":
+    if name == "ascii" or (name is not None and name not in _UNICODE | _OTHER_PLAUSIBLE):
         return "utf-8"
     return name
 
