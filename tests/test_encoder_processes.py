@@ -191,5 +191,5 @@ def test_clusterer_predict_in_processes_and_its_bad_texts(small_jobs, monkeypatc
     new = [f"{t}，第{i}次" for i, t in enumerate(texts * 2)]
     assert cl.predict(new) == ProblemClusterer(min_size=3, encoder="semantic+ngram").fit(texts).predict(new)
     assert seen == [2, 1] and len(set(cl.predict(new)) - {None}) >= 2
-    with pytest.raises(TypeError, match="position 2"):
+    with pytest.raises(TypeError, match="index 2"):
         cl.predict(["好", "差", None])
