@@ -64,6 +64,7 @@ def _set(key, value):
     (_set("format_version", "abc"), "format_version must be an integer, got 'abc'"),
     (_set("format_version", None), "format_version must be an integer, got None"),
     (_set("featurizer", "x"), "cannot load the featurizer"), (_set("tasks", [1]), "'tasks' in model.json must be"),
+    (_set("featurizer.map_digits", False), "map_digits must be true"),  # Node read the key, Python did not
     (_set("tasks.sentiment.thresholds", {"critical": "abc"}), "thresholds critical must be numbers"),
     (_set("tasks.sentiment.thresholds", {"x": True}), "thresholds x must be numbers"),
     (_set("routing", "routing.json"), "routing table routing.json must hold a JSON object")])

@@ -384,7 +384,8 @@ def test_node_normalisation_matches_python(model_dir, test_texts, tmp_path):
     s2t = opencc.OpenCC("s2t")
     extra = ["  全角ＡＢＣ１２３　空格\t\n換行\x00控制\x85NEL\u2028", "\ufeffBOM", "a\udc80b", "😀" * 1500 + "好",
              "İstanbul ΣΑΣ", "x" * 5000, " " * 5000 + "食物中毒住院了", "\u200b" * 5000 + "食物中毒", "好" + "\n" * 4100 + "评",
-             "\u200b".join("质量太差了"), "😮\u200d💨\u00ad\u2060", "😀" * 2100 + " " * 10 + "好"]  # padding; invisibles
+             "\u200b".join("质量太差了"), "😮\u200d💨\u00ad\u2060", "😀" * 2100 + " " * 10 + "好",  # padding; invisibles
+             "cafe\u200b\u0301 好评" + "😀" * 2500, "cafe\u200b\u0301 好评"]  # NFKC after the invisibles, either length
     texts = test_texts + [s2t.convert(t) for t in test_texts] + extra
     records = [{"id": i, "text": t} for i, t in enumerate(texts)]
     # ensure_ascii JSON carries the lone surrogate as \udc80, which JavaScript strings can hold

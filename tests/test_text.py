@@ -25,6 +25,8 @@ def test_invisible_format_characters_are_dropped_but_not_the_emoji_joiner():
     assert normalize("\u200b".join("质量太差了")) == "质量太差了"
     assert normalize("\ufeff好\u00ad评\u2060\u200e") == "好评" and normalize("\u200b") == ""
     assert normalize("😮\u200d💨") == "😮\u200d💨"
+    # before NFKC, which composes a letter and an accent once nothing stands between them: on any length
+    assert normalize("cafe\u200b\u0301 好评") == "café 好评" == normalize("cafe\u200b\u0301 好评" + "😀" * 2500)[:7]
 
 
 def test_empty_and_control_characters():

@@ -133,10 +133,11 @@ function cutCodePoints(s, n) {
 /** feedback_nlp.text.normalize, step by step (docs/FEATURES.md). */
 function normalize(text, maxChars = MAX_CHARS) {
   if (typeof text !== 'string') throw new TypeError(`text must be a string, got ${typeof text}`);
-  // a long text is cut early, after its padding (whitespace runs, invisible characters) goes (text.py)
-  let s = text.length > 4 * maxChars ? text.replace(WS, ' ').replace(INVISIBLE, '').replace(/^ +/, '') : text;
+  // invisible characters first, then a long text is cut early, after its whitespace runs collapse (text.py)
+  let s = text.replace(INVISIBLE, '');
+  if (s.length > 4 * maxChars) s = s.replace(WS, ' ').replace(/^ +/, '');
   s = cutCodePoints(s, 4 * maxChars);
-  s = s.normalize('NFKC').toLowerCase().replace(INVISIBLE, '');
+  s = s.normalize('NFKC').toLowerCase();
   s = s.replace(LONE_SURROGATE, '');
   s = t2s(s);
   s = s.replace(WS, ' ').replace(/^ +| +$/g, '');

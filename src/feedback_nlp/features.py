@@ -364,6 +364,8 @@ class NgramFeaturizer:
         directory = Path(directory)
         if config.get("type") != "char_ngram_tfidf":
             raise ValueError(f"unsupported featurizer type {config.get('type')!r}")
+        if config.get("map_digits", True) is not True:  # digits are always mapped here; a host that read the key
+            raise ValueError("map_digits must be true (digits are always mapped)")  # would featurise otherwise
         self = cls(ngram_range=tuple(config["ngram_range"]), min_df=config.get("min_df", 1),
                    max_features=config.get("max_features"), sublinear_tf=config["sublinear_tf"],
                    star_digits=bool(config.get("star_digits", False)))

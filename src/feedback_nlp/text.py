@@ -3,18 +3,18 @@
 Every model sees text only through :func:`normalize`; hosts in other languages
 reproduce it from the rule in ``docs/FEATURES.md``:
 
-1. Unicode NFKC (this also maps full-width ASCII and the ideographic space to
-   half-width),
-2. lower-case,
-3. Traditional -> Simplified with OpenCC's ``t2s`` configuration,
-4. invisible format characters (:data:`INVISIBLE`: zero-width space and non-joiner, soft hyphen, BOM, word
+1. invisible format characters (:data:`INVISIBLE`: zero-width space and non-joiner, soft hyphen, BOM, word
    joiner, direction marks) are dropped; the zero-width joiner of emoji sequences stays,
+2. Unicode NFKC (this also maps full-width ASCII and the ideographic space to
+   half-width),
+3. lower-case,
+4. Traditional -> Simplified with OpenCC's ``t2s`` configuration,
 5. every run of whitespace (incl. control characters) becomes one space,
    leading/trailing space is dropped,
 6. the result is cut to :data:`MAX_CHARS` characters.
 
-A text longer than 4 × :data:`MAX_CHARS` is first cut to that many characters, after its whitespace runs are
-collapsed and its invisible characters dropped, so padding cannot push its words past the cut.
+A text still longer than 4 × :data:`MAX_CHARS` after step 1 is cut to that many characters before step 2, once its
+whitespace runs are collapsed and leading whitespace dropped, so padding cannot push its words past the cut.
 
 OpenCC is used for step 3 because it is the maintained reference converter
 (C++ core, phrase-aware, actively released, also available for Node.js as
@@ -70,10 +70,12 @@ def normalize(text: str, max_chars: int = MAX_CHARS) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, got {type(text).__name__}")
+    # Invisible characters go first, before NFKC (which composes across them differently) and the early cut.
+    text = _INVISIBLE.sub("", text)
     # Cut early (generously) so a 100k-character text costs no more than a long review; padding first goes.
     if len(text) > 4 * max_chars:
-        text = _INVISIBLE.sub("", _WS.sub(" ", text)).lstrip()[: 4 * max_chars]
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text).lower())
+        text = _WS.sub(" ", text).lstrip()[: 4 * max_chars]
+    text = unicodedata.normalize("NFKC", text).lower()
     # Lone surrogates (from bad decoding) cannot be encoded for OpenCC: drop them.
     text = _SURROGATES.sub("", text)
     text = _t2s(text)
