@@ -172,6 +172,20 @@ def test_run_report_command(tmp_path):
     assert charts["issue_types"] > 0 and charts["sentiment_over_time"] > 0
 
 
+def test_run_report_command_without_masking_shows_the_texts_as_written(tmp_path):
+    # the clusters' representatives come PII-masked: --no-mask had still shown [PHONE] under a header saying raw
+    fa = _analyzer_or_skip()
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps({"id": i, "text": f"快递太慢了，一直联系不上，电话1381234567{i % 10}"},
+                                      ensure_ascii=False) + "\n" for i in range(8)), encoding="utf-8")
+    pages = {}
+    for mask in (True, False):
+        run_report_command(str(inp), str(tmp_path / f"{mask}.html"), analyzer=fa, min_size=3, mask=mask)
+        pages[mask] = (tmp_path / f"{mask}.html").read_text(encoding="utf-8")
+    assert "[PHONE]" in pages[True] and "138123456" not in pages[True]
+    assert "[PHONE]" not in pages[False] and "138123456" in pages[False]
+
+
 def test_run_report_command_passes_the_similarity_settings(tmp_path):
     fa = _analyzer_or_skip()
     inp = tmp_path / "in.jsonl"

@@ -306,7 +306,11 @@ def render_report(records: Sequence[Mapping[str, Any]], clusters: Sequence[Mappi
                          "top_problems", color=COLORS["negative"]))
         rows = []
         for c in shown:
-            ex = list(c.get("representatives") or texts_by_cluster.get(c.get("cluster_id"), []))[:n_examples]
+            rows_ = c.get("representative_indices")
+            if not mask and rows_ and all(0 <= i < n for i in rows_):  # the representatives come PII-masked
+                ex = [field_of(records[i], text_field) or "" for i in rows_][:n_examples]
+            else:
+                ex = list(c.get("representatives") or texts_by_cluster.get(c.get("cluster_id"), []))[:n_examples]
             exs = "".join(f"<li>{_display(t, mask)}</li>" for t in ex)
             mix = c.get("primary_issue_mix") or c.get("issue_type_mix") or {}
             mix_s = ", ".join(f"{_esc(k)} {v['share']:.0%}" for k, v in list(mix.items())[:3]) if mix else ""

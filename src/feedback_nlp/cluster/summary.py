@@ -54,13 +54,14 @@ def describe_clusters(cl, texts, norms, idx, X, final, results, times) -> list[d
             if kw1 is None:
                 kw1 = kx.extract_by_group(kw_texts, kw_groups, top_k=cl.n_keywords, tokens=toks)
             words = kw1.get(c) or []
-        reps, seen = [], set()
+        reps, rep_rows, seen = [], [], set()
         for j in mem:
             t = norms[idx[j]]
             if t in seen:
                 continue
             seen.add(t)
             reps.append(mask_pii(texts[idx[j]]))
+            rep_rows.append(int(idx[j]))
             if len(reps) >= cl.n_representatives:
                 break
         d: dict[str, Any] = {
@@ -72,6 +73,7 @@ def describe_clusters(cl, texts, norms, idx, X, final, results, times) -> list[d
             "share": round(len(mem) / max(1, cl.n_eligible_), 6),
             "cohesion": round(float(np.mean(sims[mem])), 4) if len(mem) else 0.0,
             "representatives": reps,
+            "representative_indices": rep_rows,  # their positions among the texts given to fit (unmasked there)
         }
         if results is not None:
             rs = [results[idx[j]] for j in mem]
