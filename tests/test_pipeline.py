@@ -77,6 +77,7 @@ def test_empty_text_is_the_documented_neutral_result(analyzer):
     r = analyzer.analyze("  ")
     assert (r.is_spam, r.issue_types, r.sentiment, r.sentiment_score, r.severity, r.severity_reasons, r.route) == (
         False, [], "neutral", 0.0, "low", ["empty text"], None)
+    assert r.issue_scores == dict.fromkeys(ISSUE_TYPES, 0.0)  # the shape of every other result (it had been {})
 
 
 def test_non_string_is_a_clear_error(analyzer):
@@ -409,7 +410,7 @@ def test_custom_task_fields_and_name_clash(tmp_path):
     assert list(full.to_dict()) == fa.output_fields and list(empty.to_dict()) == fa.output_fields
     scores = full.to_dict()["tags_scores"]
     assert full.extra["tags"] == sorted([k for k, p in scores.items() if p >= 0.5], key=lambda k: -scores[k])
-    assert empty.extra == {"tags": [], "tags_scores": {}}
+    assert empty.extra == {"tags": [], "tags_scores": {"a": 0.0, "b": 0.0, "c": 0.0}}  # every key, at 0
     assert list(FeedbackAnalyzer.load(base).analyze("好").to_dict()) == list(FIELDS)  # no custom task: no extras
     route = build_tiny_model(tmp_path / "route", heads_spec={"route": ("multiclass", ["x", "y"])})
     with pytest.raises(ValueError, match="clash"):

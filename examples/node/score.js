@@ -1082,8 +1082,10 @@ function sentimentProbs(model, probs, unread) {
 }
 
 /** The library's result for a text that is empty after normalisation. */
-function neutralResult() {
-  return { is_spam: false, spam_type: null, spam_score: 0, issue_types: [], primary_issue: null, issue_scores: {},
+function neutralResult(issueLabels = []) {
+  // every issue type's score at 0: the shape of any other result (pipeline._analyze_chunk)
+  const issueScores = Object.fromEntries(issueLabels.map((l) => [l, 0]));
+  return { is_spam: false, spam_type: null, spam_score: 0, issue_types: [], primary_issue: null, issue_scores: issueScores,
     sentiment: 'neutral', sentiment_score: 0, severity: 'low', severity_reasons: ['empty text'], route: null,
     needs_review: false };
 }
@@ -1223,7 +1225,7 @@ async function main() {
       g += 1;
       if (!b.norm) { // empty after normalisation: the library's neutral result, no model
         return JSON.stringify({ id: b.id, norm: b.norm, probs: null, empty: true,
-          ...(args.headsOnly ? {} : neutralResult()) });
+          ...(args.headsOnly ? {} : neutralResult(model.card.tasks.issue_types.labels)) });
       }
       const unread = isUnread(model, feat);
       const decided = args.headsOnly ? decide(model, p, b.norm, unread)

@@ -571,11 +571,12 @@ class FeedbackAnalyzer:
                 for i, t, n, c in zip(ids, texts, norms, channels)]
         live = [d for d in docs if d.norm]
         for d in docs:
-            if not d.norm:
+            if not d.norm:  # the neutral result: every score key there, at 0 (a fixed shape for readers)
                 d.result.severity_reasons = ["empty text"]
+                d.result.issue_scores = dict.fromkeys(self._head("issue_types").labels, 0.0)
                 for task in self.extra_tasks:  # the neutral result of a custom task
                     d.result.extra[task] = [] if self._head(task).kind == MULTILABEL else None
-                    d.result.extra[f"{task}_scores"] = {}
+                    d.result.extra[f"{task}_scores"] = dict.fromkeys(self._head(task).labels, 0.0)
         if live:
             live_norms = [d.norm for d in live]
             by_model: dict[int, dict[str, np.ndarray]] = {}  # every head of each model, for its combiners
