@@ -199,6 +199,30 @@ def test_too_many_bytes_413_by_actual_size(server):
     assert status == 200 and len(body["results"]) == 2
 
 
+def test_a_client_that_goes_away_mid_body_is_not_an_error(server):
+    # each such disconnect had logged "ERROR: Exception in ASGI application" and a 60-line traceback
+    import logging
+
+    seen = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = seen.append
+    logger = logging.getLogger("uvicorn.error")  # uvicorn's own handlers do not propagate
+    logger.addHandler(handler)
+    try:
+        for _ in range(2):
+            s = socket.create_connection(("127.0.0.1", server))
+            s.sendall(b"POST /v1/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      b"Content-Length: 1000\r\n\r\n" + b'{"texts": ["')
+            time.sleep(0.2)
+            s.close()
+        time.sleep(0.5)
+    finally:
+        logger.removeHandler(handler)
+    assert [r.getMessage() for r in seen] == []
+    status, body = request(server, "POST", "/v1/analyze", json.dumps({"texts": ["好"]}).encode())
+    assert status == 200 and len(body["results"]) == 1
+
+
 @pytest.mark.parametrize("raw,needle", [
     (b'{"texts": ["unterminated', "malformed JSON"),
     (b"", "malformed JSON"),

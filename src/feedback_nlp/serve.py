@@ -63,6 +63,7 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
     from fastapi.responses import JSONResponse, Response
     from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
     from starlette.concurrency import run_in_threadpool
+    from starlette.requests import ClientDisconnect
 
     from . import __version__
     from .io import (ERROR_FIELD, SCORE_FIELDNAMES, json_bytes, record_from_object, replace_lone_surrogates,
@@ -122,11 +123,14 @@ def create_app(analyzer=None, *, model: Optional[str] = None, routing: Optional[
                 return error(413, f"request body too large: {int(declared):,} bytes, the limit is "
                                   f"{max_bytes:,} bytes (--max-bytes)")
         body, n = [], 0
-        async for chunk in request.stream():  # the real size, whatever the header said
-            n += len(chunk)
-            if n > max_bytes:
-                return error(413, f"request body too large: over {max_bytes:,} bytes, the limit (--max-bytes)")
-            body.append(chunk)
+        try:
+            async for chunk in request.stream():  # the real size, whatever the header said
+                n += len(chunk)
+                if n > max_bytes:
+                    return error(413, f"request body too large: over {max_bytes:,} bytes, the limit (--max-bytes)")
+                body.append(chunk)
+        except ClientDisconnect:  # the client went away mid-body: nobody to answer, nothing to log as an error
+            return error(499, "client closed the request")
         return b"".join(body)
 
     def _no_constants(name: str):
