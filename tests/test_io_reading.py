@@ -309,6 +309,16 @@ def test_jsonl_text_field_that_no_record_has_raises_at_call(tmp_path):
     assert list(read_records(write_bytes(tmp_path, "n.jsonl", b"[1]\n\n"))) != []  # no object: each row's error
 
 
+def test_a_sequence_text_is_named_an_array_wherever_it_comes_from():
+    # a Spark array<string> column arrives as a numpy array: it had been "got object"
+    import numpy as np
+
+    from feedback_nlp.io import record_from_object
+
+    for v in (["a"], ("a",), np.array(["a"])):
+        assert record_from_object({"text": v}, 1).error == "text field must be a string, got array"
+
+
 def test_csv_read_as_jsonl_says_so(tmp_path):
     # `cat in.csv | feedback-nlp score -` had given one "invalid JSON" record per line, exit 0
     path = write_bytes(tmp_path, "in.jsonl", "id,text\n1,质量很好\n".encode())

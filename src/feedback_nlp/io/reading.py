@@ -393,7 +393,7 @@ def _json_type(v: Any) -> str:
         return "number"
     if isinstance(v, str):
         return "string"
-    if isinstance(v, list):
+    if isinstance(v, (list, tuple)) or type(v).__name__ == "ndarray":  # Spark hands an array column as ndarray
         return "array"
     return "object"
 
