@@ -20,6 +20,7 @@ import pytest
 
 from conftest import CRITICAL_TEXT, NEVER_CRITICAL_REVIEWS, REPO
 from feedback_nlp import FeedbackAnalyzer, NgramModel, normalize
+from feedback_nlp.io import replace_lone_surrogates
 from feedback_nlp.pipeline import default_model_path
 from feedback_nlp.tasks.issue_types import decide_issue_types
 from feedback_nlp.tasks.severity import decide_severity, ev_cuts
@@ -392,7 +393,7 @@ def test_node_normalisation_matches_python(model_dir, test_texts, tmp_path):
     got = _run_node(node, model_dir, records, tmp_path)
     mismatched = []
     for i, t in enumerate(texts):
-        want = normalize(t)
+        want = normalize(replace_lone_surrogates(t))  # as the Python reader hands it on: a lone surrogate is U+FFFD
         if got[i]["norm"] != want:
             mismatched.append(i)
             diff = {a for a, b in zip(want, got[i]["norm"]) if a != b} | {b for a, b in zip(want, got[i]["norm"]) if a != b}
@@ -454,3 +455,45 @@ def test_node_reads_star_ratings_as_python_does(model_dir, tmp_path):
             np.testing.assert_allclose(js, want, atol=ATOL, rtol=0)
         else:  # the option acts: 1星 and 5星 read differently from the unstarred model
             assert np.abs(js - want).max(axis=1)[[0, 1, 4, 5]].min() > 1e-4
+
+
+def test_node_reads_rows_as_the_python_reader_does(model_dir, tmp_path):
+    """A BOM, a line that is not UTF-8, an empty line, a record without text and an escaped lone surrogate: each
+    the record, error or text Python's reader makes of it (Node had lost the BOM line, scored GBK bytes as U+FFFD
+    and dropped the surrogate)."""
+    from feedback_nlp.io import read_records
+
+    node = _require_node()
+    inp = tmp_path / "rows.jsonl"
+    inp.write_bytes(b'\xef\xbb\xbf{"id": "bom", "text": "\xe8\xb4\xa8\xe9\x87\x8f\xe5\xb7\xae"}\r\n\n{"id": 3}\n'
+                    b'{"id": 4, "text": null}\n[1]\n{"id": 6, "text": "\xb2\xee\xc6\xc0"}\n'
+                    b'{"id": 7, "text": "\\u597d\\ud800\\u8bc4"}\n')
+    proc = subprocess.run([node, str(SCORE_JS), "--model", str(model_dir), str(inp)], capture_output=True,
+                          timeout=600, cwd=NODE_DIR)
+    got = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    want = list(read_records(str(inp), encoding="utf-8"))
+    assert [g["id"] for g in got] == [w.id for w in want] == ["bom", 2, 3, 4, 5, 6, 7]
+    assert [bool(g.get("error")) for g in got] == [w.error is not None for w in want]
+    assert [g.get("error") for g in got[1:5]] == [w.error for w in want[1:5]]  # the same words
+    assert got[0]["norm"] == "质量差" and got[6]["norm"] == normalize(want[6].text) == "好\ufffd评"
+
+
+@pytest.mark.parametrize("args, message", [(["--batch-size", "abc"], "--batch-size must be a positive integer"),
+                                           (["--text-field", "body"], "unknown option --text-field"),
+                                           (["--model", "/nope"], "model directory not found: /nope"),
+                                           (["a.jsonl", "b.jsonl"], "one input file")])
+def test_node_refuses_bad_arguments_in_one_line(tmp_path, args, message):
+    node = _require_node()
+    proc = subprocess.run([node, str(SCORE_JS), *args], capture_output=True, timeout=120, cwd=NODE_DIR,
+                          input=b"")
+    err = proc.stderr.decode("utf-8")
+    assert proc.returncode == 2 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_node_stops_quietly_when_its_reader_does(model_dir, tmp_path):
+    node = _require_node()
+    inp = tmp_path / "many.jsonl"
+    inp.write_text("".join(json.dumps({"id": i, "text": "快递太慢了"}) + "\n" for i in range(3000)), encoding="utf-8")
+    proc = subprocess.run(f'"{node}" "{SCORE_JS}" --model "{model_dir}" "{inp}" | head -1', shell=True,
+                          capture_output=True, timeout=600, cwd=NODE_DIR)
+    assert proc.stdout.count(b"\n") == 1 and b"EPIPE" not in proc.stderr, proc.stderr[-500:]

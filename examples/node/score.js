@@ -41,7 +41,6 @@
 
 const fs = require('fs');
 const path = require('path');
-const readline = require('readline');
 
 const MAX_CHARS = 1000;
 // Python's re `[\s\x00-\x1f\x7f]` on str (Unicode \s = str.isspace()), spelled out:
@@ -81,6 +80,9 @@ function readNpyFloat32(file) {
  * stage's patterns and the routing table of a model directory. */
 async function loadModel(dir, { headsOnly = false } = {}) {
   const ort = require('onnxruntime-node');
+  if (!fs.existsSync(path.join(dir, 'model.json'))) {
+    throw new Error(`model directory not found: ${dir} (no model.json there)`);
+  }
   const card = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
   const feat = card.featurizer;
   if (!feat || feat.type !== 'char_ngram_tfidf') throw new Error(`unsupported featurizer ${feat && feat.type}`);
@@ -1115,17 +1117,30 @@ function isNotChinese(norm, minShare = 0.5, minForeignUnits = 2) {
 function parseArgs(argv) {
   const args = { model: path.resolve(__dirname, '../../models/feedback-zh-ngram'), normalized: false,
     headsOnly: false, batchSize: 256, input: '-', thresholds: [], channelField: 'channel' };
+  let inputs = 0;
+  const value = (i, name) => {
+    if (i >= argv.length) throw new Error(`${name} needs a value`);
+    return argv[i];
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--model') args.model = argv[++i];
+    if (a === '--model') args.model = value(++i, a);
     else if (a === '--normalized') args.normalized = true;
     else if (a === '--heads-only') args.headsOnly = true;
-    else if (a === '--batch-size') args.batchSize = Math.max(1, parseInt(argv[++i], 10));
-    else if (a === '--threshold') args.thresholds.push(argv[++i]);
-    else if (a === '--channel-field') args.channelField = argv[++i];
+    else if (a === '--batch-size') {
+      const v = value(++i, a);
+      if (!/^[1-9][0-9]*$/.test(v)) throw new Error(`--batch-size must be a positive integer, got ${JSON.stringify(v)}`);
+      args.batchSize = Number(v);
+    } else if (a === '--threshold') args.thresholds.push(value(++i, a));
+    else if (a === '--channel-field') args.channelField = value(++i, a);
     else if (a === '-h' || a === '--help') args.help = true;
     else if (a === '--selftest') args.selftest = true;
-    else args.input = a;
+    else if (a.startsWith('-') && a !== '-') throw new Error(`unknown option ${a} (see --help)`);
+    else {
+      inputs += 1;
+      if (inputs > 1) throw new Error(`one input file, got ${JSON.stringify(args.input)} and ${JSON.stringify(a)}`);
+      args.input = a;
+    }
   }
   return args;
 }
@@ -1199,7 +1214,6 @@ async function main() {
   const model = await loadModel(args.model, { headsOnly: args.headsOnly });
   applyThresholds(model, args.thresholds);
   const input = args.input === '-' ? process.stdin : fs.createReadStream(args.input);
-  const rl = readline.createInterface({ input, crlfDelay: Infinity });
   let batch = [];
   let row = 0;
   const flush = async () => {
@@ -1235,27 +1249,70 @@ async function main() {
     if (lines.length) process.stdout.write(lines.join('\n') + '\n');
     batch = [];
   };
-  for await (const line of rl) {
+  for await (const { line, error } of utf8Lines(input)) {
     row += 1;
-    let obj;
-    try {
-      obj = JSON.parse(line);
-    } catch (e) {
-      batch.push({ id: row, error: `invalid JSON: ${e.message}` });
-      continue;
-    }
-    if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-      batch.push({ id: row, error: 'expected a JSON object' });
-    } else if (typeof obj.text !== 'string') {
-      batch.push({ id: obj.id ?? row, error: 'text field must be a string' });
+    if (error) {
+      batch.push({ id: row, error });
+    } else if (!line.trim()) {
+      batch.push({ id: row, error: 'empty line' });
     } else {
-      const ch = obj[args.channelField];
-      batch.push({ id: obj.id ?? row, norm: args.normalized ? obj.text : normalize(obj.text),
-        channel: ch === undefined || ch === null || ch === '' ? null : String(ch) });
+      let obj;
+      try {
+        obj = JSON.parse(row === 1 ? line.replace(/^\ufeff/, '') : line); // a BOM starts Windows exports
+      } catch (e) {
+        batch.push({ id: row, error: `invalid JSON: ${e.message}` });
+        continue;
+      }
+      const id = obj !== null && typeof obj === 'object' && !Array.isArray(obj) ? obj.id ?? row : row;
+      if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+        batch.push({ id: row, error: `expected a JSON object, got ${jsonType(obj)}` });
+      } else if (!('text' in obj)) {
+        batch.push({ id, error: "missing text field 'text'" });
+      } else if (typeof obj.text !== 'string') {
+        batch.push({ id, error: `text field must be a string, got ${jsonType(obj.text)}` });
+      } else {
+        // a lone surrogate (escaped in the JSON) becomes U+FFFD, as the Python reader makes it
+        const text = obj.text.replace(LONE_SURROGATE, '\ufffd');
+        const ch = obj[args.channelField];
+        batch.push({ id, norm: args.normalized ? text : normalize(text),
+          channel: ch === undefined || ch === null || ch === '' ? null : String(ch) });
+      }
     }
     if (batch.length >= args.batchSize) await flush();
   }
   await flush();
+}
+
+/** JSON value type names as the Python reader gives them (io.reading._json_type). */
+function jsonType(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return { boolean: 'boolean', number: 'number', string: 'string' }[typeof v] || 'object';
+}
+
+/** The input's lines ({line} or {error}), split on \n (a \r before it dropped) and decoded as strict UTF-8: a line
+ * that is not UTF-8 is that row's error, as in the Python reader, not text with U+FFFD in it. */
+async function* utf8Lines(input) {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let rest = Buffer.alloc(0);
+  const decode = (bytes) => {
+    const b = bytes.length && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes;
+    try {
+      return { line: decoder.decode(b) };
+    } catch (e) {
+      return { error: 'invalid UTF-8 (the Node host reads UTF-8 only)' };
+    }
+  };
+  for await (const chunk of input) {
+    let buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    let nl;
+    while ((nl = buf.indexOf(0x0a)) >= 0) {
+      yield decode(buf.subarray(0, nl));
+      buf = buf.subarray(nl + 1);
+    }
+    rest = Buffer.from(buf);
+  }
+  if (rest.length) yield decode(rest);
 }
 
 module.exports = {
@@ -1265,6 +1322,10 @@ module.exports = {
 };
 
 if (require.main === module) {
+  process.stdout.on('error', (e) => { // a reader that stops early (| head): end quietly, as Python does
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   main().catch((e) => {
     process.stderr.write(`score.js: error: ${e.message}\n`);
     process.exit(2);
