@@ -86,6 +86,10 @@ def checked_export(tasks: Any, source: str) -> list[dict]:
     records and the summary can be written as UTF-8.
     """
     tasks = replace_lone_surrogates(tasks)
+    if isinstance(tasks, dict) and "data" not in tasks:  # {"tasks": [...]}: a wrapper, not one task
+        keys = ", ".join(map(str, list(tasks)[:10])) or "none"
+        raise ReviewImportError(f"{source} is a JSON object (keys: {keys}), not a Label Studio JSON export (a list "
+                                "of task objects); export the project as 'JSON'")
     if isinstance(tasks, dict):
         tasks = [tasks]
     if not isinstance(tasks, list) or not all(isinstance(t, dict) for t in tasks):
