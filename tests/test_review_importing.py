@@ -46,7 +46,7 @@ def test_import_cli_writes_records_and_summary(tmp_path, capsys):
 
 @pytest.mark.parametrize("content,msg", [("{not json", "is not JSON"), ('[{"text": "a"}]', "JSON_MIN"),
                                          ('"x"', "not a Label Studio JSON export"),
-                                         ('{"tasks": []}', r"is a JSON object \(keys: tasks\), not a Label Studio")])
+                                         ('{"tasks": []}', "is a JSON object (keys: tasks), not a Label Studio")])
 def test_import_rejects_other_files_clearly(tmp_path, capsys, content, msg):
     p = tmp_path / "e.json"
     p.write_text(content, encoding="utf-8")
