@@ -1087,7 +1087,8 @@ function sentimentProbs(model, probs, unread) {
 function neutralResult(issueLabels = []) {
   // every issue type's score at 0: the shape of any other result (pipeline._analyze_chunk)
   const issueScores = Object.fromEntries(issueLabels.map((l) => [l, 0]));
-  return { is_spam: false, spam_type: null, spam_score: 0, issue_types: [], primary_issue: null, issue_scores: issueScores,
+  return { is_spam: false, spam_type: null, spam_score: 0, issue_types: [], primary_issue: null,
+    issue_scores: issueScores,
     sentiment: 'neutral', sentiment_score: 0, severity: 'low', severity_reasons: ['empty text'], route: null,
     needs_review: false };
 }
@@ -1129,7 +1130,9 @@ function parseArgs(argv) {
     else if (a === '--heads-only') args.headsOnly = true;
     else if (a === '--batch-size') {
       const v = value(++i, a);
-      if (!/^[1-9][0-9]*$/.test(v)) throw new Error(`--batch-size must be a positive integer, got ${JSON.stringify(v)}`);
+      if (!/^[1-9][0-9]*$/.test(v)) {
+        throw new Error(`--batch-size must be a positive integer, got ${JSON.stringify(v)}`);
+      }
       args.batchSize = Number(v);
     } else if (a === '--threshold') args.thresholds.push(value(++i, a));
     else if (a === '--channel-field') args.channelField = value(++i, a);

@@ -424,4 +424,5 @@ def run_report_command(input_path: str, output_path: str, time_field: Optional[s
     return {"n_records": len(texts) + n_err, "n_errors": n_err, "error_rows": tally.error_rows,
             "encoding": reader.encoding, "n_clusters": len(clusters),
             "n_alerts": len(alerts), "alerts": [a.to_dict() for a in alerts], "output": output_path,
-            "n_out_of_range": n_out, "unreadable_times": bad_times, "trend_window": [d.isoformat() for d in window] if window else None}
+            "n_out_of_range": n_out, "unreadable_times": bad_times,
+            "trend_window": [d.isoformat() for d in window] if window else None}

@@ -493,8 +493,8 @@ class ProblemClusterer:
         """One JSON-serialisable dict per cluster, largest first (see the module docstring):
         cluster_id, label, keywords, keyword_scores, size, share (of the clustered-eligible
         texts), cohesion (mean cosine to the centroid), representatives (PII masked) and
-        representative_indices (their positions among the fitted texts), and with results: issue_type_mix, primary_issue_mix, severity_mix,
-        sentiment_mix ({value: {count, share}}); with times: first_seen, last_seen,
+        representative_indices (their positions among the fitted texts), and with results: issue_type_mix,
+        primary_issue_mix, severity_mix, sentiment_mix ({value: {count, share}}); with times: first_seen, last_seen,
         freq, counts ({period start: count})."""
         if not hasattr(self, "cluster_info_"):
             raise RuntimeError("ProblemClusterer is not fitted")

@@ -9,13 +9,15 @@ Modules: ``fit`` (one head), ``evaluate`` (decisions and reports), ``tune`` (poi
 """
 from __future__ import annotations
 
-from .evaluate import decide, evaluate_decisions, evaluate_head, format_report, head_predictions, report_predictions, write_report
+from .evaluate import (decide, evaluate_decisions, evaluate_head, format_report, head_predictions, report_predictions,
+                       write_report)
 from .fit import fit_linear_head, fit_soft_head, nb_log_count_ratio
 from .model import DEFAULT_KINDS, _default_labels, train_model
 from .tune import (calibrate_temperature, out_of_fold_heads, out_of_fold_proba, tune_review, tune_severity,
                    tune_thresholds)
 
 __all__ = ["train_model", "DEFAULT_KINDS", "fit_linear_head", "fit_soft_head", "nb_log_count_ratio", "decide",
-           "evaluate_decisions", "evaluate_head", "head_predictions", "report_predictions", "write_report", "format_report",
+           "evaluate_decisions", "evaluate_head", "head_predictions", "report_predictions", "write_report",
+           "format_report",
            "tune_thresholds", "tune_severity", "out_of_fold_proba", "out_of_fold_heads", "calibrate_temperature",
            "tune_review", "_default_labels"]
