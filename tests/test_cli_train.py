@@ -85,6 +85,10 @@ def test_ensemble_of_two_trained_models_serves_and_evaluates(tmp_path, capsys):
     assert "has no 'severity' head" in capsys.readouterr().err
     # --cv: the dev figures once more, each fold decided by a choice made without it; every weight printed;
     # a member dev gives weight 0 is left out of the directory (same decisions, one load less)
+    assert main(["ensemble", "--member", str(tmp_path / "a"), "--member", str(tmp_path / "b"), "--task", "issue_types",
+                 "--dev", str(data), "--label-field", "label", "-o", str(out)]) == 2  # it holds a model already
+    assert f"{out} already holds a model; remove it" in capsys.readouterr().err
+    out = tmp_path / "ens3"
     three = ["ensemble", "--task", "issue_types", "--dev", str(data), "--label-field", "label", "-o", str(out)]
     for name in ("a", "b", "a"):
         three += ["--member", str(tmp_path / name)]
@@ -133,7 +137,7 @@ def test_task_model_adds_a_custom_task_to_every_command(tmp_path, monkeypatch, m
                 r["topic_scores"] = json.loads(r["topic_scores"]) if r["topic_scores"] else None
         assert list(recs[0])[:len(FIELDS) + 2] == [*FIELDS, "topic", "topic_scores"]
         assert recs[0]["topic"] == ["invoice"] and set(recs[0]["topic_scores"]) == labels
-        assert recs[1]["topic"] == [] and recs[1]["topic_scores"] == {}  # empty text: neutral
+        assert recs[1]["topic"] == [] and recs[1]["topic_scores"] == dict.fromkeys(labels, 0.0)  # empty text
         assert recs[2]["error"] and recs[2]["topic"] is None  # error record: every field null
     rc, _, err = run(monkeypatch, ["score", str(inp), "-o", str(tmp_path / "w2.jsonl"), "--model", model_dir,
                                    "--task-model", f"topic={topic}", "--workers", "2"])
@@ -236,6 +240,30 @@ def test_evaluate_scores_the_decisions_the_analyzer_outputs(tmp_path, capsys):
     assert rep["issue_types"]["micro_f1"] == pytest.approx(2 * tp / (n_pred + n_gold), abs=1e-4)
     assert rep["spam"]["accuracy"] == sum((r.spam_type if r.is_spam else "not_spam") == ("ad" if g[1] else "not_spam")
                                           for r, g in zip(results, rows)) / len(rows)
+
+
+def test_train_checks_dev_and_the_output_before_training(tmp_path, capsys):
+    # a label only in dev had failed with a traceback after training; a model trained into a model directory had
+    # left its old model.onnx beside the new heads
+    pytest.importorskip("sklearn")
+    data = _tickets_csv(tmp_path / "tickets.csv")
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text(jl({"text": "退款没到", "label": "refund"}, {"text": "发票错", "label": "invoice"}).decode(),
+                   encoding="utf-8")
+    out = tmp_path / "m"
+    assert main(["train", "--task", "issue_types", "--label-field", "label", "--data", str(data), "--dev", str(dev),
+                 "-o", str(out)]) == 2
+    assert "cannot use this file as dev data: - unknown labels (not in the training file): refund" in \
+        capsys.readouterr().err
+    assert not out.exists()
+    assert main(["train", "--task", "issue_types", "--label-field", "label", "--data", str(data), "-o", str(out)]) == 0
+    (out / "model.onnx").write_bytes(b"old graph")
+    assert main(["train", "--task", "issue_types", "--label-field", "label", "--data", str(data), "-o", str(out)]) == 2
+    assert f"{out} already holds a model; remove it or choose another" in capsys.readouterr().err
+    # a custom multi-label model is evaluated as multi-label without --multilabel (it had read "a;b" as one label)
+    topic = tmp_path / "topic"
+    assert main(["train", "--task", "topic", "--multilabel", "--data", str(data), "-o", str(topic)]) == 0
+    assert main(["evaluate", str(topic), "--data", str(data), "-o", str(tmp_path / "rep")]) == 0
 
 
 def test_evaluate_unknown_task_is_a_clear_error(tmp_path, capsys, model_dir):

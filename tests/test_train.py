@@ -203,3 +203,16 @@ def test_evaluate_head_refuses_labels_the_head_does_not_have():
     model = train_model({"topic": LabelledData(texts, ["a", "b"] * 5)}, verbose=False)
     with pytest.raises(ValueError, match="topic: cannot evaluate on this set:\n  - labels not in \\['a', 'b'\\]: zzz"):
         evaluate_head(model, "topic", LabelledData(texts[:3], ["zzz"] * 3))
+
+
+@pytest.mark.parametrize("rows, multilabel, message", [
+    ([{"text": "发票错了", "label": ["invoice"]}, {"text": "没装好", "label": None}], True, "null label"),  # had crashed
+    ([{"text": "发票错了", "label": "invoice"}, {"text": "两个", "label": "invoice;install"}], False,
+     "several labels in a single-label task \\(add --multilabel\\): row 2"),  # had become a class "invoice;install"
+    ([{"text": "发票错了", "label": "invoice"}, {"text": "发票错", "label": "Invoice"}], False,
+     "labels that differ only in case or spacing: Invoice / invoice")])  # had been two classes
+def test_labelled_file_problems_a_user_would_not_see(tmp_path, rows, multilabel, message):
+    p = tmp_path / "d.jsonl"
+    p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(TrainingDataError, match=message):
+        read_labelled_file(p, multilabel=multilabel, min_examples=1)

@@ -147,7 +147,7 @@ def _split_labels(value, multilabel: bool) -> list[str] | str | None:
                 labels = [str(v).strip() for v in json.loads(s)]
             except json.JSONDecodeError:
                 labels = [s]
-        elif multilabel:
+        elif multilabel or ";" in s:  # in a single-label cell, "a;b" is several labels: refused by the caller
             labels = [p.strip() for p in s.split(";")] if s else []
         else:
             labels = [s]
@@ -173,9 +173,10 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
     null_label : str, optional
         Label for records whose label is null/empty (e.g. ``not_spam`` for a
         ``spam_type`` column); by default such records are errors.
-    purpose : "train" or "evaluate"
+    purpose : "train", "evaluate" or "dev"
         ``"evaluate"``: a file to score a model on, so a label may be rare or absent (``min_examples``
-        and "at least two classes" are not checked) and ``labels`` are the model's.
+        and "at least two classes" are not checked) and ``labels`` are the model's. ``"dev"``: the same for the
+        dev file of a training run, ``labels`` those of its training file.
     encoding : str
         ``"auto"`` (UTF-8 with or without BOM, else detected, e.g. GB18030 or Big5;
         see :func:`feedback_nlp.io.read_records`) or a codec name. A row with bytes
@@ -188,9 +189,9 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
         listing every problem (up to 20 examples each) before any training starts;
         :class:`MissingLabelField` when no record has ``label_field``.
     """
-    if purpose not in ("train", "evaluate"):
-        raise ValueError(f"purpose must be 'train' or 'evaluate', got {purpose!r}")
-    evaluating = purpose == "evaluate"
+    if purpose not in ("train", "evaluate", "dev"):
+        raise ValueError(f"purpose must be 'train', 'evaluate' or 'dev', got {purpose!r}")
+    evaluating = purpose != "train"
     path = Path(path)
     problems: list[str] = []
     raw: list[tuple[int, object, object, object]] = []  # (row, id, text, label)
@@ -273,11 +274,15 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
             label = [null_label] if multilabel else null_label
         y = _split_labels(label, multilabel)
         if multilabel:
+            if y is None:  # a JSON null: "none" is an empty list, [] or an empty CSV cell
+                note("null label (write [] for no label)", f"row {row}")
+                continue
             if any(lab == "" for lab in y):
                 note("empty label", f"row {row}")
                 continue
         elif y is None or y == "" or isinstance(y, list):
-            note("empty label" if not y else "several labels in a single-label task", f"row {row}")
+            note("empty label" if not y else "several labels in a single-label task (add --multilabel)",
+                 f"row {row}")
             continue
         if rid not in (None, ""):
             seen_ids[str(rid)] += 1
@@ -291,8 +296,15 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
     if labels is not None:
         unknown = sorted(set(found) - set(labels))
         if unknown:
-            whose = "not labels of the model" if evaluating else "not in --labels"
+            whose = {"train": "not in --labels", "evaluate": "not labels of the model",
+                     "dev": "not in the training file"}[purpose]
             issues[f"unknown labels ({whose})"] = unknown
+    by_key: dict[str, list[str]] = {}
+    for lab in found:
+        by_key.setdefault(" ".join(str(lab).split()).casefold(), []).append(str(lab))
+    variants = [" / ".join(sorted(v)) for v in by_key.values() if len(v) > 1]
+    if variants:  # "Goods" and "goods" would be two classes
+        issues["labels that differ only in case or spacing"] = variants
     label_set = list(labels) if labels is not None else sorted(found)
     rare = [f"{lab} ({found.get(lab, 0)})" for lab in label_set if found.get(lab, 0) < min_examples]
     if rare and not evaluating:
@@ -303,5 +315,6 @@ def read_labelled_file(path: str | os.PathLike, *, text_field: str = "text", lab
         shown = ", ".join(map(str, where[:20])) + (f" … (+{len(where) - 20} more)" if len(where) > 20 else "")
         problems.append(f"{kind}: {shown}")
     if problems:
-        raise TrainingDataError(f"{path}: cannot {purpose} on this file:\n  - " + "\n  - ".join(problems))
+        doing = {"train": "train on this file", "evaluate": "evaluate on this file", "dev": "use this file as dev data"}
+        raise TrainingDataError(f"{path}: cannot {doing[purpose]}:\n  - " + "\n  - ".join(problems))
     return LabelledData(texts, ys, ids, multilabel, encoding="utf-8" if enc == "utf-8-sig" else enc)

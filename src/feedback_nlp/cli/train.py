@@ -21,11 +21,15 @@ def _invocation(command: str) -> str:
     return f"{PROG} " + " ".join(sys.argv[1:]) if sys.argv[1:2] == [command] else f"{PROG} {command}"
 
 
-def _read_task_data(path, task, args, labels=None, purpose="train", missing_ok=False):
-    """The labelled file for ``task``; with ``missing_ok``, None when no record has the task's label field."""
+def _read_task_data(path, task, args, labels=None, purpose="train", missing_ok=False, head=None):
+    """The labelled file for ``task``; with ``missing_ok``, None when no record has the task's label field.
+    ``head``: the model's head for ``task``, whose kind decides how labels are read unless --multilabel says."""
     from ..labelled_data import MissingLabelField, TrainingDataError, read_labelled_file
+    from ..tasks.base import MULTILABEL
 
     field, multi, null = TASK_DEFAULTS.get(task, ("label", False, None))
+    if head is not None:
+        multi = head.kind == MULTILABEL
     multilabel = args.multilabel if getattr(args, "multilabel", None) is not None else multi
     try:
         data = read_labelled_file(path, text_field=args.text_field, label_field=args.label_field or field,
@@ -40,6 +44,16 @@ def _read_task_data(path, task, args, labels=None, purpose="train", missing_ok=F
         raise CLIError(str(e)) from None
     note_encoding(args.encoding, data.encoding, str(path))
     return data
+
+
+def _fresh_output(path: str) -> None:
+    """Refuse to write a model into a directory that holds files already: the new model's files would stand beside
+    stale ones (a ``model.onnx`` of the old heads that a host would load). Remove it or choose another."""
+    p = Path(path)
+    if p.exists() and (not p.is_dir() or any(p.iterdir())):
+        what = "a model" if (p / "model.json").is_file() else ("a file" if not p.is_dir() else "files")
+        raise CLIError(f"{path} already holds {what}; remove it or choose another output directory (its old files, "
+                       "such as model.onnx, would stay beside the new model)")
 
 
 def _check_multilabel(args, task, head) -> None:
@@ -157,10 +171,16 @@ def _cmd_train(args) -> int:
         raise CLIError("--unlabelled needs --teacher: the model whose probabilities label those texts")
     if args.gold_repeat < 1:
         raise CLIError(f"--gold-repeat must be 1 or more, got {args.gold_repeat}")
+    _fresh_output(args.output)
     teacher = _load_teacher(args) if args.teacher else None
     labels = [x.strip() for x in args.labels.split(",")] if args.labels else None
     train = _read_task_data(args.data, args.task, args, labels)
-    dev = _read_task_data(args.dev, args.task, args, labels) if args.dev else None
+    # dev is checked against the labels the model will have, before any training (a label only in dev had
+    # failed after it)
+    from ..train import _default_labels
+
+    dev = (_read_task_data(args.dev, args.task, args, labels or _default_labels(args.task, train), purpose="dev")
+           if args.dev else None)
     card = {"name": Path(args.output).name, "version": "0.1.0",
             "command": _invocation("train"),
             "training_data": {"file": str(args.data), "n_texts": len(train)}}
@@ -242,7 +262,7 @@ def _cmd_evaluate(args) -> int:
         _check_multilabel(args, t, model.heads[t])
     # without --task, every task whose labels the file has; a task named with --task must be there
     data = {t: _read_task_data(args.data, t, args, model.heads[t].labels, purpose="evaluate",
-                               missing_ok=not args.task) for t in tasks}
+                               missing_ok=not args.task, head=model.heads[t]) for t in tasks}
     skipped = [t for t, d in data.items() if d is None]
     if len(skipped) == len(tasks):
         raise CLIError(f"{args.data} has labels for no task of the model ({', '.join(tasks)}; "
@@ -303,7 +323,8 @@ def _cmd_ensemble(args) -> int:
     except (ModelFormatError, FileNotFoundError, ValueError) as e:
         raise CLIError(str(e)) from None
     _check_multilabel(args, args.task, ens.heads[args.task])
-    dev = _read_task_data(args.dev, args.task, args, ens.heads[args.task].labels)
+    dev = _read_task_data(args.dev, args.task, args, ens.heads[args.task].labels, purpose="evaluate",
+                          head=ens.heads[args.task])
     if args.cv and not 2 <= args.cv <= len(dev):
         raise CLIError(f"--cv {args.cv}: give 2 to {len(dev)} folds (the dev records)")
     grid = args.grid or DEFAULT_GRID
@@ -314,6 +335,7 @@ def _cmd_ensemble(args) -> int:
         weight_mixes(len(members), grid)
     except ValueError as e:
         raise CLIError(f"--grid: {e}") from None
+    _fresh_output(args.output)  # the last check before any fitting
     ens.fit({args.task: dev}, grid=grid)
     rep = {args.task: evaluate_head(ens, args.task, dev)}
     metrics = {"dev": rep[args.task]}
