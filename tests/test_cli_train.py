@@ -266,6 +266,23 @@ def test_train_checks_dev_and_the_output_before_training(tmp_path, capsys):
     assert main(["evaluate", str(topic), "--data", str(data), "-o", str(tmp_path / "rep")]) == 0
 
 
+def test_a_custom_issue_model_without_a_routing_table_is_noted(tmp_path, capsys):
+    # every route had gone to the default team without a word
+    pytest.importorskip("sklearn")
+    data = _tickets_csv(tmp_path / "tickets.csv")
+    assert main(["train", "--task", "issue_types", "--label-field", "label", "--data", str(data),
+                 "-o", str(tmp_path / "m")]) == 0
+    capsys.readouterr()
+    assert main(["analyze", "--task-model", f"issue_types={tmp_path / 'm'}", "发票开错了"]) == 0
+    assert "note: no issue type of the model (install, invoice, price) has a team in the routing table" in \
+        capsys.readouterr().err
+    routing = tmp_path / "r.json"
+    routing.write_text(json.dumps({"teams": {"invoice": "财务"}, "default_team": "分诊", "sla_hours": {
+        "low": 72, "medium": 24, "high": 12, "critical": 2}}, ensure_ascii=False), encoding="utf-8")
+    assert main(["analyze", "--task-model", f"issue_types={tmp_path / 'm'}", "--routing", str(routing), "发票开错了"]) == 0
+    assert "note:" not in capsys.readouterr().err
+
+
 def test_evaluate_unknown_task_is_a_clear_error(tmp_path, capsys, model_dir):
     data = _tickets_csv(tmp_path / "t.csv")
     assert main(["evaluate", model_dir, "--data", str(data), "--task", "nope"]) == 2

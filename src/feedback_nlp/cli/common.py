@@ -137,9 +137,17 @@ def load_analyzer(model: Optional[str], routing: Optional[str], task_models: Opt
         raise CLIError(f"cannot load the model: {_one_line(e)}") from None
 
 
-def analyzer_from_args(args) -> Any:
-    """The analyzer a command's ``add_model_args`` options ask for (one load path for every command)."""
-    return load_analyzer(args.model, args.routing, getattr(args, "task_model", None), getattr(args, "threshold", None))
+def analyzer_from_args(args, note: bool = True) -> Any:
+    """The analyzer a command's ``add_model_args`` options ask for (one load path for every command). ``note``: say
+    on stderr when no issue type of the model has a team in the routing table (a custom issue model without
+    ``--routing``: every route would go to the default team without a word); workers load it quietly."""
+    fa = load_analyzer(args.model, args.routing, getattr(args, "task_model", None), getattr(args, "threshold", None))
+    labels = fa._head("issue_types").labels
+    if note and fa.routing.default_team and not any(lab in fa.routing.teams for lab in labels):
+        print(f"note: no issue type of the model ({', '.join(labels[:5])}{', …' if len(labels) > 5 else ''}) has a "
+              f"team in the routing table, so every route goes to {fa.routing.default_team!r}; give your own table "
+              "with --routing", file=sys.stderr)
+    return fa
 
 
 def _require_input(path: str) -> None:

@@ -161,7 +161,7 @@ def _cmd_score(args) -> int:
         except OSError as e:
             raise CLIError(f"cannot write {args.output}: {_one_line(e)}") from None
         pool = ParallelAnalyzer(analyzer, workers=workers, batch_size=args.batch_size,
-                                loader=functools.partial(analyzer_from_args, args))
+                                loader=functools.partial(analyzer_from_args, args, note=False))
         with writer, pool:
             try:
                 inputs = functools.partial(readable_inputs, channel_field=args.channel_field)
