@@ -144,7 +144,8 @@ def analyzer_from_args(args, note: bool = True) -> Any:
     fa = load_analyzer(args.model, args.routing, getattr(args, "task_model", None), getattr(args, "threshold", None))
     models, routing = getattr(fa, "task_models", {}), getattr(fa, "routing", None)
     labels = models["issue_types"].heads["issue_types"].labels if "issue_types" in models else []
-    if note and labels and routing is not None and routing.default_team and not any(l in routing.teams for l in labels):
+    teamless = routing is not None and routing.default_team and not any(lab in routing.teams for lab in labels)
+    if note and labels and teamless:
         print(f"note: no issue type of the model ({', '.join(labels[:5])}{', …' if len(labels) > 5 else ''}) has a "
               f"team in the routing table, so every route goes to {routing.default_team!r}; give your own table "
               "with --routing", file=sys.stderr)
