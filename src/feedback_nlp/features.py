@@ -28,6 +28,8 @@ from typing import Callable, Iterable, Optional, Sequence
 
 import numpy as np
 
+from .text import require_sequence
+
 _DIGITS = str.maketrans("123456789", "000000000")
 _STAR_DIGIT = re.compile(r"(?<![0-9.])[1-5](?=颗?星)")
 _STAR_NUMERALS = dict(zip("12345", "一二三四五"))
@@ -160,12 +162,6 @@ class SparseRows:
         return ids, weights
 
 
-def _require_sequence(texts) -> None:
-    """A bare string would be read as one text per character: refuse it."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(f"texts must be a sequence of str, got a single {type(texts).__name__}; wrap it in a list")
-
-
 class NgramFeaturizer:
     """Character n-gram TF-IDF with a vocabulary and IDF table a host can read.
 
@@ -204,7 +200,7 @@ class NgramFeaturizer:
     # -- fitting ----------------------------------------------------------------
     def fit(self, texts: Iterable[str]) -> "NgramFeaturizer":
         """Build the vocabulary and IDF table from normalised texts."""
-        _require_sequence(texts)
+        require_sequence(texts)
         df, n_docs = document_frequencies(texts, self.ngrams)
         if n_docs == 0:
             raise ValueError("cannot fit a featurizer on zero texts")
@@ -231,7 +227,7 @@ class NgramFeaturizer:
 
         Within a row, ids come out sorted ascending (order does not matter to the rule).
         """
-        _require_sequence(texts)
+        require_sequence(texts)
         n_rows = len(texts)
         rows, arr = self._occurrences(texts)
         indptr, row_of, ids, counts = count_pairs(rows, arr, n_rows)

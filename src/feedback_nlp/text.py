@@ -51,12 +51,18 @@ def _t2s(text: str) -> str:
     return conv.convert(text)
 
 
+def require_sequence(texts: Any) -> None:
+    """TypeError for a bare string or bytes where a sequence of texts belongs: it would be read as one text per
+    character."""
+    if isinstance(texts, (str, bytes)):
+        raise TypeError(f"texts must be a sequence of str, got a single {type(texts).__name__}; wrap it in a list")
+
+
 def require_texts(texts: Sequence[Any], offset: int = 0) -> None:
     """TypeError naming the first element that is not a string, by its 0-based index in the caller's sequence
     (``offset`` + index): a batch fails on the record the caller can find, not deep inside a model. A bare string
-    is refused too: it would be read as one text per character."""
-    if isinstance(texts, (str, bytes)):
-        raise TypeError(f"texts must be a sequence of str, got a single {type(texts).__name__}; wrap it in a list")
+    is refused too (:func:`require_sequence`)."""
+    require_sequence(texts)
     for i, t in enumerate(texts):
         if not isinstance(t, str):
             raise TypeError(f"text at index {offset + i} must be str, got {type(t).__name__}")
